@@ -1,0 +1,56 @@
+/** Merging agency's JSON into a user's own `.claude/settings.json` or `.mcp.json`, and taking it out again. */
+import type { ClaudeSettings, McpServer } from '../registry/index.js';
+
+/** What agency added to a user's file, so a later compile can take exactly that out before adding anew. */
+export interface Added {
+  permissions?: { allow?: string[]; ask?: string[]; deny?: string[] };
+  hooks?: Record<string, unknown[]>;
+  mcpServers?: string[];
+}
+
+type Json = Record<string, unknown>;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export function mergeSettings(user: Json, ours: ClaudeSettings, prev: Added | undefined): { merged: Json; added: Added } {
+  const merged: Json = { ...user };
+  const added: Added = { permissions: {}, hooks: {} };
+  const up = (typeof user.permissions === 'object' && user.permissions !== null ? user.permissions : {}) as Json;
+  const perms: Json = { ...up };
+  for (const key of ['allow', 'ask', 'deny'] as const) {
+    const theirs = (Array.isArray(up[key]) ? (up[key] as unknown[]) : []).filter((r) => !(prev?.permissions?.[key] ?? []).includes(r as string));
+    const mine = (ours.permissions?.[key] ?? []).filter((r) => !theirs.includes(r));
+    if (theirs.length + mine.length > 0) perms[key] = [...theirs, ...mine];
+    else delete perms[key];
+    if (mine.length) added.permissions![key] = mine;
+  }
+  if (perms.defaultMode === undefined && ours.permissions?.defaultMode) perms.defaultMode = ours.permissions.defaultMode;
+  if (ours.permissions?.disableBypassPermissionsMode) perms.disableBypassPermissionsMode = ours.permissions.disableBypassPermissionsMode;
+  merged.permissions = perms;
+
+  const uh = (typeof user.hooks === 'object' && user.hooks !== null ? user.hooks : {}) as Record<string, unknown[]>;
+  const hooks: Record<string, unknown[]> = {};
+  for (const [event, groups] of Object.entries(uh)) {
+    const kept = (Array.isArray(groups) ? groups : []).filter((g) => !(prev?.hooks?.[event] ?? []).some((p) => same(p, g)));
+    if (kept.length) hooks[event] = kept;
+  }
+  for (const [event, groups] of Object.entries(ours.hooks ?? {})) {
+    hooks[event] = [...(hooks[event] ?? []), ...groups];
+    added.hooks![event] = groups;
+  }
+  merged.hooks = hooks;
+  if (merged.$schema === undefined && ours.$schema) merged.$schema = ours.$schema;
+  return { merged, added };
+}
+
+export function mergeMcp(user: Json, ours: Record<string, McpServer>, prev: Added | undefined): { merged: Json; added: Added } {
+  const us = (typeof user.mcpServers === 'object' && user.mcpServers !== null ? user.mcpServers : {}) as Json;
+  const servers: Json = {};
+  for (const [name, s] of Object.entries(us)) if (!(prev?.mcpServers ?? []).includes(name)) servers[name] = s;
+  const mine: string[] = [];
+  for (const [name, s] of Object.entries(ours)) {
+    if (name in servers) continue; // the user's own definition of a server wins
+    servers[name] = s;
+    mine.push(name);
+  }
+  return { merged: { ...user, mcpServers: servers }, added: { mcpServers: mine } };
+}

@@ -1,0 +1,41 @@
+/** Merges a discipline's hook files into the policy its guard enforces. */
+import type { GuardPolicy } from '../guard/policy.js';
+import type { HookFile, Located } from '../registry/index.js';
+
+/** Always protected, whatever the registry says. */
+export const BASE_SECRET_PATHS = [
+  '.env', '.env.*', '!.env.example', '!.env.sample', '!.env.template',
+  '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/id_ecdsa*', '!**/*.pub',
+  '~/.ssh/**', '!~/.ssh/*.pub', '!~/.ssh/known_hosts', '!~/.ssh/config',
+  '~/.aws/credentials', '~/.netrc', '**/.git-credentials', '~/.config/gh/hosts.yml',
+  '~/.docker/config.json', '~/.kube/config', '~/.claude.json', '~/.claude/.credentials.json',
+];
+export const BASE_PROTECTED_BRANCHES = ['main', 'master'];
+/** agency's own files in a compiled worktree: the session may read them, never change them */
+export const PROTECTED_PATHS = ['.claude/settings.json', '.claude/settings.local.json', '.claude/agency/**'];
+
+function union(...lists: (readonly string[] | undefined)[]): string[] {
+  const out: string[] = [];
+  for (const l of lists) for (const x of l ?? []) if (!out.includes(x)) out.push(x);
+  return out;
+}
+
+export function mergePolicy(root: string, files: Located<HookFile>[]): GuardPolicy {
+  const p = files.map((f) => f.value.policy ?? {});
+  const deny: GuardPolicy['denyCommands'] = [];
+  for (const f of p) for (const d of f.denyCommands ?? []) if (!deny.some((x) => x.pattern === d.pattern)) deny.push(d);
+  // Negations must come after the patterns they make exceptions to, so a discipline's extra secrets go
+  // before the base list's exceptions would be wrong: keep registry order, then base exceptions last.
+  const secrets = union(BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')), ...p.map((f) => f.secretPaths));
+  const exceptions = BASE_SECRET_PATHS.filter((s) => s.startsWith('!') && !secrets.includes(s));
+  return {
+    version: 1,
+    root,
+    protectedBranches: union(BASE_PROTECTED_BRANCHES, ...p.map((f) => f.protectedBranches)),
+    secretPaths: [...secrets, ...exceptions],
+    network: { allow: union(...p.map((f) => f.network?.allow)), deny: union(...p.map((f) => f.network?.deny)) },
+    writablePaths: union(...p.map((f) => f.writablePaths)),
+    denyCommands: deny,
+    protectedPaths: PROTECTED_PATHS,
+  };
+}

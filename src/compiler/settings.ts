@@ -1,0 +1,57 @@
+/** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
+import { settingsSchema, type ClaudeSettings, type Discipline, type HookFile, type Located } from '../registry/index.js';
+
+export interface HookPrograms {
+  /** absolute path of the Node.js that runs agency's hook programs */
+  node: string;
+  /** absolute path of the guard program */
+  guard: string;
+}
+
+/** POSIX shell single-quoting. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The guard's command line. Claude Code runs it with sh; only exit 2 blocks, and a program that fails to
+ * start (exit 127, a missing Node) would not, so any exit other than 0 and 2 is turned into 2.
+ */
+export function guardCommand(p: HookPrograms, policyPath: string): string {
+  return (
+    `${shQuote(p.node)} ${shQuote(p.guard)} ${shQuote(policyPath)}; s=$?; ` +
+    `[ $s -eq 0 ] && exit 0; [ $s -eq 2 ] || echo "agency guard could not run (exit $s); the call is blocked" >&2; exit 2`
+  );
+}
+
+export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], programs: HookPrograms, policyPath: string): ClaudeSettings {
+  const hooks: NonNullable<ClaudeSettings['hooks']> = {
+    PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] }],
+  };
+  for (const f of hookFiles) {
+    for (const [event, groups] of Object.entries(f.value.hooks ?? {})) (hooks[event] ??= []).push(...groups);
+  }
+  const perms = d.permissions ?? {};
+  const settings: ClaudeSettings = {
+    $schema: 'https://json.schemastore.org/claude-code-settings.json',
+    permissions: {
+      ...(perms.allow?.length ? { allow: perms.allow } : {}),
+      ...(perms.ask?.length ? { ask: perms.ask } : {}),
+      ...(perms.deny?.length ? { deny: perms.deny } : {}),
+      ...(perms.defaultMode ? { defaultMode: perms.defaultMode } : {}),
+      disableBypassPermissionsMode: 'disable',
+    },
+    hooks,
+  };
+  return validateSettings(settings, '.claude/settings.json');
+}
+
+/** Claude Code skips an invalid settings file without a word: never write one. */
+export function validateSettings(s: unknown, file: string): ClaudeSettings {
+  const r = settingsSchema.safeParse(s);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new Error(`refusing to write invalid ${file}: ${first?.path.join('.')}: ${first?.message}`);
+  }
+  return r.data;
+}

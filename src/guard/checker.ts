@@ -1,0 +1,40 @@
+/** The policy, compiled for one tool call: path tests bound to the worktree, home and cwd. */
+import { canonical, globMatcher, isInside, isUnknown, type PathContext } from './paths.js';
+import type { GuardPolicy } from './policy.js';
+
+export interface Checker {
+  policy: GuardPolicy;
+  ctx: PathContext;
+  writable(abs: string): boolean;
+  /** why writing (or deleting) this path is forbidden, or null */
+  writeProblem(path: string, verb?: 'write to' | 'delete'): string | null;
+  /** why reading this path is forbidden, or null */
+  readProblem(path: string): string | null;
+}
+
+const DEVICES = /^\/dev\/(null|zero|stdout|stderr|stdin|tty|fd\/\d+)$/;
+
+export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
+  const writable = globMatcher(policy.writablePaths, ctx);
+  const secret = globMatcher(policy.secretPaths, ctx);
+  const protectedPath = globMatcher(policy.protectedPaths.map((p) => `./${p.replace(/^\.?\//, '')}`), ctx);
+  return {
+    policy,
+    ctx,
+    writable,
+    writeProblem(path, verb = 'write to') {
+      if (isUnknown(path) || DEVICES.test(path)) return null;
+      const p = canonical(path, ctx);
+      if (isInside(p, ctx.root)) {
+        return protectedPath(p) ? `${p} is agency's own configuration for this session; the session may not change it` : null;
+      }
+      if (writable(p)) return null;
+      return `may not ${verb} ${p}: it is outside the worktree ${ctx.root}`;
+    },
+    readProblem(path) {
+      if (isUnknown(path) || DEVICES.test(path)) return null;
+      const p = canonical(path, ctx);
+      return secret(p) ? `${p} is a secret file; reading it is forbidden` : null;
+    },
+  };
+}

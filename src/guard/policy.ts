@@ -1,0 +1,48 @@
+/**
+ * The policy the guard enforces, as compiled into a worktree's `.claude/agency/policy.json`.
+ * Checked by hand, not with a schema library: the guard starts before every tool call and must stay small.
+ */
+export interface GuardPolicy {
+  version: 1;
+  /** the worktree, absolute */
+  root: string;
+  protectedBranches: string[];
+  secretPaths: string[];
+  network: { allow: string[]; deny: string[] };
+  writablePaths: string[];
+  denyCommands: { pattern: string; reason: string }[];
+  /** agency's own files in the worktree, relative to root: never written by the session */
+  protectedPaths: string[];
+}
+
+export const POLICY_VERSION = 1;
+
+export function parsePolicy(text: string): GuardPolicy {
+  const raw: unknown = JSON.parse(text);
+  const fail = (what: string): never => {
+    throw new Error(`policy is malformed: ${what}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('not an object');
+  const p = raw as Record<string, unknown>;
+  if (p.version !== POLICY_VERSION) fail(`version ${JSON.stringify(p.version)} is not ${POLICY_VERSION}`);
+  if (typeof p.root !== 'string' || !p.root.startsWith('/')) fail('root must be an absolute path');
+  const strings = (v: unknown, name: string): string[] => {
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return fail(`${name} must be a list of strings`);
+    return v as string[];
+  };
+  const net = p.network as Record<string, unknown> | undefined;
+  if (typeof net !== 'object' || net === null) fail('network must be an object');
+  const deny = p.denyCommands;
+  if (!Array.isArray(deny) || !deny.every((d) => typeof d?.pattern === 'string' && typeof d?.reason === 'string'))
+    fail('denyCommands must be a list of {pattern, reason}');
+  return {
+    version: POLICY_VERSION,
+    root: p.root as string,
+    protectedBranches: strings(p.protectedBranches, 'protectedBranches'),
+    secretPaths: strings(p.secretPaths, 'secretPaths'),
+    network: { allow: strings(net?.allow, 'network.allow'), deny: strings(net?.deny, 'network.deny') },
+    writablePaths: strings(p.writablePaths, 'writablePaths'),
+    denyCommands: deny as GuardPolicy['denyCommands'],
+    protectedPaths: strings(p.protectedPaths, 'protectedPaths'),
+  };
+}

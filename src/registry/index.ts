@@ -1,0 +1,5 @@
+export { checkRegistry, loadRegistry, type Registry, type Agent, type Charter, type Located } from './load.js';
+export { type Problem, RegistryError, formatProblem } from './problems.js';
+export { isValidId, idProblem, ID_PATTERN } from './ids.js';
+export * from './schemas.js';
+export * from './claude-schema.js';
