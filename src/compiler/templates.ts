@@ -43,9 +43,12 @@ export function charterProblem(source: string): { line: number; message: string 
     return null;
   } catch (e) {
     const message = (e as Error).message;
-    const m = /(?:Parse error on line|line) (\d+)/.exec(message);
-    const first = message.split('\n').filter((l) => l.trim() !== '' && !/^[-.^\s]*$/.test(l));
-    return { line: m ? Number(m[1]) : 1, message: `template error: ${first.slice(0, 1).concat(first.slice(-1)).filter((v, i, a) => a.indexOf(v) === i).join(' … ')}` };
+    // parse errors say "Parse error on line N:"; strict-mode errors end in " - LINE:COLUMN"
+    const m = /Parse error on line (\d+)/.exec(message) ?? / - (\d+):\d+$/m.exec(message);
+    const line = m ? Number(m[1]) : 1;
+    const text = (source.split('\n')[line - 1] ?? '').trim();
+    const first = (message.split('\n')[0] ?? message).replace(/ - \d+:\d+$/, '').replace(/:$/, '');
+    return { line, message: `template error: ${first}${text ? ` in ${JSON.stringify(text)}` : ''}` };
   }
 }
 

@@ -141,7 +141,7 @@ function deleteProblem(targets: string[], recursive: boolean, c: Checker): strin
       continue;
     }
     const p = canonical(t, c.ctx);
-    if (isInside(c.ctx.root, p)) return `rm of ${p} would delete the worktree itself`;
+    if (isInside(c.ctx.root, p)) return `rm of ${p} would delete the whole worktree ${c.ctx.root}`;
     const why = c.writeProblem(t, 'delete');
     if (why) return why;
   }
@@ -155,5 +155,11 @@ function findProblem(args: string[], c: Checker): string | null {
   const execs = expr.flatMap((a, i) => ((a === '-exec' || a === '-execdir') ? [expr[i + 1] ?? ''] : []));
   const deletes = expr.includes('-delete') || execs.some((e) => ['rm', 'shred', 'unlink'].includes(e.split('/').pop() as string));
   if (!deletes) return null;
-  return deleteProblem(roots.length > 0 ? roots : ['.'], true, c);
+  // find never deletes its starting points themselves, so a search from the worktree root is fine
+  for (const r of roots.length > 0 ? roots : ['.']) {
+    if (isUnknown(r)) return 'cannot tell where this deleting find would search (it depends on a variable or a substitution)';
+    const why = c.writeProblem(r, 'delete');
+    if (why) return why;
+  }
+  return null;
 }

@@ -16,6 +16,8 @@ export interface Charter { source: string; path: string }
 
 export interface Registry {
   root: string;
+  /** ids whose files exist but are invalid, by folder: references to them are not reported again */
+  invalid: Set<string>;
   disciplines: Map<string, Located<Discipline>>;
   charters: Map<string, Located<Charter>>;
   agents: Map<string, Located<Agent>>;
@@ -37,7 +39,7 @@ export function checkRegistry(dir: string): { registry: Registry; problems: Prob
   const root = resolve(dir);
   const problems: Problem[] = [];
   const registry: Registry = {
-    root, disciplines: new Map(), charters: new Map(), agents: new Map(), tools: new Map(), hooks: new Map(),
+    root, invalid: new Set(), disciplines: new Map(), charters: new Map(), agents: new Map(), tools: new Map(), hooks: new Map(),
   };
   const rel = (p: string) => relative(root, p) || p;
 
@@ -63,7 +65,9 @@ export function checkRegistry(dir: string): { registry: Registry; problems: Prob
         problems.push({ file, line: 0, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
         continue;
       }
+      const before = problems.length;
       loadOne(registry, folder, id, file, path, text, problems);
+      if (problems.length > before) registry.invalid.add(`${folder}/${id}`);
     }
   }
   crossCheck(registry, problems);
@@ -189,9 +193,9 @@ function crossCheck(reg: Registry, problems: Problem[]) {
   for (const d of reg.disciplines.values()) {
     const ref = (kind: string, key: 'agents' | 'tools' | 'hooks', map: Map<string, unknown>) =>
       d.value[key].forEach((ref, i) => {
-        if (!map.has(ref)) problems.push({ file: d.file, line: d.lineOf([key, i]), message: `unknown ${kind} ${JSON.stringify(ref)} (no ${key}/${ref}${FOLDERS[key]} in the registry)` });
+        if (!map.has(ref) && !reg.invalid.has(`${key}/${ref}`)) problems.push({ file: d.file, line: d.lineOf([key, i]), message: `unknown ${kind} ${JSON.stringify(ref)} (no ${key}/${ref}${FOLDERS[key]} in the registry)` });
       });
-    if (!reg.charters.has(d.value.charter))
+    if (!reg.charters.has(d.value.charter) && !reg.invalid.has(`charters/${d.value.charter}`))
       problems.push({ file: d.file, line: d.lineOf(['charter']), message: `missing charter ${JSON.stringify(d.value.charter)} (no charters/${d.value.charter}.md.hbs in the registry)` });
     ref('agent', 'agents', reg.agents);
     ref('tool', 'tools', reg.tools);
