@@ -75,7 +75,7 @@ export function globMatcher(patterns: string[], ctx: PathContext): (absPath: str
     const relHome = isInside(absPath, ctx.home) ? relative(ctx.home, absPath) : null;
     const fromSlash = absPath.slice(1);
     for (const r of rules) {
-      let hit = false;
+      let hit: boolean;
       if (r.anchor === 'home') hit = relHome !== null && relHome !== '' && r.test(relHome);
       else if (r.anchor === 'root') hit = relRoot !== null && relRoot !== '' && r.test(relRoot);
       else if (r.anchor === 'abs') hit = r.test(fromSlash);
