@@ -37,7 +37,8 @@ export function mergeSettings(user: Json, ours: ClaudeSettings, prev: Added | un
     hooks[event] = [...(hooks[event] ?? []), ...groups];
     added.hooks![event] = groups;
   }
-  merged.hooks = hooks;
+  if (Object.keys(hooks).length > 0) merged.hooks = hooks;
+  else delete merged.hooks;
   if (merged.$schema === undefined && ours.$schema) merged.$schema = ours.$schema;
   return { merged, added };
 }

@@ -64,7 +64,9 @@ export function planCompile(reg: Registry, req: CompileRequest, root: string, pr
     files.push({ path: `.claude/agents/${fm.name}.md`, content: `---\n${stringify(front, { lineWidth: 0 })}---\n\n${body}` });
   }
   const policyPath = join(root, POLICY_FILE);
-  files.push({ path: '.claude/settings.json', content: jsonFile(buildSettings(d, hookFiles, programs, policyPath)), merge: 'settings' });
+  const settings = buildSettings(d, hookFiles, programs, policyPath);
+  files.push({ path: '.claude/settings.json', content: jsonFile(settings.shared), merge: 'settings' });
+  files.push({ path: '.claude/settings.local.json', content: jsonFile(settings.local), merge: 'settings' });
   const servers: Record<string, McpServer> = {};
   for (const t of tools) servers[t.id] = t.file.value.server;
   files.push({ path: '.mcp.json', content: jsonFile(mcpJsonSchema.parse({ mcpServers: servers })), merge: 'mcp' });

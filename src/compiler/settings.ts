@@ -24,7 +24,13 @@ export function guardCommand(p: HookPrograms, policyPath: string): string {
   );
 }
 
-export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], programs: HookPrograms, policyPath: string): ClaudeSettings {
+/**
+ * The two settings files of a compiled worktree. Claude Code ignores (and warns about) allow and ask rules
+ * in a project's settings.json until the folder is trusted, but applies those of an untracked
+ * settings.local.json at once, in a checkout or a linked worktree alike. So the shared file holds the
+ * hooks, the deny rules and the mode; the local file holds the allow and ask rules (and the mode again).
+ */
+export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], programs: HookPrograms, policyPath: string): { shared: ClaudeSettings; local: ClaudeSettings } {
   const hooks: NonNullable<ClaudeSettings['hooks']> = {
     PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] }],
   };
@@ -32,18 +38,16 @@ export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], pro
     for (const [event, groups] of Object.entries(f.value.hooks ?? {})) (hooks[event] ??= []).push(...groups);
   }
   const perms = d.permissions ?? {};
-  const settings: ClaudeSettings = {
+  const mode = perms.defaultMode ? { defaultMode: perms.defaultMode } : {};
+  const shared: ClaudeSettings = {
     $schema: 'https://json.schemastore.org/claude-code-settings.json',
-    permissions: {
-      ...(perms.allow?.length ? { allow: perms.allow } : {}),
-      ...(perms.ask?.length ? { ask: perms.ask } : {}),
-      ...(perms.deny?.length ? { deny: perms.deny } : {}),
-      ...(perms.defaultMode ? { defaultMode: perms.defaultMode } : {}),
-      disableBypassPermissionsMode: 'disable',
-    },
+    permissions: { ...(perms.deny?.length ? { deny: perms.deny } : {}), ...mode, disableBypassPermissionsMode: 'disable' },
     hooks,
   };
-  return validateSettings(settings, '.claude/settings.json');
+  const local: ClaudeSettings = {
+    permissions: { ...(perms.allow?.length ? { allow: perms.allow } : {}), ...(perms.ask?.length ? { ask: perms.ask } : {}), ...mode },
+  };
+  return { shared: validateSettings(shared, '.claude/settings.json'), local: validateSettings(local, '.claude/settings.local.json') };
 }
 
 /** Claude Code skips an invalid settings file without a word: never write one. */

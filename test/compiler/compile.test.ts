@@ -55,7 +55,7 @@ describe('agency compile', () => {
     const first = files(dir);
     expect(Object.keys(first).sort()).toEqual([
       '.claude/agency/manifest.json', '.claude/agency/policy.json', '.claude/agents/reviewer.md', '.claude/agents/tester.md',
-      '.claude/settings.json', '.context/activeContext.md', '.context/productContext.md', '.context/progress.md', '.mcp.json', 'CLAUDE.md',
+      '.claude/settings.json', '.claude/settings.local.json', '.context/activeContext.md', '.context/productContext.md', '.context/progress.md', '.mcp.json', 'CLAUDE.md',
     ]);
     const again = compile(dir, 'Add a REST endpoint for invoices');
     expect(JSON.parse(again.stdout).files.every((f: { action: string }) => f.action === 'unchanged')).toBe(true);
@@ -118,7 +118,10 @@ describe('agency compile', () => {
     expect(readFileSync(join(dir, 'CLAUDE.md'), 'utf8')).toBe('# My own notes\n');
     const merged = JSON.parse(readFileSync(join(dir, '.claude/settings.json'), 'utf8'));
     expect(merged.statusLine).toEqual(userSettings.statusLine);
-    expect(merged.permissions.allow).toEqual(['Bash(make *)', 'Bash(touch *)', 'Bash(npm test *)']);
+    expect(merged.permissions.allow).toEqual(['Bash(make *)']);
+    expect(merged.permissions.deny).toEqual(['Read(./secrets/**)']);
+    const local = JSON.parse(readFileSync(join(dir, '.claude/settings.local.json'), 'utf8'));
+    expect(local.permissions.allow).toEqual(['Bash(touch *)', 'Bash(npm test *)']);
     expect(merged.hooks.Stop).toEqual(userSettings.hooks.Stop);
     expect(merged.hooks.PreToolUse[0].hooks[0].command).toMatch(/guard\.cjs/);
     const mcp = JSON.parse(readFileSync(join(dir, '.mcp.json'), 'utf8'));
@@ -130,6 +133,7 @@ describe('agency compile', () => {
     expect(second.code, second.stderr).toBe(0);
     const after = JSON.parse(readFileSync(join(dir, '.claude/settings.json'), 'utf8'));
     expect(after.permissions.allow).toEqual(['Bash(make *)']);
+    expect(after.permissions.deny).toBeUndefined();
     expect(after.hooks.PreToolUse).toHaveLength(1);
     expect(existsSync(join(dir, '.claude/agents/tester.md'))).toBe(false);
     expect(existsSync(join(dir, '.claude/agents/reviewer.md'))).toBe(true);
