@@ -1,11 +1,13 @@
 /** `npm run bench`: every benchmark, each printing its figure against a baseline measured in the same run. */
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
+import { benchGuardE2e } from './guard-e2e.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
   compile: () => benchCompile(),
   guard: () => benchGuard(),
+  'guard-e2e': () => benchGuardE2e(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -1,4 +1,5 @@
 /** Merges a discipline's hook files into the policy its guard enforces. */
+import { compileBranchGlobs, compileGlobs } from '../guard/globs.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import type { HookFile, Located } from '../registry/index.js';
 
@@ -28,14 +29,23 @@ export function mergePolicy(root: string, files: Located<HookFile>[]): GuardPoli
   // before the base list's exceptions would be wrong: keep registry order, then base exceptions last.
   const secrets = union(BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')), ...p.map((f) => f.secretPaths));
   const exceptions = BASE_SECRET_PATHS.filter((s) => s.startsWith('!') && !secrets.includes(s));
+  const protectedBranches = union(BASE_PROTECTED_BRANCHES, ...p.map((f) => f.protectedBranches));
+  const secretPaths = [...secrets, ...exceptions];
+  const writablePaths = union(...p.map((f) => f.writablePaths));
   return {
     version: 1,
     root,
-    protectedBranches: union(BASE_PROTECTED_BRANCHES, ...p.map((f) => f.protectedBranches)),
-    secretPaths: [...secrets, ...exceptions],
+    protectedBranches,
+    secretPaths,
     network: { allow: union(...p.map((f) => f.network?.allow)), deny: union(...p.map((f) => f.network?.deny)) },
-    writablePaths: union(...p.map((f) => f.writablePaths)),
+    writablePaths,
     denyCommands: deny,
     protectedPaths: PROTECTED_PATHS,
+    matchers: {
+      secret: compileGlobs(secretPaths),
+      writable: compileGlobs(writablePaths),
+      protected: compileGlobs(PROTECTED_PATHS.map((x) => `./${x}`)),
+      branches: compileBranchGlobs(protectedBranches),
+    },
   };
 }

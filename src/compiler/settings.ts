@@ -16,10 +16,12 @@ export function shQuote(s: string): string {
 /**
  * The guard's command line. Claude Code runs it with sh; only exit 2 blocks, and a program that fails to
  * start (exit 127, a missing Node) would not, so any exit other than 0 and 2 is turned into 2.
+ * NODE_OPTIONS could load code into the guard, and NODE_EXTRA_CA_CERTS makes every Node start parse a
+ * certificate bundle (tens of milliseconds) the guard never uses: both are cleared for it.
  */
 export function guardCommand(p: HookPrograms, policyPath: string): string {
   return (
-    `${shQuote(p.node)} ${shQuote(p.guard)} ${shQuote(policyPath)}; s=$?; ` +
+    `NODE_OPTIONS= NODE_EXTRA_CA_CERTS= ${shQuote(p.node)} ${shQuote(p.guard)} ${shQuote(policyPath)}; s=$?; ` +
     `[ $s -eq 0 ] && exit 0; [ $s -eq 2 ] || echo "agency guard could not run (exit $s); the call is blocked" >&2; exit 2`
   );
 }

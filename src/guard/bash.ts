@@ -107,7 +107,7 @@ function checkSimple(sc: SimpleCommand, c: Checker, depth: number): string | nul
       const call = parseGit(args, c.ctx.cwd);
       if (!call) return null;
       if (call.sub === 'push') {
-        const why = pushProblem(call, c.policy.protectedBranches);
+        const why = pushProblem(call, c.policy.protectedBranches, c.policy.matchers.branches);
         if (why) return why;
       }
       if (GIT_WRITING.has(call.sub) && !isInside(canonical(call.cwd, c.ctx), c.ctx.root) && !c.writable(canonical(call.cwd, c.ctx)))

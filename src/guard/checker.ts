@@ -15,9 +15,9 @@ export interface Checker {
 const DEVICES = /^\/dev\/(null|zero|stdout|stderr|stdin|tty|fd\/\d+)$/;
 
 export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
-  const writable = globMatcher(policy.writablePaths, ctx);
-  const secret = globMatcher(policy.secretPaths, ctx);
-  const protectedPath = globMatcher(policy.protectedPaths.map((p) => `./${p.replace(/^\.?\//, '')}`), ctx);
+  const writable = globMatcher(policy.matchers.writable, ctx);
+  const secret = globMatcher(policy.matchers.secret, ctx);
+  const protectedPath = globMatcher(policy.matchers.protected, ctx);
   return {
     policy,
     ctx,

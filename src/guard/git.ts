@@ -1,7 +1,6 @@
 /** What a `git` command line does that the policy cares about: force-pushes and deletions of protected branches. */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import picomatch from 'picomatch';
 
 const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env']);
 const PUSH_WITH_VALUE = new Set(['--repo', '--receive-pack', '--exec', '-o', '--push-option', '--signed']);
@@ -29,8 +28,9 @@ export function parseGit(args: string[], cwd: string): GitCall | null {
 }
 
 /** Why this push is forbidden, or null. */
-export function pushProblem(call: GitCall, protectedBranches: string[]): string | null {
-  const isProtected = picomatch(protectedBranches.length > 0 ? protectedBranches : ['\u0000'], { dot: true });
+export function pushProblem(call: GitCall, protectedBranches: string[], protectedRe: string): string | null {
+  const re = new RegExp(`^(?:${protectedRe})$`);
+  const isProtected = (b: string) => re.test(b);
   let force = false;
   let del = false;
   let all = false;

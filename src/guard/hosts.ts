@@ -1,6 +1,4 @@
 /** Which hosts a command or URL reaches, and whether the policy lets it. */
-import picomatch from 'picomatch';
-
 const URL_RE = /\b([a-z][a-z0-9+.-]*):\/\/(?:[^\s/@]*@)?(\[[^\]\s]+\]|[^\s/:?#'"]+)/gi;
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?|0\.0\.0\.0)$/i;
 
@@ -75,7 +73,10 @@ export function commandHosts(name: string, args: string[]): string[] {
 export interface HostPolicy { allow: string[]; deny: string[] }
 
 function hostMatcher(patterns: string[]): (host: string) => boolean {
-  const m = patterns.map((p) => (p.startsWith('*.') ? picomatch(p, { nocase: true }) : (h: string) => h === p.toLowerCase()));
+  const m = patterns.map((raw) => {
+    const p = raw.toLowerCase();
+    return p.startsWith('*.') ? (h: string) => h.endsWith(p.slice(1)) : (h: string) => h === p;
+  });
   return (h) => m.some((f) => f(h));
 }
 

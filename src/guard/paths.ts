@@ -1,7 +1,7 @@
 /** Where a path really points, and whether it is inside the worktree or matches a policy glob. */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
+import type { GlobRule } from './globs.js';
 
 export interface PathContext {
   /** the worktree, canonical (symlinks resolved) */
@@ -27,15 +27,27 @@ export function canonical(p: string, ctx: PathContext): string {
   let head = abs;
   const tail: string[] = [];
   for (;;) {
-    try {
-      const real = realpathSync(head);
-      return tail.length ? join(real, ...tail.reverse()) : real;
-    } catch {
-      const parent = dirname(head);
-      if (parent === head) return abs;
-      tail.push(basename(head));
-      head = parent;
+    if (exists(head)) {
+      try {
+        const real = realpathSync.native(head);
+        return tail.length ? join(real, ...tail.reverse()) : real;
+      } catch {
+        // vanished or unreadable: treat as not existing and keep walking up
+      }
     }
+    const parent = dirname(head);
+    if (parent === head) return abs;
+    tail.push(basename(head));
+    head = parent;
+  }
+}
+
+/** Existence without an exception for the common "no such file" (exceptions are slow, and most words are not files). */
+function exists(p: string): boolean {
+  try {
+    return statSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
   }
 }
 
@@ -43,66 +55,22 @@ export function isInside(path: string, dir: string): boolean {
   return path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
-/**
- * gitignore-style matching: later patterns win and `!` negates. `/x` is absolute, `./x` is in the
- * worktree, `~/x` in the home folder, and anything else matches at any depth.
- */
-export function globMatcher(patterns: string[], ctx: PathContext): (absPath: string) => boolean {
-  const rules = withRealPrefixes(patterns).map((raw) => {
-    const negate = raw.startsWith('!');
-    let body = negate ? raw.slice(1) : raw;
-    let anchor: 'home' | 'root' | 'abs' | 'any';
-    if (body.startsWith('~/')) {
-      anchor = 'home';
-      body = body.slice(2);
-    } else if (body.startsWith('/')) {
-      anchor = 'abs';
-      body = body.replace(/^\/+/, '');
-    } else if (body.startsWith('./')) {
-      anchor = 'root';
-      body = body.slice(2);
-    } else {
-      anchor = 'any';
-      if (!body.startsWith('**/')) body = `**/${body}`;
-    }
-    const isMatch = picomatch(body, { dot: true });
-    const isMatchDir = picomatch(`${body}/**`, { dot: true });
-    return { negate, anchor, test: (s: string) => isMatch(s) || isMatchDir(s) };
-  });
+/** Tests canonical paths against compiled policy globs (see globs.ts); the last rule that matches decides. */
+export function globMatcher(rules: readonly GlobRule[], ctx: PathContext): (absPath: string) => boolean {
+  const compiled = rules.map((r) => ({ ...r, test: new RegExp(r.re) }));
   return (absPath) => {
     let result = false;
     const relRoot = isInside(absPath, ctx.root) ? relative(ctx.root, absPath) : null;
     const relHome = isInside(absPath, ctx.home) ? relative(ctx.home, absPath) : null;
     const fromSlash = absPath.slice(1);
-    for (const r of rules) {
+    for (const r of compiled) {
       let hit: boolean;
-      if (r.anchor === 'home') hit = relHome !== null && relHome !== '' && r.test(relHome);
-      else if (r.anchor === 'root') hit = relRoot !== null && relRoot !== '' && r.test(relRoot);
-      else if (r.anchor === 'abs') hit = r.test(fromSlash);
-      else hit = (relRoot !== null && relRoot !== '' && r.test(relRoot)) || r.test(fromSlash);
+      if (r.anchor === 'home') hit = relHome !== null && relHome !== '' && r.test.test(relHome);
+      else if (r.anchor === 'root') hit = relRoot !== null && relRoot !== '' && r.test.test(relRoot);
+      else if (r.anchor === 'abs') hit = r.test.test(fromSlash);
+      else hit = (relRoot !== null && relRoot !== '' && r.test.test(relRoot)) || r.test.test(fromSlash);
       if (hit) result = !r.negate;
     }
     return result;
   };
-}
-
-/** `/tmp/**` also as `/private/tmp/**` where /tmp is a link (macOS), since paths are compared canonical. */
-function withRealPrefixes(patterns: string[]): string[] {
-  const out: string[] = [];
-  for (const p of patterns) {
-    out.push(p);
-    const neg = p.startsWith('!') ? '!' : '';
-    const body = p.slice(neg.length);
-    if (!body.startsWith('/')) continue;
-    const glob = body.search(/[*?[{]/);
-    const prefix = glob < 0 ? body : body.slice(0, body.lastIndexOf('/', glob) + 1);
-    try {
-      const real = realpathSync(prefix);
-      const withSlash = prefix.endsWith('/') && !real.endsWith('/') ? `${real}/` : real;
-      if (withSlash !== prefix) out.push(neg + withSlash + body.slice(prefix.length));
-    } catch {
-      // a prefix that does not exist has no other name
-    }
-  }
-  return out;
 }

@@ -1,3 +1,5 @@
+import type { GlobRule } from './globs.js';
+
 /**
  * The policy the guard enforces, as compiled into a worktree's `.claude/agency/policy.json`.
  * Checked by hand, not with a schema library: the guard starts before every tool call and must stay small.
@@ -13,6 +15,8 @@ export interface GuardPolicy {
   denyCommands: { pattern: string; reason: string }[];
   /** agency's own files in the worktree, relative to root: never written by the session */
   protectedPaths: string[];
+  /** the globs above, compiled by `agency compile` (globs.ts) */
+  matchers: { secret: GlobRule[]; writable: GlobRule[]; protected: GlobRule[]; branches: string };
 }
 
 export const POLICY_VERSION = 1;
@@ -35,6 +39,14 @@ export function parsePolicy(text: string): GuardPolicy {
   const deny = p.denyCommands;
   if (!Array.isArray(deny) || !deny.every((d) => typeof d?.pattern === 'string' && typeof d?.reason === 'string'))
     fail('denyCommands must be a list of {pattern, reason}');
+  const m = p.matchers as Record<string, unknown> | undefined;
+  if (typeof m !== 'object' || m === null) fail('matchers are missing (compile the worktree again)');
+  const rules = (v: unknown, name: string): GlobRule[] => {
+    const ok = Array.isArray(v) && v.every((r) => typeof r?.re === 'string' && typeof r?.negate === 'boolean' && ['home', 'root', 'abs', 'any'].includes(r?.anchor));
+    if (!ok) fail(`matchers.${name} must be a list of compiled globs`);
+    return v as GlobRule[];
+  };
+  if (typeof m?.branches !== 'string') fail('matchers.branches must be a regex source');
   return {
     version: POLICY_VERSION,
     root: p.root as string,
@@ -44,5 +56,11 @@ export function parsePolicy(text: string): GuardPolicy {
     writablePaths: strings(p.writablePaths, 'writablePaths'),
     denyCommands: deny as GuardPolicy['denyCommands'],
     protectedPaths: strings(p.protectedPaths, 'protectedPaths'),
+    matchers: {
+      secret: rules(m?.secret, 'secret'),
+      writable: rules(m?.writable, 'writable'),
+      protected: rules(m?.protected, 'protected'),
+      branches: m?.branches as string,
+    },
   };
 }

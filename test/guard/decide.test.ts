@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decide } from '../../src/guard/decide.js';
 import type { GuardPolicy } from '../../src/guard/policy.js';
 import { mergePolicy } from '../../src/compiler/policy.js';
+import type { PolicyFragment } from '../../src/registry/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let root: string;
@@ -12,8 +13,9 @@ let home: string;
 let outside: string;
 const dirs: { remove(): void }[] = [];
 
-function policy(over: Partial<GuardPolicy> = {}): GuardPolicy {
-  return { ...mergePolicy(root, []), writablePaths: [], ...over };
+/** The policy `agency compile` would write for a discipline with one hook file holding this fragment. */
+function policy(fragment: PolicyFragment = {}): GuardPolicy {
+  return mergePolicy(root, [{ id: 'test', file: 'hooks/test.json', value: { description: 'test', policy: fragment }, lineOf: () => 1 }]);
 }
 function bash(command: string, p = policy(), cwd = root) {
   return decide({ tool_name: 'Bash', tool_input: { command }, cwd }, p, home);
