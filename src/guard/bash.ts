@@ -69,7 +69,7 @@ function checkSimple(sc: SimpleCommand, c: Checker, depth: number): string | nul
     for (const a of args) {
       const path = a.startsWith('-') ? (a.includes('=') ? a.slice(a.indexOf('=') + 1) : null) : a;
       if (path === null || path === '' || isUnknown(path) || path.includes('://')) continue;
-      const why = c.readProblem(path);
+      const why = c.readProblem(path, true);
       if (why) return why;
     }
   }

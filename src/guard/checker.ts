@@ -1,5 +1,5 @@
 /** The policy, compiled for one tool call: path tests bound to the worktree, home and cwd. */
-import { canonical, globMatcher, isInside, isUnknown, type PathContext } from './paths.js';
+import { canonical, exists, globMatcher, isInside, isUnknown, type PathContext } from './paths.js';
 import type { GuardPolicy } from './policy.js';
 
 export interface Checker {
@@ -8,8 +8,11 @@ export interface Checker {
   writable(abs: string): boolean;
   /** why writing (or deleting) this path is forbidden, or null */
   writeProblem(path: string, verb?: 'write to' | 'delete'): string | null;
-  /** why reading this path is forbidden, or null */
-  readProblem(path: string): string | null;
+  /**
+   * why reading this path is forbidden, or null. A word in a shell command is only a path if a file of
+   * that name exists (`grep api.key src` reads no key file): pass onlyExisting for those.
+   */
+  readProblem(path: string, onlyExisting?: boolean): string | null;
 }
 
 const DEVICES = /^\/dev\/(null|zero|stdout|stderr|stdin|tty|fd\/\d+)$/;
@@ -31,10 +34,11 @@ export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
       if (writable(p)) return null;
       return `may not ${verb} ${p}: it is outside the worktree ${ctx.root}`;
     },
-    readProblem(path) {
+    readProblem(path, onlyExisting = false) {
       if (isUnknown(path) || DEVICES.test(path)) return null;
       const p = canonical(path, ctx);
-      return secret(p) ? `${p} is a secret file; reading it is forbidden` : null;
+      if (!secret(p) || (onlyExisting && !exists(p))) return null;
+      return `${p} is a secret file; reading it is forbidden`;
     },
   };
 }

@@ -43,7 +43,7 @@ export function canonical(p: string, ctx: PathContext): string {
 }
 
 /** Existence without an exception for the common "no such file" (exceptions are slow, and most words are not files). */
-function exists(p: string): boolean {
+export function exists(p: string): boolean {
   try {
     return statSync(p, { throwIfNoEntry: false }) !== undefined;
   } catch {

@@ -119,6 +119,10 @@ describe('secrets', () => {
     expect(tool('Read', { file_path: join(root, '.env.example') })).toEqual({ allow: true });
     expect(tool('Read', { file_path: join(home, '.ssh/id_rsa.pub') })).toEqual({ allow: true });
     expect(bash('cat .env.example && ls -la .env')).toEqual({ allow: true });
+    // a word that only looks like a secret file's name is not a read of one
+    expect(bash('grep -rn api.key src && echo id_rsa')).toEqual({ allow: true });
+    writeFileSync(join(root, 'api.key'), 'k');
+    expect(blocked(bash('grep -rn token api.key'))).toMatch(/secret/);
   });
 });
 
