@@ -1,10 +1,12 @@
 /** `npm run bench`: every benchmark, each printing its figure against a baseline measured in the same run. */
+import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
 import { benchGuardE2e } from './guard-e2e.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
+  classify: () => benchClassify(),
   compile: () => benchCompile(),
   guard: () => benchGuard(),
   'guard-e2e': () => benchGuardE2e(),

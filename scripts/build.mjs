@@ -12,6 +12,9 @@ const common = {
   logLevel: 'warning',
 };
 
+/** packages with native addons (or that load them): resolved from node_modules at run time */
+const NATIVE = ['node-pty', 'ssh2', 'cpu-features'];
+
 rmSync('dist', { recursive: true, force: true });
 await Promise.all([
   build({
@@ -19,8 +22,13 @@ await Promise.all([
     entryPoints: { 'cli/main': 'src/cli/main.ts' },
     outdir: 'dist',
     format: 'esm',
-    packages: 'external',
-    outExtension: { '.js': '.js' },
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    minifySyntax: true,
+    // pure-JS dependencies go into the bundle (one file to load, not hundreds); native ones cannot
+    external: NATIVE,
+    // bundled CommonJS dependencies call require() for Node's built-ins
+    banner: { js: "import { createRequire as __agencyRequire } from 'node:module'; const require = __agencyRequire(import.meta.url);" },
   }),
   build({
     ...common,

@@ -1,46 +1,34 @@
 /** `agency compile`: turn a task into a specialist environment inside a folder. */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { buildClassifier, compileInto, guardScriptPath } from '../compiler/index.js';
 import { isValidId } from '../registry/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { loadValidRegistry, registryDir } from './registry-source.js';
 
-interface Opts { discipline?: string; task: string; dir: string; registry?: string; force?: boolean; json?: boolean }
+export interface CompileOpts { discipline?: string; task: string; dir: string; registry?: string; force?: boolean; json?: boolean }
 
-export function registerCompile(program: Command): void {
-  program
-    .command('compile')
-    .description('write CLAUDE.md, subagents, settings, MCP servers and a memory bank for a task into DIR')
-    .requiredOption('--task <text>', 'what the session is to do')
-    .requiredOption('--dir <dir>', 'the git worktree or checkout to compile into')
-    .option('--discipline <id>', 'the discipline (default: the best match for the task)')
-    .option('--registry <dir>', 'registry folder (default: the one agency ships)')
-    .option('--force', 'replace files agency did not write instead of keeping them')
-    .option('--json', 'print the result as JSON')
-    .action((opts: Opts) => {
-      if (opts.task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
-      if (opts.discipline !== undefined && !isValidId(opts.discipline))
-        throw new UserError(`unknown discipline ${JSON.stringify(opts.discipline)}: discipline ids are lowercase letters, digits and hyphens`, EXIT.usage);
-      const reg = loadValidRegistry(registryDir(opts.registry));
-      let discipline = opts.discipline;
-      if (discipline === undefined) {
-        const best = buildClassifier(reg).rank(opts.task)[0];
-        if (!best || best.score <= 0) throw new UserError('no discipline matches this task; pass --discipline', EXIT.usage);
-        discipline = best.discipline;
-        if (!opts.json) warn(`discipline: ${discipline} (best match for the task)`);
-      }
-      const guard = guardScriptPath();
-      if (!existsSync(guard)) throw new UserError(`the guard program ${guard} is missing; run \`npm run build\` in the agency checkout`);
-      const result = compileInto(opts.dir, reg, { discipline, task: opts.task }, {
-        programs: { node: process.execPath, guard },
-        force: opts.force === true,
-      });
-      if (opts.json) printJson(result);
-      else {
-        for (const f of result.files) say(`${f.action.padEnd(9)} ${f.path}`);
-        say(`compiled ${result.discipline} into ${result.dir}`);
-      }
-      for (const w of result.warnings) warn(`warning: ${w}`);
-    });
+export function compile(opts: CompileOpts): void {
+  if (opts.task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
+  if (opts.discipline !== undefined && !isValidId(opts.discipline))
+    throw new UserError(`unknown discipline ${JSON.stringify(opts.discipline)}: discipline ids are lowercase letters, digits and hyphens`, EXIT.usage);
+  const reg = loadValidRegistry(registryDir(opts.registry));
+  let discipline = opts.discipline;
+  if (discipline === undefined) {
+    const best = buildClassifier(reg).rank(opts.task)[0];
+    if (!best || best.score <= 0) throw new UserError('no discipline matches this task; pass --discipline', EXIT.usage);
+    discipline = best.discipline;
+    if (!opts.json) warn(`discipline: ${discipline} (best match for the task)`);
+  }
+  const guard = guardScriptPath();
+  if (!existsSync(guard)) throw new UserError(`the guard program ${guard} is missing; run \`npm run build\` in the agency checkout`);
+  const result = compileInto(opts.dir, reg, { discipline, task: opts.task }, {
+    programs: { node: process.execPath, guard },
+    force: opts.force === true,
+  });
+  if (opts.json) printJson(result);
+  else {
+    for (const f of result.files) say(`${f.action.padEnd(9)} ${f.path}`);
+    say(`compiled ${result.discipline} into ${result.dir}`);
+  }
+  for (const w of result.warnings) warn(`warning: ${w}`);
 }

@@ -1,11 +1,7 @@
 /** The `agency` command line. */
 import { Command, CommanderError } from 'commander';
-import { CompileError, UnknownDisciplineError, UnsafePathError } from '../compiler/index.js';
-import { RegistryError } from '../registry/index.js';
-import { registerClassify } from './classify.js';
-import { registerCompile } from './compile.js';
 import { EXIT, UserError } from './output.js';
-import { registerRegistryCheck } from './registry-check.js';
+import { registerCommands } from './commands.js';
 import { version } from './version.js';
 
 const program = new Command();
@@ -16,12 +12,12 @@ program
   .showHelpAfterError('(run agency --help for usage)')
   .exitOverride();
 
-registerRegistryCheck(program);
-registerClassify(program);
-registerCompile(program);
+registerCommands(program);
 
+/** Errors a user caused: shown as one message. Matched by name, so that no command's module must be loaded to tell. */
+const USER_ERRORS = new Set(['UserError', 'CompileError', 'UnknownDisciplineError', 'UnsafePathError', 'RegistryError']);
 function isUserError(e: unknown): e is Error {
-  return e instanceof UserError || e instanceof CompileError || e instanceof UnknownDisciplineError || e instanceof UnsafePathError || e instanceof RegistryError;
+  return e instanceof Error && USER_ERRORS.has(e.name);
 }
 
 try {

@@ -1,29 +1,21 @@
 /** `agency registry check [DIR]`: validate a registry; every problem names its file and line. */
-import type { Command } from 'commander';
 import { formatProblem } from '../registry/index.js';
 import { EXIT, printJson, say, warn } from './output.js';
 import { fullCheck, registryDir } from './registry-source.js';
 
-export function registerRegistryCheck(program: Command): void {
-  const registry = program.command('registry').description('work with agent registries');
-  registry
-    .command('check [dir]')
-    .description('validate a registry (default: the one agency ships); errors name file and line')
-    .option('--json', 'print the result as JSON')
-    .action((dirArg: string | undefined, opts: { json?: boolean }) => {
-      const dir = registryDir(dirArg);
-      const { registry: reg, problems } = fullCheck(dir);
-      const counts = {
-        disciplines: reg.disciplines.size, charters: reg.charters.size, agents: reg.agents.size,
-        tools: reg.tools.size, hooks: reg.hooks.size,
-      };
-      if (opts.json) printJson({ registry: dir, ok: problems.length === 0, problems, counts });
-      else if (problems.length === 0)
-        say(`registry ${dir} is valid: ${counts.disciplines} disciplines, ${counts.agents} agents, ${counts.tools} tools, ${counts.hooks} hook files`);
-      else {
-        for (const p of problems) warn(formatProblem(p));
-        warn(`${problems.length} problem(s) in registry ${dir}`);
-      }
-      process.exitCode = problems.length === 0 ? EXIT.ok : EXIT.failure;
-    });
+export function registryCheck(dirArg: string | undefined, opts: { json?: boolean }): void {
+  const dir = registryDir(dirArg);
+  const { registry: reg, problems } = fullCheck(dir);
+  const counts = {
+    disciplines: reg.disciplines.size, charters: reg.charters.size, agents: reg.agents.size,
+    tools: reg.tools.size, hooks: reg.hooks.size,
+  };
+  if (opts.json) printJson({ registry: dir, ok: problems.length === 0, problems, counts });
+  else if (problems.length === 0)
+    say(`registry ${dir} is valid: ${counts.disciplines} disciplines, ${counts.agents} agents, ${counts.tools} tools, ${counts.hooks} hook files`);
+  else {
+    for (const p of problems) warn(formatProblem(p));
+    warn(`${problems.length} problem(s) in registry ${dir}`);
+  }
+  process.exitCode = problems.length === 0 ? EXIT.ok : EXIT.failure;
 }

@@ -8,10 +8,13 @@ export function registryDir(opt: string | undefined): string {
   return opt ?? process.env.AGENCY_REGISTRY ?? defaultRegistryDir();
 }
 
-/** Everything wrong with a registry: its files, their references, and its charters' templates. */
-export function fullCheck(dir: string): { registry: Registry; problems: Problem[] } {
+/**
+ * Everything wrong with a registry: its files, their references, and (unless skipped, as classify may,
+ * which renders none) its charters' templates.
+ */
+export function fullCheck(dir: string, charters = true): { registry: Registry; problems: Problem[] } {
   const { registry, problems } = checkRegistry(dir);
-  for (const c of registry.charters.values()) {
+  for (const c of charters ? registry.charters.values() : []) {
     const p = charterProblem(c.value.source);
     if (p) problems.push({ file: c.file, line: p.line, message: p.message });
   }
@@ -28,8 +31,8 @@ function displayPath(dir: string, file: string): string {
   return rel.startsWith('..') || isAbsolute(rel) ? abs : rel;
 }
 
-export function loadValidRegistry(dir: string): Registry {
-  const { registry, problems } = fullCheck(dir);
+export function loadValidRegistry(dir: string, opts: { charters?: boolean } = {}): Registry {
+  const { registry, problems } = fullCheck(dir, opts.charters ?? true);
   if (problems.length > 0) {
     throw new UserError(`the registry at ${dir} has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
   }

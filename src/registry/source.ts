@@ -43,9 +43,16 @@ export function parseJson(file: string, text: string): ParsedSource | Problem {
     const line = pos ? lineAt(text, Number(pos[1])) : jsonErrorLine(text, message);
     return { file, line, message: `invalid JSON: ${message}` };
   }
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter });
-  return { file, data, lineOf: lineLocator(doc, counter, 0) };
+  // line positions are only needed to report a problem: parse for them then, not for every file
+  let locate: ((path: readonly PropertyKey[]) => number) | undefined;
+  const lineOf = (path: readonly PropertyKey[]) => {
+    if (!locate) {
+      const counter = new LineCounter();
+      locate = lineLocator(parseDocument(text, { lineCounter: counter }), counter, 0);
+    }
+    return locate(path);
+  };
+  return { file, data, lineOf };
 }
 
 function jsonErrorLine(text: string, message: string): number {

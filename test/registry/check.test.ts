@@ -77,7 +77,7 @@ describe('agency registry check', () => {
   });
   it('rejects a literal secret in an MCP server entry', () => {
     const dir = broken((d) => edit(d, 'tools/notes.json', (s) => s.replace('"${NOTES_TOKEN}"', '"ghp_live_secret"')));
-    expect(oneError(dir)).toMatch(/^tools\/notes\.json:3: server\.env\.NOTES_TOKEN: .*looks like a secret/);
+    expect(oneError(dir)).toMatch(/^tools\/notes\.json:7: server\.env\.NOTES_TOKEN: .*looks like a secret/);
   });
   it('reports a charter template error with its line', () => {
     const dir = broken((d) => writeFileSync(join(d, 'charters/docs.md.hbs'), '# Docs\n\n{{#each agents}}\n- {{name}}\n'));
