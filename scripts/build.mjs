@@ -32,7 +32,7 @@ await Promise.all([
   }),
   build({
     ...common,
-    entryPoints: { 'guard/guard': 'src/guard/main.ts' },
+    entryPoints: { 'guard/guard': 'src/guard/main.ts', 'guard/hook': 'src/guard/hook.ts' },
     outdir: 'dist',
     format: 'cjs',
     minify: true,

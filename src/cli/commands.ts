@@ -29,4 +29,86 @@ export function registerCommands(program: Command): void {
     .option('--force', 'replace files agency did not write instead of keeping them')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => (await import('./compile.js')).compile(opts));
+
+  program
+    .command('run <task>')
+    .description('start a session for a task: a worktree, a compiled context, and claude in it; prints the session id')
+    .option('--discipline <id>', 'the discipline (default: the best match for the task)')
+    .option('--repo <path>', 'the git repository to work on (default: the current folder)')
+    .option('--model <model>', 'the model for the session (default: the discipline\'s)')
+    .option('--registry <dir>', 'registry folder (default: the one agency ships)')
+    .option('--json', 'print the result as JSON')
+    .action(async (task: string, opts) => (await import('./session-commands.js')).run(task, opts));
+
+  program
+    .command('status')
+    .description('one snapshot: nodes, sessions, decisions, cost')
+    .option('--json', 'print the snapshot as JSON')
+    .action(async (opts) => (await import('./session-commands.js')).status(opts));
+
+  program
+    .command('watch')
+    .description('stream state changes until interrupted (NDJSON with --json)')
+    .option('--json', 'one JSON object per line')
+    .action(async (opts) => (await import('./session-commands.js')).watch(opts));
+
+  program
+    .command('wait <session>')
+    .description('wait for a session: exit 0 done, 3 needs input, 4 timeout, 1 failed')
+    .option('--until <what>', 'done or input', 'done')
+    .option('--timeout <seconds>', 'give up after this long (exit 4)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (session: string, opts) => (await import('./wait.js')).wait(session, opts));
+
+  program
+    .command('screen <session>')
+    .description("print a session's terminal screen as text (drawn from the headless screen, never raw bytes)")
+    .option('--json', 'print the screen as JSON')
+    .action(async (session: string, opts) => (await import('./session-commands.js')).screen(session, opts));
+
+  program
+    .command('send <session> <text>')
+    .description('type a line into a session')
+    .option('--json', 'print the session as JSON')
+    .action(async (session: string, text: string, opts) => (await import('./session-commands.js')).send(session, text, opts));
+
+  for (const [op, what] of [['pause', 'pause a session (its whole process tree)'], ['resume', 'resume a paused session'], ['stop', 'stop a session']] as const) {
+    program
+      .command(`${op} [session]`)
+      .description(what)
+      .option('--all', 'every session of the node')
+      .option('--json', 'print the result as JSON')
+      .action(async (session: string | undefined, opts) => (await import('./session-commands.js')).control(op, session, opts));
+  }
+
+  program
+    .command('decisions')
+    .description('open decisions: prompts the sessions put to the operator')
+    .option('--all', 'answered ones too')
+    .option('--json', 'print them as JSON')
+    .action(async (opts) => (await import('./decision-commands.js')).decisions(opts));
+
+  for (const [op, approve] of [['approve', true], ['deny', false]] as const) {
+    program
+      .command(`${op} <decision>`)
+      .description(`${op} an open decision`)
+      .option('--reason <text>', 'told to Claude along with the answer')
+      .option('--json', 'print the decision as JSON')
+      .action(async (decision: string, opts) => (await import('./decision-commands.js')).decide(approve, decision, opts));
+  }
+
+  const node = program.command('node').description('the node daemon');
+  node
+    .command('serve')
+    .description('run the node daemon in the foreground (started by agency itself when needed)')
+    .option('--ready-fd <fd>', 'write "ready" to this file descriptor once serving')
+    .action(async (opts: { readyFd?: string }) => {
+      const { serveNode } = await import('../node/daemon.js');
+      const { version } = await import('./version.js');
+      await serveNode({ agentVersion: version(), ...(opts.readyFd ? { readyFd: Number(opts.readyFd) } : {}) });
+    });
+  node
+    .command('stop')
+    .description('stop the local node daemon (its live sessions are resumed when it starts again)')
+    .action(async () => (await import('./session-commands.js')).stopNode());
 }

@@ -26,3 +26,4 @@ export function packageRoot(): string {
 
 export const defaultRegistryDir = () => join(packageRoot(), 'registry');
 export const guardScriptPath = () => join(packageRoot(), 'dist', 'guard', 'guard.cjs');
+export const lifecycleHookPath = () => join(packageRoot(), 'dist', 'guard', 'hook.cjs');

@@ -4,4 +4,4 @@ export { compileInto, CompileError, MANIFEST_FILE, type CompileResult, type Comp
 export { charterProblem, renderCharter } from './templates.js';
 export { guardCommand, type HookPrograms } from './settings.js';
 export { UnsafePathError } from './safe-fs.js';
-export { defaultRegistryDir, guardScriptPath, packageRoot } from './agency-paths.js';
+export { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from './agency-paths.js';

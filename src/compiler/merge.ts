@@ -4,6 +4,7 @@ import type { ClaudeSettings, McpServer } from '../registry/index.js';
 /** What agency added to a user's file, so a later compile can take exactly that out before adding anew. */
 export interface Added {
   permissions?: { allow?: string[]; ask?: string[]; deny?: string[] };
+  enabledMcpjsonServers?: string[];
   hooks?: Record<string, unknown[]>;
   mcpServers?: string[];
 }
@@ -39,6 +40,11 @@ export function mergeSettings(user: Json, ours: ClaudeSettings, prev: Added | un
   }
   if (Object.keys(hooks).length > 0) merged.hooks = hooks;
   else delete merged.hooks;
+  const ue = (Array.isArray(user.enabledMcpjsonServers) ? (user.enabledMcpjsonServers as string[]) : []).filter((n) => !(prev?.enabledMcpjsonServers ?? []).includes(n));
+  const me = (ours.enabledMcpjsonServers ?? []).filter((n) => !ue.includes(n));
+  if (ue.length + me.length > 0) merged.enabledMcpjsonServers = [...ue, ...me];
+  else delete merged.enabledMcpjsonServers;
+  if (me.length) added.enabledMcpjsonServers = me;
   if (merged.$schema === undefined && ours.$schema) merged.$schema = ours.$schema;
   return { merged, added };
 }

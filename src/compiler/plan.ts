@@ -42,7 +42,7 @@ export function planCompile(reg: Registry, req: CompileRequest, root: string, pr
   if (task === '') throw new Error('the task is empty');
 
   const hookFiles = d.hooks.map((h) => reg.hooks.get(h)!);
-  const policy = mergePolicy(root, hookFiles);
+  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? []);
   const agents = d.agents.map((a) => reg.agents.get(a)!);
   const tools = d.tools.map((t) => ({ id: t, file: reg.tools.get(t)! }));
 

@@ -21,7 +21,7 @@ function union(...lists: (readonly string[] | undefined)[]): string[] {
   return out;
 }
 
-export function mergePolicy(root: string, files: Located<HookFile>[]): GuardPolicy {
+export function mergePolicy(root: string, files: Located<HookFile>[], ask: readonly string[] = []): GuardPolicy {
   const p = files.map((f) => f.value.policy ?? {});
   const deny: GuardPolicy['denyCommands'] = [];
   for (const f of p) for (const d of f.denyCommands ?? []) if (!deny.some((x) => x.pattern === d.pattern)) deny.push(d);
@@ -41,6 +41,11 @@ export function mergePolicy(root: string, files: Located<HookFile>[]): GuardPoli
     writablePaths,
     denyCommands: deny,
     protectedPaths: PROTECTED_PATHS,
+    approvals: {
+      allow: union(...files.map((f) => f.value.approvals?.allow)),
+      deny: files.flatMap((f) => f.value.approvals?.deny ?? []),
+      ask: [...ask],
+    },
     matchers: {
       secret: compileGlobs(secretPaths),
       writable: compileGlobs(writablePaths),

@@ -6,7 +6,17 @@ export interface HookPrograms {
   node: string;
   /** absolute path of the guard program */
   guard: string;
+  /**
+   * absolute path of the lifecycle hook program, for a worktree the node runs a session in: it reports
+   * SessionStart, UserPromptSubmit, PermissionRequest, Notification, Stop and SessionEnd to the node
+   */
+  lifecycle?: string;
 }
+
+/** Events the lifecycle hook reports, with their timeouts in seconds (a PermissionRequest may wait for the operator). */
+export const LIFECYCLE_EVENTS: Record<string, number> = {
+  SessionStart: 30, UserPromptSubmit: 30, PermissionRequest: 3600, Notification: 30, Stop: 30, SessionEnd: 10,
+};
 
 /** POSIX shell single-quoting. */
 export function shQuote(s: string): string {
@@ -36,6 +46,10 @@ export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], pro
   const hooks: NonNullable<ClaudeSettings['hooks']> = {
     PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] }],
   };
+  if (programs.lifecycle) {
+    const command = `NODE_OPTIONS= NODE_EXTRA_CA_CERTS= ${shQuote(programs.node)} ${shQuote(programs.lifecycle)}`;
+    for (const [event, timeout] of Object.entries(LIFECYCLE_EVENTS)) (hooks[event] ??= []).push({ hooks: [{ type: 'command', command, timeout }] });
+  }
   for (const f of hookFiles) {
     for (const [event, groups] of Object.entries(f.value.hooks ?? {})) (hooks[event] ??= []).push(...groups);
   }
@@ -48,6 +62,8 @@ export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], pro
   };
   const local: ClaudeSettings = {
     permissions: { ...(perms.allow?.length ? { allow: perms.allow } : {}), ...(perms.ask?.length ? { ask: perms.ask } : {}), ...mode },
+    // the discipline's own MCP servers are approved; Claude Code honours this from the local file untrusted
+    ...(d.tools.length ? { enabledMcpjsonServers: [...d.tools] } : {}),
   };
   return { shared: validateSettings(shared, '.claude/settings.json'), local: validateSettings(local, '.claude/settings.local.json') };
 }

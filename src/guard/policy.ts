@@ -15,6 +15,11 @@ export interface GuardPolicy {
   denyCommands: { pattern: string; reason: string }[];
   /** agency's own files in the worktree, relative to root: never written by the session */
   protectedPaths: string[];
+  /**
+   * How the node answers permission requests (the guard itself does not use these): rules in Claude Code's
+   * syntax. `ask` holds the discipline's ask rules, which always go to the operator.
+   */
+  approvals: { allow: string[]; deny: { rule: string; reason: string }[]; ask: string[] };
   /** the globs above, compiled by `agency compile` (globs.ts) */
   matchers: { secret: GlobRule[]; writable: GlobRule[]; protected: GlobRule[]; branches: string };
 }
@@ -47,8 +52,14 @@ export function parsePolicy(text: string): GuardPolicy {
     return v as GlobRule[];
   };
   if (typeof m?.branches !== 'string') fail('matchers.branches must be a regex source');
+  const ap = (p.approvals ?? {}) as Record<string, unknown>;
   return {
     version: POLICY_VERSION,
+    approvals: {
+      allow: strings(ap.allow ?? [], 'approvals.allow'),
+      ask: strings(ap.ask ?? [], 'approvals.ask'),
+      deny: Array.isArray(ap.deny) ? (ap.deny as { rule: string; reason: string }[]).filter((d) => typeof d?.rule === 'string') : [],
+    },
     root: p.root as string,
     protectedBranches: strings(p.protectedBranches, 'protectedBranches'),
     secretPaths: strings(p.secretPaths, 'secretPaths'),

@@ -1,7 +1,7 @@
 /** Schemas of the registry's files (docs/registry.md). */
 import { z } from 'zod';
 import { ID_PATTERN, idProblem } from './ids.js';
-import { COMPILED_PERMISSION_MODES, hooksSchema, mcpServerSchema, permissionsSchema, toolNameProblem } from './claude-schema.js';
+import { COMPILED_PERMISSION_MODES, hooksSchema, mcpServerSchema, permissionRuleProblem, permissionsSchema, toolNameProblem } from './claude-schema.js';
 
 const id = (kind: string) =>
   z.string().superRefine((v, ctx) => {
@@ -88,9 +88,21 @@ export const policySchema = z.strictObject({
 });
 export type PolicyFragment = z.infer<typeof policySchema>;
 
+const ruleList = permissionsSchema.shape.allow;
+/** How the node answers Claude Code's permission requests: allowed, denied with a reason, or put to the operator. */
+export const approvalsSchema = z.strictObject({
+  allow: ruleList.optional(),
+  deny: z.array(z.strictObject({ rule: z.string().superRefine((r, ctx) => {
+    const p = permissionRuleProblem(r);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  }), reason: nonEmpty })).optional(),
+});
+export type Approvals = z.infer<typeof approvalsSchema>;
+
 export const hookFileSchema = z.strictObject({
   description: nonEmpty,
   policy: policySchema.optional(),
+  approvals: approvalsSchema.optional(),
   hooks: hooksSchema.optional(),
 });
 export type HookFile = z.infer<typeof hookFileSchema>;

@@ -1,0 +1,21 @@
+/** Opening the cockpit for a command, and turning a node's errors into the user's errors. */
+import { Cockpit } from '../cockpit/client.js';
+import { RemoteError } from '../protocol/connection.js';
+import { EXIT, UserError } from './output.js';
+
+export async function withCockpit<T>(opts: { start?: boolean }, f: (c: Cockpit) => Promise<T>): Promise<T> {
+  let cockpit: Cockpit;
+  try {
+    cockpit = await Cockpit.open(opts);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+  try {
+    return await f(cockpit);
+  } catch (e) {
+    if (e instanceof RemoteError) throw new UserError(e.message, e.code === 'bad-request' ? EXIT.usage : EXIT.failure);
+    throw e;
+  } finally {
+    cockpit.close();
+  }
+}

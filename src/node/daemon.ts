@@ -1,0 +1,111 @@
+/**
+ * `agency node serve`: the node daemon. One per user and machine (a pid lock), reached through a Unix
+ * socket in a folder only its user can read. It outlives the command that started it; its sessions
+ * outlive it (resumed with Claude Code's own resume when it comes back).
+ */
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { connect } from 'node:net';
+import { defaultRegistryDir, guardScriptPath, lifecycleHookPath } from '../compiler/index.js';
+import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
+import { NodeManager } from './manager.js';
+import { ensureDirs, nodePaths, type NodePaths } from './paths.js';
+import { createNodeServer } from './server.js';
+
+export interface ServeOptions {
+  name?: string;
+  agentVersion: string;
+  /** a file descriptor to write "ready\n" to once the socket accepts connections */
+  readyFd?: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socket);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Takes the node's lock; returns false if a live node holds it. */
+async function lock(p: NodePaths): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(p.lock, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(p.lock, 'utf8').trim());
+      if (pid && alive(pid) && (await answers(p.socket))) return false;
+      rmSync(p.lock, { force: true });
+    }
+  }
+  return false;
+}
+
+export async function serveNode(o: ServeOptions): Promise<void> {
+  const paths = nodePaths();
+  ensureDirs(paths);
+  const ready = () => {
+    if (o.readyFd !== undefined) {
+      try {
+        writeSync(o.readyFd, 'ready\n');
+        closeSync(o.readyFd);
+      } catch {
+        // whoever waited has gone
+      }
+    }
+  };
+  if (!(await lock(paths))) {
+    process.stderr.write(`agency node: a node is already running for ${paths.home}\n`);
+    ready();
+    return;
+  }
+  if (existsSync(paths.socket)) rmSync(paths.socket, { force: true });
+  const info: NodeInfo = {
+    name: o.name ?? process.env.AGENCY_NODE_NAME ?? 'local', agentVersion: o.agentVersion, protocol: PROTOCOL_VERSION,
+    host: hostname(), platform: `${process.platform}-${process.arch}`, pid: process.pid, startedAt: new Date().toISOString(),
+  };
+  const manager = new NodeManager({
+    paths, info,
+    claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
+    registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
+    programs: { node: process.execPath, guard: guardScriptPath(), lifecycle: lifecycleHookPath() },
+  });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await manager.shutdown();
+    rmSync(paths.socket, { force: true });
+    rmSync(paths.lock, { force: true });
+    process.exit(0);
+  };
+  const server = createNodeServer(manager, info, () => void stop());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(paths.socket, () => resolve());
+  });
+  chmodSync(paths.socket, 0o600);
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGHUP', () => undefined);
+  manager.recover();
+  process.stderr.write(`agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})\n`);
+  ready();
+}

@@ -1,0 +1,364 @@
+/**
+ * The node's sessions: starting them (worktree, compiled context, prepared Claude Code state, claude in a
+ * PTY), answering their hooks by policy, keeping their output and state across restarts, and carrying out
+ * the operator's commands.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { buildClassifier, compileInto, POLICY_FILE, type HookPrograms } from '../compiler/index.js';
+import { parsePolicy } from '../guard/policy.js';
+import { LIVE_STATES, type Decision, type NodeEvent, type NodeInfo, type OpArgs, type ScreenView, type SessionSummary, type Snapshot } from '../protocol/messages.js';
+import { RemoteError } from '../protocol/connection.js';
+import { loadRegistry } from '../registry/index.js';
+import { prepareClaudeState } from '../session/claude-state.js';
+import type { PtyFactory } from '../session/pty.js';
+import { Session } from '../session/session.js';
+import type { DialogSeen } from '../session/dialogs.js';
+import { createWorktree } from '../worktree/index.js';
+import { describeCall, judge } from './approvals.js';
+import { Decisions } from './decisions.js';
+import { hookEffect } from './hook-events.js';
+import { newId } from './ids.js';
+import { OutputLog } from './output-log.js';
+import type { NodePaths } from './paths.js';
+import { loadState, StateWriter, type SessionRecord } from './state-file.js';
+import { UsageWatch } from './usage-watch.js';
+
+export interface ManagerOptions {
+  paths: NodePaths;
+  info: NodeInfo;
+  claudeBin: string;
+  registryDir: string;
+  programs: Required<HookPrograms>;
+  env?: NodeJS.ProcessEnv;
+  pty?: PtyFactory;
+  /** bytes of output kept per session for replay */
+  replayBytes?: number;
+}
+
+interface Runtime {
+  record: SessionRecord;
+  session: Session | null;
+  log: OutputLog;
+  usage: UsageWatch;
+  /** PermissionRequest hooks being answered now: while one is, a prompt on the screen is theirs */
+  hooksInFlight: number;
+  screenTimer: NodeJS.Timeout | null;
+}
+
+/**
+ * Claude Code shows a permission prompt and runs the PermissionRequest hook at the same time. A prompt
+ * on the screen is put to the operator only if it is still there this long after, with no hook at work.
+ */
+const SCREEN_GRACE_MS = 1500;
+
+const RESUME_PROMPT = 'agency restarted this session after an interruption. Continue the task from where you left off.';
+
+export class NodeManager {
+  private readonly runtimes = new Map<string, Runtime>();
+  private readonly decisions: Decisions;
+  private readonly writer: StateWriter;
+  private readonly eventListeners = new Set<(e: NodeEvent) => void>();
+  private readonly ptyListeners = new Set<(session: string, seq: number, data: Buffer) => void>();
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly o: ManagerOptions) {
+    this.env = o.env ?? process.env;
+    const state = loadState(o.paths.state);
+    this.decisions = new Decisions(state.decisions, (d) => {
+      this.emit({ kind: 'decision', decision: d });
+      const rt = this.runtimes.get(d.session);
+      if (rt) this.emitSession(rt);
+      this.writer.schedule();
+    });
+    this.writer = new StateWriter(o.paths.state, () => ({
+      version: 1,
+      sessions: [...this.runtimes.values()].map((r) => r.record),
+      decisions: this.decisions.list(),
+    }));
+    for (const record of state.sessions) this.runtimes.set(record.id, this.runtime(record));
+  }
+
+  onEvent(f: (e: NodeEvent) => void): () => void {
+    this.eventListeners.add(f);
+    return () => this.eventListeners.delete(f);
+  }
+
+  onPty(f: (session: string, seq: number, data: Buffer) => void): () => void {
+    this.ptyListeners.add(f);
+    return () => this.ptyListeners.delete(f);
+  }
+
+  /** Brings back the sessions that were live when the node stopped, with Claude Code's own resume. */
+  recover(): void {
+    for (const rt of this.runtimes.values()) {
+      for (const d of this.decisions.openFor(rt.record.id)) this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
+      if (!LIVE_STATES.includes(rt.record.state)) continue;
+      rt.record.resumes += 1;
+      this.launch(rt, ['--resume', rt.record.claudeSession], RESUME_PROMPT);
+    }
+    this.writer.flush();
+  }
+
+  snapshot(): Snapshot {
+    return { node: this.o.info, sessions: [...this.runtimes.values()].map((r) => this.summary(r)), decisions: this.decisions.list() };
+  }
+
+  async run(args: OpArgs['run']): Promise<SessionSummary> {
+    const registry = loadRegistry(args.registry ?? this.o.registryDir);
+    let discipline = args.discipline;
+    if (!discipline) {
+      const best = buildClassifier(registry).rank(args.task)[0];
+      if (!best || best.score <= 0) throw new RemoteError('bad-request', 'no discipline matches this task; pass --discipline');
+      discipline = best.discipline;
+    }
+    if (!registry.disciplines.has(discipline))
+      throw new RemoteError('not-found', `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`);
+    const id = newId('s', (x) => this.runtimes.has(x));
+    let wt;
+    try {
+      wt = await createWorktree({ repo: args.repo, id, under: this.o.paths.worktrees });
+    } catch (e) {
+      throw new RemoteError('bad-request', (e as Error).message);
+    }
+    compileInto(wt.path, registry, { discipline, task: args.task }, { programs: this.o.programs });
+    const now = new Date().toISOString();
+    const record: SessionRecord = {
+      id, state: 'starting', task: args.task, discipline, repo: wt.repoRoot, worktree: wt.path, branch: wt.branch,
+      model: args.model ?? registry.disciplines.get(discipline)!.value.model ?? null, claudeSession: randomUUID(),
+      createdAt: now, updatedAt: now, endedAt: null, exitCode: null, reason: null, activity: 'starting',
+      usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, costUsd: 0, unpricedModels: [] },
+      outputSeq: 0, registry: args.registry ?? null, resumes: 0,
+    };
+    const rt = this.runtime(record);
+    this.runtimes.set(id, rt);
+    this.launch(rt, ['--session-id', record.claudeSession], args.task);
+    this.writer.flush();
+    return this.summary(rt);
+  }
+
+  /** A hook event from a session's claude; for PermissionRequest, the answer Claude Code is to follow. */
+  async hook(args: OpArgs['hook'], closed: Promise<void>): Promise<{ output?: unknown }> {
+    const rt = this.get(args.session);
+    const input = (typeof args.input === 'object' && args.input !== null ? args.input : {}) as Record<string, unknown>;
+    if (args.event !== 'PermissionRequest') {
+      const effect = hookEffect(args.event, input);
+      if (effect.state === 'idle' && this.decisions.openFor(rt.record.id).length > 0) delete effect.state;
+      if (effect.state) rt.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
+      else if (effect.activity) rt.session?.setActivity(effect.activity);
+      if (args.event === 'Stop') void rt.usage.refresh();
+      return {};
+    }
+    rt.hooksInFlight += 1;
+    try {
+      return await this.permission(rt, input, closed);
+    } finally {
+      rt.hooksInFlight -= 1;
+      // a prompt still showing a while after the last hook is done is the operator's to answer
+      if (rt.hooksInFlight === 0 && rt.session?.visibleDialog()?.keys === null) this.armScreenTimer(rt);
+    }
+  }
+
+  private async permission(rt: Runtime, input: Record<string, unknown>, closed: Promise<void>): Promise<{ output?: unknown }> {
+    const tool = typeof input.tool_name === 'string' ? input.tool_name : 'unknown';
+    const summary = describeCall(tool, input.tool_input);
+    rt.session?.setActivity(`${tool}: ${summary}`);
+    const policy = parsePolicy(readFileSync(join(rt.record.worktree, POLICY_FILE), 'utf8'));
+    const verdict = judge(policy.approvals, tool, input.tool_input, {
+      root: rt.record.worktree, cwd: typeof input.cwd === 'string' ? input.cwd : rt.record.worktree, home: this.env.HOME || homedir(),
+    });
+    const answer = (behavior: 'allow' | 'deny', message?: string) => ({
+      output: { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior, ...(message ? { message } : {}) } } },
+    });
+    if (verdict.kind === 'allow') return answer('allow');
+    if (verdict.kind === 'deny') return answer('deny', `agency policy denies this (${verdict.rule}): ${verdict.reason}`);
+    const d = this.decisions.open({ node: this.o.info.name, session: rt.record.id, tool, summary, input: input.tool_input, source: 'hook' });
+    rt.session?.setState('needs-input', { activity: `waiting for the operator: ${tool} ${summary}` });
+    const answered = this.decisions.answer(d.id);
+    // if Claude Code gives up on the hook (its timeout), the prompt stays on the screen and is answered there
+    void closed.then(() => {
+      if (this.decisions.isWaited(d.id)) this.decisions.forget(d.id);
+    });
+    const a = await answered;
+    rt.session?.setState('working', { activity: `${a.approve ? 'approved' : 'denied'}: ${tool} ${summary}` });
+    return a.approve ? answer('allow') : answer('deny', `The operator denied this${a.reason ? `: ${a.reason}` : '.'}`);
+  }
+
+  decide(args: OpArgs['decide']): Decision {
+    const d = this.decisions.all.get(args.decision);
+    if (!d) throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
+    if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
+    const waited = this.decisions.isWaited(d.id);
+    const settled = this.decisions.settle(d.id, args.approve, args.reason ?? null);
+    if (!waited) this.answerOnScreen(this.get(d.session), args.approve);
+    return settled;
+  }
+
+  async send(args: OpArgs['send']): Promise<SessionSummary> {
+    const rt = this.live(args.session);
+    if (args.enter === false) rt.session!.write(args.text);
+    else await rt.session!.sendLine(args.text);
+    return this.summary(rt);
+  }
+
+  pause(args: OpArgs['pause']): SessionSummary {
+    const rt = this.live(args.session);
+    rt.session!.pause();
+    return this.summary(rt);
+  }
+
+  resume(args: OpArgs['resume']): SessionSummary {
+    const rt = this.live(args.session);
+    rt.session!.resume();
+    return this.summary(rt);
+  }
+
+  interrupt(args: OpArgs['interrupt']): SessionSummary {
+    const rt = this.live(args.session);
+    rt.session!.interrupt();
+    return this.summary(rt);
+  }
+
+  async stop(args: OpArgs['stop']): Promise<SessionSummary> {
+    const rt = this.get(args.session);
+    if (rt.session && rt.session.pid !== null) await rt.session.stop();
+    else if (LIVE_STATES.includes(rt.record.state)) this.update(rt, { state: 'exited', reason: 'stopped by the operator', endedAt: new Date().toISOString() });
+    return this.summary(rt);
+  }
+
+  screen(args: OpArgs['screen']): ScreenView {
+    const rt = this.get(args.session);
+    const lines = rt.session ? rt.session.screen.lines() : [];
+    return { session: rt.record.id, cols: rt.session?.screen.cols ?? 0, rows: rt.session?.screen.rows ?? 0, lines, outputSeq: rt.log.buffer.end };
+  }
+
+  /** Output from seq on, or null if it is older than the replay buffer holds. */
+  outputSince(session: string, seq: number): Buffer | null {
+    return this.get(session).log.buffer.since(seq);
+  }
+
+  async shutdown(): Promise<void> {
+    this.writer.flush();
+    for (const rt of this.runtimes.values()) rt.log.close();
+  }
+
+  has(session: string): boolean {
+    return this.runtimes.has(session);
+  }
+
+  private runtime(record: SessionRecord): Runtime {
+    const log = OutputLog.open(join(this.o.paths.sessions, record.id), this.o.replayBytes ?? 1024 * 1024);
+    record.outputSeq = log.buffer.end;
+    const usage = new UsageWatch(record, this.env, (u) => this.update(rt, { usage: u }));
+    const rt: Runtime = { record, session: null, log, usage, hooksInFlight: 0, screenTimer: null };
+    return rt;
+  }
+
+  private launch(rt: Runtime, claudeArgs: string[], prompt: string): void {
+    const r = rt.record;
+    const env: NodeJS.ProcessEnv = { ...this.env, AGENCY_SOCKET: this.o.paths.socket, AGENCY_SESSION_ID: r.id, TERM: 'xterm-256color' };
+    delete env.CLAUDECODE;
+    if (this.env.AGENCY_PREPARE_CLAUDE !== '0') try {
+      const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env });
+      if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
+    } catch (e) {
+      process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);
+    }
+    const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), prompt];
+    const session = new Session({ id: r.id, cwd: r.worktree, command: this.o.claudeBin, args, env, ...(this.o.pty ? { pty: this.o.pty } : {}) });
+    rt.session = session;
+    session.onOutput((data) => {
+      const seq = rt.log.append(data);
+      r.outputSeq = rt.log.buffer.end;
+      for (const f of this.ptyListeners) f(r.id, seq, data);
+    });
+    session.onChange((s) => {
+      const ended = s.state === 'exited' || s.state === 'failed';
+      this.update(rt, { state: s.state, reason: s.reason, activity: s.activity, exitCode: s.exitCode, ...(ended ? { endedAt: new Date().toISOString() } : {}) });
+      if (ended) {
+        if (rt.screenTimer) clearTimeout(rt.screenTimer);
+        rt.screenTimer = null;
+        for (const d of this.decisions.openFor(r.id)) this.decisions.withdraw(d.id, `the session ${s.state}`);
+        void rt.usage.refresh();
+        this.writer.flush();
+      }
+    });
+    session.onDialog((seen) => this.onScreenDialog(rt, seen));
+    this.update(rt, { state: 'starting', reason: null, exitCode: null, endedAt: null, activity: 'starting' });
+    session.start();
+  }
+
+  /** A permission prompt on the screen (or none any more): put to the operator if no hook settles it in time. */
+  private onScreenDialog(rt: Runtime, seen: DialogSeen | null): void {
+    if (seen === null) {
+      for (const d of this.decisions.openFor(rt.record.id).filter((x) => x.source === 'screen'))
+        this.decisions.withdraw(d.id, 'the prompt was answered without the operator');
+      return;
+    }
+    this.armScreenTimer(rt);
+  }
+
+  private armScreenTimer(rt: Runtime): void {
+    if (rt.screenTimer) clearTimeout(rt.screenTimer);
+    rt.screenTimer = setTimeout(() => {
+      rt.screenTimer = null;
+      this.recheckScreen(rt);
+    }, SCREEN_GRACE_MS);
+  }
+
+  private recheckScreen(rt: Runtime): void {
+    const seen = rt.session?.visibleDialog() ?? null;
+    if (!seen || seen.keys !== null || rt.hooksInFlight > 0 || rt.screenTimer) return;
+    const open = this.decisions.openFor(rt.record.id);
+    if (open.length === 0) {
+      const tool = seen.details?.tool ?? 'unknown';
+      const summary = seen.details?.command ?? seen.details?.file ?? seen.details?.url ?? seen.details?.question ?? seen.rule;
+      this.decisions.open({ node: this.o.info.name, session: rt.record.id, tool, summary, input: seen.details ?? {}, source: 'screen' });
+    } else {
+      // a hook's decision whose hook has gone (Claude Code's timeout): now the screen answers it
+      for (const d of open) if (d.source === 'hook' && !this.decisions.isWaited(d.id)) this.decisions.retarget(d.id, 'screen');
+    }
+    rt.session?.setState('needs-input', { activity: `waiting for the operator: ${seen.details?.question ?? seen.rule}` });
+  }
+
+  private answerOnScreen(rt: Runtime, approve: boolean): void {
+    const seen = rt.session?.visibleDialog() ?? null;
+    if (!rt.session || !seen || seen.keys !== null) return;
+    const keys = seen.answer(approve);
+    if (keys !== null) rt.session.write(keys);
+        rt.session.setState('working');
+  }
+
+  private update(rt: Runtime, patch: Partial<SessionRecord>): void {
+    Object.assign(rt.record, patch, { updatedAt: new Date().toISOString() });
+    this.emitSession(rt);
+    this.writer.schedule();
+  }
+
+  private emitSession(rt: Runtime): void {
+    this.emit({ kind: 'session', session: this.summary(rt) });
+  }
+
+  private emit(e: NodeEvent): void {
+    for (const f of this.eventListeners) f(e);
+  }
+
+  private summary(rt: Runtime): SessionSummary {
+    const { registry: _registry, resumes: _resumes, ...rest } = rt.record;
+    return { ...rest, node: this.o.info.name, openDecisions: this.decisions.openFor(rt.record.id).length, outputSeq: rt.log.buffer.end };
+  }
+
+  private get(session: string): Runtime {
+    const rt = this.runtimes.get(session);
+    if (!rt) throw new RemoteError('not-found', `no session ${JSON.stringify(session)} on node ${this.o.info.name}`);
+    return rt;
+  }
+
+  private live(session: string): Runtime {
+    const rt = this.get(session);
+    if (!rt.session || rt.session.pid === null) throw new RemoteError('conflict', `session ${session} is not running (it is ${rt.record.state})`);
+    return rt;
+  }
+}

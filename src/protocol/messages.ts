@@ -1,0 +1,136 @@
+/** The messages of agency's protocol, and the shapes of state that `--json` output and scripts rely on. */
+
+/** Bump when a cockpit and a node could misunderstand each other; they then refuse to talk. */
+export const PROTOCOL_VERSION = 1;
+
+export type SessionState = 'starting' | 'working' | 'needs-input' | 'idle' | 'paused' | 'exited' | 'failed';
+export const LIVE_STATES: readonly SessionState[] = ['starting', 'working', 'needs-input', 'idle', 'paused'];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  costUsd: number;
+  /** models whose price agency does not know: their tokens are counted, their cost is not */
+  unpricedModels: string[];
+}
+
+export interface SessionSummary {
+  id: string;
+  node: string;
+  state: SessionState;
+  task: string;
+  discipline: string;
+  repo: string;
+  worktree: string;
+  branch: string;
+  model: string | null;
+  /** Claude Code's own session id: `claude --resume <id>` */
+  claudeSession: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+  exitCode: number | null;
+  /** why the session failed or what it is waiting for, one line */
+  reason: string | null;
+  /** what it is doing now, one line of plain text */
+  activity: string;
+  usage: Usage;
+  openDecisions: number;
+  /** bytes of terminal output so far: the next output starts at this sequence number */
+  outputSeq: number;
+}
+
+export type DecisionState = 'open' | 'approved' | 'denied' | 'withdrawn';
+export interface Decision {
+  id: string;
+  node: string;
+  session: string;
+  tool: string;
+  /** the command, file or URL in question, one line */
+  summary: string;
+  input: unknown;
+  /** where the request came from: Claude Code's PermissionRequest hook, or a prompt seen on the screen */
+  source: 'hook' | 'screen';
+  state: DecisionState;
+  createdAt: string;
+  answeredAt: string | null;
+  reason: string | null;
+}
+
+export interface NodeInfo {
+  name: string;
+  agentVersion: string;
+  protocol: number;
+  host: string;
+  platform: string;
+  pid: number;
+  startedAt: string;
+}
+
+export interface Snapshot {
+  node: NodeInfo;
+  sessions: SessionSummary[];
+  decisions: Decision[];
+}
+
+export interface ScreenView {
+  session: string;
+  cols: number;
+  rows: number;
+  lines: string[];
+  outputSeq: number;
+}
+
+export interface Hello { t: 'hello'; protocol: number; agent: string; role: 'cockpit' | 'hook' | 'node'; node?: NodeInfo }
+
+/** Operations a client may ask a node for; args and results per op are in `OpArgs`/`OpResults`. */
+export interface OpArgs {
+  status: Record<string, never>;
+  run: { task: string; discipline?: string; repo: string; model?: string; registry?: string };
+  send: { session: string; text: string; enter?: boolean };
+  pause: { session: string };
+  resume: { session: string };
+  stop: { session: string };
+  interrupt: { session: string };
+  decide: { decision: string; approve: boolean; reason?: string };
+  screen: { session: string };
+  watch: Record<string, never>;
+  'pty-subscribe': { session: string; fromSeq: number };
+  'pty-unsubscribe': { session: string };
+  hook: { session: string; event: string; input: unknown };
+  shutdown: Record<string, never>;
+}
+export type Op = keyof OpArgs;
+export interface OpResults {
+  status: Snapshot;
+  run: SessionSummary;
+  send: SessionSummary;
+  pause: SessionSummary;
+  resume: SessionSummary;
+  stop: SessionSummary;
+  interrupt: SessionSummary;
+  decide: Decision;
+  screen: ScreenView;
+  watch: Snapshot;
+  'pty-subscribe': { fromSeq: number; snapshot: ScreenView | null };
+  'pty-unsubscribe': Record<string, never>;
+  hook: unknown;
+  shutdown: Record<string, never>;
+}
+
+export interface Request<O extends Op = Op> { t: 'req'; id: number; op: O; args: OpArgs[O] }
+export type Response =
+  | { t: 'res'; id: number; ok: true; result: unknown }
+  | { t: 'res'; id: number; ok: false; error: { code: ErrorCode; message: string } };
+export type ErrorCode = 'not-found' | 'bad-request' | 'conflict' | 'failed' | 'version';
+
+export type NodeEvent =
+  | { kind: 'session'; session: SessionSummary }
+  | { kind: 'decision'; decision: Decision }
+  /** a PTY subscriber fell further behind than the replay buffer reaches: repaint from this screen, then bytes resume at view.outputSeq */
+  | { kind: 'pty-reset'; view: ScreenView };
+export interface EventMessage { t: 'event'; event: NodeEvent }
+
+export type Message = Hello | Request | Response | EventMessage;

@@ -1,0 +1,69 @@
+/**
+ * Claude Code's global state (`~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`), prepared before a
+ * session starts so that no dialog a hook cannot answer appears: the folder is trusted, onboarding is
+ * done when a key or token is there to use, and the key from the environment is approved. The user's own
+ * file is merged, never replaced, and written atomically: Claude Code itself rewrites it while it runs.
+ */
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+export function claudeStatePath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, '.claude.json') : join(env.HOME || homedir(), '.claude.json');
+}
+
+export interface Preparation {
+  /** folders to trust: the repository's main checkout (the key Claude Code uses for a linked worktree) and the worktree */
+  trust: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+
+/** What changed, for the log (never the key itself). */
+export function prepareClaudeState(p: Preparation): string[] {
+  const path = claudeStatePath(p.env);
+  let state: Json = {};
+  let mode = 0o600;
+  if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8');
+    try {
+      state = obj(JSON.parse(text));
+    } catch {
+      throw new Error(`${path} is not valid JSON; agency will not overwrite it (fix it, or start claude once to repair it)`);
+    }
+    mode = statSync(path).mode & 0o777;
+  }
+  const changes: string[] = [];
+  const projects = obj(state.projects);
+  for (const dir of p.trust) {
+    const entry = obj(projects[dir]);
+    if (entry.hasTrustDialogAccepted !== true) {
+      projects[dir] = { ...entry, hasTrustDialogAccepted: true };
+      changes.push(`trusted ${dir}`);
+    }
+  }
+  state.projects = projects;
+  const key = p.env.ANTHROPIC_API_KEY;
+  const canAuth = Boolean(key || p.env.ANTHROPIC_AUTH_TOKEN || p.env.CLAUDE_CODE_OAUTH_TOKEN);
+  if (canAuth && state.hasCompletedOnboarding !== true) {
+    state.hasCompletedOnboarding = true;
+    changes.push('marked onboarding done (a key or token is in the environment)');
+  }
+  if (key) {
+    const responses = obj(state.customApiKeyResponses);
+    const approved = Array.isArray(responses.approved) ? (responses.approved as unknown[]) : [];
+    const tail = key.slice(-20);
+    if (!approved.includes(tail)) {
+      state.customApiKeyResponses = { ...responses, approved: [...approved, tail], rejected: Array.isArray(responses.rejected) ? responses.rejected : [] };
+      changes.push('approved the API key in the environment');
+    }
+  }
+  if (changes.length > 0) {
+    const tmp = join(dirname(path), `.claude.json.agency-${process.pid}.tmp`);
+    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode });
+    renameSync(tmp, path);
+  }
+  return changes;
+}

@@ -1,0 +1,248 @@
+/**
+ * One `claude` process in a pseudo-terminal: its output goes to a headless screen and to the node (for the
+ * replay buffer and subscribers); dialogs no hook can answer are recognised on the screen and answered by
+ * rule; hook events from the node move its state.
+ */
+import type { SessionState } from '../protocol/messages.js';
+import { HeadlessScreen, safeLine } from '../terminal/index.js';
+import { continueTree, stopTree, processTree } from './process-tree.js';
+import { nodePtyFactory, type Disposable, type PtyFactory, type PtyProcess } from './pty.js';
+import { defaultDetector, type DialogDetector, type DialogSeen } from './dialogs.js';
+
+export interface SessionOptions {
+  id: string;
+  cwd: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cols?: number;
+  rows?: number;
+  pty?: PtyFactory;
+  detector?: DialogDetector;
+}
+
+export interface SessionStatus {
+  state: SessionState;
+  reason: string | null;
+  activity: string;
+  exitCode: number | null;
+}
+
+function emitter<T>() {
+  const set = new Set<(v: T) => void>();
+  return {
+    on(f: (v: T) => void): Disposable {
+      set.add(f);
+      return { dispose: () => set.delete(f) };
+    },
+    emit(v: T) {
+      for (const f of [...set]) f(v);
+    },
+  };
+}
+
+const DIALOG_CHECK_MS = 120;
+const DIALOG_REPEAT_MS = 2000;
+const STOP_GRACE_MS = 5000;
+
+export class Session {
+  readonly screen: HeadlessScreen;
+  private proc: PtyProcess | null = null;
+  private status: SessionStatus = { state: 'starting', reason: null, activity: 'starting', exitCode: null };
+  private beforePause: SessionState | null = null;
+  private stopping = false;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private lastDialog = { key: '', at: 0 };
+  private lastEscalation: string | null = null;
+  private readonly outputs = emitter<Buffer>();
+  private readonly changes = emitter<SessionStatus>();
+  private readonly dialogs = emitter<DialogSeen | null>();
+  private readonly detector: DialogDetector;
+  private exited!: Promise<void>;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.screen = new HeadlessScreen({ cols: opts.cols ?? 160, rows: opts.rows ?? 50 });
+    this.detector = opts.detector ?? defaultDetector;
+  }
+
+  get current(): SessionStatus {
+    return { ...this.status };
+  }
+
+  get pid(): number | null {
+    return this.proc?.pid ?? null;
+  }
+
+  onOutput(f: (data: Buffer) => void): Disposable {
+    return this.outputs.on(f);
+  }
+  onChange(f: (s: SessionStatus) => void): Disposable {
+    return this.changes.on(f);
+  }
+  /** the dialog the rules put to the operator (a permission prompt on the screen) appeared, changed, or went (null) */
+  onDialog(f: (d: DialogSeen | null) => void): Disposable {
+    return this.dialogs.on(f);
+  }
+
+  start(): void {
+    const pty = this.opts.pty ?? nodePtyFactory;
+    let proc: PtyProcess;
+    try {
+      proc = pty.spawn(this.opts.command, this.opts.args, {
+        cwd: this.opts.cwd, env: this.opts.env, cols: this.opts.cols ?? 160, rows: this.opts.rows ?? 50,
+      });
+    } catch (e) {
+      this.set({ state: 'failed', reason: `could not start ${this.opts.command}: ${(e as Error).message}` });
+      this.exited = Promise.resolve();
+      return;
+    }
+    this.proc = proc;
+    this.screen.onResponse((reply) => this.proc?.write(reply));
+    // a session that prints faster than the screen can parse is slowed down, not buffered without bound
+    this.screen.onDrain(() => this.proc?.resume());
+    proc.onData((data) => {
+      if (!this.screen.write(data)) proc.pause();
+      this.outputs.emit(data);
+      this.scheduleDialogCheck();
+    });
+    this.exited = new Promise((resolve) => {
+      proc.onExit(({ exitCode, signal }) => {
+        this.proc = null;
+        if (this.checkTimer) clearTimeout(this.checkTimer);
+        const ok = this.stopping || exitCode === 0;
+        this.set({
+          state: ok ? 'exited' : 'failed',
+          exitCode,
+          reason: ok ? (this.stopping ? 'stopped by the operator' : null) : `claude exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`,
+          activity: ok ? 'exited' : 'failed',
+        });
+        resolve();
+      });
+    });
+  }
+
+  /** Waits for the process to end. */
+  wait(): Promise<void> {
+    return this.exited;
+  }
+
+  /** Moves the state on a hook event Claude Code reported (see node/hooks). */
+  setState(state: SessionState, extra: { reason?: string | null; activity?: string } = {}): void {
+    if (this.status.state === 'exited' || this.status.state === 'failed') return;
+    if (this.status.state === 'paused') {
+      this.beforePause = state;
+      return;
+    }
+    this.set({ state, ...(extra.reason !== undefined ? { reason: extra.reason } : {}), ...(extra.activity !== undefined ? { activity: safeLine(extra.activity) } : {}) });
+  }
+
+  setActivity(activity: string): void {
+    this.set({ activity: safeLine(activity) });
+  }
+
+  write(data: string): void {
+    if (!this.proc) throw new Error('the session has no running process');
+    this.proc.write(data);
+  }
+
+  /** Types a line into the session and submits it. */
+  async sendLine(text: string): Promise<void> {
+    const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\n/g, ' ');
+    this.write(clean);
+    // submit separately, once the input box has taken the text: one write with "\r" reads as a paste
+    await this.screen.flushed();
+    await new Promise((r) => setTimeout(r, 80));
+    this.write('\r');
+  }
+
+  interrupt(): void {
+    this.write('\x1b');
+  }
+
+  pause(): number[] {
+    if (!this.proc) throw new Error('the session has no running process');
+    if (this.status.state === 'paused') return [];
+    const pids = stopTree(this.proc.pid);
+    this.beforePause = this.status.state;
+    this.set({ state: 'paused', activity: 'paused' });
+    return pids;
+  }
+
+  resume(): void {
+    if (!this.proc) throw new Error('the session has no running process');
+    if (this.status.state !== 'paused') return;
+    continueTree(this.proc.pid);
+    const back = this.beforePause ?? 'working';
+    this.beforePause = null;
+    this.set({ state: back, activity: back });
+  }
+
+  /** Ends the session: SIGTERM to claude, then SIGKILL to everything left of its tree after a grace period. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    this.stopping = true;
+    const tree = processTree(proc.pid);
+    continueTree(proc.pid);
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      for (const pid of tree) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }, STOP_GRACE_MS);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.proc?.resize(cols, rows);
+    this.screen.resize(cols, rows);
+  }
+
+  dispose(): void {
+    if (this.checkTimer) clearTimeout(this.checkTimer);
+    this.screen.dispose();
+  }
+
+  private set(patch: Partial<SessionStatus>): void {
+    const next = { ...this.status, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(this.status)) return;
+    this.status = next;
+    this.changes.emit({ ...next });
+  }
+
+  private scheduleDialogCheck(): void {
+    if (this.checkTimer) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = null;
+      void this.screen.flushed().then(() => this.checkDialogs());
+    }, DIALOG_CHECK_MS);
+  }
+
+  /** The dialog on the screen now, if any (the screen as parsed so far). */
+  visibleDialog(): DialogSeen | null {
+    return this.proc ? this.detector.detect(this.screen.lines()) : null;
+  }
+
+  private checkDialogs(): void {
+    if (!this.proc || this.status.state === 'paused') return;
+    const seen = this.detector.detect(this.screen.lines());
+    const escalation = seen && seen.keys === null ? seen.key : null;
+    if (escalation !== this.lastEscalation) {
+      this.lastEscalation = escalation;
+      this.dialogs.emit(escalation ? seen : null);
+    }
+    if (!seen || seen.keys === null) return;
+    const now = Date.now();
+    if (seen.key === this.lastDialog.key && now - this.lastDialog.at < DIALOG_REPEAT_MS) return;
+    this.lastDialog = { key: seen.key, at: now };
+    this.proc.write(seen.keys);
+    this.setActivity(`answered ${seen.rule}: ${seen.choice ?? ''}`);
+    // the screen changes after the keys; look again even if no new output arrives for a while
+    this.scheduleDialogCheck();
+  }
+}

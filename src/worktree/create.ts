@@ -1,0 +1,52 @@
+/** A git worktree of its own for each session, on a branch of its own, made from the repository's HEAD. */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { simpleGit } from 'simple-git';
+
+export interface Worktree {
+  /** the repository's main checkout: where Claude Code keys its trust of the worktree */
+  repoRoot: string;
+  path: string;
+  branch: string;
+  base: string;
+}
+
+export class WorktreeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorktreeError';
+  }
+}
+
+/** The main checkout of the repository containing dir (also when dir is itself a linked worktree). */
+export async function repoRootOf(dir: string): Promise<string> {
+  if (!existsSync(dir)) throw new WorktreeError(`${dir} does not exist`);
+  const git = simpleGit(dir);
+  let common: string;
+  try {
+    common = (await git.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  } catch {
+    throw new WorktreeError(`${dir} is not inside a git repository; pass --repo with the repository to work on`);
+  }
+  const top = (await simpleGit(join(common, '..')).raw(['rev-parse', '--show-toplevel']).catch(() => '')).trim();
+  return realpathSync(top || join(common, '..'));
+}
+
+export async function createWorktree(opts: { repo: string; id: string; under: string }): Promise<Worktree> {
+  const repoRoot = await repoRootOf(opts.repo);
+  const git = simpleGit(repoRoot);
+  let base: string;
+  try {
+    base = (await git.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+  } catch {
+    throw new WorktreeError(`${repoRoot} has no commits yet; commit something first, so a session can branch from it`);
+  }
+  const tag = createHash('sha1').update(repoRoot).digest('hex').slice(0, 8);
+  const dir = join(opts.under, `${basename(repoRoot)}-${tag}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, opts.id);
+  const branch = `agency/${opts.id}`;
+  await git.raw(['worktree', 'add', '--quiet', '-b', branch, path, base]);
+  return { repoRoot, path: realpathSync(path), branch, base };
+}

@@ -1,0 +1,1 @@
+export { createWorktree, repoRootOf, WorktreeError, type Worktree } from './create.js';

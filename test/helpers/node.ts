@@ -1,0 +1,92 @@
+/**
+ * A private agency node for a test: its own AGENCY_HOME, the real Claude Code CLI, a scripted Messages
+ * API, and the fixture registry. Commands run as a user runs them: the built `agency` in a child process.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startScriptedApi, type Scenario, type ScriptedApi } from '../fixtures/messages-api.js';
+import { AGENCY_BIN } from './agency.js';
+import { CLAUDE_BIN, isolatedHome, type IsolatedHome } from './claude.js';
+
+export const MIN_REGISTRY = fileURLToPath(new URL('../fixtures/registry-min', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
+
+export interface Run { code: number | null; stdout: string; stderr: string }
+
+export interface TestNode {
+  api: ScriptedApi;
+  home: IsolatedHome;
+  agencyHome: string;
+  repo: string;
+  env: NodeJS.ProcessEnv;
+  /** runs `agency …` without blocking this process (the scripted API lives here) */
+  agency(args: string[], opts?: { timeoutMs?: number }): Promise<Run>;
+  /** the pid of the running node daemon, from its lock file */
+  daemonPid(): number | null;
+  cleanup(): Promise<void>;
+}
+
+export async function testNode(scenario: Scenario, opts: { preseed?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestNode> {
+  const api = await startScriptedApi(scenario);
+  const home = await isolatedHome(api.url, { preseed: opts.preseed ?? true });
+  // short: a Unix socket's path must fit in ~104 bytes
+  const agencyHome = realpathSync(mkdtempSync('/tmp/ag-'));
+  const repo = join(home.home, 'repo');
+  const env: NodeJS.ProcessEnv = {
+    ...home.env, AGENCY_HOME: agencyHome, AGENCY_CLAUDE_BIN: CLAUDE_BIN, AGENCY_REGISTRY: MIN_REGISTRY,
+    AGENCY_TEST_FIXTURES: FIXTURES, ...opts.env,
+  };
+  // like an operator whose machines cannot reach claude.ai: WebFetch skips its domain preflight there
+  writeFileSync(join(home.configDir, 'settings.json'), `${JSON.stringify({ skipWebFetchPreflight: true })}\n`);
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: repo, env, stdio: 'ignore' });
+  execFileSync('mkdir', ['-p', repo]);
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(repo, 'README.md'), 'fixture repository\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'init');
+
+  const agency = (args: string[], o: { timeoutMs?: number } = {}) =>
+    new Promise<Run>((resolve, reject) => {
+      const p = spawn(process.execPath, [AGENCY_BIN, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', (d) => (stderr += d));
+      const timer = setTimeout(() => {
+        p.kill('SIGKILL');
+        reject(new Error(`agency ${args.join(' ')} did not finish in ${o.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
+      }, o.timeoutMs ?? 60_000);
+      p.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  const daemonPid = () => {
+    try {
+      return Number(readFileSync(join(agencyHome, 'run', 'node.pid'), 'utf8').trim()) || null;
+    } catch {
+      return null;
+    }
+  };
+
+  return {
+    api, home, agencyHome, repo, env, agency, daemonPid,
+    async cleanup() {
+      const pid = daemonPid();
+      await agency(['node', 'stop'], { timeoutMs: 15_000 }).catch(() => undefined);
+      if (pid) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await api.close();
+      await home.cleanup();
+      rmSync(agencyHome, { recursive: true, force: true });
+    },
+  };
+}
