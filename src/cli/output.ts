@@ -9,8 +9,16 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * JSON as a terminal can show it safely: JSON.stringify escapes C0 controls but leaves DEL, the C1
+ * controls (U+0080–U+009F, which some terminals obey) and Unicode line/bidi controls raw. Escape them too.
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${safeJson(value, 2)}\n`);
 }
 
 export function say(line: string): void {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
 import { snapshotText, sessionLine } from './format.js';
-import { EXIT, printJson, say, UserError } from './output.js';
+import { EXIT, printJson, safeJson, say, UserError } from './output.js';
 import { withCockpit } from './with-cockpit.js';
 
 export async function run(task: string, o: { discipline?: string; repo?: string; model?: string; registry?: string; json?: boolean }): Promise<void> {
@@ -26,7 +26,7 @@ export async function status(o: { json?: boolean }): Promise<void> {
 /** NDJSON: the whole state first, then one line per change, until interrupted or the node goes away. */
 export async function watch(o: { json?: boolean }): Promise<void> {
   await withCockpit({ start: true }, async (c) => {
-    const out = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+    const out = (v: unknown) => process.stdout.write(`${safeJson(v)}\n`);
     const closed = new Promise<void>((r) => c.onClose(() => r()));
     const snap = await c.watch((e) => (o.json ? out(e) : e.kind === 'session' ? say(sessionLine(e.session)) : undefined));
     if (o.json) out({ kind: 'snapshot', snapshot: snap });

@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processTree } from '../../src/session/process-tree.js';
 import { startScriptedApi, type Scenario, type ScriptedApi } from '../fixtures/messages-api.js';
 import { AGENCY_BIN } from './agency.js';
 import { CLAUDE_BIN, isolatedHome, type IsolatedHome } from './claude.js';
@@ -76,17 +77,23 @@ export async function testNode(scenario: Scenario, opts: { preseed?: boolean; en
     api, home, agencyHome, repo, env, agency, daemonPid,
     async cleanup() {
       const pid = daemonPid();
+      const tree = pid ? processTree(pid) : [];
       await agency(['node', 'stop'], { timeoutMs: 15_000 }).catch(() => undefined);
-      if (pid) {
+      // the sessions end when their terminals close; wait for them (and end any that linger)
+      const alive = () => tree.filter((p) => {
         try {
-          process.kill(pid, 'SIGKILL');
+          process.kill(p, 0);
+          return true;
         } catch {
-          // already gone
+          return false;
         }
-      }
+      });
+      const deadline = Date.now() + 10_000;
+      while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const p of alive()) process.kill(p, 'SIGKILL');
       await api.close();
-      await home.cleanup();
-      rmSync(agencyHome, { recursive: true, force: true });
+      rmSync(home.home, { recursive: true, force: true, maxRetries: 5 });
+      rmSync(agencyHome, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }

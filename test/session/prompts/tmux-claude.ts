@@ -110,13 +110,16 @@ function repo(scene: Scene): { dir: string; remove(): void } {
 class Tmux {
   readonly socket = `agency-prompts-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   private socketPath = '';
+  private panePid = 0;
   private run(args: string[]): string {
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
   start(cols: number, rows: number, cwd: string, argv: string[]): void {
     this.run(['new-session', '-d', '-x', String(cols), '-y', String(rows), '-s', 'cc', '-c', cwd, ...argv]);
     this.run(['set-option', '-t', 'cc', 'remain-on-exit', 'on']);
-    this.socketPath = this.run(['display-message', '-p', '-t', 'cc', '#{socket_path}']).trim();
+    const [socketPath = '', pid = '0'] = this.run(['display-message', '-p', '-t', 'cc', '#{socket_path} #{pane_pid}']).trim().split(' ');
+    this.socketPath = socketPath;
+    this.panePid = Number(pid);
   }
   capture(rows: number): string[] {
     const lines = this.run(['capture-pane', '-p', '-t', 'cc']).split('\n');
@@ -130,13 +133,27 @@ class Tmux {
   type(bytes: string): void {
     this.run(['send-keys', '-t', 'cc', '-l', bytes]);
   }
-  kill(): void {
+  /** End the server and wait for Claude (the pane's process: env execs it) to be gone, so that it
+   * cannot write into a HOME that is being removed. */
+  async kill(): Promise<void> {
     try {
       this.run(['kill-server']);
     } catch {
       /* already gone */
     }
     if (this.socketPath) rmSync(this.socketPath, { force: true });
+    const alive = () => {
+      try {
+        process.kill(this.panePid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let waited = 0; this.panePid > 0 && alive(); waited += 50) {
+      if (waited === 5_000) process.kill(this.panePid, 'SIGKILL');
+      await sleep(50);
+    }
   }
 }
 
@@ -194,7 +211,7 @@ export async function walkScene(scene: Scene, onStep?: (step: Step, index: numbe
       handled = screen;
     }
   } finally {
-    tmux.kill();
+    await tmux.kill();
     project?.remove();
     await api?.close();
     await home?.cleanup();

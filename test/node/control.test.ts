@@ -1,0 +1,134 @@
+/** Pause, resume, stop; and hostile output from a session never reaching the user's terminal. */
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { processTree } from '../../src/session/process-tree.js';
+import { AGENCY_BIN } from '../helpers/agency.js';
+import { testNode, type TestNode } from '../helpers/node.js';
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function node(...args: Parameters<typeof testNode>): Promise<TestNode> {
+  const n = await testNode(...args);
+  cleanups.push(() => n.cleanup());
+  return n;
+}
+
+/** Resolves when f() is true, checking each time the event loop turns; rejects after ms. */
+async function until(f: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const procState = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return 'gone';
+  }
+};
+const cpuTicks = (pids: number[]) => pids.reduce((sum, pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(0).split(') ')[1]!.split(' ');
+    return sum + Number(f[11]) + Number(f[12]);
+  } catch {
+    return sum;
+  }
+}, 0);
+const size = (p: string) => {
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
+};
+
+describe('session control', () => {
+  it('pause stops all output and CPU of the whole process tree; resume continues it; stop ends it', { timeout: 120_000 }, async () => {
+    const n = await node({
+      steps: [
+        { tool: 'Bash', input: { command: "sh -c 'i=0; while [ $i -lt 2000 ]; do echo tick $i >> ticks.log; i=$((i+1)); sleep 0.02; done'", description: 'tick' } },
+        { text: 'ticked' },
+      ],
+    });
+    const run = await n.agency(['run', 'tick', '--discipline', 'backend', '--json']);
+    const { session, worktree } = JSON.parse(run.stdout);
+    const ticks = join(worktree, 'ticks.log');
+    await until(() => size(ticks) > 100, 60_000, 'the ticking to start');
+
+    const paused = await n.agency(['pause', session, '--json']);
+    expect(JSON.parse(paused.stdout).state).toBe('paused');
+    const status = JSON.parse((await n.agency(['status', '--json'])).stdout);
+    const daemonChildren = processTree(n.daemonPid()!).slice(1);
+    expect(daemonChildren.length).toBeGreaterThan(2); // claude, its shell, sh, sleep…
+    for (const pid of daemonChildren) expect(['T', 'gone']).toContain(procState(pid));
+    // over a window, nothing in the tree runs and nothing is printed or written
+    const seq = status.sessions[0].outputSeq;
+    const ticked = size(ticks);
+    const cpu = cpuTicks(daemonChildren);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(size(ticks)).toBe(ticked);
+    expect(cpuTicks(daemonChildren)).toBe(cpu);
+    expect(JSON.parse((await n.agency(['status', '--json'])).stdout).sessions[0].outputSeq).toBe(seq);
+
+    const resumed = await n.agency(['resume', session, '--json']);
+    expect(JSON.parse(resumed.stdout).state).not.toBe('paused');
+    await until(() => size(ticks) > ticked, 10_000, 'the ticking to go on');
+    for (const pid of processTree(n.daemonPid()!).slice(1)) expect(procState(pid)).not.toBe('T');
+
+    const stopped = await n.agency(['stop', session, '--json']);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ state: 'exited', reason: 'stopped by the operator' });
+    expect(processTree(n.daemonPid()!).slice(1)).toEqual([]);
+    const again = await n.agency(['pause', session]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is not running \(it is exited\)/);
+  });
+
+  it("hostile output in a session never reaches the terminal of the user running status, watch or screen", { timeout: 120_000 }, async () => {
+    const hostile = 'done \u001b]52;c;ZXZpbA==\u0007 \u001b[21t \u001bP$qm\u001b\\ \u009b31m \u009d0;pwned\u009c \u001b]0;title\u0007 \u0007 end';
+    const n = await node({
+      steps: [
+        { tool: 'Bash', input: { command: `echo -e '\\033]52;c;ZXZpbA==\\007\\033[21t\\033P$qm\\033\\\\'`, description: 'print escapes' } },
+        { text: hostile },
+      ],
+    });
+    const run = await n.agency(['run', `hostile \u001b]0;task\u0007 title \u009b2J`, '--discipline', 'backend', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const { session } = JSON.parse(run.stdout);
+    const done = await n.agency(['wait', session, '--timeout', '60']);
+    expect(done.code, done.stdout + done.stderr).toBe(0);
+
+    const watched = await new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [AGENCY_BIN, 'watch'], { env: n.env, stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      p.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes(session)) p.kill();
+      });
+      p.on('exit', () => resolve(out));
+    });
+    const outputs = {
+      status: (await n.agency(['status'])).stdout,
+      statusJson: (await n.agency(['status', '--json'])).stdout,
+      screen: (await n.agency(['screen', session])).stdout,
+      screenJson: (await n.agency(['screen', session, '--json'])).stdout,
+      watch: watched,
+    };
+    const state = JSON.parse(outputs.statusJson).sessions[0];
+    expect(state.activity).toContain('done');
+    // the hostile bytes really are in the node's state (the task as given); only the views make them safe
+    expect(state.task).toMatch(/\u001b\]0;task\u0007 title \u009b2J/);
+    expect(outputs.status).toContain('hostile');
+    for (const [name, text] of Object.entries(outputs)) {
+      // no escape, no BEL, no C1 control, no other C0 control than newline
+      expect(text, name).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    }
+  });
+});
