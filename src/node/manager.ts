@@ -53,6 +53,7 @@ interface Runtime {
  * on the screen is put to the operator only if it is still there this long after, with no hook at work.
  */
 const SCREEN_GRACE_MS = 1500;
+const USAGE_INTERVAL_MS = 3000;
 
 const RESUME_PROMPT = 'agency restarted this session after an interruption. Continue the task from where you left off.';
 
@@ -79,6 +80,10 @@ export class NodeManager {
       decisions: this.decisions.list(),
     }));
     for (const record of state.sessions) this.runtimes.set(record.id, this.runtime(record));
+    // tokens and cost of live sessions, for watchers; status requests read them fresh besides
+    setInterval(() => {
+      for (const rt of this.runtimes.values()) if (LIVE_STATES.includes(rt.record.state)) void rt.usage.refresh();
+    }, USAGE_INTERVAL_MS).unref();
   }
 
   onEvent(f: (e: NodeEvent) => void): () => void {
@@ -100,6 +105,12 @@ export class NodeManager {
       this.launch(rt, ['--resume', rt.record.claudeSession], RESUME_PROMPT);
     }
     this.writer.flush();
+  }
+
+  /** The snapshot, with every session's usage read fresh from its transcripts. */
+  async freshSnapshot(): Promise<Snapshot> {
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.usage.refresh(true)));
+    return this.snapshot();
   }
 
   snapshot(): Snapshot {
@@ -327,7 +338,7 @@ export class NodeManager {
     const seen = rt.session?.visibleDialog() ?? null;
     if (!rt.session || !seen || seen.keys !== null) return;
     const keys = seen.answer(approve);
-    if (keys !== null) rt.session.write(keys);
+    if (keys !== null) void rt.session.press(keys);
         rt.session.setState('working');
   }
 

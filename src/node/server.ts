@@ -45,7 +45,7 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
     const args = (raw ?? {}) as never;
     switch (op) {
       case 'status':
-        return manager.snapshot();
+        return manager.freshSnapshot();
       case 'watch': {
         disposers.push(manager.onEvent((e) => conn.sendEvent(e)));
         return manager.snapshot();

@@ -17,10 +17,10 @@ export class UsageWatch {
     this.tracker = new UsageTracker({ configDir, cwd: record.worktree, sessionId: record.claudeSession });
   }
 
-  /** Reads what the transcripts gained since last time; at most once a second. */
-  refresh(): Promise<void> {
+  /** Reads what the transcripts gained since last time; at most once a second unless forced. */
+  refresh(force = false): Promise<void> {
     if (this.running) return this.running;
-    if (Date.now() - this.last < MIN_INTERVAL_MS) return Promise.resolve();
+    if (!force && Date.now() - this.last < MIN_INTERVAL_MS) return Promise.resolve();
     this.running = (async () => {
       try {
         const u = await this.tracker.update();

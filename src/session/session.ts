@@ -44,6 +44,7 @@ function emitter<T>() {
 const DIALOG_CHECK_MS = 120;
 const DIALOG_REPEAT_MS = 2000;
 const STOP_GRACE_MS = 5000;
+const KEY_GAP_MS = 60;
 
 export class Session {
   readonly screen: HeadlessScreen;
@@ -51,6 +52,7 @@ export class Session {
   private status: SessionStatus = { state: 'starting', reason: null, activity: 'starting', exitCode: null };
   private beforePause: SessionState | null = null;
   private stopping = false;
+  private failure: string | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
   private lastDialog = { key: '', at: 0 };
   private lastEscalation: string | null = null;
@@ -109,11 +111,11 @@ export class Session {
       proc.onExit(({ exitCode, signal }) => {
         this.proc = null;
         if (this.checkTimer) clearTimeout(this.checkTimer);
-        const ok = this.stopping || exitCode === 0;
+        const ok = (this.stopping || exitCode === 0) && this.failure === null;
         this.set({
           state: ok ? 'exited' : 'failed',
           exitCode,
-          reason: ok ? (this.stopping ? 'stopped by the operator' : null) : `claude exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`,
+          reason: ok ? (this.stopping ? 'stopped by the operator' : null) : this.failure ?? `claude exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`,
           activity: ok ? 'exited' : 'failed',
         });
         resolve();
@@ -153,6 +155,17 @@ export class Session {
     await this.screen.flushed();
     await new Promise((r) => setTimeout(r, 80));
     this.write('\r');
+  }
+
+  /**
+   * Types key presses one at a time: a dialog may take a moment to move its cursor, and a press that
+   * arrives in the same read as the one before can be lost.
+   */
+  async press(keys: string[]): Promise<void> {
+    for (const [i, k] of keys.entries()) {
+      if (i > 0) await new Promise((r) => setTimeout(r, KEY_GAP_MS));
+      this.proc?.write(k);
+    }
   }
 
   interrupt(): void {
@@ -231,6 +244,11 @@ export class Session {
   private checkDialogs(): void {
     if (!this.proc || this.status.state === 'paused') return;
     const seen = this.detector.detect(this.screen.lines());
+    if (seen?.fail) {
+      this.failure = `claude stopped at a dialog agency cannot answer (${seen.rule}): ${seen.fail}`;
+      this.proc.kill('SIGTERM');
+      return;
+    }
     const escalation = seen && seen.keys === null ? seen.key : null;
     if (escalation !== this.lastEscalation) {
       this.lastEscalation = escalation;
@@ -240,8 +258,9 @@ export class Session {
     const now = Date.now();
     if (seen.key === this.lastDialog.key && now - this.lastDialog.at < DIALOG_REPEAT_MS) return;
     this.lastDialog = { key: seen.key, at: now };
-    this.proc.write(seen.keys);
-    this.setActivity(`answered ${seen.rule}: ${seen.choice ?? ''}`);
+    void this.press(seen.keys);
+    this.setActivity(`answered ${seen.rule}${seen.choice ? `: ${seen.choice}` : ''}${seen.report ? ' (reported)' : ''}`);
+    if (seen.report) process.stderr.write(`agency session ${this.opts.id}: answered ${seen.rule}: ${seen.choice ?? ''} ${JSON.stringify(seen.details ?? {})}\n`);
     // the screen changes after the keys; look again even if no new output arrives for a while
     this.scheduleDialogCheck();
   }

@@ -1,6 +1,7 @@
 /** A git worktree of its own for each session, on a branch of its own, made from the repository's HEAD. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 
@@ -48,5 +49,26 @@ export async function createWorktree(opts: { repo: string; id: string; under: st
   const path = join(dir, opts.id);
   const branch = `agency/${opts.id}`;
   await git.raw(['worktree', 'add', '--quiet', '-b', branch, path, base]);
+  await excludeCompiledFiles(path);
   return { repoRoot, path: realpathSync(path), branch, base };
+}
+
+/** What `agency compile` writes into a worktree: the session's context, not part of its work. */
+export const COMPILED_PATHS = ['/CLAUDE.md', '/.claude/', '/.mcp.json', '/.context/'];
+
+/**
+ * Keeps the compiled context out of the session's commits, in this worktree only: a per-worktree
+ * core.excludesFile (git's extensions.worktreeConfig) holding the user's own global excludes and agency's
+ * paths. The main checkout and other worktrees are not affected.
+ */
+async function excludeCompiledFiles(path: string): Promise<void> {
+  const git = simpleGit(path);
+  await git.raw(['config', 'extensions.worktreeConfig', 'true']);
+  const gitDir = (await git.raw(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+  const globalFile = (await git.raw(['config', '--global', '--path', 'core.excludesFile']).catch(() => '')).trim()
+    || join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
+  const own = existsSync(globalFile) ? readFileSync(globalFile, 'utf8') : '';
+  const file = join(gitDir, 'agency-exclude');
+  writeFileSync(file, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# written by agency: the session's compiled context\n${COMPILED_PATHS.join('\n')}\n`);
+  await git.raw(['config', '--worktree', 'core.excludesFile', file]);
 }

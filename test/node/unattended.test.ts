@@ -75,6 +75,11 @@ describe('an unattended session on the local node', () => {
     const status = JSON.parse((await n.agency(['status', '--json'])).stdout);
     const s = status.sessions.find((x: { id: string }) => x.id === id);
     expect(s.state).toBe('idle');
+    // tokens and dollars from Claude Code's transcript (the scripted API reports usage for every reply)
+    expect(s.usage.outputTokens).toBeGreaterThan(0);
+    expect(s.usage.inputTokens).toBeGreaterThan(0);
+    expect(s.usage.costUsd).toBeGreaterThan(0);
+    expect((await n.agency(['status'])).stdout).toMatch(new RegExp(`${id} +idle .* \\$\\d+\\.\\d\\d`));
     expect(existsSync(join(s.worktree, 'made.txt'))).toBe(true);
     expect(readFileSync(join(s.worktree, 'notes.md'), 'utf8')).toBe('edited line\n');
     const results = n.api.toolResults().map((r) => r.content);

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY_BYTES } from '../../../src/session/prompts/index.js';
 import { FAKE_API_KEY } from '../../helpers/claude.js';
-import { approve, hasTmux, walkScene } from './tmux-claude.js';
+import { approve, walkScene } from './tmux-claude.js';
 
 const readJson = (path: string): Record<string, unknown> => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {});
 
-describe.skipIf(!hasTmux())('the real Claude Code CLI in tmux', () => {
+describe('the real Claude Code CLI in tmux', () => {
   it('walks trust, MCP servers, external imports and the API key by the rules, and Claude Code keeps those answers', { timeout: 120_000 }, async () => {
     let saved: { project?: Record<string, unknown>; approvedKeys?: unknown; local?: Record<string, unknown>; marker?: boolean } = {};
     const steps = await walkScene({

@@ -14,14 +14,6 @@ import { tempDir } from '../../helpers/tmp.js';
 
 const NOTES_SERVER = join(import.meta.dirname, '..', '..', 'fixtures', 'mcp-notes-server.mjs');
 
-export function hasTmux(): boolean {
-  try {
-    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export interface Scene {
   name: string;
