@@ -1,8 +1,12 @@
 /** `npm run bench`: every benchmark, each printing its figure against a baseline measured in the same run. */
+import { benchApproval } from './approval.js';
 import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
+import { benchCost } from './cost.js';
+import { benchDaemonMemory } from './daemon-memory.js';
 import { benchGuardE2e } from './guard-e2e.js';
+import { benchScreen } from './screen.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -10,6 +14,10 @@ const benches: Record<string, () => Promise<void> | void> = {
   compile: () => benchCompile(),
   guard: () => benchGuard(),
   'guard-e2e': () => benchGuardE2e(),
+  approval: () => benchApproval(),
+  screen: () => benchScreen(),
+  cost: () => benchCost(),
+  'daemon-memory': () => benchDaemonMemory(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -1,5 +1,5 @@
 /** Merges a discipline's hook files into the policy its guard enforces. */
-import { compileBranchGlobs, compileGlobs } from '../guard/globs.js';
+import { compileBranchGlobs, compileGlobs, compileRule } from '../guard/globs.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import type { HookFile, Located } from '../registry/index.js';
 
@@ -42,9 +42,9 @@ export function mergePolicy(root: string, files: Located<HookFile>[], ask: reado
     denyCommands: deny,
     protectedPaths: PROTECTED_PATHS,
     approvals: {
-      allow: union(...files.map((f) => f.value.approvals?.allow)),
-      deny: files.flatMap((f) => f.value.approvals?.deny ?? []),
-      ask: [...ask],
+      allow: approvalAllows(files).map(compileRule),
+      deny: files.flatMap((f) => f.value.approvals?.deny ?? []).map((d) => ({ ...compileRule(d.rule), reason: d.reason })),
+      ask: ask.map(compileRule),
     },
     matchers: {
       secret: compileGlobs(secretPaths),
@@ -53,4 +53,9 @@ export function mergePolicy(root: string, files: Located<HookFile>[], ask: reado
       branches: compileBranchGlobs(protectedBranches),
     },
   };
+}
+
+/** The rules a discipline's hook files allow without asking anyone. */
+export function approvalAllows(files: Located<HookFile>[]): string[] {
+  return union(...files.map((f) => f.value.approvals?.allow));
 }

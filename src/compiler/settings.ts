@@ -1,4 +1,5 @@
 /** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
+import { approvalAllows } from './policy.js';
 import { settingsSchema, type ClaudeSettings, type Discipline, type HookFile, type Located } from '../registry/index.js';
 
 export interface HookPrograms {
@@ -60,8 +61,11 @@ export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], pro
     permissions: { ...(perms.deny?.length ? { deny: perms.deny } : {}), ...mode, disableBypassPermissionsMode: 'disable' },
     hooks,
   };
+  // the policy's own allow rules go to Claude Code too: a call they cover needs no question to anyone
+  // (the guard enforces the policy's deny rules before Claude Code's rules are consulted)
+  const allow = [...new Set([...(perms.allow ?? []), ...approvalAllows(hookFiles)])];
   const local: ClaudeSettings = {
-    permissions: { ...(perms.allow?.length ? { allow: perms.allow } : {}), ...(perms.ask?.length ? { ask: perms.ask } : {}), ...mode },
+    permissions: { ...(allow.length ? { allow } : {}), ...(perms.ask?.length ? { ask: perms.ask } : {}), ...mode },
     // the discipline's own MCP servers are approved; Claude Code honours this from the local file untrusted
     ...(d.tools.length ? { enabledMcpjsonServers: [...d.tools] } : {}),
   };

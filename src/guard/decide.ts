@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { checkBash } from './bash.js';
 import { makeChecker } from './checker.js';
 import { hostProblem } from './hosts.js';
+import { ruleMatches } from './rules.js';
 import type { GuardPolicy } from './policy.js';
 
 export interface HookInput {
@@ -22,6 +23,9 @@ export function decide(input: HookInput, policy: GuardPolicy, home: string): Dec
   const root = realpathSync(policy.root);
   const cwd = str(input.cwd) ?? root;
   const c = makeChecker(policy, { root, home, cwd });
+  for (const d of policy.approvals.deny) {
+    if (ruleMatches(d, tool, ti, { root, home, cwd })) return { allow: false, reason: `agency policy denies this (${d.rule}): ${d.reason}` };
+  }
   const why = (() => {
     switch (tool) {
       case 'Bash': {

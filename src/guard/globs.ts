@@ -66,3 +66,50 @@ function withRealPrefixes(patterns: readonly string[]): string[] {
   }
   return out;
 }
+
+/**
+ * A Claude Code permission rule (`Tool`, `Tool(specifier)`), compiled for matching without a glob library
+ * (rules.ts matches them, in the guard and in the node alike).
+ */
+export interface CompiledRule {
+  rule: string;
+  /** the tool name, or a regex source over tool names for `mcp__server__*` */
+  tool: string;
+  toolIsPattern: boolean;
+  spec:
+    | null
+    | { kind: 'command'; re: string }
+    | { kind: 'path'; globs: GlobRule[] }
+    | { kind: 'domain'; host: string }
+    /** a specifier agency does not interpret: never matches (so it never allows or denies by accident) */
+    | { kind: 'opaque' };
+}
+
+const RULE_ALIASES: Record<string, string> = { Task: 'Agent' };
+
+export function compileRule(rule: string): CompiledRule {
+  const m = /^([^()]+?)(?:\((.*)\))?$/s.exec(rule.trim());
+  const name = RULE_ALIASES[m?.[1] ?? ''] ?? m?.[1] ?? rule;
+  const spec = m?.[2];
+  const toolIsPattern = name.startsWith('mcp__') && /[*?]/.test(name);
+  const tool = toolIsPattern ? picomatch.makeRe(name).source : name;
+  const base = { rule, tool, toolIsPattern };
+  if (spec === undefined || spec === '*') return { ...base, spec: null };
+  if (name === 'Bash') {
+    const pattern = spec.endsWith(':*') ? `${spec.slice(0, -2)} *` : spec;
+    // `*` matches any run of characters, spaces included; `cmd *` also matches `cmd` alone
+    const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    const bare = pattern.endsWith(' *') ? `|${pattern.slice(0, -2).split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}` : '';
+    return { ...base, spec: { kind: 'command', re: `^(?:${body}${bare})$` } };
+  }
+  if (name === 'Read' || name === 'Edit') {
+    // Claude Code's path rules: `//abs`, `~/home`, `/` and `./` from the project root, bare ones at any depth
+    const glob = spec.startsWith('//') ? spec.slice(1) : spec.startsWith('~/') ? spec : spec.startsWith('/') ? `.${spec}` : spec;
+    return { ...base, spec: { kind: 'path', globs: compileGlobs([glob]) } };
+  }
+  if (name === 'WebFetch') {
+    const d = /^domain:(.+)$/.exec(spec);
+    return { ...base, spec: d ? { kind: 'domain', host: d[1]!.toLowerCase() } : { kind: 'opaque' } };
+  }
+  return { ...base, spec: { kind: 'opaque' } };
+}

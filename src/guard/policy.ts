@@ -1,4 +1,4 @@
-import type { GlobRule } from './globs.js';
+import type { CompiledRule, GlobRule } from './globs.js';
 
 /**
  * The policy the guard enforces, as compiled into a worktree's `.claude/agency/policy.json`.
@@ -19,7 +19,7 @@ export interface GuardPolicy {
    * How the node answers permission requests (the guard itself does not use these): rules in Claude Code's
    * syntax. `ask` holds the discipline's ask rules, which always go to the operator.
    */
-  approvals: { allow: string[]; deny: { rule: string; reason: string }[]; ask: string[] };
+  approvals: { allow: CompiledRule[]; ask: CompiledRule[]; deny: (CompiledRule & { reason: string })[] };
   /** the globs above, compiled by `agency compile` (globs.ts) */
   matchers: { secret: GlobRule[]; writable: GlobRule[]; protected: GlobRule[]; branches: string };
 }
@@ -53,12 +53,17 @@ export function parsePolicy(text: string): GuardPolicy {
   };
   if (typeof m?.branches !== 'string') fail('matchers.branches must be a regex source');
   const ap = (p.approvals ?? {}) as Record<string, unknown>;
+  const compiled = (v: unknown, name: string, reasons = false): CompiledRule[] => {
+    const ok = Array.isArray(v) && v.every((r) => typeof r?.rule === 'string' && typeof r?.tool === 'string' && (!reasons || typeof r?.reason === 'string'));
+    if (!ok) fail(`approvals.${name} must be a list of compiled rules`);
+    return v as CompiledRule[];
+  };
   return {
     version: POLICY_VERSION,
     approvals: {
-      allow: strings(ap.allow ?? [], 'approvals.allow'),
-      ask: strings(ap.ask ?? [], 'approvals.ask'),
-      deny: Array.isArray(ap.deny) ? (ap.deny as { rule: string; reason: string }[]).filter((d) => typeof d?.rule === 'string') : [],
+      allow: compiled(ap.allow ?? [], 'allow'),
+      ask: compiled(ap.ask ?? [], 'ask'),
+      deny: compiled(ap.deny ?? [], 'deny', true) as GuardPolicy['approvals']['deny'],
     },
     root: p.root as string,
     protectedBranches: strings(p.protectedBranches, 'protectedBranches'),

@@ -121,7 +121,8 @@ describe('agency compile', () => {
     expect(merged.permissions.allow).toEqual(['Bash(make *)']);
     expect(merged.permissions.deny).toEqual(['Read(./secrets/**)']);
     const local = JSON.parse(readFileSync(join(dir, '.claude/settings.local.json'), 'utf8'));
-    expect(local.permissions.allow).toEqual(['Bash(touch *)', 'Bash(npm test *)']);
+    // the discipline's allow rules, then its policy's (hooks/guard.json approvals), for Claude Code to apply itself
+    expect(local.permissions.allow).toEqual(['Bash(touch *)', 'Bash(npm test *)', 'Edit(./**)', 'WebFetch(domain:127.0.0.1)', 'Bash(echo *)', 'Bash(sh *)']);
     expect(merged.hooks.Stop).toEqual(userSettings.hooks.Stop);
     expect(merged.hooks.PreToolUse[0].hooks[0].command).toMatch(/guard\.cjs/);
     const mcp = JSON.parse(readFileSync(join(dir, '.mcp.json'), 'utf8'));
