@@ -72,6 +72,12 @@ export function registerCommands(program: Command): void {
     .option('--json', 'print the session as JSON')
     .action(async (session: string, text: string, opts) => (await import('./session-commands.js')).send(session, text, opts));
 
+  program
+    .command('interrupt <session>')
+    .description("interrupt a session's current turn (as Esc does); the session waits for input after it")
+    .option('--json', 'print the session as JSON')
+    .action(async (session: string, opts) => (await import('./session-commands.js')).interrupt(session, opts));
+
   for (const [op, what] of [['pause', 'pause a session (its whole process tree)'], ['resume', 'resume a paused session'], ['stop', 'stop a session']] as const) {
     program
       .command(`${op} [session]`)

@@ -52,6 +52,12 @@ export async function control(op: Control, session: string | undefined, o: { all
   else for (const s of done) say(`${s.id} ${s.state}`);
 }
 
+export async function interrupt(session: string, o: { json?: boolean }): Promise<void> {
+  const s = await withCockpit({}, (c) => c.request('interrupt', { session }));
+  if (o.json) printJson(s);
+  else say(`${s.id} interrupted`);
+}
+
 export async function send(session: string, text: string, o: { json?: boolean }): Promise<void> {
   const s = await withCockpit({}, (c) => c.request('send', { session, text }));
   if (o.json) printJson(s);

@@ -61,6 +61,20 @@ describe('decisions', () => {
     expect(unknown.stderr).toBe('agency: no decision "d-nope" on node local\n');
   });
 
+  it('a line sent to an idle session becomes its next prompt', { timeout: 120_000 }, async () => {
+    const n = await node({ steps: [{ text: 'first turn done' }, { tool: 'Bash', input: { command: 'touch second.txt', description: 'make' } }, { text: 'second turn done' }] });
+    const { session, worktree } = JSON.parse((await n.agency(['run', 'first', '--discipline', 'backend', '--json'])).stdout);
+    expect((await n.agency(['wait', session, '--timeout', '60'])).code).toBe(0);
+    const sent = await n.agency(['send', session, 'now make the second file']);
+    expect(sent.code, sent.stderr).toBe(0);
+    await n.api.waitForStep(1, 60_000);
+    const last = n.api.requests.filter((r) => r.kind === 'main').at(-1)!;
+    expect(JSON.stringify(last.body.messages)).toContain('now make the second file');
+    await n.api.waitForStep(2, 60_000); // the request that carries the touch's result: it has run
+    expect((await n.agency(['wait', session, '--timeout', '60'])).code).toBe(0);
+    expect(existsSync(join(worktree, 'second.txt'))).toBe(true);
+  });
+
   it('started with no prepared state, the session gets through the trust and API-key dialogs on the screen', { timeout: 120_000 }, async () => {
     const n = await node({ steps: [{ tool: 'Bash', input: { command: 'touch made.txt', description: 'make' } }, { text: 'made it' }] },
       { env: { AGENCY_PREPARE_CLAUDE: '0' } });
