@@ -1,7 +1,7 @@
 // Builds agency into dist/: the CLI as one ESM bundle, and each hook program
 // as a self-contained CommonJS file so that it starts as fast as Node can.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -15,12 +15,15 @@ const common = {
 /** packages with native addons (or that load them): resolved from node_modules at run time */
 const NATIVE = ['node-pty', 'ssh2', 'cpu-features'];
 
-rmSync('dist', { recursive: true, force: true });
+// Build beside dist/ and swap it in, so that a build never leaves dist/ missing or half written for a
+// session whose guard runs from it, or for another build running at the same time.
+const out = `dist.build-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
 await Promise.all([
   build({
     ...common,
     entryPoints: { 'cli/main': 'src/cli/main.ts' },
-    outdir: 'dist',
+    outdir: out,
     format: 'esm',
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
@@ -33,9 +36,27 @@ await Promise.all([
   build({
     ...common,
     entryPoints: { 'guard/guard': 'src/guard/main.ts', 'guard/hook': 'src/guard/hook.ts' },
-    outdir: 'dist',
+    outdir: out,
     format: 'cjs',
     minify: true,
     outExtension: { '.js': '.cjs' },
   }),
 ]);
+
+const old = `dist.old-${process.pid}`;
+// another build may swap its own dist/ in between our two renames: then move that aside and try again
+for (let attempt = 0; ; attempt++) {
+  try {
+    renameSync('dist', old);
+  } catch (e) {
+    if (e.code !== 'ENOENT') throw e;
+  }
+  try {
+    renameSync(out, 'dist');
+    break;
+  } catch (e) {
+    if (attempt >= 5 || !['ENOTEMPTY', 'EEXIST'].includes(e.code)) throw e;
+    rmSync(old, { recursive: true, force: true });
+  }
+}
+rmSync(old, { recursive: true, force: true });
