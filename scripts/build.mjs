@@ -19,29 +19,34 @@ const NATIVE = ['node-pty', 'ssh2', 'cpu-features'];
 // session whose guard runs from it, or for another build running at the same time.
 const out = `dist.build-${process.pid}`;
 rmSync(out, { recursive: true, force: true });
-await Promise.all([
-  build({
-    ...common,
-    entryPoints: { 'cli/main': 'src/cli/main.ts' },
-    outdir: out,
-    format: 'esm',
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    minifySyntax: true,
-    // pure-JS dependencies go into the bundle (one file to load, not hundreds); native ones cannot
-    external: NATIVE,
-    // bundled CommonJS dependencies call require() for Node's built-ins
-    banner: { js: "import { createRequire as __agencyRequire } from 'node:module'; const require = __agencyRequire(import.meta.url);" },
-  }),
-  build({
-    ...common,
-    entryPoints: { 'guard/guard': 'src/guard/main.ts', 'guard/hook': 'src/guard/hook.ts' },
-    outdir: out,
-    format: 'cjs',
-    minify: true,
-    outExtension: { '.js': '.cjs' },
-  }),
-]);
+try {
+  await Promise.all([
+    build({
+      ...common,
+      entryPoints: { 'cli/main': 'src/cli/main.ts' },
+      outdir: out,
+      format: 'esm',
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      minifySyntax: true,
+      // pure-JS dependencies go into the bundle (one file to load, not hundreds); native ones cannot
+      external: NATIVE,
+      // bundled CommonJS dependencies call require() for Node's built-ins
+      banner: { js: "import { createRequire as __agencyRequire } from 'node:module'; const require = __agencyRequire(import.meta.url);" },
+    }),
+    build({
+      ...common,
+      entryPoints: { 'guard/guard': 'src/guard/main.ts', 'guard/hook': 'src/guard/hook.ts' },
+      outdir: out,
+      format: 'cjs',
+      minify: true,
+      outExtension: { '.js': '.cjs' },
+    }),
+  ]);
+} catch (e) {
+  rmSync(out, { recursive: true, force: true });
+  throw e;
+}
 
 const old = `dist.old-${process.pid}`;
 // another build may swap its own dist/ in between our two renames: then move that aside and try again

@@ -34,7 +34,8 @@ export function registerCommands(program: Command): void {
     .command('run <task>')
     .description('start a session for a task: a worktree, a compiled context, and claude in it; prints the session id')
     .option('--discipline <id>', 'the discipline (default: the best match for the task)')
-    .option('--repo <path>', 'the git repository to work on (default: the current folder)')
+    .option('--node <name>', 'the node to run it on (default: the reachable node with the fewest live sessions)')
+    .option('--repo <path>', 'the git repository to work on, on that node (default: the current folder)')
     .option('--model <model>', 'the model for the session (default: the discipline\'s)')
     .option('--registry <dir>', 'registry folder (default: the one agency ships)')
     .option('--json', 'print the result as JSON')
@@ -114,7 +115,45 @@ export function registerCommands(program: Command): void {
       await serveNode({ agentVersion: version(), ...(opts.readyFd ? { readyFd: Number(opts.readyFd) } : {}) });
     });
   node
+    .command('start')
+    .description('start the node daemon in the background, unless one is running, and wait until it serves')
+    .action(async () => (await import('./node-commands.js')).startNode());
+  node
+    .command('connect')
+    .description("pipe standard input and output to the node's socket (how a cockpit reaches a node over ssh exec)")
+    .action(async () => (await import('./node-commands.js')).connectNode());
+  node
+    .command('build')
+    .description("print the build of the node daemon running here (exit 1 if none is)")
+    .action(async () => (await import('./node-commands.js')).nodeBuild());
+  node
     .command('stop')
     .description('stop the local node daemon (its live sessions are resumed when it starts again)')
-    .action(async () => (await import('./session-commands.js')).stopNode());
+    .action(async () => (await import('./node-commands.js')).stopNode());
+
+  const nodes = program.command('nodes').description('the configured nodes: reachability and agent version (add, remove)');
+  nodes.option('--json', 'print them as JSON').action(async (opts) => (await import('./fleet-commands.js')).listNodes(opts));
+  nodes
+    .command('add <name>')
+    .description('configure a node: --host (with --user, --port, --identity, --known-hosts), --ssh ALIAS of ~/.ssh/config, or --local')
+    .option('--host <host>', 'host name or address')
+    .option('--ssh <alias>', 'an alias of ~/.ssh/config')
+    .option('--local', 'this machine, without ssh')
+    .option('--user <user>', 'the user to log in as')
+    .option('--port <port>', 'the ssh port')
+    .option('--identity <file>', 'a private key file (ssh-agent is used too)')
+    .option('--known-hosts <file>', 'the known_hosts file to check its host key against (default ~/.ssh/known_hosts)')
+    .option('--json', 'print the node as JSON')
+    .action(async (name: string, opts) => (await import('./fleet-commands.js')).addNode(name, opts));
+  nodes
+    .command('remove <name>')
+    .description('remove a node from the configuration (nothing on the node is touched)')
+    .action(async (name: string) => (await import('./fleet-commands.js')).removeNodeCommand(name));
+
+  program
+    .command('push')
+    .description('install or upgrade the node agent on every node (or those named) and start it')
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--json', 'print the results as JSON')
+    .action(async (opts) => (await import('./fleet-commands.js')).push(opts));
 }

@@ -1,4 +1,4 @@
-/** `agency decisions`, `approve`, `deny`: the questions sessions put to the operator. */
+/** `agency decisions`, `approve`, `deny`: the questions sessions put to the operator, on any node. */
 import { decisionLine } from './format.js';
 import { printJson, say } from './output.js';
 import { withCockpit } from './with-cockpit.js';
@@ -12,7 +12,10 @@ export async function decisions(o: { json?: boolean; all?: boolean }): Promise<v
 }
 
 export async function decide(approve: boolean, decision: string, o: { reason?: string; json?: boolean }): Promise<void> {
-  const d = await withCockpit({}, (c) => c.request('decide', { decision, approve, ...(o.reason ? { reason: o.reason } : {}) }));
+  const d = await withCockpit({}, async (c) => {
+    const found = await c.findDecision(decision);
+    return c.requestOn(found.node, 'decide', { decision: found.id, approve, ...(o.reason ? { reason: o.reason } : {}) });
+  });
   if (o.json) printJson(d);
   else say(`${d.id} ${d.state}`);
 }

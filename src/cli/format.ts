@@ -1,5 +1,6 @@
 /** Human-readable views of node state. Text from sessions is made safe before it reaches the terminal. */
-import type { Decision, SessionSummary, Snapshot } from '../protocol/messages.js';
+import type { FleetSnapshot } from '../cockpit/client.js';
+import type { Decision, SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
 
 export function tokens(n: number): string {
@@ -26,12 +27,17 @@ export function decisionLine(d: Decision): string {
   return `${cut(d.id, 9)} ${cut(d.session, 9)} ${cut(d.state, 9)} ${cut(safeLine(d.tool), 12)} ${safeLine(d.summary)}`;
 }
 
-export function snapshotText(s: Snapshot): string {
-  const lines = [`node ${safeLine(s.node.name)} (${safeLine(s.node.host)}, agent ${s.node.agentVersion}, pid ${s.node.pid})`];
+export function fleetText(s: FleetSnapshot): string {
+  const lines: string[] = [];
+  for (const n of s.nodes) {
+    const where = n.info ? ` (${safeLine(n.info.host)}, agent ${n.info.agentVersion}, pid ${n.info.pid})` : '';
+    lines.push(`node ${safeLine(n.name)} ${n.state}${where}${n.error ? `: ${safeLine(n.error)}` : ''}`);
+  }
   if (s.sessions.length === 0) lines.push('no sessions; start one with agency run "<task>"');
   else {
-    lines.push(`${'SESSION'.padEnd(9)} ${'STATE'.padEnd(12)} ${'DISCIPLINE'.padEnd(16)} ${'TOKENS'.padStart(7)} ${'COST'.padStart(8)} ${'AGE'.padStart(4)}  TASK`);
-    for (const x of s.sessions) lines.push(sessionLine(x));
+    const multi = s.nodes.length > 1;
+    lines.push(`${multi ? 'NODE'.padEnd(12) + ' ' : ''}${'SESSION'.padEnd(9)} ${'STATE'.padEnd(12)} ${'DISCIPLINE'.padEnd(16)} ${'TOKENS'.padStart(7)} ${'COST'.padStart(8)} ${'AGE'.padStart(4)}  TASK`);
+    for (const x of s.sessions) lines.push(`${multi ? cut(safeLine(x.node), 12) + ' ' : ''}${sessionLine(x)}`);
   }
   const open = s.decisions.filter((d) => d.state === 'open');
   if (open.length > 0) {

@@ -15,7 +15,7 @@ program
 registerCommands(program);
 
 /** Errors a user caused: shown as one message. Matched by name, so that no command's module must be loaded to tell. */
-const USER_ERRORS = new Set(['UserError', 'CompileError', 'UnknownDisciplineError', 'UnsafePathError', 'RegistryError', 'NodeUnreachable']);
+const USER_ERRORS = new Set(['UserError', 'CompileError', 'UnknownDisciplineError', 'UnsafePathError', 'RegistryError', 'NodeUnreachable', 'CockpitError', 'ConfigError', 'BundleError']);
 function isUserError(e: unknown): e is Error {
   return e instanceof Error && USER_ERRORS.has(e.name);
 }

@@ -1,18 +1,21 @@
-/** `agency run`, `status`, `watch`, `send`, `pause`, `resume`, `stop`: sessions on the local node. */
+/** `agency run`, `status`, `watch`, `send`, `screen`, `interrupt`, `pause`, `resume`, `stop`: sessions across the fleet. */
 import { resolve } from 'node:path';
 import type { SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
-import { snapshotText, sessionLine } from './format.js';
+import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
 import { withCockpit } from './with-cockpit.js';
 
-export async function run(task: string, o: { discipline?: string; repo?: string; model?: string; registry?: string; json?: boolean }): Promise<void> {
+export async function run(task: string, o: { discipline?: string; node?: string; repo?: string; model?: string; registry?: string; json?: boolean }): Promise<void> {
   if (task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
-  const s = await withCockpit({ start: true }, (c) => c.request('run', {
-    task, repo: resolve(o.repo ?? process.cwd()),
+  const remote = o.node !== undefined && o.node !== 'local';
+  const s = await withCockpit({ start: true }, (c) => c.run({
+    task,
+    // a path on a remote node is that node's path: it is passed as given
+    repo: o.repo ? (remote ? o.repo : resolve(o.repo)) : process.cwd(),
     ...(o.discipline ? { discipline: o.discipline } : {}), ...(o.model ? { model: o.model } : {}),
-    ...(o.registry ? { registry: resolve(o.registry) } : {}),
-  }));
+    ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
+  }, o.node));
   if (o.json) printJson({ session: s.id, node: s.node, discipline: s.discipline, worktree: s.worktree, branch: s.branch, state: s.state });
   else say(s.id);
 }
@@ -20,60 +23,63 @@ export async function run(task: string, o: { discipline?: string; repo?: string;
 export async function status(o: { json?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: true }, (c) => c.status());
   if (o.json) printJson(snap);
-  else say(snapshotText(snap));
+  else say(fleetText(snap));
 }
 
-/** NDJSON: the whole state first, then one line per change, until interrupted or the node goes away. */
+/** NDJSON: the whole state first, then one line per change (sessions, decisions, nodes), until interrupted. */
 export async function watch(o: { json?: boolean }): Promise<void> {
-  await withCockpit({ start: true }, async (c) => {
+  await withCockpit({ start: true, live: true }, async (c) => {
     const out = (v: unknown) => process.stdout.write(`${safeJson(v)}\n`);
-    const closed = new Promise<void>((r) => c.onClose(() => r()));
-    const snap = await c.watch((e) => (o.json ? out(e) : e.kind === 'session' ? say(sessionLine(e.session)) : undefined));
+    const snap = await c.status();
     if (o.json) out({ kind: 'snapshot', snapshot: snap });
-    else say(snapshotText(snap));
-    await closed;
-    throw new UserError('the node went away');
+    else say(fleetText(snap));
+    c.watch((e) => {
+      if (o.json) out(e);
+      else if (e.kind === 'session') say(sessionLine(e.session));
+      else if (e.kind === 'node') say(`node ${e.node.name} ${e.node.state}${e.node.error ? `: ${safeLine(e.node.error)}` : ''}`);
+    });
+    await new Promise<never>(() => undefined);
   });
 }
 
 type Control = 'pause' | 'resume' | 'stop';
 
 export async function control(op: Control, session: string | undefined, o: { all?: boolean; json?: boolean }): Promise<void> {
-  if (!session && !o.all) throw new UserError(`give a session id, or --all`, EXIT.usage);
+  if (!session && !o.all) throw new UserError('give a session id, or --all', EXIT.usage);
   const done = await withCockpit({}, async (c) => {
-    const ids = o.all
-      ? (await c.status()).sessions.filter((s) => (op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state))).map((s) => s.id)
-      : [session!];
+    const targets = o.all
+      ? (await c.status()).sessions.filter((s) => (op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state)))
+      : [await c.findSession(session!)];
     const out: SessionSummary[] = [];
-    for (const id of ids) out.push(await c.request(op, { session: id }));
+    for (const s of targets) out.push(await c.requestOn(s.node, op, { session: s.id }));
     return out;
   });
   if (o.json) printJson(o.all ? { sessions: done } : done[0]);
-  else for (const s of done) say(`${s.id} ${s.state}`);
+  else for (const s of done) say(`${s.node}/${s.id} ${s.state}`);
 }
 
 export async function interrupt(session: string, o: { json?: boolean }): Promise<void> {
-  const s = await withCockpit({}, (c) => c.request('interrupt', { session }));
+  const s = await withCockpit({}, async (c) => {
+    const found = await c.findSession(session);
+    return c.requestOn(found.node, 'interrupt', { session: found.id });
+  });
   if (o.json) printJson(s);
   else say(`${s.id} interrupted`);
 }
 
 export async function send(session: string, text: string, o: { json?: boolean }): Promise<void> {
-  const s = await withCockpit({}, (c) => c.request('send', { session, text }));
+  const s = await withCockpit({}, async (c) => {
+    const found = await c.findSession(session);
+    return c.requestOn(found.node, 'send', { session: found.id, text });
+  });
   if (o.json) printJson(s);
 }
 
-export async function stopNode(): Promise<void> {
-  await withCockpit({}, async (c) => {
-    const closed = new Promise<void>((r) => c.onClose(() => r()));
-    await c.request('shutdown', {});
-    await closed;
-  });
-  say('node stopped');
-}
-
 export async function screen(session: string, o: { json?: boolean }): Promise<void> {
-  const view = await withCockpit({}, (c) => c.request('screen', { session }));
+  const view = await withCockpit({}, async (c) => {
+    const found = await c.findSession(session);
+    return c.requestOn(found.node, 'screen', { session: found.id });
+  });
   if (o.json) printJson(view);
   else say(view.lines.map((l) => safeLine(l)).join('\n').replace(/\n+$/, ''));
 }

@@ -1,4 +1,4 @@
-/** `agency wait <session>`: exit 0 done, 3 needs input, 4 timeout, 1 failed. */
+/** `agency wait <session>`: exit 0 done, 3 needs input, 4 timeout, 1 failed. Survives the node's link dropping. */
 import type { SessionSummary } from '../protocol/messages.js';
 import { EXIT, printJson, say, UserError } from './output.js';
 import { withCockpit } from './with-cockpit.js';
@@ -18,9 +18,10 @@ export async function wait(session: string, o: { until?: string; timeout?: strin
   if (until !== 'done' && until !== 'input') throw new UserError('--until takes done or input', EXIT.usage);
   const timeout = o.timeout === undefined ? null : Number(o.timeout);
   if (timeout !== null && !(timeout > 0)) throw new UserError('--timeout takes a number of seconds', EXIT.usage);
-  const last = await withCockpit({}, async (c) => {
-    let latest: SessionSummary | undefined;
-    return new Promise<{ s: SessionSummary | undefined; code: number }>((resolve, reject) => {
+  const last = await withCockpit({ live: true }, async (c) => {
+    const target = await c.findSession(session);
+    return new Promise<{ s: SessionSummary; code: number }>((resolve) => {
+      let latest = target;
       const timer = timeout === null ? null : setTimeout(() => resolve({ s: latest, code: WAIT_EXIT.timeout }), timeout * 1000);
       const check = (s: SessionSummary) => {
         latest = s;
@@ -30,17 +31,13 @@ export async function wait(session: string, o: { until?: string; timeout?: strin
           resolve({ s, code: v });
         }
       };
-      c.onClose(() => reject(new UserError('the node went away while waiting')));
       c.watch((e) => {
-        if (e.kind === 'session' && e.session.id === session) check(e.session);
-      }).then((snap) => {
-        const s = snap.sessions.find((x) => x.id === session);
-        if (!s) reject(new UserError(`no session ${JSON.stringify(session)}`));
-        else check(s);
-      }, reject);
+        if (e.kind === 'session' && e.session.id === target.id && e.session.node === target.node) check(e.session);
+      });
+      check(target);
     });
   });
-  if (o.json) printJson({ session, state: last.s?.state ?? null, exit: last.code });
-  else say(`${session} ${last.code === WAIT_EXIT.timeout ? 'still ' : ''}${last.s?.state ?? 'unknown'}`);
+  if (o.json) printJson({ session: last.s.id, node: last.s.node, state: last.s.state, exit: last.code });
+  else say(`${last.s.id} ${last.code === WAIT_EXIT.timeout ? 'still ' : ''}${last.s.state}`);
   process.exitCode = last.code;
 }

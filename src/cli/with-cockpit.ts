@@ -3,13 +3,8 @@ import { Cockpit } from '../cockpit/client.js';
 import { RemoteError } from '../protocol/connection.js';
 import { EXIT, UserError } from './output.js';
 
-export async function withCockpit<T>(opts: { start?: boolean }, f: (c: Cockpit) => Promise<T>): Promise<T> {
-  let cockpit: Cockpit;
-  try {
-    cockpit = await Cockpit.open(opts);
-  } catch (e) {
-    throw new UserError((e as Error).message);
-  }
+export async function withCockpit<T>(opts: { start?: boolean; nodes?: string[]; live?: boolean }, f: (c: Cockpit) => Promise<T>): Promise<T> {
+  const cockpit = await Cockpit.open(opts);
   try {
     return await f(cockpit);
   } catch (e) {

@@ -1,46 +1,130 @@
 /**
- * The cockpit's view of its nodes, for commands: for now the local node only. Every command a user gives
- * goes through here to a node, as a protocol request.
+ * The cockpit's view of the fleet, for commands: every command a user gives goes through here to the node
+ * it concerns, as a protocol request. With no nodes configured, the fleet is the one local node.
  */
-import { connectLocal } from '../fleet/local.js';
-import type { Connection } from '../protocol/connection.js';
-import type { Decision, NodeEvent, Op, OpArgs, OpResults, SessionSummary, Snapshot } from '../protocol/messages.js';
+import { fleetLinks } from '../fleet/fleet.js';
+import type { LinkStatus, NodeLink } from '../fleet/link.js';
+import { RemoteError, type Connection } from '../protocol/connection.js';
+import type { Decision, NodeEvent, Op, OpArgs, OpResults, SessionSummary } from '../protocol/messages.js';
+
+export interface NodeView extends LinkStatus {
+  sessions: number;
+}
+
+export interface FleetSnapshot {
+  nodes: NodeView[];
+  sessions: SessionSummary[];
+  decisions: Decision[];
+}
+
+export type CockpitEvent = NodeEvent | { kind: 'node'; node: LinkStatus };
+
+export class CockpitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CockpitError';
+  }
+}
 
 export class Cockpit {
-  private constructor(private readonly conn: Connection) {}
+  private constructor(readonly links: NodeLink[]) {}
 
-  /** Connects to the local node; `start` starts one if none is running. */
-  static async open(opts: { start?: boolean } = {}): Promise<Cockpit> {
-    return new Cockpit(await connectLocal({ start: opts.start ?? false }));
+  /**
+   * Connects to the nodes (all configured, or those named). `start` starts the local node if it is not
+   * running; `live` keeps reconnecting after drops (for watch and the TUI).
+   */
+  static async open(opts: { start?: boolean; nodes?: string[]; live?: boolean } = {}): Promise<Cockpit> {
+    let links: NodeLink[];
+    try {
+      links = fleetLinks({ ...(opts.nodes ? { only: opts.nodes } : {}), startLocal: opts.start ?? false });
+    } catch (e) {
+      throw new CockpitError((e as Error).message);
+    }
+    for (const l of links) l.start({ reconnect: opts.live ?? false });
+    await Promise.all(links.map((l) => l.settled()));
+    return new Cockpit(links);
   }
 
-  request<O extends Op>(op: O, args: OpArgs[O]): Promise<OpResults[O]> {
-    return this.conn.request(op, args);
+  link(name: string): NodeLink {
+    const l = this.links.find((x) => x.name === name);
+    if (!l) throw new CockpitError(`unknown node ${JSON.stringify(name)}; nodes: ${this.links.map((x) => x.name).join(', ')}`);
+    return l;
   }
 
-  status(): Promise<Snapshot> {
-    return this.conn.request('status', {});
+  private up(name: string): Connection {
+    const l = this.link(name);
+    const c = l.connection();
+    if (!c) throw new CockpitError(`node ${name} is ${l.status().state}${l.status().error ? `: ${l.status().error}` : ''}`);
+    return c;
   }
 
-  /** The state now, then every change, until the returned function is called. */
-  async watch(f: (e: NodeEvent) => void): Promise<Snapshot> {
-    this.conn.onEvent(f);
-    return this.conn.request('watch', {});
+  requestOn<O extends Op>(node: string, op: O, args: OpArgs[O]): Promise<OpResults[O]> {
+    return this.up(node).request(op, args);
   }
 
-  onClose(f: (err: Error | undefined) => void): void {
-    this.conn.onClose(f);
+  /** Every node's state; nodes that are down are listed with why, and their sessions are not. */
+  async status(): Promise<FleetSnapshot> {
+    const parts = await Promise.all(this.links.map(async (l) => {
+      const c = l.connection();
+      if (!c) return { view: { ...l.status(), sessions: 0 }, sessions: [] as SessionSummary[], decisions: [] as Decision[] };
+      try {
+        const s = await c.request('status', {});
+        return { view: { ...l.status(), info: s.node, sessions: s.sessions.length }, sessions: s.sessions, decisions: s.decisions };
+      } catch (e) {
+        return { view: { ...l.status(), state: 'down' as const, error: (e as Error).message, sessions: 0 }, sessions: [], decisions: [] };
+      }
+    }));
+    return { nodes: parts.map((p) => p.view), sessions: parts.flatMap((p) => p.sessions), decisions: parts.flatMap((p) => p.decisions) };
   }
 
-  async session(id: string): Promise<SessionSummary | undefined> {
-    return (await this.status()).sessions.find((s) => s.id === id);
+  /** `s-abc123`, or `node/s-abc123` where ids repeat across nodes. */
+  async findSession(ref: string): Promise<SessionSummary> {
+    const [node, id] = ref.includes('/') ? (ref.split('/', 2) as [string, string]) : [null, ref];
+    const found = (await this.status()).sessions.filter((s) => s.id === id && (!node || s.node === node));
+    if (found.length === 0) throw new CockpitError(`no session ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
+    if (found.length > 1) throw new CockpitError(`session id ${id} is on several nodes (${found.map((s) => s.node).join(', ')}): say which, as node/${id}`);
+    return found[0]!;
   }
 
-  async decision(id: string): Promise<Decision | undefined> {
-    return (await this.status()).decisions.find((d) => d.id === id);
+  async findDecision(ref: string): Promise<Decision> {
+    const [node, id] = ref.includes('/') ? (ref.split('/', 2) as [string, string]) : [null, ref];
+    const found = (await this.status()).decisions.filter((d) => d.id === id && (!node || d.node === node));
+    if (found.length === 0) throw new CockpitError(`no decision ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
+    if (found.length > 1) throw new CockpitError(`decision id ${id} is on several nodes: say which, as node/${id}`);
+    return found[0]!;
+  }
+
+  /** Runs on the node named, or on the reachable node with the fewest live sessions. */
+  async run(args: OpArgs['run'], node?: string): Promise<SessionSummary> {
+    if (node) return this.requestOn(node, 'run', args);
+    const snap = await this.status();
+    const up = snap.nodes.filter((n) => n.state === 'up');
+    if (up.length === 0) throw new CockpitError(`no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`);
+    const live = (name: string) => snap.sessions.filter((s) => s.node === name && !['exited', 'failed'].includes(s.state)).length;
+    const best = up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!;
+    return this.requestOn(best.name, 'run', args);
+  }
+
+  /** Node events and link changes from every node, across reconnects, until close(). */
+  watch(f: (e: CockpitEvent) => void): void {
+    for (const l of this.links) {
+      l.onStatus((s) => f({ kind: 'node', node: s }));
+      const subscribe = (c: Connection) => {
+        c.onEvent(f);
+        c.request('watch', {}).then((snap) => {
+          for (const s of snap.sessions) f({ kind: 'session', session: s });
+          for (const d of snap.decisions) f({ kind: 'decision', decision: d });
+        }, () => undefined);
+      };
+      l.onConnection(subscribe);
+      const c = l.connection();
+      if (c) subscribe(c);
+    }
   }
 
   close(): void {
-    this.conn.close();
+    for (const l of this.links) l.close();
   }
 }
+
+export { RemoteError };

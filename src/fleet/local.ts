@@ -27,7 +27,7 @@ function tryConnect(path: string): Promise<Socket | null> {
 }
 
 /** Starts `agency node serve` in the background and waits until it says it is ready. */
-function startLocalNode(agencyBin: string): Promise<void> {
+export function startLocalNode(agencyBin: string = process.argv[1]!): Promise<void> {
   const paths = nodePaths();
   ensureDirs(paths);
   const log = openSync(paths.log, 'a', 0o600);
@@ -70,4 +70,16 @@ export async function connectLocal(opts: { start: boolean }): Promise<Connection
   const conn = new Connection(socket, { role: 'cockpit', agent: 'cli' });
   await conn.ready;
   return conn;
+}
+
+/** The raw socket of the local node (started if needed), for piping a remote cockpit's stream into it. */
+export async function localNodeSocket(): Promise<Socket> {
+  const paths = nodePaths();
+  let socket = await tryConnect(paths.socket);
+  if (!socket) {
+    await startLocalNode();
+    socket = await tryConnect(paths.socket);
+  }
+  if (!socket) throw new NodeUnreachable(`cannot reach the local node at ${paths.socket}`);
+  return socket;
 }

@@ -3,10 +3,11 @@
  * socket in a folder only its user can read. It outlives the command that started it; its sessions
  * outlive it (resumed with Claude Code's own resume when it comes back).
  */
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
 import { connect } from 'node:net';
-import { defaultRegistryDir, guardScriptPath, lifecycleHookPath } from '../compiler/index.js';
+import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../compiler/index.js';
 import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from './paths.js';
@@ -57,9 +58,39 @@ async function lock(p: NodePaths): Promise<boolean> {
   return false;
 }
 
+/**
+ * `~/.agency/node.env`: KEY=VALUE lines for the node's sessions (an API key's variable, a proxy, the
+ * claude to run). A daemon started over SSH gets a bare environment; this is where a node is set up.
+ * Variables already in the environment win.
+ */
+function loadNodeEnv(home: string): string[] {
+  const file = join(home, 'node.env');
+  if (!existsSync(file)) return [];
+  const set: string[] = [];
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
+    if (process.env[m[1]!] === undefined) {
+      process.env[m[1]!] = value;
+      set.push(m[1]!);
+    }
+  }
+  return set;
+}
+
+/** A pushed agent lives in a folder named by its bundle's hash; a checkout is `dev`. */
+export function agentBuild(): string {
+  const name = basename(realpathSync(packageRoot()));
+  return /^[0-9a-f]{64}$/.test(name) ? name : 'dev';
+}
+
 export async function serveNode(o: ServeOptions): Promise<void> {
   const paths = nodePaths();
   ensureDirs(paths);
+  const fromEnvFile = loadNodeEnv(paths.home);
   const ready = () => {
     if (o.readyFd !== undefined) {
       try {
@@ -77,7 +108,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   }
   if (existsSync(paths.socket)) rmSync(paths.socket, { force: true });
   const info: NodeInfo = {
-    name: o.name ?? process.env.AGENCY_NODE_NAME ?? 'local', agentVersion: o.agentVersion, protocol: PROTOCOL_VERSION,
+    name: o.name ?? process.env.AGENCY_NODE_NAME ?? 'local', agentVersion: o.agentVersion, build: agentBuild(), protocol: PROTOCOL_VERSION,
     host: hostname(), platform: `${process.platform}-${process.arch}`, pid: process.pid, startedAt: new Date().toISOString(),
   };
   const manager = new NodeManager({
@@ -106,6 +137,6 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
   manager.recover();
-  process.stderr.write(`agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})\n`);
+  process.stderr.write(`agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`);
   ready();
 }

@@ -1,11 +1,13 @@
 /** The node's socket: one protocol connection per cockpit or hook, requests dispatched to the manager. */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, RemoteError } from '../protocol/connection.js';
-import type { NodeInfo, Op, OpArgs } from '../protocol/messages.js';
+import type { NodeEvent, NodeInfo, Op, OpArgs } from '../protocol/messages.js';
 import type { NodeManager } from './manager.js';
 
 /** Past this many bytes queued for a slow subscriber, its PTY bytes wait in the replay buffer instead. */
 const PTY_BACKLOG_LIMIT = 4 * 1024 * 1024;
+/** how often a watcher hears of a session that keeps changing */
+const SUMMARY_INTERVAL_MS = 200;
 
 export function createNodeServer(manager: NodeManager, info: NodeInfo, onShutdown: () => void): Server {
   return createServer((socket) => serveConnection(socket, manager, info, onShutdown));
@@ -47,7 +49,21 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
       case 'status':
         return manager.freshSnapshot();
       case 'watch': {
-        disposers.push(manager.onEvent((e) => conn.sendEvent(e)));
+        // summaries at a bounded rate: a session's changes within the interval go as its latest state;
+        // decisions go at once (the operator is waiting for them)
+        const latest = new Map<string, NodeEvent>();
+        let timer: NodeJS.Timeout | null = null;
+        const flush = () => {
+          timer = null;
+          for (const e of latest.values()) conn.sendEvent(e);
+          latest.clear();
+        };
+        disposers.push(manager.onEvent((e) => {
+          if (e.kind !== 'session') return conn.sendEvent(e);
+          latest.set(e.session.id, e);
+          timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
+        }));
+        disposers.push(() => timer && clearTimeout(timer));
         return manager.snapshot();
       }
       case 'run':

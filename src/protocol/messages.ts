@@ -62,6 +62,8 @@ export interface Decision {
 export interface NodeInfo {
   name: string;
   agentVersion: string;
+  /** the pushed agent's hash, or `dev` for a checkout */
+  build: string;
   protocol: number;
   host: string;
   platform: string;

@@ -58,7 +58,7 @@ describe('decisions', () => {
     expect(again.stderr).toMatch(/already approved/);
     const unknown = await n.agency(['approve', 'd-nope']);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe('agency: no decision "d-nope" on node local\n');
+    expect(unknown.stderr).toBe('agency: no decision "d-nope" on any reachable node\n');
   });
 
   it('a line sent to an idle session becomes its next prompt', { timeout: 120_000 }, async () => {

@@ -33,7 +33,7 @@ describe('recovery', () => {
 
     // any command brings the node back; it resumes the session with Claude Code's own resume
     const after = JSON.parse((await n.agency(['status', '--json'])).stdout);
-    expect(after.node.pid).not.toBe(pid);
+    expect(after.nodes[0].info.pid).not.toBe(pid);
     const s = after.sessions.find((x: { id: string }) => x.id === session);
     expect(s).toMatchObject({ id: session, claudeSession: before.claudeSession, worktree });
     expect(s.outputSeq).toBeGreaterThanOrEqual(before.outputSeq);

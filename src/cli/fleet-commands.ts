@@ -1,0 +1,67 @@
+/** `agency nodes` (list, add, remove) and `agency push`. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configPath, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
+import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
+import { BundleCache, pushNode } from '../fleet/push.js';
+import { safeLine } from '../terminal/index.js';
+import { EXIT, printJson, say, UserError, warn } from './output.js';
+import { withCockpit } from './with-cockpit.js';
+
+export async function listNodes(o: { json?: boolean }): Promise<void> {
+  const snap = await withCockpit({ start: false }, (c) => c.status());
+  const nodes = snap.nodes.map((n) => ({
+    name: n.name, state: n.state, reachable: n.state === 'up', transport: n.transport,
+    agentVersion: n.info?.agentVersion ?? null, build: n.info?.build ?? null, host: n.info?.host ?? null,
+    platform: n.info?.platform ?? null, sessions: n.sessions, error: n.error,
+  }));
+  if (o.json) printJson({ nodes });
+  else for (const n of nodes)
+    say(`${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`);
+  if (nodes.some((n) => !n.reachable)) process.exitCode = EXIT.failure;
+}
+
+export async function addNode(name: string, o: { host?: string; ssh?: string; local?: boolean; user?: string; port?: string; identity?: string; knownHosts?: string; json?: boolean }): Promise<void> {
+  const node: NodeConfig = {
+    name,
+    ...(o.local ? { local: true as const } : {}), ...(o.host ? { host: o.host } : {}), ...(o.ssh ? { ssh: o.ssh } : {}),
+    ...(o.user ? { user: o.user } : {}), ...(o.port ? { port: Number(o.port) } : {}),
+    ...(o.identity ? { identityFile: o.identity } : {}), ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
+  };
+  try {
+    saveNode(node);
+  } catch (e) {
+    throw new UserError((e as Error).message, EXIT.usage);
+  }
+  if (o.json) printJson(node);
+  else say(`node ${name} saved in ${configPath()}`);
+}
+
+export async function removeNodeCommand(name: string): Promise<void> {
+  if (!removeNode(name)) throw new UserError(`no node ${JSON.stringify(name)} in ${configPath()}`);
+  say(`node ${name} removed`);
+}
+
+export async function push(o: { node?: string[]; json?: boolean }): Promise<void> {
+  const config = loadConfig();
+  if (config.nodes.length === 0) throw new UserError('no nodes are configured: add them with `agency nodes add`; the local node needs no push');
+  const links = fleetLinks({ ...(o.node ? { only: o.node } : {}), startLocal: false });
+  const targets = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local).map(sshTarget);
+  for (const l of links) l.close();
+  const dir = mkdtempSync(join(tmpdir(), 'agency-push-'));
+  try {
+    const bundles = new BundleCache(dir);
+    const ssh = sshOptions();
+    const results = await Promise.all(targets.map(async (t) => {
+      const r = await pushNode(t, bundles, ssh);
+      if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)` : `${r.node}: ${r.error}`);
+      return r;
+    }));
+    if (o.json) printJson({ results });
+    else say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
+    if (results.some((r) => !r.ok)) process.exitCode = EXIT.failure;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

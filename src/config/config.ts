@@ -1,0 +1,89 @@
+/**
+ * The operator's configuration (conf-backed JSON): `~/.config/agency/config.json`, or the file named by
+ * AGENCY_CONFIG. With no nodes, agency uses one local node.
+ */
+import Conf from 'conf';
+import { homedir } from 'node:os';
+import { basename, dirname, extname, join } from 'node:path';
+import { z } from 'zod';
+
+export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const nodeSchema = z.strictObject({
+  name: z.string().regex(NODE_NAME, 'node names are letters, digits, dots, dashes and underscores'),
+  /** the machine itself: no SSH (a node may be the operator's own machine) */
+  local: z.literal(true).optional(),
+  host: z.string().min(1).optional(),
+  /** an alias of the user's ~/.ssh/config, instead of host/user/port/identityFile */
+  ssh: z.string().min(1).optional(),
+  user: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  identityFile: z.string().min(1).optional(),
+  knownHostsFile: z.string().min(1).optional(),
+}).superRefine((n, ctx) => {
+  const ways = [n.local ? 'local' : null, n.host ? 'host' : null, n.ssh ? 'ssh' : null].filter(Boolean);
+  if (ways.length !== 1) ctx.addIssue({ code: 'custom', message: `node ${n.name} needs exactly one of host, ssh (an ~/.ssh/config alias) or local` });
+});
+export type NodeConfig = z.infer<typeof nodeSchema>;
+
+const configSchema = z.looseObject({
+  nodes: z.array(nodeSchema).default([]),
+  theme: z.string().optional(),
+}).superRefine((c, ctx) => {
+  const seen = new Set<string>();
+  c.nodes.forEach((n, i) => {
+    if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node ${n.name} is configured twice` });
+    seen.add(n.name);
+  });
+});
+export type OperatorConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AGENCY_CONFIG || join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'agency', 'config.json');
+}
+
+function store(path: string): Conf<Record<string, unknown>> {
+  const ext = extname(path);
+  try {
+    return new Conf({
+      cwd: dirname(path), configName: basename(path, ext), fileExtension: ext.replace(/^\./, '') || 'json',
+      projectSuffix: '', configFileMode: 0o600, clearInvalidConfig: false,
+    });
+  } catch (e) {
+    throw new ConfigError(`${path} cannot be read: ${(e as Error).message}`);
+  }
+}
+
+export function loadConfig(path = configPath()): OperatorConfig {
+  const r = configSchema.safeParse(store(path).store);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new ConfigError(`${path}: ${i.path.join('.') || '(top level)'}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** Adds or replaces a node; the rest of the file is kept as it was. */
+export function saveNode(node: NodeConfig, path = configPath()): void {
+  const r = nodeSchema.safeParse(node);
+  if (!r.success) throw new ConfigError(r.error.issues[0]!.message);
+  const config = loadConfig(path);
+  const nodes = config.nodes.filter((n) => n.name !== node.name);
+  nodes.push(r.data);
+  store(path).set('nodes', nodes);
+}
+
+export function removeNode(name: string, path = configPath()): boolean {
+  const config = loadConfig(path);
+  const nodes = config.nodes.filter((n) => n.name !== name);
+  if (nodes.length === config.nodes.length) return false;
+  store(path).set('nodes', nodes);
+  return true;
+}

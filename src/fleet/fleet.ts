@@ -1,0 +1,57 @@
+/** The nodes of the operator's configuration, as links; with none configured, the one local node. */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type NodeConfig } from '../config/config.js';
+import type { NodeLink } from './link.js';
+import { LocalLink } from './local-link.js';
+import { RemoteLink } from './remote-link.js';
+import { DEFAULT_SSH, type SshOptions, type SshTarget } from './ssh-connect.js';
+import { resolveSshAlias } from './ssh-config.js';
+
+const expand = (p: string) => (p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
+
+export function sshTarget(n: NodeConfig): SshTarget {
+  if (n.ssh) {
+    const r = resolveSshAlias(n.ssh);
+    return {
+      name: n.name, alias: n.ssh, host: r.host, port: n.port ?? r.port ?? 22, user: n.user ?? r.user ?? process.env.USER ?? 'root',
+      identityFiles: n.identityFile ? [expand(n.identityFile)] : r.identityFiles.length ? r.identityFiles : defaultIdentities(),
+      knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : r.knownHostsFiles,
+    };
+  }
+  return {
+    name: n.name, host: n.host!, port: n.port ?? 22, user: n.user ?? process.env.USER ?? 'root',
+    identityFiles: n.identityFile ? [expand(n.identityFile)] : defaultIdentities(),
+    knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : [join(homedir(), '.ssh', 'known_hosts')],
+  };
+}
+
+function defaultIdentities(): string[] {
+  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((f) => join(homedir(), '.ssh', f));
+}
+
+export function sshOptions(env: NodeJS.ProcessEnv = process.env): SshOptions {
+  const n = (v: string | undefined, d: number) => (v && Number(v) > 0 ? Number(v) : d);
+  return {
+    keepaliveMs: n(env.AGENCY_SSH_KEEPALIVE_MS, DEFAULT_SSH.keepaliveMs),
+    keepaliveCountMax: n(env.AGENCY_SSH_KEEPALIVE_COUNT, DEFAULT_SSH.keepaliveCountMax),
+    readyTimeoutMs: n(env.AGENCY_SSH_TIMEOUT_MS, DEFAULT_SSH.readyTimeoutMs),
+  };
+}
+
+/** Links for the configured nodes (all, or those named). Unknown names are an error naming them. */
+export function fleetLinks(opts: { only?: string[]; startLocal: boolean }): NodeLink[] {
+  const config = loadConfig();
+  if (config.nodes.length === 0) {
+    if (opts.only?.length && !opts.only.every((n) => n === 'local'))
+      throw new Error(`no nodes are configured, so there is only the local node; unknown: ${opts.only.filter((n) => n !== 'local').join(', ')}`);
+    return [new LocalLink('local', opts.startLocal)];
+  }
+  const known = new Set(config.nodes.map((n) => n.name));
+  const unknown = (opts.only ?? []).filter((n) => !known.has(n));
+  if (unknown.length) throw new Error(`unknown node${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${[...known].join(', ')}`);
+  const ssh = sshOptions();
+  return config.nodes
+    .filter((n) => !opts.only?.length || opts.only.includes(n.name))
+    .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n), ssh)));
+}
