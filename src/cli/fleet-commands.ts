@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configPath, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
 import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
-import { BundleCache, pushNode } from '../fleet/push.js';
+import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { withCockpit } from './with-cockpit.js';
@@ -47,14 +47,19 @@ export async function push(o: { node?: string[]; json?: boolean }): Promise<void
   const config = loadConfig();
   if (config.nodes.length === 0) throw new UserError('no nodes are configured: add them with `agency nodes add`; the local node needs no push');
   const links = fleetLinks({ ...(o.node ? { only: o.node } : {}), startLocal: false });
-  const targets = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local).map(sshTarget);
   for (const l of links) l.close();
+  const chosen = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local);
   const dir = mkdtempSync(join(tmpdir(), 'agency-push-'));
   try {
     const bundles = new BundleCache(dir);
     const ssh = sshOptions();
-    const results = await Promise.all(targets.map(async (t) => {
-      const r = await pushNode(t, bundles, ssh);
+    const results = await Promise.all(chosen.map(async (n) => {
+      let r: PushResult;
+      try {
+        r = await pushNode(sshTarget(n), bundles, ssh);
+      } catch (e) {
+        r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
+      }
       if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)` : `${r.node}: ${r.error}`);
       return r;
     }));

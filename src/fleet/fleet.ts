@@ -13,10 +13,14 @@ const expand = (p: string) => (p === '~' ? homedir() : p.startsWith('~/') ? join
 export function sshTarget(n: NodeConfig): SshTarget {
   if (n.ssh) {
     const r = resolveSshAlias(n.ssh);
+    for (const w of r.warnings) process.stderr.write(`agency: ~/.ssh/config: ${w}\n`);
+    if (r.proxyJump || r.proxyCommand)
+      throw new Error(`node ${n.name}: its ssh alias ${n.ssh} goes through ${r.proxyJump ? `ProxyJump ${r.proxyJump}` : 'a ProxyCommand'}, which agency does not support yet; configure the node by host instead`);
     return {
       name: n.name, alias: n.ssh, host: r.host, port: n.port ?? r.port ?? 22, user: n.user ?? r.user ?? process.env.USER ?? 'root',
       identityFiles: n.identityFile ? [expand(n.identityFile)] : r.identityFiles.length ? r.identityFiles : defaultIdentities(),
-      knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : r.knownHostsFiles,
+      knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : [...r.knownHostsFiles, ...r.globalKnownHostsFiles],
+      ...(r.hostKeyAlias ? { hostKeyAlias: r.hostKeyAlias } : {}),
     };
   }
   return {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { hostVerifierFor } from './host-verifier.js';
+import { hostKeyAlgorithmsFor, hostVerifierFor } from './host-verifier.js';
 
 export interface SshTarget {
   name: string;
@@ -16,6 +16,8 @@ export interface SshTarget {
   knownHostsFiles: string[];
   /** an alias of ~/.ssh/config the target came from, for messages */
   alias?: string;
+  /** ssh's HostKeyAlias: the name its host key is recorded under */
+  hostKeyAlias?: string;
 }
 
 export type RefusalKind = 'host-key' | 'auth' | 'network' | 'protocol';
@@ -56,7 +58,8 @@ export class SshConnection {
   static connect(t: SshTarget, o: SshOptions = DEFAULT_SSH): Promise<SshConnection> {
     return new Promise((resolve, reject) => {
       const client = new Client();
-      const verifier = hostVerifierFor({ host: t.host, port: t.port, ...(t.alias ? { alias: t.alias } : {}), files: t.knownHostsFiles });
+      const keyName = { host: t.host, port: t.port, files: t.knownHostsFiles, ...(t.hostKeyAlias ? { hostKeyAlias: t.hostKeyAlias } : {}) };
+      const verifier = hostVerifierFor({ ...keyName, ...(t.alias ? { alias: t.alias } : {}) });
       const keys = t.identityFiles.filter((f) => existsSync(f));
       const config: ConnectConfig = {
         host: t.host,
@@ -66,6 +69,8 @@ export class SshConnection {
         keepaliveCountMax: o.keepaliveCountMax,
         readyTimeout: o.readyTimeoutMs,
         hostVerifier: verifier.verify,
+        // ask first for the key types known_hosts holds for this host (ssh2 would ask for ed25519 first)
+        algorithms: { serverHostKey: hostKeyAlgorithmsFor(keyName) },
         ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
         ...(keys.length > 0 ? { privateKey: readFileSync(keys[0]!) } : {}),
       };
