@@ -1,7 +1,7 @@
 /** `agency decisions`, `approve`, `deny`: the questions sessions put to the operator, on any node. */
 import { decisionLine } from './format.js';
 import { printJson, say } from './output.js';
-import { withCockpit } from './with-cockpit.js';
+import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function decisions(o: { json?: boolean; all?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: true }, (c) => c.status());
@@ -12,7 +12,7 @@ export async function decisions(o: { json?: boolean; all?: boolean }): Promise<v
 }
 
 export async function decide(approve: boolean, decision: string, o: { reason?: string; json?: boolean }): Promise<void> {
-  const d = await withCockpit({}, async (c) => {
+  const d = await withCockpit(nodesOf(decision), async (c) => {
     const found = await c.findDecision(decision);
     return c.requestOn(found.node, 'decide', { decision: found.id, approve, ...(o.reason ? { reason: o.reason } : {}) });
   });

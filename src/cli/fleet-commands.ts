@@ -46,7 +46,12 @@ export async function removeNodeCommand(name: string): Promise<void> {
 export async function push(o: { node?: string[]; json?: boolean }): Promise<void> {
   const config = loadConfig();
   if (config.nodes.length === 0) throw new UserError('no nodes are configured: add them with `agency nodes add`; the local node needs no push');
-  const links = fleetLinks({ ...(o.node ? { only: o.node } : {}), startLocal: false });
+  let links;
+  try {
+    links = fleetLinks({ ...(o.node ? { only: o.node } : {}), startLocal: false });
+  } catch (e) {
+    throw new UserError((e as Error).message, EXIT.usage);
+  }
   for (const l of links) l.close();
   const chosen = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local);
   const dir = mkdtempSync(join(tmpdir(), 'agency-push-'));

@@ -4,12 +4,12 @@ import type { SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
-import { withCockpit } from './with-cockpit.js';
+import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(task: string, o: { discipline?: string; node?: string; repo?: string; model?: string; registry?: string; json?: boolean }): Promise<void> {
   if (task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true }, (c) => c.run({
+  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) => c.run({
     task,
     // a path on a remote node is that node's path: it is passed as given
     repo: o.repo ? (remote ? o.repo : resolve(o.repo)) : process.cwd(),
@@ -46,7 +46,7 @@ type Control = 'pause' | 'resume' | 'stop';
 
 export async function control(op: Control, session: string | undefined, o: { all?: boolean; json?: boolean }): Promise<void> {
   if (!session && !o.all) throw new UserError('give a session id, or --all', EXIT.usage);
-  const done = await withCockpit({}, async (c) => {
+  const done = await withCockpit(o.all ? {} : nodesOf(session), async (c) => {
     const targets = o.all
       ? (await c.status()).sessions.filter((s) => (op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state)))
       : [await c.findSession(session!)];
@@ -59,7 +59,7 @@ export async function control(op: Control, session: string | undefined, o: { all
 }
 
 export async function interrupt(session: string, o: { json?: boolean }): Promise<void> {
-  const s = await withCockpit({}, async (c) => {
+  const s = await withCockpit(nodesOf(session), async (c) => {
     const found = await c.findSession(session);
     return c.requestOn(found.node, 'interrupt', { session: found.id });
   });
@@ -68,7 +68,7 @@ export async function interrupt(session: string, o: { json?: boolean }): Promise
 }
 
 export async function send(session: string, text: string, o: { json?: boolean }): Promise<void> {
-  const s = await withCockpit({}, async (c) => {
+  const s = await withCockpit(nodesOf(session), async (c) => {
     const found = await c.findSession(session);
     return c.requestOn(found.node, 'send', { session: found.id, text });
   });
@@ -76,7 +76,7 @@ export async function send(session: string, text: string, o: { json?: boolean })
 }
 
 export async function screen(session: string, o: { json?: boolean }): Promise<void> {
-  const view = await withCockpit({}, async (c) => {
+  const view = await withCockpit(nodesOf(session), async (c) => {
     const found = await c.findSession(session);
     return c.requestOn(found.node, 'screen', { session: found.id });
   });

@@ -1,7 +1,7 @@
 /** `agency wait <session>`: exit 0 done, 3 needs input, 4 timeout, 1 failed. Survives the node's link dropping. */
 import type { SessionSummary } from '../protocol/messages.js';
 import { EXIT, printJson, say, UserError } from './output.js';
-import { withCockpit } from './with-cockpit.js';
+import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export const WAIT_EXIT = { done: 0, failed: 1, input: 3, timeout: 4 } as const;
 
@@ -18,7 +18,7 @@ export async function wait(session: string, o: { until?: string; timeout?: strin
   if (until !== 'done' && until !== 'input') throw new UserError('--until takes done or input', EXIT.usage);
   const timeout = o.timeout === undefined ? null : Number(o.timeout);
   if (timeout !== null && !(timeout > 0)) throw new UserError('--timeout takes a number of seconds', EXIT.usage);
-  const last = await withCockpit({ live: true }, async (c) => {
+  const last = await withCockpit({ live: true, ...nodesOf(session) }, async (c) => {
     const target = await c.findSession(session);
     return new Promise<{ s: SessionSummary; code: number }>((resolve) => {
       let latest = target;

@@ -14,3 +14,8 @@ export async function withCockpit<T>(opts: { start?: boolean; nodes?: string[]; 
     cockpit.close();
   }
 }
+
+/** The node a `node/id` reference names, so that a command aimed at it connects to it alone. */
+export function nodesOf(ref: string | undefined): { nodes?: string[] } {
+  return ref && ref.includes('/') ? { nodes: [ref.split('/', 1)[0]!] } : {};
+}

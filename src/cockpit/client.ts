@@ -40,7 +40,8 @@ export class Cockpit {
     } catch (e) {
       throw new CockpitError((e as Error).message);
     }
-    for (const l of links) l.start({ reconnect: opts.live ?? false });
+    // a one-shot command tries a few times: sshd throttles many handshakes at once (MaxStartups)
+    for (const l of links) l.start({ reconnect: opts.live ?? false, attempts: 3 });
     await Promise.all(links.map((l) => l.settled()));
     return new Cockpit(links);
   }

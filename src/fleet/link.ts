@@ -23,7 +23,7 @@ export interface NodeLink {
   /** each time a connection comes up (first time and after every reconnect) */
   onConnection(f: (c: Connection) => void): Disposable;
   /** starts connecting; keeps reconnecting after a drop unless told to stop */
-  start(opts: { reconnect: boolean }): void;
+  start(opts: { reconnect: boolean; attempts?: number }): void;
   /** resolves once the first attempt has settled (up or not) */
   settled(): Promise<LinkStatus>;
   close(): void;

@@ -9,6 +9,8 @@ export class LocalLink implements NodeLink {
   private closing = false;
   private reconnect = false;
   private attempt = 0;
+  /** attempts a one-shot link makes before it reports the node down */
+  private attemptsLeft = 1;
   private timer: NodeJS.Timeout | null = null;
   private readonly statuses = listeners<LinkStatus>();
   private readonly connections = listeners<Connection>();
@@ -36,8 +38,9 @@ export class LocalLink implements NodeLink {
     return this.first;
   }
 
-  start(opts: { reconnect: boolean }): void {
+  start(opts: { reconnect: boolean; attempts?: number }): void {
     this.reconnect = opts.reconnect;
+    this.attemptsLeft = Math.max(1, opts.attempts ?? 1);
     void this.connect();
   }
 
@@ -52,7 +55,9 @@ export class LocalLink implements NodeLink {
     if (next.state !== this.current.state) next.since = new Date().toISOString();
     this.current = next;
     this.statuses.emit(this.status());
-    if (next.state !== 'connecting') this.settle(this.status());
+    if (next.state === 'up' || next.state === 'refused' || next.state === 'incompatible' || (!this.reconnect && this.attemptsLeft <= 1 && next.state !== 'connecting'))
+      this.settle(this.status());
+    else if (this.reconnect && next.state !== 'connecting') this.settle(this.status());
   }
 
   private async connect(): Promise<void> {
@@ -78,7 +83,10 @@ export class LocalLink implements NodeLink {
   }
 
   private retry(): void {
-    if (!this.reconnect || this.closing) return;
+    if (this.closing) return;
+    if (!this.reconnect) {
+      if (--this.attemptsLeft <= 0) return;
+    }
     this.timer = setTimeout(() => void this.connect(), backoffMs(this.attempt++));
   }
 }
