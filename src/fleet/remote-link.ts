@@ -19,6 +19,8 @@ export class RemoteLink implements NodeLink {
   private conn: Connection | null = null;
   private ssh: SshConnection | null = null;
   private closing = false;
+  /** this node's sshd forbids stream-local forwarding: reach the daemon through exec */
+  private noStreamLocal = false;
   private reconnect = false;
   private attempt = 0;
   /** attempts a one-shot link makes before it reports the node down */
@@ -131,20 +133,24 @@ export class RemoteLink implements NodeLink {
     this.timer = setTimeout(() => void this.connect(), backoffMs(this.attempt++));
   }
 
-  /** The daemon's socket: stream-local forwarding, started on demand, else `agency node connect` over exec. */
+  /**
+   * The daemon's socket: stream-local forwarding, else `agency node connect` over exec. OpenSSH answers a
+   * forbidden forwarding and a missing socket alike ("open failed"), so a failure first starts the daemon
+   * (nothing happens if it runs) and tries again; a second failure means forwarding is forbidden here,
+   * and this link uses exec from then on.
+   */
   private async daemonStream(ssh: SshConnection): Promise<{ stream: Duplex; transport: 'ssh' | 'ssh-exec' }> {
-    const home = (await ssh.exec('printf %s "$HOME"', { timeoutMs: 10_000 })).stdout.trim();
-    const socket = `${home}/.agency/run/node.sock`;
-    try {
-      return { stream: await ssh.streamLocal(socket), transport: 'ssh' };
-    } catch (e) {
-      if (!prohibited(e)) {
-        // the daemon is not running: start it, then the socket is there
+    if (!this.noStreamLocal) {
+      const home = (await ssh.exec('printf %s "$HOME"', { timeoutMs: 10_000 })).stdout.trim();
+      const socket = `${home}/.agency/run/node.sock`;
+      try {
+        return { stream: await ssh.streamLocal(socket), transport: 'ssh' };
+      } catch {
         await this.startDaemon(ssh);
         try {
           return { stream: await ssh.streamLocal(socket), transport: 'ssh' };
-        } catch (again) {
-          if (!prohibited(again)) throw new Error(`node ${this.name}: cannot reach the node daemon's socket ${socket}: ${(again as Error).message}`, { cause: again });
+        } catch {
+          this.noStreamLocal = true;
         }
       }
     }
@@ -163,12 +169,6 @@ export class RemoteLink implements NodeLink {
     if (r.code === 127 || /Cannot find module|No such file|not found/.test(r.stderr)) throw noAgent(this.name, r.stderr);
     throw new Error(`node ${this.name}: the node daemon did not start: ${r.stderr.trim().split('\n').pop()}`);
   }
-}
-
-/** sshd refused stream-local forwarding (reason 1, administratively prohibited), as opposed to a missing socket. */
-function prohibited(e: unknown): boolean {
-  const err = e as { reason?: number; message?: string };
-  return err.reason === 1 || /prohibited/i.test(err.message ?? '');
 }
 
 function noAgent(name: string, stderr: string): Error {

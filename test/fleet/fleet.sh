@@ -14,6 +14,7 @@
 # Node i: namespace Pn<i>, host-side veth Ph<i> = A.B.i.1/24, namespace eth0 = A.B.i.2/24, user Pu<i>
 # with home /home/Pu<i>, sshd on A.B.i.2:22 logging to STATE/nodes/n<i>/sshd.log.
 set -euo pipefail
+umask 022                           # node users read their bin/ and the authorized keys under the state dir
 
 readonly SSHD=/usr/sbin/sshd
 readonly GUARD_METRIC=4201          # metric of the per-node `unreachable` guard route
@@ -97,6 +98,14 @@ alive_pids() {
   } | tr -d ' ' | grep -x '[0-9]\+' | sort -un || true
 }
 
+# a process that exists and is not a zombie (a zombie's parent may never reap it: PID 1 in a container)
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
 # TERM, then KILL what is left; each wait polls for the processes to be gone, bounded in time
 stop_pids() {
   local pids=("$@") sig left deadline
@@ -106,7 +115,7 @@ stop_pids() {
     deadline=$(($(now_ms) + 5000))
     while :; do
       left=()
-      for p in "${pids[@]}"; do [[ -e /proc/$p ]] && left+=("$p"); done
+      for p in "${pids[@]}"; do running "$p" && left+=("$p"); done
       ((${#left[@]})) || return 0
       (($(now_ms) < deadline)) || break
       sleep 0.02
@@ -218,6 +227,7 @@ wait_banner() {
   local host=$1 deadline line
   deadline=$(($(now_ms) + $2 * 1000))
   while :; do
+    # shellcheck disable=SC2016 # $1 and $l belong to the inner shell
     line=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/22" && IFS= read -r -t 2 l <&3 && printf %s "$l"' _ "$host" 2>/dev/null) || true
     [[ $line == SSH-2.0-* ]] && return 0
     (($(now_ms) < deadline)) || return 1
@@ -249,11 +259,11 @@ node_up_net() {
   ip -n "$n" link set eth0 up
 
   if has "$i" "$NO_NODE"; then
-    rm -rf "$d/bin"; mkdir -p "$d/bin"
+    rm -rf "${d:?}/bin"; mkdir -p "$d/bin"
     local t p
     for t in $NO_NODE_TOOLS; do p=$(type -P "$t") && ln -s "$p" "$d/bin/$t"; done
   else
-    rm -rf "$d/bin"
+    rm -rf "${d:?}/bin"
   fi
 
   sshd_config "$i" >"$d/sshd_config.new"
@@ -262,10 +272,10 @@ node_up_net() {
   if [[ -n $pid && $(cat "/proc/$pid/comm" 2>/dev/null) == sshd ]] && cmp -s "$d/sshd_config.new" "$d/sshd_config"; then
     rm "$d/sshd_config.new"                               # already running with this configuration
   else
-    [[ -z $pid || ! -e /proc/$pid ]] || stop_pids "$pid"
+    [[ -z $pid ]] || ! running "$pid" || stop_pids "$pid"
     mv "$d/sshd_config.new" "$d/sshd_config"
     rm -f "$d/sshd.pid"
-    ip netns exec "$n" "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" \
+    ip netns exec "$n" "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" 9<&- \
       || die "node $i: sshd would not start; see $d/sshd.log"
   fi
   wait_banner "$(addr "$i")" "$WAIT_SECONDS" || die "node $i: sshd did not answer on $(addr "$i"):22 within ${WAIT_SECONDS}s; see $d/sshd.log"
@@ -277,12 +287,13 @@ node_check() {
   out=$(ssh_node "$i" 'id -un; command -v node || echo no-node; command -v tar || echo no-tar') \
     || die "node $i: ssh $(user "$i")@$(addr "$i") failed"
   if has "$i" "$NO_NODE"; then want="$(user "$i") no-node $(ndir "$i")/bin/tar"; else want="$(user "$i") /usr/bin/node /usr/bin/tar"; fi
-  [[ $(echo $out) == "$want" ]] || die "node $i: expected '$want' from the login environment, got '$(echo $out)'"
+  out=${out//$'\n'/ }
+  [[ $out == "$want" ]] || die "node $i: expected '$want' from the login environment, got '$out'"
 }
 
 cmd_up() {
   local n=${ARGS[1]:-} i
-  [[ $n =~ ^[0-9]+$ ]] && ((n >= 1 && n <= 254)) || die "usage: fleet.sh up N (1-254) [options]"
+  if ! [[ $n =~ ^[0-9]+$ ]] || ((n < 1 || n > 254)); then die "usage: fleet.sh up N (1-254) [options]"; fi
   [[ -z $ENV_FILE || -r $ENV_FILE ]] || die "--env-file $ENV_FILE is not a readable file"
   [[ -x $SSHD ]] || die "$SSHD is missing: apt-get install openssh-server"
   # the subnets must be free: an address in node i's /24 on any other interface is someone else's
@@ -290,7 +301,7 @@ cmd_up() {
   taken=$(ip -o -4 addr show | awk -v p="$PREFIX" -v s="$SUBNET" -v n="$n" '{
     name = $2; sub(/@.*/, "", name); split($4, a, "[./]")
     if (a[1] "." a[2] == s && a[3] >= 1 && a[3] <= n && name != p "h" a[3]) print $4 " on " name }')
-  [[ -z $taken ]] || die "the subnet $SUBNET is in use ($(echo $taken)); pick another --subnet"
+  [[ -z $taken ]] || die "the subnet $SUBNET is in use (${taken//$'\n'/, }); pick another --subnet"
   mkdir -p "$STATE/nodes"
   chmod 0755 "$STATE" "$STATE/nodes"                # node users read authorized_keys and their bin/
   printf 'PREFIX=%s\nSUBNET=%s\nN=%s\n' "$PREFIX" "$SUBNET" "$n" >"$STATE/fleet.env"
@@ -343,7 +354,7 @@ cmd_info() {
 
 link_node() {
   local i=${ARGS[1]:-}
-  [[ $i =~ ^[0-9]+$ ]] && ((i >= 1 && i <= $(up_count))) || die "usage: fleet.sh ${ARGS[0]} I, with I a node that is up"
+  if ! [[ $i =~ ^[0-9]+$ ]] || ((i < 1 || i > $(up_count))); then die "usage: fleet.sh ${ARGS[0]} I, with I a node that is up"; fi
   ip link show "$(veth "$i")" >/dev/null 2>&1 || die "node $i has no link $(veth "$i")"
   echo "$i"
 }

@@ -54,9 +54,7 @@ function readSocket(path: string): Promise<string> {
 }
 
 function spawnSsh(fleet: Fleet, node: FleetNode, extra: string[]): { child: ChildProcess; stderr: () => string } {
-  const args = sshArgs(fleet, node);
-  const dest = args.pop() as string;
-  const child = spawn('ssh', [...args, ...extra, dest], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('ssh', [...extra, ...sshArgs(fleet, node)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return { child, stderr: () => stderr };
@@ -104,6 +102,8 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
     const wrong = join(tmp.path, 'wrong_known_hosts');
     writeFileSync(wrong, `${node(1).host} ${node(2).hostKey}\n`);
     const r = await ssh(fleet, node(1), ['true'], { extra: ['-o', `UserKnownHostsFile=${wrong}`] });
+    const right = await ssh(fleet, node(1), ['true']);
+    expect(right.code, right.stderr).toBe(0);
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/host key verification failed/i);
   });
@@ -177,18 +177,28 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
       expect(await readSocket(local)).toBe('hello from the host\n');
     });
 
-    test('n2 refuses both directions: a remote socket forward, and a channel to a socket', async () => {
-      const remote = `${node(2).home}/fw.sock`;
-      const r = await ssh(fleet, node(2), ['true'], { extra: ['-o', 'ExitOnForwardFailure=yes', '-R', `${remote}:127.0.0.1:${port}`] });
+    test('n2 refuses both directions: a remote socket forward, and a channel to a live socket', async () => {
+      const r = await ssh(fleet, node(2), ['true'], { extra: ['-o', 'ExitOnForwardFailure=yes', '-R', `${node(2).home}/fw.sock:127.0.0.1:${port}`] });
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/remote port forwarding failed for listen path/);
 
+      // a socket that n2's own user can reach…
+      const sock = `${node(2).home}/live.sock`;
+      const server = `require("net").createServer((s) => s.end("hi from n2\\n")).listen("${sock}")`;
+      const started = await ssh(fleet, node(2), [`setsid nohup node -e '${server}' </dev/null >/dev/null 2>&1 &`]);
+      expect(started.code, started.stderr).toBe(0);
+      await waitFor(`${sock} on n2`, async () => (await ssh(fleet, node(2), ['test', '-S', sock])).code === 0);
+      const inside = await ssh(fleet, node(2), [`node -e 'require("net").connect("${sock}").pipe(process.stdout)'`]);
+      expect(inside.stdout).toBe('hi from n2\n');
+      // …is out of reach through the SSH connection, by n2's sshd's own account
       const local = join(tmp.path, 'n2.sock');
-      const there = spawnSsh(fleet, node(2), ['-N', '-L', `${local}:${node(2).home}/any.sock`]);
+      const there = spawnSsh(fleet, node(2), ['-N', '-L', `${local}:${sock}`]);
       live.push(there.child);
       await waitFor(() => `${local} (ssh: ${there.stderr()})`, () => existsSync(local));
       expect(await readSocket(local)).toBe('');
-      await waitFor('the refusal on ssh\'s stderr', () => /administratively prohibited/.test(there.stderr()));
+      await waitFor(() => `the refusal on ssh's stderr (ssh: ${there.stderr()})`, () => /open failed/.test(there.stderr()));
+      const log = join(fleet.stateDir, 'nodes', 'n2', 'sshd.log');
+      await waitFor(`the refusal in ${log}`, () => readFileSync(log, 'utf8').includes(`refused streamlocal port forward: originator  port 0, target ${sock}`));
     });
   });
 

@@ -133,9 +133,10 @@ export function sshArgs(fleet: Fleet, node: FleetNode): string[] {
   ];
 }
 
-/** runs `command` on `node` through the real OpenSSH client; `extra` goes before the destination */
+/**
+ * runs `command` on `node` through the real OpenSSH client. `extra` options come first, so an `-o` there
+ * overrides the fleet's (ssh keeps the first value it is given).
+ */
 export function ssh(fleet: Fleet, node: FleetNode, command: string[], opts: { extra?: string[]; input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
-  const args = sshArgs(fleet, node);
-  const dest = args.pop() as string;
-  return run('ssh', [...args, ...(opts.extra ?? []), dest, ...command], opts);
+  return run('ssh', [...(opts.extra ?? []), ...sshArgs(fleet, node), ...command], opts);
 }
