@@ -5,6 +5,7 @@ import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
 import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
+import { benchFleet } from './fleet.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchScreen } from './screen.js';
 
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   screen: () => benchScreen(),
   cost: () => benchCost(),
   'daemon-memory': () => benchDaemonMemory(),
+  fleet: () => benchFleet(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

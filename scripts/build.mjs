@@ -14,6 +14,8 @@ const common = {
 
 /** packages with native addons (or that load them): resolved from node_modules at run time */
 const NATIVE = ['node-pty', 'ssh2', 'cpu-features'];
+/** optional: ink imports it only when DEV=true (and says how to install it if it is missing) */
+const OPTIONAL = ['react-devtools-core'];
 
 // Build beside dist/ and swap it in, so that a build never leaves dist/ missing or half written for a
 // session whose guard runs from it, or for another build running at the same time.
@@ -30,7 +32,7 @@ try {
       chunkNames: 'chunks/[name]-[hash]',
       minifySyntax: true,
       // pure-JS dependencies go into the bundle (one file to load, not hundreds); native ones cannot
-      external: NATIVE,
+      external: [...NATIVE, ...OPTIONAL],
       // bundled CommonJS dependencies call require() for Node's built-ins
       banner: { js: "import { createRequire as __agencyRequire } from 'node:module'; const require = __agencyRequire(import.meta.url);" },
     }),

@@ -13,6 +13,16 @@ export function registerCommands(program: Command): void {
     .action(async (dir: string | undefined, opts: { json?: boolean }) => (await import('./registry-check.js')).registryCheck(dir, opts));
 
   program
+    .command('tui')
+    .description('the cockpit: one tile per node, drill into sessions, answer decisions (? lists the keys)')
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--theme <name>', 'default, light, high-contrast, or a theme file (default: the config key theme)')
+    .option('--bell', 'ring the terminal bell when a decision opens (default: the config key bell)')
+    .option('--repo <path>', 'the repository new tasks work on, on their node (default: the current folder)')
+    .option('--fps <n>', 'most frames drawn per second', '30')
+    .action(async (opts) => (await import('../tui/run.js')).runTui(opts));
+
+  program
     .command('classify <task>')
     .description("rank the registry's disciplines for a task, with scores")
     .option('--registry <dir>', 'registry folder (default: the one agency ships)')

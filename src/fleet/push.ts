@@ -28,11 +28,18 @@ class PushError extends Error {
   }
 }
 
+/** One round trip: what the node is, and what of agency it already runs. */
 const PROBE = [
   'printf "home=%s\\n" "$HOME"',
   'printf "platform=%s-%s\\n" "$(uname -s)" "$(uname -m)"',
   'if command -v node >/dev/null 2>&1; then printf "node=%s\\n" "$(node -p process.versions.node 2>/dev/null || echo broken)"; else echo node=none; fi',
   'printf "df=%s\\n" "$(df -Pk "$HOME" | tail -n 1)"',
+  `a="$HOME/${AGENT_DIR}"`,
+  'printf "builds="; for d in "$a"/*/; do [ -f "$d.complete" ] && printf "%s " "$(basename "$d")"; done; echo',
+  'printf "current=%s\\n" "$(readlink "$a/current" 2>/dev/null)"',
+  // the running daemon's build, if its pid is alive
+  'r="$HOME/.agency/run/node.build"; if [ -f "$r" ]; then read b p < "$r"; kill -0 "$p" 2>/dev/null && printf "running=%s\\npid=%s\\n" "$b" "$p"; fi',
+  'mkdir -p "$a/incoming" 2>/dev/null; true',
 ].join('; ');
 
 const PLATFORM: Record<string, Platform> = { 'Linux-x86_64': 'linux-x64', 'Darwin-arm64': 'darwin-arm64', 'Darwin-x86_64': 'darwin-x64' };
@@ -64,10 +71,9 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
       const kind = e instanceof SshError ? (e.kind === 'protocol' ? 'network' : e.kind) : 'network';
       throw new PushError(kind, (e as Error).message);
     }
-    const probe = await conn.exec(PROBE, { timeoutMs: 30_000 });
-    const facts = Object.fromEntries(probe.stdout.split('\n').map((l) => l.split(/=(.*)/s, 2) as [string, string]).filter((x) => x.length === 2));
+    const facts = await look(conn);
     const home = facts.home ?? '';
-    if (!home.startsWith('/')) throw new PushError('failed', `node ${target.name}: cannot tell its home folder (${probe.stderr.trim() || 'no answer'})`);
+    if (!home.startsWith('/')) throw new PushError('failed', `node ${target.name}: cannot tell its home folder`);
     const nodeVersion = facts.node ?? 'none';
     const major = Number(/^(\d+)\./.exec(nodeVersion)?.[1] ?? 0);
     if (major < 20)
@@ -76,42 +82,23 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
     if (!platform) throw new PushError('platform', `node ${target.name} runs ${facts.platform}; agency's agent is built for ${Object.keys(PLATFORM).join(', ')}`);
     const bundle = await bundles.get(platform);
     const agent = `${home}/${AGENT_DIR}`;
-    const dir = `${agent}/${bundle.sha256}`;
-
-    const installed = (await conn.exec(`test -f ${q(`${dir}/.complete`)} && readlink ${q(`${agent}/current`)}`)).stdout.trim();
-    if (installed === '') {
-      const freeKb = Number((facts.df ?? '').trim().split(/\s+/)[3] ?? NaN);
-      const needKb = Math.ceil((bundle.bytes * 4) / 1024) + 1024;
-      if (!(freeKb >= needKb)) throw new PushError('disk', `node ${target.name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`);
-      await upload(conn, bundle, `${agent}/incoming`, target.name);
-      const part = `${agent}/incoming/${bundle.sha256}.tgz.part`;
-      const check = await conn.exec(`node -e ${q(`const c=require('crypto').createHash('sha256');c.update(require('fs').readFileSync(process.argv[1]));process.stdout.write(c.digest('hex'))`)} ${q(part)}`);
-      if (check.stdout.trim() !== bundle.sha256) throw new PushError('failed', `node ${target.name}: the uploaded agent does not match its hash (${check.stdout.trim() || check.stderr.trim()})`);
-      const unpack = await conn.exec([
-        'set -e', `cd ${q(agent)}`, `rm -rf ${q(`${bundle.sha256}.tmp`)}`, `mkdir ${q(`${bundle.sha256}.tmp`)}`,
-        `tar xzf ${q(part)} -C ${q(`${bundle.sha256}.tmp`)}`, `touch ${q(`${bundle.sha256}.tmp/.complete`)}`,
-        `rm -rf ${q(bundle.sha256)}`, `mv ${q(`${bundle.sha256}.tmp`)} ${q(bundle.sha256)}`, `rm -f ${q(part)}`,
-      ].join('\n'), { timeoutMs: 120_000 });
-      if (unpack.code !== 0) {
-        const why = unpack.stderr.trim().split('\n').pop() ?? '';
-        throw new PushError(/No space left/i.test(unpack.stderr) ? 'disk' : 'failed', `node ${target.name}: unpacking the agent failed: ${why}`);
+    const installed = (facts.builds ?? '').split(' ').includes(bundle.sha256);
+    const unchanged = installed && facts.current === bundle.sha256 && facts.running === bundle.sha256;
+    if (!unchanged) {
+      if (!installed) {
+        const freeKb = Number((facts.df ?? '').trim().split(/\s+/)[3] ?? NaN);
+        const needKb = Math.ceil((bundle.bytes * 4) / 1024) + 1024;
+        if (!(freeKb >= needKb)) throw new PushError('disk', `node ${target.name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`);
+        await upload(conn, bundle, `${agent}/incoming`, target.name);
+      }
+      const r = await conn.exec(installScript(agent, bundle.sha256, !installed, facts.running ? facts.pid ?? null : null), { timeoutMs: 120_000 });
+      if (r.code !== 0) {
+        const why = r.stderr.trim().split('\n').pop() ?? '';
+        const kind: PushFailure = /No space left/i.test(r.stderr) ? 'disk' : 'failed';
+        throw new PushError(kind, `node ${target.name}: ${why || `installing the agent failed (exit ${r.code})`}`);
       }
     }
-    const switched = installed === bundle.sha256;
-    if (!switched) {
-      // a rename replaces the link atomically: a node is never without a complete agent
-      const sw = await conn.exec(`cd ${q(agent)} && ln -sfn ${q(bundle.sha256)} current.new && node -e "require('fs').renameSync('current.new','current')"`);
-      if (sw.code !== 0) throw new PushError('failed', `node ${target.name}: switching to the new agent failed: ${sw.stderr.trim()}`);
-    }
-    const agency = `node ${q(`${agent}/current/bin/agency`)}`;
-    const running = await conn.exec(`${agency} node build 2>/dev/null`);
-    const runningBuild = running.code === 0 ? running.stdout.trim() : '';
-    if (runningBuild !== bundle.sha256) {
-      if (runningBuild) await conn.exec(`${agency} node stop`, { timeoutMs: 30_000 });
-      const start = await conn.exec(`${agency} node start`, { timeoutMs: 60_000 });
-      if (start.code !== 0) throw new PushError('failed', `node ${target.name}: the node daemon did not start: ${start.stderr.trim().split('\n').pop()}`);
-    }
-    return done({ ok: true, unchanged: installed === bundle.sha256 && runningBuild === bundle.sha256, platform, build: bundle.sha256, version: bundle.version });
+    return done({ ok: true, unchanged, platform, build: bundle.sha256, version: bundle.version });
   } catch (e) {
     const failure = e instanceof PushError ? e.failure : 'failed';
     return done({ ok: false, failure, error: (e as Error).message });
@@ -120,9 +107,42 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
   }
 }
 
+async function look(conn: SshConnection): Promise<Record<string, string>> {
+  const r = await conn.exec(PROBE, { timeoutMs: 30_000 });
+  return Object.fromEntries(r.stdout.split('\n').map((l) => l.split(/=(.*)/s, 2) as [string, string]).filter((x) => x.length === 2));
+}
+
+/**
+ * One round trip: check the upload's hash, unpack it beside the others, switch `current` to it with a
+ * rename (a node is never without a complete agent), and restart the daemon on it if another build runs.
+ */
+function installScript(agent: string, sha: string, unpack: boolean, oldPid: string | null): string {
+  const part = `incoming/${sha}.tgz.part`;
+  return [
+    'set -e',
+    `cd ${q(agent)}`,
+    ...(unpack ? [
+      `got=$( (sha256sum ${q(part)} 2>/dev/null || shasum -a 256 ${q(part)}) | cut -d' ' -f1)`,
+      `[ "$got" = ${q(sha)} ] || { echo "the uploaded agent does not match its hash ($got)" >&2; exit 3; }`,
+      `rm -rf ${q(`${sha}.tmp`)}`, `mkdir ${q(`${sha}.tmp`)}`, `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
+      `touch ${q(`${sha}.tmp/.complete`)}`, `rm -rf ${q(sha)}`, `mv ${q(`${sha}.tmp`)} ${q(sha)}`, `rm -f ${q(part)}`,
+    ] : []),
+    `ln -sfn ${q(sha)} current.new`,
+    `perl -e 'rename("current.new", "current") or die "cannot switch to the new agent: $!\\n"'`,
+    ...(oldPid ? [
+      // the old daemon stops; its live sessions are resumed by the new one
+      `kill ${q(oldPid)} 2>/dev/null || true`,
+      `i=0; while kill -0 ${q(oldPid)} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
+    ] : []),
+    // started straight from the shell (one Node process, not two), immune to the session's hangup
+    'cd "$HOME"',
+    `nohup node ${q(`${agent}/current/bin/agency`)} node serve >> "$HOME/.agency/node.log" 2>&1 < /dev/null &`,
+    'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
+    '[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/.agency/node.log" >&2; echo "the node daemon did not start" >&2; exit 4; }',
+  ].join('\n');
+}
+
 async function upload(conn: SshConnection, bundle: Bundle, dir: string, node: string): Promise<void> {
-  const mk = await conn.exec(`mkdir -p ${q(dir)}`);
-  if (mk.code !== 0) throw new PushError(/No space/i.test(mk.stderr) ? 'disk' : 'failed', `node ${node}: cannot create ${dir}: ${mk.stderr.trim()}`);
   const { sftp, release } = await conn.sftp();
   try {
     await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@
  * socket in a folder only its user can read. It outlives the command that started it; its sessions
  * outlive it (resumed with Claude Code's own resume when it comes back).
  */
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { connect } from 'node:net';
@@ -124,6 +124,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     server.close();
     await manager.shutdown();
     rmSync(paths.socket, { force: true });
+    rmSync(paths.buildFile, { force: true });
     rmSync(paths.lock, { force: true });
     process.exit(0);
   };
@@ -133,6 +134,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     server.listen(paths.socket, () => resolve());
   });
   chmodSync(paths.socket, 0o600);
+  // what push compares, without starting Node on the node: the build this daemon runs, and its pid
+  writeFileSync(paths.buildFile, `${info.build} ${process.pid}\n`, { mode: 0o600 });
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);

@@ -12,6 +12,8 @@ export interface NodePaths {
   runDir: string;
   socket: string;
   lock: string;
+  /** `<build> <pid>` of the running daemon */
+  buildFile: string;
   log: string;
   state: string;
   sessions: string;
@@ -28,6 +30,7 @@ export function nodePaths(home = agencyHome()): NodePaths {
     runDir,
     socket: join(runDir, 'node.sock'),
     lock: join(runDir, 'node.pid'),
+    buildFile: join(runDir, 'node.build'),
     log: join(home, 'node.log'),
     state: join(home, 'state.json'),
     sessions: join(home, 'sessions'),

@@ -6,8 +6,13 @@ import type { NodeManager } from './manager.js';
 
 /** Past this many bytes queued for a slow subscriber, its PTY bytes wait in the replay buffer instead. */
 const PTY_BACKLOG_LIMIT = 4 * 1024 * 1024;
+/** PTY bytes for a subscriber are gathered this long, or up to this size, into one frame */
+const PTY_BATCH_MS = 16;
+const PTY_BATCH_BYTES = 32 * 1024;
 /** how often a watcher hears of a session that keeps changing */
 const SUMMARY_INTERVAL_MS = 200;
+
+interface Subscription { next: number; lagging: boolean; pending: Buffer; timer: NodeJS.Timeout | null }
 
 export function createNodeServer(manager: NodeManager, info: NodeInfo, onShutdown: () => void): Server {
   return createServer((socket) => serveConnection(socket, manager, info, onShutdown));
@@ -22,8 +27,16 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
     for (const d of disposers) d();
     resolveClosed();
   });
-  /** session → next sequence number the subscriber needs */
-  const subscriptions = new Map<string, { next: number; lagging: boolean }>();
+  /** session → the next sequence number the subscriber needs, and bytes gathered for it */
+  const subscriptions = new Map<string, Subscription>();
+  const flushPty = (session: string, sub: Subscription) => {
+    if (sub.timer) clearTimeout(sub.timer);
+    sub.timer = null;
+    if (sub.pending.length === 0 || subscriptions.get(session) !== sub) return;
+    conn.sendPty({ session, seq: sub.next, data: sub.pending });
+    sub.next += sub.pending.length;
+    sub.pending = Buffer.alloc(0);
+  };
 
   const catchUp = () => {
     for (const [session, sub] of subscriptions) {
@@ -91,27 +104,41 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
           disposers.push(manager.onPty((s, seq, data) => {
             const sub = subscriptions.get(s);
             if (!sub) return;
-            if (sub.lagging || seq !== sub.next || conn.backlog > PTY_BACKLOG_LIMIT) {
+            if (sub.lagging || seq !== sub.next + sub.pending.length || conn.backlog > PTY_BACKLOG_LIMIT) {
+              // from here the replay buffer holds what this subscriber still needs (from sub.next on)
               sub.lagging = true;
+              sub.pending = Buffer.alloc(0);
+              if (sub.timer) clearTimeout(sub.timer);
+              sub.timer = null;
+              // a full socket catches up on 'drain'; anything else at once
+              if (conn.backlog <= PTY_BACKLOG_LIMIT / 2) setImmediate(catchUp);
               return;
             }
-            conn.sendPty({ session: s, seq, data });
-            sub.next = seq + data.length;
+            // gather small writes into one frame: a terminal UI writes many small pieces
+            sub.pending = sub.pending.length ? Buffer.concat([sub.pending, data]) : data;
+            if (sub.pending.length >= PTY_BATCH_BYTES) flushPty(s, sub);
+            else sub.timer ??= setTimeout(() => flushPty(s, sub), PTY_BATCH_MS);
           }));
+          disposers.push(() => {
+            for (const sub of subscriptions.values()) if (sub.timer) clearTimeout(sub.timer);
+          });
         }
         const data = manager.outputSince(session, Math.max(0, fromSeq));
         if (data === null) {
           const snapshot = manager.screen({ session });
-          subscriptions.set(session, { next: snapshot.outputSeq, lagging: false });
+          subscriptions.set(session, { next: snapshot.outputSeq, lagging: false, pending: Buffer.alloc(0), timer: null });
           return { fromSeq: snapshot.outputSeq, snapshot };
         }
-        subscriptions.set(session, { next: fromSeq + data.length, lagging: false });
+        subscriptions.set(session, { next: fromSeq + data.length, lagging: false, pending: Buffer.alloc(0), timer: null });
         if (data.length > 0) conn.sendPty({ session, seq: fromSeq, data });
         return { fromSeq, snapshot: null };
       }
-      case 'pty-unsubscribe':
+      case 'pty-unsubscribe': {
+        const sub = subscriptions.get((args as OpArgs['pty-unsubscribe']).session);
+        if (sub?.timer) clearTimeout(sub.timer);
         subscriptions.delete((args as OpArgs['pty-unsubscribe']).session);
         return {};
+      }
       case 'shutdown':
         setImmediate(onShutdown);
         return {};

@@ -39,7 +39,7 @@ while (($#)); do
     --no-streamlocal) NO_STREAMLOCAL=",${2:?--no-streamlocal needs i,j},"; shift 2 ;;
     --no-node) NO_NODE=",${2:?--no-node needs i,j},"; shift 2 ;;
     --disk-full) DISK_FULL=",${2:?--disk-full needs i,j},"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     --*) die "unknown option $1 (see --help)" ;;
     *) ARGS+=("$1"); shift ;;
   esac

@@ -101,13 +101,19 @@ export async function fleetUp(n: number, opts: FleetOptions = {}): Promise<Fleet
     ...(opts.prefix ? ['--prefix', opts.prefix] : []),
     ...(opts.subnet ? ['--subnet', opts.subnet] : []),
   ];
-  await script([
-    'up', String(n), ...common,
-    ...list('--no-streamlocal', opts.noStreamLocal),
-    ...list('--no-node', opts.noNode),
-    ...list('--disk-full', opts.diskFull),
-    ...(opts.envFile ? ['--env-file', opts.envFile] : []),
-  ]);
+  try {
+    await script([
+      'up', String(n), ...common,
+      ...list('--no-streamlocal', opts.noStreamLocal),
+      ...list('--no-node', opts.noNode),
+      ...list('--disk-full', opts.diskFull),
+      ...(opts.envFile ? ['--env-file', opts.envFile] : []),
+    ]);
+  } catch (e) {
+    // the caller gets no Fleet to take down: leave nothing half up behind
+    await script(['down', ...common]).catch(() => {});
+    throw e;
+  }
   const info = JSON.parse(await script(['info', ...common])) as Info;
   const node = (i: number): string => {
     if (!Number.isInteger(i) || i < 1 || i > info.nodes.length) throw new Error(`no node ${i} in a fleet of ${info.nodes.length}`);

@@ -1,0 +1,16 @@
+/**
+ * The operator's settings for the cockpit's views, read from the operator config: the colour theme
+ * (`theme`: default, light, high-contrast, or a path to a theme file) and whether a new decision rings
+ * the terminal bell (`bell`: true or false).
+ */
+import { loadConfig, type OperatorConfig } from '../config/config.js';
+
+export interface ViewSettings {
+  theme: string;
+  bell: boolean;
+}
+
+export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSettings {
+  const c = config() as OperatorConfig & { bell?: unknown };
+  return { theme: c.theme ?? 'default', bell: c.bell === true };
+}

@@ -1,0 +1,324 @@
+/**
+ * The fleet state store: one place that holds what the cockpit knows of every node, session, worker and
+ * open decision, fed by `Cockpit.watch` events and a first `status()`. It lives outside any UI: events
+ * are gathered for a few tens of milliseconds, repeats coalesced, and applied in one batch; listeners hear
+ * of a batch once, and read an immutable snapshot whose parts keep their identity while they do not
+ * change (a tile that reads its node's summary re-renders only when that summary changes). Memory is
+ * bounded: sessions and workers that ended are dropped, oldest first, past a cap per node.
+ */
+import type { LinkStatus } from '../fleet/link.js';
+import type { Decision, SessionSummary } from '../protocol/messages.js';
+import type { CockpitEvent, FleetSnapshot } from './client.js';
+import {
+  ENDED_STATES, RateMeter, fleetHealth, isLive, sameSummary, summariseNode, usageTokens,
+  type FleetHealth, type NodeSummary, type WorkerSummary,
+} from './summary.js';
+
+/** What the store takes in: the cockpit's events, and workers (which the protocol does not report yet). */
+export type StoreEvent = CockpitEvent | { kind: 'worker'; worker: WorkerSummary };
+
+export interface FleetState {
+  /** grows by one with every batch that changed something */
+  readonly version: number;
+  /** node names in the order the cockpit lists its links (then in order of first sight) */
+  readonly order: readonly string[];
+  readonly nodes: ReadonlyMap<string, NodeSummary>;
+  readonly links: ReadonlyMap<string, LinkStatus>;
+  /** by node: sessions in order of creation */
+  readonly sessions: ReadonlyMap<string, readonly SessionSummary[]>;
+  /** by node: workers in order of first sight */
+  readonly workers: ReadonlyMap<string, readonly WorkerSummary[]>;
+  /** open decisions of every node, oldest first */
+  readonly decisions: readonly Decision[];
+  readonly health: FleetHealth;
+}
+
+export interface StoreOptions {
+  /** how long events are gathered before they are applied (default 40 ms; 0 applies on the next turn) */
+  batchMs?: number;
+  /** sessions that ended kept per node (default 50); older ones are dropped, their usage still counted */
+  maxEndedSessions?: number;
+  /** workers that ended kept per node (default 200) */
+  maxEndedWorkers?: number;
+  /** how often the rates are recomputed when nothing happens (default 5 s; 0: never) */
+  tickMs?: number;
+  now?: () => number;
+}
+
+const CLOSED_KEPT = 2000;
+
+const key = (node: string, id: string) => `${node}/${id}`;
+
+/** Everything of a session but its output position: a change in outputSeq alone is not news for a summary. */
+function sameSession(a: SessionSummary, b: SessionSummary): boolean {
+  for (const k of Object.keys(b) as (keyof SessionSummary)[]) {
+    if (k === 'outputSeq' || k === 'usage') continue;
+    if (a[k] !== b[k]) return false;
+  }
+  const u = a.usage;
+  const v = b.usage;
+  return u.inputTokens === v.inputTokens && u.outputTokens === v.outputTokens && u.cacheCreationTokens === v.cacheCreationTokens
+    && u.cacheReadTokens === v.cacheReadTokens && u.costUsd === v.costUsd && u.unpricedModels.length === v.unpricedModels.length;
+}
+
+function sameHealth(a: FleetHealth, b: FleetHealth): boolean {
+  return a.nodesUp === b.nodesUp && a.nodesTotal === b.nodesTotal && a.live === b.live && a.decisions === b.decisions
+    && a.tokens === b.tokens && a.costUsd === b.costUsd && Math.round(a.tokensPerHour) === Math.round(b.tokensPerHour)
+    && a.costPerHour.toFixed(4) === b.costPerHour.toFixed(4)
+    && (Object.keys(a.sessions) as (keyof FleetHealth['sessions'])[]).every((k) => a.sessions[k] === b.sessions[k])
+    && (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k]);
+}
+
+const EMPTY_HEALTH = fleetHealth([], { tokensPerHour: 0, costPerHour: 0 });
+
+export class FleetStore {
+  private readonly listeners = new Set<() => void>();
+  private readonly queue = new Map<string, StoreEvent>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly links = new Map<string, LinkStatus>();
+  private readonly sessionTable = new Map<string, Map<string, SessionSummary>>();
+  private readonly workerTable = new Map<string, Map<string, WorkerSummary>>();
+  private readonly openDecisions = new Map<string, Map<string, Decision>>();
+  private readonly closed = new Set<string>();
+  private readonly retired = new Map<string, { tokens: number; costUsd: number }>();
+  private readonly dirty = new Set<string>();
+  private decisionsDirty = false;
+  private orderDirty = false;
+  private readonly meter = new RateMeter();
+  private readonly batchMs: number;
+  private readonly maxEndedSessions: number;
+  private readonly maxEndedWorkers: number;
+  private readonly now: () => number;
+  private state: FleetState = {
+    version: 0, order: [], nodes: new Map(), links: new Map(), sessions: new Map(), workers: new Map(), decisions: [], health: EMPTY_HEALTH,
+  };
+
+  constructor(opts: StoreOptions = {}) {
+    this.batchMs = opts.batchMs ?? 40;
+    this.maxEndedSessions = opts.maxEndedSessions ?? 50;
+    this.maxEndedWorkers = opts.maxEndedWorkers ?? 200;
+    this.now = opts.now ?? Date.now;
+    const tickMs = opts.tickMs ?? 5000;
+    if (tickMs > 0) {
+      this.ticker = setInterval(() => this.tick(), tickMs);
+      this.ticker.unref?.();
+    }
+  }
+
+  /** For useSyncExternalStore: called once per applied batch. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): FleetState => this.state;
+
+  /** Links in the order the cockpit lists them: tiles keep that order. */
+  setLinks(statuses: readonly LinkStatus[]): void {
+    for (const s of statuses) this.ingest({ kind: 'node', node: s });
+  }
+
+  /** A first snapshot (from `Cockpit.status()`); anything newer that arrived already is kept. */
+  load(snap: FleetSnapshot): void {
+    for (const n of snap.nodes) {
+      const { sessions: _count, ...link } = n;
+      this.ingest({ kind: 'node', node: link });
+    }
+    for (const s of snap.sessions) this.ingest({ kind: 'session', session: s });
+    for (const d of snap.decisions) this.ingest({ kind: 'decision', decision: d });
+  }
+
+  ingest(e: StoreEvent): void {
+    switch (e.kind) {
+      case 'node':
+        this.queue.set(`n:${e.node.name}`, e);
+        break;
+      case 'session': {
+        const k = `s:${key(e.session.node, e.session.id)}`;
+        const had = this.queue.get(k);
+        if (!had || had.kind !== 'session' || had.session.updatedAt <= e.session.updatedAt) this.queue.set(k, e);
+        break;
+      }
+      case 'decision':
+        this.queue.set(`d:${key(e.decision.node, e.decision.id)}`, e);
+        break;
+      case 'worker':
+        this.queue.set(`w:${key(e.worker.node, e.worker.id)}`, e);
+        break;
+      default:
+        return; // pty-reset and anything newer concern a pane, not the fleet's state
+    }
+    if (this.timer === null) {
+      this.timer = setTimeout(() => this.flush(), this.batchMs);
+      this.timer.unref?.();
+    }
+  }
+
+  /** Applies what is queued now (the batch timer calls this); listeners hear once if anything changed. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = [...this.queue.values()];
+    this.queue.clear();
+    for (const e of batch) this.apply(e);
+    this.rebuild(false);
+  }
+
+  /** Recomputes the rates with nothing new, so that they fall to zero when the fleet goes quiet. */
+  tick(): void {
+    this.rebuild(true);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.ticker) clearInterval(this.ticker);
+    this.timer = this.ticker = null;
+    this.listeners.clear();
+  }
+
+  private touch(node: string): void {
+    if (!this.links.has(node)) {
+      // events of a node the cockpit did not list (yet): it is up, since it talks
+      this.links.set(node, { name: node, transport: 'local', state: 'up', error: null, info: null, since: new Date(this.now()).toISOString() });
+      this.orderDirty = true;
+    }
+    this.dirty.add(node);
+  }
+
+  private apply(e: StoreEvent): void {
+    switch (e.kind) {
+      case 'node': {
+        const had = this.links.get(e.node.name);
+        if (had && had.state === e.node.state && had.error === e.node.error && had.info?.pid === e.node.info?.pid && had.info?.host === e.node.info?.host) return;
+        if (!had) this.orderDirty = true;
+        this.links.set(e.node.name, e.node);
+        this.dirty.add(e.node.name);
+        return;
+      }
+      case 'session': {
+        const s = e.session;
+        const table = this.table(this.sessionTable, s.node);
+        const had = table.get(s.id);
+        if (had && had.updatedAt > s.updatedAt) return; // an older report than the one we hold
+        if (!had && !isLive(s) && this.droppedEnded(s)) return;
+        table.set(s.id, s);
+        if (had && sameSession(had, s)) return;
+        if (had) this.meter.add(usageTokens(s.usage) - usageTokens(had.usage), s.usage.costUsd - had.usage.costUsd);
+        this.touch(s.node);
+        if (!isLive(s)) this.capEnded(s.node);
+        return;
+      }
+      case 'decision': {
+        const d = e.decision;
+        const k = key(d.node, d.id);
+        const open = this.table(this.openDecisions, d.node);
+        if (d.state === 'open') {
+          if (this.closed.has(k)) return; // answered already: this report is older
+          open.set(d.id, d);
+        } else {
+          this.closed.add(k);
+          if (this.closed.size > CLOSED_KEPT) this.closed.delete(this.closed.values().next().value!);
+          if (!open.delete(d.id)) return;
+        }
+        this.decisionsDirty = true;
+        this.touch(d.node);
+        return;
+      }
+      case 'worker': {
+        const w = e.worker;
+        const table = this.table(this.workerTable, w.node);
+        table.set(w.id, w);
+        this.touch(w.node);
+        if (w.state === 'done' || w.state === 'failed') this.capEndedWorkers(w.node);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private table<V>(t: Map<string, Map<string, V>>, node: string): Map<string, V> {
+    let m = t.get(node);
+    if (!m) t.set(node, (m = new Map()));
+    return m;
+  }
+
+  /** an ended session older than every ended one kept, when the node already keeps its cap of them */
+  private droppedEnded(s: SessionSummary): boolean {
+    const ended = [...(this.sessionTable.get(s.node)?.values() ?? [])].filter((x) => !isLive(x));
+    if (ended.length < this.maxEndedSessions) return false;
+    return ended.every((x) => (x.endedAt ?? x.updatedAt) > (s.endedAt ?? s.updatedAt));
+  }
+
+  private capEnded(node: string): void {
+    const table = this.sessionTable.get(node)!;
+    const ended = [...table.values()].filter((s) => ENDED_STATES.includes(s.state));
+    if (ended.length <= this.maxEndedSessions) return;
+    ended.sort((a, b) => (a.endedAt ?? a.updatedAt).localeCompare(b.endedAt ?? b.updatedAt));
+    const retired = this.retired.get(node) ?? { tokens: 0, costUsd: 0 };
+    for (const s of ended.slice(0, ended.length - this.maxEndedSessions)) {
+      table.delete(s.id);
+      retired.tokens += usageTokens(s.usage);
+      retired.costUsd += s.usage.costUsd;
+    }
+    this.retired.set(node, retired);
+  }
+
+  private capEndedWorkers(node: string): void {
+    const table = this.workerTable.get(node)!;
+    const ended = [...table.values()].filter((w) => w.state === 'done' || w.state === 'failed');
+    if (ended.length <= this.maxEndedWorkers) return;
+    ended.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    for (const w of ended.slice(0, ended.length - this.maxEndedWorkers)) table.delete(w.id);
+  }
+
+  private rebuild(rateOnly: boolean): void {
+    const prev = this.state;
+    let changed = false;
+    let order = prev.order;
+    if (this.orderDirty) {
+      order = [...this.links.keys()];
+      this.orderDirty = false;
+      changed = true;
+    }
+    let nodes = prev.nodes;
+    let sessions = prev.sessions;
+    let workers = prev.workers;
+    let links = prev.links;
+    if (!rateOnly && this.dirty.size > 0) {
+      const n = new Map(prev.nodes);
+      const s = new Map(prev.sessions);
+      const w = new Map(prev.workers);
+      for (const name of this.dirty) {
+        const link = this.links.get(name)!;
+        const list = [...(this.sessionTable.get(name)?.values() ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+        const ws = [...(this.workerTable.get(name)?.values() ?? [])];
+        const open = [...(this.openDecisions.get(name)?.values() ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        const summary = summariseNode(link, list, ws, open, this.retired.get(name) ?? { tokens: 0, costUsd: 0 });
+        const had = prev.nodes.get(name);
+        n.set(name, had && sameSummary(had, summary) ? had : summary);
+        s.set(name, list);
+        if (ws.length > 0 || w.has(name)) w.set(name, ws);
+      }
+      this.dirty.clear();
+      nodes = n;
+      sessions = s;
+      workers = w;
+      links = new Map(this.links);
+      changed = true;
+    }
+    let decisions = prev.decisions;
+    if (this.decisionsDirty) {
+      decisions = [...this.openDecisions.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      this.decisionsDirty = false;
+      changed = true;
+    }
+    const summaries = order.map((name) => nodes.get(name)).filter((x): x is NodeSummary => x !== undefined);
+    const health = fleetHealth(summaries, this.meter.sample(this.now()));
+    const keepHealth = sameHealth(prev.health, health);
+    if (!changed && keepHealth) return;
+    this.state = { version: prev.version + 1, order, nodes, links, sessions, workers, decisions, health: keepHealth ? prev.health : health };
+    for (const l of [...this.listeners]) l();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * What the cockpit shows of a node and of the fleet, derived from the store's tables: counts by state, open
+ * decisions, tokens, cost, and one line of what the node is doing now. Plain data, no UI: the TUI and
+ * `--json` can both show it. Text in here is as the nodes sent it; whoever prints it makes it safe.
+ */
+import type { LinkState, LinkStatus } from '../fleet/link.js';
+import type { Decision, SessionState, SessionSummary, Usage } from '../protocol/messages.js';
+
+export const SESSION_STATES: readonly SessionState[] = ['starting', 'working', 'needs-input', 'idle', 'paused', 'exited', 'failed'];
+export const ENDED_STATES: readonly SessionState[] = ['exited', 'failed'];
+
+/** A worker (sub-agent or parallel worker process) of a session; the protocol does not report them yet. */
+export type WorkerState = 'queued' | 'running' | 'done' | 'failed';
+export const WORKER_STATES: readonly WorkerState[] = ['queued', 'running', 'done', 'failed'];
+export interface WorkerSummary {
+  id: string;
+  node: string;
+  session: string;
+  state: WorkerState;
+  activity: string;
+  updatedAt: string;
+}
+
+export type CountBy<K extends string> = Readonly<Record<K, number>>;
+
+export interface NodeSummary {
+  name: string;
+  link: LinkState;
+  /** why the link is not up, one line */
+  error: string | null;
+  /** the VP's persona, once the protocol carries one */
+  persona: string | null;
+  host: string | null;
+  sessions: CountBy<SessionState>;
+  /** sessions not exited or failed */
+  live: number;
+  workers: CountBy<WorkerState>;
+  decisions: number;
+  tokens: number;
+  costUsd: number;
+  /** one line: what the node is doing now, from its most recent activity */
+  doing: string;
+  /** the session that line is about, if any */
+  doingSession: string | null;
+  /** the most recently active live sessions, newest first (at most RECENT): for taller tiles */
+  recent: readonly RecentActivity[];
+}
+
+export interface RecentActivity {
+  id: string;
+  state: SessionState;
+  /** what it is doing, or why it waits or failed */
+  text: string;
+}
+
+export const RECENT = 6;
+
+export interface FleetHealth {
+  nodesUp: number;
+  nodesTotal: number;
+  sessions: CountBy<SessionState>;
+  live: number;
+  workers: CountBy<WorkerState>;
+  decisions: number;
+  tokens: number;
+  costUsd: number;
+  /** from usage deltas over the last minutes; 0 until two samples a second apart exist */
+  tokensPerHour: number;
+  costPerHour: number;
+}
+
+export function usageTokens(u: Usage): number {
+  return u.inputTokens + u.outputTokens + u.cacheCreationTokens + u.cacheReadTokens;
+}
+
+export function countBy<K extends string>(keys: readonly K[], items: Iterable<{ state: K }>): CountBy<K> {
+  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const i of items) out[i.state] = (out[i.state] ?? 0) + 1;
+  return out;
+}
+
+export function isLive(s: { state: SessionState }): boolean {
+  return !ENDED_STATES.includes(s.state);
+}
+
+/** What the node is doing now: an open decision first, then the most recently active live session. */
+function doingNow(link: LinkStatus, sessions: readonly SessionSummary[], decisions: readonly Decision[]): { text: string; session: string | null } {
+  if (link.state !== 'up' && link.state !== 'connecting') return { text: `${link.state}${link.error ? `: ${link.error}` : ''}`, session: null };
+  const waiting = decisions[0];
+  if (waiting) return { text: `waiting: ${waiting.tool} ${waiting.summary}`, session: waiting.session };
+  let best: SessionSummary | undefined;
+  for (const s of sessions) {
+    if (!isLive(s)) continue;
+    if (!best || s.updatedAt > best.updatedAt) best = s;
+  }
+  if (best) return { text: `${best.id}: ${best.reason && best.state === 'needs-input' ? best.reason : best.activity}`, session: best.id };
+  if (link.state === 'connecting') return { text: 'connecting', session: null };
+  const last = sessions.reduce<SessionSummary | undefined>((a, s) => (!a || s.updatedAt > a.updatedAt ? s : a), undefined);
+  return last ? { text: `idle; last: ${last.id} ${last.state}`, session: last.id } : { text: 'idle', session: null };
+}
+
+export function summariseNode(
+  link: LinkStatus, sessions: readonly SessionSummary[], workers: Iterable<WorkerSummary>, decisions: readonly Decision[],
+  retired: { tokens: number; costUsd: number },
+): NodeSummary {
+  let tokens = retired.tokens;
+  let costUsd = retired.costUsd;
+  for (const s of sessions) {
+    tokens += usageTokens(s.usage);
+    costUsd += s.usage.costUsd;
+  }
+  const counts = countBy(SESSION_STATES, sessions);
+  const doing = doingNow(link, sessions, decisions);
+  const recent = sessions.filter(isLive).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, RECENT)
+    .map((s) => ({ id: s.id, state: s.state, text: s.reason && s.state === 'needs-input' ? s.reason : s.activity }));
+  return {
+    name: link.name, link: link.state, error: link.error, persona: null, host: link.info?.host ?? null,
+    sessions: counts, live: sessions.filter(isLive).length, workers: countBy(WORKER_STATES, workers),
+    decisions: decisions.length, tokens, costUsd, doing: doing.text, doingSession: doing.session, recent,
+  };
+}
+
+const sameRecent = (a: readonly RecentActivity[], b: readonly RecentActivity[]) =>
+  a.length === b.length && a.every((x, i) => x.id === b[i]!.id && x.state === b[i]!.state && x.text === b[i]!.text);
+
+/** Equality of two summaries, one level into the count records and the recent activity. */
+export function sameSummary(a: NodeSummary, b: NodeSummary): boolean {
+  for (const k of Object.keys(a) as (keyof NodeSummary)[]) {
+    const x = a[k];
+    const y = b[k];
+    if (x === y) continue;
+    if (k === 'recent') {
+      if (!sameRecent(a.recent, b.recent)) return false;
+      continue;
+    }
+    if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
+      const xs = x as Record<string, number>;
+      const ys = y as Record<string, number>;
+      if (Object.keys(xs).some((i) => xs[i] !== ys[i])) return false;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+function sumCounts<K extends string>(keys: readonly K[], parts: readonly CountBy<K>[]): CountBy<K> {
+  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+  for (const p of parts) for (const k of keys) out[k] += p[k];
+  return out;
+}
+
+export function fleetHealth(nodes: readonly NodeSummary[], rate: { tokensPerHour: number; costPerHour: number }): FleetHealth {
+  return {
+    nodesUp: nodes.filter((n) => n.link === 'up').length,
+    nodesTotal: nodes.length,
+    sessions: sumCounts(SESSION_STATES, nodes.map((n) => n.sessions)),
+    live: nodes.reduce((a, n) => a + n.live, 0),
+    workers: sumCounts(WORKER_STATES, nodes.map((n) => n.workers)),
+    decisions: nodes.reduce((a, n) => a + n.decisions, 0),
+    tokens: nodes.reduce((a, n) => a + n.tokens, 0),
+    costUsd: nodes.reduce((a, n) => a + n.costUsd, 0),
+    ...rate,
+  };
+}
+
+/**
+ * Tokens and cost per hour from monotonic counters sampled over a sliding window. Counters grow only by
+ * usage deltas the cockpit saw happen, so a node connecting with a day of history does not read as a spike.
+ */
+export class RateMeter {
+  private readonly samples: { t: number; tokens: number; cost: number }[] = [];
+  private tokens = 0;
+  private cost = 0;
+
+  constructor(private readonly windowMs = 5 * 60_000, private readonly minSpanMs = 1000) {}
+
+  add(tokens: number, cost: number): void {
+    if (tokens > 0) this.tokens += tokens;
+    if (cost > 0) this.cost += cost;
+  }
+
+  /** Records the counters at time t (at most one sample a second) and returns the rates per hour. */
+  sample(t: number): { tokensPerHour: number; costPerHour: number } {
+    const last = this.samples[this.samples.length - 1];
+    if (!last || t - last.t >= 1000) this.samples.push({ t, tokens: this.tokens, cost: this.cost });
+    while (this.samples.length > 1 && t - this.samples[0]!.t > this.windowMs) this.samples.shift();
+    const first = this.samples[0]!;
+    const span = t - first.t;
+    if (span < this.minSpanMs) return { tokensPerHour: 0, costPerHour: 0 };
+    const perHour = 3_600_000 / span;
+    return { tokensPerHour: (this.tokens - first.tokens) * perHour, costPerHour: (this.cost - first.cost) * perHour };
+  }
+}

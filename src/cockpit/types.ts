@@ -1,0 +1,12 @@
+/** The shapes a view of the cockpit works with, in one place, so that views need not reach past the cockpit. */
+export type { LinkState, LinkStatus } from '../fleet/link.js';
+export type {
+  Decision, NodeInfo, Op, OpArgs, OpResults, ScreenView, SessionState, SessionSummary, Usage,
+} from '../protocol/messages.js';
+export { LIVE_STATES } from '../protocol/messages.js';
+export type { PtyStream } from './pty-subscription.js';
+export type { CockpitEvent, FleetSnapshot } from './client.js';
+export type { CockpitPort } from './port.js';
+export type { FleetState, StoreEvent, StoreOptions } from './store.js';
+export type { CountBy, FleetHealth, NodeSummary, RecentActivity, WorkerState, WorkerSummary } from './summary.js';
+export { SESSION_STATES, WORKER_STATES, isLive, usageTokens } from './summary.js';

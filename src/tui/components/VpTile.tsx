@@ -1,0 +1,55 @@
+/**
+ * One node (its VP) as a tile: name and persona, link state, sessions by state, workers, decisions waiting
+ * (the tile is highlighted while any wait), what it is doing now, tokens and cost. It reads its own node's
+ * summary from the store, so it re-renders when that summary changes and at no other time.
+ */
+import { memo, useCallback } from 'react';
+import { Box, Text } from 'ink';
+import type { FleetState, NodeSummary } from '../../cockpit/types.js';
+import { useTui } from '../context.js';
+import { clean, cost, fit, tokens } from '../text.js';
+import { useFleet } from '../use-store.js';
+
+export const TILE_HEIGHT = 7;
+export const TILE_MIN_WIDTH = 36;
+
+function counts(n: NodeSummary): string {
+  const s = n.sessions;
+  const parts = [`${s.working} working`, `${s['needs-input']} input`, `${s.idle} idle`];
+  if (s.paused) parts.push(`${s.paused} paused`);
+  if (s.starting) parts.push(`${s.starting} starting`);
+  if (s.failed) parts.push(`${s.failed} failed`);
+  return parts.join(' · ');
+}
+
+export const VpTile = memo(function VpTile({ name, width, focused }: { name: string; width: number; focused: boolean }) {
+  const { theme } = useTui();
+  const select = useCallback((s: FleetState) => s.nodes.get(name), [name]);
+  const n = useFleet(select);
+  const inner = Math.max(4, width - 4);
+  if (!n) return <Box width={width} height={TILE_HEIGHT} />;
+  const waiting = n.decisions > 0;
+  const border = focused ? theme.focus.border : waiting ? theme.decision.border : theme.tile.border;
+  const title = clean(n.name, inner) + (n.persona ? ` · ${clean(n.persona, inner)}` : '');
+  const link = n.link === 'up' ? `${n.live} live` : n.link;
+  const titleRoom = Math.max(1, inner - link.length - 1);
+  const w = n.workers;
+  return (
+    <Box width={width} height={TILE_HEIGHT} borderStyle={focused ? 'double' : 'round'} borderColor={border} flexDirection="column" paddingX={1}>
+      <Text wrap="truncate">
+        <Text bold color={focused ? theme.focus.fg : theme.text.fg}>{fit(title, titleRoom).padEnd(titleRoom)}</Text>
+        {' '}
+        <Text color={theme.links[n.link]}>{link}</Text>
+      </Text>
+      <Text wrap="truncate" color={n.live > 0 ? theme.states.working : theme.text.dim}>{fit(counts(n), inner)}</Text>
+      <Text wrap="truncate">
+        {waiting
+          ? <Text bold inverse color={theme.decision.fg}>{` ⚑ ${n.decisions} decision${n.decisions === 1 ? '' : 's'} waiting `}</Text>
+          : <Text color={theme.text.dim}>no decisions</Text>}
+        <Text color={theme.text.dim}>{`  workers ${w.running} run ${w.queued} queued`}</Text>
+      </Text>
+      <Text wrap="truncate" color={n.link === 'up' ? theme.text.fg : theme.error}>{clean(n.doing, inner)}</Text>
+      <Text wrap="truncate" color={theme.text.dim}>{fit(`${tokens(n.tokens)} tokens  ${cost(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}</Text>
+    </Box>
+  );
+});

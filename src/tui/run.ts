@@ -1,0 +1,94 @@
+/**
+ * `agency tui`: connects to the fleet, keeps a store of its state, and shows it on the alternate screen until
+ * the operator quits. The terminal is given back as it was on every way out: quit, a signal, or a crash.
+ */
+import { writeSync } from 'node:fs';
+import { Cockpit, CockpitError } from '../cockpit/client.js';
+import { cockpitPort, feedStore } from '../cockpit/port.js';
+import { viewSettings } from '../cockpit/settings.js';
+import { FleetStore } from '../cockpit/store.js';
+import { ringOnNewDecision } from './bell.js';
+import { Controller } from './controller.js';
+import { loadTheme } from './theme.js';
+
+export interface TuiOptions {
+  node?: string[];
+  theme?: string;
+  bell?: boolean;
+  repo?: string;
+  fps?: string;
+}
+
+const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
+const LEAVE_ALT = '\x1b[?25h\x1b[0m\x1b[?1049l';
+
+/** Switches to the alternate screen; the returned function switches back (once, synchronously: it runs on exit too). */
+export function alternateScreen(fd = 1): () => void {
+  writeSync(fd, ENTER_ALT);
+  let done = false;
+  const leave = () => {
+    if (done) return;
+    done = true;
+    try {
+      writeSync(fd, LEAVE_ALT);
+    } catch {
+      // the terminal went away: nothing to restore
+    }
+  };
+  process.once('exit', leave);
+  return leave;
+}
+
+export async function runTui(o: TuiOptions = {}): Promise<void> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new CockpitError('agency tui needs a terminal; for scripts use agency status --json or agency watch --json');
+  }
+  const settings = viewSettings();
+  const { theme, problem } = loadTheme(o.theme ?? settings.theme);
+  const fps = o.fps === undefined ? 30 : Number(o.fps);
+  if (!Number.isFinite(fps) || fps < 1 || fps > 120) throw new CockpitError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`);
+
+  const cockpit = await Cockpit.open({ start: true, live: true, ...(o.node?.length ? { nodes: o.node } : {}) });
+  const store = new FleetStore();
+  const port = cockpitPort(cockpit);
+  const loaded = feedStore(cockpit, store).catch(() => undefined);
+
+  // ink writes only the last frame when it believes it runs in CI; this is an interactive terminal
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  // React's development build is several times slower; it is chosen when React first loads, just below
+  process.env.NODE_ENV ??= 'production';
+  const { mount } = await import('./mount.js');
+
+  const leave = alternateScreen();
+  let instance: { unmount(): void; waitUntilExit(): Promise<unknown> } | null = null;
+  const quit = () => instance?.unmount();
+  const controller = new Controller({ fleet: store, port, repo: o.repo ?? process.cwd(), bell: o.bell ?? settings.bell, onQuit: quit });
+  if (problem) controller.say(problem, 'error');
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, quit);
+  const crash = (e: unknown) => {
+    leave();
+    process.stderr.write(`agency tui: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  let stopBell = () => {};
+  try {
+    instance = mount({ fleet: store, controller, port, theme, maxFps: fps });
+    void loaded.then(() => {
+      store.flush();
+      stopBell = ringOnNewDecision(store, () => controller.getSnapshot().bell, () => process.stdout.write('\x07'));
+    });
+    await instance.waitUntilExit();
+  } finally {
+    stopBell();
+    for (const s of signals) process.off(s, quit);
+    process.off('uncaughtException', crash);
+    process.off('unhandledRejection', crash);
+    store.dispose();
+    cockpit.close();
+    leave();
+  }
+}

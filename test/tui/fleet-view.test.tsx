@@ -1,0 +1,138 @@
+/** The fleet view: 16 tiles in 160×48, a decision that highlights its tile and the header, focus and drilling in. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringWidth } from '../../src/terminal/index.js';
+import { decision, decisionEvent, fleetEvents, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
+import { cockpit, KEY, type Cockpit } from './harness.js';
+
+const open: Cockpit[] = [];
+async function app(...a: Parameters<typeof cockpit>): Promise<Cockpit> {
+  const c = await cockpit(...a);
+  open.push(c);
+  return c;
+}
+afterEach(() => {
+  while (open.length) open.pop()!.unmount();
+});
+
+const names = Array.from({ length: 16 }, (_, i) => `studio-${String(i + 1).padStart(2, '0')}`);
+
+/** Where a text is in the frame: its line and column (in cells). */
+function find(lines: string[], text: string): { line: number; col: number } | null {
+  for (let i = 0; i < lines.length; i++) {
+    const at = lines[i]!.indexOf(text);
+    if (at >= 0) return { line: i, col: stringWidth(lines[i]!.slice(0, at)) };
+  }
+  return null;
+}
+
+/** The text of a line from column `col` for `width` cells. */
+function cells(line: string, col: number, width: number): string {
+  let out = '';
+  let c = 0;
+  for (const ch of line) {
+    const w = stringWidth(ch);
+    if (c >= col && c + w <= col + width) out += ch;
+    c += w;
+  }
+  return out;
+}
+
+/** The name of the tile drawn with a double border (the focused one). */
+function focused(lines: string[]): string | null {
+  for (let i = 0; i < lines.length; i++) {
+    const col = lines[i]!.indexOf('╔');
+    if (col < 0) continue;
+    const below = lines[i + 1]!;
+    const m = /studio-\d\d|local|[a-z]+-\d+/.exec(cells(below, stringWidth(lines[i]!.slice(0, col)), 40));
+    return m ? m[0] : null;
+  }
+  return null;
+}
+
+describe('fleet view', () => {
+  it('shows 16 tiles in a 160×48 terminal, every node by name, within the terminal', async () => {
+    const c = await app({ columns: 160, rows: 48, events: fleetEvents(16, 8) });
+    const lines = c.lines();
+    for (const n of names) expect(find(lines, n), n).not.toBeNull();
+    expect(lines.length).toBeLessThanOrEqual(48);
+    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(160);
+    expect(lines[0]).toContain('nodes 16/16 up');
+    expect(lines[0]).toContain('sessions 128 working');
+    // every tile says what its node is doing
+    expect(lines.join('\n').match(/s-\d+: editing file \d/g)).toHaveLength(16);
+  });
+
+  it('reflows on resize: fewer tiles to a row, still within the terminal', async () => {
+    const c = await app({ columns: 160, rows: 48, events: fleetEvents(16, 2) });
+    const row = (ls: string[]) => ls.find((l) => l.includes('studio-01'))!;
+    expect(row(c.lines()).match(/studio-\d\d/g)).toHaveLength(4);
+    await c.resize(80, 30);
+    const lines = c.lines();
+    expect(row(lines).match(/studio-\d\d/g)).toHaveLength(2);
+    expect(lines.length).toBeLessThanOrEqual(30);
+    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+    // the focused tile stays in view as focus moves past the rows that fit
+    await c.press('j', 'j', 'j', 'j', 'j');
+    expect(focused(c.lines())).toBe('studio-11');
+  });
+
+  it('a decision highlights its tile and bumps the header count, and goes when answered', async () => {
+    const c = await app({ events: fleetEvents(16, 2) });
+    expect(c.lines()[0]).toContain('no decisions waiting');
+    await c.feed([
+      sessionEvent(session('studio-07', 's-7001', { state: 'needs-input', openDecisions: 1, updatedAt: '2026-01-01T00:01:00.000Z' })),
+      decisionEvent(decision('studio-07', 'd-1', 's-7001', { summary: 'rm -rf build' })),
+    ]);
+    const lines = c.lines();
+    expect(lines[0]).toContain('⚑ 1 decision waiting');
+    const tile = find(lines, 'studio-07')!;
+    expect(cells(lines[tile.line + 2]!, tile.col, 34)).toContain('⚑ 1 decision waiting');
+    expect(cells(lines[tile.line + 3]!, tile.col, 34)).toContain('waiting: Bash rm -rf build');
+    // other tiles are not highlighted
+    const other = find(lines, 'studio-06')!;
+    expect(cells(lines[other.line + 2]!, other.col, 34)).toContain('no decisions');
+
+    await c.feed([decisionEvent(decision('studio-07', 'd-1', 's-7001', { state: 'approved' }))]);
+    expect(c.lines()[0]).toContain('no decisions waiting');
+  });
+
+  it('arrows and hjkl move focus; Enter drills into the node, then the session; Escape comes back out', async () => {
+    const c = await app({ events: fleetEvents(16, 3) });
+    expect(focused(c.lines())).toBe('studio-01');
+    await c.press('l');
+    expect(focused(c.lines())).toBe('studio-02');
+    await c.press(KEY.down);
+    expect(focused(c.lines())).toBe('studio-06');
+    await c.press('j', 'h');
+    expect(focused(c.lines())).toBe('studio-09');
+    await c.press(KEY.up, KEY.right);
+    expect(focused(c.lines())).toBe('studio-06');
+
+    await c.press(KEY.enter);
+    expect(c.lines()[1]).toContain('fleet › studio-06');
+    expect(c.frame()).toContain('s-6001');
+    expect(c.frame()).toContain('s-6003');
+    await c.press('j');
+    expect(c.lines().find((l) => l.includes('›') && l.includes('s-600'))).toContain('s-6002');
+    await c.press(KEY.enter);
+    expect(c.lines()[1]).toContain('fleet › studio-06 › s-6002');
+    expect(c.port.subscriptions).toEqual(['subscribe studio-06/s-6002 from 0']);
+
+    await c.press(KEY.escape);
+    expect(c.lines()[1]).toContain('fleet › studio-06');
+    expect(c.lines()[1]).not.toContain('s-6002');
+    expect(c.port.subscriptions).toEqual(['subscribe studio-06/s-6002 from 0', 'unsubscribe studio-06/s-6002']);
+    await c.press(KEY.escape);
+    expect(c.lines()[1]?.trim()).toBe('fleet');
+    expect(focused(c.lines())).toBe('studio-06');
+  });
+
+  it('shows a node that is down with the reason', async () => {
+    const c = await app({ events: [...fleetEvents(2, 1), nodeEvent(link('studio-02', 'down', 'connect ECONNREFUSED 10.0.0.12:22'))] });
+    const lines = c.lines();
+    expect(lines[0]).toContain('nodes 1/2 up');
+    const tile = find(lines, 'studio-02')!;
+    expect(cells(lines[tile.line]!, tile.col, 38)).toContain('down');
+    expect(cells(lines[tile.line + 3]!, tile.col, 38)).toContain('down: connect ECONNREFUSED');
+  });
+});
