@@ -164,6 +164,7 @@ export function registerCommands(program: Command): void {
     .command('push')
     .description('install or upgrade the node agent on every node (or those named) and start it')
     .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--service', 'also install the daemon as a systemd user service (Linux) or launchd agent (macOS)')
     .option('--json', 'print the results as JSON')
     .action(async (opts) => (await import('./fleet-commands.js')).push(opts));
 }

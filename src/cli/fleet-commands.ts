@@ -43,7 +43,7 @@ export async function removeNodeCommand(name: string): Promise<void> {
   say(`node ${name} removed`);
 }
 
-export async function push(o: { node?: string[]; json?: boolean }): Promise<void> {
+export async function push(o: { node?: string[]; service?: boolean; json?: boolean }): Promise<void> {
   const config = loadConfig();
   if (config.nodes.length === 0) throw new UserError('no nodes are configured: add them with `agency nodes add`; the local node needs no push');
   let links;
@@ -61,11 +61,11 @@ export async function push(o: { node?: string[]; json?: boolean }): Promise<void
     const results = await Promise.all(chosen.map(async (n) => {
       let r: PushResult;
       try {
-        r = await pushNode(sshTarget(n), bundles, ssh);
+        r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
       } catch (e) {
         r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
       }
-      if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)` : `${r.node}: ${r.error}`);
+      if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)${r.service ? `; service ${r.service}` : ''}` : `${r.node}: ${r.error}`);
       return r;
     }));
     if (o.json) printJson({ results });

@@ -5,6 +5,7 @@
  */
 import { buildBundle, type Bundle, type Platform } from './bundle.js';
 import { AGENT_DIR } from './remote-link.js';
+import { serviceScript } from './service.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget } from './ssh-connect.js';
 
 export type PushFailure = 'host-key' | 'auth' | 'network' | 'no-node' | 'disk' | 'platform' | 'failed';
@@ -12,6 +13,8 @@ export type PushFailure = 'host-key' | 'auth' | 'network' | 'no-node' | 'disk' |
 export interface PushResult {
   node: string;
   ok: boolean;
+  /** with --service: how the daemon is kept (systemd, launchd), or why it could not be */
+  service?: string;
   /** the build was installed and running already */
   unchanged?: boolean;
   platform?: Platform;
@@ -60,7 +63,7 @@ export class BundleCache {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: SshOptions): Promise<PushResult> {
+export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: SshOptions, opts: { service?: boolean } = {}): Promise<PushResult> {
   const started = Date.now();
   const done = (r: Omit<PushResult, 'node' | 'ms'>): PushResult => ({ node: target.name, ms: Date.now() - started, ...r });
   let conn: SshConnection | null = null;
@@ -98,7 +101,12 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
         throw new PushError(kind, `node ${target.name}: ${why || `installing the agent failed (exit ${r.code})`}`);
       }
     }
-    return done({ ok: true, unchanged, platform, build: bundle.sha256, version: bundle.version });
+    let service: string | undefined;
+    if (opts.service) {
+      const r = await conn.exec(serviceScript(platform, home), { timeoutMs: 60_000 });
+      service = r.code === 0 ? /service=(\w+)/.exec(r.stdout)?.[1] ?? 'installed' : `not installed: ${r.stderr.trim().split('\n').pop()}`;
+    }
+    return done({ ok: true, unchanged, platform, build: bundle.sha256, version: bundle.version, ...(service ? { service } : {}) });
   } catch (e) {
     const failure = e instanceof PushError ? e.failure : 'failed';
     return done({ ok: false, failure, error: (e as Error).message });

@@ -69,6 +69,16 @@ describe('the fleet afterwards', () => {
     expect(nodes.get('n5')).toMatchObject({ reachable: false, state: 'refused' });
     expect(nodes.get('n6')).toMatchObject({ reachable: false, state: 'refused' });
   });
+  it('push --service says plainly when a node has no user service manager, and the daemon runs on', { timeout: 120_000 }, async () => {
+    const r = await f.agency(['push', '--node', 'n1', '--service', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [res] = JSON.parse(r.stdout).results;
+    expect(res).toMatchObject({ node: 'n1', ok: true });
+    expect(res.service).toMatch(/^not installed: no systemd user instance here/);
+    const nodes = JSON.parse((await f.agency(['nodes', '--json'])).stdout).nodes;
+    expect(nodes.find((n: { name: string }) => n.name === 'n1')).toMatchObject({ reachable: true });
+  });
+
   it('a session runs to the end on the node reached through exec', { timeout: 180_000 }, async () => {
     const run = await f.agency(['run', 'make a file', '--node', 'n2', '--repo', `${f.node('n2').home}/repo`, '--discipline', 'backend', '--json']);
     expect(run.code, run.stderr).toBe(0);
