@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { Connection } from '../protocol/connection.js';
-import { backoffMs, listeners, type LinkStatus, type NodeLink } from './link.js';
+import { FinalLinkError, LinkBase } from './link.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget, DEFAULT_SSH } from './ssh-connect.js';
 
 /** where push installs the agent, relative to the node user's home */
@@ -13,124 +13,48 @@ export const AGENT_DIR = '.agency/agent';
 export const REMOTE_AGENCY = `"$HOME/${AGENT_DIR}/current/bin/agency"`;
 const HELLO_TIMEOUT_MS = 15_000;
 
-export class RemoteLink implements NodeLink {
-  readonly name: string;
-  private current: LinkStatus;
-  private conn: Connection | null = null;
+export class RemoteLink extends LinkBase {
   private ssh: SshConnection | null = null;
-  private closing = false;
   /** this node's sshd forbids stream-local forwarding: reach the daemon through exec */
   private noStreamLocal = false;
-  private reconnect = false;
-  private attempt = 0;
-  /** attempts a one-shot link makes before it reports the node down */
-  private attemptsLeft = 1;
-  private timer: NodeJS.Timeout | null = null;
-  private readonly statuses = listeners<LinkStatus>();
-  private readonly connections = listeners<Connection>();
-  private firstSettled: Promise<LinkStatus>;
-  private settle!: (s: LinkStatus) => void;
 
-  constructor(readonly target: SshTarget, private readonly ssh_: SshOptions = DEFAULT_SSH) {
-    this.name = target.name;
-    this.current = { name: target.name, transport: 'ssh', state: 'connecting', error: null, info: null, since: new Date().toISOString() };
-    this.firstSettled = new Promise((r) => (this.settle = r));
+  constructor(readonly target: SshTarget, private readonly sshOptions: SshOptions = DEFAULT_SSH) {
+    super(target.name, 'ssh');
   }
 
-  status(): LinkStatus {
-    return { ...this.current };
-  }
-  connection(): Connection | null {
-    return this.conn;
-  }
-  onStatus(f: (s: LinkStatus) => void) {
-    return this.statuses.add(f);
-  }
-  onConnection(f: (c: Connection) => void) {
-    return this.connections.add(f);
-  }
-  settled(): Promise<LinkStatus> {
-    return this.firstSettled;
-  }
-
-  start(opts: { reconnect: boolean; attempts?: number }): void {
-    this.reconnect = opts.reconnect;
-    this.attemptsLeft = Math.max(1, opts.attempts ?? 1);
-    void this.connect();
-  }
-
-  /** The SSH connection, for push (which needs exec and SFTP too). */
+  /** The SSH connection, for measurements (bytes on the wire). */
   sshConnection(): SshConnection | null {
     return this.ssh;
   }
 
-  close(): void {
-    this.closing = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.conn?.close();
-    this.ssh?.end();
-  }
-
-  private set(patch: Partial<LinkStatus>): void {
-    const next = { ...this.current, ...patch };
-    if (next.state !== this.current.state) next.since = new Date().toISOString();
-    this.current = next;
-    this.statuses.emit(this.status());
-    if (next.state === 'up' || next.state === 'refused' || next.state === 'incompatible' || (!this.reconnect && this.attemptsLeft <= 1 && next.state !== 'connecting'))
-      this.settle(this.status());
-    else if (this.reconnect && next.state !== 'connecting') this.settle(this.status());
-  }
-
-  private async connect(): Promise<void> {
-    if (this.closing) return;
-    this.set({ state: 'connecting' });
+  protected async open() {
+    let ssh: SshConnection;
     try {
-      const ssh = await SshConnection.connect(this.target, this.ssh_);
-      this.ssh = ssh;
-      ssh.onClose((e) => this.dropped(e.message));
-      const { stream, transport } = await this.daemonStream(ssh);
-      const conn = new Connection(stream, { role: 'cockpit', agent: 'cockpit' });
+      ssh = await SshConnection.connect(this.target, this.sshOptions);
+    } catch (e) {
+      if (e instanceof SshError && e.kind === 'host-key') throw new FinalLinkError('refused', e.message);
+      throw e;
+    }
+    this.ssh = ssh;
+    ssh.onClose((e) => this.dropped(e.message));
+    const { stream, transport } = await this.daemonStream(ssh);
+    const conn = new Connection(stream, { role: 'cockpit', agent: 'cockpit' });
+    try {
       const hello = await Promise.race([
         conn.ready,
         new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the node did not answer the hello')), HELLO_TIMEOUT_MS).unref()),
       ]);
-      this.conn = conn;
-      this.attempt = 0;
-      conn.onClose((e) => this.dropped(e?.message ?? 'the node closed the connection'));
-      this.set({ state: 'up', transport, error: null, info: hello.node ?? null });
-      this.connections.emit(conn);
+      return { conn, transport, info: hello.node ?? null };
     } catch (e) {
       const err = e as Error;
-      if (err instanceof SshError && err.kind === 'host-key') {
-        this.set({ state: 'refused', error: err.message });
-        this.ssh?.end();
-        return;
-      }
-      if (err.name === 'ProtocolError' && /protocol version/.test(err.message)) {
-        this.set({ state: 'incompatible', error: `node ${this.name}: ${err.message}` });
-        this.ssh?.end();
-        return;
-      }
-      this.set({ state: err.name === 'NoAgent' ? 'no-agent' : 'down', error: err.message });
-      this.ssh?.end();
-      this.retry();
+      if (err.name === 'ProtocolError' && /protocol version/.test(err.message)) throw new FinalLinkError('incompatible', `node ${this.name}: ${err.message}`);
+      throw err;
     }
   }
 
-  private dropped(why: string): void {
-    if (this.closing || this.current.state !== 'up') return;
-    this.conn = null;
-    this.set({ state: 'down', error: `node ${this.name}: link lost (${why})` });
+  protected release(): void {
     this.ssh?.end();
-    this.retry();
-  }
-
-  private retry(): void {
-    if (this.closing) return;
-    if (!this.reconnect) {
-      if (--this.attemptsLeft <= 0) return;
-    }
-    this.timer = setTimeout(() => void this.connect(), backoffMs(this.attempt++));
+    this.ssh = null;
   }
 
   /**

@@ -20,7 +20,8 @@ export class RemoteError extends Error {
 
 type RequestHandler = (op: Op, args: unknown) => Promise<unknown>;
 
-function listeners<T>() {
+/** A typed event: listeners added with a disposer, as node-pty's events are. */
+export function listeners<T>() {
   const set = new Set<(v: T) => void>();
   return {
     add(f: (v: T) => void): Disposable {

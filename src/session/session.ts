@@ -3,6 +3,7 @@
  * replay buffer and subscribers); dialogs no hook can answer are recognised on the screen and answered by
  * rule; hook events from the node move its state.
  */
+import { listeners } from '../protocol/connection.js';
 import type { SessionState } from '../protocol/messages.js';
 import { HeadlessScreen, safeLine } from '../terminal/index.js';
 import { continueTree, stopTree, processTree } from './process-tree.js';
@@ -28,19 +29,6 @@ export interface SessionStatus {
   exitCode: number | null;
 }
 
-function emitter<T>() {
-  const set = new Set<(v: T) => void>();
-  return {
-    on(f: (v: T) => void): Disposable {
-      set.add(f);
-      return { dispose: () => set.delete(f) };
-    },
-    emit(v: T) {
-      for (const f of [...set]) f(v);
-    },
-  };
-}
-
 const DIALOG_CHECK_MS = 120;
 const DIALOG_REPEAT_MS = 2000;
 const STOP_GRACE_MS = 5000;
@@ -56,9 +44,9 @@ export class Session {
   private checkTimer: NodeJS.Timeout | null = null;
   private lastDialog = { key: '', at: 0 };
   private lastEscalation: string | null = null;
-  private readonly outputs = emitter<Buffer>();
-  private readonly changes = emitter<SessionStatus>();
-  private readonly dialogs = emitter<DialogSeen | null>();
+  private readonly outputs = listeners<Buffer>();
+  private readonly changes = listeners<SessionStatus>();
+  private readonly dialogs = listeners<DialogSeen | null>();
   private readonly detector: DialogDetector;
   private exited!: Promise<void>;
 
@@ -76,14 +64,14 @@ export class Session {
   }
 
   onOutput(f: (data: Buffer) => void): Disposable {
-    return this.outputs.on(f);
+    return this.outputs.add(f);
   }
   onChange(f: (s: SessionStatus) => void): Disposable {
-    return this.changes.on(f);
+    return this.changes.add(f);
   }
   /** the dialog the rules put to the operator (a permission prompt on the screen) appeared, changed, or went (null) */
   onDialog(f: (d: DialogSeen | null) => void): Disposable {
-    return this.dialogs.on(f);
+    return this.dialogs.add(f);
   }
 
   start(): void {

@@ -2,18 +2,16 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferAfterEach } from '../helpers/defer.js';
 import { processTree } from '../../src/session/process-tree.js';
 import { AGENCY_BIN } from '../helpers/agency.js';
 import { testNode, type TestNode } from '../helpers/node.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const defer = deferAfterEach();
 async function node(...args: Parameters<typeof testNode>): Promise<TestNode> {
   const n = await testNode(...args);
-  cleanups.push(() => n.cleanup());
+  defer(() => n.cleanup());
   return n;
 }
 

@@ -1,16 +1,14 @@
 /** What policy cannot decide waits for the operator: `agency decisions`, `approve`, `deny`. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferAfterEach } from '../helpers/defer.js';
 import { testNode, type TestNode } from '../helpers/node.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const defer = deferAfterEach();
 async function node(...args: Parameters<typeof testNode>): Promise<TestNode> {
   const n = await testNode(...args);
-  cleanups.push(() => n.cleanup());
+  defer(() => n.cleanup());
   return n;
 }
 

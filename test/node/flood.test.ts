@@ -6,33 +6,31 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferAfterEach } from '../helpers/defer.js';
 import { Connection } from '../../src/protocol/connection.js';
 import { testNode } from '../helpers/node.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const defer = deferAfterEach();
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 describe('a subscriber that stops reading', () => {
   it('costs the node a bounded backlog while its session floods', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'agency-flood-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    defer(() => rmSync(dir, { recursive: true, force: true }));
     const printer = join(dir, 'flood.sh');
     writeFileSync(printer, '#!/bin/sh\nhead -c 100000000 /dev/zero | tr "\\0" "x" | fold -w 120\nexec sleep 3600\n');
     chmodSync(printer, 0o755);
     const n = await testNode({ steps: [] }, { env: { AGENCY_CLAUDE_BIN: printer, AGENCY_PREPARE_CLAUDE: '0' } });
-    cleanups.push(() => n.cleanup());
+    defer(() => n.cleanup());
     const run = await n.agency(['run', 'flood', '--discipline', 'backend', '--json']);
     const { session } = JSON.parse(run.stdout);
     const daemon = n.daemonPid()!;
     const before = rssMb(daemon);
 
     const socket = connect(join(n.agencyHome, 'run', 'node.sock'));
-    cleanups.push(() => socket.destroy());
+    defer(() => socket.destroy());
     const conn = new Connection(socket, { role: 'cockpit', agent: 'slow' });
     await conn.ready;
     await conn.request('pty-subscribe', { session, fromSeq: 0 });

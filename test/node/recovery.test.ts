@@ -1,14 +1,12 @@
 /** The node daemon dies (kill -9) mid-session; when it comes back, the session resumes with its id and transcript. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferAfterEach } from '../helpers/defer.js';
 import { mainTranscriptPath } from '../../src/session/cost/index.js';
 import { testNode } from '../helpers/node.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const defer = deferAfterEach();
 
 describe('recovery', () => {
   it('kill -9 of the daemon mid-session: after restart the session resumes, its id and transcript kept', { timeout: 150_000 }, async () => {
@@ -19,7 +17,7 @@ describe('recovery', () => {
         { text: 'resumed and finished' },
       ],
     });
-    cleanups.push(() => n.cleanup());
+    defer(() => n.cleanup());
     const run = await n.agency(['run', 'copy and continue', '--discipline', 'backend', '--json']);
     const { session, worktree } = JSON.parse(run.stdout);
     expect((await n.agency(['wait', session, '--until', 'input', '--timeout', '60'])).code).toBe(3);

@@ -5,19 +5,17 @@
 import { createServer, type Server } from 'node:https';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { deferAfterEach } from '../helpers/defer.js';
 import { testNode, type TestNode } from '../helpers/node.js';
 import { tempDir } from '../helpers/tmp.js';
 import { testTls, type TestTls } from '../helpers/tls.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const defer = deferAfterEach();
 
 async function node(...args: Parameters<typeof testNode>): Promise<TestNode> {
   const n = await testNode(...args);
-  cleanups.push(() => n.cleanup());
+  defer(() => n.cleanup());
   return n;
 }
 
@@ -46,11 +44,11 @@ async function runTask(n: TestNode, task = 'do the task'): Promise<string> {
 describe('an unattended session on the local node', () => {
   it('runs Bash, Write, Edit and WebFetch to the end; policy denies what it forbids and the guard blocks what is destructive', { timeout: 120_000 }, async () => {
     const tls = testTls();
-    cleanups.push(tls.remove);
+    defer(tls.remove);
     const web = await page(tls);
-    cleanups.push(() => new Promise((r) => web.server.close(r)));
+    defer(() => new Promise((r) => web.server.close(r)));
     const victim = tempDir('agency-victim-');
-    cleanups.push(victim.remove);
+    defer(victim.remove);
     writeFileSync(join(victim.path, 'keep.txt'), 'keep\n');
     const n = await node({
       steps: [
