@@ -1,7 +1,7 @@
 // Builds agency into dist/: the CLI as one ESM bundle, and each hook program
 // as a self-contained CommonJS file so that it starts as fast as Node can.
 import { build } from 'esbuild';
-import { renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -48,6 +48,16 @@ try {
 } catch (e) {
   rmSync(out, { recursive: true, force: true });
   throw e;
+}
+
+// A process started from the previous build may still import its chunks lazily: keep those (named by
+// their content hash, so they never clash), but only the previous build's, so that dist/ does not grow.
+const ownChunks = readdirSync(`${out}/chunks`);
+writeFileSync(`${out}/chunks/.build`, `${ownChunks.join('\n')}\n`);
+if (existsSync('dist/chunks/.build')) {
+  for (const name of readFileSync('dist/chunks/.build', 'utf8').split('\n').filter(Boolean)) {
+    if (!ownChunks.includes(name) && existsSync(`dist/chunks/${name}`)) copyFileSync(`dist/chunks/${name}`, `${out}/chunks/${name}`);
+  }
 }
 
 const old = `dist.old-${process.pid}`;

@@ -66,7 +66,11 @@ export async function buildBundle(platform: Platform, outDir: string): Promise<B
     if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new BundleError('agency is not built: run npm run build');
     writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ name: 'agency', version: pkg.version, type: 'module', private: true }, null, 2)}\n`);
     put(join(root, 'bin', 'agency'), 'bin/agency');
-    for (const f of walk(join(root, 'dist'), (r) => !r.endsWith('.map'))) put(join(root, 'dist', f), `dist/${f}`);
+    // only this build's chunks (dist/ also keeps the previous build's, for processes still running it)
+    const buildList = join(root, 'dist', 'chunks', '.build');
+    const chunks = existsSync(buildList) ? new Set(readFileSync(buildList, 'utf8').split('\n').filter(Boolean)) : null;
+    const keep = (r: string) => !r.endsWith('.map') && !r.endsWith('.build') && (!r.startsWith('chunks/') || chunks === null || chunks.has(r.slice(7)));
+    for (const f of walk(join(root, 'dist'), keep)) put(join(root, 'dist', f), `dist/${f}`);
     for (const f of walk(join(root, 'registry'), () => true)) put(join(root, 'registry', f), `registry/${f}`);
     const ptyDir = join(root, 'node_modules', 'node-pty');
     put(join(ptyDir, 'package.json'), 'node_modules/node-pty/package.json');
