@@ -8,6 +8,7 @@ import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchScreen } from './screen.js';
+import { benchTui } from './tui.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   cost: () => benchCost(),
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
+  tui: () => benchTui(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -34,7 +34,10 @@ export interface FleetState {
 }
 
 export interface StoreOptions {
-  /** how long events are gathered before they are applied (default 40 ms; 0 applies on the next turn) */
+  /**
+   * how long events are gathered before they are applied (default 100 ms: summaries change on screen at
+   * most 10 times a second, which is what a tile needs, and a decision still shows well within a second)
+   */
   batchMs?: number;
   /** sessions that ended kept per node (default 50); older ones are dropped, their usage still counted */
   maxEndedSessions?: number;
@@ -95,7 +98,7 @@ export class FleetStore {
   };
 
   constructor(opts: StoreOptions = {}) {
-    this.batchMs = opts.batchMs ?? 40;
+    this.batchMs = opts.batchMs ?? 100;
     this.maxEndedSessions = opts.maxEndedSessions ?? 50;
     this.maxEndedWorkers = opts.maxEndedWorkers ?? 200;
     this.now = opts.now ?? Date.now;

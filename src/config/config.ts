@@ -29,6 +29,8 @@ export type NodeConfig = z.infer<typeof nodeSchema>;
 const configSchema = z.looseObject({
   nodes: z.array(nodeSchema).default([]),
   theme: z.string().optional(),
+  /** ring the terminal bell when a decision arrives */
+  bell: z.boolean().optional(),
 }).superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.nodes.forEach((n, i) => {

@@ -232,6 +232,15 @@ export class NodeManager {
     return this.summary(rt);
   }
 
+  resize(args: OpArgs['resize']): SessionSummary {
+    const rt = this.live(args.session);
+    const cols = Math.trunc(Number(args.cols));
+    const rows = Math.trunc(Number(args.rows));
+    if (!(cols >= 20 && cols <= 1000 && rows >= 5 && rows <= 500)) throw new RemoteError('bad-request', `a terminal of ${args.cols}×${args.rows} is not one agency can give a session (20–1000 × 5–500)`);
+    rt.session!.resize(cols, rows);
+    return this.summary(rt);
+  }
+
   async stop(args: OpArgs['stop']): Promise<SessionSummary> {
     const rt = this.get(args.session);
     if (rt.session && rt.session.pid !== null) await rt.session.stop();

@@ -93,6 +93,8 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
         return manager.resume(args as OpArgs['resume']);
       case 'interrupt':
         return manager.interrupt(args as OpArgs['interrupt']);
+      case 'resize':
+        return manager.resize(args as OpArgs['resize']);
       case 'stop':
         return manager.stop(args as OpArgs['stop']);
       case 'screen':

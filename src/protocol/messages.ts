@@ -96,6 +96,8 @@ export interface OpArgs {
   resume: { session: string };
   stop: { session: string };
   interrupt: { session: string };
+  /** the session's terminal size: taking over a session gives it the operator's (a pane only shows it) */
+  resize: { session: string; cols: number; rows: number };
   decide: { decision: string; approve: boolean; reason?: string };
   screen: { session: string };
   watch: Record<string, never>;
@@ -113,6 +115,7 @@ export interface OpResults {
   resume: SessionSummary;
   stop: SessionSummary;
   interrupt: SessionSummary;
+  resize: SessionSummary;
   decide: Decision;
   screen: ScreenView;
   watch: Snapshot;

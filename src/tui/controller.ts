@@ -4,7 +4,7 @@
  * (outside React, like the fleet store) and turns commands into requests through the cockpit port.
  */
 import type { Key } from 'ink';
-import type { CockpitPort, FleetState } from '../cockpit/types.js';
+import type { CockpitPort, Decision, FleetState, SessionSummary, StoreEvent } from '../cockpit/types.js';
 import { isText, keyBytes, keyName, type KeyModes } from './key-names.js';
 import { BINDINGS, LAYER_NAMES, bindingFor, keysLabel, type Binding, type BindingId, type KeyContext } from './keys.js';
 import { baseLayer, topLayer, type Layer, type PromptPurpose } from './layers.js';
@@ -15,6 +15,8 @@ import { stopEverything } from './emergency.js';
 export interface FleetSource {
   getSnapshot(): FleetState;
   subscribe(listener: () => void): () => void;
+  /** what a node answered to a command, so the views show it before the node's own report arrives */
+  ingest?(e: StoreEvent): void;
 }
 
 export interface ControllerOptions {
@@ -23,6 +25,8 @@ export interface ControllerOptions {
   /** the repository a new task works on (a path on the node it runs on) */
   repo: string;
   bell?: boolean;
+  /** the operator's terminal: taking over a session gives the session this size (only taking over does) */
+  terminalSize?: () => { columns: number; rows: number };
   onQuit: () => void;
 }
 
@@ -74,7 +78,7 @@ export class Controller {
     const ui = this.ui;
     const top = topLayer(ui.stack);
     const base = baseLayer(ui.stack);
-    let node: string | null = null;
+    let node: string | null;
     let session = null;
     if (base.kind === 'fleet') {
       const nodes = visibleNodes(fleet, ui.filter);
@@ -194,10 +198,16 @@ export class Controller {
     this.push({ kind: 'confirm', message, onYes });
   }
 
-  /** Shows the outcome of a request on the message line (errors always; successes when `what` is given). */
-  private perform(what: string | null, p: Promise<unknown>): void {
+  /**
+   * Shows the outcome of a request on the message line (errors always; successes when `what` is given), and
+   * hands a session or decision the node answered with to the store.
+   */
+  private perform(what: string | null, p: Promise<unknown>, answer?: 'session' | 'decision'): void {
     p.then(
-      () => {
+      (r) => {
+        const known = typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' && typeof (r as { node?: unknown }).node === 'string';
+        if (known && answer === 'session') this.o.fleet.ingest?.({ kind: 'session', session: r as SessionSummary });
+        if (known && answer === 'decision') this.o.fleet.ingest?.({ kind: 'decision', decision: r as Decision });
         if (what) this.say(what);
       },
       (e: unknown) => this.say(`${what ? `${what}: ` : ''}failed: ${(e as Error)?.message ?? String(e)}`, 'error'),
@@ -232,21 +242,23 @@ export class Controller {
       case 'send': return this.prompt('send', `send to ${s!.id}`, c);
       case 'takeover': {
         const stack = c.top.kind === 'node' ? [...this.ui.stack, { kind: 'session' as const, node: c.node!, session: s!.id }] : [...this.ui.stack];
+        const size = this.o.terminalSize?.();
+        if (size) this.perform(null, port.request(s!.node, 'resize', { session: s!.id, cols: size.columns, rows: Math.max(5, size.rows - 3) }));
         return this.set({ scroll: 0, stack: [...stack, { kind: 'takeover', node: c.node!, session: s!.id }] });
       }
       case 'pause':
       case 'resume':
       case 'interrupt': {
         const done = { pause: 'paused', resume: 'resumed', interrupt: 'interrupted' }[id];
-        return this.perform(`${s!.id} ${done}`, port.request(s!.node, id, { session: s!.id }));
+        return this.perform(`${s!.id} ${done}`, port.request(s!.node, id, { session: s!.id }), 'session');
       }
       case 'stop':
-        return this.confirm(`Stop session ${s!.id} on ${s!.node}? It cannot be resumed.`, () => this.perform(`${s!.id} stopped`, port.request(s!.node, 'stop', { session: s!.id })));
+        return this.confirm(`Stop session ${s!.id} on ${s!.node}? It cannot be resumed.`, () => this.perform(`${s!.id} stopped`, port.request(s!.node, 'stop', { session: s!.id }), 'session'));
       case 'approve':
       case 'deny': {
         const d = c.decision!;
         const approve = id === 'approve';
-        return this.perform(`${approve ? 'approved' : 'denied'}: ${d.tool} ${d.summary}`, port.request(d.node, 'decide', { decision: d.id, approve }));
+        return this.perform(`${approve ? 'approved' : 'denied'}: ${d.tool} ${d.summary}`, port.request(d.node, 'decide', { decision: d.id, approve }), 'decision');
       }
       case 'emergency-stop': {
         const live = c.fleet.health.live;

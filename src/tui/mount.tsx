@@ -17,6 +17,8 @@ export interface MountOptions {
   maxFps?: number;
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
+  /** after each frame is made (for benchmarks) */
+  onRender?: (metrics: { renderTime: number }) => void;
 }
 
 export function mount(o: MountOptions): Instance {
@@ -26,5 +28,6 @@ export function mount(o: MountOptions): Instance {
     maxFps: o.maxFps ?? 30,
     ...(o.stdout ? { stdout: o.stdout } : {}),
     ...(o.stdin ? { stdin: o.stdin } : {}),
+    ...(o.onRender ? { onRender: o.onRender } : {}),
   });
 }

@@ -3,6 +3,7 @@
  * the operator quits. The terminal is given back as it was on every way out: quit, a signal, or a crash.
  */
 import { writeSync } from 'node:fs';
+import { constants } from 'node:os';
 import { Cockpit, CockpitError } from '../cockpit/client.js';
 import { cockpitPort, feedStore } from '../cockpit/port.js';
 import { viewSettings } from '../cockpit/settings.js';
@@ -62,11 +63,25 @@ export async function runTui(o: TuiOptions = {}): Promise<void> {
 
   const leave = alternateScreen();
   let instance: { unmount(): void; waitUntilExit(): Promise<unknown> } | null = null;
-  const quit = () => instance?.unmount();
-  const controller = new Controller({ fleet: store, port, repo: o.repo ?? process.cwd(), bell: o.bell ?? settings.bell, onQuit: quit });
+  let quitting = false;
+  const quit = () => {
+    if (quitting) return;
+    quitting = true;
+    instance?.unmount();
+  };
+  const controller = new Controller({
+    fleet: store, port, repo: o.repo ?? process.cwd(), bell: o.bell ?? settings.bell, onQuit: quit,
+    terminalSize: () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
+  });
   if (problem) controller.say(problem, 'error');
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const s of signals) process.on(s, quit);
+  // A signal quits as q does, and the exit status says which (128 + its number). The handlers stay for the
+  // life of the process: a library of the config (when-exit) raises the signal again after its own
+  // cleanup, and with no handler left that second one would kill the process before it restored anything.
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.exitCode = 128 + (constants.signals[sig] ?? 0);
+    quit();
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
   const crash = (e: unknown) => {
     leave();
     process.stderr.write(`agency tui: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
@@ -84,7 +99,6 @@ export async function runTui(o: TuiOptions = {}): Promise<void> {
     await instance.waitUntilExit();
   } finally {
     stopBell();
-    for (const s of signals) process.off(s, quit);
     process.off('uncaughtException', crash);
     process.off('unhandledRejection', crash);
     store.dispose();

@@ -1,9 +1,11 @@
 /** Pause, resume, stop; and hostile output from a session never reaching the user's terminal. */
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deferAfterEach } from '../helpers/defer.js';
+import { Connection } from '../../src/protocol/connection.js';
 import { processTree } from '../../src/session/process-tree.js';
 import { AGENCY_BIN } from '../helpers/agency.js';
 import { testNode, type TestNode } from '../helpers/node.js';
@@ -87,6 +89,20 @@ describe('session control', () => {
     const again = await n.agency(['pause', session]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/is not running \(it is exited\)/);
+  });
+
+  it('taking over gives a session the operator\'s terminal size; a nonsense size is refused', { timeout: 120_000 }, async () => {
+    const n = await node({ steps: [{ text: 'ready' }] });
+    const { session } = JSON.parse((await n.agency(['run', 'wait', '--discipline', 'backend', '--json'])).stdout);
+    expect((await n.agency(['wait', session, '--timeout', '60'])).code).toBe(0);
+    const socket = connect(join(n.agencyHome, 'run', 'node.sock'));
+    defer(() => socket.destroy());
+    const conn = new Connection(socket, { role: 'cockpit', agent: 'test' });
+    await conn.ready;
+    await conn.request('resize', { session, cols: 100, rows: 30 });
+    const view = JSON.parse((await n.agency(['screen', session, '--json'])).stdout);
+    expect({ cols: view.cols, rows: view.rows }).toEqual({ cols: 100, rows: 30 });
+    await expect(conn.request('resize', { session, cols: 5, rows: 100000 })).rejects.toThrow(/is not one agency can give a session/);
   });
 
   it("hostile output in a session never reaches the terminal of the user running status, watch or screen", { timeout: 120_000 }, async () => {

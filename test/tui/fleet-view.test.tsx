@@ -58,8 +58,10 @@ describe('fleet view', () => {
     for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(160);
     expect(lines[0]).toContain('nodes 16/16 up');
     expect(lines[0]).toContain('sessions 128 working');
-    // every tile says what its node is doing
-    expect(lines.join('\n').match(/s-\d+: editing file \d/g)).toHaveLength(16);
+    // every tile says what its node is doing, and with room to spare, what its other sessions do
+    const frame = lines.join('\n');
+    for (let n = 1; n <= 16; n++) expect(frame).toMatch(new RegExp(`│ s-${n}001: editing file 1|║ s-${n}001: editing file 1`));
+    expect(frame).toContain('● s-16004: editing file 4');
   });
 
   it('reflows on resize: fewer tiles to a row, still within the terminal', async () => {
@@ -94,6 +96,19 @@ describe('fleet view', () => {
 
     await c.feed([decisionEvent(decision('studio-07', 'd-1', 's-7001', { state: 'approved' }))]);
     expect(c.lines()[0]).toContain('no decisions waiting');
+  });
+
+  it('a decision reaches the header and its tile within a second of arriving (store batch and frame included)', async () => {
+    const c = await app({ events: fleetEvents(16, 8) });
+    const t0 = Date.now();
+    c.store.ingest(decisionEvent(decision('studio-16', 'd-9', 's-16001'))); // as a node's event arrives: no flush by hand
+    while (!c.lines()[0]!.includes('⚑ 1 decision waiting')) {
+      expect(Date.now() - t0).toBeLessThan(1000);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const tile = find(c.lines(), 'studio-16')!;
+    expect(cells(c.lines()[tile.line + 2]!, tile.col, 34)).toContain('⚑ 1 decision waiting');
+    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('arrows and hjkl move focus; Enter drills into the node, then the session; Escape comes back out', async () => {

@@ -11,7 +11,7 @@ import type { OpArgs, SessionSummary } from '../../src/protocol/messages.js';
 import { App } from '../../src/tui/components/App.js';
 import { Controller } from '../../src/tui/controller.js';
 import { DEFAULT_THEME, type Theme } from '../../src/tui/theme.js';
-import { session as sessionOf } from '../cockpit/fixtures.js';
+import { decision as decisionOf, session as sessionOf } from '../cockpit/fixtures.js';
 
 class Stdout extends EventEmitter {
   frames: string[] = [];
@@ -64,7 +64,10 @@ export class FakePort implements CockpitPort {
     let result: unknown;
     if (op === 'screen') result = { session: a.session, cols: this.screen.cols, rows: this.screen.rows, lines: [], outputSeq: 0 };
     else if (op === 'status') result = { node: null, sessions: [], decisions: [] };
-    else if (op === 'decide') result = {};
+    else if (op === 'decide') {
+      const d = args as OpArgs['decide'];
+      result = { ...decisionOf(node, d.decision, 's-x'), state: d.approve ? 'approved' : 'denied', answeredAt: new Date().toISOString() };
+    }
     else result = sessionOf(node, a.session ?? 's-x');
     return Promise.resolve(result as never);
   }

@@ -37,7 +37,7 @@ function Frame() {
   // one row short of the bottom: a frame as tall as the terminal makes ink clear the screen on every frame
   const height = Math.max(HEADER + FOOTER + 1, rows - 1);
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height}>
       <InputOwner />
       <Header width={width} />
       <Body width={width} height={height - HEADER - FOOTER} />

@@ -5,7 +5,7 @@ import { useTui } from '../context.js';
 import { BINDINGS, LAYER_NAMES, keysLabel, type Binding } from '../keys.js';
 import type { UiState } from '../ui-state.js';
 import { useUi } from '../use-store.js';
-import { fit } from '../text.js';
+import { clean, fit } from '../text.js';
 
 const selectScroll = (u: UiState) => u.helpScroll;
 const selectState = (u: UiState) => u;
@@ -37,7 +37,7 @@ export const HelpOverlay = memo(function HelpOverlay({ width, height }: { width:
           <Text bold>{keysLabel(b).padEnd(keysWidth)}</Text>
           <Text color={theme.text.dim}>{fit(b.layers.map((l) => LAYER_NAMES[l]).join(', '), whereWidth - 1).padEnd(whereWidth)}</Text>
           <Text color={why ? theme.text.dim : theme.text.fg}>{fit(b.description, room)}</Text>
-          {why ? <Text color={theme.decision.fg}>{`  (now: ${why})`}</Text> : null}
+          {why ? <Text color={theme.decision.fg}>{`  (now: ${clean(why, 200)})`}</Text> : null}
         </Text>
       ))}
     </Box>

@@ -1,7 +1,8 @@
 /**
  * One node (its VP) as a tile: name and persona, link state, sessions by state, workers, decisions waiting
- * (the tile is highlighted while any wait), what it is doing now, tokens and cost. It reads its own node's
- * summary from the store, so it re-renders when that summary changes and at no other time.
+ * (the tile is highlighted while any wait), what it is doing now, tokens and cost; a taller tile lists its
+ * most recently active sessions too. It reads its own node's summary from the store, so it re-renders when
+ * that summary changes and at no other time.
  */
 import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
@@ -10,7 +11,9 @@ import { useTui } from '../context.js';
 import { clean, cost, fit, tokens } from '../text.js';
 import { useFleet } from '../use-store.js';
 
-export const TILE_HEIGHT = 7;
+/** the smallest tile: border, title, counts, decisions, doing now, tokens */
+export const TILE_MIN_HEIGHT = 7;
+export const TILE_MAX_HEIGHT = 13;
 export const TILE_MIN_WIDTH = 36;
 
 function counts(n: NodeSummary): string {
@@ -22,20 +25,28 @@ function counts(n: NodeSummary): string {
   return parts.join(' · ');
 }
 
-export const VpTile = memo(function VpTile({ name, width, focused }: { name: string; width: number; focused: boolean }) {
+function workers(n: NodeSummary): string {
+  const w = n.workers;
+  const all = w.queued + w.running + w.done + w.failed;
+  return all === 0 ? '0 workers' : `${w.running}/${w.queued + w.running} workers`;
+}
+
+export const VpTile = memo(function VpTile({ name, width, height, focused }: { name: string; width: number; height: number; focused: boolean }) {
   const { theme } = useTui();
   const select = useCallback((s: FleetState) => s.nodes.get(name), [name]);
   const n = useFleet(select);
   const inner = Math.max(4, width - 4);
-  if (!n) return <Box width={width} height={TILE_HEIGHT} />;
+  if (!n) return <Box width={width} height={height} />;
   const waiting = n.decisions > 0;
   const border = focused ? theme.focus.border : waiting ? theme.decision.border : theme.tile.border;
   const title = clean(n.name, inner) + (n.persona ? ` · ${clean(n.persona, inner)}` : '');
   const link = n.link === 'up' ? `${n.live} live` : n.link;
   const titleRoom = Math.max(1, inner - link.length - 1);
-  const w = n.workers;
+  const extra = Math.max(0, height - TILE_MIN_HEIGHT);
+  // the doing-now line already names the first of them
+  const recent = n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, extra) : [];
   return (
-    <Box width={width} height={TILE_HEIGHT} borderStyle={focused ? 'double' : 'round'} borderColor={border} flexDirection="column" paddingX={1}>
+    <Box width={width} height={height} borderStyle={focused ? 'double' : 'round'} borderColor={border} flexDirection="column" paddingX={1}>
       <Text wrap="truncate">
         <Text bold color={focused ? theme.focus.fg : theme.text.fg}>{fit(title, titleRoom).padEnd(titleRoom)}</Text>
         {' '}
@@ -46,9 +57,16 @@ export const VpTile = memo(function VpTile({ name, width, focused }: { name: str
         {waiting
           ? <Text bold inverse color={theme.decision.fg}>{` ⚑ ${n.decisions} decision${n.decisions === 1 ? '' : 's'} waiting `}</Text>
           : <Text color={theme.text.dim}>no decisions</Text>}
-        <Text color={theme.text.dim}>{`  workers ${w.running} run ${w.queued} queued`}</Text>
+        <Text color={theme.text.dim}>{` · ${workers(n)}`}</Text>
       </Text>
-      <Text wrap="truncate" color={n.link === 'up' ? theme.text.fg : theme.error}>{clean(n.doing, inner)}</Text>
+      <Text wrap="truncate" color={n.link === 'up' ? (waiting ? theme.decision.fg : theme.text.fg) : theme.error}>{clean(n.doing, inner)}</Text>
+      {recent.map((r) => (
+        <Text key={r.id} wrap="truncate" color={theme.text.dim}>
+          <Text color={theme.states[r.state]}>{'● '}</Text>
+          {clean(`${r.id}: ${r.text}`, inner - 2)}
+        </Text>
+      ))}
+      <Box flexGrow={1} />
       <Text wrap="truncate" color={theme.text.dim}>{fit(`${tokens(n.tokens)} tokens  ${cost(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}</Text>
     </Box>
   );
