@@ -49,6 +49,8 @@ export interface StoreOptions {
 }
 
 const CLOSED_KEPT = 2000;
+/** how soon a decision or a node's link change is applied, whatever the batch interval */
+const URGENT_MS = 50;
 
 const key = (node: string, id: string) => `${node}/${id}`;
 
@@ -98,7 +100,7 @@ export class FleetStore {
   };
 
   constructor(opts: StoreOptions = {}) {
-    this.batchMs = opts.batchMs ?? 100;
+    this.batchMs = opts.batchMs ?? 500;
     this.maxEndedSessions = opts.maxEndedSessions ?? 50;
     this.maxEndedWorkers = opts.maxEndedWorkers ?? 200;
     this.now = opts.now ?? Date.now;
@@ -152,16 +154,26 @@ export class FleetStore {
       default:
         return; // pty-reset and anything newer concern a pane, not the fleet's state
     }
-    if (this.timer === null) {
-      this.timer = setTimeout(() => this.flush(), this.batchMs);
-      this.timer.unref?.();
-    }
+    // what the operator must see soon (a decision, a node going down) is applied within URGENT_MS;
+    // summaries that only change numbers on a tile wait for the batch
+    this.schedule(e.kind === 'decision' || e.kind === 'node' ? Math.min(URGENT_MS, this.batchMs) : this.batchMs);
+  }
+
+  private due = Infinity;
+  private schedule(delay: number): void {
+    const at = Date.now() + delay;
+    if (this.timer !== null && at >= this.due) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.due = at;
+    this.timer = setTimeout(() => this.flush(), delay);
+    this.timer.unref?.();
   }
 
   /** Applies what is queued now (the batch timer calls this); listeners hear once if anything changed. */
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.due = Infinity;
     const batch = [...this.queue.values()];
     this.queue.clear();
     for (const e of batch) this.apply(e);

@@ -17,6 +17,8 @@ export interface FleetSource {
   subscribe(listener: () => void): () => void;
   /** what a node answered to a command, so the views show it before the node's own report arrives */
   ingest?(e: StoreEvent): void;
+  /** applies what is queued now: the operator's own command shows its result at once, not at the next batch */
+  flush?(): void;
 }
 
 export interface ControllerOptions {
@@ -208,6 +210,7 @@ export class Controller {
         const known = typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' && typeof (r as { node?: unknown }).node === 'string';
         if (known && answer === 'session') this.o.fleet.ingest?.({ kind: 'session', session: r as SessionSummary });
         if (known && answer === 'decision') this.o.fleet.ingest?.({ kind: 'decision', decision: r as Decision });
+        if (known && answer) this.o.fleet.flush?.();
         if (what) this.say(what);
       },
       (e: unknown) => this.say(`${what ? `${what}: ` : ''}failed: ${(e as Error)?.message ?? String(e)}`, 'error'),
