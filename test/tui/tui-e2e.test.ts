@@ -3,70 +3,25 @@
  * real Claude Code CLI with a scripted API: the tile, drilling in, the session's screen, pause and resume,
  * a line sent, the decision it leads to in the header, approved with `a`; and the terminal given back on q.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AGENCY_BIN } from '../helpers/agency.js';
 import { testNode, type TestNode } from '../helpers/node.js';
+import { tmux as makeTmux, tuiScript as makeScript, until } from '../helpers/tmux.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-
-/** A private tmux server running one command in a 160×48 window. */
 function tmux(name: string) {
-  const sock = `agency-tui-${process.pid}-${name}`;
-  const t = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
-  return {
-    start(script: string) {
-      t('-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '160', '-y', '48', `sh ${script}`);
-      cleanups.push(() => {
-        spawnSync('tmux', ['-L', sock, 'kill-server']);
-        rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, sock), { force: true });
-      });
-    },
-    keys: (...keys: string[]) => t('send-keys', '-t', 'main', ...keys),
-    literal: (text: string) => t('send-keys', '-t', 'main', '-l', text),
-    screen: () => t('capture-pane', '-p', '-t', 'main'),
-    /** the screen including what scrolled off, and whether the program ended */
-    /** the pid of the program the pane's shell runs */
-    pid: () => {
-      const sh = t('display-message', '-p', '-t', 'main', '#{pane_pid}').trim();
-      return Number(readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/)[0]);
-    },
-    /** tmux's own view of the terminal modes: the alternate screen on, the cursor shown */
-    modes: () => t('display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}').trim(),
-  };
+  const t = makeTmux(name);
+  cleanups.push(() => t.kill());
+  return t;
 }
+const tuiScript = (n: TestNode) => makeScript(n.env, n.agencyHome, n.repo);
 
-type Tmux = ReturnType<typeof tmux>;
-
-async function until(what: string, check: () => boolean | Promise<boolean>, t: Tmux, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen:\n${t.screen()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * A shell script that runs the built `agency tui` in the node's environment (tmux's own TERM kept), then
- * says how it ended and stays, so that the terminal's state after it can be read.
- */
-function tuiScript(n: TestNode): string {
-  const env = Object.entries(n.env).filter(([k, v]) => v !== undefined && !['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES'].includes(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
-  const script = join(n.agencyHome, 'tui.sh');
-  writeFileSync(script, `${env.map(([k, v]) => `export ${k}=${shellQuote(v!)}`).join('\n')}\ncd ${shellQuote(n.repo)}\n${shellQuote(process.execPath)} ${shellQuote(AGENCY_BIN)} tui\necho "tui exited $?"\nexec sleep 600\n`);
-  return script;
-}
-
-describe.skipIf(!hasTmux)('agency tui in tmux', () => {
+describe('agency tui in tmux', () => {
   it('shows the local node, drills into a session, pauses, resumes, sends a line and approves the decision it raises', { timeout: 240_000 }, async () => {
     const n: TestNode = await testNode({ steps: [
       { text: 'ready for work' },

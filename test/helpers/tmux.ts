@@ -1,0 +1,60 @@
+/** The real `agency tui` in a real terminal: a private tmux server, keys in, the screen out. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AGENCY_BIN } from './agency.js';
+
+export interface Tmux {
+  start(script: string): void;
+  keys(...keys: string[]): void;
+  literal(text: string): void;
+  screen(): string;
+  /** the pid of the program the pane's shell runs */
+  pid(): number;
+  /** tmux's own view of the terminal modes: `<alternate screen on> <cursor shown>` */
+  modes(): string;
+  kill(): void;
+}
+
+/** A private tmux server running one command in a 160×48 window. */
+export function tmux(name: string): Tmux {
+  const sock = `agency-tui-${process.pid}-${name}`;
+  const t = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
+  return {
+    start: (script) => void t('-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '160', '-y', '48', `sh ${script}`),
+    keys: (...keys) => void t('send-keys', '-t', 'main', ...keys),
+    literal: (text) => void t('send-keys', '-t', 'main', '-l', text),
+    screen: () => t('capture-pane', '-p', '-t', 'main'),
+    pid: () => {
+      const sh = t('display-message', '-p', '-t', 'main', '#{pane_pid}').trim();
+      return Number(readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/)[0]);
+    },
+    modes: () => t('display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}').trim(),
+    kill: () => {
+      spawnSync('tmux', ['-L', sock, 'kill-server']);
+      rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, sock), { force: true });
+    },
+  };
+}
+
+/** Polls a condition (the screen, a status) until it holds; on timeout, the error shows the screen. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, t: Tmux, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen:\n${t.screen()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A shell script that runs the built `agency tui` in the given environment (tmux's own TERM kept), then
+ * says how it ended and stays, so that the terminal's state after it can be read.
+ */
+export function tuiScript(env: NodeJS.ProcessEnv, dir: string, cwd: string): string {
+  const vars = Object.entries(env).filter(([k, v]) => v !== undefined && !['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES'].includes(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  const script = join(dir, 'tui.sh');
+  writeFileSync(script, `${vars.map(([k, v]) => `export ${k}=${shellQuote(v!)}`).join('\n')}\ncd ${shellQuote(cwd)}\n${shellQuote(process.execPath)} ${shellQuote(AGENCY_BIN)} tui\necho "tui exited $?"\nexec sleep 600\n`);
+  return script;
+}
