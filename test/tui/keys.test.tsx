@@ -88,8 +88,7 @@ describe('key table', () => {
     ] });
     await c.press('l', 'a');
     expect(c.port.ops('decide')).toEqual([{ node: 'studio-02', op: 'decide', args: { decision: 'd-1', approve: true } }]);
-    // what the node answered shows at once, before its own report of the change arrives
-    await new Promise((r) => setTimeout(r, 150)); // the store's batch
+    // what the node answered shows at once, before its own report of the change arrives (no batch wait)
     await settle();
     expect(c.lines()[0]).toContain('⚑ 1 decision waiting');
     await c.press('l', KEY.enter, KEY.enter);
