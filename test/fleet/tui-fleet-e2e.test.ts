@@ -78,6 +78,7 @@ describe('agency tui over a fleet of 16 nodes', () => {
     t.keys('C-]');
     await until('the keyboard released', () => t.screen().includes('keyboard released'), t);
     t.keys('Escape');
+    await until('the node view again', () => t.screen().split('\n')[1]?.trim() === 'fleet › n1', t);
     t.keys('Escape');
     await until('the fleet view again', () => tile('n1', '1 live').test(t.screen()), t);
   });
@@ -96,6 +97,8 @@ describe('agency tui over a fleet of 16 nodes', () => {
     t.keys('/');
     await until('the filter line', () => /filter/.test(t.screen().split('\n').slice(-3).join('\n')), t);
     t.literal('n3');
+    // a key sent in the same read as typed text would be taken as text: wait until the text shows
+    await until('the filter typed', () => t.screen().includes('filter: n3'), t);
     t.keys('Enter');
     await until('only n3 shown', () => tile('n3', '1 live').test(t.screen()) && !tile('n1', '\\d+ live').test(t.screen()), t);
     t.keys('Enter');

@@ -60,6 +60,8 @@ describe('agency tui in tmux', () => {
     t.keys('m');
     await until('the input line', () => t.screen().includes(`send to ${session}:`), t);
     t.literal('now copy the readme');
+    // a key sent in the same read as typed text would be taken as text: wait until the text shows
+    await until('the line typed', () => t.screen().includes('now copy the readme'), t);
     t.keys('Enter');
     await until('the decision in the header', () => t.screen().includes('⚑ 1 decision waiting'), t, 60_000);
     expect(t.screen()).toContain('waiting for you: Bash cp README.md copy.md');
