@@ -4,7 +4,7 @@
  */
 import { fleetLinks } from '../fleet/fleet.js';
 import type { LinkStatus, NodeLink } from '../fleet/link.js';
-import { RemoteError, type Connection } from '../protocol/connection.js';
+import type { Connection } from '../protocol/connection.js';
 import type { Decision, NodeEvent, Op, OpArgs, OpResults, SessionSummary } from '../protocol/messages.js';
 
 export interface NodeView extends LinkStatus {
@@ -128,4 +128,3 @@ export class Cockpit {
   }
 }
 
-export { RemoteError };

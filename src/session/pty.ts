@@ -1,7 +1,8 @@
 /** The pseudo-terminal behind a session, behind a small interface so that session logic can be tested without one. */
 import * as nodePty from 'node-pty';
 
-export interface Disposable { dispose(): void }
+export type { Disposable } from '../protocol/connection.js';
+import type { Disposable } from '../protocol/connection.js';
 
 export interface PtyProcess {
   readonly pid: number;

@@ -8,19 +8,12 @@ import { Cockpit } from '../../src/cockpit/client.js';
 import { subscribePty } from '../../src/cockpit/pty-subscription.js';
 import { agencyFleet, type AgencyFleet } from '../helpers/fleet-agency.js';
 import { ssh } from '../helpers/fleet.js';
+import { until } from '../helpers/until.js';
 
 const KEEPALIVE_MS = 1000;
 const KEEPALIVE_COUNT = 2;
 const CUT_MS = 30_000;
 let f: AgencyFleet;
-
-async function until(what: string, ms: number, f: () => boolean | Promise<boolean>): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   f = await agencyFleet(1, () => ({
@@ -56,24 +49,24 @@ describe('a link cut for 30 s', () => {
         onReset: () => resets++,
       });
       // the session's tool is running and printing
-      await until('the session to be printing', 60_000, () => next > 2000);
+      await until('the session to be printing', () => next > 2000, 60_000);
 
       const cutAt = Date.now();
       await f.fleet.cut(1);
-      await until('the link to be marked down', 30_000, () => link.status().state !== 'up');
+      await until('the link to be marked down', () => link.status().state !== 'up', 30_000);
       const detectedMs = Date.now() - cutAt;
       expect(detectedMs).toBeLessThan(KEEPALIVE_MS * (KEEPALIVE_COUNT + 1) + 1500);
       const seqAtCut = next;
       // the cut lasts 30 s: the session goes on printing on the node meanwhile
       await new Promise((r) => setTimeout(r, Math.max(0, CUT_MS - (Date.now() - cutAt))));
       await f.fleet.restore(1);
-      await until('the link to come back', 60_000, () => link.status().state === 'up');
+      await until('the link to come back', () => link.status().state === 'up', 60_000);
 
       // everything the session printed, also while cut off, arrives
       const status = async () => JSON.parse((await f.agency(['status', '--json'])).stdout).sessions[0];
-      await until('the session to finish', 120_000, async () => (await status()).state === 'idle');
+      await until('the session to finish', async () => (await status()).state === 'idle', 120_000);
       const total = (await status()).outputSeq;
-      await until('every byte to arrive', 30_000, () => next === total);
+      await until('every byte to arrive', () => next === total, 30_000);
       expect(next).toBeGreaterThan(seqAtCut);
       expect(resets).toBe(0);
       stop();

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENCY_BIN } from './agency.js';
+import { until as waitFor } from './until.js';
 
 export interface Tmux {
   start(script: string): void;
@@ -37,13 +38,10 @@ export function tmux(name: string): Tmux {
   };
 }
 
-/** Polls a condition (the screen, a status) until it holds; on timeout, the error shows the screen. */
-export async function until(what: string, check: () => boolean | Promise<boolean>, t: Tmux, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; the screen:\n${t.screen()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits for a condition (the screen, a status); on timeout, the error shows the screen. */
+export function until(what: string, check: () => boolean | Promise<boolean>, t: Tmux, ms = 30_000): Promise<void> {
+  return waitFor(what, check, ms, () => `the screen:
+${t.screen()}`);
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

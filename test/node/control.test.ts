@@ -9,21 +9,13 @@ import { Connection } from '../../src/protocol/connection.js';
 import { processTree } from '../../src/session/process-tree.js';
 import { AGENCY_BIN } from '../helpers/agency.js';
 import { testNode, type TestNode } from '../helpers/node.js';
+import { until } from '../helpers/until.js';
 
 const defer = deferAfterEach();
 async function node(...args: Parameters<typeof testNode>): Promise<TestNode> {
   const n = await testNode(...args);
   defer(() => n.cleanup());
   return n;
-}
-
-/** Resolves when f() is true, checking each time the event loop turns; rejects after ms. */
-async function until(f: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!f()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 const procState = (pid: number) => {
@@ -61,7 +53,7 @@ describe('session control', () => {
     const run = await n.agency(['run', 'tick', '--discipline', 'backend', '--json']);
     const { session, worktree } = JSON.parse(run.stdout);
     const ticks = join(worktree, 'ticks.log');
-    await until(() => size(ticks) > 100, 60_000, 'the ticking to start');
+    await until('the ticking to start', () => size(ticks) > 100, 60_000);
 
     const paused = await n.agency(['pause', session, '--json']);
     expect(JSON.parse(paused.stdout).state).toBe('paused');
@@ -80,7 +72,7 @@ describe('session control', () => {
 
     const resumed = await n.agency(['resume', session, '--json']);
     expect(JSON.parse(resumed.stdout).state).not.toBe('paused');
-    await until(() => size(ticks) > ticked, 10_000, 'the ticking to go on');
+    await until('the ticking to go on', () => size(ticks) > ticked, 10_000);
     for (const pid of processTree(n.daemonPid()!).slice(1)) expect(procState(pid)).not.toBe('T');
 
     const stopped = await n.agency(['stop', session, '--json']);

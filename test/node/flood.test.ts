@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { deferAfterEach } from '../helpers/defer.js';
 import { Connection } from '../../src/protocol/connection.js';
 import { testNode } from '../helpers/node.js';
+import { until } from '../helpers/until.js';
 
 const defer = deferAfterEach();
 
@@ -37,12 +38,10 @@ describe('a subscriber that stops reading', () => {
     socket.pause(); // from now on this cockpit reads nothing
 
     let peak = before;
-    for (;;) {
+    await until('the session to have printed 100 MB', async () => {
       peak = Math.max(peak, rssMb(daemon));
-      const s = JSON.parse((await n.agency(['status', '--json'])).stdout).sessions[0];
-      if (s.outputSeq >= 100_000_000) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return JSON.parse((await n.agency(['status', '--json'])).stdout).sessions[0].outputSeq >= 100_000_000;
+    }, 120_000);
     // the flood went through the node (replay buffer, screen, log), but not into memory for the slow reader
     expect(peak - before).toBeLessThan(80);
   });

@@ -1,18 +1,10 @@
 /** The fleet view: 16 tiles in 160×48, a decision that highlights its tile and the header, focus and drilling in. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringWidth } from '../../src/terminal/index.js';
 import { decision, decisionEvent, fleetEvents, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
-import { cockpit, KEY, type Cockpit } from './harness.js';
+import { KEY, mountEach } from './harness.js';
 
-const open: Cockpit[] = [];
-async function app(...a: Parameters<typeof cockpit>): Promise<Cockpit> {
-  const c = await cockpit(...a);
-  open.push(c);
-  return c;
-}
-afterEach(() => {
-  while (open.length) open.pop()!.unmount();
-});
+const app = mountEach();
 
 const names = Array.from({ length: 16 }, (_, i) => `studio-${String(i + 1).padStart(2, '0')}`);
 

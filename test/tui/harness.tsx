@@ -12,6 +12,7 @@ import { App } from '../../src/tui/components/App.js';
 import { Controller } from '../../src/tui/controller.js';
 import { DEFAULT_THEME, type Theme } from '../../src/tui/theme.js';
 import { decision as decisionOf, session as sessionOf } from '../cockpit/fixtures.js';
+import { deferAfterEach } from '../helpers/defer.js';
 
 class Stdout extends EventEmitter {
   frames: string[] = [];
@@ -165,4 +166,14 @@ export async function cockpit(opts: { columns?: number; rows?: number; events?: 
 /** The frame without the SGR sequences ink writes for colours. */
 export function stripSgr(s: string): string {
   return s.replace(/\x1b\[[0-9;:]*m/g, '');
+}
+
+/** For a test file: mounts cockpits, each unmounted after the test that mounted it. */
+export function mountEach(): (...a: Parameters<typeof cockpit>) => Promise<Cockpit> {
+  const defer = deferAfterEach();
+  return async (...a) => {
+    const c = await cockpit(...a);
+    defer(() => c.unmount());
+    return c;
+  };
 }

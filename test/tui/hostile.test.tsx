@@ -3,14 +3,11 @@
  * a task, an activity, a node's error, a decision or a session id never reach the frame as they came. The
  * only escape sequences in a frame are the SGR colours ink itself writes.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decision, decisionEvent, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
-import { cockpit, KEY, settle, type Cockpit } from './harness.js';
+import { KEY, mountEach, settle } from './harness.js';
 
-const open: Cockpit[] = [];
-afterEach(() => {
-  while (open.length) open.pop()!.unmount();
-});
+const app = mountEach();
 
 const OSC52 = '\x1b]52;c;cm0gLXJmIH4=\x07';
 const HOSTILE = [
@@ -27,7 +24,7 @@ function unsafe(frame: string): string[] {
 describe('hostile text from nodes', () => {
   it('never appears raw in any view, the help, or the message line', async () => {
     const node = `evil${HOSTILE}`.slice(0, 40);
-    const c = await cockpit({ events: [
+    const c = await app({ events: [
       nodeEvent(link('studio-01')),
       nodeEvent({ ...link('studio-02', 'down', `connection reset ${HOSTILE}`) }),
       nodeEvent({ ...link('studio-03'), info: { ...link('studio-03').info!, host: `h${HOSTILE}` } }),
@@ -37,7 +34,6 @@ describe('hostile text from nodes', () => {
       decisionEvent(decision('studio-01', 'd-1', 's-2', { tool: `Bash${HOSTILE}`, summary: `rm ${HOSTILE}` })),
       sessionEvent(session(node, 's-9', { activity: HOSTILE })),
     ] });
-    open.push(c);
     const frames: string[] = [];
     const look = async (...keys: string[]) => {
       await c.press(...keys);

@@ -1,18 +1,10 @@
 /** The key table at work: help generated from it, why a key does nothing now, and every action reaching the node. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BINDINGS, keyLabel } from '../../src/tui/keys.js';
 import { decision, decisionEvent, fleetEvents, session, sessionEvent } from '../cockpit/fixtures.js';
-import { cockpit, KEY, settle, type Cockpit } from './harness.js';
+import { type Cockpit, KEY, mountEach, settle } from './harness.js';
 
-const open: Cockpit[] = [];
-async function app(...a: Parameters<typeof cockpit>): Promise<Cockpit> {
-  const c = await cockpit(...a);
-  open.push(c);
-  return c;
-}
-afterEach(() => {
-  while (open.length) open.pop()!.unmount();
-});
+const app = mountEach();
 
 const later = (s: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + s * 1000).toISOString();
 /** the message line: the last but one line of the frame */

@@ -2,12 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PaneScreen } from '../../src/tui/pane.js';
 import { fleetEvents } from '../cockpit/fixtures.js';
-import { cockpit, FakePort, KEY, settle, stripSgr, type Cockpit } from './harness.js';
+import { FakePort, KEY, mountEach, settle, stripSgr } from './harness.js';
 
-const open: Cockpit[] = [];
+const app = mountEach();
 const panes: PaneScreen[] = [];
 afterEach(() => {
-  while (open.length) open.pop()!.unmount();
   while (panes.length) panes.pop()!.dispose();
 });
 
@@ -56,8 +55,7 @@ describe('session pane', () => {
   });
 
   it('in the app: drawn from the cells, remote width kept, PgUp scrolls back, End returns, Escape unsubscribes', async () => {
-    const c = await cockpit({ columns: 160, rows: 40, events: fleetEvents(1, 1) });
-    open.push(c);
+    const c = await app({ columns: 160, rows: 40, events: fleetEvents(1, 1) });
     c.port.screen = { cols: 80, rows: 20 };
     await c.press(KEY.enter, KEY.enter);
     await settle();

@@ -43,9 +43,10 @@ export interface BillableTokens {
   outputTokens: number;
   /** all cache writes, 5-minute and 1-hour */
   cacheCreationTokens: number;
-  /** the part of cacheCreationTokens written with a 1-hour lifetime */
+  /** the part of cacheCreationTokens written with a 1-hour lifetime (billed at 2× input instead of 1.25×) */
   cacheCreation1hTokens: number;
   cacheReadTokens: number;
+  /** server-side web searches, billed per request */
   webSearchRequests: number;
 }
 

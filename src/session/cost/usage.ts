@@ -7,19 +7,10 @@
  * when a gateway leaves out the request id) and each usage field of a response is the largest seen.
  * Adding the same line twice changes nothing.
  */
-import { costUsd, priceFor, stripContextSuffix } from './pricing.js';
+import { costUsd, priceFor, stripContextSuffix, type BillableTokens } from './pricing.js';
 
-export interface TokenTotals {
-  inputTokens: number;
-  outputTokens: number;
-  /** cache writes, 5-minute and 1-hour together */
-  cacheCreationTokens: number;
-  /** the 1-hour part of cacheCreationTokens (billed at 2× input instead of 1.25×) */
-  cacheCreation1hTokens: number;
-  cacheReadTokens: number;
-  /** server-side web searches, billed per request */
-  webSearchRequests: number;
-}
+/** Token counts of a session or model: what is billed (see pricing.ts). */
+export type TokenTotals = BillableTokens;
 
 export interface ModelUsage extends TokenTotals {
   /** distinct API responses */
