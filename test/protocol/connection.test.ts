@@ -1,14 +1,31 @@
-import { PassThrough, Duplex } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { createServer, connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, RemoteError } from '../../src/protocol/connection.js';
 import { encodeJson, encodePty, FrameDecoder, MAX_FRAME, ProtocolError } from '../../src/protocol/frames.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
+import { tempDir } from '../helpers/tmp.js';
 
-/** Two connected duplex streams, as a socket pair would be. */
-function pair(): [Duplex, Duplex] {
-  const a2b = new PassThrough();
-  const b2a = new PassThrough();
-  return [Duplex.from({ readable: b2a, writable: a2b }), Duplex.from({ readable: a2b, writable: b2a })];
+/** Two ends of a real Unix socket, the transport a node serves on. */
+const dir = tempDir();
+const socketPath = join(dir.path, 'pair.sock');
+const server = createServer();
+const accepted: Socket[] = [];
+beforeAll(() => new Promise<void>((r) => server.listen(socketPath, r)));
+afterAll(async () => {
+  for (const s of accepted) s.destroy();
+  await new Promise((r) => server.close(r));
+  dir.remove();
+});
+
+async function pair(): Promise<[Socket, Socket]> {
+  const got = new Promise<Socket>((r) => server.once('connection', r));
+  const a = connect(socketPath);
+  a.on('error', () => undefined);
+  await new Promise((r) => a.once('connect', r));
+  const b = await got;
+  accepted.push(a, b);
+  return [a, b];
 }
 
 describe('frames', () => {
@@ -39,7 +56,7 @@ describe('frames', () => {
 
 describe('connection', () => {
   it('answers requests, carries events and PTY bytes', async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     const node = new Connection(a, { role: 'node', agent: 'test' });
     node.handle(async (op, args) => {
       if (op === 'status') return { echo: args };
@@ -56,7 +73,7 @@ describe('connection', () => {
   });
 
   it('disconnects a peer that sends garbage, with a clear message and no crash', async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     const cockpit = new Connection(b, { role: 'cockpit', agent: 'test' });
     const closed = new Promise<Error | undefined>((r) => cockpit.onClose(r));
     a.write('this is not agency\n\x00\x01\x02 garbage garbage');
@@ -67,7 +84,7 @@ describe('connection', () => {
   });
 
   it('refuses a peer of another protocol version and says to run agency push', async () => {
-    const [a, b] = pair();
+    const [a, b] = await pair();
     const cockpit = new Connection(b, { role: 'cockpit', agent: 'test' });
     const closed = new Promise<Error | undefined>((r) => cockpit.onClose(r));
     a.write(encodeJson({ t: 'hello', protocol: PROTOCOL_VERSION + 1, agent: 'future', role: 'node' }));
