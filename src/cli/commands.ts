@@ -20,6 +20,7 @@ export function registerCommands(program: Command): void {
     .option('--bell', 'ring the terminal bell when a decision opens (default: the config key bell)')
     .option('--repo <path>', 'the repository new tasks work on, on their node (default: the current folder)')
     .option('--fps <n>', 'most frames drawn per second', '30')
+    .option('--refresh <seconds>', 'how often tiles and lists are redrawn; decisions show at once (default: the config key refresh, or 1)')
     .action(async (opts) => (await import('../tui/run.js')).runTui(opts));
 
   program

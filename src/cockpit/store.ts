@@ -35,8 +35,8 @@ export interface FleetState {
 
 export interface StoreOptions {
   /**
-   * how long events are gathered before they are applied (default 100 ms: summaries change on screen at
-   * most 10 times a second, which is what a tile needs, and a decision still shows well within a second)
+   * how long events are gathered before they are applied (default 1 s: a tile's summary changes on screen
+   * once a second, as top's do); decisions and link changes are applied within 50 ms whatever it is
    */
   batchMs?: number;
   /** sessions that ended kept per node (default 50); older ones are dropped, their usage still counted */
@@ -100,7 +100,7 @@ export class FleetStore {
   };
 
   constructor(opts: StoreOptions = {}) {
-    this.batchMs = opts.batchMs ?? 500;
+    this.batchMs = opts.batchMs ?? 1000;
     this.maxEndedSessions = opts.maxEndedSessions ?? 50;
     this.maxEndedWorkers = opts.maxEndedWorkers ?? 200;
     this.now = opts.now ?? Date.now;

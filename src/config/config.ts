@@ -31,6 +31,8 @@ const configSchema = z.looseObject({
   theme: z.string().optional(),
   /** ring the terminal bell when a decision arrives */
   bell: z.boolean().optional(),
+  /** seconds between refreshes of the cockpit's tiles and lists (decisions and links show at once) */
+  refresh: z.number().min(0.1).max(60).optional(),
 }).superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.nodes.forEach((n, i) => {

@@ -18,6 +18,7 @@ export interface TuiOptions {
   bell?: boolean;
   repo?: string;
   fps?: string;
+  refresh?: string;
 }
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
@@ -41,16 +42,18 @@ export function alternateScreen(fd = 1): () => void {
 }
 
 export async function runTui(o: TuiOptions = {}): Promise<void> {
-  if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    throw new CockpitError('agency tui needs a terminal; for scripts use agency status --json or agency watch --json');
-  }
   const settings = viewSettings();
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
   if (!Number.isFinite(fps) || fps < 1 || fps > 120) throw new CockpitError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`);
+  const refresh = o.refresh === undefined ? settings.refresh : Number(o.refresh);
+  if (!Number.isFinite(refresh) || refresh < 0.1 || refresh > 60) throw new CockpitError(`--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`);
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    throw new CockpitError('agency tui needs a terminal; for scripts use agency status --json or agency watch --json');
+  }
 
   const cockpit = await Cockpit.open({ start: true, live: true, ...(o.node?.length ? { nodes: o.node } : {}) });
-  const store = new FleetStore();
+  const store = new FleetStore({ batchMs: Math.round(refresh * 1000) });
   const port = cockpitPort(cockpit);
   const loaded = feedStore(cockpit, store).catch(() => undefined);
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { viewSettings } from '../../src/cockpit/settings.js';
+import { agency } from '../helpers/agency.js';
 import { BUILT_IN, DEFAULT_THEME, loadTheme, parseTheme } from '../../src/tui/theme.js';
 
 const SLOTS = (t: object): string[] => Object.entries(t).flatMap(([k, v]) => (v && typeof v === 'object' ? SLOTS(v).map((s) => `${k}.${s}`) : [k]));
@@ -40,8 +41,9 @@ describe('themes', () => {
   });
 
   it('the cockpit reads the theme and the bell from the operator config', () => {
-    expect(viewSettings(() => ({ nodes: [], theme: 'high-contrast', bell: true }) as never)).toEqual({ theme: 'high-contrast', bell: true });
-    expect(viewSettings(() => ({ nodes: [] }))).toEqual({ theme: 'default', bell: false });
+    expect(viewSettings(() => ({ nodes: [], theme: 'high-contrast', bell: true }) as never)).toEqual({ theme: 'high-contrast', bell: true, refresh: 1 });
+    expect(viewSettings(() => ({ nodes: [] }))).toEqual({ theme: 'default', bell: false, refresh: 1 });
+    expect(viewSettings(() => ({ nodes: [], refresh: 0.5 })).refresh).toBe(0.5);
     const dir = mkdtempSync(join(tmpdir(), 'conf-'));
     const path = join(dir, 'config.json');
     writeFileSync(path, JSON.stringify({ nodes: [], theme: 'light' }));
@@ -49,6 +51,12 @@ describe('themes', () => {
     process.env.AGENCY_CONFIG = path;
     try {
       expect(viewSettings().theme).toBe('light');
+      writeFileSync(path, JSON.stringify({ nodes: [], refresh: 0 }));
+      expect(() => viewSettings()).toThrow(/config\.json: refresh: /);
+      // the command line says what is wrong before it asks for a terminal
+      const bad = agency(['tui', '--refresh', 'soon'], { env: { ...process.env, AGENCY_CONFIG: join(dir, 'none.json') } });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('--refresh must be a number of seconds from 0.1 to 60, not "soon"');
     } finally {
       if (prev === undefined) delete process.env.AGENCY_CONFIG;
       else process.env.AGENCY_CONFIG = prev;
