@@ -2,7 +2,8 @@
  * The cockpit's cost. CPU: the fleet store and the rendered app (ink, 160×48, 30 frames a second at most;
  * tiles refreshed every second as by default, then twice a second) while 16 nodes × 8 sessions each change
  * what they are doing 10 times a second for 10 s, against tmux showing 16 panes in the same 160×48 window,
- * each printing 80 lines a second (the same 1,280 updates a second), with a client attached: the CPU seconds of the tmux server and client over the same 10 s.
+ * each printing 80 lines a second (the same 1,280 updates a second), with a client attached: the CPU
+ * seconds of the tmux server and client over the same 10 s.
  * Memory: the store holding 16 nodes, 200 sessions and 3,200 workers, against the same state as JSON.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
