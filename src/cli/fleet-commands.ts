@@ -1,7 +1,4 @@
 /** `agency nodes` (list, add, remove) and `agency push`. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { configPath, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
 import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
 import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
@@ -54,24 +51,20 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
   }
   for (const l of links) l.close();
   const chosen = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local);
-  const dir = mkdtempSync(join(tmpdir(), 'agency-push-'));
-  try {
-    const bundles = new BundleCache(dir);
-    const ssh = sshOptions();
-    const results = await Promise.all(chosen.map(async (n) => {
-      let r: PushResult;
-      try {
-        r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
-      } catch (e) {
-        r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
-      }
-      if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)${r.service ? `; service ${r.service}` : ''}` : `${r.node}: ${r.error}`);
-      return r;
-    }));
-    if (o.json) printJson({ results });
-    else say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
-    if (results.some((r) => !r.ok)) process.exitCode = EXIT.failure;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const bundles = new BundleCache();
+  bundles.prefetchLocal();
+  const ssh = sshOptions();
+  const results = await Promise.all(chosen.map(async (n) => {
+    let r: PushResult;
+    try {
+      r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
+    } catch (e) {
+      r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
+    }
+    if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)${r.service ? `; service ${r.service}` : ''}` : `${r.node}: ${r.error}`);
+    return r;
+  }));
+  if (o.json) printJson({ results });
+  else say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
+  if (results.some((r) => !r.ok)) process.exitCode = EXIT.failure;
 }

@@ -3,7 +3,7 @@
  * build already installed is not uploaded again, and a daemon already running it is left alone. Each
  * node gets its own result; one node's failure does not stop the others.
  */
-import { buildBundle, type Bundle, type Platform } from './bundle.js';
+import { bundleCacheDir, cachedBundle, type Bundle, type Platform } from './bundle.js';
 import { AGENT_DIR } from './remote-link.js';
 import { serviceScript } from './service.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget } from './ssh-connect.js';
@@ -47,19 +47,29 @@ const PROBE = [
 
 const PLATFORM: Record<string, Platform> = { 'Linux-x86_64': 'linux-x64', 'Darwin-arm64': 'darwin-arm64', 'Darwin-x86_64': 'darwin-x64' };
 
-/** Builds each platform's bundle once per push, whichever node asks first. */
+/**
+ * Each platform's bundle, once per push whichever node asks first, from the bundle cache when agency has
+ * not changed since it was last built.
+ */
 export class BundleCache {
   private readonly builds = new Map<Platform, Promise<Bundle>>();
-  constructor(private readonly dir: string) {}
+  constructor(private readonly dir = bundleCacheDir()) {}
   get(p: Platform): Promise<Bundle> {
     let b = this.builds.get(p);
     if (!b) {
-      b = buildBundle(p, this.dir);
+      b = cachedBundle(p, this.dir);
       this.builds.set(p, b);
     }
     return b;
   }
+  /** Starts on this machine's own platform while the nodes are reached: most fleets run the same one. */
+  prefetchLocal(): void {
+    const local = LOCAL_PLATFORM[`${process.platform}-${process.arch}`];
+    if (local) this.get(local).catch(() => undefined);
+  }
 }
+
+const LOCAL_PLATFORM: Record<string, Platform> = { 'linux-x64': 'linux-x64', 'darwin-arm64': 'darwin-arm64', 'darwin-x64': 'darwin-x64' };
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
