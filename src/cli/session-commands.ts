@@ -46,6 +46,7 @@ type Control = 'pause' | 'resume' | 'stop';
 
 export async function control(op: Control, session: string | undefined, o: { all?: boolean; json?: boolean }): Promise<void> {
   if (!session && !o.all) throw new UserError('give a session id, or --all', EXIT.usage);
+  if (session && o.all) throw new UserError(`give a session id or --all, not both (${op} ${JSON.stringify(session)} --all)`, EXIT.usage);
   const done = await withCockpit(o.all ? {} : nodesOf(session), async (c) => {
     const targets = o.all
       ? (await c.status()).sessions.filter((s) => (op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state)))
@@ -55,6 +56,7 @@ export async function control(op: Control, session: string | undefined, o: { all
     return out;
   });
   if (o.json) printJson(o.all ? { sessions: done } : done[0]);
+  else if (o.all && done.length === 0) say(`no sessions to ${op}`);
   else for (const s of done) say(`${s.node}/${s.id} ${s.state}`);
 }
 

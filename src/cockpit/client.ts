@@ -26,6 +26,30 @@ export class CockpitError extends Error {
   }
 }
 
+/**
+ * What a node reports names it as its daemon calls itself; the operator's config names it too, and that
+ * name is the one the operator types (`node/s-abc`, `--node`). Everything from a link carries its name.
+ */
+function asNode<T>(value: T, node: string): T {
+  if (!value || typeof value !== 'object') return value;
+  const v = value as Record<string, unknown>;
+  if (typeof v.node === 'string' && v.node !== node && typeof v.id === 'string') return { ...v, node } as T;
+  if (Array.isArray(v.sessions) || Array.isArray(v.decisions)) {
+    return {
+      ...v,
+      ...(Array.isArray(v.sessions) ? { sessions: v.sessions.map((x: unknown) => asNode(x, node)) } : {}),
+      ...(Array.isArray(v.decisions) ? { decisions: v.decisions.map((x: unknown) => asNode(x, node)) } : {}),
+    } as T;
+  }
+  return value;
+}
+
+function eventAsNode(e: NodeEvent, node: string): NodeEvent {
+  if (e.kind === 'session') return { ...e, session: asNode(e.session, node) };
+  if (e.kind === 'decision') return { ...e, decision: asNode(e.decision, node) };
+  return e;
+}
+
 export class Cockpit {
   private constructor(readonly links: NodeLink[]) {}
 
@@ -60,7 +84,7 @@ export class Cockpit {
   }
 
   requestOn<O extends Op>(node: string, op: O, args: OpArgs[O]): Promise<OpResults[O]> {
-    return this.up(node).request(op, args);
+    return this.up(node).request(op, args).then((r) => asNode(r, node));
   }
 
   /** Every node's state; nodes that are down are listed with why, and their sessions are not. */
@@ -69,7 +93,7 @@ export class Cockpit {
       const c = l.connection();
       if (!c) return { view: { ...l.status(), sessions: 0 }, sessions: [] as SessionSummary[], decisions: [] as Decision[] };
       try {
-        const s = await c.request('status', {});
+        const s = asNode(await c.request('status', {}), l.name);
         return { view: { ...l.status(), info: s.node, sessions: s.sessions.length }, sessions: s.sessions, decisions: s.decisions };
       } catch (e) {
         return { view: { ...l.status(), state: 'down' as const, error: (e as Error).message, sessions: 0 }, sessions: [], decisions: [] };
@@ -111,10 +135,10 @@ export class Cockpit {
     for (const l of this.links) {
       l.onStatus((s) => f({ kind: 'node', node: s }));
       const subscribe = (c: Connection) => {
-        c.onEvent(f);
+        c.onEvent((e) => f(eventAsNode(e, l.name)));
         c.request('watch', {}).then((snap) => {
-          for (const s of snap.sessions) f({ kind: 'session', session: s });
-          for (const d of snap.decisions) f({ kind: 'decision', decision: d });
+          for (const s of snap.sessions) f({ kind: 'session', session: asNode(s, l.name) });
+          for (const d of snap.decisions) f({ kind: 'decision', decision: asNode(d, l.name) });
         }, () => undefined);
       };
       l.onConnection(subscribe);

@@ -44,7 +44,6 @@ export async function agencyFleet(n: number, scenario: (node: FleetNode) => Scen
       const nodeEnv = [
         `ANTHROPIC_BASE_URL=${api.url}`, `ANTHROPIC_API_KEY=${FAKE_API_KEY}`, 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1', 'DISABLE_AUTOUPDATER=1',
         `AGENCY_CLAUDE_BIN=${CLAUDE_BIN}`, `AGENCY_REGISTRY=${join(FIXTURES, 'registry-min')}`, `AGENCY_TEST_FIXTURES=${FIXTURES}`,
-        `AGENCY_NODE_NAME=${x.name}`,
       ].join('\n');
       const setup = [
         'mkdir -p ~/.agency && cat > ~/.agency/node.env',

@@ -137,4 +137,27 @@ describe('session control', () => {
       expect(text, name).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     }
   });
+
+  it('a local node the operator named answers to that name, whatever its daemon calls itself', { timeout: 120_000 }, async () => {
+    const n = await node({ steps: [{ text: 'hello there' }] });
+    expect((await n.agency(['nodes', 'add', 'me', '--local'])).code).toBe(0);
+    const run = await n.agency(['run', 'say hello', '--discipline', 'backend', '--json']);
+    const started = JSON.parse(run.stdout);
+    expect(started.node).toBe('me');
+    expect((await n.agency(['wait', started.session, '--timeout', '90'])).code).toBe(0);
+    const status = JSON.parse((await n.agency(['status', '--json'])).stdout);
+    expect(status.sessions.map((s: { node: string }) => s.node)).toEqual(['me']);
+    for (const ref of [started.session, `me/${started.session}`]) {
+      const screen = await n.agency(['screen', ref, '--json']);
+      expect(screen.code, screen.stderr).toBe(0);
+    }
+    const wrong = await n.agency(['stop', 'nosuch', '--all']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('give a session id or --all, not both');
+    expect(JSON.parse((await n.agency(['status', '--json'])).stdout).sessions[0].state).toBe('idle');
+    const stopped = await n.agency(['stop', '--all', '--json']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(JSON.parse(stopped.stdout).sessions).toMatchObject([{ node: 'me', id: started.session, state: 'exited' }]);
+    expect((await n.agency(['stop', '--all'])).stdout).toBe('no sessions to stop\n');
+  });
 });
