@@ -140,9 +140,12 @@ export function registerCommands(program: Command): void {
   node
     .command('stop')
     .description('stop the local node daemon (its live sessions are resumed when it starts again)')
-    .action(async () => (await import('./node-commands.js')).stopNode());
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => (await import('./node-commands.js')).stopNode(opts));
 
-  const nodes = program.command('nodes').description('the configured nodes: reachability and agent version (add, remove)');
+  // `nodes --json` lists; `nodes add … --json` is add's own option, not the list's
+  program.enablePositionalOptions();
+  const nodes = program.command('nodes').description('the configured nodes: reachability and agent version (add, remove)').enablePositionalOptions();
   nodes.option('--json', 'print them as JSON').action(async (opts) => (await import('./fleet-commands.js')).listNodes(opts));
   nodes
     .command('add <name>')
@@ -159,7 +162,8 @@ export function registerCommands(program: Command): void {
   nodes
     .command('remove <name>')
     .description('remove a node from the configuration (nothing on the node is touched)')
-    .action(async (name: string) => (await import('./fleet-commands.js')).removeNodeCommand(name));
+    .option('--json', 'print what was removed as JSON')
+    .action(async (name: string, opts) => (await import('./fleet-commands.js')).removeNodeCommand(name, opts));
 
   program
     .command('push')

@@ -1,4 +1,5 @@
 /** `agency nodes` (list, add, remove) and `agency push`. */
+import { existsSync } from 'node:fs';
 import { configPath, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
 import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
 import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
@@ -20,24 +21,30 @@ export async function listNodes(o: { json?: boolean }): Promise<void> {
 }
 
 export async function addNode(name: string, o: { host?: string; ssh?: string; local?: boolean; user?: string; port?: string; identity?: string; knownHosts?: string; json?: boolean }): Promise<void> {
+  if (o.port !== undefined && !(/^\d{1,5}$/.test(o.port) && Number(o.port) >= 1 && Number(o.port) <= 65535))
+    throw new UserError(`--port must be a whole number from 1 to 65535, not ${JSON.stringify(o.port)}`, EXIT.usage);
+  for (const [flag, file] of [['--identity', o.identity], ['--known-hosts', o.knownHosts]] as const)
+    if (file && !existsSync(file)) warn(`warning: ${flag} ${file} does not exist (yet)`);
   const node: NodeConfig = {
     name,
     ...(o.local ? { local: true as const } : {}), ...(o.host ? { host: o.host } : {}), ...(o.ssh ? { ssh: o.ssh } : {}),
     ...(o.user ? { user: o.user } : {}), ...(o.port ? { port: Number(o.port) } : {}),
     ...(o.identity ? { identityFile: o.identity } : {}), ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
   };
+  const replaced = loadConfig().nodes.some((n) => n.name === name); // a broken file is a failure, not a usage error
   try {
     saveNode(node);
   } catch (e) {
     throw new UserError((e as Error).message, EXIT.usage);
   }
   if (o.json) printJson(node);
-  else say(`node ${name} saved in ${configPath()}`);
+  else say(`node ${name} ${replaced ? 'replaced' : 'saved'} in ${configPath()}`);
 }
 
-export async function removeNodeCommand(name: string): Promise<void> {
+export async function removeNodeCommand(name: string, o: { json?: boolean } = {}): Promise<void> {
   if (!removeNode(name)) throw new UserError(`no node ${JSON.stringify(name)} in ${configPath()}`);
-  say(`node ${name} removed`);
+  if (o.json) printJson({ removed: name });
+  else say(`node ${name} removed`);
 }
 
 export async function push(o: { node?: string[]; service?: boolean; json?: boolean }): Promise<void> {

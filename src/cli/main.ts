@@ -1,6 +1,6 @@
 /** The `agency` command line. */
 import { Command, CommanderError } from 'commander';
-import { EXIT, UserError } from './output.js';
+import { EXIT, printable, UserError } from './output.js';
 import { registerCommands } from './commands.js';
 import { version } from './version.js';
 
@@ -20,6 +20,14 @@ function isUserError(e: unknown): e is Error {
   return e instanceof Error && USER_ERRORS.has(e.name);
 }
 
+// a reader that went away (`agency status | head -1`) ends the command quietly, as it would end cat
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? EXIT.ok);
+  });
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
@@ -27,10 +35,10 @@ try {
     // help and version exit 0; anything else commander rejects is a usage error
     process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (isUserError(e)) {
-    process.stderr.write(`agency: ${e.message}\n`);
-    process.exitCode = e instanceof UserError ? e.exitCode : EXIT.failure;
+    process.stderr.write(`agency: ${printable(e.message, true)}\n`);
+    process.exitCode = e instanceof UserError ? e.exitCode : e.name === 'UnknownDisciplineError' ? EXIT.usage : EXIT.failure;
   } else {
-    process.stderr.write(`agency: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    process.stderr.write(`agency: internal error: ${printable((e as Error)?.stack ?? String(e), true)}\n`);
     process.exitCode = EXIT.failure;
   }
 }

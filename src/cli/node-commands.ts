@@ -2,7 +2,7 @@
 import { connect } from 'node:net';
 import { connectLocal, localNodeSocket, startLocalNode } from '../fleet/local.js';
 import { nodePaths } from '../node/paths.js';
-import { say } from './output.js';
+import { printJson, say } from './output.js';
 
 function answers(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -37,12 +37,13 @@ export async function connectNode(): Promise<void> {
 }
 
 /** Stops the node daemon of this machine (its live sessions are resumed when it starts again). */
-export async function stopNode(): Promise<void> {
+export async function stopNode(o: { json?: boolean } = {}): Promise<void> {
   const conn = await connectLocal({ start: false });
   const closed = new Promise<void>((r) => conn.onClose(() => r()));
   await conn.request('shutdown', {});
   await closed;
-  say('node stopped');
+  if (o.json) printJson({ stopped: true });
+  else say('node stopped');
 }
 
 /** The build of the node daemon running here (for push); exit 1 if none is running. */

@@ -17,6 +17,15 @@ export function safeJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * A message for the terminal with every control character shown as an escape (`\u001b`), not obeyed: error
+ * messages quote paths, ids and text that came from elsewhere. Line breaks are kept when asked.
+ */
+export function printable(s: string, keepNewlines = false): string {
+  const controls = keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g : /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  return s.replace(controls, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function printJson(value: unknown): void {
   process.stdout.write(`${safeJson(value, 2)}\n`);
 }

@@ -3,6 +3,7 @@
  * AGENCY_CONFIG. With no nodes, agency uses one local node.
  */
 import Conf from 'conf';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
@@ -13,7 +14,7 @@ const nodeSchema = z.strictObject({
   name: z.string().regex(NODE_NAME, 'node names are letters, digits, dots, dashes and underscores'),
   /** the machine itself: no SSH (a node may be the operator's own machine) */
   local: z.literal(true).optional(),
-  host: z.string().min(1).optional(),
+  host: z.string().regex(/^[^\s\x00-\x1f\x7f]+$/, 'a host is a name or an address, without spaces or control characters').optional(),
   /** an alias of the user's ~/.ssh/config, instead of host/user/port/identityFile */
   ssh: z.string().min(1).optional(),
   user: z.string().min(1).optional(),
@@ -65,7 +66,20 @@ function store(path: string): Conf<Record<string, unknown>> {
   }
 }
 
+/** conf reads a file whose top level is not an object (null, a number, a list) as an empty config: refuse it instead. */
+function checkTopLevel(path: string): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return; // missing, or not JSON: conf says which
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new ConfigError(`${path}: the configuration must be a JSON object, like {"nodes": []}, not ${data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}`);
+}
+
 export function loadConfig(path = configPath()): OperatorConfig {
+  checkTopLevel(path);
   const r = configSchema.safeParse(store(path).store);
   if (!r.success) {
     const i = r.error.issues[0]!;

@@ -4,9 +4,9 @@
  * the operator's commands.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { buildClassifier, compileInto, POLICY_FILE, type HookPrograms } from '../compiler/index.js';
 import { parsePolicy } from '../guard/policy.js';
 import { LIVE_STATES, type Decision, type NodeEvent, type NodeInfo, type OpArgs, type ScreenView, type SessionSummary, type Snapshot } from '../protocol/messages.js';
@@ -56,6 +56,25 @@ const SCREEN_GRACE_MS = 1500;
 const USAGE_INTERVAL_MS = 3000;
 
 const RESUME_PROMPT = 'agency restarted this session after an interruption. Continue the task from where you left off.';
+
+/** The program a command names, as a shell finds it: a path, or the first executable file of that name on PATH. */
+export function findProgram(command: string, path = ''): string | null {
+  const runnable = (p: string) => {
+    try {
+      accessSync(p, fsConstants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return runnable(command) ? command : null;
+  for (const dir of path.split(delimiter)) {
+    if (!dir || !isAbsolute(dir)) continue;
+    const p = join(dir, command);
+    if (runnable(p)) return p;
+  }
+  return null;
+}
 
 export class NodeManager {
   private readonly runtimes = new Map<string, Runtime>();
@@ -118,6 +137,8 @@ export class NodeManager {
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
+    if (!findProgram(this.o.claudeBin, this.env.PATH))
+      throw new RemoteError('failed', `the node cannot start ${JSON.stringify(this.o.claudeBin)}: it is not an executable file${this.o.claudeBin.includes('/') ? '' : ' on its PATH'}. Install Claude Code there (npm install -g @anthropic-ai/claude-code), or set AGENCY_CLAUDE_BIN in ~/.agency/node.env and restart the node (agency node stop)`);
     const registry = loadRegistry(args.registry ?? this.o.registryDir);
     let discipline = args.discipline;
     if (!discipline) {

@@ -47,11 +47,11 @@ export function checkRegistry(dir: string): { registry: Registry; problems: Prob
   try {
     rootStat = statSync(root);
   } catch {
-    problems.push({ file: dir, line: 0, message: 'registry folder does not exist' });
+    problems.push({ file: root, line: 0, message: 'registry folder does not exist' });
     return { registry, problems };
   }
   if (!rootStat.isDirectory()) {
-    problems.push({ file: dir, line: 0, message: 'registry is not a folder' });
+    problems.push({ file: root, line: 0, message: 'registry is not a folder' });
     return { registry, problems };
   }
 

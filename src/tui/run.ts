@@ -4,6 +4,7 @@
  */
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
+import { EXIT, UserError } from '../cli/output.js';
 import { Cockpit, CockpitError } from '../cockpit/client.js';
 import { cockpitPort, feedStore } from '../cockpit/port.js';
 import { viewSettings } from '../cockpit/settings.js';
@@ -45,9 +46,9 @@ export async function runTui(o: TuiOptions = {}): Promise<void> {
   const settings = viewSettings();
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
-  if (!Number.isFinite(fps) || fps < 1 || fps > 120) throw new CockpitError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`);
+  if (!Number.isFinite(fps) || fps < 1 || fps > 120) throw new UserError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`, EXIT.usage);
   const refresh = o.refresh === undefined ? settings.refresh : Number(o.refresh);
-  if (!Number.isFinite(refresh) || refresh < 0.1 || refresh > 60) throw new CockpitError(`--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`);
+  if (!Number.isFinite(refresh) || refresh < 0.1 || refresh > 60) throw new UserError(`--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`, EXIT.usage);
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new CockpitError('agency tui needs a terminal; for scripts use agency status --json or agency watch --json');
   }

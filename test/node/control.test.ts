@@ -1,6 +1,6 @@
 /** Pause, resume, stop; and hostile output from a session never reaching the user's terminal. */
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -159,5 +159,16 @@ describe('session control', () => {
     expect(stopped.code, stopped.stderr).toBe(0);
     expect(JSON.parse(stopped.stdout).sessions).toMatchObject([{ node: 'me', id: started.session, state: 'exited' }]);
     expect((await n.agency(['stop', '--all'])).stdout).toBe('no sessions to stop\n');
+  });
+
+  it('run says so when the node cannot start claude, and leaves nothing behind', { timeout: 60_000 }, async () => {
+    const n = await node({ steps: [{ text: 'never asked' }] }, { env: { AGENCY_CLAUDE_BIN: '/nonexistent/claude' } });
+    const r = await n.agency(['run', 'say hello', '--discipline', 'backend', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('the node cannot start "/nonexistent/claude": it is not an executable file. Install Claude Code there');
+    expect(r.stderr).toContain('AGENCY_CLAUDE_BIN');
+    expect(JSON.parse((await n.agency(['status', '--json'])).stdout).sessions).toEqual([]);
+    expect(readdirSync(join(n.agencyHome, 'worktrees'))).toEqual([]);
   });
 });
