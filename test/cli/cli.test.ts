@@ -53,7 +53,7 @@ describe('the agency command line', () => {
   });
 
   it('refuses a configuration that is not an object', () => {
-    for (const [text, what] of [['null', 'null'], ['[1, 2]', 'a list'], ['5', 'a number']]) {
+    for (const [text, what] of [['null', 'null'], ['[1, 2]', 'a list'], ['5', 'a number']] as const) {
       writeFileSync(config, text);
       const r = run(['nodes', '--json']);
       expect(r.code).toBe(1);
