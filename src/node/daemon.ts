@@ -67,17 +67,23 @@ function loadNodeEnv(home: string): string[] {
   const file = join(home, 'node.env');
   if (!existsSync(file)) return [];
   const set: string[] = [];
-  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+  const skipped: number[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '' || line.startsWith('#')) return;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) continue;
+    if (!m) {
+      skipped.push(i + 1);
+      return;
+    }
     const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
     if (process.env[m[1]!] === undefined) {
       process.env[m[1]!] = value;
       set.push(m[1]!);
     }
-  }
+  });
+  // the lines themselves may hold secrets: only their numbers are logged
+  if (skipped.length) process.stderr.write(`agency node: ${file}: line${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} ignored (not KEY=VALUE)\n`);
   return set;
 }
 
