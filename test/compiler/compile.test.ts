@@ -168,7 +168,7 @@ describe('agency compile', () => {
   it('names unknown disciplines and bad folders clearly', () => {
     const dir = repo();
     const unknown = compile(dir, 'task', [], 'nonesuch');
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('agency: unknown discipline "nonesuch"; known disciplines: backend, docs\n');
     const path = compile(dir, 'task', [], '../../etc');
     expect(path.code).toBe(2);

@@ -123,6 +123,22 @@ describe('key table', () => {
     expect(c.quits).toBe(1);
   });
 
+  it('keys typed ahead of a busy cockpit count one by one; a paste is never taken for commands', async () => {
+    const c = await app({ events: [...fleetEvents(1, 3), decisionEvent(decision('studio-01', 'd-1', 's-1001'))] });
+    await c.press(KEY.enter, 'jj'); // two presses in one read
+    await c.press('t');
+    expect(c.lines().at(-2)).toContain('TAKEOVER of s-1003');
+    await c.press(KEY.ctrlRightBracket, KEY.escape, KEY.escape);
+    // a paste in the fleet view: no approval, nothing sent, and it says so
+    const before = c.port.calls.length;
+    await c.press('ad hoc notes');
+    expect(c.port.calls.slice(before)).toEqual([]);
+    expect(message(c)).toContain('ad hoc notes: no command');
+    // a key that opens a takeover, with what follows typed into it
+    await c.press(`${KEY.enter}`, 'tls');
+    expect(c.port.ops('send').map((x) => x.args)).toEqual([{ session: 's-1003', text: 'ls', enter: false }]); // the node view keeps its place
+  });
+
   it('the emergency stop asks, then stops every live session on every node', async () => {
     const c = await app({ events: [...fleetEvents(3, 2), sessionEvent(session('studio-01', 's-old', { state: 'exited', endedAt: later(1) }))] });
     c.port.request = (async (node: string, op: string, args: unknown) => {
