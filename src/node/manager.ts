@@ -4,9 +4,9 @@
  * the operator's commands.
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { buildClassifier, compileInto, POLICY_FILE, type HookPrograms } from '../compiler/index.js';
 import { parsePolicy } from '../guard/policy.js';
 import { LIVE_STATES, type Decision, type NodeEvent, type NodeInfo, type OpArgs, type ScreenView, type SessionSummary, type Snapshot } from '../protocol/messages.js';
@@ -19,6 +19,7 @@ import type { DialogSeen } from '../session/dialogs.js';
 import { createWorktree } from '../worktree/index.js';
 import { describeCall, judge } from './approvals.js';
 import { Decisions } from './decisions.js';
+import { findProgram } from './find-program.js';
 import { hookEffect } from './hook-events.js';
 import { newId } from './ids.js';
 import { OutputLog } from './output-log.js';
@@ -56,25 +57,6 @@ const SCREEN_GRACE_MS = 1500;
 const USAGE_INTERVAL_MS = 3000;
 
 const RESUME_PROMPT = 'agency restarted this session after an interruption. Continue the task from where you left off.';
-
-/** The program a command names, as a shell finds it: a path, or the first executable file of that name on PATH. */
-export function findProgram(command: string, path = ''): string | null {
-  const runnable = (p: string) => {
-    try {
-      accessSync(p, fsConstants.X_OK);
-      return statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/')) return runnable(command) ? command : null;
-  for (const dir of path.split(delimiter)) {
-    if (!dir || !isAbsolute(dir)) continue;
-    const p = join(dir, command);
-    if (runnable(p)) return p;
-  }
-  return null;
-}
 
 export class NodeManager {
   private readonly runtimes = new Map<string, Runtime>();

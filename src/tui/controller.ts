@@ -45,7 +45,7 @@ const MAX_PROMPT = 4000;
  * A few printable keys read at once, as typing ahead of a busy cockpit gives. Longer text, or text with
  * spaces, is a paste: it is never taken for a string of commands (one of them could approve a decision).
  */
-export const TYPEAHEAD_MAX = 4;
+const TYPEAHEAD_MAX = 4;
 function isTypeahead(input: string, key: Key): boolean {
   const chars = [...input];
   return chars.length > 1 && chars.length <= TYPEAHEAD_MAX && !key.ctrl && !key.meta && chars.every((c) => /^[\x21-\x7e]$/.test(c));
@@ -116,12 +116,13 @@ export class Controller {
   /** A key press from the input owner; `raw` is the sequence the terminal sent, when known. */
   handleKey(input: string, key: Key, raw?: string): void {
     const top = topLayer(this.ui.stack);
-    if (top.kind !== 'takeover' && top.kind !== 'prompt' && isTypeahead(input, key)) {
-      // keys pressed while the cockpit was busy arrive in one read: each is a press of its own, and once
-      // one opens a prompt or a takeover, the rest are typed there
+    if (top.kind !== 'takeover' && top.kind !== 'prompt' && top.kind !== 'confirm' && isTypeahead(input, key)) {
+      // keys pressed while the cockpit was busy arrive in one read: each is a press of its own; once one
+      // opens a prompt or a takeover the rest are typed there, and a question is answered by a key of its own
       const chars = [...input];
       for (let i = 0; i < chars.length; i++) {
         const now = topLayer(this.ui.stack).kind;
+        if (now === 'confirm') return;
         if (now === 'takeover' || now === 'prompt') return this.handleKey(chars.slice(i).join(''), key, chars.slice(i).join(''));
         this.handleKey(chars[i]!, key, chars[i]);
       }

@@ -134,6 +134,11 @@ describe('key table', () => {
     await c.press('ad hoc notes');
     expect(c.port.calls.slice(before)).toEqual([]);
     expect(message(c)).toContain('ad hoc notes: no command');
+    // a question is answered by a key of its own, not by one typed ahead with the key that asked it
+    await c.press('Xy');
+    expect(c.lines().at(-2)).toContain('EMERGENCY STOP');
+    expect(c.port.ops('stop')).toEqual([]);
+    await c.press('n');
     // a key that opens a takeover, with what follows typed into it
     await c.press(`${KEY.enter}`, 'tls');
     expect(c.port.ops('send').map((x) => x.args)).toEqual([{ session: 's-1003', text: 'ls', enter: false }]); // the node view keeps its place
