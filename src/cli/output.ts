@@ -9,12 +9,16 @@ export class UserError extends Error {
   }
 }
 
-/**
- * JSON as a terminal can show it safely: JSON.stringify escapes C0 controls but leaves DEL, the C1
- * controls (U+0080–U+009F, which some terminals obey) and Unicode line/bidi controls raw. Escape them too.
- */
+/** What a terminal may obey beyond C0: DEL, the C1 controls (U+0080–U+009F), Unicode line and bidi controls. */
+const BEYOND_C0 = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
+const ESCAPED_IN_JSON = new RegExp(`[${BEYOND_C0}]`, 'g');
+const CONTROLS = new RegExp(`[\\u0000-\\u001f${BEYOND_C0}]`, 'g');
+const CONTROLS_BUT_NEWLINE = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f${BEYOND_C0}]`, 'g');
+const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** JSON as a terminal can show it safely: JSON.stringify escapes C0 controls but leaves the rest raw. */
 export function safeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(/[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, indent).replace(ESCAPED_IN_JSON, escape);
 }
 
 /**
@@ -22,8 +26,7 @@ export function safeJson(value: unknown, indent?: number): string {
  * messages quote paths, ids and text that came from elsewhere. Line breaks are kept when asked.
  */
 export function printable(s: string, keepNewlines = false): string {
-  const controls = keepNewlines ? /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g : /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-  return s.replace(controls, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return s.replace(keepNewlines ? CONTROLS_BUT_NEWLINE : CONTROLS, escape);
 }
 
 export function printJson(value: unknown): void {
