@@ -16,7 +16,10 @@ import { MIN_REGISTRY, testNode } from '../test/helpers/node.js';
 import { percentile, report } from './stats.js';
 
 function scenario(calls: number): Scenario {
-  const steps = Array.from({ length: calls }, (_, i) => ({ tool: 'Bash', input: { command: `cp README.md copy-${i}.md`, description: 'copy' } }));
+  const steps = Array.from({ length: calls }, (_, i) => ({
+    tool: 'Bash',
+    input: { command: `cp README.md copy-${i}.md`, description: 'copy' },
+  }));
   return { steps: [...steps, { text: 'done' }] };
 }
 
@@ -53,16 +56,39 @@ export async function benchApproval(calls = 20): Promise<void> {
       const dir = join(base, 'headless');
       execFileSync('git', ['init', '-q', dir]);
       writeFileSync(join(dir, 'README.md'), 'x\n');
-      compileInto(dir, loadRegistry(registry), { discipline: 'backend', task: 'copy files' }, { programs: { node: process.execPath, guard: guardScriptPath() } });
-      const r = await runClaudePrint({ cwd: dir, prompt: 'copy files', env: { ...home.env, AGENCY_TEST_FIXTURES: join(MIN_REGISTRY, '..') }, args: ['--allowedTools', 'Bash(cp *)'], timeoutMs: 300_000 });
+      compileInto(
+        dir,
+        loadRegistry(registry),
+        { discipline: 'backend', task: 'copy files' },
+        { programs: { node: process.execPath, guard: guardScriptPath() } },
+      );
+      const r = await runClaudePrint({
+        cwd: dir,
+        prompt: 'copy files',
+        env: { ...home.env, AGENCY_TEST_FIXTURES: join(MIN_REGISTRY, '..') },
+        args: ['--allowedTools', 'Bash(cp *)'],
+        timeoutMs: 300_000,
+      });
       if (r.code !== 0) throw new Error(`the headless run failed: ${r.stderr}`);
       headless = intervals(api.requests.filter((x) => x.kind === 'main').map((x) => x.at));
     } finally {
       await api.close();
       await home.cleanup();
     }
-    report('approval latency, policy-allowed call, interactive, p50', percentile(interactive, 50), 'ms', percentile(headless, 50), 'headless pre-allowed');
-    report('approval latency, policy-allowed call, interactive, p99', percentile(interactive, 99), 'ms', percentile(headless, 99), 'headless pre-allowed');
+    report(
+      'approval latency, policy-allowed call, interactive, p50',
+      percentile(interactive, 50),
+      'ms',
+      percentile(headless, 50),
+      'headless pre-allowed',
+    );
+    report(
+      'approval latency, policy-allowed call, interactive, p99',
+      percentile(interactive, 99),
+      'ms',
+      percentile(headless, 99),
+      'headless pre-allowed',
+    );
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

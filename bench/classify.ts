@@ -19,5 +19,12 @@ export function benchClassify(rounds = 20): void {
     c.push(time([BIN, 'classify', 'Audit the Solidity vault contract for reentrancy', '--json']));
     n.push(time(['-e', '0']));
   }
-  report('classify, one task, whole CLI, p50', percentile(c, 50), 'ms', percentile(n, 50), 'node -e 0', percentile(c, 50) / percentile(n, 50));
+  report(
+    'classify, one task, whole CLI, p50',
+    percentile(c, 50),
+    'ms',
+    percentile(n, 50),
+    'node -e 0',
+    percentile(c, 50) / percentile(n, 50),
+  );
 }

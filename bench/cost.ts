@@ -17,22 +17,42 @@ const CWD = '/bench/repo';
 function response(n: number): string {
   const row = (block: object, output: number): string =>
     JSON.stringify({
-      parentUuid: null, isSidechain: false, type: 'assistant', requestId: `req_${n}`, sessionId: SESSION, cwd: CWD,
+      parentUuid: null,
+      isSidechain: false,
+      type: 'assistant',
+      requestId: `req_${n}`,
+      sessionId: SESSION,
+      cwd: CWD,
       message: {
-        id: `msg_${n}`, model: 'claude-opus-4-8', role: 'assistant', content: [block],
+        id: `msg_${n}`,
+        model: 'claude-opus-4-8',
+        role: 'assistant',
+        content: [block],
         usage: {
-          input_tokens: 10, cache_creation_input_tokens: 500, cache_read_input_tokens: 40_000, output_tokens: output,
-          cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 500 }, speed: 'standard',
+          input_tokens: 10,
+          cache_creation_input_tokens: 500,
+          cache_read_input_tokens: 40_000,
+          output_tokens: output,
+          cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 500 },
+          speed: 'standard',
         },
       },
     }) + '\n';
-  return row({ type: 'text', text: 'Looking at the file now.' }, 1) + row({ type: 'tool_use', id: `toolu_${n}`, name: 'Read', input: { file_path: '/bench/repo/src/a.ts' } }, 180);
+  return (
+    row({ type: 'text', text: 'Looking at the file now.' }, 1) +
+    row({ type: 'tool_use', id: `toolu_${n}`, name: 'Read', input: { file_path: '/bench/repo/src/a.ts' } }, 180)
+  );
 }
 
 /** ~30 KB of tool output, the bulk of a real transcript. */
 function toolResult(n: number): string {
   const content = `line ${n}: ${'const value = compute(input); '.repeat(1000)}`;
-  return JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${n}`, content }] } }) + '\n';
+  return (
+    JSON.stringify({
+      type: 'user',
+      message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${n}`, content }] },
+    }) + '\n'
+  );
 }
 
 export async function benchCost(megabytes = 100, rounds = 30): Promise<void> {
@@ -70,7 +90,13 @@ export async function benchCost(megabytes = 100, rounds = 30): Promise<void> {
       if (usage.messages !== n) throw new Error(`expected ${n} responses, counted ${usage.messages}`);
     }
     const mb = (written / 1024 / 1024).toFixed(0);
-    report(`cost tracker update, +1 response on ${mb} MB, p50`, percentile(inc, 50), 'ms', percentile(full, 50), 'reading it all');
+    report(
+      `cost tracker update, +1 response on ${mb} MB, p50`,
+      percentile(inc, 50),
+      'ms',
+      percentile(full, 50),
+      'reading it all',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

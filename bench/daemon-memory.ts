@@ -18,7 +18,10 @@ function rssMb(pid: number): number {
 async function daemonAfter(sessions: number, mbEach: number, base: string): Promise<number> {
   const printer = join(base, `printer-${mbEach}.sh`);
   // coloured log lines, then stay alive like an idle session
-  writeFileSync(printer, `#!/bin/sh\nhead -c ${mbEach * 1024 * 1024} /dev/urandom | base64 -w 100 | sed 's/^/\\x1b[32mlog\\x1b[0m /'\nexec sleep 3600\n`);
+  writeFileSync(
+    printer,
+    `#!/bin/sh\nhead -c ${mbEach * 1024 * 1024} /dev/urandom | base64 -w 100 | sed 's/^/\\x1b[32mlog\\x1b[0m /'\nexec sleep 3600\n`,
+  );
   chmodSync(printer, 0o755);
   const n = await testNode({ steps: [] }, { env: { AGENCY_CLAUDE_BIN: printer, AGENCY_PREPARE_CLAUDE: '0' } });
   try {
@@ -41,7 +44,10 @@ async function daemonAfter(sessions: number, mbEach: number, base: string): Prom
   }
 }
 
-export async function benchDaemonMemory(sessions = Number(process.env.BENCH_SESSIONS ?? 50), mb = Number(process.env.BENCH_MB ?? 50)): Promise<void> {
+export async function benchDaemonMemory(
+  sessions = Number(process.env.BENCH_SESSIONS ?? 50),
+  mb = Number(process.env.BENCH_MB ?? 50),
+): Promise<void> {
   const base = mkdtempSync(join(tmpdir(), 'agency-bench-mem-'));
   try {
     const small = await daemonAfter(sessions, 1, base);

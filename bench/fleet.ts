@@ -23,7 +23,10 @@ export async function benchFleet(n = 16): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'agency-bench-fleet-'));
   const printer = join(dir, 'printer.sh');
   // a session that prints steadily: what a subscribed pane receives
-  writeFileSync(printer, '#!/bin/sh\ni=0\nwhile [ $i -lt 200000 ]; do echo "build step $i: compiling module $i of 200000 [ok]"; i=$((i+1)); done\nexec sleep 3600\n');
+  writeFileSync(
+    printer,
+    '#!/bin/sh\ni=0\nwhile [ $i -lt 200000 ]; do echo "build step $i: compiling module $i of 200000 [ok]"; i=$((i+1)); done\nexec sleep 3600\n',
+  );
   chmodSync(printer, 0o755);
   chmodSync(dir, 0o755);
   const f = await agencyFleet(n, () => ({ steps: [{ text: 'ok' }] }), { prefix: 'agb', subnet: '10.205' });
@@ -34,11 +37,15 @@ export async function benchFleet(n = 16): Promise<void> {
 
     const bundle = await buildBundle('linux-x64', dir);
     let t = performance.now();
-    await Promise.all(f.fleet.nodes.map((node) => {
-      const args = sshArgs(f.fleet, node);
-      const dest = args.pop()!;
-      return run('scp', ['-q', ...args.filter((a) => a !== '-T'), bundle.file, `${dest}:bench-bundle.tgz`], { timeoutMs: 120_000 });
-    }));
+    await Promise.all(
+      f.fleet.nodes.map((node) => {
+        const args = sshArgs(f.fleet, node);
+        const dest = args.pop()!;
+        return run('scp', ['-q', ...args.filter((a) => a !== '-T'), bundle.file, `${dest}:bench-bundle.tgz`], {
+          timeoutMs: 120_000,
+        });
+      }),
+    );
     const scpMs = performance.now() - t;
     t = performance.now();
     const push = await f.agency(['push', '--json'], { timeoutMs: 300_000 });
@@ -47,15 +54,41 @@ export async function benchFleet(n = 16): Promise<void> {
     report(`push to ${n} nodes (install and start)`, pushMs / 1000, 's', scpMs / 1000, 'scp of the bundle');
     t = performance.now();
     await f.agency(['push', '--json'], { timeoutMs: 300_000 });
-    report(`push to ${n} nodes again (nothing to do)`, (performance.now() - t) / 1000, 's', scpMs / 1000, 'scp of the bundle');
+    report(
+      `push to ${n} nodes again (nothing to do)`,
+      (performance.now() - t) / 1000,
+      's',
+      scpMs / 1000,
+      'scp of the bundle',
+    );
 
     t = performance.now();
     const status = await f.agency(['status', '--json'], { timeoutMs: 120_000 });
     const statusMs = performance.now() - t;
     const up = JSON.parse(status.stdout).nodes.filter((x: { state: string }) => x.state === 'up').length;
-    report(`connect and first status, ${up} of ${n} nodes, cold`, statusMs / 1000, 's', scpMs / 1000, 'scp of the bundle');
+    report(
+      `connect and first status, ${up} of ${n} nodes, cold`,
+      statusMs / 1000,
+      's',
+      scpMs / 1000,
+      'scp of the bundle',
+    );
 
-    const started = JSON.parse((await f.agency(['run', 'print', '--node', last.name, '--repo', `${last.home}/repo`, '--discipline', 'backend', '--json'])).stdout);
+    const started = JSON.parse(
+      (
+        await f.agency([
+          'run',
+          'print',
+          '--node',
+          last.name,
+          '--repo',
+          `${last.home}/repo`,
+          '--discipline',
+          'backend',
+          '--json',
+        ])
+      ).stdout,
+    );
     process.env.AGENCY_CONFIG = f.configFile;
     const cockpit = await Cockpit.open({ live: true, nodes: [last.name] });
     try {

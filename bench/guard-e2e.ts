@@ -18,11 +18,20 @@ const MIN = fileURLToPath(new URL('../test/fixtures/registry-min', import.meta.u
 const FIXTURES = fileURLToPath(new URL('../test/fixtures', import.meta.url));
 
 async function perCallLatencies(dir: string, calls: number): Promise<number[]> {
-  const steps = Array.from({ length: calls }, (_, i) => ({ tool: 'Bash', input: { command: `ls -la src${i % 2 ? ' && git status' : ''}`, description: 'look' } }));
+  const steps = Array.from({ length: calls }, (_, i) => ({
+    tool: 'Bash',
+    input: { command: `ls -la src${i % 2 ? ' && git status' : ''}`, description: 'look' },
+  }));
   const api = await startScriptedApi({ steps: [...steps, { text: 'done' }] });
   const home = await isolatedHome(api.url);
   try {
-    const run = await runClaudePrint({ cwd: dir, prompt: 'look around', env: { ...home.env, AGENCY_TEST_FIXTURES: FIXTURES }, args: ['--strict-mcp-config'], timeoutMs: 120_000 });
+    const run = await runClaudePrint({
+      cwd: dir,
+      prompt: 'look around',
+      env: { ...home.env, AGENCY_TEST_FIXTURES: FIXTURES },
+      args: ['--strict-mcp-config'],
+      timeoutMs: 120_000,
+    });
     if (run.code !== 0) throw new Error(`claude exited ${run.code}: ${run.stderr}`);
     const main = api.requests.filter((r) => r.kind === 'main');
     const out: number[] = [];
@@ -42,7 +51,12 @@ export async function benchGuardE2e(calls = 30, rounds = 4): Promise<void> {
     for (const d of Object.values(dirs)) {
       execFileSync('git', ['init', '-q', d]);
       execFileSync('mkdir', ['-p', join(d, 'src')]);
-      compileInto(d, reg, { discipline: 'backend', task: 'benchmark' }, { programs: { node: process.execPath, guard: guardScriptPath() } });
+      compileInto(
+        d,
+        reg,
+        { discipline: 'backend', task: 'benchmark' },
+        { programs: { node: process.execPath, guard: guardScriptPath() } },
+      );
     }
     const settingsPath = join(dirs.true, '.claude/settings.json');
     const s = JSON.parse(readFileSync(settingsPath, 'utf8'));
@@ -54,8 +68,22 @@ export async function benchGuardE2e(calls = 30, rounds = 4): Promise<void> {
       g.push(...(await perCallLatencies(dirs.guard, calls)));
       t.push(...(await perCallLatencies(dirs.true, calls)));
     }
-    report('guard per tool call in Claude Code, p50', percentile(g, 50), 'ms', percentile(t, 50), 'hook `true`', percentile(g, 50) / percentile(t, 50));
-    report('guard per tool call in Claude Code, p99', percentile(g, 99), 'ms', percentile(t, 99), 'hook `true`', percentile(g, 99) / percentile(t, 99));
+    report(
+      'guard per tool call in Claude Code, p50',
+      percentile(g, 50),
+      'ms',
+      percentile(t, 50),
+      'hook `true`',
+      percentile(g, 50) / percentile(t, 50),
+    );
+    report(
+      'guard per tool call in Claude Code, p99',
+      percentile(g, 99),
+      'ms',
+      percentile(t, 99),
+      'hook `true`',
+      percentile(g, 99) / percentile(t, 99),
+    );
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

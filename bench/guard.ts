@@ -27,7 +27,12 @@ export async function benchGuard(rounds = 200): Promise<void> {
     const policyPath = join(dir, 'policy.json');
     writeFileSync(policyPath, JSON.stringify(mergePolicy(dir, [])));
     const guard = guardCommand({ node: process.execPath, guard: guardScriptPath() }, policyPath);
-    const input = JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', cwd: dir, tool_input: { command: 'npm test -- --reporter dot && git status && cat README.md | head -20' } });
+    const input = JSON.stringify({
+      hook_event_name: 'PreToolUse',
+      tool_name: 'Bash',
+      cwd: dir,
+      tool_input: { command: 'npm test -- --reporter dot && git status && cat README.md | head -20' },
+    });
     const g: number[] = [];
     const t: number[] = [];
     for (let i = 0; i < rounds + 10; i++) {
@@ -38,8 +43,22 @@ export async function benchGuard(rounds = 200): Promise<void> {
         t.push(b);
       }
     }
-    report('guard hook process, p50', percentile(g, 50), 'ms', percentile(t, 50), 'true', percentile(g, 50) / percentile(t, 50));
-    report('guard hook process, p99', percentile(g, 99), 'ms', percentile(t, 99), 'true', percentile(g, 99) / percentile(t, 99));
+    report(
+      'guard hook process, p50',
+      percentile(g, 50),
+      'ms',
+      percentile(t, 50),
+      'true',
+      percentile(g, 50) / percentile(t, 50),
+    );
+    report(
+      'guard hook process, p99',
+      percentile(g, 99),
+      'ms',
+      percentile(t, 99),
+      'true',
+      percentile(g, 99) / percentile(t, 99),
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

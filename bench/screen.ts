@@ -15,10 +15,23 @@ const CHUNK = 64 * 1024;
 /** A deterministic 1 MB block of what a busy session prints. */
 function sample(): Buffer {
   let seed = 42;
-  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
   const levels = ['\x1b[32mINFO\x1b[0m ', '\x1b[33mWARN\x1b[0m ', '\x1b[1;31mERROR\x1b[0m', '\x1b[2mDEBUG\x1b[0m'];
-  const words = ['request', 'handled', 'path=/api/v1/items', 'status=200', 'dur=12ms', 'user=alice', 'retry', 'cache hit', '中文', '✅', '😀', '→'];
+  const words = [
+    'request',
+    'handled',
+    'path=/api/v1/items',
+    'status=200',
+    'dur=12ms',
+    'user=alice',
+    'retry',
+    'cache hit',
+    '中文',
+    '✅',
+    '😀',
+    '→',
+  ];
   let out = '';
   let t = 0;
   while (out.length < MB) {
@@ -28,7 +41,8 @@ function sample(): Buffer {
       const msg = Array.from({ length: 4 + Math.floor(next() * 8) }, () => pick(words)).join(' ');
       out += `\x1b[2m12:00:${String(t % 60).padStart(2, '0')}.${String(t % 1000).padStart(3, '0')}\x1b[0m ${pick(levels)} \x1b[36mworker-${t % 8}\x1b[0m ${msg}\r\n`;
     } else if (r < 0.85) {
-      for (let p = 0; p <= 100; p += 10) out += `\r\x1b[K\x1b[38;5;${(p * 2) % 256}m[${'#'.repeat(p / 10)}${'.'.repeat(10 - p / 10)}]\x1b[0m ${p}%`;
+      for (let p = 0; p <= 100; p += 10)
+        out += `\r\x1b[K\x1b[38;5;${(p * 2) % 256}m[${'#'.repeat(p / 10)}${'.'.repeat(10 - p / 10)}]\x1b[0m ${p}%`;
       out += '\r\n';
     } else {
       // ink redraws its frame: erase the previous lines going up, then print the new frame
@@ -109,6 +123,18 @@ export async function benchScreen(totalMb = 64): Promise<void> {
 
   const rate = (ms: number) => totalMb / (ms / 1000);
   report(`screen: ${totalMb} MB mixed output, 64 KB chunks`, rate(screenMs), 'MB/s', rate(scanMs), 'ESC scan');
-  report(`screen: heapUsed growth after ${8 + totalMb} MB`, (atEnd.heap - before.heap) / MB, 'MB', (at8.heap - before.heap) / MB, 'after 8 MB');
-  report(`screen: arrayBuffers growth after ${8 + totalMb} MB`, (atEnd.buffers - before.buffers) / MB, 'MB', (at8.buffers - before.buffers) / MB, 'after 8 MB');
+  report(
+    `screen: heapUsed growth after ${8 + totalMb} MB`,
+    (atEnd.heap - before.heap) / MB,
+    'MB',
+    (at8.heap - before.heap) / MB,
+    'after 8 MB',
+  );
+  report(
+    `screen: arrayBuffers growth after ${8 + totalMb} MB`,
+    (atEnd.buffers - before.buffers) / MB,
+    'MB',
+    (at8.buffers - before.buffers) / MB,
+    'after 8 MB',
+  );
 }

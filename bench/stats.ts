@@ -6,7 +6,16 @@ export function percentile(samples: number[], p: number): number {
   return s[i] as number;
 }
 
-export function report(name: string, value: number, unit: string, baseline: number, baselineName: string, ratio = value / baseline): void {
+export function report(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number,
+  baselineName: string,
+  ratio = value / baseline,
+): void {
   const f = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-  console.log(`${name.padEnd(44)} ${f(value).padStart(9)} ${unit.padEnd(10)} baseline ${baselineName}: ${f(baseline)} ${unit}  ratio ${ratio.toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(44)} ${f(value).padStart(9)} ${unit.padEnd(10)} baseline ${baselineName}: ${f(baseline)} ${unit}  ratio ${ratio.toFixed(2)}x`,
+  );
 }

@@ -53,10 +53,32 @@ const iso = (t: number) => new Date(t).toISOString();
 
 function summary(node: string, id: string, i: number, t: number): SessionSummary {
   return {
-    id, node, state: i % 17 === 0 ? 'needs-input' : 'working', task: `task ${id}: make the build faster`, discipline: 'backend',
-    repo: '/repo', worktree: `/wt/${id}`, branch: `agency/${id}`, model: null, claudeSession: '0', createdAt: iso(0), updatedAt: iso(t),
-    endedAt: null, exitCode: null, reason: null, activity: `editing src/module-${i % 50}.ts (step ${i})`, openDecisions: 0, outputSeq: i * 100,
-    usage: { inputTokens: i * 120, outputTokens: i * 30, cacheCreationTokens: 0, cacheReadTokens: i * 400, costUsd: i * 0.0011, unpricedModels: [] },
+    id,
+    node,
+    state: i % 17 === 0 ? 'needs-input' : 'working',
+    task: `task ${id}: make the build faster`,
+    discipline: 'backend',
+    repo: '/repo',
+    worktree: `/wt/${id}`,
+    branch: `agency/${id}`,
+    model: null,
+    claudeSession: '0',
+    createdAt: iso(0),
+    updatedAt: iso(t),
+    endedAt: null,
+    exitCode: null,
+    reason: null,
+    activity: `editing src/module-${i % 50}.ts (step ${i})`,
+    openDecisions: 0,
+    outputSeq: i * 100,
+    usage: {
+      inputTokens: i * 120,
+      outputTokens: i * 30,
+      cacheCreationTokens: 0,
+      cacheReadTokens: i * 400,
+      costUsd: i * 0.0011,
+      unpricedModels: [],
+    },
   };
 }
 
@@ -67,7 +89,10 @@ const idle: CockpitPort = {
 };
 
 /** CPU seconds of this process while the app renders a fleet whose every session changes HZ times a second. */
-async function tuiCpu(seconds: number, refreshMs: number): Promise<{ cpu: number; heapGrowth: number; frames: number; frameMs: number; bytes: number; events: number }> {
+async function tuiCpu(
+  seconds: number,
+  refreshMs: number,
+): Promise<{ cpu: number; heapGrowth: number; frames: number; frameMs: number; bytes: number; events: number }> {
   process.env.NODE_ENV = 'production'; // React's production build, as the built CLI uses
   const { mount } = await import('../src/tui/mount.js');
   const { Controller } = await import('../src/tui/controller.js');
@@ -75,21 +100,32 @@ async function tuiCpu(seconds: number, refreshMs: number): Promise<{ cpu: number
   const store = new FleetStore({ batchMs: refreshMs });
   const names = Array.from({ length: NODES }, (_, n) => `studio-${String(n + 1).padStart(2, '0')}`);
   for (const name of names) {
-    store.ingest({ kind: 'node', node: { name, transport: 'ssh', state: 'up', error: null, info: null, since: iso(0) } });
+    store.ingest({
+      kind: 'node',
+      node: { name, transport: 'ssh', state: 'up', error: null, info: null, since: iso(0) },
+    });
   }
   const screen = new Screen();
   const controller = new Controller({ fleet: store, port: idle, repo: '/repo', onQuit: () => {} });
   let frames = 0;
   let renderMs = 0;
   const app = mount({
-    fleet: store, controller, port: idle, theme: DEFAULT_THEME, maxFps: 30, stdout: screen as never, stdin: new Keys() as never,
+    fleet: store,
+    controller,
+    port: idle,
+    theme: DEFAULT_THEME,
+    maxFps: 30,
+    stdout: screen as never,
+    stdin: new Keys() as never,
     onRender: (m) => {
       frames++;
       renderMs += m.renderTime;
     },
   });
   // every session changes HZ times a second, each at its own moment: a slice of them every 10 ms
-  const sessions = names.flatMap((node) => Array.from({ length: PER_NODE }, (_, s) => ({ node, id: `s-${node.slice(-2)}${s}`, step: s })));
+  const sessions = names.flatMap((node) =>
+    Array.from({ length: PER_NODE }, (_, s) => ({ node, id: `s-${node.slice(-2)}${s}`, step: s })),
+  );
   const SLICES = 100 / HZ;
   let slice = 0;
   let events = 0;
@@ -122,7 +158,14 @@ async function tuiCpu(seconds: number, refreshMs: number): Promise<{ cpu: number
   const heapGrowth = heapNow() - heapBefore;
   app.unmount();
   store.dispose();
-  return { cpu: (used.user + used.system) / 1e6, heapGrowth, frames: frames - framesBefore, frameMs: (renderMs - renderBefore) / Math.max(1, frames - framesBefore), bytes: screen.bytes - bytesBefore, events };
+  return {
+    cpu: (used.user + used.system) / 1e6,
+    heapGrowth,
+    frames: frames - framesBefore,
+    frameMs: (renderMs - renderBefore) / Math.max(1, frames - framesBefore),
+    bytes: screen.bytes - bytesBefore,
+    events,
+  };
 }
 
 function ticks(pid: number): number {
@@ -138,7 +181,10 @@ async function tmuxCpu(seconds: number): Promise<number | null> {
   const sock = `agency-bench-${process.pid}`;
   const t = (...a: string[]) => execFileSync('tmux', ['-L', sock, '-f', '/dev/null', ...a], { encoding: 'utf8' });
   const printer = join(dir, 'print.pl');
-  writeFileSync(printer, '$|=1; my $i=0; while (1) { printf("\\e[2m%s\\e[0m \\e[32mINFO\\e[0m session %d: editing src/module-%d.ts (step %d)\\n", scalar(localtime), $$, $i % 50, $i); $i++; select(undef, undef, undef, 1/80); }\n');
+  writeFileSync(
+    printer,
+    '$|=1; my $i=0; while (1) { printf("\\e[2m%s\\e[0m \\e[32mINFO\\e[0m session %d: editing src/module-%d.ts (step %d)\\n", scalar(localtime), $$, $i % 50, $i); $i++; select(undef, undef, undef, 1/80); }\n',
+  );
   const { spawn } = await import('node-pty');
   let client: ReturnType<typeof spawn> | null = null;
   try {
@@ -148,7 +194,11 @@ async function tmuxCpu(seconds: number): Promise<number | null> {
       t('select-layout', '-t', 'b', 'tiled');
     }
     const server = Number(t('display-message', '-p', '-t', 'b', '#{pid}').trim());
-    client = spawn('tmux', ['-L', sock, 'attach', '-t', 'b'], { cols: 160, rows: 48, env: { ...process.env, TERM: 'xterm-256color' } });
+    client = spawn('tmux', ['-L', sock, 'attach', '-t', 'b'], {
+      cols: 160,
+      rows: 48,
+      env: { ...process.env, TERM: 'xterm-256color' },
+    });
     client.onData(() => undefined);
     await new Promise((r) => setTimeout(r, 1000));
     const pids = [server, client.pid];
@@ -180,13 +230,26 @@ function storeMemory(): { heap: number; json: number } {
     const extra: unknown[] = [];
     for (let n = 0; n < NODES; n++) {
       const node = `studio-${String(n + 1).padStart(2, '0')}`;
-      events.push({ kind: 'node', node: { name: node, transport: 'ssh', state: 'up', error: null, info: null, since: iso(0) } });
+      events.push({
+        kind: 'node',
+        node: { name: node, transport: 'ssh', state: 'up', error: null, info: null, since: iso(0) },
+      });
     }
     for (let i = 0; i < 200; i++) {
       const node = `studio-${String((i % NODES) + 1).padStart(2, '0')}`;
       events.push({ kind: 'session', session: summary(node, `s-${i}`, i, 1000 + i) });
       for (let w = 0; w < 16; w++) {
-        extra.push({ kind: 'worker', worker: { id: `w-${i}-${w}`, node, session: `s-${i}`, state: w % 4 === 0 ? 'running' : 'queued', activity: `worker ${w} of s-${i}: tests`, updatedAt: iso(i) } });
+        extra.push({
+          kind: 'worker',
+          worker: {
+            id: `w-${i}-${w}`,
+            node,
+            session: `s-${i}`,
+            state: w % 4 === 0 ? 'running' : 'queued',
+            activity: `worker ${w} of s-${i}: tests`,
+            updatedAt: iso(i),
+          },
+        });
       }
     }
     return [...events, ...extra] as Parameters<FleetStore['ingest']>[0][];
@@ -206,21 +269,33 @@ function storeMemory(): { heap: number; json: number } {
   const before = settled();
   const store = fill();
   const heap = settled() - before;
-  if (store.getSnapshot().health.workers.queued + store.getSnapshot().health.workers.running !== 3200) throw new Error('the store lost workers');
+  if (store.getSnapshot().health.workers.queued + store.getSnapshot().health.workers.running !== 3200)
+    throw new Error('the store lost workers');
   store.dispose();
   return { heap, json };
 }
 
 export async function benchTui(seconds = Number(process.env.BENCH_SECONDS ?? 10)): Promise<void> {
   const mem = storeMemory();
-  report('cockpit store heap: 16 nodes, 200 sessions, 3,200 workers', mem.heap / 1024 / 1024, 'MB', mem.json / 1024 / 1024, 'the same state as JSON');
+  report(
+    'cockpit store heap: 16 nodes, 200 sessions, 3,200 workers',
+    mem.heap / 1024 / 1024,
+    'MB',
+    mem.json / 1024 / 1024,
+    'the same state as JSON',
+  );
   // the default refresh (1 s), then twice a second; decisions and links are immediate in both
-  const runs = [{ refresh: 1000, tui: await tuiCpu(seconds, 1000) }, { refresh: 500, tui: await tuiCpu(seconds, 500) }];
+  const runs = [
+    { refresh: 1000, tui: await tuiCpu(seconds, 1000) },
+    { refresh: 500, tui: await tuiCpu(seconds, 500) },
+  ];
   const tmux = process.env.BENCH_SKIP_TMUX ? null : await tmuxCpu(seconds);
   for (const { refresh, tui } of runs) {
     const label = `tui CPU, ${NODES}×${PER_NODE} sessions × ${HZ}/s, ${seconds} s, refresh ${refresh / 1000} s`;
     if (tmux === null) report(label, tui.cpu, 'CPU s', seconds, 'wall clock (tmux or perl missing)');
     else report(label, tui.cpu, 'CPU s', tmux, 'tmux, 16 panes × 80 lines/s');
-    console.log(`  ${tui.events} events in, ${tui.frames} frames (${(tui.frames / seconds).toFixed(1)}/s, ${tui.frameMs.toFixed(1)} ms each to lay out and draw), ${(tui.bytes / seconds / 1024).toFixed(0)} KB/s to the terminal; heap ${tui.heapGrowth >= 0 ? '+' : ''}${(tui.heapGrowth / 1024 / 1024).toFixed(2)} MB over the run`);
+    console.log(
+      `  ${tui.events} events in, ${tui.frames} frames (${(tui.frames / seconds).toFixed(1)}/s, ${tui.frameMs.toFixed(1)} ms each to lay out and draw), ${(tui.bytes / seconds / 1024).toFixed(0)} KB/s to the terminal; heap ${tui.heapGrowth >= 0 ? '+' : ''}${(tui.heapGrowth / 1024 / 1024).toFixed(2)} MB over the run`,
+    );
   }
 }

@@ -34,7 +34,9 @@ try {
       // pure-JS dependencies go into the bundle (one file to load, not hundreds); native ones cannot
       external: [...NATIVE, ...OPTIONAL],
       // bundled CommonJS dependencies call require() for Node's built-ins
-      banner: { js: "import { createRequire as __agencyRequire } from 'node:module'; const require = __agencyRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __agencyRequire } from 'node:module'; const require = __agencyRequire(import.meta.url);",
+      },
     }),
     build({
       ...common,
@@ -56,7 +58,8 @@ const ownChunks = readdirSync(`${out}/chunks`);
 writeFileSync(`${out}/chunks/.build`, `${ownChunks.join('\n')}\n`);
 if (existsSync('dist/chunks/.build')) {
   for (const name of readFileSync('dist/chunks/.build', 'utf8').split('\n').filter(Boolean)) {
-    if (!ownChunks.includes(name) && existsSync(`dist/chunks/${name}`)) copyFileSync(`dist/chunks/${name}`, `${out}/chunks/${name}`);
+    if (!ownChunks.includes(name) && existsSync(`dist/chunks/${name}`))
+      copyFileSync(`dist/chunks/${name}`, `${out}/chunks/${name}`);
   }
 }
 

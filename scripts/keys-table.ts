@@ -12,7 +12,10 @@ export const README = fileURLToPath(new URL('../README.md', import.meta.url));
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 export function keysTable(): string {
-  const rows = BINDINGS.map((b) => `| ${b.keys.map((k) => `\`${cell(keyLabel(k))}\``).join(' ')} | ${b.layers.map((l) => LAYER_NAMES[l]).join(', ')} | ${cell(b.description)} |`);
+  const rows = BINDINGS.map(
+    (b) =>
+      `| ${b.keys.map((k) => `\`${cell(keyLabel(k))}\``).join(' ')} | ${b.layers.map((l) => LAYER_NAMES[l]).join(', ')} | ${cell(b.description)} |`,
+  );
   return ['| keys | where | what it does |', '|---|---|---|', ...rows].join('\n');
 }
 

@@ -10,7 +10,9 @@ export function registerCommands(program: Command): void {
     .command('check [dir]')
     .description('validate a registry (default: the one agency ships); errors name file and line')
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string | undefined, opts: { json?: boolean }) => (await import('./registry-check.js')).registryCheck(dir, opts));
+    .action(async (dir: string | undefined, opts: { json?: boolean }) =>
+      (await import('./registry-check.js')).registryCheck(dir, opts),
+    );
 
   program
     .command('tui')
@@ -20,7 +22,10 @@ export function registerCommands(program: Command): void {
     .option('--bell', 'ring the terminal bell when a decision opens (default: the config key bell)')
     .option('--repo <path>', 'the repository new tasks work on, on their node (default: the current folder)')
     .option('--fps <n>', 'most frames drawn per second', '30')
-    .option('--refresh <seconds>', 'how often tiles and lists are redrawn; decisions show at once (default: the config key refresh, or 1)')
+    .option(
+      '--refresh <seconds>',
+      'how often tiles and lists are redrawn; decisions show at once (default: the config key refresh, or 1)',
+    )
     .action(async (opts) => (await import('../tui/run.js')).runTui(opts));
 
   program
@@ -47,7 +52,7 @@ export function registerCommands(program: Command): void {
     .option('--discipline <id>', 'the discipline (default: the best match for the task)')
     .option('--node <name>', 'the node to run it on (default: the reachable node with the fewest live sessions)')
     .option('--repo <path>', 'the git repository to work on, on that node (default: the current folder)')
-    .option('--model <model>', 'the model for the session (default: the discipline\'s)')
+    .option('--model <model>', "the model for the session (default: the discipline's)")
     .option('--registry <dir>', 'registry folder (default: the one agency ships)')
     .option('--json', 'print the result as JSON')
     .action(async (task: string, opts) => (await import('./session-commands.js')).run(task, opts));
@@ -82,7 +87,9 @@ export function registerCommands(program: Command): void {
     .command('send <session> <text>')
     .description('type a line into a session')
     .option('--json', 'print the session as JSON')
-    .action(async (session: string, text: string, opts) => (await import('./session-commands.js')).send(session, text, opts));
+    .action(async (session: string, text: string, opts) =>
+      (await import('./session-commands.js')).send(session, text, opts),
+    );
 
   program
     .command('interrupt <session>')
@@ -90,13 +97,19 @@ export function registerCommands(program: Command): void {
     .option('--json', 'print the session as JSON')
     .action(async (session: string, opts) => (await import('./session-commands.js')).interrupt(session, opts));
 
-  for (const [op, what] of [['pause', 'pause a session (its whole process tree)'], ['resume', 'resume a paused session'], ['stop', 'stop a session']] as const) {
+  for (const [op, what] of [
+    ['pause', 'pause a session (its whole process tree)'],
+    ['resume', 'resume a paused session'],
+    ['stop', 'stop a session'],
+  ] as const) {
     program
       .command(`${op} [session]`)
       .description(what)
       .option('--all', 'every session of the node')
       .option('--json', 'print the result as JSON')
-      .action(async (session: string | undefined, opts) => (await import('./session-commands.js')).control(op, session, opts));
+      .action(async (session: string | undefined, opts) =>
+        (await import('./session-commands.js')).control(op, session, opts),
+      );
   }
 
   program
@@ -106,13 +119,18 @@ export function registerCommands(program: Command): void {
     .option('--json', 'print them as JSON')
     .action(async (opts) => (await import('./decision-commands.js')).decisions(opts));
 
-  for (const [op, approve] of [['approve', true], ['deny', false]] as const) {
+  for (const [op, approve] of [
+    ['approve', true],
+    ['deny', false],
+  ] as const) {
     program
       .command(`${op} <decision>`)
       .description(`${op} an open decision`)
       .option('--reason <text>', 'told to Claude along with the answer')
       .option('--json', 'print the decision as JSON')
-      .action(async (decision: string, opts) => (await import('./decision-commands.js')).decide(approve, decision, opts));
+      .action(async (decision: string, opts) =>
+        (await import('./decision-commands.js')).decide(approve, decision, opts),
+      );
   }
 
   const node = program.command('node').description('the node daemon');
@@ -135,7 +153,7 @@ export function registerCommands(program: Command): void {
     .action(async () => (await import('./node-commands.js')).connectNode());
   node
     .command('build')
-    .description("print the build of the node daemon running here (exit 1 if none is)")
+    .description('print the build of the node daemon running here (exit 1 if none is)')
     .action(async () => (await import('./node-commands.js')).nodeBuild());
   node
     .command('stop')
@@ -145,11 +163,18 @@ export function registerCommands(program: Command): void {
 
   // `nodes --json` lists; `nodes add … --json` is add's own option, not the list's
   program.enablePositionalOptions();
-  const nodes = program.command('nodes').description('the configured nodes: reachability and agent version (add, remove)').enablePositionalOptions();
-  nodes.option('--json', 'print them as JSON').action(async (opts) => (await import('./fleet-commands.js')).listNodes(opts));
+  const nodes = program
+    .command('nodes')
+    .description('the configured nodes: reachability and agent version (add, remove)')
+    .enablePositionalOptions();
+  nodes
+    .option('--json', 'print them as JSON')
+    .action(async (opts) => (await import('./fleet-commands.js')).listNodes(opts));
   nodes
     .command('add <name>')
-    .description('configure a node: --host (with --user, --port, --identity, --known-hosts), --ssh ALIAS of ~/.ssh/config, or --local')
+    .description(
+      'configure a node: --host (with --user, --port, --identity, --known-hosts), --ssh ALIAS of ~/.ssh/config, or --local',
+    )
     .option('--host <host>', 'host name or address')
     .option('--ssh <alias>', 'an alias of ~/.ssh/config')
     .option('--local', 'this machine, without ssh')

@@ -5,12 +5,22 @@ import { isValidId } from '../registry/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { loadValidRegistry, registryDir } from './registry-source.js';
 
-export interface CompileOpts { discipline?: string; task: string; dir: string; registry?: string; force?: boolean; json?: boolean }
+export interface CompileOpts {
+  discipline?: string;
+  task: string;
+  dir: string;
+  registry?: string;
+  force?: boolean;
+  json?: boolean;
+}
 
 export function compile(opts: CompileOpts): void {
   if (opts.task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
   if (opts.discipline !== undefined && !isValidId(opts.discipline))
-    throw new UserError(`unknown discipline ${JSON.stringify(opts.discipline)}: discipline ids are lowercase letters, digits and hyphens`, EXIT.usage);
+    throw new UserError(
+      `unknown discipline ${JSON.stringify(opts.discipline)}: discipline ids are lowercase letters, digits and hyphens`,
+      EXIT.usage,
+    );
   const reg = loadValidRegistry(registryDir(opts.registry));
   let discipline = opts.discipline;
   if (discipline === undefined) {
@@ -20,11 +30,17 @@ export function compile(opts: CompileOpts): void {
     if (!opts.json) warn(`discipline: ${discipline} (best match for the task)`);
   }
   const guard = guardScriptPath();
-  if (!existsSync(guard)) throw new UserError(`the guard program ${guard} is missing; run \`npm run build\` in the agency checkout`);
-  const result = compileInto(opts.dir, reg, { discipline, task: opts.task }, {
-    programs: { node: process.execPath, guard },
-    force: opts.force === true,
-  });
+  if (!existsSync(guard))
+    throw new UserError(`the guard program ${guard} is missing; run \`npm run build\` in the agency checkout`);
+  const result = compileInto(
+    opts.dir,
+    reg,
+    { discipline, task: opts.task },
+    {
+      programs: { node: process.execPath, guard },
+      force: opts.force === true,
+    },
+  );
   if (opts.json) printJson(result);
   else {
     for (const f of result.files) say(`${f.action.padEnd(9)} ${f.path}`);

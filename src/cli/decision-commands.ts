@@ -11,10 +11,18 @@ export async function decisions(o: { json?: boolean; all?: boolean }): Promise<v
   else for (const d of list) say(decisionLine(d));
 }
 
-export async function decide(approve: boolean, decision: string, o: { reason?: string; json?: boolean }): Promise<void> {
+export async function decide(
+  approve: boolean,
+  decision: string,
+  o: { reason?: string; json?: boolean },
+): Promise<void> {
   const d = await withCockpit(nodesOf(decision), async (c) => {
     const found = await c.findDecision(decision);
-    return c.requestOn(found.node, 'decide', { decision: found.id, approve, ...(o.reason ? { reason: o.reason } : {}) });
+    return c.requestOn(found.node, 'decide', {
+      decision: found.id,
+      approve,
+      ...(o.reason ? { reason: o.reason } : {}),
+    });
   });
   if (o.json) printJson(d);
   else say(`${d.id} ${d.state}`);

@@ -10,26 +10,55 @@ import { withCockpit } from './with-cockpit.js';
 export async function listNodes(o: { json?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: false }, (c) => c.status());
   const nodes = snap.nodes.map((n) => ({
-    name: n.name, state: n.state, reachable: n.state === 'up', transport: n.transport,
-    agentVersion: n.info?.agentVersion ?? null, build: n.info?.build ?? null, host: n.info?.host ?? null,
-    platform: n.info?.platform ?? null, sessions: n.sessions, error: n.error,
+    name: n.name,
+    state: n.state,
+    reachable: n.state === 'up',
+    transport: n.transport,
+    agentVersion: n.info?.agentVersion ?? null,
+    build: n.info?.build ?? null,
+    host: n.info?.host ?? null,
+    platform: n.info?.platform ?? null,
+    sessions: n.sessions,
+    error: n.error,
   }));
   if (o.json) printJson({ nodes });
-  else for (const n of nodes)
-    say(`${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`);
+  else
+    for (const n of nodes)
+      say(
+        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
+      );
   if (nodes.some((n) => !n.reachable)) process.exitCode = EXIT.failure;
 }
 
-export async function addNode(name: string, o: { host?: string; ssh?: string; local?: boolean; user?: string; port?: string; identity?: string; knownHosts?: string; json?: boolean }): Promise<void> {
+export async function addNode(
+  name: string,
+  o: {
+    host?: string;
+    ssh?: string;
+    local?: boolean;
+    user?: string;
+    port?: string;
+    identity?: string;
+    knownHosts?: string;
+    json?: boolean;
+  },
+): Promise<void> {
   if (o.port !== undefined && !(/^\d{1,5}$/.test(o.port) && Number(o.port) >= 1 && Number(o.port) <= 65535))
     throw new UserError(`--port must be a whole number from 1 to 65535, not ${JSON.stringify(o.port)}`, EXIT.usage);
-  for (const [flag, file] of [['--identity', o.identity], ['--known-hosts', o.knownHosts]] as const)
+  for (const [flag, file] of [
+    ['--identity', o.identity],
+    ['--known-hosts', o.knownHosts],
+  ] as const)
     if (file && !existsSync(file)) warn(`warning: ${flag} ${file} does not exist (yet)`);
   const node: NodeConfig = {
     name,
-    ...(o.local ? { local: true as const } : {}), ...(o.host ? { host: o.host } : {}), ...(o.ssh ? { ssh: o.ssh } : {}),
-    ...(o.user ? { user: o.user } : {}), ...(o.port ? { port: Number(o.port) } : {}),
-    ...(o.identity ? { identityFile: o.identity } : {}), ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
+    ...(o.local ? { local: true as const } : {}),
+    ...(o.host ? { host: o.host } : {}),
+    ...(o.ssh ? { ssh: o.ssh } : {}),
+    ...(o.user ? { user: o.user } : {}),
+    ...(o.port ? { port: Number(o.port) } : {}),
+    ...(o.identity ? { identityFile: o.identity } : {}),
+    ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
   };
   const replaced = loadConfig().nodes.some((n) => n.name === name); // a broken file is a failure, not a usage error
   try {
@@ -49,7 +78,8 @@ export async function removeNodeCommand(name: string, o: { json?: boolean } = {}
 
 export async function push(o: { node?: string[]; service?: boolean; json?: boolean }): Promise<void> {
   const config = loadConfig();
-  if (config.nodes.length === 0) throw new UserError('no nodes are configured: add them with `agency nodes add`; the local node needs no push');
+  if (config.nodes.length === 0)
+    throw new UserError('no nodes are configured: add them with `agency nodes add`; the local node needs no push');
   let links;
   try {
     links = fleetLinks({ ...(o.node ? { only: o.node } : {}), startLocal: false });
@@ -61,16 +91,23 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
   const bundles = new BundleCache();
   bundles.prefetchLocal();
   const ssh = sshOptions();
-  const results = await Promise.all(chosen.map(async (n) => {
-    let r: PushResult;
-    try {
-      r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
-    } catch (e) {
-      r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
-    }
-    if (!o.json) warn(r.ok ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)${r.service ? `; service ${r.service}` : ''}` : `${r.node}: ${r.error}`);
-    return r;
-  }));
+  const results = await Promise.all(
+    chosen.map(async (n) => {
+      let r: PushResult;
+      try {
+        r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
+      } catch (e) {
+        r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
+      }
+      if (!o.json)
+        warn(
+          r.ok
+            ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)${r.service ? `; service ${r.service}` : ''}`
+            : `${r.node}: ${r.error}`,
+        );
+      return r;
+    }),
+  );
   if (o.json) printJson({ results });
   else say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
   if (results.some((r) => !r.ok)) process.exitCode = EXIT.failure;

@@ -9,7 +9,13 @@ export function tokens(n: number): string {
 
 export function age(iso: string, now = Date.now()): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m`
+      : s < 86400
+        ? `${Math.floor(s / 3600)}h`
+        : `${Math.floor(s / 86400)}d`;
 }
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
@@ -18,8 +24,13 @@ export function sessionLine(s: SessionSummary): string {
   const total = s.usage.inputTokens + s.usage.outputTokens + s.usage.cacheCreationTokens + s.usage.cacheReadTokens;
   const what = safeLine(s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity);
   return [
-    cut(s.id, 9), cut(s.state, 12), cut(s.discipline, 16), tokens(total).padStart(7), `$${s.usage.costUsd.toFixed(2)}`.padStart(8),
-    age(s.createdAt).padStart(4), ` ${cut(safeLine(s.task), 40)} ${s.openDecisions ? `[${s.openDecisions} waiting] ` : ''}${what}`,
+    cut(s.id, 9),
+    cut(s.state, 12),
+    cut(s.discipline, 16),
+    tokens(total).padStart(7),
+    `$${s.usage.costUsd.toFixed(2)}`.padStart(8),
+    age(s.createdAt).padStart(4),
+    ` ${cut(safeLine(s.task), 40)} ${s.openDecisions ? `[${s.openDecisions} waiting] ` : ''}${what}`,
   ].join(' ');
 }
 
@@ -36,7 +47,9 @@ export function fleetText(s: FleetSnapshot): string {
   if (s.sessions.length === 0) lines.push('no sessions; start one with agency run "<task>"');
   else {
     const multi = s.nodes.length > 1;
-    lines.push(`${multi ? 'NODE'.padEnd(12) + ' ' : ''}${'SESSION'.padEnd(9)} ${'STATE'.padEnd(12)} ${'DISCIPLINE'.padEnd(16)} ${'TOKENS'.padStart(7)} ${'COST'.padStart(8)} ${'AGE'.padStart(4)}  TASK`);
+    lines.push(
+      `${multi ? 'NODE'.padEnd(12) + ' ' : ''}${'SESSION'.padEnd(9)} ${'STATE'.padEnd(12)} ${'DISCIPLINE'.padEnd(16)} ${'TOKENS'.padStart(7)} ${'COST'.padStart(8)} ${'AGE'.padStart(4)}  TASK`,
+    );
     for (const x of s.sessions) lines.push(`${multi ? cut(safeLine(x.node), 12) + ' ' : ''}${sessionLine(x)}`);
   }
   const open = s.decisions.filter((d) => d.state === 'open');

@@ -15,7 +15,17 @@ program
 registerCommands(program);
 
 /** Errors a user caused: shown as one message. Matched by name, so that no command's module must be loaded to tell. */
-const USER_ERRORS = new Set(['UserError', 'CompileError', 'UnknownDisciplineError', 'UnsafePathError', 'RegistryError', 'NodeUnreachable', 'CockpitError', 'ConfigError', 'BundleError']);
+const USER_ERRORS = new Set([
+  'UserError',
+  'CompileError',
+  'UnknownDisciplineError',
+  'UnsafePathError',
+  'RegistryError',
+  'NodeUnreachable',
+  'CockpitError',
+  'ConfigError',
+  'BundleError',
+]);
 function isUserError(e: unknown): e is Error {
   return e instanceof Error && USER_ERRORS.has(e.name);
 }
@@ -36,7 +46,8 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (isUserError(e)) {
     process.stderr.write(`agency: ${printable(e.message, true)}\n`);
-    process.exitCode = e instanceof UserError ? e.exitCode : e.name === 'UnknownDisciplineError' ? EXIT.usage : EXIT.failure;
+    process.exitCode =
+      e instanceof UserError ? e.exitCode : e.name === 'UnknownDisciplineError' ? EXIT.usage : EXIT.failure;
   } else {
     process.stderr.write(`agency: internal error: ${printable((e as Error)?.stack ?? String(e), true)}\n`);
     process.exitCode = EXIT.failure;

@@ -3,7 +3,10 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** An error the user caused and can fix: printed as one clear message, never as a stack trace. */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.failure) {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.failure,
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -7,12 +7,17 @@ export function registryCheck(dirArg: string | undefined, opts: { json?: boolean
   const dir = registryDir(dirArg);
   const { registry: reg, problems } = fullCheck(dir);
   const counts = {
-    disciplines: reg.disciplines.size, charters: reg.charters.size, agents: reg.agents.size,
-    tools: reg.tools.size, hooks: reg.hooks.size,
+    disciplines: reg.disciplines.size,
+    charters: reg.charters.size,
+    agents: reg.agents.size,
+    tools: reg.tools.size,
+    hooks: reg.hooks.size,
   };
   if (opts.json) printJson({ registry: dir, ok: problems.length === 0, problems, counts });
   else if (problems.length === 0)
-    say(`registry ${printable(dir)} is valid: ${counts.disciplines} disciplines, ${counts.agents} agents, ${counts.tools} tools, ${counts.hooks} hook files`);
+    say(
+      `registry ${printable(dir)} is valid: ${counts.disciplines} disciplines, ${counts.agents} agents, ${counts.tools} tools, ${counts.hooks} hook files`,
+    );
   else {
     for (const p of problems) warn(printable(formatProblem(p)));
     warn(`${problems.length} problem(s) in registry ${printable(dir)}`);

@@ -34,7 +34,9 @@ function displayPath(dir: string, file: string): string {
 export function loadValidRegistry(dir: string, opts: { charters?: boolean } = {}): Registry {
   const { registry, problems } = fullCheck(dir, opts.charters ?? true);
   if (problems.length > 0) {
-    throw new UserError(`the registry at ${dir} has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`);
+    throw new UserError(
+      `the registry at ${dir} has ${problems.length} problem(s):\n${problems.map(formatProblem).join('\n')}`,
+    );
   }
   return registry;
 }

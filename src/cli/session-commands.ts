@@ -6,17 +6,34 @@ import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
-export async function run(task: string, o: { discipline?: string; node?: string; repo?: string; model?: string; registry?: string; json?: boolean }): Promise<void> {
+export async function run(
+  task: string,
+  o: { discipline?: string; node?: string; repo?: string; model?: string; registry?: string; json?: boolean },
+): Promise<void> {
   if (task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) => c.run({
-    task,
-    // a path on a remote node is that node's path: it is passed as given
-    repo: o.repo ? (remote ? o.repo : resolve(o.repo)) : process.cwd(),
-    ...(o.discipline ? { discipline: o.discipline } : {}), ...(o.model ? { model: o.model } : {}),
-    ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
-  }, o.node));
-  if (o.json) printJson({ session: s.id, node: s.node, discipline: s.discipline, worktree: s.worktree, branch: s.branch, state: s.state });
+  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
+    c.run(
+      {
+        task,
+        // a path on a remote node is that node's path: it is passed as given
+        repo: o.repo ? (remote ? o.repo : resolve(o.repo)) : process.cwd(),
+        ...(o.discipline ? { discipline: o.discipline } : {}),
+        ...(o.model ? { model: o.model } : {}),
+        ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
+      },
+      o.node,
+    ),
+  );
+  if (o.json)
+    printJson({
+      session: s.id,
+      node: s.node,
+      discipline: s.discipline,
+      worktree: s.worktree,
+      branch: s.branch,
+      state: s.state,
+    });
   else say(s.id);
 }
 
@@ -36,7 +53,8 @@ export async function watch(o: { json?: boolean }): Promise<void> {
     c.watch((e) => {
       if (o.json) out(e);
       else if (e.kind === 'session') say(sessionLine(e.session));
-      else if (e.kind === 'node') say(`node ${e.node.name} ${e.node.state}${e.node.error ? `: ${safeLine(e.node.error)}` : ''}`);
+      else if (e.kind === 'node')
+        say(`node ${e.node.name} ${e.node.state}${e.node.error ? `: ${safeLine(e.node.error)}` : ''}`);
     });
     await new Promise<never>(() => undefined);
   });
@@ -44,12 +62,19 @@ export async function watch(o: { json?: boolean }): Promise<void> {
 
 type Control = 'pause' | 'resume' | 'stop';
 
-export async function control(op: Control, session: string | undefined, o: { all?: boolean; json?: boolean }): Promise<void> {
+export async function control(
+  op: Control,
+  session: string | undefined,
+  o: { all?: boolean; json?: boolean },
+): Promise<void> {
   if (!session && !o.all) throw new UserError('give a session id, or --all', EXIT.usage);
-  if (session && o.all) throw new UserError(`give a session id or --all, not both (${op} ${JSON.stringify(session)} --all)`, EXIT.usage);
+  if (session && o.all)
+    throw new UserError(`give a session id or --all, not both (${op} ${JSON.stringify(session)} --all)`, EXIT.usage);
   const done = await withCockpit(o.all ? {} : nodesOf(session), async (c) => {
     const targets = o.all
-      ? (await c.status()).sessions.filter((s) => (op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state)))
+      ? (await c.status()).sessions.filter((s) =>
+          op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state),
+        )
       : [await c.findSession(session!)];
     const out: SessionSummary[] = [];
     for (const s of targets) out.push(await c.requestOn(s.node, op, { session: s.id }));
@@ -83,5 +108,11 @@ export async function screen(session: string, o: { json?: boolean }): Promise<vo
     return c.requestOn(found.node, 'screen', { session: found.id });
   });
   if (o.json) printJson(view);
-  else say(view.lines.map((l) => safeLine(l)).join('\n').replace(/\n+$/, ''));
+  else
+    say(
+      view.lines
+        .map((l) => safeLine(l))
+        .join('\n')
+        .replace(/\n+$/, ''),
+    );
 }

@@ -22,7 +22,8 @@ export async function wait(session: string, o: { until?: string; timeout?: strin
     const target = await c.findSession(session);
     return new Promise<{ s: SessionSummary; code: number }>((resolve) => {
       let latest = target;
-      const timer = timeout === null ? null : setTimeout(() => resolve({ s: latest, code: WAIT_EXIT.timeout }), timeout * 1000);
+      const timer =
+        timeout === null ? null : setTimeout(() => resolve({ s: latest, code: WAIT_EXIT.timeout }), timeout * 1000);
       const check = (s: SessionSummary) => {
         latest = s;
         const v = verdict(s, until);

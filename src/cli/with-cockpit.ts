@@ -3,7 +3,10 @@ import { Cockpit } from '../cockpit/client.js';
 import { RemoteError } from '../protocol/connection.js';
 import { EXIT, UserError } from './output.js';
 
-export async function withCockpit<T>(opts: { start?: boolean; nodes?: string[]; live?: boolean }, f: (c: Cockpit) => Promise<T>): Promise<T> {
+export async function withCockpit<T>(
+  opts: { start?: boolean; nodes?: string[]; live?: boolean },
+  f: (c: Cockpit) => Promise<T>,
+): Promise<T> {
   const cockpit = await Cockpit.open(opts);
   try {
     return await f(cockpit);

@@ -72,49 +72,79 @@ export class Cockpit {
 
   link(name: string): NodeLink {
     const l = this.links.find((x) => x.name === name);
-    if (!l) throw new CockpitError(`unknown node ${JSON.stringify(name)}; nodes: ${this.links.map((x) => x.name).join(', ')}`);
+    if (!l)
+      throw new CockpitError(
+        `unknown node ${JSON.stringify(name)}; nodes: ${this.links.map((x) => x.name).join(', ')}`,
+      );
     return l;
   }
 
   private up(name: string): Connection {
     const l = this.link(name);
     const c = l.connection();
-    if (!c) throw new CockpitError(`node ${name} is ${l.status().state}${l.status().error ? `: ${l.status().error}` : ''}`);
+    if (!c)
+      throw new CockpitError(`node ${name} is ${l.status().state}${l.status().error ? `: ${l.status().error}` : ''}`);
     return c;
   }
 
   requestOn<O extends Op>(node: string, op: O, args: OpArgs[O]): Promise<OpResults[O]> {
-    return this.up(node).request(op, args).then((r) => asNode(r, node));
+    return this.up(node)
+      .request(op, args)
+      .then((r) => asNode(r, node));
   }
 
   /** Every node's state; nodes that are down are listed with why, and their sessions are not. */
   async status(): Promise<FleetSnapshot> {
-    const parts = await Promise.all(this.links.map(async (l) => {
-      const c = l.connection();
-      if (!c) return { view: { ...l.status(), sessions: 0 }, sessions: [] as SessionSummary[], decisions: [] as Decision[] };
-      try {
-        const s = asNode(await c.request('status', {}), l.name);
-        return { view: { ...l.status(), info: s.node, sessions: s.sessions.length }, sessions: s.sessions, decisions: s.decisions };
-      } catch (e) {
-        return { view: { ...l.status(), state: 'down' as const, error: (e as Error).message, sessions: 0 }, sessions: [], decisions: [] };
-      }
-    }));
-    return { nodes: parts.map((p) => p.view), sessions: parts.flatMap((p) => p.sessions), decisions: parts.flatMap((p) => p.decisions) };
+    const parts = await Promise.all(
+      this.links.map(async (l) => {
+        const c = l.connection();
+        if (!c)
+          return {
+            view: { ...l.status(), sessions: 0 },
+            sessions: [] as SessionSummary[],
+            decisions: [] as Decision[],
+          };
+        try {
+          const s = asNode(await c.request('status', {}), l.name);
+          return {
+            view: { ...l.status(), info: s.node, sessions: s.sessions.length },
+            sessions: s.sessions,
+            decisions: s.decisions,
+          };
+        } catch (e) {
+          return {
+            view: { ...l.status(), state: 'down' as const, error: (e as Error).message, sessions: 0 },
+            sessions: [],
+            decisions: [],
+          };
+        }
+      }),
+    );
+    return {
+      nodes: parts.map((p) => p.view),
+      sessions: parts.flatMap((p) => p.sessions),
+      decisions: parts.flatMap((p) => p.decisions),
+    };
   }
 
   /** `s-abc123`, or `node/s-abc123` where ids repeat across nodes. */
   async findSession(ref: string): Promise<SessionSummary> {
     const [node, id] = ref.includes('/') ? (ref.split('/', 2) as [string, string]) : [null, ref];
     const found = (await this.status()).sessions.filter((s) => s.id === id && (!node || s.node === node));
-    if (found.length === 0) throw new CockpitError(`no session ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
-    if (found.length > 1) throw new CockpitError(`session id ${id} is on several nodes (${found.map((s) => s.node).join(', ')}): say which, as node/${id}`);
+    if (found.length === 0)
+      throw new CockpitError(`no session ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
+    if (found.length > 1)
+      throw new CockpitError(
+        `session id ${id} is on several nodes (${found.map((s) => s.node).join(', ')}): say which, as node/${id}`,
+      );
     return found[0]!;
   }
 
   async findDecision(ref: string): Promise<Decision> {
     const [node, id] = ref.includes('/') ? (ref.split('/', 2) as [string, string]) : [null, ref];
     const found = (await this.status()).decisions.filter((d) => d.id === id && (!node || d.node === node));
-    if (found.length === 0) throw new CockpitError(`no decision ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
+    if (found.length === 0)
+      throw new CockpitError(`no decision ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
     if (found.length > 1) throw new CockpitError(`decision id ${id} is on several nodes: say which, as node/${id}`);
     return found[0]!;
   }
@@ -124,8 +154,12 @@ export class Cockpit {
     if (node) return this.requestOn(node, 'run', args);
     const snap = await this.status();
     const up = snap.nodes.filter((n) => n.state === 'up');
-    if (up.length === 0) throw new CockpitError(`no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`);
-    const live = (name: string) => snap.sessions.filter((s) => s.node === name && !['exited', 'failed'].includes(s.state)).length;
+    if (up.length === 0)
+      throw new CockpitError(
+        `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
+      );
+    const live = (name: string) =>
+      snap.sessions.filter((s) => s.node === name && !['exited', 'failed'].includes(s.state)).length;
     const best = up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!;
     return this.requestOn(best.name, 'run', args);
   }
@@ -136,10 +170,13 @@ export class Cockpit {
       l.onStatus((s) => f({ kind: 'node', node: s }));
       const subscribe = (c: Connection) => {
         c.onEvent((e) => f(eventAsNode(e, l.name)));
-        c.request('watch', {}).then((snap) => {
-          for (const s of snap.sessions) f({ kind: 'session', session: asNode(s, l.name) });
-          for (const d of snap.decisions) f({ kind: 'decision', decision: asNode(d, l.name) });
-        }, () => undefined);
+        c.request('watch', {}).then(
+          (snap) => {
+            for (const s of snap.sessions) f({ kind: 'session', session: asNode(s, l.name) });
+            for (const d of snap.decisions) f({ kind: 'decision', decision: asNode(d, l.name) });
+          },
+          () => undefined,
+        );
       };
       l.onConnection(subscribe);
       const c = l.connection();
@@ -151,4 +188,3 @@ export class Cockpit {
     for (const l of this.links) l.close();
   }
 }
-

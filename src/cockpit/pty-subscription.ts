@@ -21,26 +21,33 @@ export function subscribePty(link: NodeLink, session: string, fromSeq: number, o
 
   const attach = (c: Connection) => {
     if (stopped) return;
-    perConnection.push(c.onPty((chunk) => {
-      if (chunk.session !== session) return;
-      const end = chunk.seq + chunk.data.length;
-      if (end <= next) return; // all of it was had already
-      if (chunk.seq > next) return; // a gap: the node sends a reset or the replay instead
-      const fresh = chunk.data.subarray(next - chunk.seq);
-      next = end;
-      out.onData(end - fresh.length, fresh);
-    }));
-    perConnection.push(c.onEvent((e) => {
-      if (e.kind !== 'pty-reset' || e.view.session !== session) return;
-      next = e.view.outputSeq;
-      out.onReset(e.view);
-    }));
-    c.request('pty-subscribe', { session, fromSeq: next }).then((r) => {
-      if (r.snapshot) {
-        next = r.fromSeq;
-        out.onReset(r.snapshot);
-      }
-    }, () => undefined);
+    perConnection.push(
+      c.onPty((chunk) => {
+        if (chunk.session !== session) return;
+        const end = chunk.seq + chunk.data.length;
+        if (end <= next) return; // all of it was had already
+        if (chunk.seq > next) return; // a gap: the node sends a reset or the replay instead
+        const fresh = chunk.data.subarray(next - chunk.seq);
+        next = end;
+        out.onData(end - fresh.length, fresh);
+      }),
+    );
+    perConnection.push(
+      c.onEvent((e) => {
+        if (e.kind !== 'pty-reset' || e.view.session !== session) return;
+        next = e.view.outputSeq;
+        out.onReset(e.view);
+      }),
+    );
+    c.request('pty-subscribe', { session, fromSeq: next }).then(
+      (r) => {
+        if (r.snapshot) {
+          next = r.fromSeq;
+          out.onReset(r.snapshot);
+        }
+      },
+      () => undefined,
+    );
   };
   const onConn = link.onConnection(attach);
   const now = link.connection();
@@ -49,6 +56,9 @@ export function subscribePty(link: NodeLink, session: string, fromSeq: number, o
     stopped = true;
     onConn.dispose();
     for (const d of perConnection) d.dispose();
-    link.connection()?.request('pty-unsubscribe', { session }).catch(() => undefined);
+    link
+      .connection()
+      ?.request('pty-unsubscribe', { session })
+      .catch(() => undefined);
   };
 }

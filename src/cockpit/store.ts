@@ -10,8 +10,16 @@ import type { LinkStatus } from '../fleet/link.js';
 import type { Decision, SessionSummary } from '../protocol/messages.js';
 import type { CockpitEvent, FleetSnapshot } from './client.js';
 import {
-  ENDED_STATES, RateMeter, fleetHealth, isLive, sameSummary, summariseNode, usageTokens,
-  type FleetHealth, type NodeSummary, type WorkerSummary,
+  ENDED_STATES,
+  RateMeter,
+  fleetHealth,
+  isLive,
+  sameSummary,
+  summariseNode,
+  usageTokens,
+  type FleetHealth,
+  type NodeSummary,
+  type WorkerSummary,
 } from './summary.js';
 
 /** What the store takes in: the cockpit's events, and workers (which the protocol does not report yet). */
@@ -62,16 +70,29 @@ function sameSession(a: SessionSummary, b: SessionSummary): boolean {
   }
   const u = a.usage;
   const v = b.usage;
-  return u.inputTokens === v.inputTokens && u.outputTokens === v.outputTokens && u.cacheCreationTokens === v.cacheCreationTokens
-    && u.cacheReadTokens === v.cacheReadTokens && u.costUsd === v.costUsd && u.unpricedModels.length === v.unpricedModels.length;
+  return (
+    u.inputTokens === v.inputTokens &&
+    u.outputTokens === v.outputTokens &&
+    u.cacheCreationTokens === v.cacheCreationTokens &&
+    u.cacheReadTokens === v.cacheReadTokens &&
+    u.costUsd === v.costUsd &&
+    u.unpricedModels.length === v.unpricedModels.length
+  );
 }
 
 function sameHealth(a: FleetHealth, b: FleetHealth): boolean {
-  return a.nodesUp === b.nodesUp && a.nodesTotal === b.nodesTotal && a.live === b.live && a.decisions === b.decisions
-    && a.tokens === b.tokens && a.costUsd === b.costUsd && Math.round(a.tokensPerHour) === Math.round(b.tokensPerHour)
-    && a.costPerHour.toFixed(4) === b.costPerHour.toFixed(4)
-    && (Object.keys(a.sessions) as (keyof FleetHealth['sessions'])[]).every((k) => a.sessions[k] === b.sessions[k])
-    && (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k]);
+  return (
+    a.nodesUp === b.nodesUp &&
+    a.nodesTotal === b.nodesTotal &&
+    a.live === b.live &&
+    a.decisions === b.decisions &&
+    a.tokens === b.tokens &&
+    a.costUsd === b.costUsd &&
+    Math.round(a.tokensPerHour) === Math.round(b.tokensPerHour) &&
+    a.costPerHour.toFixed(4) === b.costPerHour.toFixed(4) &&
+    (Object.keys(a.sessions) as (keyof FleetHealth['sessions'])[]).every((k) => a.sessions[k] === b.sessions[k]) &&
+    (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k])
+  );
 }
 
 const EMPTY_HEALTH = fleetHealth([], { tokensPerHour: 0, costPerHour: 0 });
@@ -96,7 +117,14 @@ export class FleetStore {
   private readonly maxEndedWorkers: number;
   private readonly now: () => number;
   private state: FleetState = {
-    version: 0, order: [], nodes: new Map(), links: new Map(), sessions: new Map(), workers: new Map(), decisions: [], health: EMPTY_HEALTH,
+    version: 0,
+    order: [],
+    nodes: new Map(),
+    links: new Map(),
+    sessions: new Map(),
+    workers: new Map(),
+    decisions: [],
+    health: EMPTY_HEALTH,
   };
 
   constructor(opts: StoreOptions = {}) {
@@ -195,7 +223,14 @@ export class FleetStore {
   private touch(node: string): void {
     if (!this.links.has(node)) {
       // events of a node the cockpit did not list (yet): it is up, since it talks
-      this.links.set(node, { name: node, transport: 'local', state: 'up', error: null, info: null, since: new Date(this.now()).toISOString() });
+      this.links.set(node, {
+        name: node,
+        transport: 'local',
+        state: 'up',
+        error: null,
+        info: null,
+        since: new Date(this.now()).toISOString(),
+      });
       this.orderDirty = true;
     }
     this.dirty.add(node);
@@ -205,7 +240,14 @@ export class FleetStore {
     switch (e.kind) {
       case 'node': {
         const had = this.links.get(e.node.name);
-        if (had && had.state === e.node.state && had.error === e.node.error && had.info?.pid === e.node.info?.pid && had.info?.host === e.node.info?.host) return;
+        if (
+          had &&
+          had.state === e.node.state &&
+          had.error === e.node.error &&
+          had.info?.pid === e.node.info?.pid &&
+          had.info?.host === e.node.info?.host
+        )
+          return;
         if (!had) this.orderDirty = true;
         this.links.set(e.node.name, e.node);
         this.dirty.add(e.node.name);
@@ -307,9 +349,13 @@ export class FleetStore {
       const w = new Map(prev.workers);
       for (const name of this.dirty) {
         const link = this.links.get(name)!;
-        const list = [...(this.sessionTable.get(name)?.values() ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+        const list = [...(this.sessionTable.get(name)?.values() ?? [])].sort(
+          (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
+        );
         const ws = [...(this.workerTable.get(name)?.values() ?? [])];
-        const open = [...(this.openDecisions.get(name)?.values() ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        const open = [...(this.openDecisions.get(name)?.values() ?? [])].sort((a, b) =>
+          a.createdAt.localeCompare(b.createdAt),
+        );
         const summary = summariseNode(link, list, ws, open, this.retired.get(name) ?? { tokens: 0, costUsd: 0 });
         const had = prev.nodes.get(name);
         n.set(name, had && sameSummary(had, summary) ? had : summary);
@@ -325,7 +371,9 @@ export class FleetStore {
     }
     let decisions = prev.decisions;
     if (this.decisionsDirty) {
-      decisions = [...this.openDecisions.values()].flatMap((m) => [...m.values()]).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      decisions = [...this.openDecisions.values()]
+        .flatMap((m) => [...m.values()])
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       this.decisionsDirty = false;
       changed = true;
     }
@@ -333,7 +381,16 @@ export class FleetStore {
     const health = fleetHealth(summaries, this.meter.sample(this.now()));
     const keepHealth = sameHealth(prev.health, health);
     if (!changed && keepHealth) return;
-    this.state = { version: prev.version + 1, order, nodes, links, sessions, workers, decisions, health: keepHealth ? prev.health : health };
+    this.state = {
+      version: prev.version + 1,
+      order,
+      nodes,
+      links,
+      sessions,
+      workers,
+      decisions,
+      health: keepHealth ? prev.health : health,
+    };
     for (const l of [...this.listeners]) l();
   }
 }

@@ -6,7 +6,15 @@
 import type { LinkState, LinkStatus } from '../fleet/link.js';
 import type { Decision, SessionState, SessionSummary, Usage } from '../protocol/messages.js';
 
-export const SESSION_STATES: readonly SessionState[] = ['starting', 'working', 'needs-input', 'idle', 'paused', 'exited', 'failed'];
+export const SESSION_STATES: readonly SessionState[] = [
+  'starting',
+  'working',
+  'needs-input',
+  'idle',
+  'paused',
+  'exited',
+  'failed',
+];
 export const ENDED_STATES: readonly SessionState[] = ['exited', 'failed'];
 
 /** A worker (sub-agent or parallel worker process) of a session; the protocol does not report them yet. */
@@ -84,8 +92,13 @@ export function isLive(s: { state: SessionState }): boolean {
 }
 
 /** What the node is doing now: an open decision first, then the most recently active live session. */
-function doingNow(link: LinkStatus, sessions: readonly SessionSummary[], decisions: readonly Decision[]): { text: string; session: string | null } {
-  if (link.state !== 'up' && link.state !== 'connecting') return { text: `${link.state}${link.error ? `: ${link.error}` : ''}`, session: null };
+function doingNow(
+  link: LinkStatus,
+  sessions: readonly SessionSummary[],
+  decisions: readonly Decision[],
+): { text: string; session: string | null } {
+  if (link.state !== 'up' && link.state !== 'connecting')
+    return { text: `${link.state}${link.error ? `: ${link.error}` : ''}`, session: null };
   const waiting = decisions[0];
   if (waiting) return { text: `waiting: ${waiting.tool} ${waiting.summary}`, session: waiting.session };
   let best: SessionSummary | undefined;
@@ -93,14 +106,24 @@ function doingNow(link: LinkStatus, sessions: readonly SessionSummary[], decisio
     if (!isLive(s)) continue;
     if (!best || s.updatedAt > best.updatedAt) best = s;
   }
-  if (best) return { text: `${best.id}: ${best.reason && best.state === 'needs-input' ? best.reason : best.activity}`, session: best.id };
+  if (best)
+    return {
+      text: `${best.id}: ${best.reason && best.state === 'needs-input' ? best.reason : best.activity}`,
+      session: best.id,
+    };
   if (link.state === 'connecting') return { text: 'connecting', session: null };
-  const last = sessions.reduce<SessionSummary | undefined>((a, s) => (!a || s.updatedAt > a.updatedAt ? s : a), undefined);
+  const last = sessions.reduce<SessionSummary | undefined>(
+    (a, s) => (!a || s.updatedAt > a.updatedAt ? s : a),
+    undefined,
+  );
   return last ? { text: `idle; last: ${last.id} ${last.state}`, session: last.id } : { text: 'idle', session: null };
 }
 
 export function summariseNode(
-  link: LinkStatus, sessions: readonly SessionSummary[], workers: Iterable<WorkerSummary>, decisions: readonly Decision[],
+  link: LinkStatus,
+  sessions: readonly SessionSummary[],
+  workers: Iterable<WorkerSummary>,
+  decisions: readonly Decision[],
   retired: { tokens: number; costUsd: number },
 ): NodeSummary {
   let tokens = retired.tokens;
@@ -111,12 +134,26 @@ export function summariseNode(
   }
   const counts = countBy(SESSION_STATES, sessions);
   const doing = doingNow(link, sessions, decisions);
-  const recent = sessions.filter(isLive).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, RECENT)
+  const recent = sessions
+    .filter(isLive)
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    .slice(0, RECENT)
     .map((s) => ({ id: s.id, state: s.state, text: s.reason && s.state === 'needs-input' ? s.reason : s.activity }));
   return {
-    name: link.name, link: link.state, error: link.error, persona: null, host: link.info?.host ?? null,
-    sessions: counts, live: sessions.filter(isLive).length, workers: countBy(WORKER_STATES, workers),
-    decisions: decisions.length, tokens, costUsd, doing: doing.text, doingSession: doing.session, recent,
+    name: link.name,
+    link: link.state,
+    error: link.error,
+    persona: null,
+    host: link.info?.host ?? null,
+    sessions: counts,
+    live: sessions.filter(isLive).length,
+    workers: countBy(WORKER_STATES, workers),
+    decisions: decisions.length,
+    tokens,
+    costUsd,
+    doing: doing.text,
+    doingSession: doing.session,
+    recent,
   };
 }
 
@@ -150,13 +187,22 @@ function sumCounts<K extends string>(keys: readonly K[], parts: readonly CountBy
   return out;
 }
 
-export function fleetHealth(nodes: readonly NodeSummary[], rate: { tokensPerHour: number; costPerHour: number }): FleetHealth {
+export function fleetHealth(
+  nodes: readonly NodeSummary[],
+  rate: { tokensPerHour: number; costPerHour: number },
+): FleetHealth {
   return {
     nodesUp: nodes.filter((n) => n.link === 'up').length,
     nodesTotal: nodes.length,
-    sessions: sumCounts(SESSION_STATES, nodes.map((n) => n.sessions)),
+    sessions: sumCounts(
+      SESSION_STATES,
+      nodes.map((n) => n.sessions),
+    ),
     live: nodes.reduce((a, n) => a + n.live, 0),
-    workers: sumCounts(WORKER_STATES, nodes.map((n) => n.workers)),
+    workers: sumCounts(
+      WORKER_STATES,
+      nodes.map((n) => n.workers),
+    ),
     decisions: nodes.reduce((a, n) => a + n.decisions, 0),
     tokens: nodes.reduce((a, n) => a + n.tokens, 0),
     costUsd: nodes.reduce((a, n) => a + n.costUsd, 0),
@@ -173,7 +219,10 @@ export class RateMeter {
   private tokens = 0;
   private cost = 0;
 
-  constructor(private readonly windowMs = 5 * 60_000, private readonly minSpanMs = 1000) {}
+  constructor(
+    private readonly windowMs = 5 * 60_000,
+    private readonly minSpanMs = 1000,
+  ) {}
 
   add(tokens: number, cost: number): void {
     if (tokens > 0) this.tokens += tokens;

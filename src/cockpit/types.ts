@@ -1,7 +1,15 @@
 /** The shapes a view of the cockpit works with, in one place, so that views need not reach past the cockpit. */
 export type { LinkState, LinkStatus } from '../fleet/link.js';
 export type {
-  Decision, NodeInfo, Op, OpArgs, OpResults, ScreenView, SessionState, SessionSummary, Usage,
+  Decision,
+  NodeInfo,
+  Op,
+  OpArgs,
+  OpResults,
+  ScreenView,
+  SessionState,
+  SessionSummary,
+  Usage,
 } from '../protocol/messages.js';
 export { LIVE_STATES } from '../protocol/messages.js';
 export type { PtyStream } from './pty-subscription.js';

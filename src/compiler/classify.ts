@@ -18,21 +18,35 @@ const PHRASE_BONUS = 1.5;
 const K1 = 1.2;
 const B = 0.75;
 const STOP = new Set(
-  'a an and are as at be by for from has have i in into is it its of on or our please so that the their then this to we with you your will should would can could need needs make do does using use via all any new'.split(' '),
+  'a an and are as at be by for from has have i in into is it its of on or our please so that the their then this to we with you your will should would can could need needs make do does using use via all any new'.split(
+    ' ',
+  ),
 );
 
 export function tokens(text: string): string[] {
   const out: string[] = [];
-  for (const raw of text.toLowerCase().normalize('NFKD').split(/[^a-z0-9+#]+/)) {
+  for (const raw of text
+    .toLowerCase()
+    .normalize('NFKD')
+    .split(/[^a-z0-9+#]+/)) {
     if (raw.length === 0 || STOP.has(raw)) continue;
     out.push(raw.length > 3 ? stemmer(raw) : raw);
   }
   return out;
 }
 
-interface Doc { id: string; title: string; tf: Map<string, number>; length: number; phrases: { words: string[]; text: string }[]; surface: Map<string, string> }
+interface Doc {
+  id: string;
+  title: string;
+  tf: Map<string, number>;
+  length: number;
+  phrases: { words: string[]; text: string }[];
+  surface: Map<string, string>;
+}
 
-export interface Classifier { rank(task: string): Ranked[] }
+export interface Classifier {
+  rank(task: string): Ranked[];
+}
 
 /** Builds the index once; ranking a task is then a few map lookups per word. */
 export function buildClassifier(reg: Registry): Classifier {
@@ -87,11 +101,16 @@ export function buildClassifier(reg: Registry): Classifier {
         }
         for (const p of d.phrases) {
           if (containsSequence(q, p.words)) {
-            score += PHRASE_BONUS * p.words.reduce((s, w) => s + idf(w), 0) / p.words.length;
+            score += (PHRASE_BONUS * p.words.reduce((s, w) => s + idf(w), 0)) / p.words.length;
             matched.push(p.text);
           }
         }
-        return { discipline: d.id, title: d.title, score: Math.round(score * 1000) / 1000, matched: [...new Set(matched)] };
+        return {
+          discipline: d.id,
+          title: d.title,
+          score: Math.round(score * 1000) / 1000,
+          matched: [...new Set(matched)],
+        };
       });
       return ranked.sort((a, b) => b.score - a.score || (a.discipline < b.discipline ? -1 : 1));
     },

@@ -1,6 +1,20 @@
 export { buildClassifier, type Classifier, type Ranked } from './classify.js';
-export { planCompile, UnknownDisciplineError, POLICY_FILE, MEMORY_BANK, type CompileRequest, type PlannedFile } from './plan.js';
-export { compileInto, CompileError, MANIFEST_FILE, type CompileResult, type CompileOptions, type FileAction } from './write.js';
+export {
+  planCompile,
+  UnknownDisciplineError,
+  POLICY_FILE,
+  MEMORY_BANK,
+  type CompileRequest,
+  type PlannedFile,
+} from './plan.js';
+export {
+  compileInto,
+  CompileError,
+  MANIFEST_FILE,
+  type CompileResult,
+  type CompileOptions,
+  type FileAction,
+} from './write.js';
 export { charterProblem, renderCharter } from './templates.js';
 export { guardCommand, type HookPrograms } from './settings.js';
 export { UnsafePathError } from './safe-fs.js';

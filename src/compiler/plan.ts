@@ -28,13 +28,21 @@ export const MEMORY_BANK = '.context';
 export const POLICY_FILE = '.claude/agency/policy.json';
 
 export class UnknownDisciplineError extends Error {
-  constructor(readonly discipline: string, readonly known: string[]) {
+  constructor(
+    readonly discipline: string,
+    readonly known: string[],
+  ) {
     super(`unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${known.join(', ')}`);
     this.name = 'UnknownDisciplineError';
   }
 }
 
-export function planCompile(reg: Registry, req: CompileRequest, root: string, programs: HookPrograms): { files: PlannedFile[]; policy: GuardPolicy } {
+export function planCompile(
+  reg: Registry,
+  req: CompileRequest,
+  root: string,
+  programs: HookPrograms,
+): { files: PlannedFile[]; policy: GuardPolicy } {
   const located = reg.disciplines.get(req.discipline);
   if (!located) throw new UnknownDisciplineError(req.discipline, [...reg.disciplines.keys()].sort());
   const d = located.value;
@@ -50,7 +58,10 @@ export function planCompile(reg: Registry, req: CompileRequest, root: string, pr
     discipline: { id: d.id, title: d.title, description: d.description },
     task,
     taskBlock: fencedBlock(task),
-    agents: agents.map((a) => ({ name: a.value.frontmatter.name, description: oneLine(a.value.frontmatter.description, 400) })),
+    agents: agents.map((a) => ({
+      name: a.value.frontmatter.name,
+      description: oneLine(a.value.frontmatter.description, 400),
+    })),
     tools: tools.map((t) => ({ name: t.id, description: t.file.value.description })),
     policy: { protectedBranches: policy.protectedBranches, secretPaths: policy.secretPaths, network: policy.network },
     memoryBank: MEMORY_BANK,
@@ -59,9 +70,16 @@ export function planCompile(reg: Registry, req: CompileRequest, root: string, pr
   files.push({ path: 'CLAUDE.md', content: renderCharter(reg.charters.get(d.charter)!.value.source, ctx) });
   for (const a of agents) {
     const fm = a.value.frontmatter;
-    const front = { ...fm, ...(fm.tools ? { tools: fm.tools.join(', ') } : {}), ...(fm.disallowedTools ? { disallowedTools: fm.disallowedTools.join(', ') } : {}) };
+    const front = {
+      ...fm,
+      ...(fm.tools ? { tools: fm.tools.join(', ') } : {}),
+      ...(fm.disallowedTools ? { disallowedTools: fm.disallowedTools.join(', ') } : {}),
+    };
     const body = a.value.body.replace(/\r\n?/g, '\n').replace(/^\n+/, '').replace(/\n*$/, '\n');
-    files.push({ path: `.claude/agents/${fm.name}.md`, content: `---\n${stringify(front, { lineWidth: 0 })}---\n\n${body}` });
+    files.push({
+      path: `.claude/agents/${fm.name}.md`,
+      content: `---\n${stringify(front, { lineWidth: 0 })}---\n\n${body}`,
+    });
   }
   const policyPath = join(root, POLICY_FILE);
   const settings = buildSettings(d, hookFiles, programs, policyPath);

@@ -5,11 +5,29 @@ import type { HookFile, Located } from '../registry/index.js';
 
 /** Always protected, whatever the registry says. */
 export const BASE_SECRET_PATHS = [
-  '.env', '.env.*', '!.env.example', '!.env.sample', '!.env.template',
-  '**/*.pem', '**/*.key', '**/id_rsa*', '**/id_ed25519*', '**/id_ecdsa*', '!**/*.pub',
-  '~/.ssh/**', '!~/.ssh/*.pub', '!~/.ssh/known_hosts', '!~/.ssh/config',
-  '~/.aws/credentials', '~/.netrc', '**/.git-credentials', '~/.config/gh/hosts.yml',
-  '~/.docker/config.json', '~/.kube/config', '~/.claude.json', '~/.claude/.credentials.json',
+  '.env',
+  '.env.*',
+  '!.env.example',
+  '!.env.sample',
+  '!.env.template',
+  '**/*.pem',
+  '**/*.key',
+  '**/id_rsa*',
+  '**/id_ed25519*',
+  '**/id_ecdsa*',
+  '!**/*.pub',
+  '~/.ssh/**',
+  '!~/.ssh/*.pub',
+  '!~/.ssh/known_hosts',
+  '!~/.ssh/config',
+  '~/.aws/credentials',
+  '~/.netrc',
+  '**/.git-credentials',
+  '~/.config/gh/hosts.yml',
+  '~/.docker/config.json',
+  '~/.kube/config',
+  '~/.claude.json',
+  '~/.claude/.credentials.json',
 ];
 export const BASE_PROTECTED_BRANCHES = ['main', 'master'];
 /** agency's own files in a compiled worktree: the session may read them, never change them */
@@ -27,7 +45,10 @@ export function mergePolicy(root: string, files: Located<HookFile>[], ask: reado
   for (const f of p) for (const d of f.denyCommands ?? []) if (!deny.some((x) => x.pattern === d.pattern)) deny.push(d);
   // Negations must come after the patterns they make exceptions to, so a discipline's extra secrets go
   // before the base list's exceptions would be wrong: keep registry order, then base exceptions last.
-  const secrets = union(BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')), ...p.map((f) => f.secretPaths));
+  const secrets = union(
+    BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')),
+    ...p.map((f) => f.secretPaths),
+  );
   const exceptions = BASE_SECRET_PATHS.filter((s) => s.startsWith('!') && !secrets.includes(s));
   const protectedBranches = union(BASE_PROTECTED_BRANCHES, ...p.map((f) => f.protectedBranches));
   const secretPaths = [...secrets, ...exceptions];
@@ -43,7 +64,9 @@ export function mergePolicy(root: string, files: Located<HookFile>[], ask: reado
     protectedPaths: PROTECTED_PATHS,
     approvals: {
       allow: approvalAllows(files).map(compileRule),
-      deny: files.flatMap((f) => f.value.approvals?.deny ?? []).map((d) => ({ ...compileRule(d.rule), reason: d.reason })),
+      deny: files
+        .flatMap((f) => f.value.approvals?.deny ?? [])
+        .map((d) => ({ ...compileRule(d.rule), reason: d.reason })),
       ask: ask.map(compileRule),
     },
     matchers: {

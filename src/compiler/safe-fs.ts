@@ -12,7 +12,10 @@ export class UnsafePathError extends Error {
 /** Checks a relative path and every folder on the way to it; returns the absolute path. */
 export function safeJoin(root: string, rel: string): string {
   const parts = rel.split('/');
-  if (rel.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0')))
+  if (
+    rel.startsWith('/') ||
+    parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))
+  )
     throw new UnsafePathError(`refusing path ${JSON.stringify(rel)}: it must stay inside ${root}`);
   let cur = root;
   for (const [i, part] of parts.entries()) {
@@ -24,7 +27,8 @@ export function safeJoin(root: string, rel: string): string {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw e;
     }
-    if (st.isSymbolicLink()) throw new UnsafePathError(`refusing to write through symbolic link ${cur}: it could lead outside ${root}`);
+    if (st.isSymbolicLink())
+      throw new UnsafePathError(`refusing to write through symbolic link ${cur}: it could lead outside ${root}`);
     const last = i === parts.length - 1;
     if (!last && !st.isDirectory()) throw new UnsafePathError(`cannot write ${rel}: ${cur} is not a folder`);
     if (last && !st.isFile()) throw new UnsafePathError(`cannot write ${rel}: ${cur} exists and is not a regular file`);

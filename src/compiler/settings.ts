@@ -1,6 +1,12 @@
 /** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
 import { approvalAllows } from './policy.js';
-import { settingsSchema, type ClaudeSettings, type Discipline, type HookFile, type Located } from '../registry/index.js';
+import {
+  settingsSchema,
+  type ClaudeSettings,
+  type Discipline,
+  type HookFile,
+  type Located,
+} from '../registry/index.js';
 
 export interface HookPrograms {
   /** absolute path of the Node.js that runs agency's hook programs */
@@ -16,7 +22,12 @@ export interface HookPrograms {
 
 /** Events the lifecycle hook reports, with their timeouts in seconds (a PermissionRequest may wait for the operator). */
 export const LIFECYCLE_EVENTS: Record<string, number> = {
-  SessionStart: 30, UserPromptSubmit: 30, PermissionRequest: 3600, Notification: 30, Stop: 30, SessionEnd: 10,
+  SessionStart: 30,
+  UserPromptSubmit: 30,
+  PermissionRequest: 3600,
+  Notification: 30,
+  Stop: 30,
+  SessionEnd: 10,
 };
 
 /** POSIX shell single-quoting. */
@@ -43,13 +54,21 @@ export function guardCommand(p: HookPrograms, policyPath: string): string {
  * settings.local.json at once, in a checkout or a linked worktree alike. So the shared file holds the
  * hooks, the deny rules and the mode; the local file holds the allow and ask rules (and the mode again).
  */
-export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], programs: HookPrograms, policyPath: string): { shared: ClaudeSettings; local: ClaudeSettings } {
+export function buildSettings(
+  d: Discipline,
+  hookFiles: Located<HookFile>[],
+  programs: HookPrograms,
+  policyPath: string,
+): { shared: ClaudeSettings; local: ClaudeSettings } {
   const hooks: NonNullable<ClaudeSettings['hooks']> = {
-    PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] }],
+    PreToolUse: [
+      { matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] },
+    ],
   };
   if (programs.lifecycle) {
     const command = `NODE_OPTIONS= NODE_EXTRA_CA_CERTS= ${shQuote(programs.node)} ${shQuote(programs.lifecycle)}`;
-    for (const [event, timeout] of Object.entries(LIFECYCLE_EVENTS)) (hooks[event] ??= []).push({ hooks: [{ type: 'command', command, timeout }] });
+    for (const [event, timeout] of Object.entries(LIFECYCLE_EVENTS))
+      (hooks[event] ??= []).push({ hooks: [{ type: 'command', command, timeout }] });
   }
   for (const f of hookFiles) {
     for (const [event, groups] of Object.entries(f.value.hooks ?? {})) (hooks[event] ??= []).push(...groups);
@@ -58,7 +77,11 @@ export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], pro
   const mode = perms.defaultMode ? { defaultMode: perms.defaultMode } : {};
   const shared: ClaudeSettings = {
     $schema: 'https://json.schemastore.org/claude-code-settings.json',
-    permissions: { ...(perms.deny?.length ? { deny: perms.deny } : {}), ...mode, disableBypassPermissionsMode: 'disable' },
+    permissions: {
+      ...(perms.deny?.length ? { deny: perms.deny } : {}),
+      ...mode,
+      disableBypassPermissionsMode: 'disable',
+    },
     hooks,
   };
   // the policy's own allow rules go to Claude Code too: a call they cover needs no question to anyone
@@ -69,7 +92,10 @@ export function buildSettings(d: Discipline, hookFiles: Located<HookFile>[], pro
     // the discipline's own MCP servers are approved; Claude Code honours this from the local file untrusted
     ...(d.tools.length ? { enabledMcpjsonServers: [...d.tools] } : {}),
   };
-  return { shared: validateSettings(shared, '.claude/settings.json'), local: validateSettings(local, '.claude/settings.local.json') };
+  return {
+    shared: validateSettings(shared, '.claude/settings.json'),
+    local: validateSettings(local, '.claude/settings.local.json'),
+  };
 }
 
 /** Claude Code skips an invalid settings file without a word: never write one. */

@@ -19,13 +19,26 @@ hbs.registerHelper('bullet', (list: unknown) =>
   Array.isArray(list) && list.length > 0 ? list.map((x) => `- ${String(x)}`).join('\n') : '- (none)',
 );
 
-const KNOWN_HELPERS = { join: true, bullet: true, each: true, if: true, unless: true, with: true, lookup: true } as const;
+const KNOWN_HELPERS = {
+  join: true,
+  bullet: true,
+  each: true,
+  if: true,
+  unless: true,
+  with: true,
+  lookup: true,
+} as const;
 const cache = new Map<string, Handlebars.TemplateDelegate<CharterContext>>();
 
 function compile(source: string): Handlebars.TemplateDelegate<CharterContext> {
   let t = cache.get(source);
   if (!t) {
-    t = hbs.compile<CharterContext>(source, { noEscape: true, strict: true, knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true });
+    t = hbs.compile<CharterContext>(source, {
+      noEscape: true,
+      strict: true,
+      knownHelpers: KNOWN_HELPERS,
+      knownHelpersOnly: true,
+    });
     cache.set(source, t);
   }
   return t;

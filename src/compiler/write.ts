@@ -104,8 +104,13 @@ function readManifest(root: string): Manifest | null {
   }
 }
 
-function decide(f: PlannedFile, existing: string | null, prev: Manifest | null, force: boolean, warnings: string[]):
-  { action: FileAction; content: string; added?: Added } {
+function decide(
+  f: PlannedFile,
+  existing: string | null,
+  prev: Manifest | null,
+  force: boolean,
+  warnings: string[],
+): { action: FileAction; content: string; added?: Added } {
   if (existing === null) return { action: 'created', content: f.content };
   if (existing === f.content) return { action: 'unchanged', content: f.content };
   const ours = prev?.files[f.path] === sha(existing);
@@ -119,7 +124,9 @@ function decide(f: PlannedFile, existing: string | null, prev: Manifest | null, 
       user = parsed as Record<string, unknown>;
     } catch (e) {
       if (f.merge === 'settings')
-        throw new CompileError(`${f.path} is not valid JSON (${(e as Error).message}); fix it or pass --force to replace it (the guard must be registered there)`);
+        throw new CompileError(
+          `${f.path} is not valid JSON (${(e as Error).message}); fix it or pass --force to replace it (the guard must be registered there)`,
+        );
       warnings.push(`${f.path} is not valid JSON, so agency kept it as it is and its MCP servers are not added`);
       return { action: 'kept', content: existing };
     }

@@ -10,37 +10,49 @@ import { z } from 'zod';
 
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-const nodeSchema = z.strictObject({
-  name: z.string().regex(NODE_NAME, 'node names are letters, digits, dots, dashes and underscores'),
-  /** the machine itself: no SSH (a node may be the operator's own machine) */
-  local: z.literal(true).optional(),
-  host: z.string().regex(/^[^\s\x00-\x1f\x7f]+$/, 'a host is a name or an address, without spaces or control characters').optional(),
-  /** an alias of the user's ~/.ssh/config, instead of host/user/port/identityFile */
-  ssh: z.string().min(1).optional(),
-  user: z.string().min(1).optional(),
-  port: z.number().int().min(1).max(65535).optional(),
-  identityFile: z.string().min(1).optional(),
-  knownHostsFile: z.string().min(1).optional(),
-}).superRefine((n, ctx) => {
-  const ways = [n.local ? 'local' : null, n.host ? 'host' : null, n.ssh ? 'ssh' : null].filter(Boolean);
-  if (ways.length !== 1) ctx.addIssue({ code: 'custom', message: `node ${n.name} needs exactly one of host, ssh (an ~/.ssh/config alias) or local` });
-});
+const nodeSchema = z
+  .strictObject({
+    name: z.string().regex(NODE_NAME, 'node names are letters, digits, dots, dashes and underscores'),
+    /** the machine itself: no SSH (a node may be the operator's own machine) */
+    local: z.literal(true).optional(),
+    host: z
+      .string()
+      .regex(/^[^\s\x00-\x1f\x7f]+$/, 'a host is a name or an address, without spaces or control characters')
+      .optional(),
+    /** an alias of the user's ~/.ssh/config, instead of host/user/port/identityFile */
+    ssh: z.string().min(1).optional(),
+    user: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    identityFile: z.string().min(1).optional(),
+    knownHostsFile: z.string().min(1).optional(),
+  })
+  .superRefine((n, ctx) => {
+    const ways = [n.local ? 'local' : null, n.host ? 'host' : null, n.ssh ? 'ssh' : null].filter(Boolean);
+    if (ways.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `node ${n.name} needs exactly one of host, ssh (an ~/.ssh/config alias) or local`,
+      });
+  });
 export type NodeConfig = z.infer<typeof nodeSchema>;
 
-const configSchema = z.looseObject({
-  nodes: z.array(nodeSchema).default([]),
-  theme: z.string().optional(),
-  /** ring the terminal bell when a decision arrives */
-  bell: z.boolean().optional(),
-  /** seconds between refreshes of the cockpit's tiles and lists (decisions and links show at once) */
-  refresh: z.number().min(0.1).max(60).optional(),
-}).superRefine((c, ctx) => {
-  const seen = new Set<string>();
-  c.nodes.forEach((n, i) => {
-    if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node ${n.name} is configured twice` });
-    seen.add(n.name);
+const configSchema = z
+  .looseObject({
+    nodes: z.array(nodeSchema).default([]),
+    theme: z.string().optional(),
+    /** ring the terminal bell when a decision arrives */
+    bell: z.boolean().optional(),
+    /** seconds between refreshes of the cockpit's tiles and lists (decisions and links show at once) */
+    refresh: z.number().min(0.1).max(60).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.nodes.forEach((n, i) => {
+      if (seen.has(n.name))
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `node ${n.name} is configured twice` });
+      seen.add(n.name);
+    });
   });
-});
 export type OperatorConfig = z.infer<typeof configSchema>;
 
 export class ConfigError extends Error {
@@ -51,15 +63,21 @@ export class ConfigError extends Error {
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AGENCY_CONFIG || join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'agency', 'config.json');
+  return (
+    env.AGENCY_CONFIG || join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'agency', 'config.json')
+  );
 }
 
 function store(path: string): Conf<Record<string, unknown>> {
   const ext = extname(path);
   try {
     return new Conf({
-      cwd: dirname(path), configName: basename(path, ext), fileExtension: ext.replace(/^\./, '') || 'json',
-      projectSuffix: '', configFileMode: 0o600, clearInvalidConfig: false,
+      cwd: dirname(path),
+      configName: basename(path, ext),
+      fileExtension: ext.replace(/^\./, '') || 'json',
+      projectSuffix: '',
+      configFileMode: 0o600,
+      clearInvalidConfig: false,
     });
   } catch (e) {
     throw new ConfigError(`${path} cannot be read: ${(e as Error).message}`);
@@ -75,7 +93,9 @@ function checkTopLevel(path: string): void {
     return; // missing, or not JSON: conf says which
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
-    throw new ConfigError(`${path}: the configuration must be a JSON object, like {"nodes": []}, not ${data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}`);
+    throw new ConfigError(
+      `${path}: the configuration must be a JSON object, like {"nodes": []}, not ${data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}`,
+    );
 }
 
 export function loadConfig(path = configPath()): OperatorConfig {

@@ -4,7 +4,18 @@
  * deterministically (sorted entries, fixed times, no owners), so that its hash names its contents.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { create } from 'tar';
@@ -43,14 +54,19 @@ function walk(dir: string, keep: (rel: string) => boolean, base = dir): string[]
 function nativeFiles(ptyDir: string, platform: Platform): string[] {
   if (platform === 'linux-x64') {
     if (process.platform !== 'linux' || process.arch !== 'x64')
-      throw new BundleError('the linux-x64 agent is built on a linux-x64 machine: push from one, or build node-pty there');
+      throw new BundleError(
+        'the linux-x64 agent is built on a linux-x64 machine: push from one, or build node-pty there',
+      );
     const f = 'build/Release/pty.node';
-    if (!existsSync(join(ptyDir, f))) throw new BundleError(`${join(ptyDir, f)} is missing: run npm install (node-pty builds it)`);
+    if (!existsSync(join(ptyDir, f)))
+      throw new BundleError(`${join(ptyDir, f)} is missing: run npm install (node-pty builds it)`);
     return [f];
   }
   const dir = join(ptyDir, 'prebuilds', platform);
   if (!existsSync(dir)) throw new BundleError(`node-pty has no prebuilt addon for ${platform} (${dir})`);
-  return readdirSync(dir).sort().map((n) => `prebuilds/${platform}/${n}`);
+  return readdirSync(dir)
+    .sort()
+    .map((n) => `prebuilds/${platform}/${n}`);
 }
 
 interface Inputs {
@@ -65,28 +81,43 @@ interface Inputs {
 function inputs(platform: Platform): Inputs {
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) throw new BundleError('agency is not built: run npm run build');
+  if (!existsSync(join(root, 'dist', 'cli', 'main.js')))
+    throw new BundleError('agency is not built: run npm run build');
   const files = new Map<string, string>();
   files.set('bin/agency', join(root, 'bin', 'agency'));
   // only this build's chunks (dist/ also keeps the previous build's, for processes still running it)
   const buildList = join(root, 'dist', 'chunks', '.build');
   const chunks = existsSync(buildList) ? new Set(readFileSync(buildList, 'utf8').split('\n').filter(Boolean)) : null;
-  const keep = (r: string) => !r.endsWith('.map') && !r.endsWith('.build') && (!r.startsWith('chunks/') || chunks === null || chunks.has(r.slice(7)));
+  const keep = (r: string) =>
+    !r.endsWith('.map') &&
+    !r.endsWith('.build') &&
+    (!r.startsWith('chunks/') || chunks === null || chunks.has(r.slice(7)));
   for (const f of walk(join(root, 'dist'), keep)) files.set(`dist/${f}`, join(root, 'dist', f));
   for (const f of walk(join(root, 'registry'), () => true)) files.set(`registry/${f}`, join(root, 'registry', f));
   const ptyDir = join(root, 'node_modules', 'node-pty');
   files.set('node_modules/node-pty/package.json', join(ptyDir, 'package.json'));
-  for (const f of walk(join(ptyDir, 'lib'), (r) => r.endsWith('.js') && !r.includes('.test.') && !r.includes('conpty') && !r.includes('windows')))
+  for (const f of walk(
+    join(ptyDir, 'lib'),
+    (r) => r.endsWith('.js') && !r.includes('.test.') && !r.includes('conpty') && !r.includes('windows'),
+  ))
     files.set(`node_modules/node-pty/lib/${f}`, join(ptyDir, 'lib', f));
   for (const f of nativeFiles(ptyDir, platform)) files.set(`node_modules/node-pty/${f}`, join(ptyDir, f));
-  const generated = new Map([['package.json', `${JSON.stringify({ name: 'agency', version: pkg.version, type: 'module', private: true }, null, 2)}\n`]]);
+  const generated = new Map([
+    [
+      'package.json',
+      `${JSON.stringify({ name: 'agency', version: pkg.version, type: 'module', private: true }, null, 2)}\n`,
+    ],
+  ]);
   return { version: pkg.version, files, generated };
 }
 
 /** A hash of everything that goes into a bundle: the same inputs make the same bundle. */
 function fingerprint(platform: Platform, i: Inputs): string {
   const h = createHash('sha256').update(`agency-bundle 1\0${platform}\0`);
-  const all = [...[...i.files].map(([to, from]) => [to, readFileSync(from)] as const), ...[...i.generated].map(([to, text]) => [to, Buffer.from(text)] as const)];
+  const all = [
+    ...[...i.files].map(([to, from]) => [to, readFileSync(from)] as const),
+    ...[...i.generated].map(([to, text]) => [to, Buffer.from(text)] as const),
+  ];
   for (const [to, data] of all.sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     h.update(`${to}\0${data.length}\0`).update(data);
   }
@@ -109,7 +140,17 @@ async function pack(platform: Platform, i: Inputs, outDir: string): Promise<Bund
     const files = walk(stage, () => true);
     mkdirSync(outDir, { recursive: true });
     const tmp = join(outDir, `agent-${platform}.${process.pid}.tgz`);
-    await create({ gzip: { level: 9 }, file: tmp, cwd: stage, portable: true, mtime: new Date('2020-01-01T00:00:00Z'), noDirRecurse: true }, files);
+    await create(
+      {
+        gzip: { level: 9 },
+        file: tmp,
+        cwd: stage,
+        portable: true,
+        mtime: new Date('2020-01-01T00:00:00Z'),
+        noDirRecurse: true,
+      },
+      files,
+    );
     const data = readFileSync(tmp);
     const sha256 = createHash('sha256').update(data).digest('hex');
     const file = join(outDir, `agent-${platform}-${sha256.slice(0, 16)}.tgz`);
@@ -153,7 +194,9 @@ export async function cachedBundle(platform: Platform, cacheDir = bundleCacheDir
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (!code) throw e;
-    throw new BundleError(`the agent bundle cannot be written to ${cacheDir} (${code}): make it writable, or set AGENCY_HOME or XDG_CACHE_HOME to a folder that is`);
+    throw new BundleError(
+      `the agent bundle cannot be written to ${cacheDir} (${code}): make it writable, or set AGENCY_HOME or XDG_CACHE_HOME to a folder that is`,
+    );
   }
 }
 

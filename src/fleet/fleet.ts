@@ -15,16 +15,31 @@ export function sshTarget(n: NodeConfig): SshTarget {
     const r = resolveSshAlias(n.ssh);
     for (const w of r.warnings) process.stderr.write(`agency: ~/.ssh/config: ${w}\n`);
     if (r.proxyJump || r.proxyCommand)
-      throw new Error(`node ${n.name}: its ssh alias ${n.ssh} goes through ${r.proxyJump ? `ProxyJump ${r.proxyJump}` : 'a ProxyCommand'}, which agency does not support yet; configure the node by host instead`);
+      throw new Error(
+        `node ${n.name}: its ssh alias ${n.ssh} goes through ${r.proxyJump ? `ProxyJump ${r.proxyJump}` : 'a ProxyCommand'}, which agency does not support yet; configure the node by host instead`,
+      );
     return {
-      name: n.name, alias: n.ssh, host: r.host, port: n.port ?? r.port ?? 22, user: n.user ?? r.user ?? process.env.USER ?? 'root',
-      identityFiles: n.identityFile ? [expand(n.identityFile)] : r.identityFiles.length ? r.identityFiles : defaultIdentities(),
-      knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : [...r.knownHostsFiles, ...r.globalKnownHostsFiles],
+      name: n.name,
+      alias: n.ssh,
+      host: r.host,
+      port: n.port ?? r.port ?? 22,
+      user: n.user ?? r.user ?? process.env.USER ?? 'root',
+      identityFiles: n.identityFile
+        ? [expand(n.identityFile)]
+        : r.identityFiles.length
+          ? r.identityFiles
+          : defaultIdentities(),
+      knownHostsFiles: n.knownHostsFile
+        ? [expand(n.knownHostsFile)]
+        : [...r.knownHostsFiles, ...r.globalKnownHostsFiles],
       ...(r.hostKeyAlias ? { hostKeyAlias: r.hostKeyAlias } : {}),
     };
   }
   return {
-    name: n.name, host: n.host!, port: n.port ?? 22, user: n.user ?? process.env.USER ?? 'root',
+    name: n.name,
+    host: n.host!,
+    port: n.port ?? 22,
+    user: n.user ?? process.env.USER ?? 'root',
     identityFiles: n.identityFile ? [expand(n.identityFile)] : defaultIdentities(),
     knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : [join(homedir(), '.ssh', 'known_hosts')],
   };
@@ -48,12 +63,17 @@ export function fleetLinks(opts: { only?: string[]; startLocal: boolean }): Node
   const config = loadConfig();
   if (config.nodes.length === 0) {
     if (opts.only?.length && !opts.only.every((n) => n === 'local'))
-      throw new Error(`no nodes are configured, so there is only the local node; unknown: ${opts.only.filter((n) => n !== 'local').join(', ')}`);
+      throw new Error(
+        `no nodes are configured, so there is only the local node; unknown: ${opts.only.filter((n) => n !== 'local').join(', ')}`,
+      );
     return [new LocalLink('local', opts.startLocal)];
   }
   const known = new Set(config.nodes.map((n) => n.name));
   const unknown = (opts.only ?? []).filter((n) => !known.has(n));
-  if (unknown.length) throw new Error(`unknown node${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${[...known].join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `unknown node${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${[...known].join(', ')}`,
+    );
   const ssh = sshOptions();
   return config.nodes
     .filter((n) => !opts.only?.length || opts.only.includes(n.name))

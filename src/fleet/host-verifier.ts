@@ -69,21 +69,30 @@ function keyscanCommand(o: VerifyHostKeyOptions, type: string, file: string): st
 }
 
 function checkOutOfBand(type: string, fingerprint: string): string {
-  return `First make sure ${fingerprint} really is the host's key: on the host itself (its console, or a connection you ` +
-    `already trust) run\n  ssh-keygen -l -f ${hostKeyFile(type)}\nand compare.`;
+  return (
+    `First make sure ${fingerprint} really is the host's key: on the host itself (its console, or a connection you ` +
+    `already trust) run\n  ssh-keygen -l -f ${hostKeyFile(type)}\nand compare.`
+  );
 }
 
 function place(e: KnownHostEntry): string {
   return `${display(e.file)}:${e.line}`;
 }
 
-function explainUnknown(o: VerifyHostKeyOptions, type: string, fp: string, others: KnownHostEntry[], target: string): string {
+function explainUnknown(
+  o: VerifyHostKeyOptions,
+  type: string,
+  fp: string,
+  others: KnownHostEntry[],
+  target: string,
+): string {
   const label = keyTypeLabel(type);
-  const head = others.length === 0
-    ? `The SSH host key of ${who(o)} is not known (no entry in ${o.files.map(display).join(', ') || 'any known_hosts file'}), so agency did not connect and sent no credentials.`
-    : `No ${label} key is known for ${who(o)}, only ${[...new Set(others.map((e) => keyTypeLabel(e.keyType)))].join(', ')} ` +
-      `(${others.map(place).join(', ')}): the server presented a key of a type it was not known by, so agency did not connect and sent no credentials. ` +
-      `This happens when the host's keys or sshd configuration changed, but it is also what an attacker without the known key would do.`;
+  const head =
+    others.length === 0
+      ? `The SSH host key of ${who(o)} is not known (no entry in ${o.files.map(display).join(', ') || 'any known_hosts file'}), so agency did not connect and sent no credentials.`
+      : `No ${label} key is known for ${who(o)}, only ${[...new Set(others.map((e) => keyTypeLabel(e.keyType)))].join(', ')} ` +
+        `(${others.map(place).join(', ')}): the server presented a key of a type it was not known by, so agency did not connect and sent no credentials. ` +
+        `This happens when the host's keys or sshd configuration changed, but it is also what an attacker without the known key would do.`;
   return `${head}\nThe server presented this ${label} key: ${fp}\n${checkOutOfBand(type, fp)} Then add it with\n  ${keyscanCommand(o, type, target)}`;
 }
 
@@ -91,7 +100,8 @@ function explainChanged(o: VerifyHostKeyOptions, type: string, fp: string, old: 
   const label = keyTypeLabel(type);
   const name = o.hostKeyAlias ?? hostPortName(o.host.toLowerCase(), o.port);
   const shared = old.salt === null && (old.hosts.includes(',') || /[*?!]/.test(old.hosts));
-  return `WARNING: the SSH host key of ${who(o)} has CHANGED. Someone may be intercepting the connection ` +
+  return (
+    `WARNING: the SSH host key of ${who(o)} has CHANGED. Someone may be intercepting the connection ` +
     `(a man-in-the-middle attack), or the host was reinstalled and has a new key. agency did not connect and sent no credentials.\n` +
     `Known ${label} key (${place(old)}): ${fingerprintSha256(old.key)}\n` +
     `The server presented:   ${fp}\n` +
@@ -100,22 +110,33 @@ function explainChanged(o: VerifyHostKeyOptions, type: string, fp: string, old: 
       ? ` Then edit ${place(old)} by hand — its pattern ${JSON.stringify(old.hosts)} covers other hosts too, and ` +
         `ssh-keygen -R would delete the line for all of them — and add the new key with\n`
       : ` Then remove the old key and add the new one with\n  ssh-keygen -R ${sh(name)} -f ${sh(display(old.file))}\n`) +
-    `  ${keyscanCommand(o, type, old.file)}`;
+    `  ${keyscanCommand(o, type, old.file)}`
+  );
 }
 
 function explainRevoked(o: VerifyHostKeyOptions, type: string, fp: string, revoked: KnownHostEntry): string {
-  return `WARNING: the ${keyTypeLabel(type)} host key ${fp} presented by ${who(o)} is marked @revoked (${place(revoked)}). ` +
+  return (
+    `WARNING: the ${keyTypeLabel(type)} host key ${fp} presented by ${who(o)} is marked @revoked (${place(revoked)}). ` +
     `A revoked key may be a stolen key used to impersonate the host. agency did not connect and sent no credentials.\n` +
     `Do not trust this key again: give the host a new ${keyTypeLabel(type)} key, remove every line holding the old one, ` +
     `check the new fingerprint on the host (ssh-keygen -l -f ${hostKeyFile(type)}) and add it with\n` +
-    `  ${keyscanCommand(o, type, o.files[0] ?? revoked.file)}`;
+    `  ${keyscanCommand(o, type, o.files[0] ?? revoked.file)}`
+  );
 }
 
-function explainCaOnly(o: VerifyHostKeyOptions, type: string, fp: string, cas: KnownHostEntry[], target: string): string {
-  return `${who(o)} is trusted only through a certificate authority (@cert-authority at ${cas.map(place).join(', ')}), ` +
+function explainCaOnly(
+  o: VerifyHostKeyOptions,
+  type: string,
+  fp: string,
+  cas: KnownHostEntry[],
+  target: string,
+): string {
+  return (
+    `${who(o)} is trusted only through a certificate authority (@cert-authority at ${cas.map(place).join(', ')}), ` +
     `but agency's SSH library (ssh2) cannot negotiate host certificates, so it cannot use the CA and did not connect ` +
     `(no credentials were sent). Add the host's own key to known_hosts.\n` +
-    `The server presented this ${keyTypeLabel(type)} key: ${fp}\n${checkOutOfBand(type, fp)} Then add it with\n  ${keyscanCommand(o, type, target)}`;
+    `The server presented this ${keyTypeLabel(type)} key: ${fp}\n${checkOutOfBand(type, fp)} Then add it with\n  ${keyscanCommand(o, type, target)}`
+  );
 }
 
 /** Checks the key a server presented against the known_hosts files. Never throws. */
@@ -126,7 +147,14 @@ export function verifyHostKey(opts: VerifyHostKeyOptions & { key: Buffer }): Ver
   const keyType = 'type' in parsed ? parsed.type : 'unknown';
   const { entries, warnings: w } = loadKnownHosts(opts.files);
   const warnings = w.map((x) => x.message);
-  const refuse = (reason: Refusal['reason'], message: string): Refusal => ({ ok: false, reason, fingerprint, keyType, message, warnings });
+  const refuse = (reason: Refusal['reason'], message: string): Refusal => ({
+    ok: false,
+    reason,
+    fingerprint,
+    keyType,
+    message,
+    warnings,
+  });
   const target = opts.files[0] ?? `${homedir()}/.ssh/known_hosts`;
 
   const host = opts.host.toLowerCase();
@@ -147,7 +175,8 @@ export function verifyHostKey(opts: VerifyHostKeyOptions & { key: Buffer }): Ver
   if (plain.length > 0) return refuse('unknown', explainUnknown(opts, keyType, fingerprint, plain, target));
 
   const viaPortless = forPortless.find((e) => e.marker === null && e.key.equals(key));
-  if (viaPortless) return { ok: true, fingerprint, keyType, matchedFile: viaPortless.file, line: viaPortless.line, warnings };
+  if (viaPortless)
+    return { ok: true, fingerprint, keyType, matchedFile: viaPortless.file, line: viaPortless.line, warnings };
 
   const cas = [...forName, ...forPortless].filter((e) => e.marker === 'cert-authority');
   if (cas.length > 0) return refuse('ca-only', explainCaOnly(opts, keyType, fingerprint, cas, target));
@@ -159,7 +188,10 @@ export function verifyHostKey(opts: VerifyHostKeyOptions & { key: Buffer }): Ver
  * exchange, before NEWKEYS and so before any authentication; `verdict()` says afterwards why a
  * connection was refused (or which known_hosts line accepted it). Called again on every re-key.
  */
-export function hostVerifierFor(opts: VerifyHostKeyOptions): { verify: (key: Buffer) => boolean; verdict(): Verdict | null } {
+export function hostVerifierFor(opts: VerifyHostKeyOptions): {
+  verify: (key: Buffer) => boolean;
+  verdict(): Verdict | null;
+} {
   let last: Verdict | null = null;
   return {
     verify: (key: Buffer) => {
@@ -168,7 +200,14 @@ export function hostVerifierFor(opts: VerifyHostKeyOptions): { verify: (key: Buf
       } catch (e) {
         // a bug, not a user error; refuse rather than let ssh2 swallow the exception
         const message = `agency could not check the host key of ${who(opts)}: ${(e as Error).stack ?? String(e)}`;
-        last = { ok: false, reason: 'unknown', fingerprint: fingerprintSha256(key), keyType: 'unknown', message, warnings: [] };
+        last = {
+          ok: false,
+          reason: 'unknown',
+          fingerprint: fingerprintSha256(key),
+          keyType: 'unknown',
+          message,
+          warnings: [],
+        };
       }
       return last.ok;
     },
@@ -178,7 +217,13 @@ export function hostVerifierFor(opts: VerifyHostKeyOptions): { verify: (key: Buf
 
 /** ssh2's default host key algorithms, in its order of preference. */
 const SSH2_HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
 ];
 
 function algorithmsOf(keyType: string): ServerHostKeyAlgorithm[] {
@@ -196,7 +241,8 @@ export function hostKeyAlgorithmsFor(opts: Omit<VerifyHostKeyOptions, 'alias'>):
   const host = opts.host.toLowerCase();
   const name = opts.hostKeyAlias?.toLowerCase() ?? hostPortName(host, opts.port);
   let known = entriesForHost(entries, name).filter((e) => e.marker === null);
-  if (known.length === 0 && !opts.hostKeyAlias && opts.port !== 22) known = entriesForHost(entries, host).filter((e) => e.marker === null);
+  if (known.length === 0 && !opts.hostKeyAlias && opts.port !== 22)
+    known = entriesForHost(entries, host).filter((e) => e.marker === null);
   const first = known.flatMap((e) => algorithmsOf(e.keyType));
   return [...new Set([...first, ...SSH2_HOST_KEY_ALGORITHMS])];
 }

@@ -22,8 +22,16 @@ const KEY_TYPES: Record<string, KeyTypeInfo> = {
   'ecdsa-sha2-nistp521': ECDSA,
   'ssh-rsa': { label: 'RSA', keyscan: 'rsa', hostKeyFile: '/etc/ssh/ssh_host_rsa_key.pub' },
   'ssh-dss': { label: 'DSA', keyscan: 'dsa', hostKeyFile: '/etc/ssh/ssh_host_dsa_key.pub' },
-  'sk-ssh-ed25519@openssh.com': { label: 'ED25519-SK', keyscan: 'ed25519-sk', hostKeyFile: '/etc/ssh/ssh_host_ed25519_sk_key.pub' },
-  'sk-ecdsa-sha2-nistp256@openssh.com': { label: 'ECDSA-SK', keyscan: 'ecdsa-sk', hostKeyFile: '/etc/ssh/ssh_host_ecdsa_sk_key.pub' },
+  'sk-ssh-ed25519@openssh.com': {
+    label: 'ED25519-SK',
+    keyscan: 'ed25519-sk',
+    hostKeyFile: '/etc/ssh/ssh_host_ed25519_sk_key.pub',
+  },
+  'sk-ecdsa-sha2-nistp256@openssh.com': {
+    label: 'ECDSA-SK',
+    keyscan: 'ecdsa-sk',
+    hostKeyFile: '/etc/ssh/ssh_host_ecdsa_sk_key.pub',
+  },
 };
 
 /** Signature algorithm names OpenSSH also accepts as the type field of an RSA key line. */
@@ -92,7 +100,8 @@ export function parseKeyBlob(blob: Buffer): { type: string } | { error: string }
   const typeBuf = r.string();
   if (!typeBuf) return { error: 'the key data is too short to hold a key type' };
   const type = typeBuf.toString('latin1');
-  if (!KEY_TYPES[type]) return { error: `the key data is of an unsupported type (${JSON.stringify(type.slice(0, 60))})` };
+  if (!KEY_TYPES[type])
+    return { error: `the key data is of an unsupported type (${JSON.stringify(type.slice(0, 60))})` };
   let ok: boolean;
   const curve = CURVES[type];
   if (type === 'ssh-ed25519' || type === 'sk-ssh-ed25519@openssh.com') {

@@ -57,7 +57,8 @@ function parseLine(text: string): LineResult {
     const [m, after] = word(rest);
     if (marker) return { error: `more than one marker (${m}); only one of @revoked or @cert-authority is allowed` };
     const known = MARKERS[m];
-    if (!known) return { error: `unknown marker ${JSON.stringify(m.slice(0, 40))} (expected @revoked or @cert-authority)` };
+    if (!known)
+      return { error: `unknown marker ${JSON.stringify(m.slice(0, 40))} (expected @revoked or @cert-authority)` };
     if (after === '') return { error: `nothing follows the marker ${m}` };
     marker = known;
     rest = after;
@@ -111,7 +112,11 @@ export function loadKnownHosts(files: readonly string[]): KnownHosts {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
-        out.warnings.push({ file, line: 0, message: `${file}: cannot be read (${code ?? String(e)}); its keys are not consulted` });
+        out.warnings.push({
+          file,
+          line: 0,
+          message: `${file}: cannot be read (${code ?? String(e)}); its keys are not consulted`,
+        });
       }
       continue;
     }

@@ -38,7 +38,10 @@ export function backoffMs(attempt: number, baseMs = 500, capMs = 15_000): number
 
 /** A failure that retrying will not mend: the link stays in this state until told otherwise. */
 export class FinalLinkError extends Error {
-  constructor(readonly state: 'refused' | 'incompatible', message: string) {
+  constructor(
+    readonly state: 'refused' | 'incompatible',
+    message: string,
+  ) {
     super(message);
     this.name = 'FinalLinkError';
   }
@@ -61,7 +64,10 @@ export abstract class LinkBase implements NodeLink {
   private readonly first: Promise<LinkStatus>;
   private settle!: (s: LinkStatus) => void;
 
-  constructor(readonly name: string, transport: Transport) {
+  constructor(
+    readonly name: string,
+    transport: Transport,
+  ) {
     this.current = { name, transport, state: 'connecting', error: null, info: null, since: new Date().toISOString() };
     this.first = new Promise((r) => (this.settle = r));
   }

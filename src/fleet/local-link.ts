@@ -3,7 +3,10 @@ import { LinkBase, FinalLinkError } from './link.js';
 import { connectLocal } from './local.js';
 
 export class LocalLink extends LinkBase {
-  constructor(name: string, private readonly startDaemon: boolean) {
+  constructor(
+    name: string,
+    private readonly startDaemon: boolean,
+  ) {
     super(name, 'local');
   }
 

@@ -40,7 +40,10 @@ export function startLocalNode(agencyBin: string = process.argv[1]!): Promise<vo
   return new Promise((resolve, reject) => {
     const ready = child.stdio[3] as NodeJS.ReadableStream;
     let said = '';
-    const timer = setTimeout(() => reject(new NodeUnreachable(`the local node did not start within 30 s; see ${paths.log}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new NodeUnreachable(`the local node did not start within 30 s; see ${paths.log}`)),
+      30_000,
+    );
     ready.on('data', (d: Buffer) => {
       said += d.toString();
       if (said.includes('ready')) {
@@ -52,7 +55,8 @@ export function startLocalNode(agencyBin: string = process.argv[1]!): Promise<vo
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (!said.includes('ready')) reject(new NodeUnreachable(`the local node exited (code ${code}) before it was ready; see ${paths.log}`));
+      if (!said.includes('ready'))
+        reject(new NodeUnreachable(`the local node exited (code ${code}) before it was ready; see ${paths.log}`));
     });
   });
 }
@@ -66,7 +70,12 @@ export async function connectLocal(opts: { start: boolean }): Promise<Connection
     await startLocalNode(process.argv[1]!);
     socket = await tryConnect(paths.socket);
   }
-  if (!socket) throw new NodeUnreachable(opts.start ? `cannot reach the local node at ${paths.socket}` : 'no local node is running (start one with `agency run`, or `agency node serve`)');
+  if (!socket)
+    throw new NodeUnreachable(
+      opts.start
+        ? `cannot reach the local node at ${paths.socket}`
+        : 'no local node is running (start one with `agency run`, or `agency node serve`)',
+    );
   const conn = new Connection(socket, { role: 'cockpit', agent: 'cli' });
   await conn.ready;
   return conn;

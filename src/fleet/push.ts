@@ -26,7 +26,10 @@ export interface PushResult {
 }
 
 class PushError extends Error {
-  constructor(readonly failure: PushFailure, message: string) {
+  constructor(
+    readonly failure: PushFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -45,7 +48,11 @@ const PROBE = [
   'mkdir -p "$a/incoming" 2>/dev/null; true',
 ].join('; ');
 
-const PLATFORM: Record<string, Platform> = { 'Linux-x86_64': 'linux-x64', 'Darwin-arm64': 'darwin-arm64', 'Darwin-x86_64': 'darwin-x64' };
+const PLATFORM: Record<string, Platform> = {
+  'Linux-x86_64': 'linux-x64',
+  'Darwin-arm64': 'darwin-arm64',
+  'Darwin-x86_64': 'darwin-x64',
+};
 
 /**
  * Each platform's bundle, once per push whichever node asks first, from the bundle cache when agency has
@@ -69,13 +76,26 @@ export class BundleCache {
   }
 }
 
-const LOCAL_PLATFORM: Record<string, Platform> = { 'linux-x64': 'linux-x64', 'darwin-arm64': 'darwin-arm64', 'darwin-x64': 'darwin-x64' };
+const LOCAL_PLATFORM: Record<string, Platform> = {
+  'linux-x64': 'linux-x64',
+  'darwin-arm64': 'darwin-arm64',
+  'darwin-x64': 'darwin-x64',
+};
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: SshOptions, opts: { service?: boolean } = {}): Promise<PushResult> {
+export async function pushNode(
+  target: SshTarget,
+  bundles: BundleCache,
+  ssh: SshOptions,
+  opts: { service?: boolean } = {},
+): Promise<PushResult> {
   const started = Date.now();
-  const done = (r: Omit<PushResult, 'node' | 'ms'>): PushResult => ({ node: target.name, ms: Date.now() - started, ...r });
+  const done = (r: Omit<PushResult, 'node' | 'ms'>): PushResult => ({
+    node: target.name,
+    ms: Date.now() - started,
+    ...r,
+  });
   let conn: SshConnection | null = null;
   try {
     try {
@@ -90,9 +110,16 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
     const nodeVersion = facts.node ?? 'none';
     const major = Number(/^(\d+)\./.exec(nodeVersion)?.[1] ?? 0);
     if (major < 20)
-      throw new PushError('no-node', `node ${target.name} has no usable Node.js (${nodeVersion === 'none' ? 'node is not on its PATH' : `found ${nodeVersion}`}): install Node.js 20 or newer there`);
+      throw new PushError(
+        'no-node',
+        `node ${target.name} has no usable Node.js (${nodeVersion === 'none' ? 'node is not on its PATH' : `found ${nodeVersion}`}): install Node.js 20 or newer there`,
+      );
     const platform = PLATFORM[facts.platform ?? ''];
-    if (!platform) throw new PushError('platform', `node ${target.name} runs ${facts.platform}; agency's agent is built for ${Object.keys(PLATFORM).join(', ')}`);
+    if (!platform)
+      throw new PushError(
+        'platform',
+        `node ${target.name} runs ${facts.platform}; agency's agent is built for ${Object.keys(PLATFORM).join(', ')}`,
+      );
     const bundle = await bundles.get(platform);
     const agent = `${home}/${AGENT_DIR}`;
     const installed = (facts.builds ?? '').split(' ').includes(bundle.sha256);
@@ -101,10 +128,17 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
       if (!installed) {
         const freeKb = Number((facts.df ?? '').trim().split(/\s+/)[3] ?? NaN);
         const needKb = Math.ceil((bundle.bytes * 4) / 1024) + 1024;
-        if (!(freeKb >= needKb)) throw new PushError('disk', `node ${target.name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`);
+        if (!(freeKb >= needKb))
+          throw new PushError(
+            'disk',
+            `node ${target.name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`,
+          );
         await upload(conn, bundle, `${agent}/incoming`, target.name);
       }
-      const r = await conn.exec(installScript(agent, bundle.sha256, !installed, facts.running ? facts.pid ?? null : null), { timeoutMs: 120_000 });
+      const r = await conn.exec(
+        installScript(agent, bundle.sha256, !installed, facts.running ? (facts.pid ?? null) : null),
+        { timeoutMs: 120_000 },
+      );
       if (r.code !== 0) {
         const why = r.stderr.trim().split('\n').pop() ?? '';
         const kind: PushFailure = /No space left/i.test(r.stderr) ? 'disk' : 'failed';
@@ -114,9 +148,19 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
     let service: string | undefined;
     if (opts.service) {
       const r = await conn.exec(serviceScript(platform, home), { timeoutMs: 60_000 });
-      service = r.code === 0 ? /service=(\w+)/.exec(r.stdout)?.[1] ?? 'installed' : `not installed: ${r.stderr.trim().split('\n').pop()}`;
+      service =
+        r.code === 0
+          ? (/service=(\w+)/.exec(r.stdout)?.[1] ?? 'installed')
+          : `not installed: ${r.stderr.trim().split('\n').pop()}`;
     }
-    return done({ ok: true, unchanged, platform, build: bundle.sha256, version: bundle.version, ...(service ? { service } : {}) });
+    return done({
+      ok: true,
+      unchanged,
+      platform,
+      build: bundle.sha256,
+      version: bundle.version,
+      ...(service ? { service } : {}),
+    });
   } catch (e) {
     const failure = e instanceof PushError ? e.failure : 'failed';
     return done({ ok: false, failure, error: (e as Error).message });
@@ -127,7 +171,12 @@ export async function pushNode(target: SshTarget, bundles: BundleCache, ssh: Ssh
 
 async function look(conn: SshConnection): Promise<Record<string, string>> {
   const r = await conn.exec(PROBE, { timeoutMs: 30_000 });
-  return Object.fromEntries(r.stdout.split('\n').map((l) => l.split(/=(.*)/s, 2) as [string, string]).filter((x) => x.length === 2));
+  return Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .map((l) => l.split(/=(.*)/s, 2) as [string, string])
+      .filter((x) => x.length === 2),
+  );
 }
 
 /**
@@ -139,19 +188,28 @@ function installScript(agent: string, sha: string, unpack: boolean, oldPid: stri
   return [
     'set -e',
     `cd ${q(agent)}`,
-    ...(unpack ? [
-      `got=$( (sha256sum ${q(part)} 2>/dev/null || shasum -a 256 ${q(part)}) | cut -d' ' -f1)`,
-      `[ "$got" = ${q(sha)} ] || { echo "the uploaded agent does not match its hash ($got)" >&2; exit 3; }`,
-      `rm -rf ${q(`${sha}.tmp`)}`, `mkdir ${q(`${sha}.tmp`)}`, `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
-      `touch ${q(`${sha}.tmp/.complete`)}`, `rm -rf ${q(sha)}`, `mv ${q(`${sha}.tmp`)} ${q(sha)}`, `rm -f ${q(part)}`,
-    ] : []),
+    ...(unpack
+      ? [
+          `got=$( (sha256sum ${q(part)} 2>/dev/null || shasum -a 256 ${q(part)}) | cut -d' ' -f1)`,
+          `[ "$got" = ${q(sha)} ] || { echo "the uploaded agent does not match its hash ($got)" >&2; exit 3; }`,
+          `rm -rf ${q(`${sha}.tmp`)}`,
+          `mkdir ${q(`${sha}.tmp`)}`,
+          `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
+          `touch ${q(`${sha}.tmp/.complete`)}`,
+          `rm -rf ${q(sha)}`,
+          `mv ${q(`${sha}.tmp`)} ${q(sha)}`,
+          `rm -f ${q(part)}`,
+        ]
+      : []),
     `ln -sfn ${q(sha)} current.new`,
     `perl -e 'rename("current.new", "current") or die "cannot switch to the new agent: $!\\n"'`,
-    ...(oldPid ? [
-      // the old daemon stops; its live sessions are resumed by the new one
-      `kill ${q(oldPid)} 2>/dev/null || true`,
-      `i=0; while kill -0 ${q(oldPid)} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
-    ] : []),
+    ...(oldPid
+      ? [
+          // the old daemon stops; its live sessions are resumed by the new one
+          `kill ${q(oldPid)} 2>/dev/null || true`,
+          `i=0; while kill -0 ${q(oldPid)} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
+        ]
+      : []),
     // started straight from the shell (one Node process, not two), immune to the session's hangup
     'cd "$HOME"',
     `nohup node ${q(`${agent}/current/bin/agency`)} node serve >> "$HOME/.agency/node.log" 2>&1 < /dev/null &`,
@@ -164,11 +222,16 @@ async function upload(conn: SshConnection, bundle: Bundle, dir: string, node: st
   const { sftp, release } = await conn.sftp();
   try {
     await new Promise<void>((resolve, reject) => {
-      sftp.fastPut(bundle.file, `${dir}/${bundle.sha256}.tgz.part`, { concurrency: 16, chunkSize: 64 * 1024 }, (err) => (err ? reject(err) : resolve()));
+      sftp.fastPut(bundle.file, `${dir}/${bundle.sha256}.tgz.part`, { concurrency: 16, chunkSize: 64 * 1024 }, (err) =>
+        err ? reject(err) : resolve(),
+      );
     });
   } catch (e) {
     const msg = (e as Error).message;
-    throw new PushError(/space|quota|failure/i.test(msg) ? 'disk' : 'failed', `node ${node}: uploading the agent failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`);
+    throw new PushError(
+      /space|quota|failure/i.test(msg) ? 'disk' : 'failed',
+      `node ${node}: uploading the agent failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`,
+    );
   } finally {
     release();
   }

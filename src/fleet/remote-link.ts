@@ -18,7 +18,10 @@ export class RemoteLink extends LinkBase {
   /** this node's sshd forbids stream-local forwarding: reach the daemon through exec */
   private noStreamLocal = false;
 
-  constructor(readonly target: SshTarget, private readonly sshOptions: SshOptions = DEFAULT_SSH) {
+  constructor(
+    readonly target: SshTarget,
+    private readonly sshOptions: SshOptions = DEFAULT_SSH,
+  ) {
     super(target.name, 'ssh');
   }
 
@@ -42,12 +45,15 @@ export class RemoteLink extends LinkBase {
     try {
       const hello = await Promise.race([
         conn.ready,
-        new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the node did not answer the hello')), HELLO_TIMEOUT_MS).unref()),
+        new Promise<never>((_, rej) =>
+          setTimeout(() => rej(new Error('the node did not answer the hello')), HELLO_TIMEOUT_MS).unref(),
+        ),
       ]);
       return { conn, transport, info: hello.node ?? null };
     } catch (e) {
       const err = e as Error;
-      if (err.name === 'ProtocolError' && /protocol version/.test(err.message)) throw new FinalLinkError('incompatible', `node ${this.name}: ${err.message}`);
+      if (err.name === 'ProtocolError' && /protocol version/.test(err.message))
+        throw new FinalLinkError('incompatible', `node ${this.name}: ${err.message}`);
       throw err;
     }
   }
@@ -82,7 +88,8 @@ export class RemoteLink extends LinkBase {
     let stderr = '';
     ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     ch.once('exit', (code: number | null) => {
-      if (code === 127 || /Cannot find module|No such file|not found/.test(stderr)) ch.emit('error', noAgent(this.name, stderr));
+      if (code === 127 || /Cannot find module|No such file|not found/.test(stderr))
+        ch.emit('error', noAgent(this.name, stderr));
     });
     return { stream: ch, transport: 'ssh-exec' };
   }
@@ -90,13 +97,16 @@ export class RemoteLink extends LinkBase {
   private async startDaemon(ssh: SshConnection): Promise<void> {
     const r = await ssh.exec(`node ${REMOTE_AGENCY} node start`, { timeoutMs: 45_000 });
     if (r.code === 0) return;
-    if (r.code === 127 || /Cannot find module|No such file|not found/.test(r.stderr)) throw noAgent(this.name, r.stderr);
+    if (r.code === 127 || /Cannot find module|No such file|not found/.test(r.stderr))
+      throw noAgent(this.name, r.stderr);
     throw new Error(`node ${this.name}: the node daemon did not start: ${r.stderr.trim().split('\n').pop()}`);
   }
 }
 
 function noAgent(name: string, stderr: string): Error {
-  const e = new Error(`node ${name} has no agency agent${/node: (command )?not found/.test(stderr) ? ' (and no node on its PATH)' : ''}: run \`agency push --node ${name}\``);
+  const e = new Error(
+    `node ${name} has no agency agent${/node: (command )?not found/.test(stderr) ? ' (and no node on its PATH)' : ''}: run \`agency push --node ${name}\``,
+  );
   e.name = 'NoAgent';
   return e;
 }

@@ -165,7 +165,9 @@ function flatten(lines: Iterable<Line>, file: string, depth: number, scope: Scop
       }
       const m = line as Match;
       if (Object.keys(m.criteria ?? {}).some((k) => k.toLowerCase() === 'exec')) {
-        ctx.warnings.push(`${file}: "Match ${values(m.value).join(' ')}" is not evaluated (agency runs no commands from ssh config); its settings are not applied`);
+        ctx.warnings.push(
+          `${file}: "Match ${values(m.value).join(' ')}" is not evaluated (agency runs no commands from ssh config); its settings are not applied`,
+        );
       }
       const body: Directive[] = [];
       flatten(line.config, file, depth, { kind: 'match', body }, out, ctx);
@@ -175,7 +177,8 @@ function flatten(lines: Iterable<Line>, file: string, depth: number, scope: Scop
       continue;
     }
     if (param === 'include') {
-      if (depth >= MAX_INCLUDE_DEPTH) throw new SshConfigError(`${file}: Include nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
+      if (depth >= MAX_INCLUDE_DEPTH)
+        throw new SshConfigError(`${file}: Include nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`);
       for (const arg of values(line.value)) {
         for (const path of includePaths(arg, file, ctx)) {
           const included = readConfig(path, ctx, false);
@@ -203,7 +206,10 @@ function localUser(): string {
  * itself as the host. A missing default config (~/.ssh/config) is no config; a missing `configFile`,
  * or a config ssh would refuse, throws an SshConfigError naming the file.
  */
-export function resolveSshAlias(alias: string, opts: { configFile?: string; home?: string; localUser?: string } = {}): ResolvedSshHost {
+export function resolveSshAlias(
+  alias: string,
+  opts: { configFile?: string; home?: string; localUser?: string } = {},
+): ResolvedSshHost {
   const ctx: Ctx = { alias, home: opts.home ?? homedir(), warnings: [] };
   const configFile = opts.configFile ?? join(ctx.home, '.ssh', 'config');
   const parsed = readConfig(configFile, ctx, opts.configFile !== undefined);
@@ -225,15 +231,25 @@ export function resolveSshAlias(alias: string, opts: { configFile?: string; home
   const portText = one('port');
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(/^\d+$/.test(portText!) && port >= 1 && port <= 65535)) {
-    throw new SshConfigError(`${configFile} (or a file it includes): Port ${JSON.stringify(portText)} for ${alias} is not a port number (1-65535)`);
+    throw new SshConfigError(
+      `${configFile} (or a file it includes): Port ${JSON.stringify(portText)} for ${alias} is not a port number (1-65535)`,
+    );
   }
   const me = opts.localUser ?? localUser();
   const thisHost = localHostName();
   const hostKeyAlias = one('hostkeyalias');
   const proxyJump = none(one('proxyjump'));
   const tokens: Record<string, string> = {
-    d: ctx.home, h: host, i: String(process.getuid?.() ?? ''), k: hostKeyAlias ?? alias, L: thisHost.split('.')[0] ?? thisHost,
-    l: thisHost, n: alias, p: String(port ?? 22), u: me, j: proxyJump ?? '',
+    d: ctx.home,
+    h: host,
+    i: String(process.getuid?.() ?? ''),
+    k: hostKeyAlias ?? alias,
+    L: thisHost.split('.')[0] ?? thisHost,
+    l: thisHost,
+    n: alias,
+    p: String(port ?? 22),
+    u: me,
+    j: proxyJump ?? '',
   };
   const userText = one('user');
   const user = userText === undefined ? undefined : expandTokens(userText, tokens, 'User', ctx, true);
@@ -241,15 +257,27 @@ export function resolveSshAlias(alias: string, opts: { configFile?: string; home
   tokens.C = createHash('sha1').update(`${tokens.l}${tokens.h}${tokens.p}${tokens.r}${tokens.j}`).digest('hex');
   const path = (p: string, what: string) => expandTokens(expandTilde(p, ctx), tokens, what, ctx, true);
 
-  const identityFiles = [...new Set(list('identityfile').filter((f) => f.toLowerCase() !== 'none').map((f) => path(f, 'IdentityFile')))];
+  const identityFiles = [
+    ...new Set(
+      list('identityfile')
+        .filter((f) => f.toLowerCase() !== 'none')
+        .map((f) => path(f, 'IdentityFile')),
+    ),
+  ];
   const userFiles = list('userknownhostsfile');
-  const knownHostsFiles = userFiles.length === 0
-    ? [join(ctx.home, '.ssh', 'known_hosts'), join(ctx.home, '.ssh', 'known_hosts2')]
-    : userFiles[0]!.toLowerCase() === 'none' ? [] : userFiles.map((f) => path(f, 'UserKnownHostsFile'));
+  const knownHostsFiles =
+    userFiles.length === 0
+      ? [join(ctx.home, '.ssh', 'known_hosts'), join(ctx.home, '.ssh', 'known_hosts2')]
+      : userFiles[0]!.toLowerCase() === 'none'
+        ? []
+        : userFiles.map((f) => path(f, 'UserKnownHostsFile'));
   const globalFiles = list('globalknownhostsfile');
-  const globalKnownHostsFiles = globalFiles.length === 0
-    ? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']
-    : globalFiles[0]!.toLowerCase() === 'none' ? [] : globalFiles.map((f) => expandTilde(f, ctx));
+  const globalKnownHostsFiles =
+    globalFiles.length === 0
+      ? ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2']
+      : globalFiles[0]!.toLowerCase() === 'none'
+        ? []
+        : globalFiles.map((f) => expandTilde(f, ctx));
   const proxyCommand = none(one('proxycommand'));
   return {
     host,

@@ -23,7 +23,10 @@ export interface SshTarget {
 export type RefusalKind = 'host-key' | 'auth' | 'network' | 'protocol';
 
 export class SshError extends Error {
-  constructor(readonly kind: RefusalKind, message: string) {
+  constructor(
+    readonly kind: RefusalKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'SshError';
   }
@@ -45,7 +48,10 @@ export class SshConnection {
   private closedWith: Error | null = null;
   private readonly closeListeners = new Set<(e: Error) => void>();
 
-  private constructor(readonly target: SshTarget, readonly client: Client) {
+  private constructor(
+    readonly target: SshTarget,
+    readonly client: Client,
+  ) {
     const closed = (e: Error) => {
       if (this.closedWith) return;
       this.closedWith = e;
@@ -58,7 +64,12 @@ export class SshConnection {
   static connect(t: SshTarget, o: SshOptions = DEFAULT_SSH): Promise<SshConnection> {
     return new Promise((resolve, reject) => {
       const client = new Client();
-      const keyName = { host: t.host, port: t.port, files: t.knownHostsFiles, ...(t.hostKeyAlias ? { hostKeyAlias: t.hostKeyAlias } : {}) };
+      const keyName = {
+        host: t.host,
+        port: t.port,
+        files: t.knownHostsFiles,
+        ...(t.hostKeyAlias ? { hostKeyAlias: t.hostKeyAlias } : {}),
+      };
       const verifier = hostVerifierFor({ ...keyName, ...(t.alias ? { alias: t.alias } : {}) });
       const keys = t.identityFiles.filter((f) => existsSync(f));
       const config: ConnectConfig = {
@@ -75,7 +86,12 @@ export class SshConnection {
         ...(keys.length > 0 ? { privateKey: readFileSync(keys[0]!) } : {}),
       };
       if (!config.agent && !config.privateKey) {
-        reject(new SshError('auth', `no ssh-agent (SSH_AUTH_SOCK) and no key file for node ${t.name} (looked for ${t.identityFiles.join(', ') || 'none'})`));
+        reject(
+          new SshError(
+            'auth',
+            `no ssh-agent (SSH_AUTH_SOCK) and no key file for node ${t.name} (looked for ${t.identityFiles.join(', ') || 'none'})`,
+          ),
+        );
         return;
       }
       let settled = false;
@@ -88,7 +104,13 @@ export class SshConnection {
         settled = true;
         const v = verifier.verdict();
         if (v && !v.ok) reject(new SshError('host-key', `node ${t.name}: ${v.message}`));
-        else if (e.level === 'client-authentication') reject(new SshError('auth', `node ${t.name}: ${t.user}@${t.host} refused every key offered (ssh-agent and ${keys.join(', ') || 'no key file'})`));
+        else if (e.level === 'client-authentication')
+          reject(
+            new SshError(
+              'auth',
+              `node ${t.name}: ${t.user}@${t.host} refused every key offered (ssh-agent and ${keys.join(', ') || 'no key file'})`,
+            ),
+          );
         else reject(new SshError('network', `node ${t.name}: cannot reach ${t.host}:${t.port}: ${e.message}`));
       });
       client.connect(config);
@@ -105,7 +127,10 @@ export class SshConnection {
   }
 
   /** Runs a command; resolves with its exit code and output. */
-  async exec(command: string, opts: { stdin?: Buffer | string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async exec(
+    command: string,
+    opts: { stdin?: Buffer | string; timeoutMs?: number } = {},
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const release = await this.slot();
     try {
       return await new Promise((resolve, reject) => {
@@ -113,10 +138,14 @@ export class SshConnection {
           if (err) return reject(err);
           let stdout = '';
           let stderr = '';
-          const timer = opts.timeoutMs ? setTimeout(() => {
-            ch.close();
-            reject(new Error(`${command.split(' ')[0]} on ${this.target.name} did not finish in ${opts.timeoutMs} ms`));
-          }, opts.timeoutMs) : null;
+          const timer = opts.timeoutMs
+            ? setTimeout(() => {
+                ch.close();
+                reject(
+                  new Error(`${command.split(' ')[0]} on ${this.target.name} did not finish in ${opts.timeoutMs} ms`),
+                );
+              }, opts.timeoutMs)
+            : null;
           let code: number | null = null;
           ch.on('data', (d: Buffer) => (stdout += d.toString()));
           ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -164,10 +193,13 @@ export class SshConnection {
           release();
           return reject(err);
         }
-        resolve({ sftp, release: () => {
-          sftp.end();
-          release();
-        } });
+        resolve({
+          sftp,
+          release: () => {
+            sftp.end();
+            release();
+          },
+        });
       });
     });
   }

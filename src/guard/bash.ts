@@ -7,10 +7,44 @@ import type { Checker } from './checker.js';
 
 const SHELLS = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'fish']);
 /** commands that name a file without reading what is in it */
-const NOT_READING = new Set(['ls', 'stat', 'test', '[', '[[', 'rm', 'unlink', 'touch', 'mkdir', 'basename', 'dirname', 'realpath', 'readlink', 'echo', 'printf']);
+const NOT_READING = new Set([
+  'ls',
+  'stat',
+  'test',
+  '[',
+  '[[',
+  'rm',
+  'unlink',
+  'touch',
+  'mkdir',
+  'basename',
+  'dirname',
+  'realpath',
+  'readlink',
+  'echo',
+  'printf',
+]);
 const WRITES_ALL = new Set(['rmdir', 'unlink', 'shred', 'truncate', 'touch', 'mkdir', 'mkfifo', 'mknod', 'tee']);
 const WRITES_AFTER_FIRST = new Set(['chmod', 'chown', 'chgrp']);
-const GIT_WRITING = new Set(['clean', 'reset', 'checkout', 'restore', 'rm', 'mv', 'stash', 'commit', 'merge', 'rebase', 'pull', 'am', 'apply', 'switch', 'init', 'clone', 'worktree']);
+const GIT_WRITING = new Set([
+  'clean',
+  'reset',
+  'checkout',
+  'restore',
+  'rm',
+  'mv',
+  'stash',
+  'commit',
+  'merge',
+  'rebase',
+  'pull',
+  'am',
+  'apply',
+  'switch',
+  'init',
+  'clone',
+  'worktree',
+]);
 const MAX_DEPTH = 4;
 
 export function checkBash(command: string, c: Checker, depth = 0): string | null {
@@ -50,10 +84,11 @@ function checkSimple(sc: SimpleCommand, c: Checker, depth: number): string | nul
   const name = (argv[0] as string).split('/').pop() as string;
   const args = argv.slice(1);
 
-  for (const w of argv) for (const h of urlHosts(w)) {
-    const why = hostProblem(h, c.policy.network);
-    if (why) return why;
-  }
+  for (const w of argv)
+    for (const h of urlHosts(w)) {
+      const why = hostProblem(h, c.policy.network);
+      if (why) return why;
+    }
   for (const h of commandHosts(name, args)) {
     const why = hostProblem(h, c.policy.network);
     if (why) return why;
@@ -110,7 +145,11 @@ function checkSimple(sc: SimpleCommand, c: Checker, depth: number): string | nul
         const why = pushProblem(call, c.policy.protectedBranches, c.policy.matchers.branches);
         if (why) return why;
       }
-      if (GIT_WRITING.has(call.sub) && !isInside(canonical(call.cwd, c.ctx), c.ctx.root) && !c.writable(canonical(call.cwd, c.ctx)))
+      if (
+        GIT_WRITING.has(call.sub) &&
+        !isInside(canonical(call.cwd, c.ctx), c.ctx.root) &&
+        !c.writable(canonical(call.cwd, c.ctx))
+      )
         return `git ${call.sub} would change ${call.cwd}, outside the worktree`;
       return null;
     }
@@ -137,7 +176,8 @@ function firstProblem(list: string[], f: (x: string) => string | null): string |
 function deleteProblem(targets: string[], recursive: boolean, c: Checker): string | null {
   for (const t of targets) {
     if (isUnknown(t)) {
-      if (recursive) return `cannot tell what \`rm -r ${t.replace(new RegExp(UNKNOWN, 'g'), '')}\` would delete (it depends on a variable, a substitution or xargs input)`;
+      if (recursive)
+        return `cannot tell what \`rm -r ${t.replace(new RegExp(UNKNOWN, 'g'), '')}\` would delete (it depends on a variable, a substitution or xargs input)`;
       continue;
     }
     const p = canonical(t, c.ctx);
@@ -152,12 +192,14 @@ function findProblem(args: string[], c: Checker): string | null {
   const exprStart = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
   const roots = (exprStart < 0 ? args : args.slice(0, exprStart)).filter((a) => !['-H', '-L', '-P'].includes(a));
   const expr = exprStart < 0 ? [] : args.slice(exprStart);
-  const execs = expr.flatMap((a, i) => ((a === '-exec' || a === '-execdir') ? [expr[i + 1] ?? ''] : []));
-  const deletes = expr.includes('-delete') || execs.some((e) => ['rm', 'shred', 'unlink'].includes(e.split('/').pop() as string));
+  const execs = expr.flatMap((a, i) => (a === '-exec' || a === '-execdir' ? [expr[i + 1] ?? ''] : []));
+  const deletes =
+    expr.includes('-delete') || execs.some((e) => ['rm', 'shred', 'unlink'].includes(e.split('/').pop() as string));
   if (!deletes) return null;
   // find never deletes its starting points themselves, so a search from the worktree root is fine
   for (const r of roots.length > 0 ? roots : ['.']) {
-    if (isUnknown(r)) return 'cannot tell where this deleting find would search (it depends on a variable or a substitution)';
+    if (isUnknown(r))
+      return 'cannot tell where this deleting find would search (it depends on a variable or a substitution)';
     const why = c.writeProblem(r, 'delete');
     if (why) return why;
   }

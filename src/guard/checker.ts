@@ -29,7 +29,9 @@ export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
       if (isUnknown(path) || DEVICES.test(path)) return null;
       const p = canonical(path, ctx);
       if (isInside(p, ctx.root)) {
-        return protectedPath(p) ? `${p} is agency's own configuration for this session; the session may not change it` : null;
+        return protectedPath(p)
+          ? `${p} is agency's own configuration for this session; the session may not change it`
+          : null;
       }
       if (writable(p)) return null;
       return `may not ${verb} ${p}: it is outside the worktree ${ctx.root}`;

@@ -19,12 +19,16 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 export function decide(input: HookInput, policy: GuardPolicy, home: string): Decision {
   const tool = str(input.tool_name);
   if (!tool) return { allow: false, reason: 'the hook input names no tool' };
-  const ti = (typeof input.tool_input === 'object' && input.tool_input !== null ? input.tool_input : {}) as Record<string, unknown>;
+  const ti = (typeof input.tool_input === 'object' && input.tool_input !== null ? input.tool_input : {}) as Record<
+    string,
+    unknown
+  >;
   const root = realpathSync(policy.root);
   const cwd = str(input.cwd) ?? root;
   const c = makeChecker(policy, { root, home, cwd });
   for (const d of policy.approvals.deny) {
-    if (ruleMatches(d, tool, ti, { root, home, cwd })) return { allow: false, reason: `agency policy denies this (${d.rule}): ${d.reason}` };
+    if (ruleMatches(d, tool, ti, { root, home, cwd }))
+      return { allow: false, reason: `agency policy denies this (${d.rule}): ${d.reason}` };
   }
   const why = (() => {
     switch (tool) {

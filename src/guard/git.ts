@@ -2,7 +2,15 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-const GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env']);
+const GLOBAL_WITH_VALUE = new Set([
+  '-C',
+  '-c',
+  '--git-dir',
+  '--work-tree',
+  '--namespace',
+  '--exec-path',
+  '--config-env',
+]);
 const PUSH_WITH_VALUE = new Set(['--repo', '--receive-pack', '--exec', '-o', '--push-option', '--signed']);
 
 export interface GitCall {
@@ -45,7 +53,8 @@ export function pushProblem(call: GitCall, protectedBranches: string[], protecte
       i++;
       continue;
     }
-    if (w === '-f' || w === '--force' || w.startsWith('--force-with-lease') || w === '--force-if-includes') force = true;
+    if (w === '-f' || w === '--force' || w.startsWith('--force-with-lease') || w === '--force-if-includes')
+      force = true;
     else if (w === '-d' || w === '--delete') del = true;
     else if (w === '--mirror' || w === '--all' || w === '--branches') all = true;
     else if (/^-[a-zA-Z]+$/.test(w) && w.includes('f')) force = true;
@@ -59,7 +68,7 @@ export function pushProblem(call: GitCall, protectedBranches: string[], protecte
     const src = colon < 0 ? s : s.slice(0, colon);
     const dst = colon < 0 ? s : s.slice(colon + 1);
     const branch = (dst === '' ? src : dst).replace(/^refs\/heads\//, '');
-    const resolved = branch === 'HEAD' ? currentBranch(call.cwd) ?? 'HEAD' : branch;
+    const resolved = branch === 'HEAD' ? (currentBranch(call.cwd) ?? 'HEAD') : branch;
     return { branch: resolved, force: force || plus, del: del || (colon >= 0 && src === '') };
   });
   if (all && (force || del)) {

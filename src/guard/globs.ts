@@ -98,13 +98,28 @@ export function compileRule(rule: string): CompiledRule {
   if (name === 'Bash') {
     const pattern = spec.endsWith(':*') ? `${spec.slice(0, -2)} *` : spec;
     // `*` matches any run of characters, spaces included; `cmd *` also matches `cmd` alone
-    const body = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-    const bare = pattern.endsWith(' *') ? `|${pattern.slice(0, -2).split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}` : '';
+    const body = pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    const bare = pattern.endsWith(' *')
+      ? `|${pattern
+          .slice(0, -2)
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}`
+      : '';
     return { ...base, spec: { kind: 'command', re: `^(?:${body}${bare})$` } };
   }
   if (name === 'Read' || name === 'Edit') {
     // Claude Code's path rules: `//abs`, `~/home`, `/` and `./` from the project root, bare ones at any depth
-    const glob = spec.startsWith('//') ? spec.slice(1) : spec.startsWith('~/') ? spec : spec.startsWith('/') ? `.${spec}` : spec;
+    const glob = spec.startsWith('//')
+      ? spec.slice(1)
+      : spec.startsWith('~/')
+        ? spec
+        : spec.startsWith('/')
+          ? `.${spec}`
+          : spec;
     return { ...base, spec: { kind: 'path', globs: compileGlobs([glob]) } };
   }
   if (name === 'WebFetch') {

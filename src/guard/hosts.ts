@@ -13,9 +13,13 @@ export function urlHosts(text: string): string[] {
 const HOST_COMMANDS: Record<string, (args: string[]) => string[]> = {
   ssh: (a) => firstPositional(a, SSH_OPTS).map(stripUser),
   mosh: (a) => firstPositional(a, new Set()).map(stripUser),
-  scp: (a) => a.filter((w) => /^[^/\s]*:/.test(w) && !w.startsWith('-')).map((w) => stripUser(w.split(':')[0] as string)),
+  scp: (a) =>
+    a.filter((w) => /^[^/\s]*:/.test(w) && !w.startsWith('-')).map((w) => stripUser(w.split(':')[0] as string)),
   sftp: (a) => firstPositional(a, SSH_OPTS).map((w) => stripUser(w.split(':')[0] as string)),
-  rsync: (a) => a.filter((w) => /^[^/\s]+:/.test(w) && !w.startsWith('-') && !w.includes('://')).map((w) => stripUser(w.split(':')[0] as string)),
+  rsync: (a) =>
+    a
+      .filter((w) => /^[^/\s]+:/.test(w) && !w.startsWith('-') && !w.includes('://'))
+      .map((w) => stripUser(w.split(':')[0] as string)),
   nc: (a) => firstPositional(a, NC_OPTS),
   ncat: (a) => firstPositional(a, NC_OPTS),
   netcat: (a) => firstPositional(a, NC_OPTS),
@@ -28,10 +32,82 @@ const HOST_COMMANDS: Record<string, (args: string[]) => string[]> = {
   https: (a) => bareHosts(a, new Set()),
 };
 
-const SSH_OPTS = new Set(['-b', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-o', '-p', '-Q', '-R', '-S', '-W', '-w', '-P']);
+const SSH_OPTS = new Set([
+  '-b',
+  '-c',
+  '-D',
+  '-E',
+  '-e',
+  '-F',
+  '-I',
+  '-i',
+  '-J',
+  '-L',
+  '-l',
+  '-m',
+  '-O',
+  '-o',
+  '-p',
+  '-Q',
+  '-R',
+  '-S',
+  '-W',
+  '-w',
+  '-P',
+]);
 const NC_OPTS = new Set(['-p', '-s', '-w', '-x', '-X', '-i', '-q']);
-const CURL_OPTS = new Set(['-d', '--data', '--data-raw', '--data-binary', '-H', '--header', '-o', '--output', '-u', '--user', '-X', '--request', '-A', '--user-agent', '-e', '--referer', '-F', '--form', '-T', '--upload-file', '-b', '--cookie', '-c', '--cookie-jar', '--connect-timeout', '-m', '--max-time', '-w', '--write-out', '--resolve', '-x', '--proxy', '-K', '--config']);
-const WGET_OPTS = new Set(['-O', '--output-document', '-o', '--output-file', '-P', '--directory-prefix', '-U', '--user-agent', '--header', '-e', '-t', '--tries', '-T', '--timeout']);
+const CURL_OPTS = new Set([
+  '-d',
+  '--data',
+  '--data-raw',
+  '--data-binary',
+  '-H',
+  '--header',
+  '-o',
+  '--output',
+  '-u',
+  '--user',
+  '-X',
+  '--request',
+  '-A',
+  '--user-agent',
+  '-e',
+  '--referer',
+  '-F',
+  '--form',
+  '-T',
+  '--upload-file',
+  '-b',
+  '--cookie',
+  '-c',
+  '--cookie-jar',
+  '--connect-timeout',
+  '-m',
+  '--max-time',
+  '-w',
+  '--write-out',
+  '--resolve',
+  '-x',
+  '--proxy',
+  '-K',
+  '--config',
+]);
+const WGET_OPTS = new Set([
+  '-O',
+  '--output-document',
+  '-o',
+  '--output-file',
+  '-P',
+  '--directory-prefix',
+  '-U',
+  '--user-agent',
+  '--header',
+  '-e',
+  '-t',
+  '--tries',
+  '-T',
+  '--timeout',
+]);
 
 function stripUser(w: string): string {
   return w.slice(w.lastIndexOf('@') + 1).replace(/^\[|\]$/g, '');
@@ -59,7 +135,8 @@ function bareHosts(args: string[], withValue: Set<string>): string[] {
       continue;
     }
     if (w.includes('://')) continue; // urlHosts sees these
-    const m = /^(?:[^\s/@]*@)?([A-Za-z0-9.-]+\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?(?:[/?#]|$)/.exec(w);
+    const m =
+      /^(?:[^\s/@]*@)?([A-Za-z0-9.-]+\.[A-Za-z]{2,}|\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?(?:[/?#]|$)/.exec(w);
     if (m) out.push((m[1] as string).toLowerCase());
   }
   return out;
@@ -70,7 +147,10 @@ export function commandHosts(name: string, args: string[]): string[] {
   return f ? f(args).filter((h) => h.length > 0 && !h.startsWith('-')) : [];
 }
 
-export interface HostPolicy { allow: string[]; deny: string[] }
+export interface HostPolicy {
+  allow: string[];
+  deny: string[];
+}
 
 function hostMatcher(patterns: string[]): (host: string) => boolean {
   const m = patterns.map((raw) => {
@@ -85,6 +165,7 @@ export function hostProblem(host: string, policy: HostPolicy): string | null {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
   if (hostMatcher(policy.deny)(h)) return `the policy forbids reaching ${h}`;
   if (LOOPBACK.test(h)) return null;
-  if (policy.allow.length > 0 && !hostMatcher(policy.allow)(h)) return `${h} is not among the hosts this discipline may reach (${policy.allow.join(', ')})`;
+  if (policy.allow.length > 0 && !hostMatcher(policy.allow)(h))
+    return `${h} is not among the hosts this discipline may reach (${policy.allow.join(', ')})`;
   return null;
 }

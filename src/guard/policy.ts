@@ -47,14 +47,26 @@ export function parsePolicy(text: string): GuardPolicy {
   const m = p.matchers as Record<string, unknown> | undefined;
   if (typeof m !== 'object' || m === null) fail('matchers are missing (compile the worktree again)');
   const rules = (v: unknown, name: string): GlobRule[] => {
-    const ok = Array.isArray(v) && v.every((r) => typeof r?.re === 'string' && typeof r?.negate === 'boolean' && ['home', 'root', 'abs', 'any'].includes(r?.anchor));
+    const ok =
+      Array.isArray(v) &&
+      v.every(
+        (r) =>
+          typeof r?.re === 'string' &&
+          typeof r?.negate === 'boolean' &&
+          ['home', 'root', 'abs', 'any'].includes(r?.anchor),
+      );
     if (!ok) fail(`matchers.${name} must be a list of compiled globs`);
     return v as GlobRule[];
   };
   if (typeof m?.branches !== 'string') fail('matchers.branches must be a regex source');
   const ap = (p.approvals ?? {}) as Record<string, unknown>;
   const compiled = (v: unknown, name: string, reasons = false): CompiledRule[] => {
-    const ok = Array.isArray(v) && v.every((r) => typeof r?.rule === 'string' && typeof r?.tool === 'string' && (!reasons || typeof r?.reason === 'string'));
+    const ok =
+      Array.isArray(v) &&
+      v.every(
+        (r) =>
+          typeof r?.rule === 'string' && typeof r?.tool === 'string' && (!reasons || typeof r?.reason === 'string'),
+      );
     if (!ok) fail(`approvals.${name} must be a list of compiled rules`);
     return v as CompiledRule[];
   };

@@ -6,7 +6,11 @@ import { globMatcher } from './paths.js';
 const EDIT_TOOLS = new Set(['Edit', 'Write', 'MultiEdit', 'NotebookEdit']);
 const ALIASES: Record<string, string> = { Task: 'Agent' };
 
-export interface CallContext { root: string; home: string; cwd: string }
+export interface CallContext {
+  root: string;
+  home: string;
+  cwd: string;
+}
 
 export function ruleMatches(r: CompiledRule, toolName: string, input: unknown, ctx: CallContext): boolean {
   const tool = ALIASES[toolName] ?? toolName;

@@ -76,7 +76,12 @@ export function splitCommands(cmd: string, env: (name: string) => string | undef
         continue;
       }
       const target = entries[i + 1];
-      const word = typeof target === 'string' ? target : target && 'pattern' in target ? (target as { pattern: string }).pattern : null;
+      const word =
+        typeof target === 'string'
+          ? target
+          : target && 'pattern' in target
+            ? (target as { pattern: string }).pattern
+            : null;
       if (e.op === '>&' || e.op === '<&') {
         // fd duplication (2>&1) names no file; `>& file` does
         if (word !== null && !/^\d+$|^-$/.test(word)) cur.writes.push(word);
@@ -91,7 +96,8 @@ export function splitCommands(cmd: string, env: (name: string) => string | undef
   }
   flush();
   // A stray fd number before a redirection (the 2 of `2>file`) is not an argument.
-  for (const c of out) if (c.writes.length + c.reads.length > 0) c.argv = c.argv.filter((w, i) => !(i > 0 && /^\d$/.test(w)));
+  for (const c of out)
+    if (c.writes.length + c.reads.length > 0) c.argv = c.argv.filter((w, i) => !(i > 0 && /^\d$/.test(w)));
   return out;
 }
 

@@ -3,7 +3,17 @@
  * socket in a folder only its user can read. It outlives the command that started it; its sessions
  * outlive it (resumed with Claude Code's own resume when it comes back).
  */
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { connect } from 'node:net';
@@ -68,22 +78,27 @@ function loadNodeEnv(home: string): string[] {
   if (!existsSync(file)) return [];
   const set: string[] = [];
   const skipped: number[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) {
-      skipped.push(i + 1);
-      return;
-    }
-    const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
-    if (process.env[m[1]!] === undefined) {
-      process.env[m[1]!] = value;
-      set.push(m[1]!);
-    }
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+      if (!m) {
+        skipped.push(i + 1);
+        return;
+      }
+      const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
+      if (process.env[m[1]!] === undefined) {
+        process.env[m[1]!] = value;
+        set.push(m[1]!);
+      }
+    });
   // the lines themselves may hold secrets: only their numbers are logged
-  if (skipped.length) process.stderr.write(`agency node: ${file}: line${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} ignored (not KEY=VALUE)\n`);
+  if (skipped.length)
+    process.stderr.write(
+      `agency node: ${file}: line${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} ignored (not KEY=VALUE)\n`,
+    );
   return set;
 }
 
@@ -114,11 +129,18 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   }
   if (existsSync(paths.socket)) rmSync(paths.socket, { force: true });
   const info: NodeInfo = {
-    name: o.name ?? process.env.AGENCY_NODE_NAME ?? 'local', agentVersion: o.agentVersion, build: agentBuild(), protocol: PROTOCOL_VERSION,
-    host: hostname(), platform: `${process.platform}-${process.arch}`, pid: process.pid, startedAt: new Date().toISOString(),
+    name: o.name ?? process.env.AGENCY_NODE_NAME ?? 'local',
+    agentVersion: o.agentVersion,
+    build: agentBuild(),
+    protocol: PROTOCOL_VERSION,
+    host: hostname(),
+    platform: `${process.platform}-${process.arch}`,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
   };
   const manager = new NodeManager({
-    paths, info,
+    paths,
+    info,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
     registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
     programs: { node: process.execPath, guard: guardScriptPath(), lifecycle: lifecycleHookPath() },
@@ -146,6 +168,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
   manager.recover();
-  process.stderr.write(`agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`);
+  process.stderr.write(
+    `agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`,
+  );
   ready();
 }

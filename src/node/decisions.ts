@@ -8,12 +8,22 @@ export class Decisions {
   readonly all = new Map<string, Decision>();
   private readonly waiting = new Map<string, (a: Answer) => void>();
 
-  constructor(initial: Decision[], private readonly changed: (d: Decision) => void) {
+  constructor(
+    initial: Decision[],
+    private readonly changed: (d: Decision) => void,
+  ) {
     for (const d of initial) this.all.set(d.id, d);
   }
 
   open(fields: Omit<Decision, 'id' | 'state' | 'createdAt' | 'answeredAt' | 'reason'>): Decision {
-    const d: Decision = { ...fields, id: newId('d', (id) => this.all.has(id)), state: 'open', createdAt: new Date().toISOString(), answeredAt: null, reason: null };
+    const d: Decision = {
+      ...fields,
+      id: newId('d', (id) => this.all.has(id)),
+      state: 'open',
+      createdAt: new Date().toISOString(),
+      answeredAt: null,
+      reason: null,
+    };
     this.all.set(d.id, d);
     this.changed(d);
     return d;
@@ -34,7 +44,12 @@ export class Decisions {
 
   settle(id: string, approve: boolean, reason: string | null): Decision {
     const d = this.all.get(id)!;
-    const next: Decision = { ...d, state: approve ? 'approved' : 'denied', answeredAt: new Date().toISOString(), reason };
+    const next: Decision = {
+      ...d,
+      state: approve ? 'approved' : 'denied',
+      answeredAt: new Date().toISOString(),
+      reason,
+    };
     this.all.set(id, next);
     this.changed(next);
     const w = this.waiting.get(id);

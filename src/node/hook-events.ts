@@ -7,7 +7,11 @@ export interface HookEffect {
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
-const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+const firstLine = (s: string) =>
+  s
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim() ?? '';
 
 export function hookEffect(event: string, input: Record<string, unknown>): HookEffect {
   switch (event) {

@@ -9,7 +9,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { buildClassifier, compileInto, POLICY_FILE, type HookPrograms } from '../compiler/index.js';
 import { parsePolicy } from '../guard/policy.js';
-import { LIVE_STATES, type Decision, type NodeEvent, type NodeInfo, type OpArgs, type ScreenView, type SessionSummary, type Snapshot } from '../protocol/messages.js';
+import {
+  LIVE_STATES,
+  type Decision,
+  type NodeEvent,
+  type NodeInfo,
+  type OpArgs,
+  type ScreenView,
+  type SessionSummary,
+  type Snapshot,
+} from '../protocol/messages.js';
 import { RemoteError } from '../protocol/connection.js';
 import { loadRegistry } from '../registry/index.js';
 import { prepareClaudeState } from '../session/claude-state.js';
@@ -100,7 +109,8 @@ export class NodeManager {
   /** Brings back the sessions that were live when the node stopped, with Claude Code's own resume. */
   recover(): void {
     for (const rt of this.runtimes.values()) {
-      for (const d of this.decisions.openFor(rt.record.id)) this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
+      for (const d of this.decisions.openFor(rt.record.id))
+        this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
       if (!LIVE_STATES.includes(rt.record.state)) continue;
       rt.record.resumes += 1;
       this.launch(rt, ['--resume', rt.record.claudeSession], RESUME_PROMPT);
@@ -115,21 +125,32 @@ export class NodeManager {
   }
 
   snapshot(): Snapshot {
-    return { node: this.o.info, sessions: [...this.runtimes.values()].map((r) => this.summary(r)), decisions: this.decisions.list() };
+    return {
+      node: this.o.info,
+      sessions: [...this.runtimes.values()].map((r) => this.summary(r)),
+      decisions: this.decisions.list(),
+    };
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
     if (!findProgram(this.o.claudeBin, this.env.PATH))
-      throw new RemoteError('failed', `the node cannot start ${JSON.stringify(this.o.claudeBin)}: it is not an executable file${this.o.claudeBin.includes('/') ? '' : ' on its PATH'}. Install Claude Code there (npm install -g @anthropic-ai/claude-code), or set AGENCY_CLAUDE_BIN in ~/.agency/node.env and restart the node (agency node stop)`);
+      throw new RemoteError(
+        'failed',
+        `the node cannot start ${JSON.stringify(this.o.claudeBin)}: it is not an executable file${this.o.claudeBin.includes('/') ? '' : ' on its PATH'}. Install Claude Code there (npm install -g @anthropic-ai/claude-code), or set AGENCY_CLAUDE_BIN in ~/.agency/node.env and restart the node (agency node stop)`,
+      );
     const registry = loadRegistry(args.registry ?? this.o.registryDir);
     let discipline = args.discipline;
     if (!discipline) {
       const best = buildClassifier(registry).rank(args.task)[0];
-      if (!best || best.score <= 0) throw new RemoteError('bad-request', 'no discipline matches this task; pass --discipline');
+      if (!best || best.score <= 0)
+        throw new RemoteError('bad-request', 'no discipline matches this task; pass --discipline');
       discipline = best.discipline;
     }
     if (!registry.disciplines.has(discipline))
-      throw new RemoteError('not-found', `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`);
+      throw new RemoteError(
+        'not-found',
+        `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`,
+      );
     const id = newId('s', (x) => this.runtimes.has(x));
     let wt;
     try {
@@ -140,11 +161,32 @@ export class NodeManager {
     compileInto(wt.path, registry, { discipline, task: args.task }, { programs: this.o.programs });
     const now = new Date().toISOString();
     const record: SessionRecord = {
-      id, state: 'starting', task: args.task, discipline, repo: wt.repoRoot, worktree: wt.path, branch: wt.branch,
-      model: args.model ?? registry.disciplines.get(discipline)!.value.model ?? null, claudeSession: randomUUID(),
-      createdAt: now, updatedAt: now, endedAt: null, exitCode: null, reason: null, activity: 'starting',
-      usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, costUsd: 0, unpricedModels: [] },
-      outputSeq: 0, registry: args.registry ?? null, resumes: 0,
+      id,
+      state: 'starting',
+      task: args.task,
+      discipline,
+      repo: wt.repoRoot,
+      worktree: wt.path,
+      branch: wt.branch,
+      model: args.model ?? registry.disciplines.get(discipline)!.value.model ?? null,
+      claudeSession: randomUUID(),
+      createdAt: now,
+      updatedAt: now,
+      endedAt: null,
+      exitCode: null,
+      reason: null,
+      activity: 'starting',
+      usage: {
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheCreationTokens: 0,
+        cacheReadTokens: 0,
+        costUsd: 0,
+        unpricedModels: [],
+      },
+      outputSeq: 0,
+      registry: args.registry ?? null,
+      resumes: 0,
     };
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
@@ -160,7 +202,8 @@ export class NodeManager {
     if (args.event !== 'PermissionRequest') {
       const effect = hookEffect(args.event, input);
       if (effect.state === 'idle' && this.decisions.openFor(rt.record.id).length > 0) delete effect.state;
-      if (effect.state) rt.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
+      if (effect.state)
+        rt.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
       else if (effect.activity) rt.session?.setActivity(effect.activity);
       if (args.event === 'Stop') void rt.usage.refresh();
       return {};
@@ -175,20 +218,39 @@ export class NodeManager {
     }
   }
 
-  private async permission(rt: Runtime, input: Record<string, unknown>, closed: Promise<void>): Promise<{ output?: unknown }> {
+  private async permission(
+    rt: Runtime,
+    input: Record<string, unknown>,
+    closed: Promise<void>,
+  ): Promise<{ output?: unknown }> {
     const tool = typeof input.tool_name === 'string' ? input.tool_name : 'unknown';
     const summary = describeCall(tool, input.tool_input);
     rt.session?.setActivity(`${tool}: ${summary}`);
     const policy = parsePolicy(readFileSync(join(rt.record.worktree, POLICY_FILE), 'utf8'));
     const verdict = judge(policy.approvals, tool, input.tool_input, {
-      root: rt.record.worktree, cwd: typeof input.cwd === 'string' ? input.cwd : rt.record.worktree, home: this.env.HOME || homedir(),
+      root: rt.record.worktree,
+      cwd: typeof input.cwd === 'string' ? input.cwd : rt.record.worktree,
+      home: this.env.HOME || homedir(),
     });
     const answer = (behavior: 'allow' | 'deny', message?: string) => ({
-      output: { hookSpecificOutput: { hookEventName: 'PermissionRequest', decision: { behavior, ...(message ? { message } : {}) } } },
+      output: {
+        hookSpecificOutput: {
+          hookEventName: 'PermissionRequest',
+          decision: { behavior, ...(message ? { message } : {}) },
+        },
+      },
     });
     if (verdict.kind === 'allow') return answer('allow');
-    if (verdict.kind === 'deny') return answer('deny', `agency policy denies this (${verdict.rule}): ${verdict.reason}`);
-    const d = this.decisions.open({ node: this.o.info.name, session: rt.record.id, tool, summary, input: input.tool_input, source: 'hook' });
+    if (verdict.kind === 'deny')
+      return answer('deny', `agency policy denies this (${verdict.rule}): ${verdict.reason}`);
+    const d = this.decisions.open({
+      node: this.o.info.name,
+      session: rt.record.id,
+      tool,
+      summary,
+      input: input.tool_input,
+      source: 'hook',
+    });
     rt.session?.setState('needs-input', { activity: `waiting for the operator: ${tool} ${summary}` });
     const answered = this.decisions.answer(d.id);
     // if Claude Code gives up on the hook (its timeout), the prompt stays on the screen and is answered there
@@ -202,7 +264,8 @@ export class NodeManager {
 
   decide(args: OpArgs['decide']): Decision {
     const d = this.decisions.all.get(args.decision);
-    if (!d) throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
+    if (!d)
+      throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
     if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
     const waited = this.decisions.isWaited(d.id);
     const settled = this.decisions.settle(d.id, args.approve, args.reason ?? null);
@@ -239,7 +302,11 @@ export class NodeManager {
     const rt = this.live(args.session);
     const cols = Math.trunc(Number(args.cols));
     const rows = Math.trunc(Number(args.rows));
-    if (!(cols >= 20 && cols <= 1000 && rows >= 5 && rows <= 500)) throw new RemoteError('bad-request', `a terminal of ${args.cols}×${args.rows} is not one agency can give a session (20–1000 × 5–500)`);
+    if (!(cols >= 20 && cols <= 1000 && rows >= 5 && rows <= 500))
+      throw new RemoteError(
+        'bad-request',
+        `a terminal of ${args.cols}×${args.rows} is not one agency can give a session (20–1000 × 5–500)`,
+      );
     rt.session!.resize(cols, rows);
     return this.summary(rt);
   }
@@ -247,14 +314,21 @@ export class NodeManager {
   async stop(args: OpArgs['stop']): Promise<SessionSummary> {
     const rt = this.get(args.session);
     if (rt.session && rt.session.pid !== null) await rt.session.stop();
-    else if (LIVE_STATES.includes(rt.record.state)) this.update(rt, { state: 'exited', reason: 'stopped by the operator', endedAt: new Date().toISOString() });
+    else if (LIVE_STATES.includes(rt.record.state))
+      this.update(rt, { state: 'exited', reason: 'stopped by the operator', endedAt: new Date().toISOString() });
     return this.summary(rt);
   }
 
   screen(args: OpArgs['screen']): ScreenView {
     const rt = this.get(args.session);
     const lines = rt.session ? rt.session.screen.lines() : [];
-    return { session: rt.record.id, cols: rt.session?.screen.cols ?? 0, rows: rt.session?.screen.rows ?? 0, lines, outputSeq: rt.log.buffer.end };
+    return {
+      session: rt.record.id,
+      cols: rt.session?.screen.cols ?? 0,
+      rows: rt.session?.screen.rows ?? 0,
+      lines,
+      outputSeq: rt.log.buffer.end,
+    };
   }
 
   /** Output from seq on, or null if it is older than the replay buffer holds. */
@@ -281,16 +355,29 @@ export class NodeManager {
 
   private launch(rt: Runtime, claudeArgs: string[], prompt: string): void {
     const r = rt.record;
-    const env: NodeJS.ProcessEnv = { ...this.env, AGENCY_SOCKET: this.o.paths.socket, AGENCY_SESSION_ID: r.id, TERM: 'xterm-256color' };
+    const env: NodeJS.ProcessEnv = {
+      ...this.env,
+      AGENCY_SOCKET: this.o.paths.socket,
+      AGENCY_SESSION_ID: r.id,
+      TERM: 'xterm-256color',
+    };
     delete env.CLAUDECODE;
-    if (this.env.AGENCY_PREPARE_CLAUDE !== '0') try {
-      const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env });
-      if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
-    } catch (e) {
-      process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);
-    }
+    if (this.env.AGENCY_PREPARE_CLAUDE !== '0')
+      try {
+        const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env });
+        if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
+      } catch (e) {
+        process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);
+      }
     const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), prompt];
-    const session = new Session({ id: r.id, cwd: r.worktree, command: this.o.claudeBin, args, env, ...(this.o.pty ? { pty: this.o.pty } : {}) });
+    const session = new Session({
+      id: r.id,
+      cwd: r.worktree,
+      command: this.o.claudeBin,
+      args,
+      env,
+      ...(this.o.pty ? { pty: this.o.pty } : {}),
+    });
     rt.session = session;
     session.onOutput((data) => {
       const seq = rt.log.append(data);
@@ -299,7 +386,13 @@ export class NodeManager {
     });
     session.onChange((s) => {
       const ended = s.state === 'exited' || s.state === 'failed';
-      this.update(rt, { state: s.state, reason: s.reason, activity: s.activity, exitCode: s.exitCode, ...(ended ? { endedAt: new Date().toISOString() } : {}) });
+      this.update(rt, {
+        state: s.state,
+        reason: s.reason,
+        activity: s.activity,
+        exitCode: s.exitCode,
+        ...(ended ? { endedAt: new Date().toISOString() } : {}),
+      });
       if (ended) {
         if (rt.screenTimer) clearTimeout(rt.screenTimer);
         rt.screenTimer = null;
@@ -337,13 +430,24 @@ export class NodeManager {
     const open = this.decisions.openFor(rt.record.id);
     if (open.length === 0) {
       const tool = seen.details?.tool ?? 'unknown';
-      const summary = seen.details?.command ?? seen.details?.file ?? seen.details?.url ?? seen.details?.question ?? seen.rule;
-      this.decisions.open({ node: this.o.info.name, session: rt.record.id, tool, summary, input: seen.details ?? {}, source: 'screen' });
+      const summary =
+        seen.details?.command ?? seen.details?.file ?? seen.details?.url ?? seen.details?.question ?? seen.rule;
+      this.decisions.open({
+        node: this.o.info.name,
+        session: rt.record.id,
+        tool,
+        summary,
+        input: seen.details ?? {},
+        source: 'screen',
+      });
     } else {
       // a hook's decision whose hook has gone (Claude Code's timeout): now the screen answers it
-      for (const d of open) if (d.source === 'hook' && !this.decisions.isWaited(d.id)) this.decisions.retarget(d.id, 'screen');
+      for (const d of open)
+        if (d.source === 'hook' && !this.decisions.isWaited(d.id)) this.decisions.retarget(d.id, 'screen');
     }
-    rt.session?.setState('needs-input', { activity: `waiting for the operator: ${seen.details?.question ?? seen.rule}` });
+    rt.session?.setState('needs-input', {
+      activity: `waiting for the operator: ${seen.details?.question ?? seen.rule}`,
+    });
   }
 
   private answerOnScreen(rt: Runtime, approve: boolean): void {
@@ -351,7 +455,7 @@ export class NodeManager {
     if (!rt.session || !seen || seen.keys !== null) return;
     const keys = seen.answer(approve);
     if (keys !== null) void rt.session.press(keys);
-        rt.session.setState('working');
+    rt.session.setState('working');
   }
 
   private update(rt: Runtime, patch: Partial<SessionRecord>): void {
@@ -370,7 +474,12 @@ export class NodeManager {
 
   private summary(rt: Runtime): SessionSummary {
     const { registry: _registry, resumes: _resumes, ...rest } = rt.record;
-    return { ...rest, node: this.o.info.name, openDecisions: this.decisions.openFor(rt.record.id).length, outputSeq: rt.log.buffer.end };
+    return {
+      ...rest,
+      node: this.o.info.name,
+      openDecisions: this.decisions.openFor(rt.record.id).length,
+      outputSeq: rt.log.buffer.end,
+    };
   }
 
   private get(session: string): Runtime {
@@ -381,7 +490,8 @@ export class NodeManager {
 
   private live(session: string): Runtime {
     const rt = this.get(session);
-    if (!rt.session || rt.session.pid === null) throw new RemoteError('conflict', `session ${session} is not running (it is ${rt.record.state})`);
+    if (!rt.session || rt.session.pid === null)
+      throw new RemoteError('conflict', `session ${session} is not running (it is ${rt.record.state})`);
     return rt;
   }
 }

@@ -16,7 +16,13 @@ export class OutputLog {
   private base: number;
   private fileSize: number;
 
-  private constructor(private readonly dir: string, private readonly capacity: number, buffer: ReplayBuffer, base: number, fileSize: number) {
+  private constructor(
+    private readonly dir: string,
+    private readonly capacity: number,
+    buffer: ReplayBuffer,
+    base: number,
+    fileSize: number,
+  ) {
     this.buffer = buffer;
     this.base = base;
     this.fileSize = fileSize;
@@ -26,8 +32,11 @@ export class OutputLog {
   /** Opens the log in dir, loading what an earlier run of the node left there. */
   static open(dir: string, capacity: number): OutputLog {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const files = readdirSync(dir).map((n) => NAME.exec(n)).filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ name: m[0], base: Number(m[1]) })).sort((a, b) => b.base - a.base);
+    const files = readdirSync(dir)
+      .map((n) => NAME.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ name: m[0], base: Number(m[1]) }))
+      .sort((a, b) => b.base - a.base);
     const latest = files[0];
     for (const old of files.slice(1)) rmSync(join(dir, old.name), { force: true });
     if (!latest) return new OutputLog(dir, capacity, new ReplayBuffer(capacity, 0), 0, 0);

@@ -41,7 +41,9 @@ export function nodePaths(home = agencyHome()): NodePaths {
 /** Creates the folders; the run folder (socket, pid) is made private to the user, whatever the umask. */
 export function ensureDirs(p: NodePaths): void {
   if (Buffer.byteLength(p.socket) > MAX_SOCKET_PATH)
-    throw new Error(`the node socket path ${p.socket} is too long for a Unix socket; set AGENCY_HOME to a shorter folder`);
+    throw new Error(
+      `the node socket path ${p.socket} is too long for a Unix socket; set AGENCY_HOME to a shorter folder`,
+    );
   for (const d of [p.home, p.sessions, p.worktrees]) mkdirSync(d, { recursive: true, mode: 0o700 });
   mkdirSync(p.runDir, { recursive: true, mode: 0o700 });
   chmodSync(p.runDir, 0o700);

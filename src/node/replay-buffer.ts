@@ -8,7 +8,10 @@ export class ReplayBuffer {
   /** sequence number of the first byte held */
   private start: number;
 
-  constructor(private readonly capacity: number, startSeq = 0) {
+  constructor(
+    private readonly capacity: number,
+    startSeq = 0,
+  ) {
     this.start = startSeq;
   }
 

@@ -12,7 +12,12 @@ const PTY_BATCH_BYTES = 32 * 1024;
 /** how often a watcher hears of a session that keeps changing */
 const SUMMARY_INTERVAL_MS = 200;
 
-interface Subscription { next: number; lagging: boolean; pending: Buffer; timer: NodeJS.Timeout | null }
+interface Subscription {
+  next: number;
+  lagging: boolean;
+  pending: Buffer;
+  timer: NodeJS.Timeout | null;
+}
 
 export function createNodeServer(manager: NodeManager, info: NodeInfo, onShutdown: () => void): Server {
   return createServer((socket) => serveConnection(socket, manager, info, onShutdown));
@@ -71,11 +76,13 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
           for (const e of latest.values()) conn.sendEvent(e);
           latest.clear();
         };
-        disposers.push(manager.onEvent((e) => {
-          if (e.kind !== 'session') return conn.sendEvent(e);
-          latest.set(e.session.id, e);
-          timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
-        }));
+        disposers.push(
+          manager.onEvent((e) => {
+            if (e.kind !== 'session') return conn.sendEvent(e);
+            latest.set(e.session.id, e);
+            timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
+          }),
+        );
         disposers.push(() => timer && clearTimeout(timer));
         return manager.snapshot();
       }
@@ -101,26 +108,29 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
         return manager.screen(args as OpArgs['screen']);
       case 'pty-subscribe': {
         const { session, fromSeq } = args as OpArgs['pty-subscribe'];
-        if (!manager.has(session)) throw new RemoteError('not-found', `no session ${JSON.stringify(session)} on node ${info.name}`);
+        if (!manager.has(session))
+          throw new RemoteError('not-found', `no session ${JSON.stringify(session)} on node ${info.name}`);
         if (subscriptions.size === 0) {
-          disposers.push(manager.onPty((s, seq, data) => {
-            const sub = subscriptions.get(s);
-            if (!sub) return;
-            if (sub.lagging || seq !== sub.next + sub.pending.length || conn.backlog > PTY_BACKLOG_LIMIT) {
-              // from here the replay buffer holds what this subscriber still needs (from sub.next on)
-              sub.lagging = true;
-              sub.pending = Buffer.alloc(0);
-              if (sub.timer) clearTimeout(sub.timer);
-              sub.timer = null;
-              // a full socket catches up on 'drain'; anything else at once
-              if (conn.backlog <= PTY_BACKLOG_LIMIT / 2) setImmediate(catchUp);
-              return;
-            }
-            // gather small writes into one frame: a terminal UI writes many small pieces
-            sub.pending = sub.pending.length ? Buffer.concat([sub.pending, data]) : data;
-            if (sub.pending.length >= PTY_BATCH_BYTES) flushPty(s, sub);
-            else sub.timer ??= setTimeout(() => flushPty(s, sub), PTY_BATCH_MS);
-          }));
+          disposers.push(
+            manager.onPty((s, seq, data) => {
+              const sub = subscriptions.get(s);
+              if (!sub) return;
+              if (sub.lagging || seq !== sub.next + sub.pending.length || conn.backlog > PTY_BACKLOG_LIMIT) {
+                // from here the replay buffer holds what this subscriber still needs (from sub.next on)
+                sub.lagging = true;
+                sub.pending = Buffer.alloc(0);
+                if (sub.timer) clearTimeout(sub.timer);
+                sub.timer = null;
+                // a full socket catches up on 'drain'; anything else at once
+                if (conn.backlog <= PTY_BACKLOG_LIMIT / 2) setImmediate(catchUp);
+                return;
+              }
+              // gather small writes into one frame: a terminal UI writes many small pieces
+              sub.pending = sub.pending.length ? Buffer.concat([sub.pending, data]) : data;
+              if (sub.pending.length >= PTY_BATCH_BYTES) flushPty(s, sub);
+              else sub.timer ??= setTimeout(() => flushPty(s, sub), PTY_BATCH_MS);
+            }),
+          );
           disposers.push(() => {
             for (const sub of subscriptions.values()) if (sub.timer) clearTimeout(sub.timer);
           });
@@ -128,10 +138,20 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
         const data = manager.outputSince(session, Math.max(0, fromSeq));
         if (data === null) {
           const snapshot = manager.screen({ session });
-          subscriptions.set(session, { next: snapshot.outputSeq, lagging: false, pending: Buffer.alloc(0), timer: null });
+          subscriptions.set(session, {
+            next: snapshot.outputSeq,
+            lagging: false,
+            pending: Buffer.alloc(0),
+            timer: null,
+          });
           return { fromSeq: snapshot.outputSeq, snapshot };
         }
-        subscriptions.set(session, { next: fromSeq + data.length, lagging: false, pending: Buffer.alloc(0), timer: null });
+        subscriptions.set(session, {
+          next: fromSeq + data.length,
+          lagging: false,
+          pending: Buffer.alloc(0),
+          timer: null,
+        });
         if (data.length > 0) conn.sendPty({ session, seq: fromSeq, data });
         return { fromSeq, snapshot: null };
       }

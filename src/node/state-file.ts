@@ -33,7 +33,11 @@ export function loadState(path: string): NodeState {
 /** Saves at most once per interval, and at once on flush(). */
 export class StateWriter {
   private timer: NodeJS.Timeout | null = null;
-  constructor(private readonly path: string, private readonly snapshot: () => NodeState, private readonly intervalMs = 100) {}
+  constructor(
+    private readonly path: string,
+    private readonly snapshot: () => NodeState,
+    private readonly intervalMs = 100,
+  ) {}
 
   schedule(): void {
     if (this.timer) return;

@@ -12,7 +12,11 @@ export class UsageWatch {
   private last = 0;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly record: SessionRecord, env: NodeJS.ProcessEnv, private readonly changed: (u: Usage) => void) {
+  constructor(
+    private readonly record: SessionRecord,
+    env: NodeJS.ProcessEnv,
+    private readonly changed: (u: Usage) => void,
+  ) {
     const configDir = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
     this.tracker = new UsageTracker({ configDir, cwd: record.worktree, sessionId: record.claudeSession });
   }
@@ -25,8 +29,12 @@ export class UsageWatch {
       try {
         const u = await this.tracker.update();
         const next: Usage = {
-          inputTokens: u.inputTokens, outputTokens: u.outputTokens, cacheCreationTokens: u.cacheCreationTokens,
-          cacheReadTokens: u.cacheReadTokens, costUsd: Math.round(u.costUsd * 1e6) / 1e6, unpricedModels: u.unpricedModels,
+          inputTokens: u.inputTokens,
+          outputTokens: u.outputTokens,
+          cacheCreationTokens: u.cacheCreationTokens,
+          cacheReadTokens: u.cacheReadTokens,
+          costUsd: Math.round(u.costUsd * 1e6) / 1e6,
+          unpricedModels: u.unpricedModels,
         };
         if (JSON.stringify(next) !== JSON.stringify(this.record.usage)) this.changed(next);
       } catch (e) {

@@ -5,14 +5,27 @@
 import type { Duplex } from 'node:stream';
 import { encodeJson, encodePty, FrameDecoder, ProtocolError, type PtyChunk } from './frames.js';
 import {
-  PROTOCOL_VERSION, type ErrorCode, type Hello, type NodeEvent, type Op, type OpArgs, type OpResults, type Request, type Response,
+  PROTOCOL_VERSION,
+  type ErrorCode,
+  type Hello,
+  type NodeEvent,
+  type Op,
+  type OpArgs,
+  type OpResults,
+  type Request,
+  type Response,
 } from './messages.js';
 
-export interface Disposable { dispose(): void }
+export interface Disposable {
+  dispose(): void;
+}
 
 /** An error a node returned for a request: its code says what kind. */
 export class RemoteError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'RemoteError';
   }
@@ -48,7 +61,10 @@ export class Connection {
   private resolveReady!: (h: Hello) => void;
   private rejectReady!: (e: Error) => void;
 
-  constructor(private readonly stream: Duplex, hello: Omit<Hello, 't' | 'protocol'>) {
+  constructor(
+    private readonly stream: Duplex,
+    hello: Omit<Hello, 't' | 'protocol'>,
+  ) {
     this.ready = new Promise((res, rej) => {
       this.resolveReady = res;
       this.rejectReady = rej;
@@ -144,7 +160,11 @@ export class Connection {
       return;
     }
     if (m.protocol !== PROTOCOL_VERSION) {
-      this.fail(new ProtocolError(`protocol version ${m.protocol} on the other side, ${PROTOCOL_VERSION} here: run \`agency push\` so that both run the same agency`));
+      this.fail(
+        new ProtocolError(
+          `protocol version ${m.protocol} on the other side, ${PROTOCOL_VERSION} here: run \`agency push\` so that both run the same agency`,
+        ),
+      );
       this.stream.destroy();
       return;
     }
@@ -162,7 +182,13 @@ export class Connection {
 
   private async onRequest(r: Request): Promise<void> {
     const respond = (res: Response) => this.write(encodeJson(res));
-    if (!this.handler) return respond({ t: 'res', id: r.id, ok: false, error: { code: 'bad-request', message: 'this side takes no requests' } });
+    if (!this.handler)
+      return respond({
+        t: 'res',
+        id: r.id,
+        ok: false,
+        error: { code: 'bad-request', message: 'this side takes no requests' },
+      });
     try {
       respond({ t: 'res', id: r.id, ok: true, result: await this.handler(r.op, r.args) });
     } catch (e) {

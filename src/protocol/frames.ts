@@ -11,7 +11,11 @@ export const FRAME_PTY = 2;
 /** a frame larger than this is a protocol error, not a reason to buffer without bound */
 export const MAX_FRAME = 16 * 1024 * 1024;
 
-export interface PtyChunk { session: string; seq: number; data: Buffer }
+export interface PtyChunk {
+  session: string;
+  seq: number;
+  data: Buffer;
+}
 export type Frame = { type: 'json'; message: unknown } | { type: 'pty'; chunk: PtyChunk };
 
 export class ProtocolError extends Error {
@@ -55,7 +59,8 @@ export class FrameDecoder {
       if (this.buffered < 4) break;
       const head = this.peek(5);
       const len = head.readUInt32BE(0);
-      if (len < 1 || len > MAX_FRAME) throw new ProtocolError(`frame of ${len} bytes is out of bounds (the peer is not speaking agency's protocol)`);
+      if (len < 1 || len > MAX_FRAME)
+        throw new ProtocolError(`frame of ${len} bytes is out of bounds (the peer is not speaking agency's protocol)`);
       if (this.buffered < 4 + len) break;
       const frame = this.take(4 + len).subarray(4);
       frames.push(decodeFrame(frame));

@@ -85,7 +85,13 @@ export interface ScreenView {
   outputSeq: number;
 }
 
-export interface Hello { t: 'hello'; protocol: number; agent: string; role: 'cockpit' | 'hook' | 'node'; node?: NodeInfo }
+export interface Hello {
+  t: 'hello';
+  protocol: number;
+  agent: string;
+  role: 'cockpit' | 'hook' | 'node';
+  node?: NodeInfo;
+}
 
 /** Operations a client may ask a node for; args and results per op are in `OpArgs`/`OpResults`. */
 export interface OpArgs {
@@ -125,7 +131,12 @@ export interface OpResults {
   shutdown: Record<string, never>;
 }
 
-export interface Request<O extends Op = Op> { t: 'req'; id: number; op: O; args: OpArgs[O] }
+export interface Request<O extends Op = Op> {
+  t: 'req';
+  id: number;
+  op: O;
+  args: OpArgs[O];
+}
 export type Response =
   | { t: 'res'; id: number; ok: true; result: unknown }
   | { t: 'res'; id: number; ok: false; error: { code: ErrorCode; message: string } };
@@ -136,6 +147,9 @@ export type NodeEvent =
   | { kind: 'decision'; decision: Decision }
   /** a PTY subscriber fell further behind than the replay buffer reaches: repaint from this screen, then bytes resume at view.outputSeq */
   | { kind: 'pty-reset'; view: ScreenView };
-export interface EventMessage { t: 'event'; event: NodeEvent }
+export interface EventMessage {
+  t: 'event';
+  event: NodeEvent;
+}
 
 export type Message = Hello | Request | Response | EventMessage;

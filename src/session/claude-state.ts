@@ -9,7 +9,9 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 export function claudeStatePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CLAUDE_CONFIG_DIR ? join(env.CLAUDE_CONFIG_DIR, '.claude.json') : join(env.HOME || homedir(), '.claude.json');
+  return env.CLAUDE_CONFIG_DIR
+    ? join(env.CLAUDE_CONFIG_DIR, '.claude.json')
+    : join(env.HOME || homedir(), '.claude.json');
 }
 
 export interface Preparation {
@@ -31,7 +33,9 @@ export function prepareClaudeState(p: Preparation): string[] {
     try {
       state = obj(JSON.parse(text));
     } catch {
-      throw new Error(`${path} is not valid JSON; agency will not overwrite it (fix it, or start claude once to repair it)`);
+      throw new Error(
+        `${path} is not valid JSON; agency will not overwrite it (fix it, or start claude once to repair it)`,
+      );
     }
     mode = statSync(path).mode & 0o777;
   }
@@ -56,7 +60,11 @@ export function prepareClaudeState(p: Preparation): string[] {
     const approved = Array.isArray(responses.approved) ? (responses.approved as unknown[]) : [];
     const tail = key.slice(-20);
     if (!approved.includes(tail)) {
-      state.customApiKeyResponses = { ...responses, approved: [...approved, tail], rejected: Array.isArray(responses.rejected) ? responses.rejected : [] };
+      state.customApiKeyResponses = {
+        ...responses,
+        approved: [...approved, tail],
+        rejected: Array.isArray(responses.rejected) ? responses.rejected : [],
+      };
       changes.push('approved the API key in the environment');
     }
   }

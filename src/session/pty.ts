@@ -16,7 +16,12 @@ export interface PtyProcess {
   resume(): void;
 }
 
-export interface PtySpawnOptions { cwd: string; env: NodeJS.ProcessEnv; cols: number; rows: number }
+export interface PtySpawnOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  cols: number;
+  rows: number;
+}
 
 export interface PtyFactory {
   spawn(file: string, args: string[], opts: PtySpawnOptions): PtyProcess;

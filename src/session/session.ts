@@ -79,7 +79,10 @@ export class Session {
     let proc: PtyProcess;
     try {
       proc = pty.spawn(this.opts.command, this.opts.args, {
-        cwd: this.opts.cwd, env: this.opts.env, cols: this.opts.cols ?? 160, rows: this.opts.rows ?? 50,
+        cwd: this.opts.cwd,
+        env: this.opts.env,
+        cols: this.opts.cols ?? 160,
+        rows: this.opts.rows ?? 50,
       });
     } catch (e) {
       this.set({ state: 'failed', reason: `could not start ${this.opts.command}: ${(e as Error).message}` });
@@ -103,7 +106,11 @@ export class Session {
         this.set({
           state: ok ? 'exited' : 'failed',
           exitCode,
-          reason: ok ? (this.stopping ? 'stopped by the operator' : null) : this.failure ?? `claude exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`,
+          reason: ok
+            ? this.stopping
+              ? 'stopped by the operator'
+              : null
+            : (this.failure ?? `claude exited with ${signal ? `signal ${signal}` : `code ${exitCode}`}`),
           activity: ok ? 'exited' : 'failed',
         });
         resolve();
@@ -123,7 +130,11 @@ export class Session {
       this.beforePause = state;
       return;
     }
-    this.set({ state, ...(extra.reason !== undefined ? { reason: extra.reason } : {}), ...(extra.activity !== undefined ? { activity: safeLine(extra.activity) } : {}) });
+    this.set({
+      state,
+      ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
+      ...(extra.activity !== undefined ? { activity: safeLine(extra.activity) } : {}),
+    });
   }
 
   setActivity(activity: string): void {
@@ -247,8 +258,13 @@ export class Session {
     if (seen.key === this.lastDialog.key && now - this.lastDialog.at < DIALOG_REPEAT_MS) return;
     this.lastDialog = { key: seen.key, at: now };
     void this.press(seen.keys);
-    this.setActivity(`answered ${seen.rule}${seen.choice ? `: ${seen.choice}` : ''}${seen.report ? ' (reported)' : ''}`);
-    if (seen.report) process.stderr.write(`agency session ${this.opts.id}: answered ${seen.rule}: ${seen.choice ?? ''} ${JSON.stringify(seen.details ?? {})}\n`);
+    this.setActivity(
+      `answered ${seen.rule}${seen.choice ? `: ${seen.choice}` : ''}${seen.report ? ' (reported)' : ''}`,
+    );
+    if (seen.report)
+      process.stderr.write(
+        `agency session ${this.opts.id}: answered ${seen.rule}: ${seen.choice ?? ''} ${JSON.stringify(seen.details ?? {})}\n`,
+      );
     // the screen changes after the keys; look again even if no new output arrives for a while
     this.scheduleDialogCheck();
   }

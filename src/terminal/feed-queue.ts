@@ -34,7 +34,10 @@ export class FeedQueue {
   private blocked = false;
   private readonly drain = new Emitter<void>();
 
-  constructor(private readonly sink: ParserSink, opts: FeedQueueOptions = {}) {
+  constructor(
+    private readonly sink: ParserSink,
+    opts: FeedQueueOptions = {},
+  ) {
     this.feedLimit = opts.feedLimit ?? 8 * 1024 * 1024;
     this.highWaterMark = opts.highWaterMark ?? 4 * 1024 * 1024;
   }
@@ -53,7 +56,9 @@ export class FeedQueue {
       // split so that no single write reaches xterm's discard mark; xterm's decoders carry a UTF-16 surrogate
       // or a UTF-8 sequence cut at a chunk boundary over to the next chunk
       for (let i = 0; i < n; i += this.feedLimit) {
-        this.enqueue(typeof data === 'string' ? data.slice(i, i + this.feedLimit) : data.subarray(i, i + this.feedLimit));
+        this.enqueue(
+          typeof data === 'string' ? data.slice(i, i + this.feedLimit) : data.subarray(i, i + this.feedLimit),
+        );
       }
     } else {
       this.enqueue(data);

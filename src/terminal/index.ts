@@ -6,4 +6,13 @@ export { renderStyledLine, renderSnapshotAnsi, sgr, MAX_COLS, MAX_ROWS } from '.
 export { isAllowedResponse } from './responses.js';
 export { stringWidth } from './unicode-width.js';
 export type { Chunk } from './feed-queue.js';
-export type { CellStyle, Color, CursorState, Disposable, InputModes, ScreenSnapshot, StyledLine, StyledRun } from './types.js';
+export type {
+  CellStyle,
+  Color,
+  CursorState,
+  Disposable,
+  InputModes,
+  ScreenSnapshot,
+  StyledLine,
+  StyledRun,
+} from './types.js';

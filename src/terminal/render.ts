@@ -50,7 +50,7 @@ function fit(text: string, room: number): { text: string; width: number } {
   let width = 0;
   let preceding = 0;
   let end = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     let cp = text.codePointAt(i)!;
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd; // a lone surrogate prints as a replacement character
     const step = cp > 0xffff ? 2 : 1;
@@ -105,8 +105,17 @@ function intIn(v: unknown, min: number, max: number, fallback: number): number {
 export function renderSnapshotAnsi(s: ScreenSnapshot): string {
   if (!s || typeof s !== 'object') throw new TypeError('invalid screen snapshot: expected an object');
   const { cols, rows } = s;
-  if (!Number.isInteger(cols) || cols < 1 || cols > MAX_COLS || !Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS) {
-    throw new TypeError(`invalid screen snapshot: size ${String(cols)}x${String(rows)} is not within 1x1..${MAX_COLS}x${MAX_ROWS}`);
+  if (
+    !Number.isInteger(cols) ||
+    cols < 1 ||
+    cols > MAX_COLS ||
+    !Number.isInteger(rows) ||
+    rows < 1 ||
+    rows > MAX_ROWS
+  ) {
+    throw new TypeError(
+      `invalid screen snapshot: size ${String(cols)}x${String(rows)} is not within 1x1..${MAX_COLS}x${MAX_ROWS}`,
+    );
   }
   let out = `\x1b[?25l${RESET}\x1b[H\x1b[2J`;
   const lines = Array.isArray(s.lines) ? s.lines : [];

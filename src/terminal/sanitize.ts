@@ -58,9 +58,15 @@ function skipEsc(s: string, i: number): number {
   const next = s.charCodeAt(i + 1);
   if (Number.isNaN(next)) return i + 1;
   switch (next) {
-    case 0x5b: return skipCsi(s, i + 2); // [
-    case 0x5d: return skipString(s, i + 2, true); // ]
-    case 0x50: case 0x58: case 0x5e: case 0x5f: return skipString(s, i + 2, false); // P X ^ _
+    case 0x5b:
+      return skipCsi(s, i + 2); // [
+    case 0x5d:
+      return skipString(s, i + 2, true); // ]
+    case 0x50:
+    case 0x58:
+    case 0x5e:
+    case 0x5f:
+      return skipString(s, i + 2, false); // P X ^ _
   }
   let j = i + 1;
   while (j < s.length && s.charCodeAt(j) >= 0x20 && s.charCodeAt(j) <= 0x2f) j++; // intermediates

@@ -48,7 +48,13 @@ const MAX_PROMPT = 4000;
 const TYPEAHEAD_MAX = 4;
 function isTypeahead(input: string, key: Key): boolean {
   const chars = [...input];
-  return chars.length > 1 && chars.length <= TYPEAHEAD_MAX && !key.ctrl && !key.meta && chars.every((c) => /^[\x21-\x7e]$/.test(c));
+  return (
+    chars.length > 1 &&
+    chars.length <= TYPEAHEAD_MAX &&
+    !key.ctrl &&
+    !key.meta &&
+    chars.every((c) => /^[\x21-\x7e]$/.test(c))
+  );
 }
 
 export class Controller {
@@ -104,8 +110,23 @@ export class Controller {
       node = base.node;
       session = findSession(fleet, base.node, base.session);
     }
-    const decision = node === null ? null : session ? decisionFor(fleet, node, session.id) : base.kind === 'fleet' ? decisionFor(fleet, node) : null;
-    return { fleet, ui, top, node, link: node === null ? null : (fleet.nodes.get(node)?.link ?? null), session, decision };
+    const decision =
+      node === null
+        ? null
+        : session
+          ? decisionFor(fleet, node, session.id)
+          : base.kind === 'fleet'
+            ? decisionFor(fleet, node)
+            : null;
+    return {
+      fleet,
+      ui,
+      top,
+      node,
+      link: node === null ? null : (fleet.nodes.get(node)?.link ?? null),
+      session,
+      decision,
+    };
   }
 
   /** Why a binding cannot run now, or null. */
@@ -123,7 +144,8 @@ export class Controller {
       for (let i = 0; i < chars.length; i++) {
         const now = topLayer(this.ui.stack).kind;
         if (now === 'confirm') return;
-        if (now === 'takeover' || now === 'prompt') return this.handleKey(chars.slice(i).join(''), key, chars.slice(i).join(''));
+        if (now === 'takeover' || now === 'prompt')
+          return this.handleKey(chars.slice(i).join(''), key, chars.slice(i).join(''));
         this.handleKey(chars[i]!, key, chars[i]);
       }
       return;
@@ -132,7 +154,8 @@ export class Controller {
     if (top.kind === 'takeover') {
       if (name === 'ctrl+]') return this.execute('release', this.context());
       const bytes = raw !== undefined && raw !== '' ? raw : keyBytes(input, key, this.pane?.modes());
-      if (bytes !== '') this.perform(null, this.o.port.request(top.node, 'send', { session: top.session, text: bytes, enter: false }));
+      if (bytes !== '')
+        this.perform(null, this.o.port.request(top.node, 'send', { session: top.session, text: bytes, enter: false }));
       return;
     }
     if (this.ui.message) this.set({ message: null });
@@ -213,8 +236,12 @@ export class Controller {
 
   private prompt(purpose: PromptPurpose, title: string, c: KeyContext, text = ''): void {
     this.push({
-      kind: 'prompt', purpose, title, text,
-      ...(c.node ? { node: c.node } : {}), ...(c.session ? { session: c.session.id } : {}),
+      kind: 'prompt',
+      purpose,
+      title,
+      text,
+      ...(c.node ? { node: c.node } : {}),
+      ...(c.session ? { session: c.session.id } : {}),
     });
   }
 
@@ -229,7 +256,11 @@ export class Controller {
   private perform(what: string | null, p: Promise<unknown>, answer?: 'session' | 'decision'): void {
     p.then(
       (r) => {
-        const known = typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string' && typeof (r as { node?: unknown }).node === 'string';
+        const known =
+          typeof r === 'object' &&
+          r !== null &&
+          typeof (r as { id?: unknown }).id === 'string' &&
+          typeof (r as { node?: unknown }).node === 'string';
         if (known && answer === 'session') this.o.fleet.ingest?.({ kind: 'session', session: r as SessionSummary });
         if (known && answer === 'decision') this.o.fleet.ingest?.({ kind: 'decision', decision: r as Decision });
         if (known && answer) this.o.fleet.flush?.();
@@ -243,17 +274,31 @@ export class Controller {
     const port = this.o.port;
     const s = c.session;
     switch (id) {
-      case 'up': return this.move(0, -1, c);
-      case 'down': return this.move(0, 1, c);
-      case 'left': return this.move(-1, 0, c);
-      case 'right': return this.move(1, 0, c);
-      case 'page-up': return c.top.kind === 'help' ? this.set({ helpScroll: Math.max(0, this.ui.helpScroll - 10) }) : this.scroll(this.page());
-      case 'page-down': return c.top.kind === 'help' ? this.set({ helpScroll: this.ui.helpScroll + 10 }) : this.scroll(-this.page());
-      case 'bottom': return this.set({ scroll: 0 });
+      case 'up':
+        return this.move(0, -1, c);
+      case 'down':
+        return this.move(0, 1, c);
+      case 'left':
+        return this.move(-1, 0, c);
+      case 'right':
+        return this.move(1, 0, c);
+      case 'page-up':
+        return c.top.kind === 'help'
+          ? this.set({ helpScroll: Math.max(0, this.ui.helpScroll - 10) })
+          : this.scroll(this.page());
+      case 'page-down':
+        return c.top.kind === 'help' ? this.set({ helpScroll: this.ui.helpScroll + 10 }) : this.scroll(-this.page());
+      case 'bottom':
+        return this.set({ scroll: 0 });
       case 'open':
-        if (c.top.kind === 'fleet' && c.node) return this.set({ nodeCursor: c.node, stack: [...this.ui.stack, { kind: 'node', node: c.node }] });
+        if (c.top.kind === 'fleet' && c.node)
+          return this.set({ nodeCursor: c.node, stack: [...this.ui.stack, { kind: 'node', node: c.node }] });
         if (c.top.kind === 'node' && c.node && s) {
-          return this.set({ scroll: 0, sessionCursor: { ...this.ui.sessionCursor, [c.node]: s.id }, stack: [...this.ui.stack, { kind: 'session', node: c.node, session: s.id }] });
+          return this.set({
+            scroll: 0,
+            sessionCursor: { ...this.ui.sessionCursor, [c.node]: s.id },
+            stack: [...this.ui.stack, { kind: 'session', node: c.node, session: s.id }],
+          });
         }
         return;
       case 'back':
@@ -262,13 +307,23 @@ export class Controller {
       case 'help':
         if (c.top.kind === 'help') return this.pop();
         return this.set({ helpScroll: 0, stack: [...this.ui.stack, { kind: 'help' }] });
-      case 'filter': return this.prompt('filter', 'filter', c, this.ui.filter);
-      case 'new-task': return this.prompt('run', `new task on ${c.node}`, c);
-      case 'send': return this.prompt('send', `send to ${s!.id}`, c);
+      case 'filter':
+        return this.prompt('filter', 'filter', c, this.ui.filter);
+      case 'new-task':
+        return this.prompt('run', `new task on ${c.node}`, c);
+      case 'send':
+        return this.prompt('send', `send to ${s!.id}`, c);
       case 'takeover': {
-        const stack = c.top.kind === 'node' ? [...this.ui.stack, { kind: 'session' as const, node: c.node!, session: s!.id }] : [...this.ui.stack];
+        const stack =
+          c.top.kind === 'node'
+            ? [...this.ui.stack, { kind: 'session' as const, node: c.node!, session: s!.id }]
+            : [...this.ui.stack];
         const size = this.o.terminalSize?.();
-        if (size) this.perform(null, port.request(s!.node, 'resize', { session: s!.id, cols: size.columns, rows: Math.max(5, size.rows - 3) }));
+        if (size)
+          this.perform(
+            null,
+            port.request(s!.node, 'resize', { session: s!.id, cols: size.columns, rows: Math.max(5, size.rows - 3) }),
+          );
         return this.set({ scroll: 0, stack: [...stack, { kind: 'takeover', node: c.node!, session: s!.id }] });
       }
       case 'pause':
@@ -278,26 +333,38 @@ export class Controller {
         return this.perform(`${s!.id} ${done}`, port.request(s!.node, id, { session: s!.id }), 'session');
       }
       case 'stop':
-        return this.confirm(`Stop session ${s!.id} on ${s!.node}? It cannot be resumed.`, () => this.perform(`${s!.id} stopped`, port.request(s!.node, 'stop', { session: s!.id }), 'session'));
+        return this.confirm(`Stop session ${s!.id} on ${s!.node}? It cannot be resumed.`, () =>
+          this.perform(`${s!.id} stopped`, port.request(s!.node, 'stop', { session: s!.id }), 'session'),
+        );
       case 'approve':
       case 'deny': {
         const d = c.decision!;
         const approve = id === 'approve';
-        return this.perform(`${approve ? 'approved' : 'denied'}: ${d.tool} ${d.summary}`, port.request(d.node, 'decide', { decision: d.id, approve }), 'decision');
+        return this.perform(
+          `${approve ? 'approved' : 'denied'}: ${d.tool} ${d.summary}`,
+          port.request(d.node, 'decide', { decision: d.id, approve }),
+          'decision',
+        );
       }
       case 'emergency-stop': {
         const live = c.fleet.health.live;
         const nodes = [...c.fleet.nodes.values()].filter((n) => n.live > 0).length;
-        return this.confirm(`EMERGENCY STOP: stop all ${live} live session${live === 1 ? '' : 's'} on ${nodes} node${nodes === 1 ? '' : 's'}?`, () => {
-          this.say('stopping every live session…');
-          void stopEverything(this.o.fleet.getSnapshot(), port).then((r) => this.say(r.text, r.failed > 0 ? 'error' : 'info'));
-        });
+        return this.confirm(
+          `EMERGENCY STOP: stop all ${live} live session${live === 1 ? '' : 's'} on ${nodes} node${nodes === 1 ? '' : 's'}?`,
+          () => {
+            this.say('stopping every live session…');
+            void stopEverything(this.o.fleet.getSnapshot(), port).then((r) =>
+              this.say(r.text, r.failed > 0 ? 'error' : 'info'),
+            );
+          },
+        );
       }
       case 'bell':
         this.set({ bell: !this.ui.bell });
         return this.say(`bell on a new decision: ${this.ui.bell ? 'on' : 'off'}`);
       case 'quit':
-        if (this.ui.stack.some((l) => l.kind === 'takeover')) return this.confirm('A session is taken over. Quit anyway?', () => this.o.onQuit());
+        if (this.ui.stack.some((l) => l.kind === 'takeover'))
+          return this.confirm('A session is taken over. Quit anyway?', () => this.o.onQuit());
         return this.o.onQuit();
       case 'release':
         this.pop();
@@ -316,7 +383,8 @@ export class Controller {
         if (top.kind === 'prompt') this.replaceTop({ ...top, text: Array.from(top.text).slice(0, -1).join('') });
         return;
       }
-      case 'submit': return this.submit(c);
+      case 'submit':
+        return this.submit(c);
     }
   }
 
@@ -328,7 +396,10 @@ export class Controller {
     if (top.purpose === 'filter') return this.set({ filter: text.trim(), nodeCursor: null });
     if (text.trim() === '') return this.say('nothing typed: nothing sent', 'why');
     if (top.purpose === 'send' && top.node && top.session) {
-      return this.perform(`sent to ${top.session}`, this.o.port.request(top.node, 'send', { session: top.session, text }));
+      return this.perform(
+        `sent to ${top.session}`,
+        this.o.port.request(top.node, 'send', { session: top.session, text }),
+      );
     }
     if (top.purpose === 'run') {
       this.say(`starting on ${top.node ?? 'the least busy node'}…`);

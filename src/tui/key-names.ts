@@ -48,7 +48,8 @@ export function keyBytes(input: string, key: Key, modes: KeyModes = { applicatio
   if (key.escape) return '\x1b';
   if (key.tab) return key.shift ? '\x1b[Z' : '\t';
   if (key.backspace || key.delete) return '\x7f';
-  if (key.ctrl && input.length === 1 && /[a-z]/i.test(input)) return String.fromCharCode(input.toLowerCase().charCodeAt(0) - 96);
+  if (key.ctrl && input.length === 1 && /[a-z]/i.test(input))
+    return String.fromCharCode(input.toLowerCase().charCodeAt(0) - 96);
   if (key.meta && input !== '') return `\x1b${input}`;
   return input;
 }

@@ -26,7 +26,12 @@ export class PaneScreen {
   private version = 0;
   private changeSub: { dispose(): void } | null = null;
 
-  constructor(private readonly port: CockpitPort, readonly node: string, readonly session: string, private readonly scrollback = 5000) {}
+  constructor(
+    private readonly port: CockpitPort,
+    readonly node: string,
+    readonly session: string,
+    private readonly scrollback = 5000,
+  ) {}
 
   /** Learns the remote screen's size, then follows the session's bytes from the start the node still holds. */
   async start(): Promise<void> {
@@ -55,7 +60,8 @@ export class PaneScreen {
   /** The node could not replay the bytes: draw its screen text, then follow the bytes from there. */
   private repaint(v: ScreenView): void {
     if (this.disposed) return;
-    if (!this.screen || this.screen.cols !== v.cols || this.screen.rows !== v.rows) this.make(v.cols || 80, v.rows || 24);
+    if (!this.screen || this.screen.cols !== v.cols || this.screen.rows !== v.rows)
+      this.make(v.cols || 80, v.rows || 24);
     const rows = v.lines.slice(0, v.rows).map((l) => safeLine(l));
     this.screen!.write(`\x1bc${rows.join('\r\n')}`);
   }
@@ -90,10 +96,11 @@ export class PaneScreen {
     const lines = s.styledLines();
     const cursor = s.cursor();
     let last = cursor.y;
-    for (let y = lines.length - 1; y > last; y--) if ((lines[y]?.length ?? 0) > 0) {
-      last = y;
-      break;
-    }
+    for (let y = lines.length - 1; y > last; y--)
+      if ((lines[y]?.length ?? 0) > 0) {
+        last = y;
+        break;
+      }
     const anchor = Math.min(s.rows, Math.max(last + 1, Math.min(height, s.rows)));
     const back = s.scrollbackLength();
     const scrollMax = Math.max(0, back + anchor - height);
@@ -102,7 +109,9 @@ export class PaneScreen {
     const end = anchor - off;
     const start = Math.max(-back, end - height);
     const rows: PaneRows['rows'] = [];
-    if (start < 0) for (const t of s.scrollbackLines(back + start, Math.min(-start, end - start))) rows.push({ kind: 'scrollback', text: safeLine(t) });
+    if (start < 0)
+      for (const t of s.scrollbackLines(back + start, Math.min(-start, end - start)))
+        rows.push({ kind: 'scrollback', text: safeLine(t) });
     for (let y = Math.max(0, start); y < end; y++) rows.push({ kind: 'screen', line: lines[y] ?? [], y });
     const shown = cursor.y >= Math.max(0, start) && cursor.y < end;
     return { rows, scrollMax, cursor: shown ? { ...cursor, y: cursor.y - start } : null };

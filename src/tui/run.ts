@@ -46,9 +46,14 @@ export async function runTui(o: TuiOptions = {}): Promise<void> {
   const settings = viewSettings();
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
-  if (!Number.isFinite(fps) || fps < 1 || fps > 120) throw new UserError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`, EXIT.usage);
+  if (!Number.isFinite(fps) || fps < 1 || fps > 120)
+    throw new UserError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`, EXIT.usage);
   const refresh = o.refresh === undefined ? settings.refresh : Number(o.refresh);
-  if (!Number.isFinite(refresh) || refresh < 0.1 || refresh > 60) throw new UserError(`--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`, EXIT.usage);
+  if (!Number.isFinite(refresh) || refresh < 0.1 || refresh > 60)
+    throw new UserError(
+      `--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`,
+      EXIT.usage,
+    );
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new CockpitError('agency tui needs a terminal; for scripts use agency status --json or agency watch --json');
   }
@@ -74,7 +79,11 @@ export async function runTui(o: TuiOptions = {}): Promise<void> {
     instance?.unmount();
   };
   const controller = new Controller({
-    fleet: store, port, repo: o.repo ?? process.cwd(), bell: o.bell ?? settings.bell, onQuit: quit,
+    fleet: store,
+    port,
+    repo: o.repo ?? process.cwd(),
+    bell: o.bell ?? settings.bell,
+    onQuit: quit,
     terminalSize: () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
   });
   if (problem) controller.say(problem, 'error');
@@ -98,7 +107,11 @@ export async function runTui(o: TuiOptions = {}): Promise<void> {
     instance = mount({ fleet: store, controller, port, theme, maxFps: fps });
     void loaded.then(() => {
       store.flush();
-      stopBell = ringOnNewDecision(store, () => controller.getSnapshot().bell, () => process.stdout.write('\x07'));
+      stopBell = ringOnNewDecision(
+        store,
+        () => controller.getSnapshot().bell,
+        () => process.stdout.write('\x07'),
+      );
     });
     await instance.waitUntilExit();
   } finally {

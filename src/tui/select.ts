@@ -8,7 +8,9 @@ function matches(text: string, filter: string): boolean {
 }
 
 function sessionMatches(s: SessionSummary, f: string): boolean {
-  return matches(s.id, f) || matches(s.task, f) || matches(s.discipline, f) || matches(s.state, f) || matches(s.activity, f);
+  return (
+    matches(s.id, f) || matches(s.task, f) || matches(s.discipline, f) || matches(s.state, f) || matches(s.activity, f)
+  );
 }
 
 function nodeNameMatches(fleet: FleetState, name: string, f: string): boolean {
@@ -20,7 +22,9 @@ function nodeNameMatches(fleet: FleetState, name: string, f: string): boolean {
 export function visibleNodes(fleet: FleetState, filter: string): string[] {
   const f = filter.trim().toLowerCase();
   if (f === '') return [...fleet.order];
-  return fleet.order.filter((name) => nodeNameMatches(fleet, name, f) || (fleet.sessions.get(name) ?? EMPTY).some((s) => sessionMatches(s, f)));
+  return fleet.order.filter(
+    (name) => nodeNameMatches(fleet, name, f) || (fleet.sessions.get(name) ?? EMPTY).some((s) => sessionMatches(s, f)),
+  );
 }
 
 /** A node's sessions under the filter; all of them when the filter names the node itself. */

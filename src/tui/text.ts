@@ -8,7 +8,9 @@ import { safeLine, stringWidth, truncateCodePoints } from '../terminal/index.js'
 /** One line of remote text, safe to print, at most `max` columns (cut with an ellipsis). */
 export function clean(s: string | null | undefined, max = 400): string {
   if (!s) return '';
-  const line = safeLine(truncateCodePoints(s, max * 4)).replace(/\s+/g, ' ').trim();
+  const line = safeLine(truncateCodePoints(s, max * 4))
+    .replace(/\s+/g, ' ')
+    .trim();
   return fit(line, max);
 }
 
@@ -28,7 +30,13 @@ export function fit(s: string, max: number): string {
 }
 
 export function tokens(n: number): string {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(1)}G` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
+  return n >= 1e9
+    ? `${(n / 1e9).toFixed(1)}G`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)}M`
+      : n >= 1e3
+        ? `${(n / 1e3).toFixed(1)}k`
+        : String(Math.round(n));
 }
 
 export function cost(usd: number): string {
@@ -39,5 +47,11 @@ export function age(iso: string, now = Date.now()): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '?';
   const s = Math.max(0, Math.round((now - t) / 1000));
-  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86400 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+  return s < 60
+    ? `${s}s`
+    : s < 3600
+      ? `${Math.floor(s / 60)}m`
+      : s < 86400
+        ? `${Math.floor(s / 3600)}h`
+        : `${Math.floor(s / 86400)}d`;
 }

@@ -27,8 +27,24 @@ export interface Theme {
 export const BUILT_IN: Record<string, unknown> = { default: defaultTheme, light, 'high-contrast': highContrast };
 
 const NAMES = new Set([
-  'black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white', 'gray', 'grey',
-  'blackBright', 'redBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright', 'cyanBright', 'whiteBright',
+  'black',
+  'red',
+  'green',
+  'yellow',
+  'blue',
+  'magenta',
+  'cyan',
+  'white',
+  'gray',
+  'grey',
+  'blackBright',
+  'redBright',
+  'greenBright',
+  'yellowBright',
+  'blueBright',
+  'magentaBright',
+  'cyanBright',
+  'whiteBright',
 ]);
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
@@ -66,7 +82,15 @@ const SAFE_DEFAULT: Theme = {
   tile: { border: 'gray' },
   decision: { fg: 'yellowBright', border: 'yellowBright' },
   error: 'redBright',
-  states: { starting: 'cyan', working: 'green', 'needs-input': 'yellowBright', idle: 'gray', paused: 'magenta', exited: 'gray', failed: 'red' },
+  states: {
+    starting: 'cyan',
+    working: 'green',
+    'needs-input': 'yellowBright',
+    idle: 'gray',
+    paused: 'magenta',
+    exited: 'gray',
+    failed: 'red',
+  },
   links: { connecting: 'yellow', up: 'green', down: 'red', refused: 'red', 'no-agent': 'red', incompatible: 'red' },
 };
 
@@ -81,8 +105,14 @@ export function loadTheme(name: string | undefined): { theme: Theme; problem: st
     try {
       return { theme: parseTheme(JSON.parse(readFileSync(name, 'utf8')), DEFAULT_THEME), problem: null };
     } catch (e) {
-      return { theme: DEFAULT_THEME, problem: `theme file ${name} cannot be used (${(e as Error).message}); using the default theme` };
+      return {
+        theme: DEFAULT_THEME,
+        problem: `theme file ${name} cannot be used (${(e as Error).message}); using the default theme`,
+      };
     }
   }
-  return { theme: DEFAULT_THEME, problem: `unknown theme ${JSON.stringify(name)}: use ${Object.keys(BUILT_IN).join(', ')}, or a path to a JSON file; using the default theme` };
+  return {
+    theme: DEFAULT_THEME,
+    problem: `unknown theme ${JSON.stringify(name)}: use ${Object.keys(BUILT_IN).join(', ')}, or a path to a JSON file; using the default theme`,
+  };
 }

@@ -22,5 +22,13 @@ export interface UiState {
 }
 
 export const initialUi = (bell = false): UiState => ({
-  stack: [{ kind: 'fleet' }], nodeCursor: null, sessionCursor: {}, columns: 1, filter: '', scroll: 0, helpScroll: 0, message: null, bell,
+  stack: [{ kind: 'fleet' }],
+  nodeCursor: null,
+  sessionCursor: {},
+  columns: 1,
+  filter: '',
+  scroll: 0,
+  helpScroll: 0,
+  message: null,
+  bell,
 });

@@ -10,9 +10,15 @@ import type { UiState } from './ui-state.js';
 
 export type Equal<T> = (a: T, b: T) => boolean;
 
-export const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+export const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
-function useSelected<S, T>(subscribe: (l: () => void) => () => void, get: () => S, select: (s: S) => T, equal: Equal<T>): T {
+function useSelected<S, T>(
+  subscribe: (l: () => void) => () => void,
+  get: () => S,
+  select: (s: S) => T,
+  equal: Equal<T>,
+): T {
   const last = useRef<{ value: T } | null>(null);
   const snapshot = useCallback(() => {
     const next = select(get());
@@ -40,10 +46,11 @@ export function useTerminalSize(): { columns: number; rows: number } {
   const read = () => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [size, setSize] = useState(read);
   useEffect(() => {
-    const onResize = () => setSize((old) => {
-      const next = read();
-      return old.columns === next.columns && old.rows === next.rows ? old : next;
-    });
+    const onResize = () =>
+      setSize((old) => {
+        const next = read();
+        return old.columns === next.columns && old.rows === next.rows ? old : next;
+      });
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);

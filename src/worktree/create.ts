@@ -30,7 +30,11 @@ export async function repoRootOf(dir: string): Promise<string> {
   } catch {
     throw new WorktreeError(`${dir} is not inside a git repository; pass --repo with the repository to work on`);
   }
-  const top = (await simpleGit(join(common, '..')).raw(['rev-parse', '--show-toplevel']).catch(() => '')).trim();
+  const top = (
+    await simpleGit(join(common, '..'))
+      .raw(['rev-parse', '--show-toplevel'])
+      .catch(() => '')
+  ).trim();
   return realpathSync(top || join(common, '..'));
 }
 
@@ -65,10 +69,14 @@ async function excludeCompiledFiles(path: string): Promise<void> {
   const git = simpleGit(path);
   await git.raw(['config', 'extensions.worktreeConfig', 'true']);
   const gitDir = (await git.raw(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
-  const globalFile = (await git.raw(['config', '--global', '--path', 'core.excludesFile']).catch(() => '')).trim()
-    || join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
+  const globalFile =
+    (await git.raw(['config', '--global', '--path', 'core.excludesFile']).catch(() => '')).trim() ||
+    join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
   const own = existsSync(globalFile) ? readFileSync(globalFile, 'utf8') : '';
   const file = join(gitDir, 'agency-exclude');
-  writeFileSync(file, `${own}${own && !own.endsWith('\n') ? '\n' : ''}# written by agency: the session's compiled context\n${COMPILED_PATHS.join('\n')}\n`);
+  writeFileSync(
+    file,
+    `${own}${own && !own.endsWith('\n') ? '\n' : ''}# written by agency: the session's compiled context\n${COMPILED_PATHS.join('\n')}\n`,
+  );
   await git.raw(['config', '--worktree', 'core.excludesFile', file]);
 }

@@ -14,7 +14,10 @@ const run = (args: string[]) => agency(args, { env, cwd: dir.path });
 
 describe('the agency command line', () => {
   it('ends quietly when the reader of its output has gone', async () => {
-    const p = spawn(process.execPath, [AGENCY_BIN, 'classify', 'build a react frontend with tests'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [AGENCY_BIN, 'classify', 'build a react frontend with tests'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     p.stdout.destroy(); // as `agency … | head -1` once head has exited
     let stderr = '';
     p.stderr.on('data', (d) => (stderr += d));
@@ -30,7 +33,9 @@ describe('the agency command line', () => {
     expect(r.stderr).toContain('no\\u001b[2Jsuch\\u009b1m: registry folder does not exist');
     const file = join(dir.path, 'a-file');
     writeFileSync(file, '');
-    expect(agency(['registry', 'check', 'a-file'], { env, cwd: dir.path }).stderr).toContain(`${file}: registry is not a folder`);
+    expect(agency(['registry', 'check', 'a-file'], { env, cwd: dir.path }).stderr).toContain(
+      `${file}: registry is not a folder`,
+    );
   });
 
   it('nodes add checks its values, says when it replaces a node, and answers in JSON when asked', () => {
@@ -53,17 +58,28 @@ describe('the agency command line', () => {
   });
 
   it('refuses a configuration that is not an object', () => {
-    for (const [text, what] of [['null', 'null'], ['[1, 2]', 'a list'], ['5', 'a number']] as const) {
+    for (const [text, what] of [
+      ['null', 'null'],
+      ['[1, 2]', 'a list'],
+      ['5', 'a number'],
+    ] as const) {
       writeFileSync(config, text);
       const r = run(['nodes', '--json']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`agency: ${config}: the configuration must be a JSON object, like {"nodes": []}, not ${what}\n`);
+      expect(r.stderr).toBe(
+        `agency: ${config}: the configuration must be a JSON object, like {"nodes": []}, not ${what}\n`,
+      );
     }
     writeFileSync(config, '{"nodes": []}');
   });
 
   it('gives usage errors exit code 2', () => {
-    for (const args of [['tui', '--fps', '0'], ['tui', '--refresh', 'soon'], ['compile', '--discipline', 'nope', '--task', 't', '--dir', dir.path], ['pause', 's-1', '--all']]) {
+    for (const args of [
+      ['tui', '--fps', '0'],
+      ['tui', '--refresh', 'soon'],
+      ['compile', '--discipline', 'nope', '--task', 't', '--dir', dir.path],
+      ['pause', 's-1', '--all'],
+    ]) {
       const r = run(args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);

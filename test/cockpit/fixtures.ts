@@ -10,7 +10,9 @@ import type { Decision, SessionSummary } from '../../src/protocol/messages.js';
  * run `cp README.md copy.md`, which the policy escalates; the operator approves; the session goes idle.
  */
 export function recorded(name = 'local-decision'): { snapshot: FleetSnapshot; events: CockpitEvent[] } {
-  const lines = readFileSync(fileURLToPath(new URL(`./fixtures/${name}.ndjson`, import.meta.url)), 'utf8').trim().split('\n');
+  const lines = readFileSync(fileURLToPath(new URL(`./fixtures/${name}.ndjson`, import.meta.url)), 'utf8')
+    .trim()
+    .split('\n');
   const all = lines.map((l) => JSON.parse(l) as { kind: string; snapshot?: FleetSnapshot });
   return { snapshot: all[0]!.snapshot!, events: all.slice(1) as CockpitEvent[] };
 }
@@ -20,25 +22,73 @@ export const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 export function link(name: string, state: LinkStatus['state'] = 'up', error: string | null = null): LinkStatus {
   return {
-    name, transport: 'ssh', state, error, since: at(0),
-    info: state === 'up' ? { name, agentVersion: '0.1.0', build: 'dev', protocol: 1, host: `${name}.lan`, platform: 'darwin-arm64', pid: 100, startedAt: at(0) } : null,
+    name,
+    transport: 'ssh',
+    state,
+    error,
+    since: at(0),
+    info:
+      state === 'up'
+        ? {
+            name,
+            agentVersion: '0.1.0',
+            build: 'dev',
+            protocol: 1,
+            host: `${name}.lan`,
+            platform: 'darwin-arm64',
+            pid: 100,
+            startedAt: at(0),
+          }
+        : null,
   };
 }
 
 export function session(node: string, id: string, patch: Partial<SessionSummary> = {}): SessionSummary {
   return {
-    id, node, state: 'working', task: `task of ${id}`, discipline: 'backend', repo: '/repo', worktree: `/wt/${id}`, branch: `agency/${id}`,
-    model: null, claudeSession: '00000000-0000-0000-0000-000000000000', createdAt: at(0), updatedAt: at(0), endedAt: null, exitCode: null,
-    reason: null, activity: 'thinking', openDecisions: 0, outputSeq: 0,
-    usage: { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, costUsd: 0, unpricedModels: [] },
+    id,
+    node,
+    state: 'working',
+    task: `task of ${id}`,
+    discipline: 'backend',
+    repo: '/repo',
+    worktree: `/wt/${id}`,
+    branch: `agency/${id}`,
+    model: null,
+    claudeSession: '00000000-0000-0000-0000-000000000000',
+    createdAt: at(0),
+    updatedAt: at(0),
+    endedAt: null,
+    exitCode: null,
+    reason: null,
+    activity: 'thinking',
+    openDecisions: 0,
+    outputSeq: 0,
+    usage: {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheCreationTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: 0,
+      unpricedModels: [],
+    },
     ...patch,
   };
 }
 
 export function decision(node: string, id: string, sessionId: string, patch: Partial<Decision> = {}): Decision {
   return {
-    id, node, session: sessionId, tool: 'Bash', summary: 'cp README.md copy.md', input: { command: 'cp README.md copy.md' },
-    source: 'hook', state: 'open', createdAt: at(0), answeredAt: null, reason: null, ...patch,
+    id,
+    node,
+    session: sessionId,
+    tool: 'Bash',
+    summary: 'cp README.md copy.md',
+    input: { command: 'cp README.md copy.md' },
+    source: 'hook',
+    state: 'open',
+    createdAt: at(0),
+    answeredAt: null,
+    reason: null,
+    ...patch,
   };
 }
 
@@ -52,7 +102,8 @@ export function fleetEvents(nodes: number, perNode: number): CockpitEvent[] {
   for (let n = 1; n <= nodes; n++) {
     const name = `studio-${String(n).padStart(2, '0')}`;
     out.push(nodeEvent(link(name)));
-    for (let i = 1; i <= perNode; i++) out.push(sessionEvent(session(name, `s-${n}${String(i).padStart(3, '0')}`, { activity: `editing file ${i}` })));
+    for (let i = 1; i <= perNode; i++)
+      out.push(sessionEvent(session(name, `s-${n}${String(i).padStart(3, '0')}`, { activity: `editing file ${i}` })));
   }
   return out;
 }

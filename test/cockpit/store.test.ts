@@ -1,7 +1,17 @@
 /** The fleet store: recorded and synthetic event sequences in, batched and bounded state out. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FleetStore, type FleetState } from '../../src/cockpit/store.js';
-import { at, decision, decisionEvent, fleetEvents, link, nodeEvent, recorded, session, sessionEvent } from './fixtures.js';
+import {
+  at,
+  decision,
+  decisionEvent,
+  fleetEvents,
+  link,
+  nodeEvent,
+  recorded,
+  session,
+  sessionEvent,
+} from './fixtures.js';
 
 const stores: FleetStore[] = [];
 function store(opts: ConstructorParameters<typeof FleetStore>[0] = {}): FleetStore {
@@ -51,7 +61,8 @@ describe('fleet store', () => {
     let calls = 0;
     s.subscribe(() => calls++);
     for (const e of fleetEvents(16, 8)) s.ingest(e);
-    for (let i = 0; i < 50; i++) s.ingest(sessionEvent(session('studio-01', 's-1001', { activity: `step ${i}`, updatedAt: at(i + 1) })));
+    for (let i = 0; i < 50; i++)
+      s.ingest(sessionEvent(session('studio-01', 's-1001', { activity: `step ${i}`, updatedAt: at(i + 1) })));
     expect(calls).toBe(0);
     vi.advanceTimersByTime(39);
     expect(calls).toBe(0);
@@ -96,7 +107,11 @@ describe('fleet store', () => {
     const s = store();
     s.ingest(sessionEvent(session('a', 's-1', { state: 'paused', updatedAt: at(2000) })));
     s.flush();
-    s.load({ nodes: [{ ...link('a'), sessions: 1 }], sessions: [session('a', 's-1', { state: 'working', updatedAt: at(1000) })], decisions: [] });
+    s.load({
+      nodes: [{ ...link('a'), sessions: 1 }],
+      sessions: [session('a', 's-1', { state: 'working', updatedAt: at(1000) })],
+      decisions: [],
+    });
     s.flush();
     expect(s.getSnapshot().sessions.get('a')![0]!.state).toBe('paused');
   });
@@ -119,16 +134,34 @@ describe('fleet store', () => {
     s.ingest(nodeEvent(link('a')));
     s.ingest(sessionEvent(session('a', 's-live', { state: 'working' })));
     for (let i = 0; i < 30; i++) {
-      s.ingest(sessionEvent(session('a', `s-${i}`, {
-        state: 'exited', endedAt: at(1000 + i), updatedAt: at(1000 + i),
-        usage: { inputTokens: 100, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, costUsd: 0.5, unpricedModels: [] },
-      })));
+      s.ingest(
+        sessionEvent(
+          session('a', `s-${i}`, {
+            state: 'exited',
+            endedAt: at(1000 + i),
+            updatedAt: at(1000 + i),
+            usage: {
+              inputTokens: 100,
+              outputTokens: 0,
+              cacheCreationTokens: 0,
+              cacheReadTokens: 0,
+              costUsd: 0.5,
+              unpricedModels: [],
+            },
+          }),
+        ),
+      );
       s.flush();
     }
     const list = s.getSnapshot().sessions.get('a')!;
     expect(list).toHaveLength(11);
     expect(list.some((x) => x.id === 's-live')).toBe(true);
-    expect(list.filter((x) => x.state === 'exited').map((x) => x.id).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `s-${20 + i}`).sort());
+    expect(
+      list
+        .filter((x) => x.state === 'exited')
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => `s-${20 + i}`).sort());
     const a = s.getSnapshot().nodes.get('a')!;
     expect(a.tokens).toBe(3000);
     expect(a.costUsd).toBeCloseTo(15);
@@ -141,7 +174,14 @@ describe('fleet store', () => {
   it('tokens and cost per hour come from usage deltas over time, not from history a node already had', () => {
     let now = 0;
     const s = store({ now: () => now });
-    const usage = (tokens: number, cost: number) => ({ inputTokens: tokens, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, costUsd: cost, unpricedModels: [] });
+    const usage = (tokens: number, cost: number) => ({
+      inputTokens: tokens,
+      outputTokens: 0,
+      cacheCreationTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: cost,
+      unpricedModels: [],
+    });
     // first sight: a day of history, not a rate
     s.ingest(sessionEvent(session('a', 's-1', { usage: usage(1_000_000, 100), updatedAt: at(0) })));
     s.flush();
@@ -149,7 +189,9 @@ describe('fleet store', () => {
     // then 1,000 tokens and $0.10 every 10 s for a minute: 360k tokens and $36 an hour
     for (let i = 1; i <= 6; i++) {
       now = i * 10_000;
-      s.ingest(sessionEvent(session('a', 's-1', { usage: usage(1_000_000 + i * 1000, 100 + i * 0.1), updatedAt: at(now) })));
+      s.ingest(
+        sessionEvent(session('a', 's-1', { usage: usage(1_000_000 + i * 1000, 100 + i * 0.1), updatedAt: at(now) })),
+      );
       s.flush();
     }
     const h = s.getSnapshot().health;
@@ -179,7 +221,17 @@ describe('fleet store', () => {
     const s = store({ maxEndedWorkers: 5 });
     s.ingest(nodeEvent(link('a')));
     for (let i = 0; i < 20; i++) {
-      s.ingest({ kind: 'worker', worker: { id: `w-${i}`, node: 'a', session: 's-1', state: i < 12 ? 'done' : i < 16 ? 'running' : 'queued', activity: '', updatedAt: at(i) } });
+      s.ingest({
+        kind: 'worker',
+        worker: {
+          id: `w-${i}`,
+          node: 'a',
+          session: 's-1',
+          state: i < 12 ? 'done' : i < 16 ? 'running' : 'queued',
+          activity: '',
+          updatedAt: at(i),
+        },
+      });
     }
     s.flush();
     expect(s.getSnapshot().nodes.get('a')!.workers).toEqual({ queued: 4, running: 4, done: 5, failed: 0 });

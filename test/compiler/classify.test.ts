@@ -37,7 +37,11 @@ describe('classify against the registry agency ships', () => {
     expect(json.code).toBe(0);
     const out = JSON.parse(json.stdout);
     expect(out.best).toBe('blockchain-engineering');
-    expect(out.ranking[0]).toMatchObject({ discipline: 'blockchain-engineering', title: expect.any(String), score: expect.any(Number) });
+    expect(out.ranking[0]).toMatchObject({
+      discipline: 'blockchain-engineering',
+      title: expect.any(String),
+      score: expect.any(Number),
+    });
     const text = agency(['classify', 'zzz qqq']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^no discipline matches this task/);

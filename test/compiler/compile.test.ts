@@ -31,7 +31,19 @@ function repo(): string {
   return t.path;
 }
 function compile(dir: string, task: string, extra: string[] = [], discipline = 'backend') {
-  return agency(['compile', '--discipline', discipline, '--task', task, '--dir', dir, '--registry', MIN, '--json', ...extra]);
+  return agency([
+    'compile',
+    '--discipline',
+    discipline,
+    '--task',
+    task,
+    '--dir',
+    dir,
+    '--registry',
+    MIN,
+    '--json',
+    ...extra,
+  ]);
 }
 function files(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -54,8 +66,17 @@ describe('agency compile', () => {
     expect(r.code, r.stderr).toBe(0);
     const first = files(dir);
     expect(Object.keys(first).sort()).toEqual([
-      '.claude/agency/manifest.json', '.claude/agency/policy.json', '.claude/agents/reviewer.md', '.claude/agents/tester.md',
-      '.claude/settings.json', '.claude/settings.local.json', '.context/activeContext.md', '.context/productContext.md', '.context/progress.md', '.mcp.json', 'CLAUDE.md',
+      '.claude/agency/manifest.json',
+      '.claude/agency/policy.json',
+      '.claude/agents/reviewer.md',
+      '.claude/agents/tester.md',
+      '.claude/settings.json',
+      '.claude/settings.local.json',
+      '.context/activeContext.md',
+      '.context/productContext.md',
+      '.context/progress.md',
+      '.mcp.json',
+      'CLAUDE.md',
     ]);
     const again = compile(dir, 'Add a REST endpoint for invoices');
     expect(JSON.parse(again.stdout).files.every((f: { action: string }) => f.action === 'unchanged')).toBe(true);
@@ -77,7 +98,9 @@ describe('agency compile', () => {
     const outsideFence = claude.replace(fence?.[0] ?? '', '\n');
     expect(outsideFence.split('\n').filter((l) => l.startsWith('# '))).toEqual(['# Backend Engineering']);
     expect(outsideFence).not.toContain('@~/.ssh');
-    expect(settingsSchema.safeParse(JSON.parse(readFileSync(join(dir, '.claude/settings.json'), 'utf8'))).success).toBe(true);
+    expect(settingsSchema.safeParse(JSON.parse(readFileSync(join(dir, '.claude/settings.json'), 'utf8'))).success).toBe(
+      true,
+    );
     expect(mcpJsonSchema.safeParse(JSON.parse(readFileSync(join(dir, '.mcp.json'), 'utf8'))).success).toBe(true);
     for (const a of ['reviewer', 'tester']) {
       const text = readFileSync(join(dir, `.claude/agents/${a}.md`), 'utf8');
@@ -106,12 +129,23 @@ describe('agency compile', () => {
     const dir = repo();
     writeFileSync(join(dir, 'CLAUDE.md'), '# My own notes\n');
     mkdirSync(join(dir, '.claude'));
-    const userSettings = { permissions: { allow: ['Bash(make *)'] }, hooks: { Stop: [{ hooks: [{ type: 'command', command: 'echo bye' }] }] }, statusLine: { type: 'command', command: 'x' } };
+    const userSettings = {
+      permissions: { allow: ['Bash(make *)'] },
+      hooks: { Stop: [{ hooks: [{ type: 'command', command: 'echo bye' }] }] },
+      statusLine: { type: 'command', command: 'x' },
+    };
     writeFileSync(join(dir, '.claude/settings.json'), JSON.stringify(userSettings));
-    writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: { notes: { type: 'stdio', command: 'my-notes' }, mine: { type: 'stdio', command: 'x' } } }));
+    writeFileSync(
+      join(dir, '.mcp.json'),
+      JSON.stringify({
+        mcpServers: { notes: { type: 'stdio', command: 'my-notes' }, mine: { type: 'stdio', command: 'x' } },
+      }),
+    );
     const r = compile(dir, 'first task');
     expect(r.code, r.stderr).toBe(0);
-    const actions = Object.fromEntries(JSON.parse(r.stdout).files.map((f: { path: string; action: string }) => [f.path, f.action]));
+    const actions = Object.fromEntries(
+      JSON.parse(r.stdout).files.map((f: { path: string; action: string }) => [f.path, f.action]),
+    );
     expect(actions['CLAUDE.md']).toBe('kept');
     expect(actions['.claude/settings.json']).toBe('merged');
     expect(r.stderr).toMatch(/CLAUDE\.md was not written by agency/);
@@ -122,7 +156,14 @@ describe('agency compile', () => {
     expect(merged.permissions.deny).toEqual(['Read(./secrets/**)']);
     const local = JSON.parse(readFileSync(join(dir, '.claude/settings.local.json'), 'utf8'));
     // the discipline's allow rules, then its policy's (hooks/guard.json approvals), for Claude Code to apply itself
-    expect(local.permissions.allow).toEqual(['Bash(touch *)', 'Bash(npm test *)', 'Edit(./**)', 'WebFetch(domain:127.0.0.1)', 'Bash(echo *)', 'Bash(sh *)']);
+    expect(local.permissions.allow).toEqual([
+      'Bash(touch *)',
+      'Bash(npm test *)',
+      'Edit(./**)',
+      'WebFetch(domain:127.0.0.1)',
+      'Bash(echo *)',
+      'Bash(sh *)',
+    ]);
     expect(merged.hooks.Stop).toEqual(userSettings.hooks.Stop);
     expect(merged.hooks.PreToolUse[0].hooks[0].command).toMatch(/guard\.cjs/);
     const mcp = JSON.parse(readFileSync(join(dir, '.mcp.json'), 'utf8'));

@@ -14,7 +14,14 @@ describe('the agent bundle cache', () => {
     const cache = join(dir.path, 'cache');
     const first = await cachedBundle('linux-x64', cache);
     const listed = spawnSync('tar', ['tzf', first.file], { encoding: 'utf8' }).stdout.split('\n');
-    expect(listed).toEqual(expect.arrayContaining(['package.json', 'bin/agency', 'dist/cli/main.js', 'node_modules/node-pty/build/Release/pty.node']));
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'bin/agency',
+        'dist/cli/main.js',
+        'node_modules/node-pty/build/Release/pty.node',
+      ]),
+    );
     expect(listed.some((f) => f.startsWith('registry/disciplines/'))).toBe(true);
     const built = statSync(first.file).mtimeMs;
 
@@ -35,7 +42,8 @@ describe('the agent bundle cache', () => {
       writeFileSync(meta, JSON.stringify({ ...first, file, sha256: `old${n}`, bytes: 3 }));
       utimesSync(meta, new Date(2020, 0, n + 1), new Date(2020, 0, n + 1));
     }
-    for (const f of readdirSync(cache)) if (f.startsWith('agent-linux-x64-in-') && !f.includes('old')) writeFileSync(join(cache, f), 'not json');
+    for (const f of readdirSync(cache))
+      if (f.startsWith('agent-linux-x64-in-') && !f.includes('old')) writeFileSync(join(cache, f), 'not json');
     const rebuilt = await cachedBundle('linux-x64', cache);
     expect(rebuilt.sha256).toBe(first.sha256);
     const left = readdirSync(cache);
@@ -43,7 +51,11 @@ describe('the agent bundle cache', () => {
     expect(metas).toHaveLength(3);
     expect(metas.slice(0, 1)[0]).toMatch(/^agent-linux-x64-in-[0-9a-f]{32}\.json$/);
     expect(metas.slice(1)).toEqual(['agent-linux-x64-in-old2.json', 'agent-linux-x64-in-old3.json']);
-    expect(left.filter((f) => f.endsWith('.tgz')).sort()).toEqual([`agent-linux-x64-${first.sha256.slice(0, 16)}.tgz`, 'agent-linux-x64-old2.tgz', 'agent-linux-x64-old3.tgz']);
+    expect(left.filter((f) => f.endsWith('.tgz')).sort()).toEqual([
+      `agent-linux-x64-${first.sha256.slice(0, 16)}.tgz`,
+      'agent-linux-x64-old2.tgz',
+      'agent-linux-x64-old3.tgz',
+    ]);
   });
 
   it('says where it could not write, and what to set instead', async () => {
@@ -52,13 +64,17 @@ describe('the agent bundle cache', () => {
       const blocked = join(dir.path, 'blocked');
       writeFileSync(blocked, '');
       await expect(cachedBundle('linux-x64', join(blocked, 'bundles'))).rejects.toThrow(BundleError);
-      await expect(cachedBundle('linux-x64', join(blocked, 'bundles'))).rejects.toThrow(/cannot be written to .*blocked\/bundles \(ENOTDIR\): .*AGENCY_HOME or XDG_CACHE_HOME/);
+      await expect(cachedBundle('linux-x64', join(blocked, 'bundles'))).rejects.toThrow(
+        /cannot be written to .*blocked\/bundles \(ENOTDIR\): .*AGENCY_HOME or XDG_CACHE_HOME/,
+      );
     } else {
       const ro = join(dir.path, 'ro');
       writeFileSync(join(dir.path, 'x'), '');
       chmodSync(dir.path, 0o500);
       try {
-        await expect(cachedBundle('linux-x64', join(ro, 'bundles'))).rejects.toThrow(/cannot be written to .*\(EACCES\)/);
+        await expect(cachedBundle('linux-x64', join(ro, 'bundles'))).rejects.toThrow(
+          /cannot be written to .*\(EACCES\)/,
+        );
       } finally {
         chmodSync(dir.path, 0o700);
       }

@@ -12,7 +12,12 @@ import { agencyFleet, type AgencyFleet } from '../helpers/fleet-agency.js';
 
 let f: AgencyFleet;
 let otherKey: string;
-interface Result { node: string; ok: boolean; failure?: string; error?: string }
+interface Result {
+  node: string;
+  ok: boolean;
+  failure?: string;
+  error?: string;
+}
 let results: Map<string, Result>;
 
 beforeAll(async () => {
@@ -20,11 +25,21 @@ beforeAll(async () => {
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
   otherKey = readFileSync(join(dir, 'k.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   rmSync(dir, { recursive: true, force: true });
-  f = await agencyFleet(6, () => ({ steps: [{ tool: 'Bash', input: { command: 'touch via-exec.txt', description: 'make' } }, { text: 'done' }] }), {
-    prefix: 'agf', subnet: '10.204', noStreamLocal: [2], noNode: [3], diskFull: [4],
-    // n5's key is not in known_hosts at all; n6 is there with some other key
-    known: (n) => (n.name === 'n5' ? null : n.name === 'n6' ? `${n.host} ${otherKey}` : `${n.host} ${n.hostKey}`),
-  });
+  f = await agencyFleet(
+    6,
+    () => ({
+      steps: [{ tool: 'Bash', input: { command: 'touch via-exec.txt', description: 'make' } }, { text: 'done' }],
+    }),
+    {
+      prefix: 'agf',
+      subnet: '10.204',
+      noStreamLocal: [2],
+      noNode: [3],
+      diskFull: [4],
+      // n5's key is not in known_hosts at all; n6 is there with some other key
+      known: (n) => (n.name === 'n5' ? null : n.name === 'n6' ? `${n.host} ${otherKey}` : `${n.host} ${n.hostKey}`),
+    },
+  );
   const push = await f.agency(['push', '--json'], { timeoutMs: 200_000 });
   expect(push.code).toBe(1);
   results = new Map(JSON.parse(push.stdout).results.map((r: Result) => [r.node, r]));
@@ -69,18 +84,32 @@ describe('the fleet afterwards', () => {
     expect(nodes.get('n5')).toMatchObject({ reachable: false, state: 'refused' });
     expect(nodes.get('n6')).toMatchObject({ reachable: false, state: 'refused' });
   });
-  it('push --service says plainly when a node has no user service manager, and the daemon runs on', { timeout: 120_000 }, async () => {
-    const r = await f.agency(['push', '--node', 'n1', '--service', '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    const [res] = JSON.parse(r.stdout).results;
-    expect(res).toMatchObject({ node: 'n1', ok: true });
-    expect(res.service).toMatch(/^not installed: no systemd user instance here/);
-    const nodes = JSON.parse((await f.agency(['nodes', '--json'])).stdout).nodes;
-    expect(nodes.find((n: { name: string }) => n.name === 'n1')).toMatchObject({ reachable: true });
-  });
+  it(
+    'push --service says plainly when a node has no user service manager, and the daemon runs on',
+    { timeout: 120_000 },
+    async () => {
+      const r = await f.agency(['push', '--node', 'n1', '--service', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const [res] = JSON.parse(r.stdout).results;
+      expect(res).toMatchObject({ node: 'n1', ok: true });
+      expect(res.service).toMatch(/^not installed: no systemd user instance here/);
+      const nodes = JSON.parse((await f.agency(['nodes', '--json'])).stdout).nodes;
+      expect(nodes.find((n: { name: string }) => n.name === 'n1')).toMatchObject({ reachable: true });
+    },
+  );
 
   it('a session runs to the end on the node reached through exec', { timeout: 180_000 }, async () => {
-    const run = await f.agency(['run', 'make a file', '--node', 'n2', '--repo', `${f.node('n2').home}/repo`, '--discipline', 'backend', '--json']);
+    const run = await f.agency([
+      'run',
+      'make a file',
+      '--node',
+      'n2',
+      '--repo',
+      `${f.node('n2').home}/repo`,
+      '--discipline',
+      'backend',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const { session } = JSON.parse(run.stdout);
     const w = await f.agency(['wait', `n2/${session}`, '--timeout', '120'], { timeoutMs: 150_000 });

@@ -11,9 +11,16 @@ const NODES = Number(process.env.AGENCY_TEST_FLEET_SIZE ?? 16);
 let f: AgencyFleet;
 
 beforeAll(async () => {
-  f = await agencyFleet(NODES, () => ({
-    steps: [{ tool: 'Bash', input: { command: 'touch made-on-node.txt', description: 'make a file' } }, { text: 'done on the node' }],
-  }), { prefix: 'agp', subnet: '10.202' });
+  f = await agencyFleet(
+    NODES,
+    () => ({
+      steps: [
+        { tool: 'Bash', input: { command: 'touch made-on-node.txt', description: 'make a file' } },
+        { text: 'done on the node' },
+      ],
+    }),
+    { prefix: 'agp', subnet: '10.202' },
+  );
 }, 180_000);
 afterAll(async () => f?.cleanup(), 120_000);
 
@@ -41,12 +48,26 @@ describe(`a fleet of ${NODES} nodes`, () => {
   });
 
   it('a session started on each node runs its scenario to the end', { timeout: 400_000 }, async () => {
-    const started = await Promise.all(f.fleet.nodes.map(async (n) => {
-      const r = await f.agency(['run', 'make a file', '--node', n.name, '--repo', `${n.home}/repo`, '--discipline', 'backend', '--json']);
-      expect(r.code, `${n.name}: ${r.stdout}${r.stderr}`).toBe(0);
-      return JSON.parse(r.stdout) as { session: string; node: string; worktree: string };
-    }));
-    const waited = await Promise.all(started.map((s) => f.agency(['wait', `${s.node}/${s.session}`, '--timeout', '300'], { timeoutMs: 320_000 })));
+    const started = await Promise.all(
+      f.fleet.nodes.map(async (n) => {
+        const r = await f.agency([
+          'run',
+          'make a file',
+          '--node',
+          n.name,
+          '--repo',
+          `${n.home}/repo`,
+          '--discipline',
+          'backend',
+          '--json',
+        ]);
+        expect(r.code, `${n.name}: ${r.stdout}${r.stderr}`).toBe(0);
+        return JSON.parse(r.stdout) as { session: string; node: string; worktree: string };
+      }),
+    );
+    const waited = await Promise.all(
+      started.map((s) => f.agency(['wait', `${s.node}/${s.session}`, '--timeout', '300'], { timeoutMs: 320_000 })),
+    );
     waited.forEach((w, i) => expect(w.code, `${started[i]!.node}: ${w.stdout}${w.stderr}`).toBe(0));
     for (const s of started) {
       const check = await ssh(f.fleet, f.node(s.node), [`test -f ${s.worktree}/made-on-node.txt && echo yes`]);

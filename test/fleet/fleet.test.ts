@@ -14,10 +14,15 @@ import { tempDir } from '../helpers/tmp.js';
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** polls `check` until it is true; fails after `timeoutMs` naming what it waited for */
-async function waitFor(what: string | (() => string), check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+async function waitFor(
+  what: string | (() => string),
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -26,15 +31,44 @@ async function waitFor(what: string | (() => string), check: () => boolean | Pro
 async function traces(prefix: string, subnet: string): Promise<string[]> {
   const found: string[] = [];
   const netns = await run('ip', ['netns', 'list']);
-  found.push(...netns.stdout.split('\n').filter((l) => l.startsWith(`${prefix}n`)).map((l) => `netns ${l}`));
+  found.push(
+    ...netns.stdout
+      .split('\n')
+      .filter((l) => l.startsWith(`${prefix}n`))
+      .map((l) => `netns ${l}`),
+  );
   const links = await run('ip', ['-o', 'link', 'show']);
-  found.push(...links.stdout.split('\n').filter((l) => new RegExp(`^\\d+: ${prefix}h\\d+[@:]`).test(l)).map((l) => `link ${l}`));
+  found.push(
+    ...links.stdout
+      .split('\n')
+      .filter((l) => new RegExp(`^\\d+: ${prefix}h\\d+[@:]`).test(l))
+      .map((l) => `link ${l}`),
+  );
   const users = await run('getent', ['passwd']);
-  found.push(...users.stdout.split('\n').filter((l) => new RegExp(`^${prefix}u\\d+:`).test(l)).map((l) => `user ${l}`));
-  found.push(...readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(`/home/${prefix}u`)).map((l) => `mount ${l}`));
+  found.push(
+    ...users.stdout
+      .split('\n')
+      .filter((l) => new RegExp(`^${prefix}u\\d+:`).test(l))
+      .map((l) => `user ${l}`),
+  );
+  found.push(
+    ...readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`/home/${prefix}u`))
+      .map((l) => `mount ${l}`),
+  );
   const routes = await run('ip', ['route', 'show']);
-  found.push(...routes.stdout.split('\n').filter((l) => l.includes(` ${subnet}.`) || l.startsWith(`${subnet}.`)).map((l) => `route ${l}`));
-  found.push(...readdirSync('/home').filter((h) => new RegExp(`^${prefix}u\\d+$`).test(h)).map((h) => `home /home/${h}`));
+  found.push(
+    ...routes.stdout
+      .split('\n')
+      .filter((l) => l.includes(` ${subnet}.`) || l.startsWith(`${subnet}.`))
+      .map((l) => `route ${l}`),
+  );
+  found.push(
+    ...readdirSync('/home')
+      .filter((h) => new RegExp(`^${prefix}u\\d+$`).test(h))
+      .map((h) => `home /home/${h}`),
+  );
   return found;
 }
 
@@ -80,7 +114,14 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
 
   beforeAll(async () => {
     writeFileSync(envFile, 'ANTHROPIC_BASE_URL=http://10.211.1.1:4000\nAGENCY_TEST=fleet\n');
-    fleet = await fleetUp(3, { prefix: PREFIX, subnet: SUBNET, noStreamLocal: [2], diskFull: [2], noNode: [3], envFile });
+    fleet = await fleetUp(3, {
+      prefix: PREFIX,
+      subnet: SUBNET,
+      noStreamLocal: [2],
+      diskFull: [2],
+      noNode: [3],
+      envFile,
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -91,9 +132,16 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
   const node = (i: number): FleetNode => fleet.nodes[i - 1] as FleetNode;
 
   test('describes its nodes: own address, gateway, user and home', () => {
-    expect(fleet.nodes.map((n) => [n.name, n.host, n.port, n.user, n.gateway, n.home])).toEqual([1, 2, 3].map((i) => [
-      `n${i}`, `${SUBNET}.${i}.2`, 22, `${PREFIX}u${i}`, `${SUBNET}.${i}.1`, `/home/${PREFIX}u${i}`,
-    ]));
+    expect(fleet.nodes.map((n) => [n.name, n.host, n.port, n.user, n.gateway, n.home])).toEqual(
+      [1, 2, 3].map((i) => [
+        `n${i}`,
+        `${SUBNET}.${i}.2`,
+        22,
+        `${PREFIX}u${i}`,
+        `${SUBNET}.${i}.1`,
+        `/home/${PREFIX}u${i}`,
+      ]),
+    );
   });
 
   test('each node presents its own host key, the one the fleet reports', async () => {
@@ -108,7 +156,7 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
     expect(readFileSync(fleet.knownHosts(), 'utf8')).toBe(fleet.nodes.map((n) => `${n.host} ${n.hostKey}\n`).join(''));
   });
 
-  test('a known_hosts naming another node\'s key is refused (the host key check is real)', async () => {
+  test("a known_hosts naming another node's key is refused (the host key check is real)", async () => {
     const wrong = join(tmp.path, 'wrong_known_hosts');
     writeFileSync(wrong, `${node(1).host} ${node(2).hostKey}\n`);
     const r = await ssh(fleet, node(1), ['true'], { extra: ['-o', `UserKnownHostsFile=${wrong}`] });
@@ -119,8 +167,14 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
   });
 
   test('each node answers as its own user in its own home; only n3 lacks node', async () => {
-    for (const [i, want] of [[1, '/usr/bin/node'], [2, '/usr/bin/node'], [3, 'none']] as const) {
-      const r = await ssh(fleet, node(i), ['id -un; echo $HOME; command -v node || echo none; command -v tar || echo no-tar']);
+    for (const [i, want] of [
+      [1, '/usr/bin/node'],
+      [2, '/usr/bin/node'],
+      [3, 'none'],
+    ] as const) {
+      const r = await ssh(fleet, node(i), [
+        'id -un; echo $HOME; command -v node || echo none; command -v tar || echo no-tar',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const [user, home, nodeBin, tar] = r.stdout.trim().split('\n');
       expect([user, home, nodeBin]).toEqual([node(i).user, node(i).home, want]);
@@ -129,12 +183,14 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
   });
 
   test('n3 has no node in a login shell either, but has the basic tools', async () => {
-    const r = await ssh(fleet, node(3), ['bash -lc "command -v node || echo none; for t in sh tar gzip sha256sum git setsid; do command -v \\$t >/dev/null || echo missing \\$t; done"']);
+    const r = await ssh(fleet, node(3), [
+      'bash -lc "command -v node || echo none; for t in sh tar gzip sha256sum git setsid; do command -v \\$t >/dev/null || echo missing \\$t; done"',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('none\n');
   });
 
-  test('a node user runs /usr/bin/node and loads modules from the project\'s node_modules', async () => {
+  test("a node user runs /usr/bin/node and loads modules from the project's node_modules", async () => {
     const mod = join(PROJECT, 'node_modules', 'yaml');
     const r = await ssh(fleet, node(1), [`node -e 'process.stdout.write(require("${mod}").stringify({ fleet: 1 }))'`]);
     expect(r.code, r.stderr).toBe(0);
@@ -154,7 +210,9 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
     const full = await ssh(fleet, node(2), ['cat > ~/upload.bin'], { input: payload });
     expect(full.code).not.toBe(0);
     expect(full.stderr).toMatch(/No space left on device/);
-    const ok = await ssh(fleet, node(1), ['cat > ~/upload.bin && wc -c < ~/upload.bin && rm ~/upload.bin'], { input: payload });
+    const ok = await ssh(fleet, node(1), ['cat > ~/upload.bin && wc -c < ~/upload.bin && rm ~/upload.bin'], {
+      input: payload,
+    });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.trim()).toBe(String(payload.length));
   });
@@ -177,18 +235,32 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
       const remote = `${node(1).home}/fw-${process.pid}.sock`;
       const local = join(tmp.path, 'n1.sock');
       // n1's sshd listens on `remote` and sends what arrives there to our TCP server
-      const back = spawnSsh(fleet, node(1), ['-N', '-o', 'ExitOnForwardFailure=yes', '-R', `${remote}:127.0.0.1:${port}`]);
+      const back = spawnSsh(fleet, node(1), [
+        '-N',
+        '-o',
+        'ExitOnForwardFailure=yes',
+        '-R',
+        `${remote}:127.0.0.1:${port}`,
+      ]);
       live.push(back.child);
-      await waitFor(() => `${remote} on n1 (ssh: ${back.stderr()})`, async () => (await ssh(fleet, node(1), ['test', '-S', remote])).code === 0);
+      await waitFor(
+        () => `${remote} on n1 (ssh: ${back.stderr()})`,
+        async () => (await ssh(fleet, node(1), ['test', '-S', remote])).code === 0,
+      );
       // and a direct-streamlocal channel from here reaches `remote`
       const there = spawnSsh(fleet, node(1), ['-N', '-o', 'ExitOnForwardFailure=yes', '-L', `${local}:${remote}`]);
       live.push(there.child);
-      await waitFor(() => `${local} (ssh: ${there.stderr()})`, () => existsSync(local));
+      await waitFor(
+        () => `${local} (ssh: ${there.stderr()})`,
+        () => existsSync(local),
+      );
       expect(await readSocket(local)).toBe('hello from the host\n');
     });
 
     test('n2 refuses both directions: a remote socket forward, and a channel to a live socket', async () => {
-      const r = await ssh(fleet, node(2), ['true'], { extra: ['-o', 'ExitOnForwardFailure=yes', '-R', `${node(2).home}/fw.sock:127.0.0.1:${port}`] });
+      const r = await ssh(fleet, node(2), ['true'], {
+        extra: ['-o', 'ExitOnForwardFailure=yes', '-R', `${node(2).home}/fw.sock:127.0.0.1:${port}`],
+      });
       expect(r.code).toBe(255);
       expect(r.stderr).toMatch(/remote port forwarding failed for listen path/);
 
@@ -204,11 +276,19 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
       const local = join(tmp.path, 'n2.sock');
       const there = spawnSsh(fleet, node(2), ['-N', '-L', `${local}:${sock}`]);
       live.push(there.child);
-      await waitFor(() => `${local} (ssh: ${there.stderr()})`, () => existsSync(local));
+      await waitFor(
+        () => `${local} (ssh: ${there.stderr()})`,
+        () => existsSync(local),
+      );
       expect(await readSocket(local)).toBe('');
-      await waitFor(() => `the refusal on ssh's stderr (ssh: ${there.stderr()})`, () => /open failed/.test(there.stderr()));
+      await waitFor(
+        () => `the refusal on ssh's stderr (ssh: ${there.stderr()})`,
+        () => /open failed/.test(there.stderr()),
+      );
       const log = join(fleet.stateDir, 'nodes', 'n2', 'sshd.log');
-      await waitFor(`the refusal in ${log}`, () => readFileSync(log, 'utf8').includes(`refused streamlocal port forward: originator  port 0, target ${sock}`));
+      await waitFor(`the refusal in ${log}`, () =>
+        readFileSync(log, 'utf8').includes(`refused streamlocal port forward: originator  port 0, target ${sock}`),
+      );
     });
   });
 
@@ -226,7 +306,8 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
 
   test('down leaves no namespace, link, user, home, mount, route, sshd or state behind, and may be repeated', async () => {
     const pids = sshdPids(fleet);
-    for (const pid of pids) expect([readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), running(pid)]).toEqual(['sshd', true]);
+    for (const pid of pids)
+      expect([readFileSync(`/proc/${pid}/comm`, 'utf8').trim(), running(pid)]).toEqual(['sshd', true]);
     expect((await traces(PREFIX, SUBNET)).length).toBeGreaterThan(0);
     await fleet.down();
     downDone = true;

@@ -13,12 +13,20 @@ import { tempDir } from '../helpers/tmp.js';
 
 const tmp = tempDir('agency-ssh2-hostkey-');
 
-interface Key { priv: Buffer; line: string; blob: Buffer; fp: string; privPath: string }
+interface Key {
+  priv: Buffer;
+  line: string;
+  blob: Buffer;
+  fp: string;
+  privPath: string;
+}
 function keygen(name: string, type: string): Key {
   const path = join(tmp.path, name);
   execFileSync('ssh-keygen', ['-q', '-t', type, '-f', path, '-N', '', '-C', '']);
   const [t, b64] = readFileSync(`${path}.pub`, 'utf8').trim().split(' ');
-  const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' }).split(
+    ' ',
+  )[1]!;
   return { priv: readFileSync(path), line: `${t} ${b64}`, blob: Buffer.from(b64!, 'base64'), fp, privPath: path };
 }
 
@@ -30,9 +38,16 @@ function knownHosts(...lines: string[]): string {
 }
 
 /** What the server saw of one connection, in order. */
-interface ServerLog { events: string[]; closed: Promise<void> }
+interface ServerLog {
+  events: string[];
+  closed: Promise<void>;
+}
 
-interface TestServer { port: number; logs: ServerLog[]; close(): Promise<void> }
+interface TestServer {
+  port: number;
+  logs: ServerLog[];
+  close(): Promise<void>;
+}
 
 function startServer(hostKeys: Buffer[], clientKey: Key): Promise<TestServer> {
   const allowed = utils.parseKey(readFileSync(`${clientKey.privPath}.pub`));
@@ -44,8 +59,10 @@ function startServer(hostKeys: Buffer[], clientKey: Key): Promise<TestServer> {
     conn.on('error', () => {});
     conn.on('authentication', (ctx) => {
       events.push(`authentication:${ctx.method}`);
-      if (ctx.method !== 'publickey' || ctx.key.algo !== allowed.type || !ctx.key.data.equals(allowed.getPublicSSH())) return ctx.reject(['publickey']);
-      if (ctx.signature && allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true) return ctx.reject(['publickey']);
+      if (ctx.method !== 'publickey' || ctx.key.algo !== allowed.type || !ctx.key.data.equals(allowed.getPublicSSH()))
+        return ctx.reject(['publickey']);
+      if (ctx.signature && allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) !== true)
+        return ctx.reject(['publickey']);
       ctx.accept();
     });
     conn.on('ready', () => {
@@ -80,7 +97,12 @@ interface Outcome {
 }
 
 /** Connects with hostVerifierFor, runs one command if let in, and waits until the server saw the end. */
-async function connect(srv: TestServer, files: string[], clientKey: Key, extra: Partial<ConnectConfig> = {}): Promise<Outcome> {
+async function connect(
+  srv: TestServer,
+  files: string[],
+  clientKey: Key,
+  extra: Partial<ConnectConfig> = {},
+): Promise<Outcome> {
   const before = srv.logs.length;
   const verifier = hostVerifierFor({ host: '127.0.0.1', port: srv.port, files });
   const events: string[] = [];
@@ -229,11 +251,39 @@ describe('the real OpenSSH client as the oracle of which keys are accepted', () 
    * Run asynchronously: the server it talks to lives in this process.
    */
   async function opensshAccepts(port: number, file: string): Promise<{ accepted: boolean; stderr: string }> {
-    const stderr = await new Promise<string>((resolve) => execFile('ssh', [
-      '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${file}`,
-      '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'CheckHostIP=no', '-o', 'IdentitiesOnly=yes', '-o', 'IdentityFile=/dev/null',
-      '-o', 'PreferredAuthentications=publickey', '-o', 'ConnectTimeout=20', '-p', String(port), 'nobody@127.0.0.1', 'true',
-    ], { encoding: 'utf8', timeout: 30_000 }, (_err, _stdout, err) => resolve(err)));
+    const stderr = await new Promise<string>((resolve) =>
+      execFile(
+        'ssh',
+        [
+          '-F',
+          '/dev/null',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'StrictHostKeyChecking=yes',
+          '-o',
+          `UserKnownHostsFile=${file}`,
+          '-o',
+          'GlobalKnownHostsFile=/dev/null',
+          '-o',
+          'CheckHostIP=no',
+          '-o',
+          'IdentitiesOnly=yes',
+          '-o',
+          'IdentityFile=/dev/null',
+          '-o',
+          'PreferredAuthentications=publickey',
+          '-o',
+          'ConnectTimeout=20',
+          '-p',
+          String(port),
+          'nobody@127.0.0.1',
+          'true',
+        ],
+        { encoding: 'utf8', timeout: 30_000 },
+        (_err, _stdout, err) => resolve(err),
+      ),
+    );
     if (/Host key verification failed/.test(stderr)) return { accepted: false, stderr };
     if (/Permission denied/.test(stderr)) return { accepted: true, stderr };
     throw new Error(`unexpected ssh outcome: ${stderr}`);
@@ -241,7 +291,11 @@ describe('the real OpenSSH client as the oracle of which keys are accepted', () 
 
   const cases: [string, (port: number) => string[], string][] = [
     ['listed', (p) => [`[127.0.0.1]:${p} ${hostEd.line}`], 'ok'],
-    ['listed after a non-matching pattern', (p) => [`[127.0.0.2]:${p},!x ${otherEd.line}`, `[127.0.0.?]:${p} ${hostEd.line}`], 'ok'],
+    [
+      'listed after a non-matching pattern',
+      (p) => [`[127.0.0.2]:${p},!x ${otherEd.line}`, `[127.0.0.?]:${p} ${hostEd.line}`],
+      'ok',
+    ],
     ['listed under the plain name only', () => [`127.0.0.1 ${hostEd.line}`], 'ok'],
     ['excluded by negation', (p) => [`[127.0.0.*]:${p},![127.0.0.1]:${p} ${hostEd.line}`], 'unknown'],
     ['another key of the same type', (p) => [`[127.0.0.1]:${p} ${otherEd.line}`], 'changed'],
@@ -251,22 +305,32 @@ describe('the real OpenSSH client as the oracle of which keys are accepted', () 
     ['nothing', () => ['# empty'], 'unknown'],
   ];
 
-  it.each(cases)('%s: agency accepts exactly when ssh does, and names the same problem', async (_name, lines, expected) => {
-    const file = knownHosts(...lines(srv.port));
-    const ssh = await opensshAccepts(srv.port, file);
-    const o = await connect(srv, [file], clientKey);
-    expect(o.verdict?.ok ? 'ok' : (o.verdict as { reason: string }).reason).toBe(expected);
-    expect(o.verdict?.ok).toBe(ssh.accepted);
-    if (expected === 'changed') expect(ssh.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED/);
-    if (expected === 'revoked') expect(ssh.stderr).toMatch(/REVOKED HOST KEY/);
-    if (expected === 'unknown') expect(ssh.stderr).toMatch(/No ED25519 host key is known/);
-    if (o.verdict?.ok === false) expect(o.server.events).toEqual(['connection']);
-  });
+  it.each(cases)(
+    '%s: agency accepts exactly when ssh does, and names the same problem',
+    async (_name, lines, expected) => {
+      const file = knownHosts(...lines(srv.port));
+      const ssh = await opensshAccepts(srv.port, file);
+      const o = await connect(srv, [file], clientKey);
+      expect(o.verdict?.ok ? 'ok' : (o.verdict as { reason: string }).reason).toBe(expected);
+      expect(o.verdict?.ok).toBe(ssh.accepted);
+      if (expected === 'changed') expect(ssh.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED/);
+      if (expected === 'revoked') expect(ssh.stderr).toMatch(/REVOKED HOST KEY/);
+      if (expected === 'unknown') expect(ssh.stderr).toMatch(/No ED25519 host key is known/);
+      if (o.verdict?.ok === false) expect(o.server.events).toEqual(['connection']);
+    },
+  );
 
   it('differs from ssh on purpose when only another key type is known: ssh says CHANGED, agency says which type is missing', async () => {
     const file = knownHosts(`[127.0.0.1]:${srv.port} ${hostEc.line}`);
-    expect(await opensshAccepts(srv.port, file)).toMatchObject({ accepted: false, stderr: expect.stringMatching(/HAS CHANGED/) });
+    expect(await opensshAccepts(srv.port, file)).toMatchObject({
+      accepted: false,
+      stderr: expect.stringMatching(/HAS CHANGED/),
+    });
     const o = await connect(srv, [file], clientKey);
-    expect(o.verdict).toMatchObject({ ok: false, reason: 'unknown', message: expect.stringContaining('No ED25519 key is known') });
+    expect(o.verdict).toMatchObject({
+      ok: false,
+      reason: 'unknown',
+      message: expect.stringContaining('No ED25519 key is known'),
+    });
   });
 });

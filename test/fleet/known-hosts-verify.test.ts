@@ -12,12 +12,18 @@ import { tempDir } from '../helpers/tmp.js';
 const tmp = tempDir('agency-verify-');
 afterAll(() => tmp.remove());
 
-interface Key { line: string; blob: Buffer; fp: string }
+interface Key {
+  line: string;
+  blob: Buffer;
+  fp: string;
+}
 function keygen(name: string, type: string, bits?: number): Key {
   const path = join(tmp.path, name);
   execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', String(bits)] : []), '-f', path, '-N', '']);
   const [t, b64] = readFileSync(`${path}.pub`, 'utf8').split(' ');
-  const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${path}.pub`], { encoding: 'utf8' }).split(
+    ' ',
+  )[1]!;
   return { line: `${t} ${b64}`, blob: Buffer.from(b64!, 'base64'), fp };
 }
 
@@ -64,10 +70,15 @@ describe('verifyHostKey', () => {
 
   it('accepts the key under the plain host name for another port when [host]:port is not listed, as OpenSSH does', () => {
     const file = knownHosts(`10.0.0.5 ${ed.line}`);
-    expect(verifyHostKey({ host: '10.0.0.5', port: 2222, key: ed.blob, files: [file] })).toMatchObject({ ok: true, line: 1 });
+    expect(verifyHostKey({ host: '10.0.0.5', port: 2222, key: ed.blob, files: [file] })).toMatchObject({
+      ok: true,
+      line: 1,
+    });
     // …but a different key under the plain name says nothing about the port: unknown, not changed
     const other = knownHosts(`10.0.0.5 ${edOther.line}`);
-    expect(refused(verifyHostKey({ host: '10.0.0.5', port: 2222, key: ed.blob, files: [other] })).reason).toBe('unknown');
+    expect(refused(verifyHostKey({ host: '10.0.0.5', port: 2222, key: ed.blob, files: [other] })).reason).toBe(
+      'unknown',
+    );
   });
 
   it('refuses an unknown key with its fingerprint and the exact command to trust it', () => {
@@ -138,7 +149,10 @@ describe('verifyHostKey', () => {
     expect(v.message).toContain(`ssh-keyscan -t ed25519 db.example.com >> ${file}`);
     // with the host's own key listed as well, the CA line does not matter
     const both = knownHosts(`@cert-authority *.example.com ${ca.line}`, `db.example.com ${ed.line}`);
-    expect(verifyHostKey({ host: 'db.example.com', port: 22, key: ed.blob, files: [both] })).toMatchObject({ ok: true, line: 2 });
+    expect(verifyHostKey({ host: 'db.example.com', port: 22, key: ed.blob, files: [both] })).toMatchObject({
+      ok: true,
+      line: 2,
+    });
   });
 
   it('lowercases the host name as ssh does, for plain and hashed entries', () => {
@@ -151,9 +165,13 @@ describe('verifyHostKey', () => {
 
   it('looks up a HostKeyAlias instead of the host, with no port decoration', () => {
     const file = knownHosts(`my-alias ${ed.line}`);
-    expect(verifyHostKey({ host: '10.0.0.5', port: 2222, hostKeyAlias: 'my-alias', key: ed.blob, files: [file] }).ok).toBe(true);
+    expect(
+      verifyHostKey({ host: '10.0.0.5', port: 2222, hostKeyAlias: 'my-alias', key: ed.blob, files: [file] }).ok,
+    ).toBe(true);
     expect(verifyHostKey({ host: '10.0.0.5', port: 2222, key: ed.blob, files: [file] }).ok).toBe(false);
-    const v = refused(verifyHostKey({ host: '10.0.0.5', port: 2222, hostKeyAlias: 'other-alias', key: ed.blob, files: [file] }));
+    const v = refused(
+      verifyHostKey({ host: '10.0.0.5', port: 2222, hostKeyAlias: 'other-alias', key: ed.blob, files: [file] }),
+    );
     expect(v.message).toContain("ssh-keyscan -p 2222 -t ed25519 10.0.0.5 | sed 's/^[^ ]*/other-alias/' >> ");
   });
 
@@ -193,8 +211,12 @@ describe('hostVerifierFor', () => {
 describe('hostKeyAlgorithmsFor', () => {
   it('puts the algorithms of the key types known for the host first', () => {
     const file = knownHosts(`web ${ec256.line}`, `web ${rsa.line}`, `[web]:2222 ${rsa.line}`);
-    expect(hostKeyAlgorithmsFor({ host: 'web', port: 22, files: [file] }).slice(0, 4))
-      .toEqual(['ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(hostKeyAlgorithmsFor({ host: 'web', port: 22, files: [file] }).slice(0, 4)).toEqual([
+      'ecdsa-sha2-nistp256',
+      'rsa-sha2-512',
+      'rsa-sha2-256',
+      'ssh-rsa',
+    ]);
     expect(hostKeyAlgorithmsFor({ host: 'web', port: 2222, files: [file] })[0]).toBe('rsa-sha2-512');
     const fresh = hostKeyAlgorithmsFor({ host: 'new', port: 22, files: [file] });
     expect(fresh[0]).toBe('ssh-ed25519');

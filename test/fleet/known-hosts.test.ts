@@ -6,7 +6,12 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  entriesForHost, fingerprintSha256, hostPortName, loadKnownHosts, matchPattern, parseKnownHosts,
+  entriesForHost,
+  fingerprintSha256,
+  hostPortName,
+  loadKnownHosts,
+  matchPattern,
+  parseKnownHosts,
 } from '../../src/fleet/known-hosts.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -14,11 +19,27 @@ const tmp = tempDir('agency-known-hosts-');
 afterAll(() => tmp.remove());
 
 /** A key made by ssh-keygen: its public line's type and base64, and the path of the .pub file. */
-interface Key { type: string; b64: string; pub: string; blob: Buffer }
+interface Key {
+  type: string;
+  b64: string;
+  pub: string;
+  blob: Buffer;
+}
 
 function keygen(name: string, type: string, bits?: number): Key {
   const path = join(tmp.path, name);
-  execFileSync('ssh-keygen', ['-q', '-t', type, ...(bits ? ['-b', String(bits)] : []), '-f', path, '-N', '', '-C', `${name}@test`]);
+  execFileSync('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(bits ? ['-b', String(bits)] : []),
+    '-f',
+    path,
+    '-N',
+    '',
+    '-C',
+    `${name}@test`,
+  ]);
   const [t, b64] = readFileSync(`${path}.pub`, 'utf8').split(' ');
   return { type: t!, b64: b64!, pub: `${path}.pub`, blob: Buffer.from(b64!, 'base64') };
 }
@@ -53,15 +74,28 @@ beforeAll(() => {
 
 describe('fingerprintSha256', () => {
   it('prints what ssh-keygen -l -E sha256 prints, for every key type', () => {
-    for (const k of [ed, ed2, rsa, ec256, ec384, ec521]) expect(fingerprintSha256(k.blob)).toBe(oracleFingerprint(k.pub));
+    for (const k of [ed, ed2, rsa, ec256, ec384, ec521])
+      expect(fingerprintSha256(k.blob)).toBe(oracleFingerprint(k.pub));
   });
 
   it('handles security-key (sk-) keys, which ssh-keygen fingerprints without the token', () => {
-    const skEd = Buffer.concat([sshString('sk-ssh-ed25519@openssh.com'), sshString(randomBytes(32)), sshString('ssh:')]);
+    const skEd = Buffer.concat([
+      sshString('sk-ssh-ed25519@openssh.com'),
+      sshString(randomBytes(32)),
+      sshString('ssh:'),
+    ]);
     const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-    const skEc = Buffer.concat([sshString('sk-ecdsa-sha2-nistp256@openssh.com'), sshString('nistp256'), sshString(point), sshString('ssh:')]);
-    for (const [type, blob] of [['sk-ssh-ed25519@openssh.com', skEd], ['sk-ecdsa-sha2-nistp256@openssh.com', skEc]] as const) {
+    const skEc = Buffer.concat([
+      sshString('sk-ecdsa-sha2-nistp256@openssh.com'),
+      sshString('nistp256'),
+      sshString(point),
+      sshString('ssh:'),
+    ]);
+    for (const [type, blob] of [
+      ['sk-ssh-ed25519@openssh.com', skEd],
+      ['sk-ecdsa-sha2-nistp256@openssh.com', skEc],
+    ] as const) {
       const pub = join(tmp.path, `${type.slice(0, 6)}.pub`);
       writeFileSync(pub, `${type} ${blob.toString('base64')} sk@test\n`);
       expect(fingerprintSha256(blob)).toBe(oracleFingerprint(pub));
@@ -131,21 +165,28 @@ describe('parseKnownHosts', () => {
 
     // oracle: the keys ssh-keygen can read from the file are ours, plus the line with the bad hash
     // (ssh-keygen -l does not look at host names; ssh skips that line when it looks one up)
-    const listed = execFileSync('ssh-keygen', ['-l', '-f', file], { encoding: 'utf8' }).trim().split('\n')
+    const listed = execFileSync('ssh-keygen', ['-l', '-f', file], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
       .map((l) => l.split(' ').slice(1, 3).join(' '));
-    expect(listed.sort()).toEqual([
-      ...entries.map((e) => `${fingerprintSha256(e.key)} ${e.hosts}`),
-      `${fingerprintSha256(ed.blob)} |1|bad|salt`,
-    ].sort());
+    expect(listed.sort()).toEqual(
+      [
+        ...entries.map((e) => `${fingerprintSha256(e.key)} ${e.hosts}`),
+        `${fingerprintSha256(ed.blob)} |1|bad|salt`,
+      ].sort(),
+    );
   });
 
   it('warns about unknown and repeated markers', () => {
-    const { entries, warnings } = parseKnownHosts([
-      `@revokd host1 ${ed.type} ${ed.b64}`,
-      `@revoked @cert-authority host1 ${ed.type} ${ed.b64}`,
-      '@revoked',
-      `@cert-authority host1 ${ed.type} ${ed.b64}`,
-    ].join('\n'), 'kh');
+    const { entries, warnings } = parseKnownHosts(
+      [
+        `@revokd host1 ${ed.type} ${ed.b64}`,
+        `@revoked @cert-authority host1 ${ed.type} ${ed.b64}`,
+        '@revoked',
+        `@cert-authority host1 ${ed.type} ${ed.b64}`,
+      ].join('\n'),
+      'kh',
+    );
     expect(entries.map((e) => [e.line, e.marker])).toEqual([[4, 'cert-authority']]);
     expect(warnings.map((w) => w.line)).toEqual([1, 2, 3]);
     expect(warnings[0]!.message).toMatch(/unknown marker "@revokd"/);
@@ -164,29 +205,55 @@ describe('parseKnownHosts', () => {
 
 describe('host matching, against ssh-keygen -F', () => {
   const queries = [
-    'host1', 'host2', 'host3', '[host3]:2222', 'foo.example.com', 'bad.example.com', 'example.com', 'a.b.example.com',
-    '[10.0.0.5]:2222', '[10.0.0.55]:2222', '10.0.0.5', 'host4', 'HOST4', '10.1.2.3', 'x.dev.y', 'abc', 'ac', 'abbc',
-    'neg', 'pos', '[a.port.test]:2200', 'a.port.test', 'x.ca.test', 'unknown-host', 'revoked.test', '[revoked.test]:22',
+    'host1',
+    'host2',
+    'host3',
+    '[host3]:2222',
+    'foo.example.com',
+    'bad.example.com',
+    'example.com',
+    'a.b.example.com',
+    '[10.0.0.5]:2222',
+    '[10.0.0.55]:2222',
+    '10.0.0.5',
+    'host4',
+    'HOST4',
+    '10.1.2.3',
+    'x.dev.y',
+    'abc',
+    'ac',
+    'abbc',
+    'neg',
+    'pos',
+    '[a.port.test]:2200',
+    'a.port.test',
+    'x.ca.test',
+    'unknown-host',
+    'revoked.test',
+    '[revoked.test]:22',
   ];
 
   function writeKnownHosts(name: string): string {
     const file = join(tmp.path, name);
-    writeFileSync(file, [
-      `host1,host2 ${ed.type} ${ed.b64}`,
-      `*.example.com,!bad.example.com ${ed.type} ${ed.b64}`,
-      `[host3]:2222 ${rsa.type} ${rsa.b64}`,
-      `[10.0.0.?]:2222 ${ed.type} ${ed.b64}`,
-      `@revoked revoked.* ${rsa.type} ${rsa.b64}`,
-      `@cert-authority *.ca.test ${ed.type} ${ed.b64}`,
-      `Host4 ${ec256.type} ${ec256.b64}`,
-      `10.1.2.3 ${ec256.type} ${ec256.b64}`,
-      `*.dev.* ${ed.type} ${ed.b64}`,
-      `a?c ${ed.type} ${ed.b64}`,
-      `!neg,pos,neg ${ed.type} ${ed.b64}`,
-      `[*.port.test]:* ${ed.type} ${ed.b64}`,
-      `# host1 in a comment ${ed.type} ${ed.b64}`,
-      `host3 ${ed.type} ${ed.b64}`,
-    ].join('\n') + '\n');
+    writeFileSync(
+      file,
+      [
+        `host1,host2 ${ed.type} ${ed.b64}`,
+        `*.example.com,!bad.example.com ${ed.type} ${ed.b64}`,
+        `[host3]:2222 ${rsa.type} ${rsa.b64}`,
+        `[10.0.0.?]:2222 ${ed.type} ${ed.b64}`,
+        `@revoked revoked.* ${rsa.type} ${rsa.b64}`,
+        `@cert-authority *.ca.test ${ed.type} ${ed.b64}`,
+        `Host4 ${ec256.type} ${ec256.b64}`,
+        `10.1.2.3 ${ec256.type} ${ec256.b64}`,
+        `*.dev.* ${ed.type} ${ed.b64}`,
+        `a?c ${ed.type} ${ed.b64}`,
+        `!neg,pos,neg ${ed.type} ${ed.b64}`,
+        `[*.port.test]:* ${ed.type} ${ed.b64}`,
+        `# host1 in a comment ${ed.type} ${ed.b64}`,
+        `host3 ${ed.type} ${ed.b64}`,
+      ].join('\n') + '\n',
+    );
     return file;
   }
 

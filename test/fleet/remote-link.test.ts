@@ -67,15 +67,23 @@ async function fakeNode(b: Behaviour) {
     server.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const link = new RemoteLink({ name: 'fake', host: '127.0.0.1', port, user: 'test', identityFiles: [join(dir, 'id')], knownHostsFiles: [join(dir, 'known_hosts')] });
+  const link = new RemoteLink({
+    name: 'fake',
+    host: '127.0.0.1',
+    port,
+    user: 'test',
+    identityFiles: [join(dir, 'id')],
+    knownHostsFiles: [join(dir, 'known_hosts')],
+  });
   cleanups.push(() => link.close());
   return { link, seen };
 }
 
-const helloFrom = (version: number) => (s: Duplex) => s.write(encodeJson({ t: 'hello', protocol: version, agent: 'fake', role: 'node' }));
+const helloFrom = (version: number) => (s: Duplex) =>
+  s.write(encodeJson({ t: 'hello', protocol: version, agent: 'fake', role: 'node' }));
 
 describe('the remote link', () => {
-  it('reaches the daemon through stream-local forwarding to the socket in the node user\'s home', async () => {
+  it("reaches the daemon through stream-local forwarding to the socket in the node user's home", async () => {
     const { link, seen } = await fakeNode({ streamlocal: 'allow', speak: helloFrom(PROTOCOL_VERSION) });
     link.start({ reconnect: false });
     const s = await link.settled();
@@ -92,7 +100,10 @@ describe('the remote link', () => {
   });
 
   it('drops a node that answers garbage, with a clear message, and does not crash', async () => {
-    const { link } = await fakeNode({ streamlocal: 'allow', speak: (s) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n') });
+    const { link } = await fakeNode({
+      streamlocal: 'allow',
+      speak: (s) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n'),
+    });
     link.start({ reconnect: false });
     const s = await link.settled();
     expect(s.state).toBe('down');

@@ -18,7 +18,10 @@ function write(path: string, text: string): string {
 
 /** `ssh -G` for an alias: each keyword's values, as ssh prints them. */
 function sshG(config: string, alias: string): Map<string, string[]> {
-  const out = execFileSync('ssh', ['-G', '-F', config, alias], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync('ssh', ['-G', '-F', config, alias], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const m = new Map<string, string[]>();
   for (const line of out.split('\n')) {
     const i = line.indexOf(' ');
@@ -34,66 +37,89 @@ describe('resolveSshAlias, with ssh -G as the oracle', () => {
   const home = userInfo().homedir;
   const me = userInfo().username;
   const dir = join(tmp.path, 'cfg');
-  write(join(dir, 'inc-web.conf'), [
-    'ForwardAgent no',
-    'Host web',
-    '  Compression yes',
-    '  IdentityFile ~/.ssh/from_nested_include',
-    'Host other',
-    '  User nested-user # only for web: this file is included inside the web block',
-  ].join('\n'));
-  write(join(dir, 'conf.d', '10-a.conf'), [
-    'Host alpha',
-    '  HostName alpha.example.net',
-    '  User alpha',
-    '  UserKnownHostsFile none',
-  ].join('\n'));
-  write(join(dir, 'conf.d', '20-b.conf'), [
-    'Host beta',
-    '  HostName Beta.Example.NET',
-    '  ProxyJump none',
-    '  Port 2022',
-    'Match originalhost gamma',
-    '  HostName gamma.example.net',
-    '  Port 2023',
-  ].join('\n'));
+  write(
+    join(dir, 'inc-web.conf'),
+    [
+      'ForwardAgent no',
+      'Host web',
+      '  Compression yes',
+      '  IdentityFile ~/.ssh/from_nested_include',
+      'Host other',
+      '  User nested-user # only for web: this file is included inside the web block',
+    ].join('\n'),
+  );
+  write(
+    join(dir, 'conf.d', '10-a.conf'),
+    ['Host alpha', '  HostName alpha.example.net', '  User alpha', '  UserKnownHostsFile none'].join('\n'),
+  );
+  write(
+    join(dir, 'conf.d', '20-b.conf'),
+    [
+      'Host beta',
+      '  HostName Beta.Example.NET',
+      '  ProxyJump none',
+      '  Port 2022',
+      'Match originalhost gamma',
+      '  HostName gamma.example.net',
+      '  Port 2023',
+    ].join('\n'),
+  );
   write(join(dir, 'db.conf'), 'User db-user\nHost db1\n  HostName db1.example.net\n');
   write(join(dir, 'conf.d', 'ignored.txt'), 'Host alpha\n  User wrong\n');
-  const config = write(join(dir, 'config'), [
-    '# global settings; an Include after a Host line would belong to that Host block',
-    'IdentityFile ~/.ssh/id_global',
-    `Include ${join(dir, 'conf.d', '*.conf')}`,
-    '',
-    'Host web',
-    '  HostName 10.0.0.5',
-    '  Port 2222',
-    '  User deploy',
-    '  IdentityFile ~/.ssh/id_%h_%u',
-    '  IdentityFile %d/keys/%r@%h:%p',
-    '  UserKnownHostsFile ~/kh/%h %d/known_hosts_%p',
-    '  ProxyJump bastion',
-    `  Include ${join(dir, 'inc-web.conf')}`,
-    '',
-    'Host *.corp !skip.corp',
-    '  User corpuser',
-    '  HostName %h.internal',
-    '',
-    'Host db?',
-    '  Port 2200',
-    `  Include ${join(dir, 'db.conf')}`,
-    '',
-    'Host *',
-    '  User fallback',
-    '  IdentityFile ~/.ssh/id_star',
-  ].join('\n'));
+  const config = write(
+    join(dir, 'config'),
+    [
+      '# global settings; an Include after a Host line would belong to that Host block',
+      'IdentityFile ~/.ssh/id_global',
+      `Include ${join(dir, 'conf.d', '*.conf')}`,
+      '',
+      'Host web',
+      '  HostName 10.0.0.5',
+      '  Port 2222',
+      '  User deploy',
+      '  IdentityFile ~/.ssh/id_%h_%u',
+      '  IdentityFile %d/keys/%r@%h:%p',
+      '  UserKnownHostsFile ~/kh/%h %d/known_hosts_%p',
+      '  ProxyJump bastion',
+      `  Include ${join(dir, 'inc-web.conf')}`,
+      '',
+      'Host *.corp !skip.corp',
+      '  User corpuser',
+      '  HostName %h.internal',
+      '',
+      'Host db?',
+      '  Port 2200',
+      `  Include ${join(dir, 'db.conf')}`,
+      '',
+      'Host *',
+      '  User fallback',
+      '  IdentityFile ~/.ssh/id_star',
+    ].join('\n'),
+  );
 
   /** What the test expects ssh to make of ~ and %-tokens in a path ssh -G printed unexpanded. */
   function expandLikeSsh(p: string, t: { h: string; r: string; p: string; n: string }): string {
-    return p.replace(/^~\//, `${home}/`).replace(/%([%hurpdn])/g, (_m, c: string) =>
-      c === '%' ? '%' : c === 'u' ? me : c === 'd' ? home : t[c as 'h' | 'r' | 'p' | 'n']);
+    return p
+      .replace(/^~\//, `${home}/`)
+      .replace(/%([%hurpdn])/g, (_m, c: string) =>
+        c === '%' ? '%' : c === 'u' ? me : c === 'd' ? home : t[c as 'h' | 'r' | 'p' | 'n'],
+      );
   }
 
-  const aliases = ['web', 'WEB', 'a.corp', 'skip.corp', 'db1', 'db2', 'db12', 'alpha', 'beta', 'gamma', 'other', 'unknown-alias'];
+  const aliases = [
+    'web',
+    'WEB',
+    'a.corp',
+    'skip.corp',
+    'db1',
+    'db2',
+    'db12',
+    'alpha',
+    'beta',
+    'gamma',
+    'other',
+    'unknown-alias',
+  ];
 
   it.each(aliases)('%s resolves as ssh -G says', (alias) => {
     const r = resolveSshAlias(alias, { configFile: config, home, localUser: me });
@@ -152,17 +178,17 @@ describe('resolveSshAlias', () => {
 
   it('reads ~/.ssh/config under the given home, with Includes relative to ~/.ssh and ~ expanded', () => {
     const home = join(tmp.path, 'home-rel');
-    write(join(home, '.ssh', 'config'), [
-      'Include extra.conf',
-      'Include ~/.ssh/more/*.conf',
-      'Host box',
-      '  HostName box.lan',
-    ].join('\n'));
+    write(
+      join(home, '.ssh', 'config'),
+      ['Include extra.conf', 'Include ~/.ssh/more/*.conf', 'Host box', '  HostName box.lan'].join('\n'),
+    );
     write(join(home, '.ssh', 'extra.conf'), 'Host box\n  User from-extra\n  IdentityFile ~/.ssh/box_%h\n');
     write(join(home, '.ssh', 'more', 'a.conf'), 'Host box\n  Port 2201\n  UserKnownHostsFile ~/.ssh/kh_box\n');
     const r = resolveSshAlias('box', { home });
     expect(r).toMatchObject({
-      host: 'box.lan', user: 'from-extra', port: 2201,
+      host: 'box.lan',
+      user: 'from-extra',
+      port: 2201,
       identityFiles: [join(home, '.ssh', 'box_box.lan')],
       knownHostsFiles: [join(home, '.ssh', 'kh_box')],
     });
@@ -170,7 +196,10 @@ describe('resolveSshAlias', () => {
 
   it('never runs Match exec commands: the block does not apply, with a warning', () => {
     const marker = join(tmp.path, 'exec-ran');
-    const config = write(join(tmp.path, 'exec.conf'), `Match exec "touch ${marker}"\n  User from-exec\nHost *\n  User plain\n`);
+    const config = write(
+      join(tmp.path, 'exec.conf'),
+      `Match exec "touch ${marker}"\n  User from-exec\nHost *\n  User plain\n`,
+    );
     const r = resolveSshAlias('anything', { configFile: config, home: tmp.path });
     expect(r.user).toBe('plain');
     expect(existsSync(marker)).toBe(false);

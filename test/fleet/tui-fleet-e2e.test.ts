@@ -20,11 +20,24 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'agency-tui-fleet-'));
   chmodSync(dir, 0o755);
   const flood = join(dir, 'flood.sh');
-  writeFileSync(flood, '#!/bin/sh\nexec yes "flooding the terminal with a line that never ends and never stops coming"\n');
+  writeFileSync(
+    flood,
+    '#!/bin/sh\nexec yes "flooding the terminal with a line that never ends and never stops coming"\n',
+  );
   chmodSync(flood, 0o755);
-  f = await agencyFleet(16, (n) => (n.name === 'n1'
-    ? { steps: [{ tool: 'Bash', input: { command: 'cp README.md copy.md', description: 'copy' } }, { text: 'copied it' }] }
-    : { steps: [{ text: 'ok' }] }), { prefix: 'agu', subnet: '10.206' });
+  f = await agencyFleet(
+    16,
+    (n) =>
+      n.name === 'n1'
+        ? {
+            steps: [
+              { tool: 'Bash', input: { command: 'cp README.md copy.md', description: 'copy' } },
+              { text: 'copied it' },
+            ],
+          }
+        : { steps: [{ text: 'ok' }] },
+    { prefix: 'agu', subnet: '10.206' },
+  );
   // node 3's sessions only flood their terminal
   await ssh(f.fleet, f.node('n3'), [`sed -i 's#^AGENCY_CLAUDE_BIN=.*#AGENCY_CLAUDE_BIN=${flood}#' ~/.agency/node.env`]);
   const push = await f.agency(['push', '--json'], { timeoutMs: 300_000 });
@@ -38,50 +51,87 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 120_000);
 
-const status = async () => JSON.parse((await f.agency(['status', '--json'])).stdout) as {
-  sessions: { id: string; node: string; state: string; worktree: string }[]; decisions: { state: string }[];
-};
+const status = async () =>
+  JSON.parse((await f.agency(['status', '--json'])).stdout) as {
+    sessions: { id: string; node: string; state: string; worktree: string }[];
+    decisions: { state: string }[];
+  };
 
 describe('agency tui over a fleet of 16 nodes', () => {
   it('shows 16 tiles, every node up', { timeout: 120_000 }, async () => {
-    await until('16 tiles, every node up', () => Array.from({ length: 16 }, (_, i) => `n${i + 1}`).every((n) => tile(n, '0 live').test(t.screen())), t, 90_000);
+    await until(
+      '16 tiles, every node up',
+      () => Array.from({ length: 16 }, (_, i) => `n${i + 1}`).every((n) => tile(n, '0 live').test(t.screen())),
+      t,
+      90_000,
+    );
     expect(t.screen()).toMatch(/nodes 16\/16 up/);
     expect(t.screen().replace(/\n$/, '').split('\n').length).toBeLessThanOrEqual(48);
   });
 
-  it('drills into a session, pauses and resumes it, answers its decision, takes over its keyboard and gives it back', { timeout: 240_000 }, async () => {
-    const run = JSON.parse((await f.agency(['run', 'copy the readme', '--node', 'n1', '--repo', `${f.node('n1').home}/repo`, '--discipline', 'backend', '--json'])).stdout);
-    await until('the decision in the header', () => t.screen().includes('⚑ 1 decision waiting'), t, 90_000);
-    // the first tile is n1, in focus: Enter its sessions, Enter the session's pane
-    t.keys('Enter');
-    await until('the node view', () => t.screen().includes('fleet › n1') && t.screen().includes(run.session), t);
-    t.keys('Enter');
-    await until('the session pane', () => t.screen().includes(`fleet › n1 › ${run.session}`), t);
-    expect(t.screen()).toContain('waiting for you: Bash cp README.md copy.md');
+  it(
+    'drills into a session, pauses and resumes it, answers its decision, takes over its keyboard and gives it back',
+    { timeout: 240_000 },
+    async () => {
+      const run = JSON.parse(
+        (
+          await f.agency([
+            'run',
+            'copy the readme',
+            '--node',
+            'n1',
+            '--repo',
+            `${f.node('n1').home}/repo`,
+            '--discipline',
+            'backend',
+            '--json',
+          ])
+        ).stdout,
+      );
+      await until('the decision in the header', () => t.screen().includes('⚑ 1 decision waiting'), t, 90_000);
+      // the first tile is n1, in focus: Enter its sessions, Enter the session's pane
+      t.keys('Enter');
+      await until('the node view', () => t.screen().includes('fleet › n1') && t.screen().includes(run.session), t);
+      t.keys('Enter');
+      await until('the session pane', () => t.screen().includes(`fleet › n1 › ${run.session}`), t);
+      expect(t.screen()).toContain('waiting for you: Bash cp README.md copy.md');
 
-    t.keys('p');
-    await until('the session paused', async () => (await status()).sessions.find((s) => s.id === run.session)?.state === 'paused', t);
-    t.keys('r');
-    await until('the session resumed', async () => (await status()).sessions.find((s) => s.id === run.session)?.state !== 'paused', t);
+      t.keys('p');
+      await until(
+        'the session paused',
+        async () => (await status()).sessions.find((s) => s.id === run.session)?.state === 'paused',
+        t,
+      );
+      t.keys('r');
+      await until(
+        'the session resumed',
+        async () => (await status()).sessions.find((s) => s.id === run.session)?.state !== 'paused',
+        t,
+      );
 
-    t.keys('a');
-    await until('the decision answered', async () => (await status()).decisions.every((d) => d.state !== 'open'), t);
-    await until('the session saying it copied', () => t.screen().includes('copied it'), t, 90_000);
-    const copied = await ssh(f.fleet, f.node('n1'), [`test -f ${run.worktree}/copy.md && echo yes`]);
-    expect(copied.stdout.trim()).toBe('yes');
+      t.keys('a');
+      await until('the decision answered', async () => (await status()).decisions.every((d) => d.state !== 'open'), t);
+      await until('the session saying it copied', () => t.screen().includes('copied it'), t, 90_000);
+      const copied = await ssh(f.fleet, f.node('n1'), [`test -f ${run.worktree}/copy.md && echo yes`]);
+      expect(copied.stdout.trim()).toBe('yes');
 
-    // take over: keys go to the session's own input box; Ctrl-] gives the keyboard back
-    t.keys('t');
-    await until('the takeover shown', () => t.screen().includes(' TAKEOVER of '), t);
-    t.literal('typed by the operator');
-    await until('the keys reaching the session', async () => (await f.agency(['screen', `n1/${run.session}`])).stdout.includes('typed by the operator'), t);
-    t.keys('C-]');
-    await until('the keyboard released', () => t.screen().includes('keyboard released'), t);
-    t.keys('Escape');
-    await until('the node view again', () => t.screen().split('\n')[1]?.trim() === 'fleet › n1', t);
-    t.keys('Escape');
-    await until('the fleet view again', () => tile('n1', '1 live').test(t.screen()), t);
-  });
+      // take over: keys go to the session's own input box; Ctrl-] gives the keyboard back
+      t.keys('t');
+      await until('the takeover shown', () => t.screen().includes(' TAKEOVER of '), t);
+      t.literal('typed by the operator');
+      await until(
+        'the keys reaching the session',
+        async () => (await f.agency(['screen', `n1/${run.session}`])).stdout.includes('typed by the operator'),
+        t,
+      );
+      t.keys('C-]');
+      await until('the keyboard released', () => t.screen().includes('keyboard released'), t);
+      t.keys('Escape');
+      await until('the node view again', () => t.screen().split('\n')[1]?.trim() === 'fleet › n1', t);
+      t.keys('Escape');
+      await until('the fleet view again', () => tile('n1', '1 live').test(t.screen()), t);
+    },
+  );
 
   it('a node cut off shows as down and comes back', { timeout: 180_000 }, async () => {
     await f.fleet.cut(2);
@@ -91,20 +141,50 @@ describe('agency tui over a fleet of 16 nodes', () => {
   });
 
   it('keys answer while a pane floods', { timeout: 180_000 }, async () => {
-    const run = JSON.parse((await f.agency(['run', 'flood', '--node', 'n3', '--repo', `${f.node('n3').home}/repo`, '--discipline', 'backend', '--json'])).stdout);
+    const run = JSON.parse(
+      (
+        await f.agency([
+          'run',
+          'flood',
+          '--node',
+          'n3',
+          '--repo',
+          `${f.node('n3').home}/repo`,
+          '--discipline',
+          'backend',
+          '--json',
+        ])
+      ).stdout,
+    );
     // filter the fleet down to n3 and open its flooding session's pane
     await until('n3 with its session', () => tile('n3', '1 live').test(t.screen()), t, 60_000);
     t.keys('/');
-    await until('the filter line', () => t.screen().split('\n').some((l) => l.startsWith(' filter:')), t);
+    await until(
+      'the filter line',
+      () =>
+        t
+          .screen()
+          .split('\n')
+          .some((l) => l.startsWith(' filter:')),
+      t,
+    );
     t.literal('n3');
     // a key sent in the same read as typed text would be taken as text: wait until the text shows
     await until('the filter typed', () => t.screen().includes('filter: n3'), t);
     t.keys('Enter');
-    await until('only n3 shown', () => tile('n3', '1 live').test(t.screen()) && !tile('n1', '\\d+ live').test(t.screen()), t);
+    await until(
+      'only n3 shown',
+      () => tile('n3', '1 live').test(t.screen()) && !tile('n1', '\\d+ live').test(t.screen()),
+      t,
+    );
     t.keys('Enter');
     await until('the node view', () => t.screen().includes('fleet › n3'), t);
     t.keys('Enter');
-    await until('the flooding pane', () => t.screen().includes(`fleet › n3 › ${run.session}`) && t.screen().includes('flooding the terminal'), t);
+    await until(
+      'the flooding pane',
+      () => t.screen().includes(`fleet › n3 › ${run.session}`) && t.screen().includes('flooding the terminal'),
+      t,
+    );
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const start = Date.now();

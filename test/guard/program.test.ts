@@ -18,11 +18,15 @@ afterAll(() => dir.remove());
 
 /** Runs the guard the way Claude Code does: its command line under sh, the call as JSON on stdin. */
 function run(input: string, opts: { policy?: string; node?: string } = {}) {
-  const cmd = guardCommand({ node: opts.node ?? process.execPath, guard: guardScriptPath() }, opts.policy ?? policyPath);
+  const cmd = guardCommand(
+    { node: opts.node ?? process.execPath, guard: guardScriptPath() },
+    opts.policy ?? policyPath,
+  );
   const r = spawnSync('sh', ['-c', cmd], { input, encoding: 'utf8', cwd: dir.path });
   return { code: r.status, stderr: r.stderr };
 }
-const call = (command: string) => JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command }, cwd: dir.path });
+const call = (command: string) =>
+  JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command }, cwd: dir.path });
 
 describe('the guard program', () => {
   it('exits 0 for an allowed call and 2 with the reason for a forbidden one', () => {

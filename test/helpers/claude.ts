@@ -155,8 +155,13 @@ export function runClaudePrint(opts: PrintOptions): Promise<PrintRun> {
       if (settled) return;
       settled = true;
       killGroup('SIGKILL');
-      const last = events.slice(-3).map((e) => JSON.stringify(e).slice(0, 300)).join('\n');
-      reject(new Error(`claude -p timed out after ${timeoutMs} ms in ${opts.cwd}\nstderr: ${stderr}\nlast events:\n${last}`));
+      const last = events
+        .slice(-3)
+        .map((e) => JSON.stringify(e).slice(0, 300))
+        .join('\n');
+      reject(
+        new Error(`claude -p timed out after ${timeoutMs} ms in ${opts.cwd}\nstderr: ${stderr}\nlast events:\n${last}`),
+      );
     }, timeoutMs);
 
     child.on('error', (err) => {

@@ -27,36 +27,71 @@ export interface AgencyFleet {
 }
 
 /** Node names in the operator's config are the fleet's: n1, n2, … */
-export async function agencyFleet(n: number, scenario: (node: FleetNode) => Scenario, opts: FleetOptions & { known?: (node: FleetNode) => string | null } = {}): Promise<AgencyFleet> {
+export async function agencyFleet(
+  n: number,
+  scenario: (node: FleetNode) => Scenario,
+  opts: FleetOptions & { known?: (node: FleetNode) => string | null } = {},
+): Promise<AgencyFleet> {
   const fleet = await fleetUp(n, opts);
   const dir = mkdtempSync(join(tmpdir(), 'agency-fleet-op-'));
   const apis = new Map<string, ScriptedApi>();
   try {
     const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, fleet.nodes.map((x) => (opts.known ? opts.known(x) : `${x.host} ${x.hostKey}`)).filter(Boolean).join('\n') + '\n');
+    writeFileSync(
+      knownHosts,
+      fleet.nodes
+        .map((x) => (opts.known ? opts.known(x) : `${x.host} ${x.hostKey}`))
+        .filter(Boolean)
+        .join('\n') + '\n',
+    );
     const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify({
-      nodes: fleet.nodes.map((x) => ({ name: x.name, host: x.host, user: x.user, port: x.port, identityFile: fleet.clientKey, knownHostsFile: knownHosts })),
-    }, null, 2));
-    await Promise.all(fleet.nodes.map(async (x) => {
-      const api = await startScriptedApi(scenario(x), { host: x.gateway });
-      apis.set(x.name, api);
-      const nodeEnv = [
-        `ANTHROPIC_BASE_URL=${api.url}`, `ANTHROPIC_API_KEY=${FAKE_API_KEY}`, 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1', 'DISABLE_AUTOUPDATER=1',
-        `AGENCY_CLAUDE_BIN=${CLAUDE_BIN}`, `AGENCY_REGISTRY=${join(FIXTURES, 'registry-min')}`, `AGENCY_TEST_FIXTURES=${FIXTURES}`,
-      ].join('\n');
-      const setup = [
-        'mkdir -p ~/.agency && cat > ~/.agency/node.env',
-        'git init -q -b main ~/repo && cd ~/repo && echo fixture > README.md && git add -A && git -c user.name=t -c user.email=t@example.invalid commit -qm init',
-      ].join(' && ');
-      const r = await ssh(fleet, x, [setup], { input: `${nodeEnv}\n`, timeoutMs: 30_000 });
-      // a node whose disk is full cannot take even this; the test of that node expects so
-      if (r.code !== 0 && !opts.diskFull?.includes(Number(x.name.slice(1)))) throw new Error(`setting up ${x.name} failed: ${r.stderr}`);
-    }));
+    writeFileSync(
+      configFile,
+      JSON.stringify(
+        {
+          nodes: fleet.nodes.map((x) => ({
+            name: x.name,
+            host: x.host,
+            user: x.user,
+            port: x.port,
+            identityFile: fleet.clientKey,
+            knownHostsFile: knownHosts,
+          })),
+        },
+        null,
+        2,
+      ),
+    );
+    await Promise.all(
+      fleet.nodes.map(async (x) => {
+        const api = await startScriptedApi(scenario(x), { host: x.gateway });
+        apis.set(x.name, api);
+        const nodeEnv = [
+          `ANTHROPIC_BASE_URL=${api.url}`,
+          `ANTHROPIC_API_KEY=${FAKE_API_KEY}`,
+          'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
+          'DISABLE_AUTOUPDATER=1',
+          `AGENCY_CLAUDE_BIN=${CLAUDE_BIN}`,
+          `AGENCY_REGISTRY=${join(FIXTURES, 'registry-min')}`,
+          `AGENCY_TEST_FIXTURES=${FIXTURES}`,
+        ].join('\n');
+        const setup = [
+          'mkdir -p ~/.agency && cat > ~/.agency/node.env',
+          'git init -q -b main ~/repo && cd ~/repo && echo fixture > README.md && git add -A && git -c user.name=t -c user.email=t@example.invalid commit -qm init',
+        ].join(' && ');
+        const r = await ssh(fleet, x, [setup], { input: `${nodeEnv}\n`, timeoutMs: 30_000 });
+        // a node whose disk is full cannot take even this; the test of that node expects so
+        if (r.code !== 0 && !opts.diskFull?.includes(Number(x.name.slice(1))))
+          throw new Error(`setting up ${x.name} failed: ${r.stderr}`);
+      }),
+    );
     const env: NodeJS.ProcessEnv = { ...process.env, AGENCY_CONFIG: configFile, AGENCY_HOME: join(dir, 'home') };
     delete env.SSH_AUTH_SOCK;
     return {
-      fleet, apis, configFile, env,
+      fleet,
+      apis,
+      configFile,
+      env,
       agency: (args, o = {}) => runWithEnv(process.execPath, [AGENCY_BIN, ...args], env, o.timeoutMs ?? 120_000),
       node: (name) => fleet.nodes.find((x) => x.name === name)!,
       async cleanup() {

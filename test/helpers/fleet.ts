@@ -55,10 +55,19 @@ export interface FleetOptions {
   envFile?: string;
 }
 
-export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** runs a program to the end without blocking the event loop; never rejects on a non-zero exit */
-export function run(file: string, args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
+export function run(
+  file: string,
+  args: string[],
+  opts: { input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const p = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -94,16 +103,20 @@ function script(args: string[], timeoutMs = 120_000): Promise<string> {
 
 const list = (flag: string, nodes: number[] | undefined): string[] => (nodes?.length ? [flag, nodes.join(',')] : []);
 
-interface Info { stateDir: string; clientKey: string; knownHosts: string; nodes: FleetNode[] }
+interface Info {
+  stateDir: string;
+  clientKey: string;
+  knownHosts: string;
+  nodes: FleetNode[];
+}
 
 export async function fleetUp(n: number, opts: FleetOptions = {}): Promise<Fleet> {
-  const common = [
-    ...(opts.prefix ? ['--prefix', opts.prefix] : []),
-    ...(opts.subnet ? ['--subnet', opts.subnet] : []),
-  ];
+  const common = [...(opts.prefix ? ['--prefix', opts.prefix] : []), ...(opts.subnet ? ['--subnet', opts.subnet] : [])];
   try {
     await script([
-      'up', String(n), ...common,
+      'up',
+      String(n),
+      ...common,
       ...list('--no-streamlocal', opts.noStreamLocal),
       ...list('--no-node', opts.noNode),
       ...list('--disk-full', opts.diskFull),
@@ -116,7 +129,8 @@ export async function fleetUp(n: number, opts: FleetOptions = {}): Promise<Fleet
   }
   const info = JSON.parse(await script(['info', ...common])) as Info;
   const node = (i: number): string => {
-    if (!Number.isInteger(i) || i < 1 || i > info.nodes.length) throw new Error(`no node ${i} in a fleet of ${info.nodes.length}`);
+    if (!Number.isInteger(i) || i < 1 || i > info.nodes.length)
+      throw new Error(`no node ${i} in a fleet of ${info.nodes.length}`);
     return String(i);
   };
   return {
@@ -133,9 +147,25 @@ export async function fleetUp(n: number, opts: FleetOptions = {}): Promise<Fleet
 /** the OpenSSH client arguments that log in to `node` with the fleet's key, checking its host key */
 export function sshArgs(fleet: Fleet, node: FleetNode): string[] {
   return [
-    '-F', 'none', '-i', fleet.clientKey, '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-    '-o', `UserKnownHostsFile=${fleet.knownHosts()}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'ConnectTimeout=5', '-p', String(node.port), `${node.user}@${node.host}`,
+    '-F',
+    'none',
+    '-i',
+    fleet.clientKey,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `UserKnownHostsFile=${fleet.knownHosts()}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-p',
+    String(node.port),
+    `${node.user}@${node.host}`,
   ];
 }
 
@@ -143,6 +173,11 @@ export function sshArgs(fleet: Fleet, node: FleetNode): string[] {
  * runs `command` on `node` through the real OpenSSH client. `extra` options come first, so an `-o` there
  * overrides the fleet's (ssh keeps the first value it is given).
  */
-export function ssh(fleet: Fleet, node: FleetNode, command: string[], opts: { extra?: string[]; input?: string | Buffer; timeoutMs?: number } = {}): Promise<Run> {
+export function ssh(
+  fleet: Fleet,
+  node: FleetNode,
+  command: string[],
+  opts: { extra?: string[]; input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<Run> {
   return run('ssh', [...(opts.extra ?? []), ...sshArgs(fleet, node), ...command], opts);
 }

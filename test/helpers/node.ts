@@ -14,7 +14,11 @@ import { CLAUDE_BIN, isolatedHome, type IsolatedHome } from './claude.js';
 export const MIN_REGISTRY = fileURLToPath(new URL('../fixtures/registry-min', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 
-export interface Run { code: number | null; stdout: string; stderr: string }
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export interface TestNode {
   api: ScriptedApi;
@@ -29,15 +33,22 @@ export interface TestNode {
   cleanup(): Promise<void>;
 }
 
-export async function testNode(scenario: Scenario, opts: { preseed?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestNode> {
+export async function testNode(
+  scenario: Scenario,
+  opts: { preseed?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestNode> {
   const api = await startScriptedApi(scenario);
   const home = await isolatedHome(api.url, { preseed: opts.preseed ?? true });
   // short: a Unix socket's path must fit in ~104 bytes
   const agencyHome = realpathSync(mkdtempSync('/tmp/ag-'));
   const repo = join(home.home, 'repo');
   const env: NodeJS.ProcessEnv = {
-    ...home.env, AGENCY_HOME: agencyHome, AGENCY_CLAUDE_BIN: CLAUDE_BIN, AGENCY_REGISTRY: MIN_REGISTRY,
-    AGENCY_TEST_FIXTURES: FIXTURES, ...opts.env,
+    ...home.env,
+    AGENCY_HOME: agencyHome,
+    AGENCY_CLAUDE_BIN: CLAUDE_BIN,
+    AGENCY_REGISTRY: MIN_REGISTRY,
+    AGENCY_TEST_FIXTURES: FIXTURES,
+    ...opts.env,
   };
   // like an operator whose machines cannot reach claude.ai: WebFetch skips its domain preflight there
   writeFileSync(join(home.configDir, 'settings.json'), `${JSON.stringify({ skipWebFetchPreflight: true })}\n`);
@@ -57,7 +68,9 @@ export async function testNode(scenario: Scenario, opts: { preseed?: boolean; en
       p.stderr.on('data', (d) => (stderr += d));
       const timer = setTimeout(() => {
         p.kill('SIGKILL');
-        reject(new Error(`agency ${args.join(' ')} did not finish in ${o.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
+        reject(
+          new Error(`agency ${args.join(' ')} did not finish in ${o.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`),
+        );
       }, o.timeoutMs ?? 60_000);
       p.on('exit', (code) => {
         clearTimeout(timer);
@@ -74,20 +87,27 @@ export async function testNode(scenario: Scenario, opts: { preseed?: boolean; en
   };
 
   return {
-    api, home, agencyHome, repo, env, agency, daemonPid,
+    api,
+    home,
+    agencyHome,
+    repo,
+    env,
+    agency,
+    daemonPid,
     async cleanup() {
       const pid = daemonPid();
       const tree = pid ? processTree(pid) : [];
       await agency(['node', 'stop'], { timeoutMs: 15_000 }).catch(() => undefined);
       // the sessions end when their terminals close; wait for them (and end any that linger)
-      const alive = () => tree.filter((p) => {
-        try {
-          process.kill(p, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      });
+      const alive = () =>
+        tree.filter((p) => {
+          try {
+            process.kill(p, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        });
       const deadline = Date.now() + 10_000;
       while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const p of alive()) process.kill(p, 'SIGKILL');

@@ -22,7 +22,8 @@ export function tmux(name: string): Tmux {
   const sock = `agency-tui-${process.pid}-${name}`;
   const t = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
   return {
-    start: (script) => void t('-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '160', '-y', '48', `sh ${script}`),
+    start: (script) =>
+      void t('-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '160', '-y', '48', `sh ${script}`),
     keys: (...keys) => void t('send-keys', '-t', 'main', ...keys),
     literal: (text) => void t('send-keys', '-t', 'main', '-l', text),
     screen: () => t('capture-pane', '-p', '-t', 'main'),
@@ -40,8 +41,13 @@ export function tmux(name: string): Tmux {
 
 /** Waits for a condition (the screen, a status); on timeout, the error shows the screen. */
 export function until(what: string, check: () => boolean | Promise<boolean>, t: Tmux, ms = 30_000): Promise<void> {
-  return waitFor(what, check, ms, () => `the screen:
-${t.screen()}`);
+  return waitFor(
+    what,
+    check,
+    ms,
+    () => `the screen:
+${t.screen()}`,
+  );
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -51,8 +57,16 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * says how it ended and stays, so that the terminal's state after it can be read.
  */
 export function tuiScript(env: NodeJS.ProcessEnv, dir: string, cwd: string): string {
-  const vars = Object.entries(env).filter(([k, v]) => v !== undefined && !['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES'].includes(k) && /^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+  const vars = Object.entries(env).filter(
+    ([k, v]) =>
+      v !== undefined &&
+      !['TERM', 'TMUX', 'TMUX_PANE', 'COLUMNS', 'LINES'].includes(k) &&
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(k),
+  );
   const script = join(dir, 'tui.sh');
-  writeFileSync(script, `${vars.map(([k, v]) => `export ${k}=${shellQuote(v!)}`).join('\n')}\ncd ${shellQuote(cwd)}\n${shellQuote(process.execPath)} ${shellQuote(AGENCY_BIN)} tui\necho "tui exited $?"\nexec sleep 600\n`);
+  writeFileSync(
+    script,
+    `${vars.map(([k, v]) => `export ${k}=${shellQuote(v!)}`).join('\n')}\ncd ${shellQuote(cwd)}\n${shellQuote(process.execPath)} ${shellQuote(AGENCY_BIN)} tui\necho "tui exited $?"\nexec sleep 600\n`,
+  );
   return script;
 }

@@ -38,10 +38,14 @@ describe('a subscriber that stops reading', () => {
     socket.pause(); // from now on this cockpit reads nothing
 
     let peak = before;
-    await until('the session to have printed 100 MB', async () => {
-      peak = Math.max(peak, rssMb(daemon));
-      return JSON.parse((await n.agency(['status', '--json'])).stdout).sessions[0].outputSeq >= 100_000_000;
-    }, 120_000);
+    await until(
+      'the session to have printed 100 MB',
+      async () => {
+        peak = Math.max(peak, rssMb(daemon));
+        return JSON.parse((await n.agency(['status', '--json'])).stdout).sessions[0].outputSeq >= 100_000_000;
+      },
+      120_000,
+    );
     // the flood went through the node (replay buffer, screen, log), but not into memory for the slow reader
     expect(peak - before).toBeLessThan(80);
   });

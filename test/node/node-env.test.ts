@@ -14,8 +14,20 @@ describe('node.env', () => {
   it('is read when the node starts; bad lines are named by number, values never logged', async () => {
     const home = join(dir.path, 'h');
     mkdirSync(home);
-    writeFileSync(join(home, 'node.env'), ['# a comment', 'ANTHROPIC_API_KEY=sk-ant-do-not-log-me', 'BADLINE without equals', 'export AGENCY_EXTRA="x y"', 'sk-ant-stray-secret'].join('\n'));
-    const p = spawn(process.execPath, [AGENCY_BIN, 'node', 'serve'], { env: { ...process.env, AGENCY_HOME: home, ANTHROPIC_API_KEY: undefined, AGENCY_EXTRA: undefined }, stdio: ['ignore', 'ignore', 'pipe'] });
+    writeFileSync(
+      join(home, 'node.env'),
+      [
+        '# a comment',
+        'ANTHROPIC_API_KEY=sk-ant-do-not-log-me',
+        'BADLINE without equals',
+        'export AGENCY_EXTRA="x y"',
+        'sk-ant-stray-secret',
+      ].join('\n'),
+    );
+    const p = spawn(process.execPath, [AGENCY_BIN, 'node', 'serve'], {
+      env: { ...process.env, AGENCY_HOME: home, ANTHROPIC_API_KEY: undefined, AGENCY_EXTRA: undefined },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let log = '';
     p.stderr.on('data', (d) => (log += d));
     try {

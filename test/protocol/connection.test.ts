@@ -31,7 +31,11 @@ async function pair(): Promise<[Socket, Socket]> {
 describe('frames', () => {
   it('round-trips JSON and PTY frames split at every byte boundary', () => {
     const data = Buffer.from('\x1b[31mred\x1b[0m and a fake frame: \x00\x00\x00\x05\x01{"t":1}');
-    const wire = Buffer.concat([encodeJson({ t: 'hello', x: 'é' }), encodePty({ session: 's-1', seq: 2 ** 40 + 7, data }), encodeJson([1, 2])]);
+    const wire = Buffer.concat([
+      encodeJson({ t: 'hello', x: 'é' }),
+      encodePty({ session: 's-1', seq: 2 ** 40 + 7, data }),
+      encodeJson([1, 2]),
+    ]);
     for (let cut = 0; cut <= wire.length; cut++) {
       const d = new FrameDecoder();
       const frames = [...d.push(wire.subarray(0, cut)), ...d.push(wire.subarray(cut))];
@@ -65,7 +69,10 @@ describe('connection', () => {
     const cockpit = new Connection(b, { role: 'cockpit', agent: 'test' });
     expect((await cockpit.ready).role).toBe('node');
     expect(await cockpit.request('status', {})).toEqual({ echo: {} });
-    await expect(cockpit.request('stop', { session: 'x' })).rejects.toMatchObject({ code: 'not-found', message: 'no such thing' });
+    await expect(cockpit.request('stop', { session: 'x' })).rejects.toMatchObject({
+      code: 'not-found',
+      message: 'no such thing',
+    });
     const got = new Promise((r) => cockpit.onPty(r));
     await node.ready;
     node.sendPty({ session: 's', seq: 5, data: Buffer.from('hi') });
@@ -89,6 +96,8 @@ describe('connection', () => {
     const closed = new Promise<Error | undefined>((r) => cockpit.onClose(r));
     a.write(encodeJson({ t: 'hello', protocol: PROTOCOL_VERSION + 1, agent: 'future', role: 'node' }));
     const err = await closed;
-    expect(err?.message).toBe(`protocol version ${PROTOCOL_VERSION + 1} on the other side, ${PROTOCOL_VERSION} here: run \`agency push\` so that both run the same agency`);
+    expect(err?.message).toBe(
+      `protocol version ${PROTOCOL_VERSION + 1} on the other side, ${PROTOCOL_VERSION} here: run \`agency push\` so that both run the same agency`,
+    );
   });
 });

@@ -64,7 +64,7 @@ describe('flushed()', () => {
 });
 
 describe('flow control', () => {
-  it('more than xterm\'s 50 MB discard mark written at once: no throw, nothing lost, write() asks to pause and onDrain resumes', async () => {
+  it("more than xterm's 50 MB discard mark written at once: no throw, nothing lost, write() asks to pause and onDrain resumes", async () => {
     const s = make(80, 5, 4 * 1024 * 1024);
     const chunk = new TextEncoder().encode(`${'y'.repeat(1023)}\n`.repeat(1024)); // 1 MB of lines
     let asked = false;

@@ -37,8 +37,8 @@ const HOSTILE: Record<string, string> = {
   'window size reports': '\x1b[14t\x1b[18t\x1b[19t',
   'DECRQSS for SGR': '\x1b[31;1m\x1bP$qm\x1b\\',
   'DECRQSS for DECSCL': '\x1bP$q"p\x1b\\',
-  'XTGETTCAP': '\x1bP+q544e\x1b\\',
-  'XTVERSION': '\x1b[>0q',
+  XTGETTCAP: '\x1bP+q544e\x1b\\',
+  XTVERSION: '\x1b[>0q',
   'OSC colour queries': '\x1b]10;?\x07\x1b]11;?\x1b\\\x1b]4;1;?\x07\x1b]12;?\x07',
   'C1 CSI as UTF-8': '\u009b31mred',
   'C1 OSC title ended by C1 ST': '\u009d0;evil\u009c',
@@ -49,7 +49,7 @@ const HOSTILE: Record<string, string> = {
   'DCS sixel-ish': '\x1bPq#0;2;0;0;0#1;2;100;100;0#1~~@@vv@@~~\x1b\\',
   'APC, PM and SOS strings': '\x1b_Gf=100;AAAA\x1b\\\x1b^privacy\x1b\\\x1bXsos\x1b\\',
   'bell and other C0': 'a\x07b\x00c\x05d\x0ee\x0ff\x1a',
-  'hyperlink': '\x1b]8;;https://example.com/\x1b\\link\x1b]8;;\x1b\\',
+  hyperlink: '\x1b]8;;https://example.com/\x1b\\link\x1b]8;;\x1b\\',
   'unterminated OSC': '\x1b]0;never ends',
   'mode queries': '\x1b[?1$p\x1b[?2026$p\x1b[2$p',
   'kitty keyboard query': '\x1b[?u',
@@ -141,7 +141,41 @@ describe('hostile output', () => {
   });
 
   it('random bytes rich in escape introducers never get through (seeded fuzz)', async () => {
-    const alphabet = ['\x1b', '[', ']', 'P', '_', '^', 'X', '\\', '\x07', '\x9b', '\x9d', '\x90', '\x9c', ';', '?', '>', '$', '0', '2', '5', '6', 'c', 'n', 'q', 't', 'm', 'H', 'x', '中', '😀', '\r', '\n', '\x18'];
+    const alphabet = [
+      '\x1b',
+      '[',
+      ']',
+      'P',
+      '_',
+      '^',
+      'X',
+      '\\',
+      '\x07',
+      '\x9b',
+      '\x9d',
+      '\x90',
+      '\x9c',
+      ';',
+      '?',
+      '>',
+      '$',
+      '0',
+      '2',
+      '5',
+      '6',
+      'c',
+      'n',
+      'q',
+      't',
+      'm',
+      'H',
+      'x',
+      '中',
+      '😀',
+      '\r',
+      '\n',
+      '\x18',
+    ];
     for (let seed = 1; seed <= 40; seed++) {
       const next = rng(seed);
       const { s, replies } = screen(30, 6);
@@ -163,7 +197,13 @@ describe('untrusted snapshots and runs', () => {
       rows: 3,
       cursor: { x: 99, y: -4, visible: 'yes' },
       lines: [
-        [{ text: '\x1b]52;c;aGk=\x07ok\x1b[2J', width: 2, style: { fg: '#ff0000;1m\x1b]0;x\x07', bg: 300, bold: 'true' } }],
+        [
+          {
+            text: '\x1b]52;c;aGk=\x07ok\x1b[2J',
+            width: 2,
+            style: { fg: '#ff0000;1m\x1b]0;x\x07', bg: 300, bold: 'true' },
+          },
+        ],
         'not a line',
         [null, { text: 42 }, { text: 'tab\there\nnewline\u009b6n', style: { fg: 1.5, bg: '#00ff00' } }],
         [{ text: 'beyond rows' }],
@@ -177,8 +217,22 @@ describe('untrusted snapshots and runs', () => {
   });
 
   it('refuses a snapshot whose size is not a sane integer', () => {
-    for (const [cols, rows] of [[0, 5], [5, 0], [1e9, 5], [5.5, 5], [Number.NaN, 5], ['80', 24]]) {
-      expect(() => HeadlessScreen.renderSnapshotAnsi({ cols, rows, cursor: { x: 0, y: 0, visible: true }, lines: [] } as unknown as ScreenSnapshot)).toThrow(/invalid screen snapshot/);
+    for (const [cols, rows] of [
+      [0, 5],
+      [5, 0],
+      [1e9, 5],
+      [5.5, 5],
+      [Number.NaN, 5],
+      ['80', 24],
+    ]) {
+      expect(() =>
+        HeadlessScreen.renderSnapshotAnsi({
+          cols,
+          rows,
+          cursor: { x: 0, y: 0, visible: true },
+          lines: [],
+        } as unknown as ScreenSnapshot),
+      ).toThrow(/invalid screen snapshot/);
     }
   });
 

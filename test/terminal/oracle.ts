@@ -12,7 +12,9 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 export function unsafeAnsi(s: string): string | undefined {
   const rest = s.replace(ALLOWED_SEQUENCE, '');
   const m = CONTROL.exec(rest);
-  return m ? `control U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${m.index} in ${JSON.stringify(rest.slice(Math.max(0, m.index - 10), m.index + 10))}` : undefined;
+  return m
+    ? `control U+${m[0].charCodeAt(0).toString(16).padStart(4, '0')} at ${m.index} in ${JSON.stringify(rest.slice(Math.max(0, m.index - 10), m.index + 10))}`
+    : undefined;
 }
 
 /** Problems in plain text: any control at all, except those listed in `allowed` (say '\n' between lines). */
@@ -20,7 +22,8 @@ export function unsafeText(s: string, allowed = ''): string | undefined {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (allowed.includes(s[i]!)) continue;
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return `control U+${c.toString(16).padStart(4, '0')} at ${i} in ${JSON.stringify(s.slice(Math.max(0, i - 10), i + 10))}`;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
+      return `control U+${c.toString(16).padStart(4, '0')} at ${i} in ${JSON.stringify(s.slice(Math.max(0, i - 10), i + 10))}`;
   }
   return undefined;
 }

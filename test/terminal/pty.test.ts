@@ -20,7 +20,12 @@ afterEach(() => {
 /** Runs `file args` in a PTY wired to a fresh screen (replies go back into the PTY); resolves when it has exited. */
 function run(file: string, args: string[], cols = 40, rows = 6): { screen: HeadlessScreen; exited: Promise<number> } {
   const screen = new HeadlessScreen({ cols, rows });
-  const pty = spawn(file, args, { cols, rows, name: 'xterm-256color', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' } });
+  const pty = spawn(file, args, {
+    cols,
+    rows,
+    name: 'xterm-256color',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' },
+  });
   running.push({ pty, screen });
   pty.onData((d) => screen.write(d));
   screen.onResponse((r) => pty.write(r));
@@ -30,7 +35,9 @@ function run(file: string, args: string[], cols = 40, rows = 6): { screen: Headl
 
 describe('a real PTY', () => {
   it('printf of coloured text lands on the screen with its colours', async () => {
-    const { screen, exited } = run('printf', ['\\033[1;32mPASS\\033[0m test/a.ts\\n\\033[31mFAIL\\033[0m test/b.ts\\n\\033[38;5;244m2 files\\033[0m\\n']);
+    const { screen, exited } = run('printf', [
+      '\\033[1;32mPASS\\033[0m test/a.ts\\n\\033[31mFAIL\\033[0m test/b.ts\\n\\033[38;5;244m2 files\\033[0m\\n',
+    ]);
     expect(await exited).toBe(0);
     await screen.flushed();
     expect(screen.lines().slice(0, 4)).toEqual(['PASS test/a.ts', 'FAIL test/b.ts', '2 files', '']);
@@ -54,7 +61,8 @@ describe('a real PTY', () => {
   it('a hostile program gets no answer to a title report and its title comes out clean', async () => {
     // asks for its title back, then for the cursor position: replies come in order, so whatever arrives
     // before the CPR's final R would be the title report
-    const script = 'printf "\\033]0;x\\033[31m\\a\\033[21t\\033[6n"; IFS= read -rs -d R got; printf "\\033[0m\\r\\ngot=%q\\n" "$got"';
+    const script =
+      'printf "\\033]0;x\\033[31m\\a\\033[21t\\033[6n"; IFS= read -rs -d R got; printf "\\033[0m\\r\\ngot=%q\\n" "$got"';
     const { screen, exited } = run('bash', ['--norc', '--noprofile', '-c', script]);
     expect(await exited).toBe(0);
     await screen.flushed();

@@ -16,7 +16,11 @@ describe('sgr', () => {
     ['bright bg', { bg: 15 }, '\x1b[0;107m'],
     ['256-colour', { fg: 208, bg: 16 }, '\x1b[0;38;5;208;48;5;16m'],
     ['true colour', { fg: '#0a0B0c', bg: '#ffffff' }, '\x1b[0;38;2;10;11;12;48;2;255;255;255m'],
-    ['every attribute', { bold: true, dim: true, italic: true, underline: true, inverse: true, invisible: true, strikethrough: true }, '\x1b[0;1;2;3;4;7;8;9m'],
+    [
+      'every attribute',
+      { bold: true, dim: true, italic: true, underline: true, inverse: true, invisible: true, strikethrough: true },
+      '\x1b[0;1;2;3;4;7;8;9m',
+    ],
     ['invalid colours are dropped', { fg: 256, bg: '#12345' }, '\x1b[0m'],
     ['non-integer palette', { fg: 1.5, bg: -1 }, '\x1b[0m'],
     ['colour strings carrying sequences', { fg: '#ffffff;5m', bg: '#ff0000\x1b]0;x\x07' }, '\x1b[0m'],
@@ -43,11 +47,14 @@ describe('renderStyledLine', () => {
 
   it('the visible width is exactly the requested width', () => {
     const line: StyledLine = [run('status:', { bold: true }), run(' 中文 😀 ', { bg: 4 }), run('tail that is long')];
-    for (const w of [0, 1, 5, 9, 10, 11, 16, 40]) expect(stringWidth(visible(renderStyledLine(line, w))), `width ${w}`).toBe(w);
+    for (const w of [0, 1, 5, 9, 10, 11, 16, 40])
+      expect(stringWidth(visible(renderStyledLine(line, w))), `width ${w}`).toBe(w);
   });
 
   it('emits nothing but SGR even for forged runs', () => {
-    const forged = [{ text: '\x1b[2J\x1b]0;t\x07\ttab\nline\u009b6n\x07', width: 3, style: { fg: '#ff0000m\x1b[5' } }] as unknown as StyledLine;
+    const forged = [
+      { text: '\x1b[2J\x1b]0;t\x07\ttab\nline\u009b6n\x07', width: 3, style: { fg: '#ff0000m\x1b[5' } },
+    ] as unknown as StyledLine;
     const out = renderStyledLine(forged, 20);
     expect(unsafeAnsi(out)).toBeUndefined();
     expect(visible(out)).toBe(' tab line           ');

@@ -41,7 +41,8 @@ describe('safeText', () => {
     const next = rng(7);
     for (let n = 0; n < 2000; n++) {
       let s = '';
-      for (let i = 0; i < 40; i++) s += String.fromCharCode(next() < 0.5 ? Math.floor(next() * 0xa0) : 0x20 + Math.floor(next() * 0x3000));
+      for (let i = 0; i < 40; i++)
+        s += String.fromCharCode(next() < 0.5 ? Math.floor(next() * 0xa0) : 0x20 + Math.floor(next() * 0x3000));
       expect(unsafeText(safeText(s), '\n\t')).toBeUndefined();
       expect(safeText(s)).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
     }

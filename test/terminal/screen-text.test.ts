@@ -157,10 +157,22 @@ describe('cursor visibility', () => {
 describe('input modes and change events', () => {
   it('reports the input modes the program set', async () => {
     const s = await show('');
-    expect(s.inputModes()).toEqual({ applicationCursorKeys: false, applicationKeypad: false, bracketedPaste: false, sendFocus: false, mouseTracking: 'none' });
+    expect(s.inputModes()).toEqual({
+      applicationCursorKeys: false,
+      applicationKeypad: false,
+      bracketedPaste: false,
+      sendFocus: false,
+      mouseTracking: 'none',
+    });
     s.write('\x1b[?1h\x1b=\x1b[?2004h\x1b[?1004h\x1b[?1002h');
     await s.flushed();
-    expect(s.inputModes()).toEqual({ applicationCursorKeys: true, applicationKeypad: true, bracketedPaste: true, sendFocus: true, mouseTracking: 'drag' });
+    expect(s.inputModes()).toEqual({
+      applicationCursorKeys: true,
+      applicationKeypad: true,
+      bracketedPaste: true,
+      sendFocus: true,
+      mouseTracking: 'drag',
+    });
   });
 
   it('onChange fires after output is parsed, until disposed', async () => {
@@ -180,7 +192,11 @@ describe('input modes and change events', () => {
 
 describe('styled lines', () => {
   it('groups cells into runs with palette and true colours and attributes', async () => {
-    const s = await show('\x1b[1;31mA\x1b[0;38;5;200mB\x1b[48;2;1;2;3mC\x1b[0;7;4mD\x1b[0;2;3;9mE\x1b[0;92mF\x1b[0;8mG\x1b[0m  x', 12, 2);
+    const s = await show(
+      '\x1b[1;31mA\x1b[0;38;5;200mB\x1b[48;2;1;2;3mC\x1b[0;7;4mD\x1b[0;2;3;9mE\x1b[0;92mF\x1b[0;8mG\x1b[0m  x',
+      12,
+      2,
+    );
     expect(s.styledLines()[0]).toEqual([
       { text: 'A', width: 1, style: { fg: 1, bold: true } },
       { text: 'B', width: 1, style: { fg: 200 } },
@@ -202,7 +218,10 @@ describe('styled lines', () => {
   it('keeps trailing blanks that show (a coloured background) and drops those that do not', async () => {
     const s = await show('a\x1b[44m  \x1b[0m\r\nb\x1b[31m   \x1b[0m\r\n\x1b[4m \x1b[0m', 10, 3);
     expect(s.styledLines()).toEqual([
-      [{ text: 'a', width: 1, style: {} }, { text: '  ', width: 2, style: { bg: 4 } }],
+      [
+        { text: 'a', width: 1, style: {} },
+        { text: '  ', width: 2, style: { bg: 4 } },
+      ],
       [{ text: 'b', width: 1, style: {} }],
       [{ text: ' ', width: 1, style: { underline: true } }],
     ]);

@@ -12,7 +12,11 @@ function make(cols: number, rows: number): HeadlessScreen {
   return s;
 }
 
-async function roundTrip(bytes: string, cols: number, rows: number): Promise<{ a: HeadlessScreen; b: HeadlessScreen; ansi: string }> {
+async function roundTrip(
+  bytes: string,
+  cols: number,
+  rows: number,
+): Promise<{ a: HeadlessScreen; b: HeadlessScreen; ansi: string }> {
   const a = make(cols, rows);
   a.write(bytes);
   await a.flushed();
@@ -74,12 +78,24 @@ describe('renderSnapshotAnsi round trip', () => {
       let bytes = '';
       for (let i = 0; i < 120; i++) {
         switch (pick(6)) {
-          case 0: bytes += `\x1b[${30 + pick(8)};${40 + pick(8)}m`; break;
-          case 1: bytes += `\x1b[38;5;${pick(256)}m`; break;
-          case 2: bytes += `\x1b[48;2;${pick(256)};${pick(256)};${pick(256)}m`; break;
-          case 3: bytes += `\x1b[${1 + pick(9)}m`; break;
-          case 4: bytes += `\x1b[${1 + pick(6)};${1 + pick(24)}H`; break;
-          default: bytes += words[pick(words.length)]!; if (pick(8) === 0) bytes += '\x1b[0m\r\n';
+          case 0:
+            bytes += `\x1b[${30 + pick(8)};${40 + pick(8)}m`;
+            break;
+          case 1:
+            bytes += `\x1b[38;5;${pick(256)}m`;
+            break;
+          case 2:
+            bytes += `\x1b[48;2;${pick(256)};${pick(256)};${pick(256)}m`;
+            break;
+          case 3:
+            bytes += `\x1b[${1 + pick(9)}m`;
+            break;
+          case 4:
+            bytes += `\x1b[${1 + pick(6)};${1 + pick(24)}H`;
+            break;
+          default:
+            bytes += words[pick(words.length)]!;
+            if (pick(8) === 0) bytes += '\x1b[0m\r\n';
         }
       }
       const { a, b } = await roundTrip(bytes, 24, 6);

@@ -11,7 +11,11 @@ describe('bell', () => {
     store.flush();
     let on = true;
     let rings = 0;
-    const stop = ringOnNewDecision(store, () => on, () => rings++);
+    const stop = ringOnNewDecision(
+      store,
+      () => on,
+      () => rings++,
+    );
     store.ingest(decisionEvent(decision('a', 'd-1', 's-1')));
     store.ingest(decisionEvent(decision('b', 'd-1', 's-2')));
     store.flush();

@@ -52,7 +52,8 @@ describe('fleet view', () => {
     expect(lines[0]).toContain('sessions 128 working');
     // every tile says what its node is doing, and with room to spare, what its other sessions do
     const frame = lines.join('\n');
-    for (let n = 1; n <= 16; n++) expect(frame).toMatch(new RegExp(`│ s-${n}001: editing file 1|║ s-${n}001: editing file 1`));
+    for (let n = 1; n <= 16; n++)
+      expect(frame).toMatch(new RegExp(`│ s-${n}001: editing file 1|║ s-${n}001: editing file 1`));
     expect(frame).toContain('● s-16004: editing file 4');
   });
 
@@ -74,7 +75,13 @@ describe('fleet view', () => {
     const c = await app({ events: fleetEvents(16, 2) });
     expect(c.lines()[0]).toContain('no decisions waiting');
     await c.feed([
-      sessionEvent(session('studio-07', 's-7001', { state: 'needs-input', openDecisions: 1, updatedAt: '2026-01-01T00:01:00.000Z' })),
+      sessionEvent(
+        session('studio-07', 's-7001', {
+          state: 'needs-input',
+          openDecisions: 1,
+          updatedAt: '2026-01-01T00:01:00.000Z',
+        }),
+      ),
       decisionEvent(decision('studio-07', 'd-1', 's-7001', { summary: 'rm -rf build' })),
     ]);
     const lines = c.lines();
@@ -135,7 +142,9 @@ describe('fleet view', () => {
   });
 
   it('shows a node that is down with the reason', async () => {
-    const c = await app({ events: [...fleetEvents(2, 1), nodeEvent(link('studio-02', 'down', 'connect ECONNREFUSED 10.0.0.12:22'))] });
+    const c = await app({
+      events: [...fleetEvents(2, 1), nodeEvent(link('studio-02', 'down', 'connect ECONNREFUSED 10.0.0.12:22'))],
+    });
     const lines = c.lines();
     expect(lines[0]).toContain('nodes 1/2 up');
     const tile = find(lines, 'studio-02')!;

@@ -17,7 +17,10 @@ import { deferAfterEach } from '../helpers/defer.js';
 class Stdout extends EventEmitter {
   frames: string[] = [];
   isTTY = false;
-  constructor(public columns: number, public rows: number) {
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
     super();
   }
   write = (frame: string) => {
@@ -48,7 +51,11 @@ class Stdin extends EventEmitter {
   unref() {}
 }
 
-export interface Call { node: string; op: string; args: unknown }
+export interface Call {
+  node: string;
+  op: string;
+  args: unknown;
+}
 
 /** A port that answers every request at once and records it; PTY streams are kept for the test to feed. */
 export class FakePort implements CockpitPort {
@@ -63,13 +70,17 @@ export class FakePort implements CockpitPort {
     if (this.fail) return Promise.reject(new Error(this.fail));
     const a = args as { session?: string };
     let result: unknown;
-    if (op === 'screen') result = { session: a.session, cols: this.screen.cols, rows: this.screen.rows, lines: [], outputSeq: 0 };
+    if (op === 'screen')
+      result = { session: a.session, cols: this.screen.cols, rows: this.screen.rows, lines: [], outputSeq: 0 };
     else if (op === 'status') result = { node: null, sessions: [], decisions: [] };
     else if (op === 'decide') {
       const d = args as OpArgs['decide'];
-      result = { ...decisionOf(node, d.decision, 's-x'), state: d.approve ? 'approved' : 'denied', answeredAt: new Date().toISOString() };
-    }
-    else result = sessionOf(node, a.session ?? 's-x');
+      result = {
+        ...decisionOf(node, d.decision, 's-x'),
+        state: d.approve ? 'approved' : 'denied',
+        answeredAt: new Date().toISOString(),
+      };
+    } else result = sessionOf(node, a.session ?? 's-x');
     return Promise.resolve(result as never);
   }
 
@@ -118,9 +129,23 @@ export interface Cockpit {
   unmount(): void;
 }
 
-export const KEY = { up: '\x1b[A', down: '\x1b[B', right: '\x1b[C', left: '\x1b[D', enter: '\r', escape: '\x1b', pageUp: '\x1b[5~', pageDown: '\x1b[6~', end: '\x1b[F', backspace: '\x7f', ctrlRightBracket: '\x1d' };
+export const KEY = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  enter: '\r',
+  escape: '\x1b',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+  end: '\x1b[F',
+  backspace: '\x7f',
+  ctrlRightBracket: '\x1d',
+};
 
-export async function cockpit(opts: { columns?: number; rows?: number; events?: CockpitEvent[]; theme?: Theme } = {}): Promise<Cockpit> {
+export async function cockpit(
+  opts: { columns?: number; rows?: number; events?: CockpitEvent[]; theme?: Theme } = {},
+): Promise<Cockpit> {
   const store = new FleetStore({ tickMs: 0 });
   const port = new FakePort();
   const stdout = new Stdout(opts.columns ?? 160, opts.rows ?? 48);
@@ -129,12 +154,24 @@ export async function cockpit(opts: { columns?: number; rows?: number; events?: 
   const controller = new Controller({ fleet: store, port, repo: '/work/repo', onQuit: () => c.quits++ });
   for (const e of opts.events ?? []) store.ingest(e);
   store.flush();
-  const instance = render(<App fleet={store} controller={controller} port={port} theme={opts.theme ?? DEFAULT_THEME} />, {
-    stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Stdout(80, 24) as unknown as NodeJS.WriteStream,
-    debug: true, exitOnCtrlC: false, patchConsole: false,
-  });
+  const instance = render(
+    <App fleet={store} controller={controller} port={port} theme={opts.theme ?? DEFAULT_THEME} />,
+    {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: new Stdout(80, 24) as unknown as NodeJS.WriteStream,
+      debug: true,
+      exitOnCtrlC: false,
+      patchConsole: false,
+    },
+  );
   Object.assign(c, {
-    store, port, controller, stdout, stdin, instance,
+    store,
+    port,
+    controller,
+    stdout,
+    stdin,
+    instance,
     async feed(events: CockpitEvent[]) {
       for (const e of events) store.ingest(e);
       store.flush();

@@ -11,29 +11,51 @@ const app = mountEach();
 
 const OSC52 = '\x1b]52;c;cm0gLXJmIH4=\x07';
 const HOSTILE = [
-  OSC52, '\x1b]52;c;cm0gLXJmIH4=\x1b\\', '\x9d52;c;cm0gLXJmIH4=\x9c', '\x1b[2J\x1b[H', '\x9b2J', '\x1bP+q\x1b\\', '\x1b]0;pwned\x07',
-  '\x1b[?1049l', '\x07', '\x08\x08', '\u202e', '\x1b]8;;http://evil.example\x07link\x1b]8;;\x07', '\x1b[31m', '\r',
+  OSC52,
+  '\x1b]52;c;cm0gLXJmIH4=\x1b\\',
+  '\x9d52;c;cm0gLXJmIH4=\x9c',
+  '\x1b[2J\x1b[H',
+  '\x9b2J',
+  '\x1bP+q\x1b\\',
+  '\x1b]0;pwned\x07',
+  '\x1b[?1049l',
+  '\x07',
+  '\x08\x08',
+  '\u202e',
+  '\x1b]8;;http://evil.example\x07link\x1b]8;;\x07',
+  '\x1b[31m',
+  '\r',
 ].join(' x ');
 
 /** Everything in the frame that is not printable text, a newline or an SGR sequence. */
 function unsafe(frame: string): string[] {
   const rest = frame.replace(/\x1b\[[0-9;]*m/g, '');
-  return [...rest.matchAll(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g)].map((m) => JSON.stringify(rest.slice(Math.max(0, m.index - 10), m.index + 10)));
+  return [...rest.matchAll(/[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g)].map((m) =>
+    JSON.stringify(rest.slice(Math.max(0, m.index - 10), m.index + 10)),
+  );
 }
 
 describe('hostile text from nodes', () => {
   it('never appears raw in any view, the help, or the message line', async () => {
     const node = `evil${HOSTILE}`.slice(0, 40);
-    const c = await app({ events: [
-      nodeEvent(link('studio-01')),
-      nodeEvent({ ...link('studio-02', 'down', `connection reset ${HOSTILE}`) }),
-      nodeEvent({ ...link('studio-03'), info: { ...link('studio-03').info!, host: `h${HOSTILE}` } }),
-      sessionEvent(session('studio-01', `s-1${OSC52}`, { task: `fix ${HOSTILE}`, activity: `running ${HOSTILE}`, discipline: `back${HOSTILE}` })),
-      sessionEvent(session('studio-01', 's-2', { state: 'needs-input', reason: `asks ${HOSTILE}`, task: HOSTILE })),
-      sessionEvent(session('studio-03', 's-3', { state: 'failed', reason: `died ${HOSTILE}` })),
-      decisionEvent(decision('studio-01', 'd-1', 's-2', { tool: `Bash${HOSTILE}`, summary: `rm ${HOSTILE}` })),
-      sessionEvent(session(node, 's-9', { activity: HOSTILE })),
-    ] });
+    const c = await app({
+      events: [
+        nodeEvent(link('studio-01')),
+        nodeEvent({ ...link('studio-02', 'down', `connection reset ${HOSTILE}`) }),
+        nodeEvent({ ...link('studio-03'), info: { ...link('studio-03').info!, host: `h${HOSTILE}` } }),
+        sessionEvent(
+          session('studio-01', `s-1${OSC52}`, {
+            task: `fix ${HOSTILE}`,
+            activity: `running ${HOSTILE}`,
+            discipline: `back${HOSTILE}`,
+          }),
+        ),
+        sessionEvent(session('studio-01', 's-2', { state: 'needs-input', reason: `asks ${HOSTILE}`, task: HOSTILE })),
+        sessionEvent(session('studio-03', 's-3', { state: 'failed', reason: `died ${HOSTILE}` })),
+        decisionEvent(decision('studio-01', 'd-1', 's-2', { tool: `Bash${HOSTILE}`, summary: `rm ${HOSTILE}` })),
+        sessionEvent(session(node, 's-9', { activity: HOSTILE })),
+      ],
+    });
     const frames: string[] = [];
     const look = async (...keys: string[]) => {
       await c.press(...keys);

@@ -42,8 +42,14 @@ describe('ink under text that never repeats', () => {
   it('keeps what it caches bounded', () => {
     const settled = collectGarbage();
     const out = new Out();
-    const line = (i: number) => `session s-${i} · editing src/module-${i}.ts, then running the tests again (step ${i}) ${'x'.repeat(60)}`;
-    const app = render(<Line text={line(0)} />, { stdout: out as never, debug: true, patchConsole: false, exitOnCtrlC: false });
+    const line = (i: number) =>
+      `session s-${i} · editing src/module-${i}.ts, then running the tests again (step ${i}) ${'x'.repeat(60)}`;
+    const app = render(<Line text={line(0)} />, {
+      stdout: out as never,
+      debug: true,
+      patchConsole: false,
+      exitOnCtrlC: false,
+    });
     try {
       const draw = (from: number, to: number) => {
         for (let i = from; i < to; i++) app.rerender(<Line text={line(i)} />);

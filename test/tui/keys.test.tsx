@@ -14,10 +14,12 @@ describe('key table', () => {
   it('has one binding per id, and no key bound twice on a layer', () => {
     expect(new Set(BINDINGS.map((b) => b.id)).size).toBe(BINDINGS.length);
     const seen = new Set<string>();
-    for (const b of BINDINGS) for (const l of b.layers) for (const k of b.keys) {
-      expect(seen.has(`${l} ${k}`), `${k} on ${l}`).toBe(false);
-      seen.add(`${l} ${k}`);
-    }
+    for (const b of BINDINGS)
+      for (const l of b.layers)
+        for (const k of b.keys) {
+          expect(seen.has(`${l} ${k}`), `${k} on ${l}`).toBe(false);
+          seen.add(`${l} ${k}`);
+        }
   });
 
   it('the help overlay lists every binding of the table, with its keys', async () => {
@@ -35,7 +37,9 @@ describe('key table', () => {
   });
 
   it('a disabled key says why, in the help and when pressed', async () => {
-    const c = await app({ events: [...fleetEvents(1, 0), sessionEvent(session('studio-01', 's-1', { state: 'paused' }))] });
+    const c = await app({
+      events: [...fleetEvents(1, 0), sessionEvent(session('studio-01', 's-1', { state: 'paused' }))],
+    });
     await c.press('a');
     expect(message(c)).toContain('node studio-01 has no open decision');
     await c.press('p');
@@ -73,20 +77,28 @@ describe('key table', () => {
   });
 
   it('a and d answer the decision in front of you: on a highlighted tile, or in a session', async () => {
-    const c = await app({ events: [
-      ...fleetEvents(3, 1),
-      decisionEvent(decision('studio-02', 'd-1', 's-2001')),
-      decisionEvent(decision('studio-03', 'd-2', 's-3001', { summary: 'curl example.com' })),
-    ] });
+    const c = await app({
+      events: [
+        ...fleetEvents(3, 1),
+        decisionEvent(decision('studio-02', 'd-1', 's-2001')),
+        decisionEvent(decision('studio-03', 'd-2', 's-3001', { summary: 'curl example.com' })),
+      ],
+    });
     await c.press('l', 'a');
-    expect(c.port.ops('decide')).toEqual([{ node: 'studio-02', op: 'decide', args: { decision: 'd-1', approve: true } }]);
+    expect(c.port.ops('decide')).toEqual([
+      { node: 'studio-02', op: 'decide', args: { decision: 'd-1', approve: true } },
+    ]);
     // what the node answered shows at once, before its own report of the change arrives (no batch wait)
     await settle();
     expect(c.lines()[0]).toContain('⚑ 1 decision waiting');
     await c.press('l', KEY.enter, KEY.enter);
     expect(c.lines().join('\n')).toContain('⚑ waiting for you: Bash curl example.com');
     await c.press('d');
-    expect(c.port.ops('decide')[1]).toEqual({ node: 'studio-03', op: 'decide', args: { decision: 'd-2', approve: false } });
+    expect(c.port.ops('decide')[1]).toEqual({
+      node: 'studio-03',
+      op: 'decide',
+      args: { decision: 'd-2', approve: false },
+    });
   });
 
   it('m opens an input line and sends what is typed; n starts a new task on the node; / filters', async () => {
@@ -98,9 +110,13 @@ describe('key table', () => {
     await c.press('n', ...'fix the flaky test'.split(''));
     expect(c.lines().at(-2)).toContain('new task on studio-10: fix the flaky test');
     await c.press(KEY.enter);
-    expect(c.port.ops('run')).toEqual([{ node: 'studio-10', op: 'run', args: { task: 'fix the flaky test', repo: '/work/repo' } }]);
+    expect(c.port.ops('run')).toEqual([
+      { node: 'studio-10', op: 'run', args: { task: 'fix the flaky test', repo: '/work/repo' } },
+    ]);
     await c.press(KEY.enter, 'm', ...'hello there'.split(''), KEY.backspace, KEY.enter);
-    expect(c.port.ops('send')).toEqual([{ node: 'studio-10', op: 'send', args: { session: 's-10001', text: 'hello ther' } }]);
+    expect(c.port.ops('send')).toEqual([
+      { node: 'studio-10', op: 'send', args: { session: 's-10001', text: 'hello ther' } },
+    ]);
     await c.press('m', 'x', KEY.escape);
     expect(c.port.ops('send')).toHaveLength(1);
     await c.press(KEY.escape, KEY.escape);
@@ -114,7 +130,9 @@ describe('key table', () => {
     expect(c.lines().at(-2)).toContain('TAKEOVER of s-1001');
     await c.press('q', KEY.escape, KEY.up, '\x03', KEY.enter, '?');
     const sent = c.port.ops('send').map((x) => x.args);
-    expect(sent).toEqual(['q', '\x1b', '\x1b[A', '\x03', '\r', '?'].map((text) => ({ session: 's-1001', text, enter: false })));
+    expect(sent).toEqual(
+      ['q', '\x1b', '\x1b[A', '\x03', '\r', '?'].map((text) => ({ session: 's-1001', text, enter: false })),
+    );
     expect(c.quits).toBe(0);
     await c.press(KEY.ctrlRightBracket);
     expect(c.lines().at(-2)).toContain('keyboard released');
@@ -145,7 +163,12 @@ describe('key table', () => {
   });
 
   it('the emergency stop asks, then stops every live session on every node', async () => {
-    const c = await app({ events: [...fleetEvents(3, 2), sessionEvent(session('studio-01', 's-old', { state: 'exited', endedAt: later(1) }))] });
+    const c = await app({
+      events: [
+        ...fleetEvents(3, 2),
+        sessionEvent(session('studio-01', 's-old', { state: 'exited', endedAt: later(1) })),
+      ],
+    });
     c.port.request = (async (node: string, op: string, args: unknown) => {
       c.port.calls.push({ node, op, args });
       if (op === 'status') return { sessions: c.store.getSnapshot().sessions.get(node) ?? [], decisions: [] };
@@ -155,8 +178,18 @@ describe('key table', () => {
     expect(c.lines().at(-2)).toContain('EMERGENCY STOP: stop all 6 live sessions on 3 nodes?');
     await c.press('y');
     await new Promise((r) => setTimeout(r, 20));
-    const stops = c.port.ops('stop').map((x) => `${x.node}/${(x.args as { session: string }).session}`).sort();
-    expect(stops).toEqual(['studio-01/s-1001', 'studio-01/s-1002', 'studio-02/s-2001', 'studio-02/s-2002', 'studio-03/s-3001', 'studio-03/s-3002']);
+    const stops = c.port
+      .ops('stop')
+      .map((x) => `${x.node}/${(x.args as { session: string }).session}`)
+      .sort();
+    expect(stops).toEqual([
+      'studio-01/s-1001',
+      'studio-01/s-1002',
+      'studio-02/s-2001',
+      'studio-02/s-2002',
+      'studio-03/s-3001',
+      'studio-03/s-3002',
+    ]);
     await c.press('j'); // any key redraws; the outcome is on the message line
   });
 

@@ -10,11 +10,15 @@ afterEach(() => {
   while (panes.length) panes.pop()!.dispose();
 });
 
-const numbered = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `line ${String(from + i).padStart(2, '0')}`);
+const numbered = (n: number, from = 1) =>
+  Array.from({ length: n }, (_, i) => `line ${String(from + i).padStart(2, '0')}`);
 const text = (rows: ReturnType<PaneScreen['view']>['rows']) =>
   rows.map((r) => (r.kind === 'scrollback' ? r.text : r.line.map((x) => x.text).join('')).trimEnd());
 
-async function pane(cols: number, rows: number): Promise<{ p: PaneScreen; port: FakePort; write: (s: string) => Promise<void> }> {
+async function pane(
+  cols: number,
+  rows: number,
+): Promise<{ p: PaneScreen; port: FakePort; write: (s: string) => Promise<void> }> {
   const port = new FakePort();
   port.screen = { cols, rows };
   const p = new PaneScreen(port, 'n1', 's-1');
@@ -33,7 +37,11 @@ describe('session pane', () => {
     expect(port.ops()).toEqual([{ node: 'n1', op: 'screen', args: { session: 's-1' } }]);
     expect(port.subscriptions).toEqual(['subscribe n1/s-1 from 0']);
     expect([p.screen!.cols, p.screen!.rows]).toEqual([40, 10]);
-    await write(numbered(30).map((l) => `${l}\r\n`).join(''));
+    await write(
+      numbered(30)
+        .map((l) => `${l}\r\n`)
+        .join(''),
+    );
     // 30 lines and the empty line the cursor is on: the screen holds the last 10, the scrollback the first 21
     expect(text(p.view(10, 0).rows)).toEqual([...numbered(9, 22), '']);
     expect(p.view(10, 0).scrollMax).toBe(21);
@@ -48,7 +56,9 @@ describe('session pane', () => {
     const { p, port, write } = await pane(40, 10);
     await write('hello\r\nworld');
     expect(text(p.view(10, 0).rows)).toEqual(['hello', 'world', '', '', '', '', '', '', '', '']);
-    port.streams.get('n1/s-1')!.onReset({ session: 's-1', cols: 30, rows: 5, lines: ['from', 'the node\x1b]52;c;eA==\x07'], outputSeq: 99 });
+    port.streams
+      .get('n1/s-1')!
+      .onReset({ session: 's-1', cols: 30, rows: 5, lines: ['from', 'the node\x1b]52;c;eA==\x07'], outputSeq: 99 });
     await p.screen!.flushed();
     expect([p.screen!.cols, p.screen!.rows]).toEqual([30, 5]);
     expect(text(p.view(5, 0).rows)).toEqual(['from', 'the node', '', '', '']);
@@ -65,7 +75,11 @@ describe('session pane', () => {
       await settle();
     };
     const long = 'x'.repeat(120);
-    await feed(`${numbered(99).map((l) => `\x1b[32m${l}\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07\r\n`).join('')}${long}`);
+    await feed(
+      `${numbered(99)
+        .map((l) => `\x1b[32m${l}\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07\r\n`)
+        .join('')}${long}`,
+    );
     const lines = c.lines();
     // the pane's rows sit inside its border: │…│
     const rows = lines.filter((l) => l.startsWith('│')).map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
@@ -76,12 +90,18 @@ describe('session pane', () => {
     expect(c.port.ops().map((x) => x.op)).toEqual(['screen']); // nothing resizes the remote PTY
 
     await c.press(KEY.pageUp);
-    const back = c.lines().filter((l) => l.startsWith('│')).map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
+    const back = c
+      .lines()
+      .filter((l) => l.startsWith('│'))
+      .map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
     expect(back.at(-1)).not.toBe('x'.repeat(40));
     expect(c.lines()[2]).toMatch(/lines back: End returns/);
     const first = back.find((l) => l.startsWith('line '))!;
     await c.press('k', 'k');
-    const further = c.lines().filter((l) => l.startsWith('│')).map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
+    const further = c
+      .lines()
+      .filter((l) => l.startsWith('│'))
+      .map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
     expect(Number(further.find((l) => l.startsWith('line '))!.slice(5))).toBe(Number(first.slice(5)) - 2);
     await c.press(KEY.end);
     expect(stripSgr(c.frame())).not.toMatch(/lines back/);

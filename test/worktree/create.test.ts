@@ -10,7 +10,8 @@ afterEach(() => {
   cleanup.forEach((f) => f());
   cleanup = [];
 });
-const git = (cwd: string, ...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e.invalid', ...a], { cwd, encoding: 'utf8' });
+const git = (cwd: string, ...a: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e.invalid', ...a], { cwd, encoding: 'utf8' });
 
 function repo(commit = true): string {
   const t = tempDir('agency-wt-');
@@ -47,7 +48,9 @@ describe('createWorktree', () => {
   it('refuses a folder that is not a repository, and one with no commits, clearly', async () => {
     const t = tempDir();
     cleanup.push(t.remove);
-    await expect(createWorktree({ repo: t.path, id: 's-1', under: t.path })).rejects.toThrow(/is not inside a git repository; pass --repo/);
+    await expect(createWorktree({ repo: t.path, id: 's-1', under: t.path })).rejects.toThrow(
+      /is not inside a git repository; pass --repo/,
+    );
     await expect(createWorktree({ repo: repo(false), id: 's-1', under: t.path })).rejects.toThrow(/has no commits yet/);
   });
 });

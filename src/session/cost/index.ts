@@ -10,7 +10,15 @@ export {
   checkSessionId,
   MAX_SLUG_LENGTH,
 } from './slug.js';
-export { canonicalModel, priceFor, costUsd, stripContextSuffix, MODEL_PRICES, FAST_MODEL_PRICES, WEB_SEARCH_USD } from './pricing.js';
+export {
+  canonicalModel,
+  priceFor,
+  costUsd,
+  stripContextSuffix,
+  MODEL_PRICES,
+  FAST_MODEL_PRICES,
+  WEB_SEARCH_USD,
+} from './pricing.js';
 export type { ModelPrice, BillableTokens } from './pricing.js';
 export { UsageAccumulator, usageFromLines, usageFromText, zeroTotals } from './usage.js';
 export type { Usage, ModelUsage, TokenTotals } from './usage.js';

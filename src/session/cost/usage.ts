@@ -76,7 +76,9 @@ function readLine(entry: unknown): { key: string | null; response: Response } | 
   const split5m = count(cacheCreation.ephemeral_5m_input_tokens);
   const split1h = count(cacheCreation.ephemeral_1h_input_tokens);
   const creation =
-    typeof usage.cache_creation_input_tokens === 'number' ? count(usage.cache_creation_input_tokens) : split5m + split1h;
+    typeof usage.cache_creation_input_tokens === 'number'
+      ? count(usage.cache_creation_input_tokens)
+      : split5m + split1h;
   const serverTools = isObj(usage.server_tool_use) ? usage.server_tool_use : {};
   const response: Response = {
     modelKey: usage.speed === 'fast' ? model + FAST_SUFFIX : model,

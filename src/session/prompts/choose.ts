@@ -55,7 +55,10 @@ const similar: Test = (o, w) => {
 /** The option to take for a list of wanted labels in preference order, or undefined if none fits. */
 export function pickOption(options: readonly DialogOption[], wanted: readonly string[]): DialogOption | undefined {
   const cores = options.map((o) => ({ o, core: coreLabel(o.label) }));
-  for (const pass of [[exact, optionExtends], [wantedExtends, similar]] as const) {
+  for (const pass of [
+    [exact, optionExtends],
+    [wantedExtends, similar],
+  ] as const) {
     for (const label of wanted) {
       const w = coreLabel(label);
       for (const test of pass) {

@@ -37,7 +37,8 @@ function commandOf(d: Dialog): string | undefined {
   return out || undefined;
 }
 
-const FILE_QUESTION = /^do you want to (?:make this edit to|create|overwrite|write to|insert this cell into|delete this cell from) (.+?)\?$/i;
+const FILE_QUESTION =
+  /^do you want to (?:make this edit to|create|overwrite|write to|insert this cell into|delete this cell from) (.+?)\?$/i;
 
 function fileOf(d: Dialog): string | undefined {
   const subtitle = d.heading[1];

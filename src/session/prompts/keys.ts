@@ -43,7 +43,11 @@ function indexOfOption(options: readonly DialogOption[], n: number): number {
 }
 
 /** where the cursor is: the selected option, or the first when none is marked */
-const cursorIndex = (options: readonly DialogOption[]): number => Math.max(0, options.findIndex((o) => o.selected));
+const cursorIndex = (options: readonly DialogOption[]): number =>
+  Math.max(
+    0,
+    options.findIndex((o) => o.selected),
+  );
 
 function moves(from: number, to: number): string {
   return (to > from ? KEY_BYTES.down : KEY_BYTES.up).repeat(Math.abs(to - from));

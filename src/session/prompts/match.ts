@@ -29,7 +29,9 @@ function matchesOne(texts: readonly string[], fragment: string): boolean {
   const f = fold(anchored ? fragment.slice(1) : fragment);
   const sf = squash(f);
   if (!f) return false;
-  return texts.some((t) => (anchored ? t.startsWith(f) || squash(t).startsWith(sf) : t.includes(f) || squash(t).includes(sf)));
+  return texts.some((t) =>
+    anchored ? t.startsWith(f) || squash(t).startsWith(sf) : t.includes(f) || squash(t).includes(sf),
+  );
 }
 
 export function matchesAny(texts: readonly string[], fragments: readonly string[]): boolean {

@@ -32,7 +32,10 @@ export function normaliseText(s: string): string {
 
 /** The form fragments are compared in: normalised, lower case, `…` as `...`, dashes as `-`. */
 export function fold(s: string): string {
-  return normaliseText(s).toLowerCase().replace(/\u2026/g, '...').replace(/[\u2010-\u2015\u2212]/g, '-');
+  return normaliseText(s)
+    .toLowerCase()
+    .replace(/\u2026/g, '...')
+    .replace(/[\u2010-\u2015\u2212]/g, '-');
 }
 
 /** fold() without any whitespace: survives a word hard-broken across lines (long paths, URLs). */
@@ -106,7 +109,14 @@ export function parseOptionLine(line: string): OptionLine | null {
     const [, lead = '', cursor, mark = ' ', rest = ''] = c;
     const label = normaliseText(rest);
     if (!label) return null;
-    return { kind: 'checkbox', n: 0, label, selected: cursor !== undefined, checked: mark !== ' ', itemCol: line.indexOf('[', lead.length) };
+    return {
+      kind: 'checkbox',
+      n: 0,
+      label,
+      selected: cursor !== undefined,
+      checked: mark !== ' ',
+      itemCol: line.indexOf('[', lead.length),
+    };
   }
   return null;
 }
@@ -118,7 +128,11 @@ export function parseOptionLine(line: string): OptionLine | null {
  */
 export function isFooter(line: string): boolean {
   const t = fold(line);
-  return /\b(enter|esc|escape|space|tab)\b to (confirm|cancel|select|reject|continue|amend|navigate|submit|toggle|go back)\b/.test(t) || /↑\/↓ to navigate/.test(t);
+  return (
+    /\b(enter|esc|escape|space|tab)\b to (confirm|cancel|select|reject|continue|amend|navigate|submit|toggle|go back)\b/.test(
+      t,
+    ) || /↑\/↓ to navigate/.test(t)
+  );
 }
 
 /**

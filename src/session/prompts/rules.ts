@@ -3,7 +3,18 @@
  * fails loudly with the path of the bad value, not at the first dialog that needs the rule).
  */
 import builtIn from './rules.json' with { type: 'json' };
-import { DETAIL_FIELDS, KEY_NAMES, STRUCTURES, ZONES, type Action, type DetailKind, type FragmentTest, type MatchSpec, type Rule, type RuleSet } from './types.js';
+import {
+  DETAIL_FIELDS,
+  KEY_NAMES,
+  STRUCTURES,
+  ZONES,
+  type Action,
+  type DetailKind,
+  type FragmentTest,
+  type MatchSpec,
+  type Rule,
+  type RuleSet,
+} from './types.js';
 
 export class RulesError extends Error {
   override name = 'RulesError';
@@ -33,7 +44,8 @@ class Checker {
   }
 
   strings(x: unknown, path: string): string[] {
-    if (!Array.isArray(x) || x.length === 0) this.fail(path, `expected a non-empty array of strings, got ${describe(x)}`);
+    if (!Array.isArray(x) || x.length === 0)
+      this.fail(path, `expected a non-empty array of strings, got ${describe(x)}`);
     return x.map((s, i) => this.str(s, `${path}[${i}]`));
   }
 
@@ -78,12 +90,13 @@ function matchSpec(c: Checker, x: unknown, path: string): MatchSpec {
 function action(c: Checker, x: unknown, path: string): Action {
   const o = c.obj(x, path, ['choose', 'keys', 'escalate', 'fail', 'report']);
   const kinds = ['choose', 'keys', 'escalate', 'fail'].filter((k) => o[k] !== undefined);
-  if (kinds.length !== 1) c.fail(path, `needs exactly one of choose, keys, escalate, fail (has ${kinds.join(', ') || 'none'})`);
+  if (kinds.length !== 1)
+    c.fail(path, `needs exactly one of choose, keys, escalate, fail (has ${kinds.join(', ') || 'none'})`);
   const report = o.report === undefined ? {} : { report: c.bool(o.report, `${path}.report`) };
   if (o.choose !== undefined) return { choose: c.strings(o.choose, `${path}.choose`), ...report };
   if (o.keys !== undefined) {
     const keys = Array.isArray(o.keys)
-      ? (c.strings(o.keys, `${path}.keys`).map((k, i) => c.oneOf(k, `${path}.keys[${i}]`, KEY_NAMES)))
+      ? c.strings(o.keys, `${path}.keys`).map((k, i) => c.oneOf(k, `${path}.keys[${i}]`, KEY_NAMES))
       : c.oneOf(o.keys, `${path}.keys`, KEY_NAMES);
     return { keys, ...report };
   }
@@ -112,9 +125,16 @@ function rule(c: Checker, x: unknown, path: string): Rule {
     o.structure === undefined
       ? (['options'] as Rule['structure'])
       : c.strings(o.structure, `${at}.structure`).map((s, i) => c.oneOf(s, `${at}.structure[${i}]`, STRUCTURES));
-  if (!Array.isArray(o.match) || o.match.length === 0) c.fail(`${at}.match`, `expected a non-empty array of alternatives, got ${describe(o.match)}`);
+  if (!Array.isArray(o.match) || o.match.length === 0)
+    c.fail(`${at}.match`, `expected a non-empty array of alternatives, got ${describe(o.match)}`);
   const match = o.match.map((m, i) => matchSpec(c, m, `${at}.match[${i}]`));
-  const r: Rule = { id, description: c.str(o.description, `${at}.description`), structure, match, action: action(c, o.action, `${at}.action`) };
+  const r: Rule = {
+    id,
+    description: c.str(o.description, `${at}.description`),
+    structure,
+    match,
+    action: action(c, o.action, `${at}.action`),
+  };
   if (o.details !== undefined) {
     const d = c.obj(o.details, `${at}.details`, ['question', 'kinds']);
     r.details = {};
@@ -135,7 +155,8 @@ export function parseRules(json: unknown, source = 'rules'): RuleSet {
   const c: Checker = new Checker(source);
   const top = c.obj(json, '(top)', ['$comment', 'version', 'rules']);
   if (top.version !== 1) c.fail('version', `expected 1, got ${describe(top.version)}`);
-  if (!Array.isArray(top.rules) || top.rules.length === 0) c.fail('rules', `expected a non-empty array, got ${describe(top.rules)}`);
+  if (!Array.isArray(top.rules) || top.rules.length === 0)
+    c.fail('rules', `expected a non-empty array, got ${describe(top.rules)}`);
   const rules = top.rules.map((r, i) => rule(c, r, `rules[${i}]`));
   const seen = new Set<string>();
   for (const [i, r] of rules.entries()) {

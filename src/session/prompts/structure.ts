@@ -8,7 +8,19 @@
  * later output; so only the LAST menu counts, and only if nothing from a later screen (the idle input
  * box, a transcript bullet) comes after it.
  */
-import { cleanLine, indentOf, isBlank, isFooter, isLaterUi, isRule, normaliseText, paragraphs, parseOptionLine, wrapWidth, type OptionLine } from './normalise.js';
+import {
+  cleanLine,
+  indentOf,
+  isBlank,
+  isFooter,
+  isLaterUi,
+  isRule,
+  normaliseText,
+  paragraphs,
+  parseOptionLine,
+  wrapWidth,
+  type OptionLine,
+} from './normalise.js';
 import type { DialogOption, Structure } from './types.js';
 
 /** A dialog found on the screen, cut into the zones rules match against. Lines are cleaned, indentation kept. */
@@ -93,10 +105,18 @@ function optionBlocks(lines: readonly string[], width: number): Block[] {
     }
     const block: Block = cur;
     const item = block.items[block.items.length - 1];
-    if (item && blanks === 0 && rules === 0 && indentOf(line) > item.opt.itemCol && !isFooter(line) && !isLaterUi(line)) {
+    if (
+      item &&
+      blanks === 0 &&
+      rules === 0 &&
+      indentOf(line) > item.opt.itemCol &&
+      !isFooter(line) &&
+      !isLaterUi(line)
+    ) {
       const text = line.trim();
       const firstWord = text.split(/\s+/)[0] ?? '';
-      const wrapped = item.description.length === 0 && [...item.lastLine].length + 1 + [...firstWord].length > width - WRAP_SLACK;
+      const wrapped =
+        item.description.length === 0 && [...item.lastLine].length + 1 + [...firstWord].length > width - WRAP_SLACK;
       if (wrapped) {
         item.label.push(text);
         item.lastLine = line;
@@ -177,7 +197,14 @@ function menuDialog(lines: readonly string[], width: number): Dialog | null {
   const options = toOptions(block);
   if (!options.some((o) => o.selected) && footer.length === 0) return null;
   const { top, hasTopRule } = dialogTop(lines, block.start);
-  return { structure: block.kind === 'checkbox' ? 'checklist' : 'options', options, hasTopRule, ...zones(lines, top, hasTopRule, block.start), footer, width };
+  return {
+    structure: block.kind === 'checkbox' ? 'checklist' : 'options',
+    options,
+    hasTopRule,
+    ...zones(lines, top, hasTopRule, block.start),
+    footer,
+    width,
+  };
 }
 
 /** A page with no menu whose last lines are key hints (`Press Enter to continue…`). */
@@ -187,7 +214,10 @@ function footerDialog(lines: readonly string[], width: number): Dialog | null {
   if (end < 0 || !isFooter(lines[end] ?? '')) return null;
   let start = end;
   while (start > 0 && (isBlank(lines[start - 1] ?? '') || isFooter(lines[start - 1] ?? ''))) start--;
-  const footer = lines.slice(start, end + 1).filter((l) => !isBlank(l)).map(normaliseText);
+  const footer = lines
+    .slice(start, end + 1)
+    .filter((l) => !isBlank(l))
+    .map(normaliseText);
   const { top, hasTopRule } = dialogTop(lines, start);
   return { structure: 'footer', options: [], hasTopRule, ...zones(lines, top, hasTopRule, start), footer, width };
 }
@@ -206,7 +236,14 @@ export function screenTail(lines: readonly string[]): Dialog {
   let r = lines.length - 1;
   while (r >= 0 && !isRule(lines[r] ?? '')) r--;
   const top = r + 1;
-  return { structure: 'screen', options: [], hasTopRule: r >= 0, ...zones(lines, top, r >= 0, lines.length), footer: [], width: wrapWidth(lines) };
+  return {
+    structure: 'screen',
+    options: [],
+    hasTopRule: r >= 0,
+    ...zones(lines, top, r >= 0, lines.length),
+    footer: [],
+    width: wrapWidth(lines),
+  };
 }
 
 export const cleanLines = (lines: readonly string[]): string[] => lines.map(cleanLine);

@@ -22,11 +22,15 @@ const FOOTER = 2;
 const sameBase = (a: BaseLayer, b: BaseLayer) => JSON.stringify(a) === JSON.stringify(b);
 
 function Body({ width, height }: { width: number; height: number }) {
-  const base = useUi(useCallback((u: UiState) => baseLayer(u.stack), []), sameBase);
+  const base = useUi(
+    useCallback((u: UiState) => baseLayer(u.stack), []),
+    sameBase,
+  );
   const help = useUi(useCallback((u: UiState) => topLayer(u.stack).kind === 'help', []));
   if (help) return <HelpOverlay width={width} height={height} />;
   if (base.kind === 'node') return <NodeView node={base.node} width={width} height={height} />;
-  if (base.kind === 'session') return <SessionView node={base.node} session={base.session} width={width} height={height} />;
+  if (base.kind === 'session')
+    return <SessionView node={base.node} session={base.session} width={width} height={height} />;
   return <FleetGrid width={width} height={height} />;
 }
 

@@ -24,7 +24,13 @@ export const FleetGrid = memo(function FleetGrid({ width, height }: { width: num
   const columns = gridColumns(width);
   useEffect(() => controller.setColumns(columns), [controller, columns]);
   if (nodes.length === 0) {
-    return <Box width={width} height={height}><Text color={theme.text.dim}>{filter ? ' no node or session matches the filter (Esc clears it)' : ' no nodes'}</Text></Box>;
+    return (
+      <Box width={width} height={height}>
+        <Text color={theme.text.dim}>
+          {filter ? ' no node or session matches the filter (Esc clears it)' : ' no nodes'}
+        </Text>
+      </Box>
+    );
   }
   const tileWidth = Math.floor(width / columns);
   const focused = cursor && nodes.includes(cursor) ? cursor : nodes[0]!;
@@ -33,17 +39,26 @@ export const FleetGrid = memo(function FleetGrid({ width, height }: { width: num
   // tiles grow to share the height when all rows fit; when not, one line says which rows are shown
   const all = Math.floor(height / TILE_MIN_HEIGHT);
   const rowsFit = Math.max(1, rows.length > all ? Math.floor((height - 1) / TILE_MIN_HEIGHT) : all);
-  const tileHeight = rows.length > all ? TILE_MIN_HEIGHT : Math.max(TILE_MIN_HEIGHT, Math.min(TILE_MAX_HEIGHT, Math.floor(height / rows.length)));
+  const tileHeight =
+    rows.length > all
+      ? TILE_MIN_HEIGHT
+      : Math.max(TILE_MIN_HEIGHT, Math.min(TILE_MAX_HEIGHT, Math.floor(height / rows.length)));
   const focusRow = Math.floor(nodes.indexOf(focused) / columns);
   const first = Math.max(0, Math.min(rows.length - rowsFit, focusRow - rowsFit + 1));
   return (
     <Box flexDirection="column" width={width} height={height}>
       {rows.slice(first, first + rowsFit).map((row) => (
         <Box key={row[0]} flexDirection="row" height={tileHeight}>
-          {row.map((name) => <VpTile key={name} name={name} width={tileWidth} height={tileHeight} focused={name === focused} />)}
+          {row.map((name) => (
+            <VpTile key={name} name={name} width={tileWidth} height={tileHeight} focused={name === focused} />
+          ))}
         </Box>
       ))}
-      {rows.length > rowsFit ? <Text color={theme.text.dim}>{` rows ${first + 1}–${Math.min(rows.length, first + rowsFit)} of ${rows.length}`}</Text> : null}
+      {rows.length > rowsFit ? (
+        <Text
+          color={theme.text.dim}
+        >{` rows ${first + 1}–${Math.min(rows.length, first + rowsFit)} of ${rows.length}`}</Text>
+      ) : null}
     </Box>
   );
 });

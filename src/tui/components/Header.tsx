@@ -11,7 +11,9 @@ import { useFleet, useUi } from '../use-store.js';
 const selectHealth = (s: FleetState) => s.health;
 const selectBase = (u: UiState) => baseLayer(u.stack);
 const sameBase = (a: BaseLayer, b: BaseLayer) =>
-  a.kind === b.kind && (a.kind === 'fleet' || (a.node === (b as typeof a).node && (a.kind !== 'session' || a.session === (b as typeof a).session)));
+  a.kind === b.kind &&
+  (a.kind === 'fleet' ||
+    (a.node === (b as typeof a).node && (a.kind !== 'session' || a.session === (b as typeof a).session)));
 const selectFilter = (u: UiState) => u.filter;
 
 function Health({ h, width }: { h: FleetHealth; width: number }) {
@@ -23,14 +25,21 @@ function Health({ h, width }: { h: FleetHealth; width: number }) {
     `workers ${h.workers.running}/${h.workers.queued + h.workers.running}`,
   ];
   const rate = `${tokens(h.tokensPerHour)} tok/h ${cost(h.costPerHour)}/h  total ${cost(h.costUsd)}`;
-  const decisions = h.decisions > 0 ? ` ⚑ ${h.decisions} decision${h.decisions === 1 ? '' : 's'} waiting ` : ' no decisions waiting ';
+  const decisions =
+    h.decisions > 0 ? ` ⚑ ${h.decisions} decision${h.decisions === 1 ? '' : 's'} waiting ` : ' no decisions waiting ';
   const left = ` agency │ ${parts.join(' │ ')} │`;
   const room = Math.max(0, width - left.length - decisions.length - rate.length - 4);
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate" backgroundColor={theme.header.bg} color={theme.header.fg}>
         {left}
-        <Text bold={h.decisions > 0} inverse={h.decisions > 0} color={h.decisions > 0 ? theme.decision.fg : theme.header.fg}>{decisions}</Text>
+        <Text
+          bold={h.decisions > 0}
+          inverse={h.decisions > 0}
+          color={h.decisions > 0 ? theme.decision.fg : theme.header.fg}
+        >
+          {decisions}
+        </Text>
         {`│ ${rate}${' '.repeat(room)} `}
       </Text>
     </Box>
@@ -42,7 +51,12 @@ export const Header = memo(function Header({ width }: { width: number }) {
   const health = useFleet(selectHealth);
   const base = useUi(selectBase, sameBase);
   const filter = useUi(selectFilter);
-  const path = base.kind === 'fleet' ? 'fleet' : base.kind === 'node' ? `fleet › ${clean(base.node, 64)}` : `fleet › ${clean(base.node, 64)} › ${clean(base.session, 32)}`;
+  const path =
+    base.kind === 'fleet'
+      ? 'fleet'
+      : base.kind === 'node'
+        ? `fleet › ${clean(base.node, 64)}`
+        : `fleet › ${clean(base.node, 64)} › ${clean(base.session, 32)}`;
   return (
     <Box flexDirection="column" width={width} height={2}>
       <Health h={health} width={width} />

@@ -29,13 +29,28 @@ export const HelpOverlay = memo(function HelpOverlay({ width, height }: { width:
   const body = Math.max(1, height - 4);
   const first = Math.min(scroll, Math.max(0, lines.length - body));
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={theme.focus.border} paddingX={1} overflow="hidden">
-      <Text bold color={theme.focus.fg}>{fit('keys (Esc or ? closes; ↑↓ scroll)', width - 4)}</Text>
-      <Text color={theme.text.dim} wrap="truncate">{`${'KEYS'.padEnd(keysWidth)}${'WHERE'.padEnd(whereWidth)}WHAT`}</Text>
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle="round"
+      borderColor={theme.focus.border}
+      paddingX={1}
+      overflow="hidden"
+    >
+      <Text bold color={theme.focus.fg}>
+        {fit('keys (Esc or ? closes; ↑↓ scroll)', width - 4)}
+      </Text>
+      <Text
+        color={theme.text.dim}
+        wrap="truncate"
+      >{`${'KEYS'.padEnd(keysWidth)}${'WHERE'.padEnd(whereWidth)}WHAT`}</Text>
       {lines.slice(first, first + body).map(({ b, why }) => (
         <Text key={b.id} wrap="truncate">
           <Text bold>{keysLabel(b).padEnd(keysWidth)}</Text>
-          <Text color={theme.text.dim}>{fit(b.layers.map((l) => LAYER_NAMES[l]).join(', '), whereWidth - 1).padEnd(whereWidth)}</Text>
+          <Text color={theme.text.dim}>
+            {fit(b.layers.map((l) => LAYER_NAMES[l]).join(', '), whereWidth - 1).padEnd(whereWidth)}
+          </Text>
           <Text color={why ? theme.text.dim : theme.text.fg}>{fit(b.description, room)}</Text>
           {why ? <Text color={theme.decision.fg}>{`  (now: ${clean(why, 200)})`}</Text> : null}
         </Text>

@@ -11,7 +11,17 @@ import { sameItems, useFleet, useUi } from '../use-store.js';
 const COLS = { id: 10, state: 12, discipline: 14, tokens: 8, cost: 8, age: 5 };
 const FIXED = COLS.id + COLS.state + COLS.discipline + COLS.tokens + COLS.cost + COLS.age + 8;
 
-const SessionRow = memo(function SessionRow({ s, selected, width, waiting }: { s: SessionSummary; selected: boolean; width: number; waiting: number }) {
+const SessionRow = memo(function SessionRow({
+  s,
+  selected,
+  width,
+  waiting,
+}: {
+  s: SessionSummary;
+  selected: boolean;
+  width: number;
+  waiting: number;
+}) {
   const { theme } = useTui();
   const rest = Math.max(10, width - FIXED);
   const what = s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity;
@@ -29,18 +39,36 @@ const SessionRow = memo(function SessionRow({ s, selected, width, waiting }: { s
 
 function DecisionLine({ d, width }: { d: Decision; width: number }) {
   const { theme } = useTui();
-  return <Text wrap="truncate" color={theme.decision.fg}>{fit(` ⚑ ${clean(d.session, 12)} ${clean(d.tool, 20)}: ${clean(d.summary, width)}`, width)}</Text>;
+  return (
+    <Text wrap="truncate" color={theme.decision.fg}>
+      {fit(` ⚑ ${clean(d.session, 12)} ${clean(d.tool, 20)}: ${clean(d.summary, width)}`, width)}
+    </Text>
+  );
 }
 
 const sameDecisions = (a: readonly Decision[], b: readonly Decision[]) => sameItems(a, b);
 
-export const NodeView = memo(function NodeView({ node, width, height }: { node: string; width: number; height: number }) {
+export const NodeView = memo(function NodeView({
+  node,
+  width,
+  height,
+}: {
+  node: string;
+  width: number;
+  height: number;
+}) {
   const { theme } = useTui();
   const filter = useUi(useCallback((u: UiState) => u.filter, []));
   const cursor = useUi(useCallback((u: UiState) => u.sessionCursor[node], [node]));
-  const sessions = useFleet(useCallback((s: FleetState) => visibleSessions(s, node, filter), [node, filter]), sameItems);
+  const sessions = useFleet(
+    useCallback((s: FleetState) => visibleSessions(s, node, filter), [node, filter]),
+    sameItems,
+  );
   const summary = useFleet(useCallback((s: FleetState) => s.nodes.get(node), [node]));
-  const decisions = useFleet(useCallback((s: FleetState) => s.decisions.filter((d) => d.node === node), [node]), sameDecisions);
+  const decisions = useFleet(
+    useCallback((s: FleetState) => s.decisions.filter((d) => d.node === node), [node]),
+    sameDecisions,
+  );
   const shownDecisions = decisions.slice(0, 3);
   const listHeight = Math.max(1, height - 3 - (shownDecisions.length ? shownDecisions.length + 1 : 0));
   const selected = sessions.find((s) => s.id === cursor) ?? sessions[0];
@@ -54,13 +82,33 @@ export const NodeView = memo(function NodeView({ node, width, height }: { node: 
       <Text wrap="truncate" bold>
         {` ${clean(node, 64)} `}
         {summary ? <Text color={theme.links[summary.link]}>{summary.link}</Text> : null}
-        {summary ? <Text color={theme.text.dim}>{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${cost(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text> : null}
+        {summary ? (
+          <Text
+            color={theme.text.dim}
+          >{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${cost(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text>
+        ) : null}
       </Text>
-      <Text wrap="truncate" color={theme.text.dim}>{fit(head, width)}</Text>
-      {sessions.length === 0
-        ? <Text color={theme.text.dim}>{filter ? '  no session matches the filter' : '  no sessions: n starts a new task here'}</Text>
-        : sessions.slice(first, first + listHeight).map((s) => <SessionRow key={s.id} s={s} width={width} selected={s === selected} waiting={waitingBy.get(s.id) ?? 0} />)}
-      {shownDecisions.length > 0 ? <Box flexDirection="column" marginTop={1}>{shownDecisions.map((d) => <DecisionLine key={d.id} d={d} width={width} />)}</Box> : null}
+      <Text wrap="truncate" color={theme.text.dim}>
+        {fit(head, width)}
+      </Text>
+      {sessions.length === 0 ? (
+        <Text color={theme.text.dim}>
+          {filter ? '  no session matches the filter' : '  no sessions: n starts a new task here'}
+        </Text>
+      ) : (
+        sessions
+          .slice(first, first + listHeight)
+          .map((s) => (
+            <SessionRow key={s.id} s={s} width={width} selected={s === selected} waiting={waitingBy.get(s.id) ?? 0} />
+          ))
+      )}
+      {shownDecisions.length > 0 ? (
+        <Box flexDirection="column" marginTop={1}>
+          {shownDecisions.map((d) => (
+            <DecisionLine key={d.id} d={d} width={width} />
+          ))}
+        </Box>
+      ) : null}
     </Box>
   );
 });

@@ -32,8 +32,13 @@ export function withCursor(line: StyledLine, x: number): StyledLine {
     } else {
       const i = x - col;
       if (i > 0) out.push({ text: chars.slice(0, i).join(''), width: i, style: run.style });
-      out.push({ text: chars[i]!, width: 1, style: { ...run.style, inverse: run.style.inverse ? undefined : true } as typeof run.style });
-      if (i + 1 < chars.length) out.push({ text: chars.slice(i + 1).join(''), width: chars.length - i - 1, style: run.style });
+      out.push({
+        text: chars[i]!,
+        width: 1,
+        style: { ...run.style, inverse: run.style.inverse ? undefined : true } as typeof run.style,
+      });
+      if (i + 1 < chars.length)
+        out.push({ text: chars.slice(i + 1).join(''), width: chars.length - i - 1, style: run.style });
     }
     placed = true;
     col += run.width;
@@ -45,8 +50,18 @@ export function withCursor(line: StyledLine, x: number): StyledLine {
   return out;
 }
 
-export const SessionPane = memo(function SessionPane({ node, session, width, height, showCursor }: {
-  node: string; session: string; width: number; height: number; showCursor: boolean;
+export const SessionPane = memo(function SessionPane({
+  node,
+  session,
+  width,
+  height,
+  showCursor,
+}: {
+  node: string;
+  session: string;
+  width: number;
+  height: number;
+  showCursor: boolean;
 }) {
   const { port, controller, theme } = useTui();
   const scroll = useUi(selectScroll);
@@ -63,17 +78,44 @@ export const SessionPane = memo(function SessionPane({ node, session, width, hei
   }, [pane, controller]);
   const view = pane.view(height, scroll);
   useEffect(() => {
-    controller.setPane({ rows: height, scrollMax: view.scrollMax, modes: () => pane.screen?.inputModes() ?? { applicationCursorKeys: false } });
+    controller.setPane({
+      rows: height,
+      scrollMax: view.scrollMax,
+      modes: () => pane.screen?.inputModes() ?? { applicationCursorKeys: false },
+    });
   });
-  if (pane.error) return <Box width={width} height={height}><Text color={theme.error} wrap="truncate">{` cannot show ${clean(session, 20)}: ${clean(pane.error, width)}`}</Text></Box>;
-  if (!pane.screen) return <Box width={width} height={height}><Text color={theme.text.dim}>{' connecting to the session’s terminal…'}</Text></Box>;
+  if (pane.error)
+    return (
+      <Box width={width} height={height}>
+        <Text
+          color={theme.error}
+          wrap="truncate"
+        >{` cannot show ${clean(session, 20)}: ${clean(pane.error, width)}`}</Text>
+      </Box>
+    );
+  if (!pane.screen)
+    return (
+      <Box width={width} height={height}>
+        <Text color={theme.text.dim}>{' connecting to the session’s terminal…'}</Text>
+      </Box>
+    );
   const cols = Math.min(width, pane.screen.cols);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       {view.rows.map((r, i) => {
-        if (r.kind === 'scrollback') return <Text key={i} wrap="truncate" color={theme.text.dim}>{fit(r.text, cols) || ' '}</Text>;
-        const line = showCursor && view.cursor?.visible && view.cursor.y === i ? withCursor(r.line, view.cursor.x) : r.line;
-        return <Text key={i} wrap="truncate">{renderStyledLine(line, cols)}</Text>;
+        if (r.kind === 'scrollback')
+          return (
+            <Text key={i} wrap="truncate" color={theme.text.dim}>
+              {fit(r.text, cols) || ' '}
+            </Text>
+          );
+        const line =
+          showCursor && view.cursor?.visible && view.cursor.y === i ? withCursor(r.line, view.cursor.x) : r.line;
+        return (
+          <Text key={i} wrap="truncate">
+            {renderStyledLine(line, cols)}
+          </Text>
+        );
       })}
     </Box>
   );

@@ -9,10 +9,25 @@ import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
 import { SessionPane } from './SessionPane.js';
 
-export const SessionView = memo(function SessionView({ node, session, width, height }: { node: string; session: string; width: number; height: number }) {
+export const SessionView = memo(function SessionView({
+  node,
+  session,
+  width,
+  height,
+}: {
+  node: string;
+  session: string;
+  width: number;
+  height: number;
+}) {
   const { theme } = useTui();
   const s = useFleet(useCallback((f: FleetState) => findSession(f, node, session), [node, session]));
-  const decision = useFleet(useCallback((f: FleetState): Decision | null => f.decisions.find((d) => d.node === node && d.session === session) ?? null, [node, session]));
+  const decision = useFleet(
+    useCallback(
+      (f: FleetState): Decision | null => f.decisions.find((d) => d.node === node && d.session === session) ?? null,
+      [node, session],
+    ),
+  );
   const takeover = useUi(useCallback((u: UiState) => u.stack.some((l) => l.kind === 'takeover'), []));
   const scroll = useUi(useCallback((u: UiState) => u.scroll, []));
   const lines = 1 + (decision ? 1 : 0);
@@ -21,15 +36,34 @@ export const SessionView = memo(function SessionView({ node, session, width, hei
       <Text wrap="truncate">
         <Text bold>{` ${clean(session, 20)} `}</Text>
         {s ? <Text color={theme.states[s.state]}>{s.state}</Text> : <Text color={theme.text.dim}>unknown</Text>}
-        {s ? <Text color={theme.text.dim}>{`  ${clean(s.discipline, 20)} · ${tokens(usageTokens(s.usage))} tokens · ${cost(s.usage.costUsd)} · `}</Text> : null}
+        {s ? (
+          <Text
+            color={theme.text.dim}
+          >{`  ${clean(s.discipline, 20)} · ${tokens(usageTokens(s.usage))} tokens · ${cost(s.usage.costUsd)} · `}</Text>
+        ) : null}
         {s ? clean(s.task, width) : null}
         {scroll > 0 ? <Text color={theme.focus.fg}>{`  [${scroll} lines back: End returns]`}</Text> : null}
       </Text>
       {decision ? (
-        <Text wrap="truncate" bold color={theme.decision.fg}>{` ⚑ waiting for you: ${clean(decision.tool, 20)} ${clean(decision.summary, width)}  (a approve, d deny)`}</Text>
+        <Text
+          wrap="truncate"
+          bold
+          color={theme.decision.fg}
+        >{` ⚑ waiting for you: ${clean(decision.tool, 20)} ${clean(decision.summary, width)}  (a approve, d deny)`}</Text>
       ) : null}
-      <Box borderStyle={takeover ? 'double' : 'single'} borderColor={takeover ? theme.decision.border : theme.tile.border} width={width} height={height - lines}>
-        <SessionPane node={node} session={session} width={width - 2} height={height - lines - 2} showCursor={takeover} />
+      <Box
+        borderStyle={takeover ? 'double' : 'single'}
+        borderColor={takeover ? theme.decision.border : theme.tile.border}
+        width={width}
+        height={height - lines}
+      >
+        <SessionPane
+          node={node}
+          session={session}
+          width={width - 2}
+          height={height - lines - 2}
+          showCursor={takeover}
+        />
       </Box>
     </Box>
   );

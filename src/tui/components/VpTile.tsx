@@ -31,7 +31,17 @@ function workers(n: NodeSummary): string {
   return all === 0 ? '0 workers' : `${w.running}/${w.queued + w.running} workers`;
 }
 
-export const VpTile = memo(function VpTile({ name, width, height, focused }: { name: string; width: number; height: number; focused: boolean }) {
+export const VpTile = memo(function VpTile({
+  name,
+  width,
+  height,
+  focused,
+}: {
+  name: string;
+  width: number;
+  height: number;
+  focused: boolean;
+}) {
   const { theme } = useTui();
   const select = useCallback((s: FleetState) => s.nodes.get(name), [name]);
   const n = useFleet(select);
@@ -46,20 +56,38 @@ export const VpTile = memo(function VpTile({ name, width, height, focused }: { n
   // the doing-now line already names the first of them
   const recent = n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, extra) : [];
   return (
-    <Box width={width} height={height} borderStyle={focused ? 'double' : 'round'} borderColor={border} flexDirection="column" paddingX={1}>
+    <Box
+      width={width}
+      height={height}
+      borderStyle={focused ? 'double' : 'round'}
+      borderColor={border}
+      flexDirection="column"
+      paddingX={1}
+    >
       <Text wrap="truncate">
-        <Text bold color={focused ? theme.focus.fg : theme.text.fg}>{fit(title, titleRoom).padEnd(titleRoom)}</Text>
-        {' '}
+        <Text bold color={focused ? theme.focus.fg : theme.text.fg}>
+          {fit(title, titleRoom).padEnd(titleRoom)}
+        </Text>{' '}
         <Text color={theme.links[n.link]}>{link}</Text>
       </Text>
-      <Text wrap="truncate" color={n.live > 0 ? theme.states.working : theme.text.dim}>{fit(counts(n), inner)}</Text>
+      <Text wrap="truncate" color={n.live > 0 ? theme.states.working : theme.text.dim}>
+        {fit(counts(n), inner)}
+      </Text>
       <Text wrap="truncate">
-        {waiting
-          ? <Text bold inverse color={theme.decision.fg}>{` ⚑ ${n.decisions} decision${n.decisions === 1 ? '' : 's'} waiting `}</Text>
-          : <Text color={theme.text.dim}>no decisions</Text>}
+        {waiting ? (
+          <Text
+            bold
+            inverse
+            color={theme.decision.fg}
+          >{` ⚑ ${n.decisions} decision${n.decisions === 1 ? '' : 's'} waiting `}</Text>
+        ) : (
+          <Text color={theme.text.dim}>no decisions</Text>
+        )}
         <Text color={theme.text.dim}>{` · ${workers(n)}`}</Text>
       </Text>
-      <Text wrap="truncate" color={n.link === 'up' ? (waiting ? theme.decision.fg : theme.text.fg) : theme.error}>{clean(n.doing, inner)}</Text>
+      <Text wrap="truncate" color={n.link === 'up' ? (waiting ? theme.decision.fg : theme.text.fg) : theme.error}>
+        {clean(n.doing, inner)}
+      </Text>
       {recent.map((r) => (
         <Text key={r.id} wrap="truncate" color={theme.text.dim}>
           <Text color={theme.states[r.state]}>{'● '}</Text>
@@ -67,7 +95,9 @@ export const VpTile = memo(function VpTile({ name, width, height, focused }: { n
         </Text>
       ))}
       <Box flexGrow={1} />
-      <Text wrap="truncate" color={theme.text.dim}>{fit(`${tokens(n.tokens)} tokens  ${cost(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}</Text>
+      <Text wrap="truncate" color={theme.text.dim}>
+        {fit(`${tokens(n.tokens)} tokens  ${cost(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}
+      </Text>
     </Box>
   );
 });

@@ -48,9 +48,15 @@ export function responseLines(r: ResponseSpec): string[] {
   const cache1h = r.cache1h ?? 0;
   return r.outputs.map((output, i) => {
     const last = i === r.outputs.length - 1;
-    const block = last && r.outputs.length > 1
-      ? { type: 'tool_use', id: `toolu_${r.id}_${i}`, name: 'Bash', input: { command: 'echo hi', description: 'echo' } }
-      : { type: 'text', text: `part ${i} of ${r.id}` };
+    const block =
+      last && r.outputs.length > 1
+        ? {
+            type: 'tool_use',
+            id: `toolu_${r.id}_${i}`,
+            name: 'Bash',
+            input: { command: 'echo hi', description: 'echo' },
+          }
+        : { type: 'text', text: `part ${i} of ${r.id}` };
     const line: Record<string, unknown> = {
       ...envelope('assistant', r.sidechain),
       message: {
@@ -96,8 +102,18 @@ export function toolResultLine(toolUseId: string, content: string): string {
 /** Bookkeeping lines that carry no usage. */
 export function bookkeepingLines(): string[] {
   return [
-    JSON.stringify({ type: 'queue-operation', operation: 'enqueue', timestamp: '2026-11-21T10:00:00.000Z', sessionId: SESSION_ID }),
-    JSON.stringify({ type: 'file-history-snapshot', messageId: randomUUID(), snapshot: { trackedFileBackups: {} }, isSnapshotUpdate: false }),
+    JSON.stringify({
+      type: 'queue-operation',
+      operation: 'enqueue',
+      timestamp: '2026-11-21T10:00:00.000Z',
+      sessionId: SESSION_ID,
+    }),
+    JSON.stringify({
+      type: 'file-history-snapshot',
+      messageId: randomUUID(),
+      snapshot: { trackedFileBackups: {} },
+      isSnapshotUpdate: false,
+    }),
     JSON.stringify({ ...envelope('system'), subtype: 'turn_duration', durationMs: 537, messageCount: 4 }),
     JSON.stringify({ type: 'last-prompt', lastPrompt: 'do it', sessionId: SESSION_ID }),
   ];

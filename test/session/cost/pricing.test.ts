@@ -23,9 +23,12 @@ const PUBLISHED: Record<string, [number, number, number, number, number]> = {
 };
 
 describe('priceFor', () => {
-  it.each(Object.entries(PUBLISHED))('prices %s at its published list price', (model, [input, w5, w1, read, output]) => {
-    expect(priceFor(model)).toEqual({ input, output, cacheWrite5m: w5, cacheWrite1h: w1, cacheRead: read });
-  });
+  it.each(Object.entries(PUBLISHED))(
+    'prices %s at its published list price',
+    (model, [input, w5, w1, read, output]) => {
+      expect(priceFor(model)).toEqual({ input, output, cacheWrite5m: w5, cacheWrite1h: w1, cacheRead: read });
+    },
+  );
 
   it('ignores the [1m] context suffix Claude Code adds to model ids', () => {
     expect(priceFor('claude-opus-4-8[1m]')).toEqual(priceFor('claude-opus-4-8'));

@@ -35,7 +35,10 @@ const RUN_MS = 30_000;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.().catch(() => undefined);
+  while (cleanups.length)
+    await cleanups
+      .pop()?.()
+      .catch(() => undefined);
 });
 
 /** Different, recognisable cache figures for each reply (the scripted API numbers them msg_1, msg_2…). */
@@ -93,7 +96,12 @@ function reportedByModel(run: PrintRun): Record<string, { tokens: number[]; cost
   const out: Record<string, { tokens: number[]; cost: number }> = {};
   for (const [model, m] of Object.entries(run.result.modelUsage as Record<string, Record<string, number>>)) {
     out[stripContextSuffix(model)] = {
-      tokens: [m.inputTokens ?? NaN, m.outputTokens ?? NaN, m.cacheCreationInputTokens ?? NaN, m.cacheReadInputTokens ?? NaN],
+      tokens: [
+        m.inputTokens ?? NaN,
+        m.outputTokens ?? NaN,
+        m.cacheCreationInputTokens ?? NaN,
+        m.cacheReadInputTokens ?? NaN,
+      ],
       cost: m.costUSD ?? NaN,
     };
   }
@@ -103,7 +111,10 @@ function reportedByModel(run: PrintRun): Record<string, { tokens: number[]; cost
 function ourByModel(u: Usage): Record<string, { tokens: number[]; cost: number }> {
   const out: Record<string, { tokens: number[]; cost: number }> = {};
   for (const [model, m] of Object.entries(u.byModel)) {
-    out[model] = { tokens: [m.inputTokens, m.outputTokens, m.cacheCreationTokens, m.cacheReadTokens], cost: m.costUsd ?? NaN };
+    out[model] = {
+      tokens: [m.inputTokens, m.outputTokens, m.cacheCreationTokens, m.cacheReadTokens],
+      cost: m.costUsd ?? NaN,
+    };
   }
   return out;
 }
@@ -117,49 +128,53 @@ function reportedMainTokens(run: PrintRun): number[] {
 const mainTokens = (u: Usage): number[] => [u.inputTokens, u.outputTokens, u.cacheCreationTokens, u.cacheReadTokens];
 
 describe('usage from the transcripts of the real CLI', () => {
-  it('matches total_cost_usd, usage and modelUsage for a -p session with two tool calls', { timeout: TEST_MS }, async () => {
-    // a second tracker follows the transcript while the CLI writes it, updated on every event
-    let live: UsageTracker | undefined;
-    const liveUpdates: Promise<Usage>[] = [];
-    const { run, configDir, repo } = await runSession(
-      {
-        steps: [
-          { text: 'Running the first check.', tool: 'Bash', input: { command: 'echo one', description: 'first' } },
-          { tool: 'Bash', input: { command: 'echo two', description: 'second' } },
-          { text: 'Both checks passed.' },
-        ],
-      },
-      ['--model', 'claude-opus-4-8', '--allowedTools', 'Bash(echo *)'],
-      {},
-      (event, env) => {
-        if (event?.type === 'system' && event.subtype === 'init') {
-          live = new UsageTracker({ configDir: env.configDir, cwd: env.repo, sessionId: event.session_id });
-        }
-        if (live) liveUpdates.push(live.update());
-      },
-    );
-    const sessionId: string = run.result.session_id;
-    expect(await transcriptFiles(configDir, repo, sessionId)).toHaveLength(1); // no subagents
-    expect(liveUpdates.length).toBeGreaterThan(3);
-    await Promise.all(liveUpdates);
+  it(
+    'matches total_cost_usd, usage and modelUsage for a -p session with two tool calls',
+    { timeout: TEST_MS },
+    async () => {
+      // a second tracker follows the transcript while the CLI writes it, updated on every event
+      let live: UsageTracker | undefined;
+      const liveUpdates: Promise<Usage>[] = [];
+      const { run, configDir, repo } = await runSession(
+        {
+          steps: [
+            { text: 'Running the first check.', tool: 'Bash', input: { command: 'echo one', description: 'first' } },
+            { tool: 'Bash', input: { command: 'echo two', description: 'second' } },
+            { text: 'Both checks passed.' },
+          ],
+        },
+        ['--model', 'claude-opus-4-8', '--allowedTools', 'Bash(echo *)'],
+        {},
+        (event, env) => {
+          if (event?.type === 'system' && event.subtype === 'init') {
+            live = new UsageTracker({ configDir: env.configDir, cwd: env.repo, sessionId: event.session_id });
+          }
+          if (live) liveUpdates.push(live.update());
+        },
+      );
+      const sessionId: string = run.result.session_id;
+      expect(await transcriptFiles(configDir, repo, sessionId)).toHaveLength(1); // no subagents
+      expect(liveUpdates.length).toBeGreaterThan(3);
+      await Promise.all(liveUpdates);
 
-    const tracker = new UsageTracker({ configDir, cwd: repo, sessionId });
-    const u = await tracker.update();
-    expect(u.messages).toBe(3);
-    expect(u.unpricedModels).toEqual([]);
-    expect(u.cacheCreation1hTokens).toBeGreaterThan(0);
-    expect(mainTokens(u)).toEqual(reportedMainTokens(run));
-    expect(u.costUsd).toBeCloseTo(run.result.total_cost_usd, 10);
-    const ours = ourByModel(u);
-    const theirs = reportedByModel(run);
-    expect(Object.keys(ours)).toEqual(['claude-opus-4-8']);
-    expect(ours['claude-opus-4-8']?.tokens).toEqual(theirs['claude-opus-4-8']?.tokens);
-    expect(ours['claude-opus-4-8']?.cost).toBeCloseTo(theirs['claude-opus-4-8']?.cost ?? NaN, 10);
-    // read piece by piece while it was written, the transcript adds up to the same totals
-    expect(await live?.update()).toEqual(u);
-  });
+      const tracker = new UsageTracker({ configDir, cwd: repo, sessionId });
+      const u = await tracker.update();
+      expect(u.messages).toBe(3);
+      expect(u.unpricedModels).toEqual([]);
+      expect(u.cacheCreation1hTokens).toBeGreaterThan(0);
+      expect(mainTokens(u)).toEqual(reportedMainTokens(run));
+      expect(u.costUsd).toBeCloseTo(run.result.total_cost_usd, 10);
+      const ours = ourByModel(u);
+      const theirs = reportedByModel(run);
+      expect(Object.keys(ours)).toEqual(['claude-opus-4-8']);
+      expect(ours['claude-opus-4-8']?.tokens).toEqual(theirs['claude-opus-4-8']?.tokens);
+      expect(ours['claude-opus-4-8']?.cost).toBeCloseTo(theirs['claude-opus-4-8']?.cost ?? NaN, 10);
+      // read piece by piece while it was written, the transcript adds up to the same totals
+      expect(await live?.update()).toEqual(u);
+    },
+  );
 
-  it('adds a Haiku subagent\'s transcript, priced at its own model\'s price', { timeout: TEST_MS }, async () => {
+  it("adds a Haiku subagent's transcript, priced at its own model's price", { timeout: TEST_MS }, async () => {
     const { run, configDir, repo } = await runSession(
       {
         steps: [
@@ -167,7 +182,10 @@ describe('usage from the transcripts of the real CLI', () => {
           { text: 'The counter reported back.' },
         ],
         subagents: {
-          COUNTER_MARKER_51c: [{ tool: 'Bash', input: { command: 'echo 1', description: 'count' } }, { text: 'one file' }],
+          COUNTER_MARKER_51c: [
+            { tool: 'Bash', input: { command: 'echo 1', description: 'count' } },
+            { text: 'one file' },
+          ],
         },
       },
       ['--model', 'claude-opus-4-8', '--allowedTools', 'Bash(echo *)'],
@@ -183,7 +201,10 @@ describe('usage from the transcripts of the real CLI', () => {
     const u = await new UsageTracker({ configDir, cwd: repo, sessionId }).update();
     expect(ourByModel(u)).toEqual(
       Object.fromEntries(
-        Object.entries(reportedByModel(run)).map(([model, r]) => [model, { tokens: r.tokens, cost: expect.closeTo(r.cost, 10) }]),
+        Object.entries(reportedByModel(run)).map(([model, r]) => [
+          model,
+          { tokens: r.tokens, cost: expect.closeTo(r.cost, 10) },
+        ]),
       ),
     );
     expect(Object.keys(u.byModel).sort()).toEqual(['claude-haiku-4-5-20251001', 'claude-opus-4-8']);
@@ -193,20 +214,27 @@ describe('usage from the transcripts of the real CLI', () => {
     expect(mainTokens(mainOnly)).toEqual(reportedMainTokens(run));
   });
 
-  it('counts Sonnet 5 tokens like the CLI, but prices them at the list price ($2/$10), not its $3/$15', { timeout: TEST_MS }, async () => {
-    const { run, configDir, repo } = await runSession(
-      { steps: [{ tool: 'Bash', input: { command: 'echo three', description: 'third' } }, { text: 'done' }] },
-      ['--model', 'claude-sonnet-5', '--allowedTools', 'Bash(echo *)'],
-    );
-    const u = await new UsageTracker({ configDir, cwd: repo, sessionId: run.result.session_id }).update();
-    const ours = ourByModel(u);
-    const theirs = reportedByModel(run);
-    expect(Object.keys(ours)).toEqual(['claude-sonnet-5']);
-    expect(ours['claude-sonnet-5']?.tokens).toEqual(theirs['claude-sonnet-5']?.tokens);
-    // every Sonnet 5 price in Claude Code 2.1.197 is 1.5× the published one
-    expect(run.result.total_cost_usd).toBeCloseTo(1.5 * u.costUsd, 10);
-    const [input, output, creation, read] = mainTokens(u) as [number, number, number, number];
-    const w1h = u.cacheCreation1hTokens;
-    expect(u.costUsd).toBeCloseTo((input * 2 + output * 10 + (creation - w1h) * 2.5 + w1h * 4 + read * 0.2) / 1e6, 12);
-  });
+  it(
+    'counts Sonnet 5 tokens like the CLI, but prices them at the list price ($2/$10), not its $3/$15',
+    { timeout: TEST_MS },
+    async () => {
+      const { run, configDir, repo } = await runSession(
+        { steps: [{ tool: 'Bash', input: { command: 'echo three', description: 'third' } }, { text: 'done' }] },
+        ['--model', 'claude-sonnet-5', '--allowedTools', 'Bash(echo *)'],
+      );
+      const u = await new UsageTracker({ configDir, cwd: repo, sessionId: run.result.session_id }).update();
+      const ours = ourByModel(u);
+      const theirs = reportedByModel(run);
+      expect(Object.keys(ours)).toEqual(['claude-sonnet-5']);
+      expect(ours['claude-sonnet-5']?.tokens).toEqual(theirs['claude-sonnet-5']?.tokens);
+      // every Sonnet 5 price in Claude Code 2.1.197 is 1.5× the published one
+      expect(run.result.total_cost_usd).toBeCloseTo(1.5 * u.costUsd, 10);
+      const [input, output, creation, read] = mainTokens(u) as [number, number, number, number];
+      const w1h = u.cacheCreation1hTokens;
+      expect(u.costUsd).toBeCloseTo(
+        (input * 2 + output * 10 + (creation - w1h) * 2.5 + w1h * 4 + read * 0.2) / 1e6,
+        12,
+      );
+    },
+  );
 });

@@ -83,7 +83,8 @@ describe('transcript paths', () => {
     const dir = transcriptDir(configDir, '/tmp/proj1');
     const sub = join(dir, 'sess-1', 'subagents');
     mkdirSync(sub, { recursive: true });
-    for (const name of ['agent-b2.jsonl', 'agent-a1.jsonl', 'agent-a1.meta.json', 'notes.txt']) writeFileSync(join(sub, name), '');
+    for (const name of ['agent-b2.jsonl', 'agent-a1.jsonl', 'agent-a1.meta.json', 'notes.txt'])
+      writeFileSync(join(sub, name), '');
     mkdirSync(join(dir, 'sess-1', 'tool-results'));
     writeFileSync(join(dir, 'sess-1', 'tool-results', 'agent-x.jsonl'), '');
     writeFileSync(join(dir, 'other-session.jsonl'), '');
@@ -98,12 +99,17 @@ describe('transcript paths', () => {
   it('lists only the main transcript path when nothing was written yet', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.remove);
-    expect(await transcriptFiles(tmp.path, '/nowhere', 'sess-2')).toEqual([join(tmp.path, 'projects', '-nowhere', 'sess-2.jsonl')]);
+    expect(await transcriptFiles(tmp.path, '/nowhere', 'sess-2')).toEqual([
+      join(tmp.path, 'projects', '-nowhere', 'sess-2.jsonl'),
+    ]);
   });
 
-  it.each(['../../etc/passwd', 'a/b', '', '.', '..', 'x\0y'])('refuses the session id %j, which could leave the folder', async (id) => {
-    await expect(transcriptFiles('/h', '/p', id)).rejects.toThrow(/invalid session id/);
-  });
+  it.each(['../../etc/passwd', 'a/b', '', '.', '..', 'x\0y'])(
+    'refuses the session id %j, which could leave the folder',
+    async (id) => {
+      await expect(transcriptFiles('/h', '/p', id)).rejects.toThrow(/invalid session id/);
+    },
+  );
 
   it('uses $CLAUDE_CONFIG_DIR, else ~/.claude', () => {
     expect(defaultConfigDir({ CLAUDE_CONFIG_DIR: '/cfg' }, '/home/u')).toBe('/cfg');

@@ -14,7 +14,13 @@ const r3 = responseLines({ id: 'msg_3', input: 300, outputs: [5, 80] });
 const COST_1 = (100 * 5 + 60 * 25 + 1_000 * 0.5) / 1e6;
 const COST_2 = (200 * 5 + 40 * 25) / 1e6;
 const COST_3 = (300 * 5 + 80 * 25) / 1e6;
-const subLines = responseLines({ id: 'msg_sub', model: 'claude-haiku-4-5-20251001', input: 1_000, outputs: [10, 200], sidechain: true });
+const subLines = responseLines({
+  id: 'msg_sub',
+  model: 'claude-haiku-4-5-20251001',
+  input: 1_000,
+  outputs: [10, 200],
+  sidechain: true,
+});
 const COST_SUB = (1_000 * 1 + 200 * 5) / 1e6;
 
 /** The real file system, counting the bytes each read returns. */
@@ -120,7 +126,10 @@ describe('UsageTracker', () => {
 
     const dir = subagentDir(configDir, CWD, SESSION_ID);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'agent-a1b2.meta.json'), JSON.stringify({ agentType: 'reviewer', description: 'review', spawnDepth: 1 }));
+    writeFileSync(
+      join(dir, 'agent-a1b2.meta.json'),
+      JSON.stringify({ agentType: 'reviewer', description: 'review', spawnDepth: 1 }),
+    );
     const sub = join(dir, 'agent-a1b2.jsonl');
     writeFileSync(sub, jsonl([userLine('review'), ...subLines.slice(0, 1)]));
     let step = await readBy();

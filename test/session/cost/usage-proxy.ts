@@ -39,7 +39,13 @@ function rewrite(body: string, contentType: string, cacheFor: (messageId: string
         const event: unknown = JSON.parse(line.slice(6));
         if (!isObj(event) || event.type !== 'message_start' || !isObj(event.message)) return line;
         const message = event.message;
-        return 'data: ' + JSON.stringify({ ...event, message: { ...message, usage: withCache(message.usage, cacheFor(String(message.id))) } });
+        return (
+          'data: ' +
+          JSON.stringify({
+            ...event,
+            message: { ...message, usage: withCache(message.usage, cacheFor(String(message.id))) },
+          })
+        );
       })
       .join('\n');
   }
@@ -52,14 +58,23 @@ function rewrite(body: string, contentType: string, cacheFor: (messageId: string
   return body;
 }
 
-export async function startUsageProxy(upstream: string, cacheFor: (messageId: string) => CacheUsage): Promise<UsageProxy> {
+export async function startUsageProxy(
+  upstream: string,
+  cacheFor: (messageId: string) => CacheUsage,
+): Promise<UsageProxy> {
   const target = new URL(upstream);
   const server = http.createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       const up = http.request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: target.host },
+        },
         (upRes) => {
           const chunks: Buffer[] = [];
           upRes.on('data', (c: Buffer) => chunks.push(c));

@@ -4,9 +4,24 @@ import { bookkeepingLines, jsonl, responseLines, toolResultLine, userLine } from
 
 // A small session, priced by hand below from the published list prices (USD per million tokens):
 // Opus 4.8 $5 in / $25 out / $6.25 5m write / $10 1h write / $0.50 read; Haiku 4.5 $1 / $5 / - / - / $0.10.
-const A = responseLines({ id: 'msg_A', model: 'claude-opus-4-8', input: 100, cache5m: 1_200, cache1h: 800, cacheRead: 5_000, outputs: [1, 40, 120] });
+const A = responseLines({
+  id: 'msg_A',
+  model: 'claude-opus-4-8',
+  input: 100,
+  cache5m: 1_200,
+  cache1h: 800,
+  cacheRead: 5_000,
+  outputs: [1, 40, 120],
+});
 const B = responseLines({ id: 'msg_B', model: 'claude-opus-4-8', input: 50, cacheRead: 7_000, outputs: [30] });
-const SUB = responseLines({ id: 'msg_S', model: 'claude-haiku-4-5-20251001', input: 300, cacheRead: 1_000, outputs: [10, 50], sidechain: true });
+const SUB = responseLines({
+  id: 'msg_S',
+  model: 'claude-haiku-4-5-20251001',
+  input: 300,
+  cacheRead: 1_000,
+  outputs: [10, 50],
+  sidechain: true,
+});
 const COST_A = (100 * 5 + 120 * 25 + 1_200 * 6.25 + 800 * 10 + 5_000 * 0.5) / 1e6; // 0.0215
 const COST_B = (50 * 5 + 30 * 25 + 7_000 * 0.5) / 1e6; // 0.0045
 const COST_SUB = (300 * 1 + 50 * 5 + 1_000 * 0.1) / 1e6; // 0.00065
@@ -40,7 +55,12 @@ describe('usage of transcript lines', () => {
     expect(u.costUsd).toBeCloseTo(COST_A + COST_B + COST_SUB, 12);
     expect(u.unpricedModels).toEqual([]);
     expect(u.messages).toBe(3);
-    expect(u).toMatchObject({ inputTokens: 450, outputTokens: 200, cacheCreationTokens: 2_000, cacheReadTokens: 13_000 });
+    expect(u).toMatchObject({
+      inputTokens: 450,
+      outputTokens: 200,
+      cacheCreationTokens: 2_000,
+      cacheReadTokens: 13_000,
+    });
     expect(Object.keys(u.byModel).sort()).toEqual(['claude-haiku-4-5-20251001', 'claude-opus-4-8']);
     expect(u.byModel['claude-opus-4-8']).toMatchObject({ messages: 2, inputTokens: 150, outputTokens: 150 });
     expect(u.byModel['claude-opus-4-8']?.costUsd).toBeCloseTo(COST_A + COST_B, 12);
@@ -68,7 +88,11 @@ describe('usage of transcript lines', () => {
       responseLines({ id: 'msg_M', input: 7, cacheRead: 900, cache5m: 40, outputs: [1] })[0] as string,
     ];
     expect(usageFromLines([first, second])).toMatchObject({
-      messages: 1, inputTokens: 10, cacheReadTokens: 900, cacheCreationTokens: 40, outputTokens: 2,
+      messages: 1,
+      inputTokens: 10,
+      cacheReadTokens: 900,
+      cacheCreationTokens: 40,
+      outputTokens: 2,
     });
   });
 
@@ -84,7 +108,7 @@ describe('usage of transcript lines', () => {
     expect(usageFromLines(lines)).toMatchObject({ messages: 1, inputTokens: 10, outputTokens: 9 });
   });
 
-  it('counts an unknown model\'s tokens but leaves its cost out and names it', () => {
+  it("counts an unknown model's tokens but leaves its cost out and names it", () => {
     const mystery = responseLines({ id: 'msg_X', model: 'claude-opus-4-9', input: 1_000, outputs: [100] });
     const u = usageFromLines([...B, ...mystery]);
     expect(u.inputTokens).toBe(1_050);
@@ -121,7 +145,14 @@ describe('usage of transcript lines', () => {
     const line =
       '{"type":"assistant","requestId":"req_odd","message":{"id":"msg_odd","model":"claude-opus-4-8","usage":' +
       '{"input_tokens":"12","output_tokens":-4,"cache_read_input_tokens":null,"cache_creation_input_tokens":1e400}}}';
-    expect(usageFromLines([line])).toMatchObject({ messages: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0, costUsd: 0 });
+    expect(usageFromLines([line])).toMatchObject({
+      messages: 1,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+      costUsd: 0,
+    });
   });
 
   it('skips a half-written last line, and counts it once it is complete', () => {
@@ -134,7 +165,13 @@ describe('usage of transcript lines', () => {
   });
 
   it('strips [1m] from model ids and ignores the messages Claude Code makes up itself', () => {
-    const long = responseLines({ id: 'msg_L', model: 'claude-opus-4-8[1m]', input: 50, cacheRead: 7_000, outputs: [30] });
+    const long = responseLines({
+      id: 'msg_L',
+      model: 'claude-opus-4-8[1m]',
+      input: 50,
+      cacheRead: 7_000,
+      outputs: [30],
+    });
     const synthetic = responseLines({ id: 'msg_syn', model: '<synthetic>', outputs: [0] });
     const u = usageFromLines([...long, ...synthetic]);
     expect(Object.keys(u.byModel)).toEqual(['claude-opus-4-8']);
@@ -146,7 +183,11 @@ describe('usage of transcript lines', () => {
     const line = JSON.stringify({
       type: 'assistant',
       requestId: 'req_old',
-      message: { id: 'msg_old', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 1_000 } },
+      message: {
+        id: 'msg_old',
+        model: 'claude-sonnet-4-5-20250929',
+        usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 1_000 },
+      },
     });
     const u = usageFromLines([line]);
     expect(u.cacheCreation1hTokens).toBe(0);
@@ -154,7 +195,14 @@ describe('usage of transcript lines', () => {
   });
 
   it('prices fast-mode responses apart and web searches per request', () => {
-    const fast = responseLines({ id: 'msg_F', model: 'claude-opus-4-8', input: 100, outputs: [10], speed: 'fast', webSearches: 2 });
+    const fast = responseLines({
+      id: 'msg_F',
+      model: 'claude-opus-4-8',
+      input: 100,
+      outputs: [10],
+      speed: 'fast',
+      webSearches: 2,
+    });
     const u = usageFromLines([...fast, ...B]);
     expect(u.byModel['claude-opus-4-8 (fast)']?.costUsd).toBeCloseTo((100 * 10 + 10 * 50) / 1e6 + 0.02, 12);
     expect(u.webSearchRequests).toBe(2);

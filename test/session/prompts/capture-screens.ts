@@ -24,7 +24,10 @@ function everyTool(dir: string): Scenario {
   return {
     steps: [
       { tool: 'Bash', input: { command: 'rm -rf build_tmp_dir', description: 'Remove temp dir' } },
-      { tool: 'Bash', input: { command: 'for f in a b c; do\n  echo "$f" > /dev/null\ndone', description: 'Loop over letters' } },
+      {
+        tool: 'Bash',
+        input: { command: 'for f in a b c; do\n  echo "$f" > /dev/null\ndone', description: 'Loop over letters' },
+      },
       { tool: 'Bash', input: { command: 'npm run test:unit', description: 'Run unit tests' } },
       { tool: 'Read', input: { file_path: cwdFile('README.md') } },
       { tool: 'Edit', input: { file_path: cwdFile('README.md'), old_string: 'fixture', new_string: 'fixture two' } },
@@ -84,8 +87,13 @@ const SCENES: Scene[] = [
     rows: 40,
     bypass: true,
     mcpServers: ['notes'],
-    projectSettings: JSON.stringify({ permissions: { defaultMode: 'bogus' }, hooks: { PreToolUse: [{ matcher: 'Bash' }] } }),
-    scenario: { steps: [{ tool: 'Bash', input: { command: 'true', description: 'Do nothing' } }, { text: 'all done' }] },
+    projectSettings: JSON.stringify({
+      permissions: { defaultMode: 'bogus' },
+      hooks: { PreToolUse: [{ matcher: 'Bash' }] },
+    }),
+    scenario: {
+      steps: [{ tool: 'Bash', input: { command: 'true', description: 'Do nothing' } }, { text: 'all done' }],
+    },
     prompt: 'do the task',
   },
   {
@@ -104,7 +112,12 @@ const SCENES: Scene[] = [
     arrows: true,
     mcpServers: ['notes', 'web'],
     checklist: (o) => o.label === 'notes',
-    scenario: { steps: [{ tool: 'Bash', input: { command: 'rm -rf build_tmp_dir', description: 'Remove temp dir' } }, { text: 'all done' }] },
+    scenario: {
+      steps: [
+        { tool: 'Bash', input: { command: 'rm -rf build_tmp_dir', description: 'Remove temp dir' } },
+        { text: 'all done' },
+      ],
+    },
     prompt: 'do the task',
     answer: (d, seen) => (seen === 1 ? { keys: KEY_BYTES.down } : approve(d)),
   },

@@ -112,7 +112,13 @@ describe('regressions from the field', () => {
   for (const cols of [60, 80]) {
     it(`aoe-3412-wrapped-trust-prose at ${cols} columns`, () => {
       const lines = F.screen(F.rewrap(F.TRUST, cols), { cols });
-      expect(lines.some((l) => l.trim() === 'Quick safety check: Is this a project you created or one you trust? (Like your own code, a well-known open source project, or work from your team). If not, take a moment to review what\'s in this folder first.')).toBe(false);
+      expect(
+        lines.some(
+          (l) =>
+            l.trim() ===
+            "Quick safety check: Is this a project you created or one you trust? (Like your own code, a well-known open source project, or work from your team). If not, take a moment to review what's in this folder first.",
+        ),
+      ).toBe(false);
       const d = detect(lines);
       expect(d.rule).toBe('trust-folder');
       expect(keysFor(d)).toBe('1');
@@ -139,7 +145,11 @@ describe('regressions from the field', () => {
 
   it('aoe-3412-wrapped-option-label: a label wrapped onto the next line is read whole', () => {
     const d = detect(F.screen(F.rewrap(F.WEBFETCH, 40), { cols: 40 }));
-    expect(d.options.map((o) => o.label)).toEqual(['Yes', "Yes, and don't ask again for example.org", 'No, and tell Claude what to do differently (esc)']);
+    expect(d.options.map((o) => o.label)).toEqual([
+      'Yes',
+      "Yes, and don't ask again for example.org",
+      'No, and tell Claude what to do differently (esc)',
+    ]);
   });
 
   it('wrapped-label-loses-its-space: 2.1.197 at 60 columns draws "2.Yes, and always…" (real screen)', () => {
@@ -168,15 +178,25 @@ describe('regressions from the field', () => {
   });
 
   it('relay-756-trust-in-a-box: the same dialog drawn inside a rounded box', () => {
-    const inner = F.TRUST_OLD.replace(/^\n/, '').split('\n').filter((l) => !l.startsWith('Enter'));
-    const boxed = ['╭' + '─'.repeat(78) + '╮', ...inner.map((l) => `│ ${l.padEnd(77)}│`), '╰' + '─'.repeat(78) + '╯', '   Enter to confirm · Esc to exit'];
+    const inner = F.TRUST_OLD.replace(/^\n/, '')
+      .split('\n')
+      .filter((l) => !l.startsWith('Enter'));
+    const boxed = [
+      '╭' + '─'.repeat(78) + '╮',
+      ...inner.map((l) => `│ ${l.padEnd(77)}│`),
+      '╰' + '─'.repeat(78) + '╯',
+      '   Enter to confirm · Esc to exit',
+    ];
     const d = detect(F.screen(boxed, { noRule: true }));
     expect(d.rule).toBe('trust-folder');
     expect(keysFor(d)).toBe('1');
   });
 
   it('herdr-3615-cursor-on-other-option: the Bash prompt with ❯ on option 2 is still the same prompt', () => {
-    const moved = F.BASH.replace(' ❯ 1. Yes\n   2.', '   1. Yes\n ❯ 2.').replace('Esc to cancel · Tab to amend · ctrl+e', 'Esc to cancel · ctrl+e');
+    const moved = F.BASH.replace(' ❯ 1. Yes\n   2.', '   1. Yes\n ❯ 2.').replace(
+      'Esc to cancel · Tab to amend · ctrl+e',
+      'Esc to cancel · ctrl+e',
+    );
     const d = detect(F.screen(moved));
     expect(d.rule).toBe('permission');
     expect(selectedLabel(d)).toBe('Yes, and always allow access to proj2/ from this project');
@@ -199,7 +219,11 @@ describe('regressions from the field', () => {
   it('ccbot-21-edit-prompt-question: "Do you want to make this edit to <file>?" is a permission prompt', () => {
     const d = detect(F.screen(F.EDIT));
     expect(d.rule).toBe('permission');
-    expect(d.details).toEqual({ tool: 'Edit', file: 'src/app.ts', question: 'Do you want to make this edit to app.ts?' });
+    expect(d.details).toEqual({
+      tool: 'Edit',
+      file: 'src/app.ts',
+      question: 'Do you want to make this edit to app.ts?',
+    });
   });
 
   it('ccbot-21-edit-prompt-without-heading: the question alone still names the tool and file', () => {
@@ -209,14 +233,25 @@ describe('regressions from the field', () => {
   });
 
   it('unleashed-31-footer-changed: "Tab to add" instead of "Tab to amend", ANSI codes inside lines', () => {
-    const raw = F.BASH.replace('Tab to amend', 'Tab to add').replace(' ❯ 1. Yes', ' \x1b[38;5;153m❯\x1b[39m \x1b[1m1. Yes\x1b[0m');
+    const raw = F.BASH.replace('Tab to amend', 'Tab to add').replace(
+      ' ❯ 1. Yes',
+      ' \x1b[38;5;153m❯\x1b[39m \x1b[1m1. Yes\x1b[0m',
+    );
     const d = detect(F.screen(raw));
     expect(d.rule).toBe('permission');
     expect(d.options[0]).toEqual({ n: 1, label: 'Yes', selected: true });
   });
 
   it('ccmanager-322-prompt-without-question: a Claude-in-Chrome style menu (Allow … Deny (esc)) is escalated, never answered', () => {
-    const chrome = [' Claude in Chrome', '', '   navigate to https://example.org', '', ' ❯ 1. Allow', '   2. Allow for this site', '   3. Deny (esc)'];
+    const chrome = [
+      ' Claude in Chrome',
+      '',
+      '   navigate to https://example.org',
+      '',
+      ' ❯ 1. Allow',
+      '   2. Allow for this site',
+      '   3. Deny (esc)',
+    ];
     const d = detect(F.screen(chrome));
     expect('escalate' in d.action).toBe(true);
     expect(keysFor(d)).toBe('');
@@ -226,7 +261,9 @@ describe('regressions from the field', () => {
     const reworded = F.TRUST_FLIPPED.replace('Yes, I trust this folder', 'Yes, I trust this workspace');
     const d = detect(F.screen(reworded));
     expect(d.choice).toEqual({ n: 2, label: 'Yes, I trust this workspace' });
-    const apiKey = detect(F.screen(F.API_KEY.replace('1. Yes', '1. Yes (recommended)').replace('No (recommended)', 'No')));
+    const apiKey = detect(
+      F.screen(F.API_KEY.replace('1. Yes', '1. Yes (recommended)').replace('No (recommended)', 'No')),
+    );
     expect(apiKey.choice).toEqual({ n: 1, label: 'Yes (recommended)' });
   });
 
@@ -260,12 +297,21 @@ describe('what is not a dialog', () => {
   });
 
   it('stale-dialog-above-exit-message: Claude exited after the dialog', () => {
-    const exited = [...F.TRANSCRIPT, F.rule(120), ...F.BASH.split('\n'), '', 'Resume this session with:', 'claude --resume 9d04a5e6-a3e8-4d98-b3f3-9d309a14a017'];
+    const exited = [
+      ...F.TRANSCRIPT,
+      F.rule(120),
+      ...F.BASH.split('\n'),
+      '',
+      'Resume this session with:',
+      'claude --resume 9d04a5e6-a3e8-4d98-b3f3-9d309a14a017',
+    ];
     expect(detectDialog(F.screen([], { above: exited, noRule: true }))).toBeNull();
   });
 
   it('only the last dialog counts: an old trust dialog above a live Bash prompt', () => {
-    const lines = F.screen(F.BASH, { above: [F.rule(120), ...F.TRUST.split('\n'), '', '● Bash(rm -rf build_tmp_dir)', '  ⎿  Waiting…', ''] });
+    const lines = F.screen(F.BASH, {
+      above: [F.rule(120), ...F.TRUST.split('\n'), '', '● Bash(rm -rf build_tmp_dir)', '  ⎿  Waiting…', ''],
+    });
     expect(detect(lines).rule).toBe('permission');
   });
 
@@ -358,7 +404,7 @@ describe('other escalations', () => {
     const plan = [
       ' Ready to code?',
       '',
-      ' Here is Claude\'s plan:',
+      " Here is Claude's plan:",
       ' 1. Add the endpoint',
       ' 2. Test it',
       '',
@@ -370,7 +416,11 @@ describe('other escalations', () => {
     ];
     const d = detect(F.screen(plan));
     expect(d.rule).toBe('plan-approval');
-    expect(d.options.map((o) => o.label)).toEqual(['Yes, and auto-accept edits', 'Yes, manually approve edits', 'No, keep planning']);
+    expect(d.options.map((o) => o.label)).toEqual([
+      'Yes, and auto-accept edits',
+      'Yes, manually approve edits',
+      'No, keep planning',
+    ]);
     expect(keysFor(d)).toBe('');
   });
 });

@@ -45,7 +45,10 @@ export const TRUST_PREAPPROVES = `
  Enter to confirm · Esc to cancel`;
 
 /** ~v2.1.252: "No, exit" listed first and pre-selected (gastownhall/gastown#4821, anthropics/claude-code#90582). */
-export const TRUST_FLIPPED = TRUST.replace(' ❯ 1. Yes, I trust this folder\n   2. No, exit', ' ❯ 1. No, exit\n   2. Yes, I trust this folder');
+export const TRUST_FLIPPED = TRUST.replace(
+  ' ❯ 1. Yes, I trust this folder\n   2. No, exit',
+  ' ❯ 1. No, exit\n   2. Yes, I trust this folder',
+);
 
 /** v2.1.19, as captured in AgentWorkforce/relay#756. */
 export const TRUST_OLD = `
@@ -237,11 +240,20 @@ export function idleBox(cols: number, input = ''): string[] {
  * dialog sits at the bottom when `above` fills the rest. Lines are cut or padded to `cols` as a
  * terminal would show them.
  */
-export function screen(dialog: string | string[], opts: { cols?: number; rows?: number; above?: string[]; below?: string[]; noRule?: boolean } = {}): string[] {
+export function screen(
+  dialog: string | string[],
+  opts: { cols?: number; rows?: number; above?: string[]; below?: string[]; noRule?: boolean } = {},
+): string[] {
   const cols = opts.cols ?? 120;
   const rows = opts.rows ?? 40;
   const body = typeof dialog === 'string' ? dialog.replace(/^\n/, '').split('\n') : dialog;
-  const lines = [...(opts.above ?? TRANSCRIPT), ...(opts.noRule ? [] : [rule(cols)]), ...body, '', ...(opts.below ?? [])];
+  const lines = [
+    ...(opts.above ?? TRANSCRIPT),
+    ...(opts.noRule ? [] : [rule(cols)]),
+    ...body,
+    '',
+    ...(opts.below ?? []),
+  ];
   const visible = lines.slice(Math.max(0, lines.length - rows));
   while (visible.length < rows) visible.push('');
   return visible.map((l) => [...l].slice(0, cols).join(''));

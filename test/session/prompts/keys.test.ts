@@ -16,7 +16,8 @@ import * as F from './facts-screens.js';
 
 const { up: UP, down: DOWN, enter: ENTER, space: SPACE } = KEY_BYTES;
 
-const opts = (labels: string[], selected = 0): DialogOption[] => labels.map((label, i) => ({ n: i + 1, label, selected: i === selected }));
+const opts = (labels: string[], selected = 0): DialogOption[] =>
+  labels.map((label, i) => ({ n: i + 1, label, selected: i === selected }));
 
 describe('keysFor', () => {
   it('types the digit of the option chosen by label, wherever the cursor is', () => {
@@ -26,7 +27,13 @@ describe('keysFor', () => {
 
   it('types the rule’s keys', () => {
     expect(keysFor(detectDialog(F.screen(F.MCP_SERVERS))!)).toBe(ENTER);
-    const multi: Detection = { rule: 'x', options: [], structure: 'footer', action: { keys: ['down', 'space', 'enter'] }, text: '' };
+    const multi: Detection = {
+      rule: 'x',
+      options: [],
+      structure: 'footer',
+      action: { keys: ['down', 'space', 'enter'] },
+      text: '',
+    };
     expect(keysFor(multi)).toBe(DOWN + SPACE + ENTER);
   });
 
@@ -37,7 +44,14 @@ describe('keysFor', () => {
 
   it('uses arrows past option 9, where one digit cannot select', () => {
     const many = opts(Array.from({ length: 12 }, (_, i) => `Choice ${i + 1}`));
-    const d: Detection = { rule: 'x', options: many, structure: 'options', action: { choose: ['Choice 11'] }, choice: { n: 11, label: 'Choice 11' }, text: '' };
+    const d: Detection = {
+      rule: 'x',
+      options: many,
+      structure: 'options',
+      action: { choose: ['Choice 11'] },
+      choice: { n: 11, label: 'Choice 11' },
+      text: '',
+    };
     expect(keysFor(d)).toBe(DOWN.repeat(10) + ENTER);
   });
 });
@@ -50,7 +64,9 @@ describe('keysForOption (the operator’s answer)', () => {
 
   it('names the options when asked for one that is not there', () => {
     const d = detectDialog(F.screen(F.BASH))!;
-    expect(() => keysForOption(d, 7)).toThrow(/option 7 is not in this dialog \(it shows 1\. Yes \| 2\. Yes, and always allow access to proj2\/ from this project \| 3\. No\)/);
+    expect(() => keysForOption(d, 7)).toThrow(
+      /option 7 is not in this dialog \(it shows 1\. Yes \| 2\. Yes, and always allow access to proj2\/ from this project \| 3\. No\)/,
+    );
   });
 });
 
@@ -106,18 +122,27 @@ describe('pickOption', () => {
   const o = (labels: string[]) => opts(labels);
 
   it('prefers labels in the order given, exact before prefix', () => {
-    expect(pickOption(o(['Use this and all future MCP servers in this project', 'Use this MCP server']), ['Use this MCP server', 'Use this and all future MCP servers in this project'])?.n).toBe(2);
+    expect(
+      pickOption(o(['Use this and all future MCP servers in this project', 'Use this MCP server']), [
+        'Use this MCP server',
+        'Use this and all future MCP servers in this project',
+      ])?.n,
+    ).toBe(2);
     expect(pickOption(o(['Yes, and always allow access', 'Yes', 'No']), ['Yes'])?.n).toBe(2);
   });
 
   it('ignores case, quotes, spacing and trailing hints', () => {
-    expect(coreLabel('No, and tell Claude what to do differently (esc)')).toBe('no, and tell claude what to do differently');
+    expect(coreLabel('No, and tell Claude what to do differently (esc)')).toBe(
+      'no, and tell claude what to do differently',
+    );
     expect(pickOption(o(['NO  (recommended)', 'yes   (recommended)']), ['Yes'])?.n).toBe(2);
     expect(pickOption(o(['Yes, and don’t ask again']), ["Yes, and don't ask again"])?.n).toBe(1);
   });
 
   it('takes a longer or shorter wording that starts the same', () => {
-    expect(pickOption(o(['No, exit', 'Yes, I trust this folder and its settings']), ['Yes, I trust this folder'])?.n).toBe(2);
+    expect(
+      pickOption(o(['No, exit', 'Yes, I trust this folder and its settings']), ['Yes, I trust this folder'])?.n,
+    ).toBe(2);
     expect(pickOption(o(['No, exit', 'Yes']), ['Yes, I accept'])?.n).toBe(2);
   });
 

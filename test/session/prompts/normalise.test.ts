@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLine, fold, isFooter, isLaterUi, isRule, normaliseText, paragraphs, parseOptionLine, unwrap, wrapWidth } from '../../../src/session/prompts/normalise.js';
+import {
+  cleanLine,
+  fold,
+  isFooter,
+  isLaterUi,
+  isRule,
+  normaliseText,
+  paragraphs,
+  parseOptionLine,
+  unwrap,
+  wrapWidth,
+} from '../../../src/session/prompts/normalise.js';
 
 describe('cleanLine', () => {
   it('strips escape sequences and control characters, keeps indentation', () => {
@@ -13,7 +24,7 @@ describe('cleanLine', () => {
   });
 
   it('unifies quotes and odd spaces', () => {
-    expect(cleanLine('don\u2019t \u2018x\u2019 \u201cy\u201d\u00a0z\tw')).toBe('don\'t \'x\' "y" z w');
+    expect(cleanLine('don\u2019t \u2018x\u2019 \u201cy\u201d\u00a0z\tw')).toBe("don't 'x' \"y\" z w");
   });
 
   it('blanks the sides of a box', () => {
@@ -28,9 +39,9 @@ describe('normaliseText, fold, unwrap', () => {
   });
 
   it('joins prose wrapped across lines', () => {
-    expect(unwrap([' Quick safety check: Is this a project you created or one', ' you trust? (Like your own code)'])).toBe(
-      'Quick safety check: Is this a project you created or one you trust? (Like your own code)',
-    );
+    expect(
+      unwrap([' Quick safety check: Is this a project you created or one', ' you trust? (Like your own code)']),
+    ).toBe('Quick safety check: Is this a project you created or one you trust? (Like your own code)');
   });
 
   it('splits paragraphs on blank lines, rules and dashed separators', () => {
@@ -45,19 +56,38 @@ describe('normaliseText, fold, unwrap', () => {
 
 describe('parseOptionLine', () => {
   it('reads number, label and cursor', () => {
-    expect(parseOptionLine(' ❯ 1. Yes, I trust this folder')).toMatchObject({ kind: 'numbered', n: 1, label: 'Yes, I trust this folder', selected: true, itemCol: 3 });
+    expect(parseOptionLine(' ❯ 1. Yes, I trust this folder')).toMatchObject({
+      kind: 'numbered',
+      n: 1,
+      label: 'Yes, I trust this folder',
+      selected: true,
+      itemCol: 3,
+    });
     expect(parseOptionLine('   2. No, exit')).toMatchObject({ n: 2, label: 'No, exit', selected: false, itemCol: 3 });
     expect(parseOptionLine('> 3. No')).toMatchObject({ n: 3, selected: true });
     expect(parseOptionLine('  12. Twelfth')).toMatchObject({ n: 12, label: 'Twelfth' });
   });
 
   it('reads "2.Yes": a wrapped label loses the space after the dot on 2.1.197', () => {
-    expect(parseOptionLine('   2.Yes, and always allow access to repo2/ from this')).toMatchObject({ n: 2, label: 'Yes, and always allow access to repo2/ from this' });
+    expect(parseOptionLine('   2.Yes, and always allow access to repo2/ from this')).toMatchObject({
+      n: 2,
+      label: 'Yes, and always allow access to repo2/ from this',
+    });
   });
 
   it('reads checklist items', () => {
-    expect(parseOptionLine('  ❯ [✔] fs')).toMatchObject({ kind: 'checkbox', label: 'fs', selected: true, checked: true });
-    expect(parseOptionLine('    [ ] web')).toMatchObject({ kind: 'checkbox', label: 'web', selected: false, checked: false });
+    expect(parseOptionLine('  ❯ [✔] fs')).toMatchObject({
+      kind: 'checkbox',
+      label: 'fs',
+      selected: true,
+      checked: true,
+    });
+    expect(parseOptionLine('    [ ] web')).toMatchObject({
+      kind: 'checkbox',
+      label: 'web',
+      selected: false,
+      checked: false,
+    });
   });
 
   it('is not fooled by the idle prompt, diff lines, decimals or bare numbers', () => {

@@ -11,7 +11,9 @@ import { detectDialog, keysFor, type Detection } from '../../../src/session/prom
 const SCREENS = join(import.meta.dirname, 'screens');
 
 function load(scene: string, file: string): string[] {
-  return readFileSync(join(SCREENS, scene, file), 'utf8').replace(/\n$/, '').split('\n');
+  return readFileSync(join(SCREENS, scene, file), 'utf8')
+    .replace(/\n$/, '')
+    .split('\n');
 }
 
 interface Expect {
@@ -47,8 +49,19 @@ function check(scene: string, table: [string, Expect][]): void {
   }
 }
 
-const TRUST: Expect = { rule: 'trust-folder', choice: 'Yes, I trust this folder', keys: '1', labels: ['Yes, I trust this folder', 'No, exit'] };
-const API_KEY: Expect = { rule: 'api-key', choice: 'Yes', keys: '1', selected: 'No (recommended)', labels: ['Yes', 'No (recommended)'] };
+const TRUST: Expect = {
+  rule: 'trust-folder',
+  choice: 'Yes, I trust this folder',
+  keys: '1',
+  labels: ['Yes, I trust this folder', 'No, exit'],
+};
+const API_KEY: Expect = {
+  rule: 'api-key',
+  choice: 'Yes',
+  keys: '1',
+  selected: 'No (recommended)',
+  labels: ['Yes', 'No (recommended)'],
+};
 const BASH = { tool: 'Bash', command: 'rm -rf build_tmp_dir', question: 'Do you want to proceed?' };
 const ESCALATED = { rule: 'permission', keys: '' } as const;
 
@@ -62,20 +75,98 @@ function firstRun(width: number): [string, Expect][] {
     ['04-api-key.txt', API_KEY],
     ['05-idle.txt', { rule: null }],
     // at 60 columns 2.1.197 draws "3. No" over the wrapped end of option 2 ("3. Nooject"): labels are not checked there
-    ['06-permission.txt', { ...ESCALATED, details: BASH, ...(width > 60 ? { labels: ['Yes', 'Yes, and always allow access to proj/ from this project', 'No'] } : {}) }],
-    ['07-permission.txt', { ...ESCALATED, labels: ['Yes', 'No'], details: { tool: 'Bash', command: 'for f in a b c; do\n  echo "$f" > /dev/null\ndone', question: 'Do you want to proceed?' } }],
-    ['08-permission.txt', { ...ESCALATED, labels: ['Yes', "Yes, and don't ask again for: npm run *", 'No'], details: { tool: 'Bash', command: 'npm run test:unit', question: 'Do you want to proceed?' } }],
-    ['09-permission.txt', { ...ESCALATED, labels: allEdits, details: { tool: 'Edit', file: 'README.md', question: 'Do you want to make this edit to README.md?' } }],
-    ['10-permission.txt', { ...ESCALATED, labels: allEdits, details: { tool: 'Write', file: 'README.md', question: 'Do you want to overwrite README.md?' } }],
-    ['11-permission.txt', { ...ESCALATED, labels: allEdits, details: { tool: 'Write', file: 'written.txt', question: 'Do you want to create written.txt?' } }],
-    ['12-permission.txt', { ...ESCALATED, details: { tool: 'mcp__notes__add_note', command: 'notes - add_note(text: "remember the milk") (MCP)', question: 'Do you want to proceed?' } }],
-    ['13-ask-user-question.txt', { rule: 'ask-user-question', keys: '', labels: ['PostgreSQL', 'SQLite', 'Type something.', 'Chat about this'], details: { question: 'Which database should the service use?' } }],
-    ['14-permission.txt', { ...ESCALATED, labels: ['Yes', 'Yes, allow reading from etc/ during this session', 'No'], details: { tool: 'Read', file: '/etc/hostname', question: 'Do you want to proceed?' } }],
-    ['15-permission.txt', {
-      ...ESCALATED,
-      labels: ['Yes', "Yes, and don't ask again for example.org", 'No, and tell Claude what to do differently (esc)'],
-      details: { tool: 'WebFetch', url: 'https://example.org/page', question: 'Do you want to allow Claude to fetch this content?' },
-    }],
+    [
+      '06-permission.txt',
+      {
+        ...ESCALATED,
+        details: BASH,
+        ...(width > 60 ? { labels: ['Yes', 'Yes, and always allow access to proj/ from this project', 'No'] } : {}),
+      },
+    ],
+    [
+      '07-permission.txt',
+      {
+        ...ESCALATED,
+        labels: ['Yes', 'No'],
+        details: {
+          tool: 'Bash',
+          command: 'for f in a b c; do\n  echo "$f" > /dev/null\ndone',
+          question: 'Do you want to proceed?',
+        },
+      },
+    ],
+    [
+      '08-permission.txt',
+      {
+        ...ESCALATED,
+        labels: ['Yes', "Yes, and don't ask again for: npm run *", 'No'],
+        details: { tool: 'Bash', command: 'npm run test:unit', question: 'Do you want to proceed?' },
+      },
+    ],
+    [
+      '09-permission.txt',
+      {
+        ...ESCALATED,
+        labels: allEdits,
+        details: { tool: 'Edit', file: 'README.md', question: 'Do you want to make this edit to README.md?' },
+      },
+    ],
+    [
+      '10-permission.txt',
+      {
+        ...ESCALATED,
+        labels: allEdits,
+        details: { tool: 'Write', file: 'README.md', question: 'Do you want to overwrite README.md?' },
+      },
+    ],
+    [
+      '11-permission.txt',
+      {
+        ...ESCALATED,
+        labels: allEdits,
+        details: { tool: 'Write', file: 'written.txt', question: 'Do you want to create written.txt?' },
+      },
+    ],
+    [
+      '12-permission.txt',
+      {
+        ...ESCALATED,
+        details: {
+          tool: 'mcp__notes__add_note',
+          command: 'notes - add_note(text: "remember the milk") (MCP)',
+          question: 'Do you want to proceed?',
+        },
+      },
+    ],
+    [
+      '13-ask-user-question.txt',
+      {
+        rule: 'ask-user-question',
+        keys: '',
+        labels: ['PostgreSQL', 'SQLite', 'Type something.', 'Chat about this'],
+        details: { question: 'Which database should the service use?' },
+      },
+    ],
+    [
+      '14-permission.txt',
+      {
+        ...ESCALATED,
+        labels: ['Yes', 'Yes, allow reading from etc/ during this session', 'No'],
+        details: { tool: 'Read', file: '/etc/hostname', question: 'Do you want to proceed?' },
+      },
+    ],
+    [
+      '15-permission.txt',
+      {
+        ...ESCALATED,
+        labels: ['Yes', "Yes, and don't ask again for example.org", 'No, and tell Claude what to do differently (esc)'],
+        details: {
+          tool: 'WebFetch',
+          url: 'https://example.org/page',
+          question: 'Do you want to allow Claude to fetch this content?',
+        },
+      },
+    ],
     ['16-final.txt', { rule: null }],
   ];
 }
@@ -87,7 +178,9 @@ describe('real screens: first run in an untrusted repo with .mcp.json and an ext
 
   it('the MCP tool prompt at 60 columns: the wrapped option 2 ("2.Yes, and…" + path) is read whole', () => {
     const d = detectDialog(load('first-run-60x40', '12-permission.txt'));
-    expect(d?.options[1]?.label).toMatch(/^Yes, and don't ask again for notes - add_note commands in \/tmp\/\S+\/proj$/);
+    expect(d?.options[1]?.label).toMatch(
+      /^Yes, and don't ask again for notes - add_note commands in \/tmp\/\S+\/proj$/,
+    );
   });
 
   it('AskUserQuestion: descriptions are kept apart from labels', () => {
@@ -104,7 +197,10 @@ describe('real screens: bypass mode and a broken project settings file', () => {
     ['01-trust-folder.txt', TRUST],
     ['02-api-key.txt', API_KEY],
     ['03-bypass-mode.txt', { rule: 'bypass-mode', choice: 'Yes, I accept', keys: '2', selected: 'No, exit' }],
-    ['04-settings-error.txt', { rule: 'settings-error', choice: 'Continue without these settings', keys: '3', selected: 'Fix with Claude' }],
+    [
+      '04-settings-error.txt',
+      { rule: 'settings-error', choice: 'Continue without these settings', keys: '3', selected: 'Fix with Claude' },
+    ],
     ['05-idle.txt', { rule: null }],
     ['06-final.txt', { rule: null }],
   ]);
@@ -119,7 +215,19 @@ describe('real screens: bypass mode and a broken project settings file', () => {
 describe('real screens: one MCP server', () => {
   check('single-mcp-80x30', [
     ['01-trust-folder.txt', TRUST],
-    ['02-mcp-server-single.txt', { rule: 'mcp-server-single', choice: 'Use this MCP server', keys: '1', labels: ['Use this MCP server', 'Use this and all future MCP servers in this project', 'Continue without using this MCP server'] }],
+    [
+      '02-mcp-server-single.txt',
+      {
+        rule: 'mcp-server-single',
+        choice: 'Use this MCP server',
+        keys: '1',
+        labels: [
+          'Use this MCP server',
+          'Use this and all future MCP servers in this project',
+          'Continue without using this MCP server',
+        ],
+      },
+    ],
     ['03-api-key.txt', API_KEY],
     ['04-idle.txt', { rule: null }],
     ['05-final.txt', { rule: null }],
@@ -136,7 +244,10 @@ describe('real screens: answered with arrows instead of digits', () => {
     ['05-idle.txt', { rule: null }],
     ['06-permission.txt', { ...ESCALATED, selected: 'Yes', details: BASH }],
     // herdr-3615-cursor-on-other-option, for real: the footer loses "Tab to amend" too
-    ['07-permission.txt', { ...ESCALATED, selected: 'Yes, and always allow access to proj/ from this project', details: BASH }],
+    [
+      '07-permission.txt',
+      { ...ESCALATED, selected: 'Yes, and always allow access to proj/ from this project', details: BASH },
+    ],
     ['08-final.txt', { rule: null }],
   ]);
 });

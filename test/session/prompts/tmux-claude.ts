@@ -7,13 +7,21 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { detectDialog, keysFor, splitKeys, keysForOption, keysToSelectByArrows, keysToSetChecklist, type Detection, type DialogOption } from '../../../src/session/prompts/index.js';
+import {
+  detectDialog,
+  keysFor,
+  splitKeys,
+  keysForOption,
+  keysToSelectByArrows,
+  keysToSetChecklist,
+  type Detection,
+  type DialogOption,
+} from '../../../src/session/prompts/index.js';
 import { startScriptedApi, type Scenario, type ScriptedApi } from '../../fixtures/messages-api.js';
 import { CLAUDE_BIN, isolatedHome, type IsolatedHome } from '../../helpers/claude.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const NOTES_SERVER = join(import.meta.dirname, '..', '..', 'fixtures', 'mcp-notes-server.mjs');
-
 
 export interface Scene {
   name: string;
@@ -63,7 +71,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The idle input box: an empty `❯` line between two rules, and no turn running. */
 export function isIdle(lines: readonly string[]): boolean {
-  const i = lines.findIndex((l, k) => l.trim() === '❯' && /^─{8,}/.test(lines[k - 1]?.trim() ?? '') && /^─{8,}/.test(lines[k + 1]?.trim() ?? ''));
+  const i = lines.findIndex(
+    (l, k) =>
+      l.trim() === '❯' && /^─{8,}/.test(lines[k - 1]?.trim() ?? '') && /^─{8,}/.test(lines[k + 1]?.trim() ?? ''),
+  );
   return i >= 0 && !lines.some((l) => /esc to interrupt|Waiting…|Running…/.test(l));
 }
 
@@ -76,11 +87,17 @@ function repo(scene: Scene): { dir: string; remove(): void } {
   const t = tempDir('agency-prompts-repo-');
   const dir = join(t.path, 'proj');
   mkdirSync(dir);
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...a], { cwd: dir, stdio: 'ignore' });
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', ...a], {
+      cwd: dir,
+      stdio: 'ignore',
+    });
   git('init', '-q', '-b', 'main');
   writeFileSync(join(dir, 'README.md'), 'fixture\n');
   if (scene.mcpServers?.length) {
-    const servers = Object.fromEntries(scene.mcpServers.map((n) => [n, { command: process.execPath, args: [NOTES_SERVER] }]));
+    const servers = Object.fromEntries(
+      scene.mcpServers.map((n) => [n, { command: process.execPath, args: [NOTES_SERVER] }]),
+    );
     writeFileSync(join(dir, '.mcp.json'), JSON.stringify({ mcpServers: servers }, null, 2));
   }
   if (scene.externalImport) {
@@ -109,7 +126,9 @@ class Tmux {
   start(cols: number, rows: number, cwd: string, argv: string[]): void {
     this.run(['new-session', '-d', '-x', String(cols), '-y', String(rows), '-s', 'cc', '-c', cwd, ...argv]);
     this.run(['set-option', '-t', 'cc', 'remain-on-exit', 'on']);
-    const [socketPath = '', pid = '0'] = this.run(['display-message', '-p', '-t', 'cc', '#{socket_path} #{pane_pid}']).trim().split(' ');
+    const [socketPath = '', pid = '0'] = this.run(['display-message', '-p', '-t', 'cc', '#{socket_path} #{pane_pid}'])
+      .trim()
+      .split(' ');
     this.socketPath = socketPath;
     this.panePid = Number(pid);
   }
@@ -163,8 +182,16 @@ export async function walkScene(scene: Scene, onStep?: (step: Step, index: numbe
     project = repo(scene);
     api = await startScriptedApi(typeof scene.scenario === 'function' ? scene.scenario(project.dir) : scene.scenario);
     home = await isolatedHome(api.url, { preseed: scene.preseed ?? true, sandbox: scene.bypass ?? false });
-    const env = Object.entries({ ...home.env, TERM: 'xterm-256color' }).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
-    tmux.start(scene.cols, scene.rows, project.dir, ['env', '-i', ...env, CLAUDE_BIN, ...(scene.bypass ? ['--dangerously-skip-permissions'] : [])]);
+    const env = Object.entries({ ...home.env, TERM: 'xterm-256color' }).flatMap(([k, v]) =>
+      v === undefined ? [] : [`${k}=${v}`],
+    );
+    tmux.start(scene.cols, scene.rows, project.dir, [
+      'env',
+      '-i',
+      ...env,
+      CLAUDE_BIN,
+      ...(scene.bypass ? ['--dangerously-skip-permissions'] : []),
+    ]);
     const doneWhen = scene.doneWhen ?? /all done|Interrupted ·/;
 
     const steps: Step[] = [];
@@ -190,7 +217,10 @@ export async function walkScene(scene: Scene, onStep?: (step: Step, index: numbe
       if (detection) {
         const keys = answerKeys(scene, detection, (seen.get(detection.rule) ?? 0) + 1);
         seen.set(detection.rule, (seen.get(detection.rule) ?? 0) + 1);
-        if (!keys) throw new Error(`scene ${scene.name}: rule ${detection.rule} gives nothing to type (${detection.problem ?? JSON.stringify(detection.action)})\n${screen}`);
+        if (!keys)
+          throw new Error(
+            `scene ${scene.name}: rule ${detection.rule} gives nothing to type (${detection.problem ?? JSON.stringify(detection.action)})\n${screen}`,
+          );
         record({ lines, detection, keys, kind: 'dialog' });
         await typeOneByOne(tmux, scene.rows, keys, deadline);
       } else {
