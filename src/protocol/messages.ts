@@ -4,7 +4,25 @@
 export const PROTOCOL_VERSION = 1;
 
 export type SessionState = 'starting' | 'working' | 'needs-input' | 'idle' | 'paused' | 'exited' | 'failed';
-export const LIVE_STATES: readonly SessionState[] = ['starting', 'working', 'needs-input', 'idle', 'paused'];
+/** Every state, in the order views list them. */
+export const SESSION_STATES: readonly SessionState[] = [
+  'starting',
+  'working',
+  'needs-input',
+  'idle',
+  'paused',
+  'exited',
+  'failed',
+];
+/** A session in one of these has ended: its process is gone and it will not run again. */
+export const ENDED_STATES: readonly SessionState[] = ['exited', 'failed'];
+/** Every state that is not ended. */
+export const LIVE_STATES: readonly SessionState[] = SESSION_STATES.filter((s) => !ENDED_STATES.includes(s));
+
+/** Whether a session (or a state) is live: not exited or failed. The one place that rule is written. */
+export function isLive(s: SessionState | { state: SessionState }): boolean {
+  return !ENDED_STATES.includes(typeof s === 'string' ? s : s.state);
+}
 
 export interface Usage {
   inputTokens: number;
