@@ -5,7 +5,8 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileInto, guardScriptPath } from '../src/compiler/index.js';
+import { compileInto } from '../src/compiler/index.js';
+import { guardScriptPath } from '../src/paths/package.js';
 import { loadRegistry } from '../src/registry/index.js';
 import { report } from './stats.js';
 

@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { guardCommand, guardScriptPath } from '../src/compiler/index.js';
+import { guardCommand } from '../src/compiler/index.js';
+import { guardScriptPath } from '../src/paths/package.js';
 import { mergePolicy } from '../src/compiler/policy.js';
 import { percentile, report } from './stats.js';
 

@@ -1,6 +1,7 @@
 /** `agency compile`: turn a task into a specialist environment inside a folder. */
 import { existsSync } from 'node:fs';
-import { buildClassifier, compileInto, guardScriptPath } from '../compiler/index.js';
+import { buildClassifier, compileInto } from '../compiler/index.js';
+import { guardScriptPath } from '../paths/package.js';
 import { isValidId } from '../registry/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { loadValidRegistry, registryDir } from './registry-source.js';

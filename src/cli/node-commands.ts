@@ -1,7 +1,7 @@
 /** `agency node start` and `agency node connect`: what a cockpit runs on a node over SSH. */
 import { connect } from 'node:net';
 import { connectLocal, localNodeSocket, startLocalNode } from '../fleet/local.js';
-import { nodePaths } from '../node/paths.js';
+import { nodePaths } from '../paths/node-home.js';
 import { printJson, say } from './output.js';
 
 function answers(path: string): Promise<boolean> {

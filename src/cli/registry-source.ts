@@ -1,7 +1,8 @@
 /** Loading the registry a command was pointed at, with errors that name the files. */
 import { relative, isAbsolute, join } from 'node:path';
 import { checkRegistry, formatProblem, type Problem, type Registry } from '../registry/index.js';
-import { charterProblem, defaultRegistryDir } from '../compiler/index.js';
+import { charterProblem } from '../compiler/index.js';
+import { defaultRegistryDir } from '../paths/package.js';
 import { UserError } from './output.js';
 
 export function registryDir(opt: string | undefined): string {

@@ -18,4 +18,3 @@ export {
 export { charterProblem, renderCharter } from './templates.js';
 export { guardCommand, type HookPrograms } from './settings.js';
 export { UnsafePathError } from './safe-fs.js';
-export { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from './agency-paths.js';

@@ -19,7 +19,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { create } from 'tar';
-import { packageRoot } from '../compiler/agency-paths.js';
+import { packageRoot } from '../paths/package.js';
 
 export const PLATFORMS = ['linux-x64', 'darwin-arm64', 'darwin-x64'] as const;
 export type Platform = (typeof PLATFORMS)[number];

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { Connection } from '../protocol/connection.js';
-import { nodePaths, ensureDirs } from '../node/paths.js';
+import { nodePaths, ensureDirs } from '../paths/node-home.js';
 
 export class NodeUnreachable extends Error {
   constructor(message: string) {

@@ -17,10 +17,10 @@ import {
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { connect } from 'node:net';
-import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../compiler/index.js';
+import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
 import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { NodeManager } from './manager.js';
-import { ensureDirs, nodePaths, type NodePaths } from './paths.js';
+import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { createNodeServer } from './server.js';
 
 export interface ServeOptions {

@@ -32,7 +32,7 @@ import { findProgram } from './find-program.js';
 import { hookEffect } from './hook-events.js';
 import { newId } from './ids.js';
 import { OutputLog } from './output-log.js';
-import type { NodePaths } from './paths.js';
+import type { NodePaths } from '../paths/node-home.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { UsageWatch } from './usage-watch.js';
 

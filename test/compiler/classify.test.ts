@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildClassifier, defaultRegistryDir } from '../../src/compiler/index.js';
+import { buildClassifier } from '../../src/compiler/index.js';
+import { defaultRegistryDir } from '../../src/paths/package.js';
 import { loadRegistry } from '../../src/registry/index.js';
 import { agency } from '../helpers/agency.js';
 

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardCommand, guardScriptPath } from '../../src/compiler/index.js';
+import { guardCommand } from '../../src/compiler/index.js';
+import { guardScriptPath } from '../../src/paths/package.js';
 import { mergePolicy } from '../../src/compiler/policy.js';
 import { tempDir } from '../helpers/tmp.js';
 
