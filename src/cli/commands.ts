@@ -26,7 +26,7 @@ export function registerCommands(program: Command): void {
       '--refresh <seconds>',
       'how often tiles and lists are redrawn; decisions show at once (default: the config key refresh, or 1)',
     )
-    .action(async (opts) => (await import('../tui/run.js')).runTui(opts));
+    .action(async (opts) => (await import('./tui-command.js')).tui(opts));
 
   program
     .command('classify <task>')

@@ -1,11 +1,9 @@
 /**
- * The operator's settings for the cockpit's views, read from the operator config: the colour theme
- * (`theme`: default, light, high-contrast, or a path to a theme file) and whether a new decision rings
- * the terminal bell (`bell`: true or false), and how often tiles and lists are redrawn (`refresh`, seconds:
- * decisions, links and the operator's own commands show at once whatever it is).
+ * The operator's settings for the cockpit's views: the colour theme (`theme`: default, light, high-contrast, or a
+ * path to a theme file), whether a new decision rings the terminal bell (`bell`), and how often tiles and lists
+ * are redrawn (`refresh`, seconds: decisions, links and the operator's own commands show at once whatever it is).
+ * The command that starts a view reads them from the operator config; the cockpit itself reads no config.
  */
-import { loadConfig, type OperatorConfig } from '../config/config.js';
-
 export interface ViewSettings {
   theme: string;
   bell: boolean;
@@ -13,9 +11,5 @@ export interface ViewSettings {
   refresh: number;
 }
 
-export const DEFAULT_REFRESH_S = 1;
-
-export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSettings {
-  const c = config() as OperatorConfig & { bell?: unknown };
-  return { theme: c.theme ?? 'default', bell: c.bell === true, refresh: c.refresh ?? DEFAULT_REFRESH_S };
-}
+/** What a view uses for each setting the operator did not set. */
+export const DEFAULT_VIEW_SETTINGS: Readonly<ViewSettings> = { theme: 'default', bell: false, refresh: 1 };

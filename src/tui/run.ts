@@ -4,10 +4,9 @@
  */
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { EXIT, UserError } from '../cli/output.js';
 import { Cockpit, CockpitError } from '../cockpit/client.js';
 import { cockpitPort, feedStore } from '../cockpit/port.js';
-import { viewSettings } from '../cockpit/settings.js';
+import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js';
 import { FleetStore } from '../cockpit/store.js';
 import { ringOnNewDecision } from './bell.js';
 import { Controller } from './controller.js';
@@ -20,6 +19,14 @@ export interface TuiOptions {
   repo?: string;
   fps?: string;
   refresh?: string;
+}
+
+/** A command-line option the view cannot use; the command that started it reports it as a usage error. */
+export class TuiUsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TuiUsageError';
+  }
 }
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
@@ -42,18 +49,15 @@ export function alternateScreen(fd = 1): () => void {
   return leave;
 }
 
-export async function runTui(o: TuiOptions = {}): Promise<void> {
-  const settings = viewSettings();
+/** Runs the view until the operator quits; `o` (the command line) wins over `settings` (the operator config). */
+export async function runTui(o: TuiOptions = {}, settings: ViewSettings = DEFAULT_VIEW_SETTINGS): Promise<void> {
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
   if (!Number.isFinite(fps) || fps < 1 || fps > 120)
-    throw new UserError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`, EXIT.usage);
+    throw new TuiUsageError(`--fps must be a number from 1 to 120, not ${JSON.stringify(o.fps)}`);
   const refresh = o.refresh === undefined ? settings.refresh : Number(o.refresh);
   if (!Number.isFinite(refresh) || refresh < 0.1 || refresh > 60)
-    throw new UserError(
-      `--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`,
-      EXIT.usage,
-    );
+    throw new TuiUsageError(`--refresh must be a number of seconds from 0.1 to 60, not ${JSON.stringify(o.refresh)}`);
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     throw new CockpitError('agency tui needs a terminal; for scripts use agency status --json or agency watch --json');
   }

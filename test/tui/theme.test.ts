@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { viewSettings } from '../../src/cockpit/settings.js';
+import { viewSettings } from '../../src/cli/tui-command.js';
 import { agency } from '../helpers/agency.js';
 import { BUILT_IN, DEFAULT_THEME, loadTheme, parseTheme } from '../../src/tui/theme.js';
 
@@ -76,7 +76,7 @@ describe('themes', () => {
       const bad = agency(['tui', '--refresh', 'soon'], {
         env: { ...process.env, AGENCY_CONFIG: join(dir, 'none.json') },
       });
-      expect(bad.code).not.toBe(0);
+      expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--refresh must be a number of seconds from 0.1 to 60, not "soon"');
     } finally {
       if (prev === undefined) delete process.env.AGENCY_CONFIG;
