@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { designMapConfigs } from './eslint/design-map.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist.build-*/**', 'dist.old-*/**', 'node_modules/**', 'coverage/**'] },
@@ -15,4 +16,6 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
+  // the dependency map of DESIGN.md §2: which folder of src/ may import which, and who imports which package
+  ...designMapConfigs(),
 );
