@@ -1,0 +1,69 @@
+/**
+ * The preconditions bindings share. Each returns why a command cannot run now, or the context narrowed to
+ * what the command runs on: a node in focus, a session in focus (live, taking input), a decision.
+ */
+import { isLive, type Decision, type SessionSummary } from '../../cockpit/types.js';
+import type { Layer } from '../layers.js';
+import type { KeyContext } from './binding.js';
+
+export type NodeContext = KeyContext & { readonly node: string };
+export type SessionContext = KeyContext & { readonly node: string; readonly session: SessionSummary };
+export type DecisionContext = KeyContext & { readonly decision: Decision };
+export type ConfirmContext = KeyContext & { readonly top: Extract<Layer, { kind: 'confirm' }> };
+export type PromptContext = KeyContext & { readonly top: Extract<Layer, { kind: 'prompt' }> };
+
+/** No precondition: the command runs whenever its layer is on top. */
+export const always = (c: KeyContext): KeyContext => c;
+
+/** A precondition followed by a further check on what it gave. */
+export function refine<N extends object>(n: string | N, why: (n: N) => string | null): string | N {
+  return typeof n === 'string' ? n : (why(n) ?? n);
+}
+
+const nodeDown = (c: KeyContext) => (c.node && c.link !== 'up' ? `node ${c.node} is ${c.link ?? 'unknown'}` : null);
+
+/** A node in focus that is reachable. */
+export function nodeUp(c: KeyContext): string | NodeContext {
+  if (!c.node) return 'no node in focus';
+  return nodeDown(c) ?? { ...c, node: c.node };
+}
+
+export function focusedSession(c: KeyContext): string | SessionContext {
+  const { node, session } = c;
+  if (!session || node === null)
+    return c.top.kind === 'fleet' ? 'no session in focus: open a node (Enter) and pick one' : 'no session in focus';
+  return { ...c, node, session };
+}
+
+/** A session in focus, on a reachable node, that has not ended. */
+export function liveSession(c: KeyContext): string | SessionContext {
+  return refine(
+    focusedSession(c),
+    (s) => nodeDown(s) ?? (isLive(s.session) ? null : `session ${s.session.id} has ${s.session.state}`),
+  );
+}
+
+/** A live session that is not paused: one that takes input. */
+export function activeSession(c: KeyContext): string | SessionContext {
+  return refine(liveSession(c), (s) =>
+    s.session.state === 'paused' ? `session ${s.session.id} is paused: resume it first (r)` : null,
+  );
+}
+
+/** The decision in front of the operator, on a reachable node. */
+export function decisionInFront(c: KeyContext): string | DecisionContext {
+  if (c.decision) return nodeDown(c) ?? { ...c, decision: c.decision };
+  if (c.session) return `session ${c.session.id} has no open decision`;
+  if (c.node) return `node ${c.node} has no open decision`;
+  return 'no decision in front of you';
+}
+
+export function onConfirm(c: KeyContext): string | ConfirmContext {
+  const top = c.top;
+  return top.kind === 'confirm' ? { ...c, top } : 'no question to answer';
+}
+
+export function onPrompt(c: KeyContext): string | PromptContext {
+  const top = c.top;
+  return top.kind === 'prompt' ? { ...c, top } : 'no input line open';
+}

@@ -1,0 +1,321 @@
+/**
+ * Every binding of the key table, pressed through the real controller and app. Where its precondition gives
+ * a reason, the key does nothing but say that reason: no request reaches the node, the quit callback is not
+ * called, and the UI state is as it was but for the message. Where it is enabled, its handler runs and does
+ * what the binding is for. The cases are keyed by binding id, so a binding without one does not compile.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CockpitEvent } from '../../src/cockpit/client.js';
+import { BINDINGS, keysLabel, type BindingId } from '../../src/tui/keys.js';
+import { topLayer, type Layer } from '../../src/tui/layers.js';
+import type { UiState } from '../../src/tui/ui-state.js';
+import {
+  at,
+  decision,
+  decisionEvent,
+  fleetEvents,
+  link,
+  nodeEvent,
+  session,
+  sessionEvent,
+} from '../cockpit/fixtures.js';
+import { type Cockpit, KEY, mountEach, settle } from './harness.js';
+
+const app = mountEach();
+
+/** The bytes a terminal sends for a key as the key table names it. */
+const SEQ: Record<string, string> = {
+  up: KEY.up,
+  down: KEY.down,
+  left: KEY.left,
+  right: KEY.right,
+  pageup: KEY.pageUp,
+  pagedown: KEY.pageDown,
+  end: KEY.end,
+  enter: KEY.enter,
+  escape: KEY.escape,
+  backspace: KEY.backspace,
+  'ctrl+]': KEY.ctrlRightBracket,
+  'ctrl+b': '\x02',
+  'ctrl+f': '\x06',
+  'ctrl+c': '\x03',
+};
+const seq = (key: string) => SEQ[key] ?? key;
+
+interface Where {
+  events: CockpitEvent[];
+  /** keys that bring the cockpit to where the binding is pressed */
+  to?: string[];
+  /** what else has to be so before the key is pressed */
+  prepare?: (c: Cockpit) => Promise<void>;
+}
+interface Disabled extends Where {
+  reason: string;
+}
+interface Enabled extends Where {
+  /** what the handler did */
+  then: (c: Cockpit, before: UiState) => void;
+}
+
+const ui = (c: Cockpit) => c.controller.getSnapshot();
+const top = (c: Cockpit): Layer => topLayer(ui(c).stack);
+const focus = (c: Cockpit) => c.controller.context();
+
+/** s-1001 on studio-01, working */
+const one = fleetEvents(1, 1);
+const three = fleetEvents(1, 3);
+const noSessions = fleetEvents(1, 0);
+const paused = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'paused' }))];
+const exited = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1) }))];
+const decided = [...one, decisionEvent(decision('studio-01', 'd-1', 's-1001'))];
+
+async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await settle();
+  }
+}
+
+/** The session pane shows output with scrollback, scrolled back a page. */
+async function scrolledBack(c: Cockpit): Promise<void> {
+  await until('the pane to subscribe', () => c.port.streams.has('studio-01/s-1001'));
+  const lines = Array.from({ length: 80 }, (_, i) => `line ${i + 1}\r\n`).join('');
+  c.port.streams.get('studio-01/s-1001')?.onData(0, Buffer.from(lines));
+  await until('the output to show', () => c.frame().includes('line 80'));
+  // the pane tells the controller how far it can scroll once it has drawn the output
+  await until('a page up to scroll back', async () => {
+    await c.press(KEY.pageUp);
+    return ui(c).scroll > 0;
+  });
+}
+
+const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
+  up: {
+    enabled: { events: three, to: [KEY.enter, KEY.down], then: (c) => expect(focus(c).session?.id).toBe('s-1001') },
+  },
+  down: { enabled: { events: three, to: [KEY.enter], then: (c) => expect(focus(c).session?.id).toBe('s-1002') } },
+  left: {
+    enabled: { events: fleetEvents(2, 0), to: [KEY.right], then: (c) => expect(focus(c).node).toBe('studio-01') },
+  },
+  right: { enabled: { events: fleetEvents(2, 0), then: (c) => expect(focus(c).node).toBe('studio-02') } },
+  'page-up': {
+    enabled: { events: one, to: ['?', KEY.pageDown], then: (c) => expect(ui(c).helpScroll).toBe(0) },
+  },
+  'page-down': { enabled: { events: one, to: ['?'], then: (c) => expect(ui(c).helpScroll).toBe(10) } },
+  bottom: {
+    disabled: { events: one, to: [KEY.enter, KEY.enter], reason: 'already at the live screen' },
+    enabled: {
+      events: one,
+      to: [KEY.enter, KEY.enter],
+      prepare: scrolledBack,
+      then: (c, before) => {
+        expect(before.scroll).toBeGreaterThan(0);
+        expect(ui(c).scroll).toBe(0);
+      },
+    },
+  },
+  open: {
+    disabled: { events: noSessions, to: [KEY.enter], reason: 'no session to open' },
+    enabled: { events: one, then: (c) => expect(top(c)).toEqual({ kind: 'node', node: 'studio-01' }) },
+  },
+  back: {
+    disabled: { events: one, reason: 'already at the fleet view' },
+    enabled: { events: one, to: [KEY.enter], then: (c) => expect(top(c)).toEqual({ kind: 'fleet' }) },
+  },
+  help: { enabled: { events: one, then: (c) => expect(top(c)).toEqual({ kind: 'help' }) } },
+  filter: {
+    enabled: { events: one, then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'filter' }) },
+  },
+  'new-task': {
+    disabled: { events: [nodeEvent(link('studio-01', 'down'))], reason: 'node studio-01 is down' },
+    enabled: {
+      events: one,
+      then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'run', node: 'studio-01' }),
+    },
+  },
+  send: {
+    disabled: { events: paused, to: [KEY.enter], reason: 'session s-1 is paused: resume it first (r)' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'send', session: 's-1001' }),
+    },
+  },
+  takeover: {
+    disabled: { events: exited, to: [KEY.enter], reason: 'session s-1 has exited' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      then: (c) => expect(top(c)).toEqual({ kind: 'takeover', node: 'studio-01', session: 's-1001' }),
+    },
+  },
+  pause: {
+    disabled: { events: paused, to: [KEY.enter], reason: 'session s-1 is already paused' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      then: (c) => expect(c.port.calls).toEqual([{ node: 'studio-01', op: 'pause', args: { session: 's-1001' } }]),
+    },
+  },
+  resume: {
+    disabled: { events: one, to: [KEY.enter], reason: 'session s-1001 is not paused (it is working)' },
+    enabled: {
+      events: paused,
+      to: [KEY.enter],
+      then: (c) => expect(c.port.calls).toEqual([{ node: 'studio-01', op: 'resume', args: { session: 's-1' } }]),
+    },
+  },
+  stop: {
+    disabled: { events: exited, to: [KEY.enter], reason: 'session s-1 has exited' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message: 'Stop session s-1001 on studio-01? It cannot be resumed.',
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  interrupt: {
+    disabled: { events: noSessions, to: [KEY.enter], reason: 'no session in focus' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      then: (c) => expect(c.port.calls).toEqual([{ node: 'studio-01', op: 'interrupt', args: { session: 's-1001' } }]),
+    },
+  },
+  approve: {
+    disabled: { events: one, reason: 'node studio-01 has no open decision' },
+    enabled: {
+      events: decided,
+      then: (c) =>
+        expect(c.port.calls).toEqual([{ node: 'studio-01', op: 'decide', args: { decision: 'd-1', approve: true } }]),
+    },
+  },
+  deny: {
+    disabled: { events: one, to: [KEY.enter], reason: 'session s-1001 has no open decision' },
+    enabled: {
+      events: decided,
+      to: [KEY.enter],
+      then: (c) =>
+        expect(c.port.calls).toEqual([{ node: 'studio-01', op: 'decide', args: { decision: 'd-1', approve: false } }]),
+    },
+  },
+  'emergency-stop': {
+    disabled: { events: exited, reason: 'no live session on any node' },
+    enabled: {
+      events: one,
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message: 'EMERGENCY STOP: stop all 1 live session on 1 node?',
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  bell: {
+    enabled: {
+      events: one,
+      then: (c, before) => {
+        expect(ui(c).bell).toBe(!before.bell);
+        expect(ui(c).message?.text).toBe('bell on a new decision: on');
+      },
+    },
+  },
+  quit: { enabled: { events: one, then: (c) => expect(c.quits).toBe(1) } },
+  release: {
+    enabled: {
+      events: one,
+      to: [KEY.enter, 't'],
+      then: (c) => {
+        expect(top(c)).toEqual({ kind: 'session', node: 'studio-01', session: 's-1001' });
+        expect(ui(c).message?.text).toBe('keyboard released');
+      },
+    },
+  },
+  yes: {
+    enabled: {
+      events: one,
+      to: [KEY.enter, 's'],
+      then: (c) => expect(c.port.ops('stop')).toEqual([{ node: 'studio-01', op: 'stop', args: { session: 's-1001' } }]),
+    },
+  },
+  no: {
+    enabled: {
+      events: one,
+      to: [KEY.enter, 's'],
+      then: (c) => {
+        expect(top(c)).toEqual({ kind: 'node', node: 'studio-01' });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  submit: {
+    enabled: {
+      events: one,
+      to: ['/', 'x'],
+      then: (c) => {
+        expect(top(c)).toEqual({ kind: 'fleet' });
+        expect(ui(c).filter).toBe('x');
+      },
+    },
+  },
+  cancel: {
+    enabled: {
+      events: one,
+      to: ['/', 'x'],
+      then: (c) => {
+        expect(top(c)).toEqual({ kind: 'fleet' });
+        expect(ui(c).filter).toBe('');
+      },
+    },
+  },
+  erase: {
+    enabled: {
+      events: one,
+      to: ['/', 'x', 'y'],
+      then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', text: 'x' }),
+    },
+  },
+};
+
+/** Mounts the cockpit and brings it to where the case presses its key; returns what the port and UI were then. */
+async function reach(w: Where): Promise<Cockpit> {
+  const c = await app({ events: w.events });
+  for (const k of w.to ?? []) await c.press(k);
+  await w.prepare?.(c);
+  c.port.calls = [];
+  return c;
+}
+
+describe('every binding', () => {
+  for (const b of BINDINGS) {
+    const { enabled, disabled } = CASES[b.id];
+    for (const key of b.keys) {
+      if (disabled)
+        it(`${b.id} (${key}): disabled, does nothing but say why`, async () => {
+          const c = await reach(disabled);
+          const before = ui(c);
+          await c.press(seq(key));
+          const why = `${keysLabel(b)} (${b.description}): ${disabled.reason}`;
+          expect(ui(c).message).toEqual({ text: why, tone: 'why' });
+          expect(c.lines().at(-2)?.trim()).toBe(why);
+          expect({ ...ui(c), message: null }).toEqual({ ...before, message: null });
+          expect(c.port.calls).toEqual([]);
+          expect(c.quits).toBe(0);
+        });
+      it(`${b.id} (${key}): enabled, runs`, async () => {
+        const c = await reach(enabled);
+        const before = ui(c);
+        await c.press(seq(key));
+        expect(ui(c).message?.tone).not.toBe('why');
+        enabled.then(c, before);
+      });
+    }
+  }
+});
