@@ -3,6 +3,7 @@
  * Claude asks): put to the operator as a decision once one has stayed a while with no PermissionRequest hook at
  * work, and answered on the screen with the keys of the operator's choice.
  */
+import { RemoteError } from '../protocol/connection.js';
 import type { SessionState } from '../protocol/messages.js';
 import type { DialogSeen } from '../session/dialogs.js';
 import type { Decisions } from './decisions.js';
@@ -65,15 +66,27 @@ export class ScreenAnswers {
     this.timer = null;
   }
 
-  /** Carries out the operator's answer to a decision that the screen answers: `settle` records it, then the keys are pressed. */
+  /**
+   * Carries out the operator's answer to a decision that the screen answers: `settle` records it, then the keys
+   * for it are pressed and the session is working again. A prompt that has no option for this answer (approving
+   * a question that offers no "Yes") is refused before anything is recorded: the decision stays open, the
+   * session keeps waiting, and the error says what the operator can do instead.
+   */
   answer<T>(approve: boolean, settle: () => T): T {
-    const settled = settle();
     const screen = this.o.screen();
     const seen = screen?.visibleDialog() ?? null;
-    if (!screen || !seen || seen.keys !== null) return settled;
-    const keys = seen.answer(approve);
-    if (keys !== null) void screen.press(keys);
-    screen.setState('working');
+    const theirs = seen !== null && seen.keys === null ? seen : null;
+    const keys = theirs ? theirs.answer(approve) : null;
+    if (theirs && keys === null)
+      throw new RemoteError(
+        'conflict',
+        `the prompt on session ${this.o.session}'s screen (${theirs.rule}${theirs.details?.question ? `: ${JSON.stringify(theirs.details.question)}` : ''}) has no option that ${approve ? 'approves' : 'denies'}; ${approve ? 'deny the decision to dismiss it' : 'approve the decision'}, or answer it in the session's terminal`,
+      );
+    const settled = settle();
+    if (screen && keys) {
+      void screen.press(keys);
+      screen.setState('working');
+    }
     return settled;
   }
 
