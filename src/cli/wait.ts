@@ -1,20 +1,29 @@
-/** `agency wait <session>`: exit 0 done, 3 needs input, 4 timeout, 1 failed. Survives the node's link dropping. */
-import type { SessionSummary } from '../protocol/messages.js';
+/**
+ * `agency wait <session> [--until done|input]`: exit 0 done, 3 needs input, 4 timeout, 1 failed.
+ * Survives the node's link dropping.
+ */
+import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { EXIT, printJson, say, UserError } from './output.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export const WAIT_EXIT = { done: 0, failed: 1, input: 3, timeout: 4 } as const;
 
-function verdict(s: SessionSummary, until: 'done' | 'input'): number | null {
-  if (s.state === 'failed') return WAIT_EXIT.failed;
-  if (s.state === 'idle' || s.state === 'exited') return WAIT_EXIT.done;
-  if (s.state === 'needs-input' || s.openDecisions > 0) return WAIT_EXIT.input;
-  void until;
-  return null;
+export type WaitUntil = 'done' | 'input';
+
+/**
+ * How `wait` ends for a session as it is now, or null to keep waiting. A session is done when it is idle or
+ * has exited, and failed when it failed. `until: 'done'` waits on through any need for input (the operator
+ * may answer elsewhere); `until: 'input'` ends as soon as the session needs input: it shows a prompt, or
+ * one of its decisions is open.
+ */
+export function verdict(s: Pick<SessionSummary, 'state' | 'openDecisions'>, until: WaitUntil): number | null {
+  if (!isLive(s)) return s.state === 'failed' ? WAIT_EXIT.failed : WAIT_EXIT.done;
+  if (s.state === 'needs-input' || s.openDecisions > 0) return until === 'input' ? WAIT_EXIT.input : null;
+  return s.state === 'idle' ? WAIT_EXIT.done : null;
 }
 
 export async function wait(session: string, o: { until?: string; timeout?: string; json?: boolean }): Promise<void> {
-  const until = (o.until ?? 'done') as 'done' | 'input';
+  const until = (o.until ?? 'done') as WaitUntil;
   if (until !== 'done' && until !== 'input') throw new UserError('--until takes done or input', EXIT.usage);
   const timeout = o.timeout === undefined ? null : Number(o.timeout);
   if (timeout !== null && !(timeout > 0)) throw new UserError('--timeout takes a number of seconds', EXIT.usage);

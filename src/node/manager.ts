@@ -1,16 +1,14 @@
 /**
- * The node's sessions: starting them (worktree, compiled context, prepared Claude Code state, claude in a
- * PTY), answering their hooks by policy, keeping their output and state across restarts, and carrying out
- * the operator's commands.
+ * The node's session table: starting sessions (worktree, compiled context, prepared Claude Code state, claude in
+ * a PTY), keeping their output and state across restarts, and carrying out the operator's commands. Their hooks
+ * are answered by hook-answers.ts, the prompts on their screens by screen-answers.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { buildClassifier, compileInto, POLICY_FILE, type HookPrograms } from '../compiler/index.js';
-import { parsePolicy } from '../guard/policy.js';
+import { buildClassifier, compileInto, type HookPrograms } from '../compiler/index.js';
 import {
-  LIVE_STATES,
+  isLive,
   type Decision,
   type NodeEvent,
   type NodeInfo,
@@ -24,15 +22,14 @@ import { loadRegistry } from '../registry/index.js';
 import { prepareClaudeState } from '../session/claude-state.js';
 import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
-import type { DialogSeen } from '../session/dialogs.js';
 import { createWorktree } from '../worktree/index.js';
-import { describeCall, judge } from './approvals.js';
 import { Decisions } from './decisions.js';
 import { findProgram } from './find-program.js';
-import { hookEffect } from './hook-events.js';
+import { HookAnswers } from './hook-answers.js';
 import { newId } from './ids.js';
 import { OutputLog } from './output-log.js';
 import type { NodePaths } from '../paths/node-home.js';
+import { ScreenAnswers } from './screen-answers.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { UsageWatch } from './usage-watch.js';
 
@@ -53,16 +50,10 @@ interface Runtime {
   session: Session | null;
   log: OutputLog;
   usage: UsageWatch;
-  /** PermissionRequest hooks being answered now: while one is, a prompt on the screen is theirs */
-  hooksInFlight: number;
-  screenTimer: NodeJS.Timeout | null;
+  /** the prompts on its screen that the operator answers */
+  dialogs: ScreenAnswers;
 }
 
-/**
- * Claude Code shows a permission prompt and runs the PermissionRequest hook at the same time. A prompt
- * on the screen is put to the operator only if it is still there this long after, with no hook at work.
- */
-const SCREEN_GRACE_MS = 1500;
 const USAGE_INTERVAL_MS = 3000;
 
 const RESUME_PROMPT = 'agency restarted this session after an interruption. Continue the task from where you left off.';
@@ -70,6 +61,7 @@ const RESUME_PROMPT = 'agency restarted this session after an interruption. Cont
 export class NodeManager {
   private readonly runtimes = new Map<string, Runtime>();
   private readonly decisions: Decisions;
+  private readonly hooks: HookAnswers;
   private readonly writer: StateWriter;
   private readonly eventListeners = new Set<(e: NodeEvent) => void>();
   private readonly ptyListeners = new Set<(session: string, seq: number, data: Buffer) => void>();
@@ -89,10 +81,11 @@ export class NodeManager {
       sessions: [...this.runtimes.values()].map((r) => r.record),
       decisions: this.decisions.list(),
     }));
+    this.hooks = new HookAnswers({ node: o.info.name, home: this.env.HOME || homedir(), decisions: this.decisions });
     for (const record of state.sessions) this.runtimes.set(record.id, this.runtime(record));
     // tokens and cost of live sessions, for watchers; status requests read them fresh besides
     setInterval(() => {
-      for (const rt of this.runtimes.values()) if (LIVE_STATES.includes(rt.record.state)) void rt.usage.refresh();
+      for (const rt of this.runtimes.values()) if (isLive(rt.record)) void rt.usage.refresh();
     }, USAGE_INTERVAL_MS).unref();
   }
 
@@ -111,7 +104,7 @@ export class NodeManager {
     for (const rt of this.runtimes.values()) {
       for (const d of this.decisions.openFor(rt.record.id))
         this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
-      if (!LIVE_STATES.includes(rt.record.state)) continue;
+      if (!isLive(rt.record)) continue;
       rt.record.resumes += 1;
       this.launch(rt, ['--resume', rt.record.claudeSession], RESUME_PROMPT);
     }
@@ -197,69 +190,7 @@ export class NodeManager {
 
   /** A hook event from a session's claude; for PermissionRequest, the answer Claude Code is to follow. */
   async hook(args: OpArgs['hook'], closed: Promise<void>): Promise<{ output?: unknown }> {
-    const rt = this.get(args.session);
-    const input = (typeof args.input === 'object' && args.input !== null ? args.input : {}) as Record<string, unknown>;
-    if (args.event !== 'PermissionRequest') {
-      const effect = hookEffect(args.event, input);
-      if (effect.state === 'idle' && this.decisions.openFor(rt.record.id).length > 0) delete effect.state;
-      if (effect.state)
-        rt.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
-      else if (effect.activity) rt.session?.setActivity(effect.activity);
-      if (args.event === 'Stop') void rt.usage.refresh();
-      return {};
-    }
-    rt.hooksInFlight += 1;
-    try {
-      return await this.permission(rt, input, closed);
-    } finally {
-      rt.hooksInFlight -= 1;
-      // a prompt still showing a while after the last hook is done is the operator's to answer
-      if (rt.hooksInFlight === 0 && rt.session?.visibleDialog()?.keys === null) this.armScreenTimer(rt);
-    }
-  }
-
-  private async permission(
-    rt: Runtime,
-    input: Record<string, unknown>,
-    closed: Promise<void>,
-  ): Promise<{ output?: unknown }> {
-    const tool = typeof input.tool_name === 'string' ? input.tool_name : 'unknown';
-    const summary = describeCall(tool, input.tool_input);
-    rt.session?.setActivity(`${tool}: ${summary}`);
-    const policy = parsePolicy(readFileSync(join(rt.record.worktree, POLICY_FILE), 'utf8'));
-    const verdict = judge(policy.approvals, tool, input.tool_input, {
-      root: rt.record.worktree,
-      cwd: typeof input.cwd === 'string' ? input.cwd : rt.record.worktree,
-      home: this.env.HOME || homedir(),
-    });
-    const answer = (behavior: 'allow' | 'deny', message?: string) => ({
-      output: {
-        hookSpecificOutput: {
-          hookEventName: 'PermissionRequest',
-          decision: { behavior, ...(message ? { message } : {}) },
-        },
-      },
-    });
-    if (verdict.kind === 'allow') return answer('allow');
-    if (verdict.kind === 'deny')
-      return answer('deny', `agency policy denies this (${verdict.rule}): ${verdict.reason}`);
-    const d = this.decisions.open({
-      node: this.o.info.name,
-      session: rt.record.id,
-      tool,
-      summary,
-      input: input.tool_input,
-      source: 'hook',
-    });
-    rt.session?.setState('needs-input', { activity: `waiting for the operator: ${tool} ${summary}` });
-    const answered = this.decisions.answer(d.id);
-    // if Claude Code gives up on the hook (its timeout), the prompt stays on the screen and is answered there
-    void closed.then(() => {
-      if (this.decisions.isWaited(d.id)) this.decisions.forget(d.id);
-    });
-    const a = await answered;
-    rt.session?.setState('working', { activity: `${a.approve ? 'approved' : 'denied'}: ${tool} ${summary}` });
-    return a.approve ? answer('allow') : answer('deny', `The operator denied this${a.reason ? `: ${a.reason}` : '.'}`);
+    return this.hooks.answer(this.get(args.session), args.event, args.input, closed);
   }
 
   decide(args: OpArgs['decide']): Decision {
@@ -267,10 +198,10 @@ export class NodeManager {
     if (!d)
       throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
     if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
-    const waited = this.decisions.isWaited(d.id);
-    const settled = this.decisions.settle(d.id, args.approve, args.reason ?? null);
-    if (!waited) this.answerOnScreen(this.get(d.session), args.approve);
-    return settled;
+    const settle = () => this.decisions.settle(d.id, args.approve, args.reason ?? null);
+    // a hook waits for this answer; otherwise the prompt is on the screen, and answered there
+    if (this.decisions.isWaited(d.id)) return settle();
+    return this.get(d.session).dialogs.answer(args.approve, settle);
   }
 
   async send(args: OpArgs['send']): Promise<SessionSummary> {
@@ -314,7 +245,7 @@ export class NodeManager {
   async stop(args: OpArgs['stop']): Promise<SessionSummary> {
     const rt = this.get(args.session);
     if (rt.session && rt.session.pid !== null) await rt.session.stop();
-    else if (LIVE_STATES.includes(rt.record.state))
+    else if (isLive(rt.record))
       this.update(rt, { state: 'exited', reason: 'stopped by the operator', endedAt: new Date().toISOString() });
     return this.summary(rt);
   }
@@ -349,7 +280,13 @@ export class NodeManager {
     const log = OutputLog.open(join(this.o.paths.sessions, record.id), this.o.replayBytes ?? 1024 * 1024);
     record.outputSeq = log.buffer.end;
     const usage = new UsageWatch(record, this.env, (u) => this.update(rt, { usage: u }));
-    const rt: Runtime = { record, session: null, log, usage, hooksInFlight: 0, screenTimer: null };
+    const dialogs = new ScreenAnswers({
+      node: this.o.info.name,
+      session: record.id,
+      screen: () => rt.session,
+      decisions: this.decisions,
+    });
+    const rt: Runtime = { record, session: null, log, usage, dialogs };
     return rt;
   }
 
@@ -394,68 +331,15 @@ export class NodeManager {
         ...(ended ? { endedAt: new Date().toISOString() } : {}),
       });
       if (ended) {
-        if (rt.screenTimer) clearTimeout(rt.screenTimer);
-        rt.screenTimer = null;
+        rt.dialogs.ended();
         for (const d of this.decisions.openFor(r.id)) this.decisions.withdraw(d.id, `the session ${s.state}`);
         void rt.usage.refresh();
         this.writer.flush();
       }
     });
-    session.onDialog((seen) => this.onScreenDialog(rt, seen));
+    session.onDialog((seen) => rt.dialogs.seen(seen));
     this.update(rt, { state: 'starting', reason: null, exitCode: null, endedAt: null, activity: 'starting' });
     session.start();
-  }
-
-  /** A permission prompt on the screen (or none any more): put to the operator if no hook settles it in time. */
-  private onScreenDialog(rt: Runtime, seen: DialogSeen | null): void {
-    if (seen === null) {
-      for (const d of this.decisions.openFor(rt.record.id).filter((x) => x.source === 'screen'))
-        this.decisions.withdraw(d.id, 'the prompt was answered without the operator');
-      return;
-    }
-    this.armScreenTimer(rt);
-  }
-
-  private armScreenTimer(rt: Runtime): void {
-    if (rt.screenTimer) clearTimeout(rt.screenTimer);
-    rt.screenTimer = setTimeout(() => {
-      rt.screenTimer = null;
-      this.recheckScreen(rt);
-    }, SCREEN_GRACE_MS);
-  }
-
-  private recheckScreen(rt: Runtime): void {
-    const seen = rt.session?.visibleDialog() ?? null;
-    if (!seen || seen.keys !== null || rt.hooksInFlight > 0 || rt.screenTimer) return;
-    const open = this.decisions.openFor(rt.record.id);
-    if (open.length === 0) {
-      const tool = seen.details?.tool ?? 'unknown';
-      const summary =
-        seen.details?.command ?? seen.details?.file ?? seen.details?.url ?? seen.details?.question ?? seen.rule;
-      this.decisions.open({
-        node: this.o.info.name,
-        session: rt.record.id,
-        tool,
-        summary,
-        input: seen.details ?? {},
-        source: 'screen',
-      });
-    } else {
-      // a hook's decision whose hook has gone (Claude Code's timeout): now the screen answers it
-      for (const d of open)
-        if (d.source === 'hook' && !this.decisions.isWaited(d.id)) this.decisions.retarget(d.id, 'screen');
-    }
-    rt.session?.setState('needs-input', {
-      activity: `waiting for the operator: ${seen.details?.question ?? seen.rule}`,
-    });
-  }
-
-  private answerOnScreen(rt: Runtime, approve: boolean): void {
-    const seen = rt.session?.visibleDialog() ?? null;
-    if (!rt.session || !seen || seen.keys !== null) return;
-    const keys = seen.answer(approve);
-    if (keys !== null) void rt.session.press(keys);
-    rt.session.setState('working');
   }
 
   private update(rt: Runtime, patch: Partial<SessionRecord>): void {

@@ -1,0 +1,98 @@
+/**
+ * Claude Code's hook events for a session: the state and activity each reports, and the answer to a
+ * PermissionRequest, by the session's policy or, when the policy escalates, by the operator through a decision.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { POLICY_FILE } from '../compiler/index.js';
+import { parsePolicy } from '../guard/policy.js';
+import type { Session } from '../session/session.js';
+import { describeCall, judge } from './approvals.js';
+import type { Decisions } from './decisions.js';
+import { hookEffect } from './hook-events.js';
+import type { ScreenAnswers } from './screen-answers.js';
+import type { SessionRecord } from './state-file.js';
+import type { UsageWatch } from './usage-watch.js';
+
+/** The session a hook event is for, as far as answering it goes. */
+export interface HookTarget {
+  readonly record: Pick<SessionRecord, 'id' | 'worktree'>;
+  readonly session: Pick<Session, 'setState' | 'setActivity'> | null;
+  readonly usage: Pick<UsageWatch, 'refresh'>;
+  readonly dialogs: Pick<ScreenAnswers, 'duringHook'>;
+}
+
+export interface HookAnswersOptions {
+  node: string;
+  /** the home directory that policy paths such as ~/.ssh are read against */
+  home: string;
+  decisions: Pick<Decisions, 'open' | 'openFor' | 'answer' | 'isWaited' | 'forget'>;
+}
+
+type HookOutput = { output?: unknown };
+
+export class HookAnswers {
+  constructor(private readonly o: HookAnswersOptions) {}
+
+  /** A hook event from the session's claude; for PermissionRequest, the answer Claude Code is to follow. */
+  async answer(t: HookTarget, event: string, raw: unknown, closed: Promise<void>): Promise<HookOutput> {
+    const input = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    if (event !== 'PermissionRequest') {
+      const effect = hookEffect(event, input);
+      // a turn that ends while a decision is open is still waiting for the operator
+      if (effect.state === 'idle' && this.o.decisions.openFor(t.record.id).length > 0) delete effect.state;
+      if (effect.state)
+        t.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
+      else if (effect.activity) t.session?.setActivity(effect.activity);
+      if (event === 'Stop') void t.usage.refresh();
+      return {};
+    }
+    return t.dialogs.duringHook(() => this.permission(t, input, closed));
+  }
+
+  private async permission(t: HookTarget, input: Record<string, unknown>, closed: Promise<void>): Promise<HookOutput> {
+    const tool = typeof input.tool_name === 'string' ? input.tool_name : 'unknown';
+    const summary = describeCall(tool, input.tool_input);
+    t.session?.setActivity(`${tool}: ${summary}`);
+    const policy = parsePolicy(readFileSync(join(t.record.worktree, POLICY_FILE), 'utf8'));
+    const verdict = judge(policy.approvals, tool, input.tool_input, {
+      root: t.record.worktree,
+      cwd: typeof input.cwd === 'string' ? input.cwd : t.record.worktree,
+      home: this.o.home,
+    });
+    if (verdict.kind === 'allow') return permissionAnswer('allow');
+    if (verdict.kind === 'deny')
+      return permissionAnswer('deny', `agency policy denies this (${verdict.rule}): ${verdict.reason}`);
+    const { decisions } = this.o;
+    const d = decisions.open({
+      node: this.o.node,
+      session: t.record.id,
+      tool,
+      summary,
+      input: input.tool_input,
+      source: 'hook',
+    });
+    t.session?.setState('needs-input', { activity: `waiting for the operator: ${tool} ${summary}` });
+    const answered = decisions.answer(d.id);
+    // if Claude Code gives up on the hook (its timeout), the prompt stays on the screen and is answered there
+    void closed.then(() => {
+      if (decisions.isWaited(d.id)) decisions.forget(d.id);
+    });
+    const a = await answered;
+    t.session?.setState('working', { activity: `${a.approve ? 'approved' : 'denied'}: ${tool} ${summary}` });
+    return a.approve
+      ? permissionAnswer('allow')
+      : permissionAnswer('deny', `The operator denied this${a.reason ? `: ${a.reason}` : '.'}`);
+  }
+}
+
+function permissionAnswer(behavior: 'allow' | 'deny', message?: string): HookOutput {
+  return {
+    output: {
+      hookSpecificOutput: {
+        hookEventName: 'PermissionRequest',
+        decision: { behavior, ...(message ? { message } : {}) },
+      },
+    },
+  };
+}
