@@ -1,8 +1,12 @@
-/** The node's socket: one protocol connection per cockpit or hook, requests dispatched to the manager. */
+/**
+ * The node's socket: one protocol connection per cockpit or hook, its requests dispatched through the op
+ * table (ops.ts), and the streams a connection asks for: its watch events and its PTY subscriptions.
+ */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, RemoteError } from '../protocol/connection.js';
-import type { NodeEvent, NodeInfo, Op, OpArgs } from '../protocol/messages.js';
+import type { NodeEvent, NodeInfo } from '../protocol/messages.js';
 import type { NodeManager } from './manager.js';
+import { dispatch, type OpContext } from './ops.js';
 
 /** Past this many bytes queued for a slow subscriber, its PTY bytes wait in the replay buffer instead. */
 const PTY_BACKLOG_LIMIT = 4 * 1024 * 1024;
@@ -61,111 +65,79 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
   };
   socket.on('drain', catchUp);
 
-  conn.handle(async (op: Op, raw: unknown) => {
-    const args = (raw ?? {}) as never;
-    switch (op) {
-      case 'status':
-        return manager.freshSnapshot();
-      case 'watch': {
-        // summaries at a bounded rate: a session's changes within the interval go as its latest state;
-        // decisions go at once (the operator is waiting for them)
-        const latest = new Map<string, NodeEvent>();
-        let timer: NodeJS.Timeout | null = null;
-        const flush = () => {
-          timer = null;
-          for (const e of latest.values()) conn.sendEvent(e);
-          latest.clear();
-        };
-        disposers.push(
-          manager.onEvent((e) => {
-            if (e.kind !== 'session') return conn.sendEvent(e);
-            latest.set(e.session.id, e);
-            timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
-          }),
-        );
-        disposers.push(() => timer && clearTimeout(timer));
-        return manager.snapshot();
-      }
-      case 'run':
-        return manager.run(args as OpArgs['run']);
-      case 'hook':
-        return manager.hook(args as OpArgs['hook'], closed);
-      case 'decide':
-        return manager.decide(args as OpArgs['decide']);
-      case 'send':
-        return manager.send(args as OpArgs['send']);
-      case 'pause':
-        return manager.pause(args as OpArgs['pause']);
-      case 'resume':
-        return manager.resume(args as OpArgs['resume']);
-      case 'interrupt':
-        return manager.interrupt(args as OpArgs['interrupt']);
-      case 'resize':
-        return manager.resize(args as OpArgs['resize']);
-      case 'stop':
-        return manager.stop(args as OpArgs['stop']);
-      case 'screen':
-        return manager.screen(args as OpArgs['screen']);
-      case 'pty-subscribe': {
-        const { session, fromSeq } = args as OpArgs['pty-subscribe'];
-        if (!manager.has(session))
-          throw new RemoteError('not-found', `no session ${JSON.stringify(session)} on node ${info.name}`);
-        if (subscriptions.size === 0) {
-          disposers.push(
-            manager.onPty((s, seq, data) => {
-              const sub = subscriptions.get(s);
-              if (!sub) return;
-              if (sub.lagging || seq !== sub.next + sub.pending.length || conn.backlog > PTY_BACKLOG_LIMIT) {
-                // from here the replay buffer holds what this subscriber still needs (from sub.next on)
-                sub.lagging = true;
-                sub.pending = Buffer.alloc(0);
-                if (sub.timer) clearTimeout(sub.timer);
-                sub.timer = null;
-                // a full socket catches up on 'drain'; anything else at once
-                if (conn.backlog <= PTY_BACKLOG_LIMIT / 2) setImmediate(catchUp);
-                return;
-              }
-              // gather small writes into one frame: a terminal UI writes many small pieces
-              sub.pending = sub.pending.length ? Buffer.concat([sub.pending, data]) : data;
-              if (sub.pending.length >= PTY_BATCH_BYTES) flushPty(s, sub);
-              else sub.timer ??= setTimeout(() => flushPty(s, sub), PTY_BATCH_MS);
-            }),
-          );
-          disposers.push(() => {
-            for (const sub of subscriptions.values()) if (sub.timer) clearTimeout(sub.timer);
-          });
-        }
-        const data = manager.outputSince(session, Math.max(0, fromSeq));
-        if (data === null) {
-          const snapshot = manager.screen({ session });
-          subscriptions.set(session, {
-            next: snapshot.outputSeq,
-            lagging: false,
-            pending: Buffer.alloc(0),
-            timer: null,
-          });
-          return { fromSeq: snapshot.outputSeq, snapshot };
-        }
-        subscriptions.set(session, {
-          next: fromSeq + data.length,
-          lagging: false,
-          pending: Buffer.alloc(0),
-          timer: null,
-        });
-        if (data.length > 0) conn.sendPty({ session, seq: fromSeq, data });
-        return { fromSeq, snapshot: null };
-      }
-      case 'pty-unsubscribe': {
-        const sub = subscriptions.get((args as OpArgs['pty-unsubscribe']).session);
-        if (sub?.timer) clearTimeout(sub.timer);
-        subscriptions.delete((args as OpArgs['pty-unsubscribe']).session);
-        return {};
-      }
-      case 'shutdown':
-        setImmediate(onShutdown);
-        return {};
-      default:
-        throw new RemoteError('bad-request', `unknown operation ${JSON.stringify(op)}`);
+  /** summaries at a bounded rate: a session's changes within the interval go as its latest state; decisions at once */
+  const watch = () => {
+    const latest = new Map<string, NodeEvent>();
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      for (const e of latest.values()) conn.sendEvent(e);
+      latest.clear();
+    };
+    disposers.push(
+      manager.onEvent((e) => {
+        if (e.kind !== 'session') return conn.sendEvent(e);
+        latest.set(e.session.id, e);
+        timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
+      }),
+    );
+    disposers.push(() => timer && clearTimeout(timer));
+    return manager.snapshot();
+  };
+
+  const subscribePty = (session: string, fromSeq: number) => {
+    if (!manager.has(session))
+      throw new RemoteError('not-found', `no session ${JSON.stringify(session)} on node ${info.name}`);
+    if (subscriptions.size === 0) {
+      disposers.push(
+        manager.onPty((s, seq, data) => {
+          const sub = subscriptions.get(s);
+          if (!sub) return;
+          if (sub.lagging || seq !== sub.next + sub.pending.length || conn.backlog > PTY_BACKLOG_LIMIT) {
+            // from here the replay buffer holds what this subscriber still needs (from sub.next on)
+            sub.lagging = true;
+            sub.pending = Buffer.alloc(0);
+            if (sub.timer) clearTimeout(sub.timer);
+            sub.timer = null;
+            // a full socket catches up on 'drain'; anything else at once
+            if (conn.backlog <= PTY_BACKLOG_LIMIT / 2) setImmediate(catchUp);
+            return;
+          }
+          // gather small writes into one frame: a terminal UI writes many small pieces
+          sub.pending = sub.pending.length ? Buffer.concat([sub.pending, data]) : data;
+          if (sub.pending.length >= PTY_BATCH_BYTES) flushPty(s, sub);
+          else sub.timer ??= setTimeout(() => flushPty(s, sub), PTY_BATCH_MS);
+        }),
+      );
+      disposers.push(() => {
+        for (const sub of subscriptions.values()) if (sub.timer) clearTimeout(sub.timer);
+      });
     }
-  });
+    const data = manager.outputSince(session, fromSeq);
+    if (data === null) {
+      const snapshot = manager.screen({ session });
+      subscriptions.set(session, { next: snapshot.outputSeq, lagging: false, pending: Buffer.alloc(0), timer: null });
+      return { fromSeq: snapshot.outputSeq, snapshot };
+    }
+    subscriptions.set(session, { next: fromSeq + data.length, lagging: false, pending: Buffer.alloc(0), timer: null });
+    if (data.length > 0) conn.sendPty({ session, seq: fromSeq, data });
+    return { fromSeq, snapshot: null };
+  };
+
+  const unsubscribePty = (session: string) => {
+    const sub = subscriptions.get(session);
+    if (sub?.timer) clearTimeout(sub.timer);
+    subscriptions.delete(session);
+  };
+
+  const ctx: OpContext = {
+    manager,
+    closed,
+    watch,
+    subscribePty,
+    unsubscribePty,
+    shutdown: () => setImmediate(onShutdown),
+  };
+  // the op is as the peer sent it: dispatch checks it, the role, and the args before anything runs
+  conn.handle((op, args) => dispatch(op, args, conn.peerHello?.role, ctx));
 }

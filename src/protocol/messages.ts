@@ -1,4 +1,5 @@
 /** The messages of agency's protocol, and the shapes of state that `--json` output and scripts rely on. */
+import type { Op, OpArgs } from './ops.js';
 
 /** Bump when a cockpit and a node could misunderstand each other; they then refuse to talk. */
 export const PROTOCOL_VERSION = 1;
@@ -111,26 +112,8 @@ export interface Hello {
   node?: NodeInfo;
 }
 
-/** Operations a client may ask a node for; args and results per op are in `OpArgs`/`OpResults`. */
-export interface OpArgs {
-  status: Record<string, never>;
-  run: { task: string; discipline?: string; repo: string; model?: string; registry?: string };
-  send: { session: string; text: string; enter?: boolean };
-  pause: { session: string };
-  resume: { session: string };
-  stop: { session: string };
-  interrupt: { session: string };
-  /** the session's terminal size: taking over a session gives it the operator's (a pane only shows it) */
-  resize: { session: string; cols: number; rows: number };
-  decide: { decision: string; approve: boolean; reason?: string };
-  screen: { session: string };
-  watch: Record<string, never>;
-  'pty-subscribe': { session: string; fromSeq: number };
-  'pty-unsubscribe': { session: string };
-  hook: { session: string; event: string; input: unknown };
-  shutdown: Record<string, never>;
-}
-export type Op = keyof OpArgs;
+/** Operations a client may ask a node for; their args are checked against the schemas in ops.ts. */
+export type { Op, OpArgs } from './ops.js';
 export interface OpResults {
   status: Snapshot;
   run: SessionSummary;
@@ -158,7 +141,8 @@ export interface Request<O extends Op = Op> {
 export type Response =
   | { t: 'res'; id: number; ok: true; result: unknown }
   | { t: 'res'; id: number; ok: false; error: { code: ErrorCode; message: string } };
-export type ErrorCode = 'not-found' | 'bad-request' | 'conflict' | 'failed' | 'version';
+/** `forbidden`: the connection's role may not ask for that op (a hook asking to run or stop a session). */
+export type ErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'conflict' | 'failed' | 'version';
 
 export type NodeEvent =
   | { kind: 'session'; session: SessionSummary }

@@ -1,0 +1,196 @@
+/**
+ * The node's edge: every request is checked before it reaches the session table. A malformed request is
+ * refused with `bad-request` naming the field and what is wrong, an op a connection's role may not ask for
+ * is refused with `forbidden`, and the connection goes on serving. A real node server and manager over a
+ * temporary home, on a real Unix socket; no session is started, so no claude is needed.
+ */
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeManager } from '../../src/node/manager.js';
+import { ensureDirs, nodePaths } from '../../src/node/paths.js';
+import { createNodeServer } from '../../src/node/server.js';
+import { Connection } from '../../src/protocol/connection.js';
+import { PROTOCOL_VERSION, type Hello, type NodeInfo } from '../../src/protocol/messages.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir('agency-ops-');
+const paths = nodePaths(dir.path);
+const info: NodeInfo = {
+  name: 'edge',
+  agentVersion: 'test',
+  build: 'dev',
+  protocol: PROTOCOL_VERSION,
+  host: 'localhost',
+  platform: `${process.platform}-${process.arch}`,
+  pid: process.pid,
+  startedAt: new Date(0).toISOString(),
+};
+let manager: NodeManager;
+let shutdowns = 0;
+const server = (() => {
+  ensureDirs(paths);
+  manager = new NodeManager({
+    paths,
+    info,
+    // never started: nothing here runs a session
+    claudeBin: '/nonexistent/claude',
+    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
+  });
+  return createNodeServer(manager, info, () => (shutdowns += 1));
+})();
+const open: Connection[] = [];
+
+beforeAll(() => new Promise<void>((r) => server.listen(paths.socket, r)));
+afterAll(async () => {
+  for (const c of open) c.close();
+  await new Promise((r) => server.close(r));
+  await manager.shutdown();
+  dir.remove();
+});
+
+async function connectAs(role: Hello['role']): Promise<Connection> {
+  const conn = new Connection(connect(paths.socket), { role, agent: 'test' });
+  open.push(conn);
+  await conn.ready;
+  return conn;
+}
+
+/** A request as any peer may put it on the wire, whatever the types say. */
+function wire(conn: Connection, op: string, args: unknown): Promise<unknown> {
+  return (conn.request as (op: string, args: unknown) => Promise<unknown>).call(conn, op, args);
+}
+
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: { code?: string; message?: string }) => ({ code: e.code, message: e.message }),
+  );
+
+describe('a request the node cannot take', () => {
+  const session = 's-abc123';
+  const cases: [string, string, unknown, string][] = [
+    ['a missing field', 'run', { repo: '/tmp' }, 'run.task: required (a string)'],
+    ['a wrong type', 'run', { task: 42, repo: '/tmp' }, 'run.task: expected a string, got a number'],
+    [
+      'a fraction for a whole number',
+      'resize',
+      { session, cols: 80.5, rows: 30 },
+      'resize.cols: expected a whole number, got 80.5',
+    ],
+    ['an unknown key', 'stop', { session, force: true }, 'stop.force: unknown key'],
+    [
+      'an oversize text',
+      'send',
+      { session, text: 'x'.repeat(100_001) },
+      'send.text: longer than 100000 characters (it has 100001)',
+    ],
+    [
+      'an oversize task',
+      'run',
+      { task: 'y'.repeat(200_000), repo: '/tmp' },
+      'run.task: longer than 100000 characters (it has 200000)',
+    ],
+    ['a blank task', 'run', { task: ' \n', repo: '/tmp' }, 'run.task: is empty'],
+    [
+      'a path for a session id',
+      'stop',
+      { session: '../../etc' },
+      'stop.session: not a session id (they look like s-1a2b3c)',
+    ],
+    [
+      'a negative sequence',
+      'pty-subscribe',
+      { session, fromSeq: -1 },
+      'pty-subscribe.fromSeq: a sequence number is 0 or more',
+    ],
+    ['args that are not an object', 'run', 'fix the bug', 'run: expected an object, got a string'],
+    ['a list for args', 'decide', [1, 2], 'decide: expected an object, got a list'],
+    ['an unknown op', 'frobnicate', {}, 'unknown operation "frobnicate"'],
+    ['an op named after an object property', 'constructor', {}, 'unknown operation "constructor"'],
+    ['an op named after the prototype', '__proto__', {}, 'unknown operation "__proto__"'],
+  ];
+
+  it.each(cases)(
+    '%s is refused as bad-request naming it, and the connection serves on',
+    async (_, op, args, message) => {
+      const conn = await connectAs('cockpit');
+      expect(await refusal(wire(conn, op, args))).toEqual({ code: 'bad-request', message });
+      const status = await conn.request('status', {});
+      expect(status).toEqual({ node: info, sessions: [], decisions: [] });
+    },
+  );
+
+  it('names at most three problems of one request and counts the rest', async () => {
+    const conn = await connectAs('cockpit');
+    const args = { task: 1, repo: 2, a: 0, b: 0, c: 0 };
+    expect(await refusal(wire(conn, 'run', args))).toEqual({
+      code: 'bad-request',
+      message:
+        'run.task: expected a string, got a number; run.repo: expected a string, got a number; run.a: unknown key; and 2 more',
+    });
+  });
+
+  it('refuses a terminal size no session can have, in words the operator can act on', async () => {
+    const conn = await connectAs('cockpit');
+    expect(await refusal(wire(conn, 'resize', { session, cols: 5, rows: 30 }))).toEqual({
+      code: 'bad-request',
+      message:
+        'resize.cols: a terminal 5 columns wide is not one agency can give a session (20–1000 columns × 5–500 rows)',
+    });
+  });
+
+  it('passes well-formed args on to the session table, which says what it lacks', async () => {
+    const conn = await connectAs('cockpit');
+    expect(await refusal(conn.request('stop', { session }))).toEqual({
+      code: 'not-found',
+      message: `no session "${session}" on node edge`,
+    });
+    expect(await refusal(conn.request('pty-subscribe', { session, fromSeq: 0 }))).toMatchObject({ code: 'not-found' });
+  });
+});
+
+describe('who may ask for what', () => {
+  it("refuses a hook connection the operator's ops, and serves its own", async () => {
+    const hook = await connectAs('hook');
+    const asks: [string, unknown][] = [
+      ['decide', { decision: 'd-abc123', approve: true }],
+      ['run', { task: 'delete everything', repo: '/tmp' }],
+      ['stop', { session: 's-abc123' }],
+      ['status', {}],
+    ];
+    for (const [op, args] of asks)
+      expect(await refusal(wire(hook, op, args))).toEqual({
+        code: 'forbidden',
+        message: `a "hook" connection may not ask this node for ${op}; only the operator's cockpit may`,
+      });
+    // its own op goes through to the session table (which knows no such session)
+    expect(
+      await refusal(hook.request('hook', { session: 's-abc123', event: 'Stop', input: { hook_event_name: 'Stop' } })),
+    ).toEqual({ code: 'not-found', message: 'no session "s-abc123" on node edge' });
+  });
+
+  it('refuses the role check before looking at the args: a hook cannot probe them', async () => {
+    const hook = await connectAs('hook');
+    expect(await refusal(wire(hook, 'run', { nonsense: true }))).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('keeps the hook op to hook programs, and a peer of no known role gets nothing', async () => {
+    const cockpit = await connectAs('cockpit');
+    expect(await refusal(cockpit.request('hook', { session: 's-abc123', event: 'Stop', input: {} }))).toEqual({
+      code: 'forbidden',
+      message: `a "cockpit" connection may not ask this node for hook; only a session's hook program may`,
+    });
+    const node = await connectAs('node');
+    expect(await refusal(node.request('status', {}))).toMatchObject({ code: 'forbidden' });
+    expect(await refusal(node.request('shutdown', {}))).toMatchObject({ code: 'forbidden' });
+    expect(shutdowns).toBe(0);
+  });
+
+  it('serves the cockpit its status', async () => {
+    const cockpit = await connectAs('cockpit');
+    expect(await cockpit.request('status', {})).toEqual({ node: info, sessions: [], decisions: [] });
+    expect(await cockpit.request('watch', {})).toEqual({ node: info, sessions: [], decisions: [] });
+  });
+});
