@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeManager } from '../../src/node/manager.js';
-import { ensureDirs, nodePaths } from '../../src/node/paths.js';
+import { ensureDirs, nodePaths } from '../../src/paths/node-home.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { Connection } from '../../src/protocol/connection.js';
 import { PROTOCOL_VERSION, type Hello, type NodeInfo } from '../../src/protocol/messages.js';
