@@ -25,6 +25,7 @@ const USER_ERRORS = new Set([
   'CockpitError',
   'ConfigError',
   'BundleError',
+  'RemoteError',
 ]);
 function isUserError(e: unknown): e is Error {
   return e instanceof Error && USER_ERRORS.has(e.name);
