@@ -7,13 +7,11 @@
  * bounded: sessions and workers that ended are dropped, oldest first, past a cap per node.
  */
 import type { LinkStatus } from '../fleet/link.js';
-import type { Decision, SessionSummary } from '../protocol/messages.js';
+import { isLive, type Decision, type SessionSummary } from '../protocol/messages.js';
 import type { CockpitEvent, FleetSnapshot } from './client.js';
 import {
-  ENDED_STATES,
   RateMeter,
   fleetHealth,
-  isLive,
   sameSummary,
   summariseNode,
   usageTokens,
@@ -310,7 +308,7 @@ export class FleetStore {
 
   private capEnded(node: string): void {
     const table = this.sessionTable.get(node)!;
-    const ended = [...table.values()].filter((s) => ENDED_STATES.includes(s.state));
+    const ended = [...table.values()].filter((s) => !isLive(s));
     if (ended.length <= this.maxEndedSessions) return;
     ended.sort((a, b) => (a.endedAt ?? a.updatedAt).localeCompare(b.endedAt ?? b.updatedAt));
     const retired = this.retired.get(node) ?? { tokens: 0, costUsd: 0 };

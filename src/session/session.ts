@@ -4,7 +4,7 @@
  * rule; hook events from the node move its state.
  */
 import { listeners } from '../protocol/connection.js';
-import type { SessionState } from '../protocol/messages.js';
+import { isLive, type SessionState } from '../protocol/messages.js';
 import { HeadlessScreen, safeLine } from '../terminal/index.js';
 import { continueTree, stopTree, processTree } from './process-tree.js';
 import { nodePtyFactory, type Disposable, type PtyFactory, type PtyProcess } from './pty.js';
@@ -125,7 +125,7 @@ export class Session {
 
   /** Moves the state on a hook event Claude Code reported (see node/hooks). */
   setState(state: SessionState, extra: { reason?: string | null; activity?: string } = {}): void {
-    if (this.status.state === 'exited' || this.status.state === 'failed') return;
+    if (!isLive(this.status.state)) return;
     if (this.status.state === 'paused') {
       this.beforePause = state;
       return;
