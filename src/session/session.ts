@@ -5,6 +5,7 @@
  */
 import { listeners } from '../protocol/connection.js';
 import { isLive, type SessionState } from '../protocol/messages.js';
+import { singleLine } from '../protocol/safe-text.js';
 import { HeadlessScreen, safeLine } from '../terminal/index.js';
 import { continueTree, stopTree, processTree } from './process-tree.js';
 import { nodePtyFactory, type Disposable, type PtyFactory, type PtyProcess } from './pty.js';
@@ -146,10 +147,9 @@ export class Session {
     this.proc.write(data);
   }
 
-  /** Types a line into the session and submits it. */
+  /** Types a line into the session and submits it: line breaks and tabs become spaces, other unsafe characters go. */
   async sendLine(text: string): Promise<void> {
-    const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\n/g, ' ');
-    this.write(clean);
+    this.write(singleLine(text));
     // submit separately, once the input box has taken the text: one write with "\r" reads as a paste
     await this.screen.flushed();
     await new Promise((r) => setTimeout(r, 80));
