@@ -3,7 +3,7 @@
  * replay buffer and subscribers); dialogs no hook can answer are recognised on the screen and answered by
  * rule; hook events from the node move its state.
  */
-import { listeners } from '../protocol/connection.js';
+import { Emitter } from '../protocol/events.js';
 import { isLive, type SessionState } from '../protocol/messages.js';
 import { singleLine } from '../protocol/safe-text.js';
 import { HeadlessScreen, safeLine } from '../terminal/index.js';
@@ -45,9 +45,9 @@ export class Session {
   private checkTimer: NodeJS.Timeout | null = null;
   private lastDialog = { key: '', at: 0 };
   private lastEscalation: string | null = null;
-  private readonly outputs = listeners<Buffer>();
-  private readonly changes = listeners<SessionStatus>();
-  private readonly dialogs = listeners<DialogSeen | null>();
+  private readonly outputs = new Emitter<Buffer>();
+  private readonly changes = new Emitter<SessionStatus>();
+  private readonly dialogs = new Emitter<DialogSeen | null>();
   private readonly detector: DialogDetector;
   private exited!: Promise<void>;
 
@@ -65,14 +65,14 @@ export class Session {
   }
 
   onOutput(f: (data: Buffer) => void): Disposable {
-    return this.outputs.add(f);
+    return this.outputs.on(f);
   }
   onChange(f: (s: SessionStatus) => void): Disposable {
-    return this.changes.add(f);
+    return this.changes.on(f);
   }
   /** the dialog the rules put to the operator (a permission prompt on the screen) appeared, changed, or went (null) */
   onDialog(f: (d: DialogSeen | null) => void): Disposable {
-    return this.dialogs.add(f);
+    return this.dialogs.on(f);
   }
 
   start(): void {
