@@ -1,34 +1,20 @@
 /** Human-readable views of node state. Text from sessions is made safe before it reaches the terminal. */
 import type { FleetSnapshot } from '../cockpit/client.js';
+import { age, dollars, tokens } from '../cockpit/format.js';
+import { usageTokens } from '../cockpit/types.js';
 import type { Decision, SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
-
-export function tokens(n: number): string {
-  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
-}
-
-export function age(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  return s < 60
-    ? `${s}s`
-    : s < 3600
-      ? `${Math.floor(s / 60)}m`
-      : s < 86400
-        ? `${Math.floor(s / 3600)}h`
-        : `${Math.floor(s / 86400)}d`;
-}
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 
 export function sessionLine(s: SessionSummary): string {
-  const total = s.usage.inputTokens + s.usage.outputTokens + s.usage.cacheCreationTokens + s.usage.cacheReadTokens;
   const what = safeLine(s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity);
   return [
     cut(s.id, 9),
     cut(s.state, 12),
     cut(s.discipline, 16),
-    tokens(total).padStart(7),
-    `$${s.usage.costUsd.toFixed(2)}`.padStart(8),
+    tokens(usageTokens(s.usage)).padStart(7),
+    dollars(s.usage.costUsd).padStart(8),
     age(s.createdAt).padStart(4),
     ` ${cut(safeLine(s.task), 40)} ${s.openDecisions ? `[${s.openDecisions} waiting] ` : ''}${what}`,
   ].join(' ');

@@ -1,3 +1,5 @@
+import { escapeUnsafe } from '../protocol/safe-text.js';
+
 /** How commands report: JSON on stdout for --json, human text on stdout, problems on stderr, exit codes per DESIGN §4. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
@@ -12,24 +14,20 @@ export class UserError extends Error {
   }
 }
 
-/** What a terminal may obey beyond C0: DEL, the C1 controls (U+0080–U+009F), Unicode line and bidi controls. */
-const BEYOND_C0 = '\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069';
-const ESCAPED_IN_JSON = new RegExp(`[${BEYOND_C0}]`, 'g');
-const CONTROLS = new RegExp(`[\\u0000-\\u001f${BEYOND_C0}]`, 'g');
-const CONTROLS_BUT_NEWLINE = new RegExp(`[\\u0000-\\u0009\\u000b-\\u001f${BEYOND_C0}]`, 'g');
-const escape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/** JSON as a terminal can show it safely: JSON.stringify escapes C0 controls but leaves the rest raw. */
+/**
+ * JSON as a terminal can show it safely: JSON.stringify escapes C0 controls in strings but leaves DEL, C1
+ * and the bidi controls raw; those are escaped too. The indent's line breaks are the only raw C0 left.
+ */
 export function safeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(ESCAPED_IN_JSON, escape);
+  return escapeUnsafe(JSON.stringify(value, null, indent), 'newlines');
 }
 
 /**
- * A message for the terminal with every control character shown as an escape (`\u001b`), not obeyed: error
+ * A message for the terminal with every unsafe character shown as an escape (`\u001b`), not obeyed: error
  * messages quote paths, ids and text that came from elsewhere. Line breaks are kept when asked.
  */
 export function printable(s: string, keepNewlines = false): string {
-  return s.replace(keepNewlines ? CONTROLS_BUT_NEWLINE : CONTROLS, escape);
+  return escapeUnsafe(s, keepNewlines ? 'newlines' : 'nothing');
 }
 
 export function printJson(value: unknown): void {

@@ -1,6 +1,6 @@
 /** `agency run`, `status`, `watch`, `send`, `screen`, `interrupt`, `pause`, `resume`, `stop`: sessions across the fleet. */
 import { resolve } from 'node:path';
-import type { SessionSummary } from '../protocol/messages.js';
+import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
@@ -72,9 +72,7 @@ export async function control(
     throw new UserError(`give a session id or --all, not both (${op} ${JSON.stringify(session)} --all)`, EXIT.usage);
   const done = await withCockpit(o.all ? {} : nodesOf(session), async (c) => {
     const targets = o.all
-      ? (await c.status()).sessions.filter((s) =>
-          op === 'resume' ? s.state === 'paused' : !['exited', 'failed'].includes(s.state),
-        )
+      ? (await c.status()).sessions.filter((s) => (op === 'resume' ? s.state === 'paused' : isLive(s)))
       : [await c.findSession(session!)];
     const out: SessionSummary[] = [];
     for (const s of targets) out.push(await c.requestOn(s.node, op, { session: s.id }));

@@ -5,7 +5,15 @@
 import { fleetLinks } from '../fleet/fleet.js';
 import type { LinkStatus, NodeLink } from '../fleet/link.js';
 import type { Connection } from '../protocol/connection.js';
-import type { Decision, NodeEvent, Op, OpArgs, OpResults, SessionSummary } from '../protocol/messages.js';
+import {
+  isLive,
+  type Decision,
+  type NodeEvent,
+  type Op,
+  type OpArgs,
+  type OpResults,
+  type SessionSummary,
+} from '../protocol/messages.js';
 
 export interface NodeView extends LinkStatus {
   sessions: number;
@@ -158,8 +166,7 @@ export class Cockpit {
       throw new CockpitError(
         `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
       );
-    const live = (name: string) =>
-      snap.sessions.filter((s) => s.node === name && !['exited', 'failed'].includes(s.state)).length;
+    const live = (name: string) => snap.sessions.filter((s) => s.node === name && isLive(s)).length;
     const best = up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!;
     return this.requestOn(best.name, 'run', args);
   }

@@ -4,7 +4,8 @@
  * the node no longer holds that far back, it hands on the node's screen to repaint from instead.
  */
 import type { NodeLink } from '../fleet/link.js';
-import type { Connection, Disposable } from '../protocol/connection.js';
+import type { Connection } from '../protocol/connection.js';
+import type { Disposable } from '../protocol/events.js';
 import type { ScreenView } from '../protocol/messages.js';
 
 export interface PtyStream {

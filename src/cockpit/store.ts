@@ -7,13 +7,12 @@
  * bounded: sessions and workers that ended are dropped, oldest first, past a cap per node.
  */
 import type { LinkStatus } from '../fleet/link.js';
-import type { Decision, SessionSummary } from '../protocol/messages.js';
+import { Emitter } from '../protocol/events.js';
+import { isLive, type Decision, type SessionSummary } from '../protocol/messages.js';
 import type { CockpitEvent, FleetSnapshot } from './client.js';
 import {
-  ENDED_STATES,
   RateMeter,
   fleetHealth,
-  isLive,
   sameSummary,
   summariseNode,
   usageTokens,
@@ -98,7 +97,7 @@ function sameHealth(a: FleetHealth, b: FleetHealth): boolean {
 const EMPTY_HEALTH = fleetHealth([], { tokensPerHour: 0, costPerHour: 0 });
 
 export class FleetStore {
-  private readonly listeners = new Set<() => void>();
+  private readonly batches = new Emitter<void>();
   private readonly queue = new Map<string, StoreEvent>();
   private timer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -141,8 +140,8 @@ export class FleetStore {
 
   /** For useSyncExternalStore: called once per applied batch. */
   readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const sub = this.batches.on(listener);
+    return () => sub.dispose();
   };
 
   readonly getSnapshot = (): FleetState => this.state;
@@ -217,7 +216,7 @@ export class FleetStore {
     if (this.timer) clearTimeout(this.timer);
     if (this.ticker) clearInterval(this.ticker);
     this.timer = this.ticker = null;
-    this.listeners.clear();
+    this.batches.clear();
   }
 
   private touch(node: string): void {
@@ -310,7 +309,7 @@ export class FleetStore {
 
   private capEnded(node: string): void {
     const table = this.sessionTable.get(node)!;
-    const ended = [...table.values()].filter((s) => ENDED_STATES.includes(s.state));
+    const ended = [...table.values()].filter((s) => !isLive(s));
     if (ended.length <= this.maxEndedSessions) return;
     ended.sort((a, b) => (a.endedAt ?? a.updatedAt).localeCompare(b.endedAt ?? b.updatedAt));
     const retired = this.retired.get(node) ?? { tokens: 0, costUsd: 0 };
@@ -391,6 +390,6 @@ export class FleetStore {
       decisions,
       health: keepHealth ? prev.health : health,
     };
-    for (const l of [...this.listeners]) l();
+    this.batches.emit();
   }
 }

@@ -4,18 +4,14 @@
  * `--json` can both show it. Text in here is as the nodes sent it; whoever prints it makes it safe.
  */
 import type { LinkState, LinkStatus } from '../fleet/link.js';
-import type { Decision, SessionState, SessionSummary, Usage } from '../protocol/messages.js';
-
-export const SESSION_STATES: readonly SessionState[] = [
-  'starting',
-  'working',
-  'needs-input',
-  'idle',
-  'paused',
-  'exited',
-  'failed',
-];
-export const ENDED_STATES: readonly SessionState[] = ['exited', 'failed'];
+import {
+  SESSION_STATES,
+  isLive,
+  type Decision,
+  type SessionState,
+  type SessionSummary,
+  type Usage,
+} from '../protocol/messages.js';
 
 /** A worker (sub-agent or parallel worker process) of a session; the protocol does not report them yet. */
 export type WorkerState = 'queued' | 'running' | 'done' | 'failed';
@@ -85,10 +81,6 @@ export function countBy<K extends string>(keys: readonly K[], items: Iterable<{ 
   const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
   for (const i of items) out[i.state] = (out[i.state] ?? 0) + 1;
   return out;
-}
-
-export function isLive(s: { state: SessionState }): boolean {
-  return !ENDED_STATES.includes(s.state);
 }
 
 /** What the node is doing now: an open decision first, then the most recently active live session. */

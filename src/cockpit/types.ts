@@ -11,10 +11,10 @@ export type {
   SessionSummary,
   Usage,
 } from '../protocol/messages.js';
-export { LIVE_STATES } from '../protocol/messages.js';
+export { ENDED_STATES, LIVE_STATES, SESSION_STATES, isLive } from '../protocol/messages.js';
 export type { PtyStream } from './pty-subscription.js';
 export type { CockpitEvent, FleetSnapshot } from './client.js';
 export type { CockpitPort } from './port.js';
 export type { FleetState, StoreEvent, StoreOptions } from './store.js';
 export type { CountBy, FleetHealth, NodeSummary, RecentActivity, WorkerState, WorkerSummary } from './summary.js';
-export { SESSION_STATES, WORKER_STATES, isLive, usageTokens } from './summary.js';
+export { WORKER_STATES, usageTokens } from './summary.js';

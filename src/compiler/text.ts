@@ -1,8 +1,12 @@
 /** Turning untrusted text (a task, a title) into safe content for each kind of file. */
+import { stripUnsafe } from '../protocol/safe-text.js';
 
-/** Removes terminal control characters (C0 but tab and newline, DEL, C1) and normalises line ends. */
+/**
+ * Normalises line ends and removes the characters unsafe to show (controls but tab and newline, DEL, C1,
+ * bidi overrides and isolates): a reader of the file must see the text as it is stored.
+ */
 export function cleanText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+  return stripUnsafe(text.replace(/\r\n?/g, '\n'), 'layout');
 }
 
 /**

@@ -1,5 +1,6 @@
 /** A cockpit's link to one node: its state for the operator, and the protocol connection while it is up. */
-import { listeners, type Connection, type Disposable } from '../protocol/connection.js';
+import type { Connection } from '../protocol/connection.js';
+import { Emitter, type Disposable } from '../protocol/events.js';
 import type { NodeInfo } from '../protocol/messages.js';
 
 export type LinkState = 'connecting' | 'up' | 'down' | 'refused' | 'no-agent' | 'incompatible';
@@ -59,8 +60,8 @@ export abstract class LinkBase implements NodeLink {
   private attempt = 0;
   private attemptsLeft = 1;
   private timer: NodeJS.Timeout | null = null;
-  private readonly statuses = listeners<LinkStatus>();
-  private readonly connections = listeners<Connection>();
+  private readonly statuses = new Emitter<LinkStatus>();
+  private readonly connections = new Emitter<Connection>();
   private readonly first: Promise<LinkStatus>;
   private settle!: (s: LinkStatus) => void;
 
@@ -84,10 +85,10 @@ export abstract class LinkBase implements NodeLink {
     return this.conn;
   }
   onStatus(f: (s: LinkStatus) => void) {
-    return this.statuses.add(f);
+    return this.statuses.on(f);
   }
   onConnection(f: (c: Connection) => void) {
-    return this.connections.add(f);
+    return this.connections.on(f);
   }
   settled(): Promise<LinkStatus> {
     return this.first;

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { Emitter, type Disposable } from '../protocol/events.js';
 import { hostKeyAlgorithmsFor, hostVerifierFor } from './host-verifier.js';
 
 export interface SshTarget {
@@ -46,7 +47,7 @@ export class SshConnection {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
   private closedWith: Error | null = null;
-  private readonly closeListeners = new Set<(e: Error) => void>();
+  private readonly closes = new Emitter<Error>();
 
   private constructor(
     readonly target: SshTarget,
@@ -55,7 +56,7 @@ export class SshConnection {
     const closed = (e: Error) => {
       if (this.closedWith) return;
       this.closedWith = e;
-      for (const f of this.closeListeners) f(e);
+      this.closes.emit(e);
     };
     client.on('error', (e) => closed(e));
     client.on('close', () => closed(new Error('the SSH connection closed')));
@@ -121,9 +122,8 @@ export class SshConnection {
     return this.closedWith;
   }
 
-  onClose(f: (e: Error) => void): () => void {
-    this.closeListeners.add(f);
-    return () => this.closeListeners.delete(f);
+  onClose(f: (e: Error) => void): Disposable {
+    return this.closes.on(f);
   }
 
   /** Runs a command; resolves with its exit code and output. */

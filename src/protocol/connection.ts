@@ -3,6 +3,7 @@
  * handshake, requests matched to responses, events, and PTY chunks.
  */
 import type { Duplex } from 'node:stream';
+import { Emitter, type Disposable } from './events.js';
 import { encodeJson, encodePty, FrameDecoder, ProtocolError, type PtyChunk } from './frames.js';
 import {
   PROTOCOL_VERSION,
@@ -15,10 +16,6 @@ import {
   type Request,
   type Response,
 } from './messages.js';
-
-export interface Disposable {
-  dispose(): void;
-}
 
 /** An error a node returned for a request: its code says what kind. */
 export class RemoteError extends Error {
@@ -33,29 +30,15 @@ export class RemoteError extends Error {
 
 type RequestHandler = (op: Op, args: unknown) => Promise<unknown>;
 
-/** A typed event: listeners added with a disposer, as node-pty's events are. */
-export function listeners<T>() {
-  const set = new Set<(v: T) => void>();
-  return {
-    add(f: (v: T) => void): Disposable {
-      set.add(f);
-      return { dispose: () => set.delete(f) };
-    },
-    emit(v: T) {
-      for (const f of [...set]) f(v);
-    },
-  };
-}
-
 export class Connection {
   readonly ready: Promise<Hello>;
   private readonly decoder = new FrameDecoder();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private handler: RequestHandler | null = null;
-  private readonly events = listeners<NodeEvent>();
-  private readonly ptys = listeners<PtyChunk>();
-  private readonly closes = listeners<Error | undefined>();
+  private readonly events = new Emitter<NodeEvent>();
+  private readonly ptys = new Emitter<PtyChunk>();
+  private readonly closes = new Emitter<Error | undefined>();
   private peer: Hello | null = null;
   private closed = false;
   private resolveReady!: (h: Hello) => void;
@@ -99,15 +82,15 @@ export class Connection {
   }
 
   onEvent(f: (e: NodeEvent) => void): Disposable {
-    return this.events.add(f);
+    return this.events.on(f);
   }
 
   onPty(f: (c: PtyChunk) => void): Disposable {
-    return this.ptys.add(f);
+    return this.ptys.on(f);
   }
 
   onClose(f: (err: Error | undefined) => void): Disposable {
-    return this.closes.add(f);
+    return this.closes.on(f);
   }
 
   sendEvent(event: NodeEvent): void {

@@ -1,8 +1,8 @@
 /** The pseudo-terminal behind a session, behind a small interface so that session logic can be tested without one. */
 import * as nodePty from 'node-pty';
 
-export type { Disposable } from '../protocol/connection.js';
-import type { Disposable } from '../protocol/connection.js';
+export type { Disposable } from '../protocol/events.js';
+import type { Disposable } from '../protocol/events.js';
 
 export interface PtyProcess {
   readonly pid: number;

@@ -3,8 +3,9 @@
  * replay buffer and subscribers); dialogs no hook can answer are recognised on the screen and answered by
  * rule; hook events from the node move its state.
  */
-import { listeners } from '../protocol/connection.js';
-import type { SessionState } from '../protocol/messages.js';
+import { Emitter } from '../protocol/events.js';
+import { isLive, type SessionState } from '../protocol/messages.js';
+import { singleLine } from '../protocol/safe-text.js';
 import { HeadlessScreen, safeLine } from '../terminal/index.js';
 import { continueTree, stopTree, processTree } from './process-tree.js';
 import { nodePtyFactory, type Disposable, type PtyFactory, type PtyProcess } from './pty.js';
@@ -44,9 +45,9 @@ export class Session {
   private checkTimer: NodeJS.Timeout | null = null;
   private lastDialog = { key: '', at: 0 };
   private lastEscalation: string | null = null;
-  private readonly outputs = listeners<Buffer>();
-  private readonly changes = listeners<SessionStatus>();
-  private readonly dialogs = listeners<DialogSeen | null>();
+  private readonly outputs = new Emitter<Buffer>();
+  private readonly changes = new Emitter<SessionStatus>();
+  private readonly dialogs = new Emitter<DialogSeen | null>();
   private readonly detector: DialogDetector;
   private exited!: Promise<void>;
 
@@ -64,14 +65,14 @@ export class Session {
   }
 
   onOutput(f: (data: Buffer) => void): Disposable {
-    return this.outputs.add(f);
+    return this.outputs.on(f);
   }
   onChange(f: (s: SessionStatus) => void): Disposable {
-    return this.changes.add(f);
+    return this.changes.on(f);
   }
   /** the dialog the rules put to the operator (a permission prompt on the screen) appeared, changed, or went (null) */
   onDialog(f: (d: DialogSeen | null) => void): Disposable {
-    return this.dialogs.add(f);
+    return this.dialogs.on(f);
   }
 
   start(): void {
@@ -125,7 +126,7 @@ export class Session {
 
   /** Moves the state on a hook event Claude Code reported (see node/hooks). */
   setState(state: SessionState, extra: { reason?: string | null; activity?: string } = {}): void {
-    if (this.status.state === 'exited' || this.status.state === 'failed') return;
+    if (!isLive(this.status.state)) return;
     if (this.status.state === 'paused') {
       this.beforePause = state;
       return;
@@ -146,10 +147,9 @@ export class Session {
     this.proc.write(data);
   }
 
-  /** Types a line into the session and submits it. */
+  /** Types a line into the session and submits it: line breaks and tabs become spaces, other unsafe characters go. */
   async sendLine(text: string): Promise<void> {
-    const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').replace(/\n/g, ' ');
-    this.write(clean);
+    this.write(singleLine(text));
     // submit separately, once the input box has taken the text: one write with "\r" reads as a paste
     await this.screen.flushed();
     await new Promise((r) => setTimeout(r, 80));

@@ -5,7 +5,7 @@
  * xterm at most `feedLimit` characters at a time, holds the rest itself, and tells the writer when to
  * pause its source (write returns false above `highWaterMark`) and when to resume (`onDrain`).
  */
-import { Emitter } from './emitter.js';
+import { Emitter } from '../protocol/events.js';
 import type { Disposable } from './types.js';
 
 export type Chunk = string | Uint8Array;
@@ -119,7 +119,7 @@ export class FeedQueue {
     }
     if (this.blocked && this.pending <= this.highWaterMark / 2) {
       this.blocked = false;
-      this.drain.fire();
+      this.drain.emit();
     }
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Text from a session made safe to print on the operator's terminal outside a pane: escape sequences
  * (CSI, OSC, DCS, SOS, PM, APC and two- or three-byte ESC sequences, in their 7-bit and C1 forms) are
- * removed whole, then every remaining C0 control but `\n` and `\t`, DEL and every C1 control is dropped.
- * Bidirectional overrides and isolates go too, so a title cannot reorder the text printed after it.
+ * removed whole, then every remaining character that protocol/safe-text.ts calls unsafe is dropped but `\n`
+ * and `\t`: C0 and C1 controls, DEL, and the bidirectional overrides and isolates, so a title cannot reorder
+ * the text printed after it.
  */
+import { hasUnsafe, isUnsafeCode } from '../protocol/safe-text.js';
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -16,18 +18,6 @@ const C1_ST = 0x9c;
 const C1_OSC = 0x9d;
 const C1_PM = 0x9e;
 const C1_APC = 0x9f;
-
-/** anything this module removes; strings without any of these are returned as they are */
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
-
-function dropped(c: number): boolean {
-  return (
-    (c < 0x20 && c !== 0x0a && c !== 0x09) ||
-    (c >= 0x7f && c <= 0x9f) ||
-    (c >= 0x202a && c <= 0x202e) ||
-    (c >= 0x2066 && c <= 0x2069)
-  );
-}
 
 /** Index just past a CSI body starting at `i` (after `ESC [` or U+009B). */
 function skipCsi(s: string, i: number): number {
@@ -75,13 +65,13 @@ function skipEsc(s: string, i: number): number {
 }
 
 export function safeText(s: string): string {
-  if (!UNSAFE.test(s)) return s;
+  if (!hasUnsafe(s, 'layout')) return s;
   let out = '';
   let start = 0;
   let i = 0;
   while (i < s.length) {
     const c = s.charCodeAt(i);
-    if (!dropped(c)) {
+    if (!isUnsafeCode(c, 'layout')) {
       i++;
       continue;
     }

@@ -5,7 +5,7 @@
  */
 import xterm from '@xterm/headless';
 import type { IBufferCell, Terminal } from '@xterm/headless';
-import { Emitter } from './emitter.js';
+import { Emitter } from '../protocol/events.js';
 import { FeedQueue } from './feed-queue.js';
 import type { Chunk } from './feed-queue.js';
 import { MAX_COLS, MAX_ROWS, renderSnapshotAnsi } from './render.js';
@@ -84,9 +84,9 @@ export class HeadlessScreen {
         this.currentTitle = truncateCodePoints(safeLine(truncateCodePoints(t, MAX_TITLE * 4)).trim(), MAX_TITLE);
       }),
       this.term.onData((d) => {
-        if (isAllowedResponse(d)) this.responses.fire(d);
+        if (isAllowedResponse(d)) this.responses.emit(d);
       }),
-      this.term.onWriteParsed(() => this.changes.fire()),
+      this.term.onWriteParsed(() => this.changes.emit()),
     );
   }
 

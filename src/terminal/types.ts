@@ -56,6 +56,4 @@ export interface InputModes {
   mouseTracking: 'none' | 'x10' | 'vt200' | 'drag' | 'any';
 }
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable } from '../protocol/events.js';

@@ -4,7 +4,7 @@
  * the emulator only; what reaches the operator's terminal is drawn from the screen's rows.
  */
 import type { CockpitPort, ScreenView } from '../cockpit/types.js';
-import { HeadlessScreen, safeLine, type StyledLine } from '../terminal/index.js';
+import { Emitter, HeadlessScreen, safeLine, type Disposable, type StyledLine } from '../terminal/index.js';
 
 export interface PaneRows {
   /** rows to draw, top to bottom: styled rows of the screen, or plain text from the scrollback */
@@ -21,10 +21,10 @@ export class PaneScreen {
   error: string | null = null;
   private unsubscribe: (() => void) | null = null;
   private disposed = false;
-  private readonly listeners = new Set<() => void>();
+  private readonly redraws = new Emitter<void>();
   private timer: NodeJS.Timeout | null = null;
   private version = 0;
-  private changeSub: { dispose(): void } | null = null;
+  private changeSub: Disposable | null = null;
 
   constructor(
     private readonly port: CockpitPort,
@@ -67,9 +67,8 @@ export class PaneScreen {
   }
 
   /** Listeners hear at most once a frame that the screen changed. */
-  onChange(f: () => void): () => void {
-    this.listeners.add(f);
-    return () => this.listeners.delete(f);
+  onChange(f: () => void): Disposable {
+    return this.redraws.on(f);
   }
 
   get changes(): number {
@@ -81,7 +80,7 @@ export class PaneScreen {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.version++;
-      for (const f of [...this.listeners]) f();
+      this.redraws.emit();
     }, FRAME_MS);
     this.timer.unref?.();
   }
@@ -124,6 +123,6 @@ export class PaneScreen {
     this.unsubscribe?.();
     this.changeSub?.dispose();
     this.screen?.dispose();
-    this.listeners.clear();
+    this.redraws.clear();
   }
 }

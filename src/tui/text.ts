@@ -28,30 +28,3 @@ export function fit(s: string, max: number): string {
   }
   return `${out}…`;
 }
-
-export function tokens(n: number): string {
-  return n >= 1e9
-    ? `${(n / 1e9).toFixed(1)}G`
-    : n >= 1e6
-      ? `${(n / 1e6).toFixed(1)}M`
-      : n >= 1e3
-        ? `${(n / 1e3).toFixed(1)}k`
-        : String(Math.round(n));
-}
-
-export function cost(usd: number): string {
-  return usd >= 100 ? `$${usd.toFixed(0)}` : `$${usd.toFixed(2)}`;
-}
-
-export function age(iso: string, now = Date.now()): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '?';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  return s < 60
-    ? `${s}s`
-    : s < 3600
-      ? `${Math.floor(s / 60)}m`
-      : s < 86400
-        ? `${Math.floor(s / 3600)}h`
-        : `${Math.floor(s / 86400)}d`;
-}

@@ -113,6 +113,16 @@ describe('agency compile', () => {
     expect(progress).toMatch(/- \[ \] `+ Fix the "quoted" thing/);
   });
 
+  it('removes bidi overrides and isolates from a task, so CLAUDE.md reads as it is stored', () => {
+    const dir = repo();
+    const r = compile(dir, 'Rename the upload invoice\u202Efdp.exe\u202C and the \u2066draft\u2069 file');
+    expect(r.code, r.stderr).toBe(0);
+    const claude = readFileSync(join(dir, 'CLAUDE.md'), 'utf8');
+    expect(claude).toContain('Rename the upload invoicefdp.exe and the draft file');
+    for (const c of ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'])
+      expect(claude.includes(c), `U+${c.charCodeAt(0).toString(16)}`).toBe(false);
+  });
+
   it('never writes through a link that leads out of the folder', () => {
     const dir = repo();
     const outside = tempDir('agency-outside-');

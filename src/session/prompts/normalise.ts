@@ -3,11 +3,12 @@
  * quote, collapsed whitespace, and prose unwrapped across lines (dialog text wraps below ~69 columns,
  * agent-of-empires#3412). Leading indentation is kept on cleaned lines: the option structure needs it.
  */
+import { stripUnsafe } from '../../protocol/safe-text.js';
 
 /** ANSI escape sequences (CSI, OSC, two-byte ESC x), in case raw bytes reach us instead of screen cells. */
 const ANSI = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -/]*[0-~])/g;
-/** C0 and C1 controls, DEL, zero-width characters and bidirectional overrides (hostile bytes in a stream). */
-const INVISIBLE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+/** Invisible format characters that are not unsafe but would split a word a rule matches: zero-width ones, BOM. */
+const ZERO_WIDTH = /[\u200b-\u200f\u2060-\u2065\ufeff]/g;
 const SPACES = /[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/g;
 const SINGLE_QUOTES = /[\u2018\u2019\u201a\u201b\u2032]/g;
 const DOUBLE_QUOTES = /[\u201c\u201d\u201e\u201f\u2033]/g;
@@ -16,7 +17,7 @@ const BOX_SIDE = /[│┃║]/;
 
 /** One screen line without escape sequences, controls or box sides; quotes unified; trailing space gone. */
 export function cleanLine(raw: string): string {
-  let s = raw.replace(ANSI, '').replace(INVISIBLE, '').replace(SPACES, ' ');
+  let s = stripUnsafe(raw.replace(ANSI, '').replace(SPACES, ' ')).replace(ZERO_WIDTH, '');
   s = s.replace(SINGLE_QUOTES, "'").replace(DOUBLE_QUOTES, '"');
   const first = s.search(/\S/);
   if (first >= 0 && BOX_SIDE.test(s.charAt(first))) s = `${s.slice(0, first)} ${s.slice(first + 1)}`;

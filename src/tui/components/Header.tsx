@@ -4,7 +4,8 @@ import { Box, Text } from 'ink';
 import type { FleetHealth, FleetState } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
 import { baseLayer, type BaseLayer } from '../layers.js';
-import { clean, cost, tokens } from '../text.js';
+import { dollars, tokens } from '../../cockpit/format.js';
+import { clean } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
 
@@ -24,7 +25,7 @@ function Health({ h, width }: { h: FleetHealth; width: number }) {
     `sessions ${s.working} working ${s['needs-input']} input ${s.idle} idle ${s.paused} paused ${s.starting} starting`,
     `workers ${h.workers.running}/${h.workers.queued + h.workers.running}`,
   ];
-  const rate = `${tokens(h.tokensPerHour)} tok/h ${cost(h.costPerHour)}/h  total ${cost(h.costUsd)}`;
+  const rate = `${tokens(h.tokensPerHour)} tok/h ${dollars(h.costPerHour)}/h  total ${dollars(h.costUsd)}`;
   const decisions =
     h.decisions > 0 ? ` ⚑ ${h.decisions} decision${h.decisions === 1 ? '' : 's'} waiting ` : ' no decisions waiting ';
   const left = ` agency │ ${parts.join(' │ ')} │`;

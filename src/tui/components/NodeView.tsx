@@ -4,7 +4,8 @@ import { Box, Text } from 'ink';
 import { usageTokens, type Decision, type FleetState, type SessionSummary } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
 import { visibleSessions } from '../select.js';
-import { age, clean, cost, fit, tokens } from '../text.js';
+import { age, dollars, tokens } from '../../cockpit/format.js';
+import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { sameItems, useFleet, useUi } from '../use-store.js';
 
@@ -30,7 +31,7 @@ const SessionRow = memo(function SessionRow({
     <Text wrap="truncate" inverse={selected}>
       <Text color={selected ? theme.focus.fg : theme.text.fg}>{lead}</Text>
       <Text color={theme.states[s.state]}>{s.state.padEnd(COLS.state)}</Text>
-      {` ${fit(clean(s.discipline, COLS.discipline), COLS.discipline).padEnd(COLS.discipline)} ${tokens(usageTokens(s.usage)).padStart(COLS.tokens)} ${cost(s.usage.costUsd).padStart(COLS.cost)} ${age(s.createdAt).padStart(COLS.age)}  `}
+      {` ${fit(clean(s.discipline, COLS.discipline), COLS.discipline).padEnd(COLS.discipline)} ${tokens(usageTokens(s.usage)).padStart(COLS.tokens)} ${dollars(s.usage.costUsd).padStart(COLS.cost)} ${age(s.createdAt).padStart(COLS.age)}  `}
       {waiting > 0 ? <Text bold color={theme.decision.fg}>{`⚑${waiting} `}</Text> : null}
       {clean(`${s.task} — ${what}`, rest)}
     </Text>
@@ -85,7 +86,7 @@ export const NodeView = memo(function NodeView({
         {summary ? (
           <Text
             color={theme.text.dim}
-          >{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${cost(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text>
+          >{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${dollars(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text>
         ) : null}
       </Text>
       <Text wrap="truncate" color={theme.text.dim}>

@@ -68,10 +68,10 @@ export const SessionPane = memo(function SessionPane({
   const pane = useMemo(() => new PaneScreen(port, node, session), [port, node, session]);
   const [, setVersion] = useState(0);
   useEffect(() => {
-    const off = pane.onChange(() => setVersion(pane.changes));
+    const sub = pane.onChange(() => setVersion(pane.changes));
     void pane.start();
     return () => {
-      off();
+      sub.dispose();
       controller.setPane(null);
       pane.dispose();
     };

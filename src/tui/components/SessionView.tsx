@@ -4,7 +4,8 @@ import { Box, Text } from 'ink';
 import { usageTokens, type Decision, type FleetState } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
 import { findSession } from '../select.js';
-import { clean, cost, tokens } from '../text.js';
+import { dollars, tokens } from '../../cockpit/format.js';
+import { clean } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
 import { SessionPane } from './SessionPane.js';
@@ -39,7 +40,7 @@ export const SessionView = memo(function SessionView({
         {s ? (
           <Text
             color={theme.text.dim}
-          >{`  ${clean(s.discipline, 20)} · ${tokens(usageTokens(s.usage))} tokens · ${cost(s.usage.costUsd)} · `}</Text>
+          >{`  ${clean(s.discipline, 20)} · ${tokens(usageTokens(s.usage))} tokens · ${dollars(s.usage.costUsd)} · `}</Text>
         ) : null}
         {s ? clean(s.task, width) : null}
         {scroll > 0 ? <Text color={theme.focus.fg}>{`  [${scroll} lines back: End returns]`}</Text> : null}

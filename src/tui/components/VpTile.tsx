@@ -8,7 +8,8 @@ import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetState, NodeSummary } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
-import { clean, cost, fit, tokens } from '../text.js';
+import { dollars, tokens } from '../../cockpit/format.js';
+import { clean, fit } from '../text.js';
 import { useFleet } from '../use-store.js';
 
 /** the smallest tile: border, title, counts, decisions, doing now, tokens */
@@ -96,7 +97,7 @@ export const VpTile = memo(function VpTile({
       ))}
       <Box flexGrow={1} />
       <Text wrap="truncate" color={theme.text.dim}>
-        {fit(`${tokens(n.tokens)} tokens  ${cost(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}
+        {fit(`${tokens(n.tokens)} tokens  ${dollars(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}
       </Text>
     </Box>
   );
