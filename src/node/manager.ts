@@ -18,6 +18,7 @@ import {
   type Snapshot,
 } from '../protocol/messages.js';
 import { RemoteError } from '../protocol/connection.js';
+import { Emitter } from '../protocol/events.js';
 import { loadRegistry } from '../registry/index.js';
 import { prepareClaudeState } from '../session/claude-state.js';
 import type { PtyFactory } from '../session/pty.js';
@@ -63,8 +64,8 @@ export class NodeManager {
   private readonly decisions: Decisions;
   private readonly hooks: HookAnswers;
   private readonly writer: StateWriter;
-  private readonly eventListeners = new Set<(e: NodeEvent) => void>();
-  private readonly ptyListeners = new Set<(session: string, seq: number, data: Buffer) => void>();
+  private readonly events = new Emitter<NodeEvent>();
+  private readonly output = new Emitter<{ session: string; seq: number; data: Buffer }>();
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly o: ManagerOptions) {
@@ -90,13 +91,13 @@ export class NodeManager {
   }
 
   onEvent(f: (e: NodeEvent) => void): () => void {
-    this.eventListeners.add(f);
-    return () => this.eventListeners.delete(f);
+    const sub = this.events.on(f);
+    return () => sub.dispose();
   }
 
   onPty(f: (session: string, seq: number, data: Buffer) => void): () => void {
-    this.ptyListeners.add(f);
-    return () => this.ptyListeners.delete(f);
+    const sub = this.output.on((o) => f(o.session, o.seq, o.data));
+    return () => sub.dispose();
   }
 
   /** Brings back the sessions that were live when the node stopped, with Claude Code's own resume. */
@@ -313,10 +314,10 @@ export class NodeManager {
     session.onOutput((data) => {
       const seq = rt.log.append(data);
       r.outputSeq = rt.log.buffer.end;
-      for (const f of this.ptyListeners) f(r.id, seq, data);
+      this.output.emit({ session: r.id, seq, data });
     });
     session.onChange((s) => {
-      const ended = s.state === 'exited' || s.state === 'failed';
+      const ended = !isLive(s);
       this.update(rt, {
         state: s.state,
         reason: s.reason,
@@ -347,7 +348,7 @@ export class NodeManager {
   }
 
   private emit(e: NodeEvent): void {
-    for (const f of this.eventListeners) f(e);
+    this.events.emit(e);
   }
 
   private summary(rt: Runtime): SessionSummary {

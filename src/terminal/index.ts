@@ -2,7 +2,6 @@
 export { HeadlessScreen, MAX_SCROLLBACK } from './screen.js';
 export type { HeadlessScreenOptions } from './screen.js';
 export { safeText, safeLine, truncateCodePoints } from './sanitize.js';
-export { singleLine } from '../protocol/safe-text.js';
 export { Emitter } from '../protocol/events.js';
 export { renderStyledLine, renderSnapshotAnsi, sgr, MAX_COLS, MAX_ROWS } from './render.js';
 export { isAllowedResponse } from './responses.js';

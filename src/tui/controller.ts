@@ -6,6 +6,8 @@
  */
 import type { Key } from 'ink';
 import type { CockpitPort, Decision, FleetState, SessionSummary, StoreEvent } from '../cockpit/types.js';
+import { Emitter } from '../protocol/events.js';
+import { singleLine } from '../protocol/safe-text.js';
 import { keyContext } from './bindings/focus.js';
 import { isText, keyBytes, keyName, type KeyModes } from './key-names.js';
 import {
@@ -68,7 +70,7 @@ function isTypeahead(input: string, key: Key): boolean {
 
 export class Controller {
   private ui: UiState;
-  private readonly listeners = new Set<() => void>();
+  private readonly changes = new Emitter<void>();
   private pane: PaneInfo | null = null;
   /** what the bindings' handlers may do */
   private readonly actions: Actions;
@@ -94,15 +96,15 @@ export class Controller {
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const sub = this.changes.on(listener);
+    return () => sub.dispose();
   };
 
   readonly getSnapshot = (): UiState => this.ui;
 
   private set(patch: Partial<UiState>): void {
     this.ui = { ...this.ui, ...patch };
-    for (const l of [...this.listeners]) l();
+    this.changes.emit();
   }
 
   say(text: string, tone: MessageTone = 'info'): void {
@@ -183,8 +185,8 @@ export class Controller {
   private type(text: string): void {
     const top = topLayer(this.ui.stack);
     if (top.kind !== 'prompt') return;
-    // one line: a paste's line breaks and tabs become spaces, other controls go
-    const line = text.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f-\x9f]/g, '');
+    // one line: a paste's line breaks and tabs become spaces, other unsafe characters go
+    const line = singleLine(text);
     this.replaceTop({ ...top, text: (top.text + line).slice(0, MAX_PROMPT) });
   }
 
