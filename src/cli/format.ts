@@ -1,6 +1,6 @@
 /** Human-readable views of node state. Text from sessions is made safe before it reaches the terminal. */
 import type { FleetSnapshot } from '../cockpit/client.js';
-import { age, dollars, tokens } from '../cockpit/format.js';
+import { age, doing, dollars, tokens } from '../cockpit/format.js';
 import { usageTokens } from '../cockpit/types.js';
 import type { Decision, SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
@@ -8,7 +8,7 @@ import { safeLine } from '../terminal/index.js';
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n));
 
 export function sessionLine(s: SessionSummary): string {
-  const what = safeLine(s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity);
+  const what = safeLine(doing(s));
   return [
     cut(s.id, 9),
     cut(s.state, 12),

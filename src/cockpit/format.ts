@@ -4,6 +4,8 @@
  * is written `?`.
  */
 
+import type { SessionSummary } from '../protocol/messages.js';
+
 const UNKNOWN = '?';
 
 /** `950`, `1.2k`, `3.4M`, `1.0G`: one decimal above a thousand, the unit chosen after rounding (never `1000.0k`). */
@@ -31,4 +33,9 @@ export function age(iso: string, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
+}
+
+/** What a session is doing, in one line: why, when it failed or waits for input; otherwise its activity. */
+export function doing(s: Pick<SessionSummary, 'state' | 'reason' | 'activity'>): string {
+  return s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity;
 }

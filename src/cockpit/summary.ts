@@ -4,6 +4,7 @@
  * `--json` can both show it. Text in here is as the nodes sent it; whoever prints it makes it safe.
  */
 import type { LinkState, LinkStatus } from '../fleet/link.js';
+import { doing } from './format.js';
 import {
   SESSION_STATES,
   isLive,
@@ -100,7 +101,7 @@ function doingNow(
   }
   if (best)
     return {
-      text: `${best.id}: ${best.reason && best.state === 'needs-input' ? best.reason : best.activity}`,
+      text: `${best.id}: ${doing(best)}`,
       session: best.id,
     };
   if (link.state === 'connecting') return { text: 'connecting', session: null };
@@ -125,12 +126,12 @@ export function summariseNode(
     costUsd += s.usage.costUsd;
   }
   const counts = countBy(SESSION_STATES, sessions);
-  const doing = doingNow(link, sessions, decisions);
+  const now = doingNow(link, sessions, decisions);
   const recent = sessions
     .filter(isLive)
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
     .slice(0, RECENT)
-    .map((s) => ({ id: s.id, state: s.state, text: s.reason && s.state === 'needs-input' ? s.reason : s.activity }));
+    .map((s) => ({ id: s.id, state: s.state, text: doing(s) }));
   return {
     name: link.name,
     link: link.state,
@@ -143,8 +144,8 @@ export function summariseNode(
     decisions: decisions.length,
     tokens,
     costUsd,
-    doing: doing.text,
-    doingSession: doing.session,
+    doing: now.text,
+    doingSession: now.session,
     recent,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, dollars, tokens } from '../../src/cockpit/format.js';
+import { age, doing, dollars, tokens } from '../../src/cockpit/format.js';
 
 // Expected strings are worked out by hand from the rule written in each test's name.
 describe('tokens', () => {
@@ -76,5 +76,20 @@ describe('age', () => {
     expect(age('not a date', now)).toBe('?');
     expect(age('', now)).toBe('?');
     expect(age('2026-13-45T99:00:00Z', now)).toBe('?');
+  });
+});
+
+describe('doing', () => {
+  it('says why when a session failed or waits for input, and what it does otherwise', () => {
+    const s = (state: 'failed' | 'needs-input' | 'working' | 'idle', reason: string | null) => ({
+      state,
+      reason,
+      activity: 'editing a.ts',
+    });
+    expect(doing(s('failed', 'claude exited with 1'))).toBe('claude exited with 1');
+    expect(doing(s('needs-input', 'Bash rm -rf x'))).toBe('Bash rm -rf x');
+    expect(doing(s('working', 'an old reason'))).toBe('editing a.ts');
+    expect(doing(s('idle', 'an old reason'))).toBe('editing a.ts');
+    expect(doing(s('failed', null))).toBe('editing a.ts');
   });
 });

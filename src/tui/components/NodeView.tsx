@@ -4,7 +4,7 @@ import { Box, Text } from 'ink';
 import { usageTokens, type Decision, type FleetState, type SessionSummary } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
 import { visibleSessions } from '../select.js';
-import { age, dollars, tokens } from '../../cockpit/format.js';
+import { age, doing, dollars, tokens } from '../../cockpit/format.js';
 import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { sameItems, useFleet, useUi } from '../use-store.js';
@@ -25,7 +25,7 @@ const SessionRow = memo(function SessionRow({
 }) {
   const { theme } = useTui();
   const rest = Math.max(10, width - FIXED);
-  const what = s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity;
+  const what = doing(s);
   const lead = `${selected ? '›' : ' '} ${fit(clean(s.id, COLS.id), COLS.id).padEnd(COLS.id)} `;
   return (
     <Text wrap="truncate" inverse={selected}>
