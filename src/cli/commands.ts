@@ -72,7 +72,11 @@ export function registerCommands(program: Command): void {
   program
     .command('wait <session>')
     .description('wait for a session: exit 0 done, 3 needs input, 4 timeout, 1 failed')
-    .option('--until <what>', 'done or input', 'done')
+    .option(
+      '--until <what>',
+      'done: until it is done or failed, waiting on while it needs input; input: exit 3 as soon as it needs input',
+      'done',
+    )
     .option('--timeout <seconds>', 'give up after this long (exit 4)')
     .option('--json', 'print the outcome as JSON')
     .action(async (session: string, opts) => (await import('./wait.js')).wait(session, opts));
