@@ -1,11 +1,16 @@
 /**
  * Before the end-to-end tier: check that this machine can run it, naming everything that is missing
- * (the tier fails then; it never skips), and build agency.
+ * (the tier fails then; it never skips), build agency, and copy what the fleet's nodes run from this
+ * checkout to a folder every Unix user can read. A node's user cannot read the checkout itself when it
+ * lies in a private folder (a clone under /root, say), and the checkout is left as it is.
  */
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { build } from './global-setup.js';
+import { chmodSync, copyFileSync, cpSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { build, PROJECT } from './global-setup.js';
 import { CLAUDE_BIN } from './helpers/claude.js';
+import type { NodeShare } from './helpers/fleet.js';
 
 /** where fleet.sh starts sshd, and where a node user's login finds node */
 const SSHD = '/usr/sbin/sshd';
@@ -74,7 +79,44 @@ function statSafe(path: string) {
   }
 }
 
-export default function setup(): void {
+/** Files every user may read (and run, where their owner may), in folders every user may enter. */
+function openUp(path: string): void {
+  const st = statSync(path);
+  if (st.isDirectory()) {
+    chmodSync(path, 0o755);
+    for (const name of readdirSync(path)) openUp(join(path, name));
+  } else chmodSync(path, st.mode & 0o100 ? 0o755 : 0o644);
+}
+
+/**
+ * The Claude Code CLI (one self-contained program) and the test fixtures (registry-min, the MCP notes
+ * server), copied to a fresh folder in /tmp: /tmp is open to every user, whatever TMPDIR says.
+ */
+function makeNodeShare(): NodeShare {
+  const dir = mkdtempSync('/tmp/agency-e2e-share-');
+  const share: NodeShare = {
+    dir,
+    claudeBin: join(dir, 'claude'),
+    fixtures: join(dir, 'fixtures'),
+    registry: join(dir, 'fixtures', 'registry-min'),
+  };
+  try {
+    copyFileSync(realpathSync(CLAUDE_BIN), share.claudeBin);
+    cpSync(join(PROJECT, 'test', 'fixtures'), share.fixtures, { recursive: true });
+    openUp(dir);
+    const copied = claudeVersion(share.claudeBin);
+    if ('error' in copied)
+      throw new Error(
+        `the Claude Code CLI copied from ${realpathSync(CLAUDE_BIN)} does not run on its own (${copied.error}): reinstall @anthropic-ai/claude-code with its install script, which puts the real program there`,
+      );
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return share;
+}
+
+export default function setup(project: TestProject): () => void {
   const reasons = missing();
   if (reasons.length)
     throw new Error(
@@ -83,4 +125,7 @@ export default function setup(): void {
         'npm run test:unit runs the unit tests alone.',
     );
   build();
+  const share = makeNodeShare();
+  project.provide('nodeShare', share);
+  return () => rmSync(share.dir, { recursive: true, force: true });
 }
