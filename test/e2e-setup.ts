@@ -30,7 +30,11 @@ const TOOLS: [string, string][] = [
 ];
 
 const sh = (file: string, args: string[]) => spawnSync(file, args, { encoding: 'utf8', timeout: 30_000 });
-const onPath = (name: string) => sh('sh', ['-c', 'command -v "$1"', 'sh', name]).status === 0;
+/** on PATH, or in the sbin folders that are on root's PATH but not always on a normal user's */
+const onPath = (name: string) =>
+  spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', name], {
+    env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
+  }).status === 0;
 
 /** The Claude Code version a working CLI at `bin` prints, or why it does not work. */
 function claudeVersion(bin: string): { version: string } | { error: string } {
