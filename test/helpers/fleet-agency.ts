@@ -1,19 +1,17 @@
 /**
  * An agency fleet for end-to-end tests: test nodes (fleet.ts) configured in an operator config of their
  * own, each with a scripted Messages API on its gateway address (the only address a node can reach), a
- * node.env that points its sessions at it and at the real Claude Code CLI, and a git repository to work on.
+ * node.env that points its sessions at it and at the real Claude Code CLI (the copy in the node share,
+ * which every user can read), and a git repository to work on.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startScriptedApi, type Scenario, type ScriptedApi } from '../fixtures/messages-api.js';
 import { AGENCY_BIN } from './agency.js';
-import { CLAUDE_BIN, FAKE_API_KEY } from './claude.js';
+import { FAKE_API_KEY } from './claude.js';
 import { spawn } from 'node:child_process';
-import { fleetUp, ssh, type Fleet, type FleetNode, type FleetOptions, type Run } from './fleet.js';
-
-const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
+import { fleetUp, nodeShare, ssh, type Fleet, type FleetNode, type FleetOptions, type Run } from './fleet.js';
 
 export interface AgencyFleet {
   fleet: Fleet;
@@ -32,6 +30,8 @@ export async function agencyFleet(
   scenario: (node: FleetNode) => Scenario,
   opts: FleetOptions & { known?: (node: FleetNode) => string | null } = {},
 ): Promise<AgencyFleet> {
+  // the nodes' users run these: the checkout may be private to its owner
+  const share = nodeShare();
   const fleet = await fleetUp(n, opts);
   const dir = mkdtempSync(join(tmpdir(), 'agency-fleet-op-'));
   const apis = new Map<string, ScriptedApi>();
@@ -71,9 +71,9 @@ export async function agencyFleet(
           `ANTHROPIC_API_KEY=${FAKE_API_KEY}`,
           'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
           'DISABLE_AUTOUPDATER=1',
-          `AGENCY_CLAUDE_BIN=${CLAUDE_BIN}`,
-          `AGENCY_REGISTRY=${join(FIXTURES, 'registry-min')}`,
-          `AGENCY_TEST_FIXTURES=${FIXTURES}`,
+          `AGENCY_CLAUDE_BIN=${share.claudeBin}`,
+          `AGENCY_REGISTRY=${share.registry}`,
+          `AGENCY_TEST_FIXTURES=${share.fixtures}`,
         ].join('\n');
         const setup = [
           'mkdir -p ~/.agency && cat > ~/.agency/node.env',

@@ -7,7 +7,7 @@
  * and an isolated HOME, against the scripted Messages API, and walks through every dialog by typing
  * what keysFor() returns (escalated permission prompts: the option the scene's operator picks). Every
  * screen met is written to screens/<scene>/<NN>-<rule>.txt. The suite does not run this script (it
- * takes minutes); real-cli.test.ts runs one short walk, and screens.test.ts checks the detector against
+ * takes minutes); real-cli.e2e.test.ts runs one short walk, and screens.test.ts checks the detector against
  * the saved screens with expectations written by hand.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Drive the real Claude Code CLI in tmux through its dialogs, answering each with the keys the prompt
  * rules give: the harness for capture-screens.ts (which saves every screen as a fixture) and for
- * real-cli.test.ts. Waits on conditions (a stable screen that shows a dialog or the idle prompt),
+ * real-cli.e2e.test.ts. Waits on conditions (a stable screen that shows a dialog or the idle prompt),
  * never on fixed sleeps.
  */
 import { execFileSync } from 'node:child_process';

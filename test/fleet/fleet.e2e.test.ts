@@ -8,7 +8,7 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fleetUp, run, ssh, sshArgs, type Fleet, type FleetNode } from '../helpers/fleet.js';
+import { fleetUp, nodeShare, run, ssh, sshArgs, type Fleet, type FleetNode } from '../helpers/fleet.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
@@ -190,11 +190,19 @@ describe('a fleet of three: n2 without streamlocal forwarding and with a full di
     expect(r.stdout).toBe('none\n');
   });
 
-  test("a node user runs /usr/bin/node and loads modules from the project's node_modules", async () => {
-    const mod = join(PROJECT, 'node_modules', 'yaml');
-    const r = await ssh(fleet, node(1), [`node -e 'process.stdout.write(require("${mod}").stringify({ fleet: 1 }))'`]);
+  test('a node user runs the Claude Code CLI and reads the fixtures of the node share, with /usr/bin/node', async () => {
+    const share = nodeShare();
+    const version = JSON.parse(
+      readFileSync(join(PROJECT, 'node_modules', '@anthropic-ai', 'claude-code', 'package.json'), 'utf8'),
+    ).version;
+    const file = join(share.registry, 'tools', 'notes.json');
+    const r = await ssh(fleet, node(1), [
+      `${share.claudeBin} --version && node -e 'process.stdout.write(require("fs").readFileSync("${file}", "utf8"))'`,
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe('fleet: 1\n');
+    expect(r.stdout).toBe(
+      `${version} (Claude Code)\n${readFileSync(join(PROJECT, 'test', 'fixtures', 'registry-min', 'tools', 'notes.json'), 'utf8')}`,
+    );
   });
 
   test('~/.agency/node.env holds the env file, owned by the node user', async () => {
