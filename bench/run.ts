@@ -7,6 +7,7 @@ import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchGuardE2e } from './guard-e2e.js';
+import { benchInkMemory } from './ink-memory.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
 
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
   tui: () => benchTui(),
+  'ink-memory': () => benchInkMemory(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
