@@ -6,6 +6,7 @@ import { benchGuard } from './guard.js';
 import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
+import { benchFlood } from './flood.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
 import { benchScreen } from './screen.js';
@@ -24,6 +25,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   fleet: () => benchFleet(),
   tui: () => benchTui(),
   'ink-memory': () => benchInkMemory(),
+  flood: () => benchFlood(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
