@@ -11,6 +11,7 @@ import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
+import { benchTuiLatency } from './tui-latency.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -26,6 +27,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   tui: () => benchTui(),
   'ink-memory': () => benchInkMemory(),
   flood: () => benchFlood(),
+  'tui-latency': () => benchTuiLatency(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
