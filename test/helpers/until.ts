@@ -12,16 +12,30 @@ export async function until(
   wake?: (changed: () => void) => () => void,
 ): Promise<void> {
   const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${explain ? `; ${explain()}` : ''}`);
-    let stop: (() => void) | undefined;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 50);
-      stop = wake?.(() => {
-        clearTimeout(timer);
-        resolve();
+  // listening before the first check: a change that comes while a check is under way is not missed
+  let changes = 0;
+  let poke: (() => void) | null = null;
+  const stop = wake?.(() => {
+    changes++;
+    poke?.();
+  });
+  try {
+    for (;;) {
+      const seen = changes;
+      if (await check()) return;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}${explain ? `; ${explain()}` : ''}`);
+      if (changes !== seen) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 50);
+        function done() {
+          clearTimeout(timer);
+          poke = null;
+          resolve();
+        }
+        poke = done;
       });
-    });
+    }
+  } finally {
     stop?.();
   }
 }
