@@ -6,9 +6,12 @@ import { benchGuard } from './guard.js';
 import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
+import { benchFlood } from './flood.js';
 import { benchGuardE2e } from './guard-e2e.js';
+import { benchInkMemory } from './ink-memory.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
+import { benchTuiLatency } from './tui-latency.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -22,6 +25,9 @@ const benches: Record<string, () => Promise<void> | void> = {
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
   tui: () => benchTui(),
+  'ink-memory': () => benchInkMemory(),
+  flood: () => benchFlood(),
+  'tui-latency': () => benchTuiLatency(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

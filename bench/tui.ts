@@ -23,7 +23,8 @@ const NODES = 16;
 const PER_NODE = 8;
 const HZ = 10;
 
-class Screen extends EventEmitter {
+/** A terminal that counts what is written to it. */
+export class Screen extends EventEmitter {
   isTTY = true;
   columns = 160;
   rows = 48;
@@ -36,7 +37,8 @@ class Screen extends EventEmitter {
   };
 }
 
-class Keys extends EventEmitter {
+/** A keyboard nobody types on. */
+export class Keys extends EventEmitter {
   isTTY = true;
   setRawMode() {}
   setEncoding() {}
@@ -51,7 +53,7 @@ class Keys extends EventEmitter {
 
 const iso = (t: number) => new Date(t).toISOString();
 
-function summary(node: string, id: string, i: number, t: number): SessionSummary {
+export function summary(node: string, id: string, i: number, t: number): SessionSummary {
   return {
     id,
     node,
@@ -82,7 +84,7 @@ function summary(node: string, id: string, i: number, t: number): SessionSummary
   };
 }
 
-const idle: CockpitPort = {
+export const idle: CockpitPort = {
   request: () => Promise.reject(new Error('no node in the benchmark')),
   run: () => Promise.reject(new Error('no node in the benchmark')),
   subscribePty: () => () => {},

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { stringWidth } from '../../src/terminal/index.js';
 import { decision, decisionEvent, fleetEvents, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
-import { KEY, mountEach } from './harness.js';
+import { type Cockpit, KEY, mountEach } from './harness.js';
 
 const app = mountEach();
 
@@ -61,29 +61,34 @@ describe('fleet view', () => {
     const c = await app({ columns: 160, rows: 48, events: fleetEvents(16, 2) });
     const row = (ls: string[]) => ls.find((l) => l.includes('studio-01'))!;
     expect(row(c.lines()).match(/studio-\d\d/g)).toHaveLength(4);
-    await c.resize(80, 30);
+    // drawn, and the grid has told the controller that up and down now move by two tiles
+    await c.resize(80, 30, (c) => c.controller.getSnapshot().columns === 2);
     const lines = c.lines();
     expect(row(lines).match(/studio-\d\d/g)).toHaveLength(2);
     expect(lines.length).toBeLessThanOrEqual(30);
     for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(80);
     // the focused tile stays in view as focus moves past the rows that fit
-    await c.press('j', 'j', 'j', 'j', 'j');
+    for (const to of ['studio-03', 'studio-05', 'studio-07', 'studio-09', 'studio-11'])
+      await c.press('j', (c) => focused(c.lines()) === to);
     expect(focused(c.lines())).toBe('studio-11');
   });
 
   it('a decision highlights its tile and bumps the header count, and goes when answered', async () => {
     const c = await app({ events: fleetEvents(16, 2) });
     expect(c.lines()[0]).toContain('no decisions waiting');
-    await c.feed([
-      sessionEvent(
-        session('studio-07', 's-7001', {
-          state: 'needs-input',
-          openDecisions: 1,
-          updatedAt: '2026-01-01T00:01:00.000Z',
-        }),
-      ),
-      decisionEvent(decision('studio-07', 'd-1', 's-7001', { summary: 'rm -rf build' })),
-    ]);
+    await c.feed(
+      [
+        sessionEvent(
+          session('studio-07', 's-7001', {
+            state: 'needs-input',
+            openDecisions: 1,
+            updatedAt: '2026-01-01T00:01:00.000Z',
+          }),
+        ),
+        decisionEvent(decision('studio-07', 'd-1', 's-7001', { summary: 'rm -rf build' })),
+      ],
+      { shows: 'waiting: Bash rm -rf build' },
+    );
     const lines = c.lines();
     expect(lines[0]).toContain('⚑ 1 decision waiting');
     const tile = find(lines, 'studio-07')!;
@@ -93,51 +98,45 @@ describe('fleet view', () => {
     const other = find(lines, 'studio-06')!;
     expect(cells(lines[other.line + 2]!, other.col, 34)).toContain('no decisions');
 
-    await c.feed([decisionEvent(decision('studio-07', 'd-1', 's-7001', { state: 'approved' }))]);
+    await c.feed([decisionEvent(decision('studio-07', 'd-1', 's-7001', { state: 'approved' }))], {
+      gone: 'waiting: Bash rm -rf build',
+    });
     expect(c.lines()[0]).toContain('no decisions waiting');
   });
 
-  it('a decision reaches the header and its tile within a second of arriving (store batch and frame included)', async () => {
-    const c = await app({ events: fleetEvents(16, 8) });
-    const t0 = Date.now();
+  it('a decision reaches the header and its tile without waiting for the batch of summaries', async () => {
+    // summaries wait for a batch of ten minutes here: only a decision's own schedule can draw it in time
+    // (how soon it is drawn is measured by `npm run bench -- tui-latency`)
+    const c = await app({ events: fleetEvents(16, 8), batchMs: 600_000 });
     c.store.ingest(decisionEvent(decision('studio-16', 'd-9', 's-16001'))); // as a node's event arrives: no flush by hand
-    while (!c.lines()[0]!.includes('⚑ 1 decision waiting')) {
-      expect(Date.now() - t0).toBeLessThan(1000);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await c.until((c) => c.lines()[0]!.includes('⚑ 1 decision waiting'));
     const tile = find(c.lines(), 'studio-16')!;
     expect(cells(c.lines()[tile.line + 2]!, tile.col, 34)).toContain('⚑ 1 decision waiting');
-    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('arrows and hjkl move focus; Enter drills into the node, then the session; Escape comes back out', async () => {
     const c = await app({ events: fleetEvents(16, 3) });
     expect(focused(c.lines())).toBe('studio-01');
-    await c.press('l');
-    expect(focused(c.lines())).toBe('studio-02');
-    await c.press(KEY.down);
-    expect(focused(c.lines())).toBe('studio-06');
-    await c.press('j', 'h');
-    expect(focused(c.lines())).toBe('studio-09');
-    await c.press(KEY.up, KEY.right);
-    expect(focused(c.lines())).toBe('studio-06');
+    const focusOn = (name: string) => (c: Cockpit) => focused(c.lines()) === name;
+    await c.press('l', focusOn('studio-02'));
+    await c.press(KEY.down, focusOn('studio-06'));
+    await c.press('j', focusOn('studio-10'));
+    await c.press('h', focusOn('studio-09'));
+    await c.press(KEY.up, focusOn('studio-05'));
+    await c.press(KEY.right, focusOn('studio-06'));
 
-    await c.press(KEY.enter);
-    expect(c.lines()[1]).toContain('fleet › studio-06');
+    await c.press(KEY.enter, (c) => c.lines()[1]!.includes('fleet › studio-06'));
     expect(c.frame()).toContain('s-6001');
     expect(c.frame()).toContain('s-6003');
-    await c.press('j');
-    expect(c.lines().find((l) => l.includes('›') && l.includes('s-600'))).toContain('s-6002');
-    await c.press(KEY.enter);
-    expect(c.lines()[1]).toContain('fleet › studio-06 › s-6002');
+    const selected = (c: Cockpit) => c.lines().find((l) => l.includes('›') && l.includes('s-600'));
+    await c.press('j', (c) => selected(c)?.includes('s-6002') === true);
+    await c.press(KEY.enter, (c) => c.lines()[1]!.includes('fleet › studio-06 › s-6002'));
     expect(c.port.subscriptions).toEqual(['subscribe studio-06/s-6002 from 0']);
 
-    await c.press(KEY.escape);
+    await c.press(KEY.escape, (c) => !c.lines()[1]!.includes('s-6002'));
     expect(c.lines()[1]).toContain('fleet › studio-06');
-    expect(c.lines()[1]).not.toContain('s-6002');
     expect(c.port.subscriptions).toEqual(['subscribe studio-06/s-6002 from 0', 'unsubscribe studio-06/s-6002']);
-    await c.press(KEY.escape);
-    expect(c.lines()[1]?.trim()).toBe('fleet');
+    await c.press(KEY.escape, (c) => c.lines()[1]?.trim() === 'fleet');
     expect(focused(c.lines())).toBe('studio-06');
   });
 

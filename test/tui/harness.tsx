@@ -9,10 +9,11 @@ import type { CockpitPort, PtyStream } from '../../src/cockpit/types.js';
 import { FleetStore } from '../../src/cockpit/store.js';
 import type { OpArgs, SessionSummary } from '../../src/protocol/messages.js';
 import { App } from '../../src/tui/components/App.js';
-import { Controller } from '../../src/tui/controller.js';
+import { Controller, type PaneInfo } from '../../src/tui/controller.js';
 import { DEFAULT_THEME, type Theme } from '../../src/tui/theme.js';
 import { decision as decisionOf, session as sessionOf } from '../cockpit/fixtures.js';
 import { deferAfterEach } from '../helpers/defer.js';
+import { until } from '../helpers/until.js';
 
 class Stdout extends EventEmitter {
   frames: string[] = [];
@@ -23,8 +24,10 @@ class Stdout extends EventEmitter {
   ) {
     super();
   }
+  onFrame: () => void = () => {};
   write = (frame: string) => {
     this.frames.push(frame);
+    this.onFrame();
     return true;
   };
   lastFrame = () => this.frames.at(-1) ?? '';
@@ -64,9 +67,12 @@ export class FakePort implements CockpitPort {
   streams = new Map<string, PtyStream>();
   screen = { cols: 100, rows: 30 };
   fail: string | null = null;
+  /** called on every request and (un)subscription, so that a test waiting for one sees it at once */
+  onChange: () => void = () => {};
 
   request<O extends keyof OpArgs>(node: string, op: O, args: OpArgs[O]): Promise<never> {
     this.calls.push({ node, op, args });
+    this.onChange();
     if (this.fail) return Promise.reject(new Error(this.fail));
     const a = args as { session?: string };
     let result: unknown;
@@ -86,6 +92,7 @@ export class FakePort implements CockpitPort {
 
   run(args: OpArgs['run'], node?: string): Promise<SessionSummary> {
     this.calls.push({ node: node ?? '', op: 'run', args });
+    this.onChange();
     return Promise.resolve(sessionOf(node ?? 'any', 's-new', { task: args.task }));
   }
 
@@ -93,9 +100,11 @@ export class FakePort implements CockpitPort {
     const k = `${node}/${session}`;
     this.subscriptions.push(`subscribe ${k} from ${fromSeq}`);
     this.streams.set(k, out);
+    this.onChange();
     return () => {
       this.subscriptions.push(`unsubscribe ${k}`);
       this.streams.delete(k);
+      this.onChange();
     };
   }
 
@@ -104,11 +113,17 @@ export class FakePort implements CockpitPort {
   }
 }
 
-export const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+/**
+ * What a key, a batch of events or a resize is waited for: text the frame shows (SGR colours stripped),
+ * text it no longer shows, or any condition on the cockpit (a request made, a count of quits).
+ */
+export type Until = { shows: string | RegExp } | { gone: string | RegExp } | ((c: Cockpit) => boolean);
 
-/** Until ink has drawn what the last change asked for (renders run on microtasks and timers). */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await tick(2);
+const has = (frame: string, t: string | RegExp) => (typeof t === 'string' ? frame.includes(t) : t.test(frame));
+
+function describeUntil(u: Until): string {
+  if (typeof u === 'function') return u.toString().replace(/\s+/g, ' ');
+  return 'shows' in u ? `the frame to show ${String(u.shows)}` : `the frame no longer to show ${String(u.gone)}`;
 }
 
 export interface Cockpit {
@@ -119,13 +134,19 @@ export interface Cockpit {
   stdin: Stdin;
   instance: Instance;
   quits: number;
-  /** events in, applied as one batch, and drawn */
-  feed(events: CockpitEvent[]): Promise<void>;
-  /** keys as a terminal sends them, one press at a time */
-  press(...keys: string[]): Promise<void>;
+  /** events in, applied as one batch; then until the frame shows what they bring */
+  feed(events: CockpitEvent[], until: Until): Promise<void>;
+  /** one read of keys as a terminal sends it (one key, or keys typed ahead, or a paste); then until what it brings */
+  press(keys: string, until: Until): Promise<void>;
+  /** text typed key by key (one read each, no escape among them); then until it shows, or until `until` */
+  type(text: string, until?: Until): Promise<void>;
+  /** until the condition holds: checked after every frame drawn and every request made (5 s at most) */
+  until(until: Until): Promise<void>;
+  /** what the session pane on screen last told the controller (its rows and how far it scrolls back) */
+  pane(): PaneInfo | null;
   frame(): string;
   lines(): string[];
-  resize(columns: number, rows: number): Promise<void>;
+  resize(columns: number, rows: number, until: Until): Promise<void>;
   unmount(): void;
 }
 
@@ -144,14 +165,35 @@ export const KEY = {
 };
 
 export async function cockpit(
-  opts: { columns?: number; rows?: number; events?: CockpitEvent[]; theme?: Theme } = {},
+  opts: { columns?: number; rows?: number; events?: CockpitEvent[]; theme?: Theme; batchMs?: number } = {},
 ): Promise<Cockpit> {
-  const store = new FleetStore({ tickMs: 0 });
+  // events wait for the batch (default 1 s) unless a test feeds them, which flushes at once
+  const store = new FleetStore({ tickMs: 0, batchMs: opts.batchMs });
   const port = new FakePort();
   const stdout = new Stdout(opts.columns ?? 160, opts.rows ?? 48);
   const stdin = new Stdin();
   const c = { quits: 0 } as Cockpit;
-  const controller = new Controller({ fleet: store, port, repo: '/work/repo', onQuit: () => c.quits++ });
+  const changes = new EventEmitter();
+  const changed = () => changes.emit('change');
+  stdout.onFrame = port.onChange = changed;
+  const controller = new Controller({
+    fleet: store,
+    port,
+    repo: '/work/repo',
+    onQuit: () => {
+      c.quits++;
+      changed();
+    },
+  });
+  controller.subscribe(changed);
+  // the pane reports its scroll range after it is drawn (an effect): a key that scrolls waits for that report
+  let pane: PaneInfo | null = null;
+  const setPane = controller.setPane.bind(controller);
+  controller.setPane = (p) => {
+    pane = p;
+    setPane(p);
+    changed();
+  };
   for (const e of opts.events ?? []) store.ingest(e);
   store.flush();
   const instance = render(
@@ -165,6 +207,23 @@ export async function cockpit(
       patchConsole: false,
     },
   );
+  const wait = (u: Until, ms = 5_000) => {
+    const check = (): boolean => {
+      if (typeof u === 'function') return u(c);
+      const frame = stripSgr(stdout.lastFrame());
+      return 'shows' in u ? has(frame, u.shows) : !has(frame, u.gone);
+    };
+    return until(
+      describeUntil(u),
+      check,
+      ms,
+      () => `the frame:\n${stripSgr(stdout.lastFrame())}`,
+      (wake) => {
+        changes.on('change', wake);
+        return () => changes.off('change', wake);
+      },
+    );
+  };
   Object.assign(c, {
     store,
     port,
@@ -172,31 +231,36 @@ export async function cockpit(
     stdout,
     stdin,
     instance,
-    async feed(events: CockpitEvent[]) {
+    async feed(events: CockpitEvent[], u: Until) {
       for (const e of events) store.ingest(e);
       store.flush();
-      await settle();
+      await wait(u);
     },
-    async press(...keys: string[]) {
-      for (const k of keys) {
-        stdin.write(k);
-        await settle();
-      }
+    async press(keys: string, u: Until) {
+      stdin.write(keys);
+      await wait(u);
     },
+    async type(text: string, u: Until = { shows: text }) {
+      for (const ch of text) stdin.write(ch);
+      await wait(u);
+    },
+    until: (u: Until) => wait(u),
+    pane: () => pane,
     frame: () => stdout.lastFrame(),
     lines: () => stripSgr(stdout.lastFrame()).split('\n'),
-    async resize(columns: number, rows: number) {
+    async resize(columns: number, rows: number, u: Until) {
       stdout.columns = columns;
       stdout.rows = rows;
       stdout.emit('resize');
-      await settle();
+      await wait(u);
     },
     unmount() {
       instance.unmount();
       store.dispose();
     },
   });
-  await settle();
+  // mounted: the first frame drawn, and ink reading keys (its input handlers are attached after that frame)
+  await wait(() => stdout.frames.length > 0 && stdin.listenerCount('readable') > 0);
   return c;
 }
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decision, decisionEvent, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
-import { KEY, mountEach, settle } from './harness.js';
+import { type Cockpit, KEY, mountEach, type Until } from './harness.js';
 
 const app = mountEach();
 
@@ -56,29 +56,44 @@ describe('hostile text from nodes', () => {
         sessionEvent(session(node, 's-9', { activity: HOSTILE })),
       ],
     });
-    const frames: string[] = [];
-    const look = async (...keys: string[]) => {
-      await c.press(...keys);
+    const frames: string[] = [c.frame()];
+    /** a key, then until what it brings; the frame it brings is kept */
+    const look = async (key: string, until: Until) => {
+      await c.press(key, until);
       frames.push(c.frame());
     };
-    await look();
-    await look('/', ...'x'.split(''), KEY.enter); // filter
-    await look(KEY.escape);
-    await look(KEY.enter); // studio-01 node view
-    await look('j');
-    await look('?');
-    await look('?', KEY.enter); // session view of s-2 with its decision
-    await look('s'); // confirm naming the session
-    await look('n', KEY.escape);
+    /** a key, then until what `probe` reads from the frame is no longer what it was */
+    const moves = (key: string, probe: (c: Cockpit) => string) => {
+      const was = probe(c);
+      return look(key, (c) => probe(c) !== was);
+    };
+    const where = (c: Cockpit) => c.lines()[1]!.trim();
+    const message = (c: Cockpit) => c.lines().at(-2)!.trim();
+    const selected = (c: Cockpit) => c.lines().find((l) => l.includes('›') && /s-\d/.test(l)) ?? '';
+    const focus = (c: Cockpit) =>
+      String(c.lines().findIndex((l, i) => i > 1 && l.includes('╔'))) + c.frame().indexOf('╔');
+    // the filter: typed, then applied
+    await look('/', { shows: 'Esc cancel' });
+    await look('x', { shows: 'filter: x' });
+    await look(KEY.enter, (c) => where(c).includes('filter: x'));
+    await look(KEY.escape, (c) => where(c) === 'fleet');
+    await look(KEY.enter, (c) => where(c).startsWith('fleet › ')); // studio-01 node view
+    await moves('j', selected);
+    await look('?', { shows: 'keys (Esc or ? closes' });
+    await look('?', { gone: 'keys (Esc or ? closes' });
+    await look(KEY.enter, (c) => where(c).split('›').length === 3); // session view of s-2 with its decision
+    await look('s', { shows: 'It cannot be resumed' }); // confirm naming the session
+    await look('n', { gone: 'It cannot be resumed' });
+    await look(KEY.escape, (c) => where(c).split('›').length === 2);
     c.port.fail = `refused ${HOSTILE}`;
-    await look('p');
-    await settle();
-    await look('k');
-    await look('a');
-    await settle();
-    frames.push(c.frame());
-    await look(KEY.escape, KEY.escape, 'l', 'l');
-    await look(KEY.enter);
+    await look('p', { shows: 'failed: refused' });
+    await look('k', { gone: 'failed: refused' });
+    await moves('a', message);
+    await look(KEY.escape, (c) => where(c) === 'fleet');
+    await look(KEY.escape, { shows: 'already at the fleet view' });
+    await moves('l', focus);
+    await moves('l', focus);
+    await look(KEY.enter, (c) => where(c).startsWith('fleet › '));
     for (const f of frames) expect(unsafe(f)).toEqual([]);
     const all = frames.join('\n');
     expect(all).not.toContain(']52;');

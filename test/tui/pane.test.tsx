@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PaneScreen } from '../../src/tui/pane.js';
 import { fleetEvents } from '../cockpit/fixtures.js';
-import { FakePort, KEY, mountEach, settle, stripSgr } from './harness.js';
+import { type Cockpit, FakePort, KEY, mountEach, stripSgr } from './harness.js';
 
 const app = mountEach();
 const panes: PaneScreen[] = [];
@@ -67,50 +67,53 @@ describe('session pane', () => {
   it('in the app: drawn from the cells, remote width kept, PgUp scrolls back, End returns, Escape unsubscribes', async () => {
     const c = await app({ columns: 160, rows: 40, events: fleetEvents(1, 1) });
     c.port.screen = { cols: 80, rows: 20 };
-    await c.press(KEY.enter, KEY.enter);
-    await settle();
-    const feed = async (s: string) => {
-      c.port.streams.get('studio-01/s-1001')!.onData(0, Buffer.from(s));
-      await new Promise((r) => setTimeout(r, 60)); // parsed, then one pane frame later
-      await settle();
-    };
-    const long = 'x'.repeat(120);
-    await feed(
-      `${numbered(99)
-        .map((l) => `\x1b[32m${l}\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07\r\n`)
-        .join('')}${long}`,
-    );
-    const lines = c.lines();
+    await c.press(KEY.enter, { shows: 'fleet › studio-01' });
+    await c.press(KEY.enter, (c) => c.port.streams.has('studio-01/s-1001'));
     // the pane's rows sit inside its border: │…│
-    const rows = lines.filter((l) => l.startsWith('│')).map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
+    const paneRows = (c: Cockpit) =>
+      c
+        .lines()
+        .filter((l) => l.startsWith('│'))
+        .map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
+    const long = 'x'.repeat(120);
+    c.port.streams.get('studio-01/s-1001')!.onData(
+      0,
+      Buffer.from(
+        `${numbered(99)
+          .map((l) => `\x1b[32m${l}\x1b[0m\x1b]52;c;cm0gLXJmIH4=\x07\r\n`)
+          .join('')}${long}`,
+      ),
+    );
+    // parsed, drawn in the pane's next frame, and its scrollback reported to the controller (for PgUp)
+    await c.until((c) => paneRows(c).at(-1) === 'x'.repeat(40) && (c.pane()?.scrollMax ?? 0) > 0);
+    const rows = paneRows(c);
     expect(rows.at(-1)).toBe('x'.repeat(40));
     expect(rows.at(-2)).toBe('x'.repeat(80)); // wrapped at the remote's 80 columns, not the pane's 158
     expect(rows.at(-3)).toBe('line 99');
     expect(c.frame()).not.toContain(']52;');
     expect(c.port.ops().map((x) => x.op)).toEqual(['screen']); // nothing resizes the remote PTY
 
-    await c.press(KEY.pageUp);
-    const back = c
-      .lines()
-      .filter((l) => l.startsWith('│'))
-      .map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
+    await c.press(KEY.pageUp, { shows: /lines back: End returns/ });
+    const back = paneRows(c);
     expect(back.at(-1)).not.toBe('x'.repeat(40));
     expect(c.lines()[2]).toMatch(/lines back: End returns/);
-    const first = back.find((l) => l.startsWith('line '))!;
-    await c.press('k', 'k');
-    const further = c
-      .lines()
-      .filter((l) => l.startsWith('│'))
-      .map((l) => l.slice(1, l.lastIndexOf('│')).trimEnd());
-    expect(Number(further.find((l) => l.startsWith('line '))!.slice(5))).toBe(Number(first.slice(5)) - 2);
-    await c.press(KEY.end);
+    const first = Number(back.find((l) => l.startsWith('line '))!.slice(5));
+    const top = (c: Cockpit) =>
+      Number(
+        paneRows(c)
+          .find((l) => l.startsWith('line '))!
+          .slice(5),
+      );
+    await c.press('k', (c) => top(c) === first - 1);
+    await c.press('k', (c) => top(c) === first - 2);
+    await c.press(KEY.end, { gone: /lines back/ });
     expect(stripSgr(c.frame())).not.toMatch(/lines back/);
 
-    await c.press('?');
+    await c.press('?', (c) => c.port.subscriptions.length === 2);
     expect(c.port.subscriptions).toEqual(['subscribe studio-01/s-1001 from 0', 'unsubscribe studio-01/s-1001']); // not shown: not followed
-    await c.press('?');
+    await c.press('?', (c) => c.port.subscriptions.length === 3);
     expect(c.port.subscriptions.at(-1)).toBe('subscribe studio-01/s-1001 from 0');
-    await c.press(KEY.escape);
+    await c.press(KEY.escape, (c) => c.port.subscriptions.length === 4);
     expect(c.port.subscriptions.at(-1)).toBe('unsubscribe studio-01/s-1001');
   });
 });
