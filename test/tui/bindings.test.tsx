@@ -19,7 +19,7 @@ import {
   session,
   sessionEvent,
 } from '../cockpit/fixtures.js';
-import { type Cockpit, KEY, mountEach, settle } from './harness.js';
+import { type Cockpit, KEY, mountEach } from './harness.js';
 
 const app = mountEach();
 
@@ -69,25 +69,17 @@ const paused = [...noSessions, sessionEvent(session('studio-01', 's-1', { state:
 const exited = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1) }))];
 const decided = [...one, decisionEvent(decision('studio-01', 'd-1', 's-1001'))];
 
-async function until(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await settle();
-  }
-}
+/** Waits for the key's effect: the controller's state replaced (every handler and every refusal replaces it). */
+const changed = (before: UiState) => (c: Cockpit) => ui(c) !== before;
 
 /** The session pane shows output with scrollback, scrolled back a page. */
 async function scrolledBack(c: Cockpit): Promise<void> {
-  await until('the pane to subscribe', () => c.port.streams.has('studio-01/s-1001'));
+  await c.until((c) => c.port.streams.has('studio-01/s-1001'));
   const lines = Array.from({ length: 80 }, (_, i) => `line ${i + 1}\r\n`).join('');
   c.port.streams.get('studio-01/s-1001')?.onData(0, Buffer.from(lines));
-  await until('the output to show', () => c.frame().includes('line 80'));
-  // the pane tells the controller how far it can scroll once it has drawn the output
-  await until('a page up to scroll back', async () => {
-    await c.press(KEY.pageUp);
-    return ui(c).scroll > 0;
-  });
+  // drawn, and the pane has told the controller how far it can scroll back (an effect after the frame)
+  await c.until((c) => c.frame().includes('line 80') && (c.pane()?.scrollMax ?? 0) > 0);
+  await c.press(KEY.pageUp, (c) => ui(c).scroll > 0);
 }
 
 const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
@@ -287,7 +279,7 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
 /** Mounts the cockpit and brings it to where the case presses its key; returns what the port and UI were then. */
 async function reach(w: Where): Promise<Cockpit> {
   const c = await app({ events: w.events });
-  for (const k of w.to ?? []) await c.press(k);
+  for (const k of w.to ?? []) await c.press(k, changed(ui(c)));
   await w.prepare?.(c);
   c.port.calls = [];
   return c;
@@ -301,8 +293,8 @@ describe('every binding', () => {
         it(`${b.id} (${key}): disabled, does nothing but say why`, async () => {
           const c = await reach(disabled);
           const before = ui(c);
-          await c.press(seq(key));
           const why = `${keysLabel(b)} (${b.description}): ${disabled.reason}`;
+          await c.press(seq(key), { shows: why });
           expect(ui(c).message).toEqual({ text: why, tone: 'why' });
           expect(c.lines().at(-2)?.trim()).toBe(why);
           expect({ ...ui(c), message: null }).toEqual({ ...before, message: null });
@@ -312,7 +304,9 @@ describe('every binding', () => {
       it(`${b.id} (${key}): enabled, runs`, async () => {
         const c = await reach(enabled);
         const before = ui(c);
-        await c.press(seq(key));
+        const calls = c.port.calls.length;
+        const quits = c.quits;
+        await c.press(seq(key), (c) => ui(c) !== before || c.port.calls.length > calls || c.quits > quits);
         expect(ui(c).message?.tone).not.toBe('why');
         enabled.then(c, before);
       });
