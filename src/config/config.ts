@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
+import { hasUnsafe } from '../protocol/safe-text.js';
 
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -17,7 +18,10 @@ const nodeSchema = z
     local: z.literal(true).optional(),
     host: z
       .string()
-      .regex(/^[^\s\x00-\x1f\x7f]+$/, 'a host is a name or an address, without spaces or control characters')
+      .refine(
+        (h) => h !== '' && !/\s/.test(h) && !hasUnsafe(h),
+        'a host is a name or an address, without spaces or control characters',
+      )
       .optional(),
     /** an alias of the user's ~/.ssh/config, instead of host/user/port/identityFile */
     ssh: z.string().min(1).optional(),

@@ -3,6 +3,7 @@
  * have sent for a key (used when ink does not hand over the raw sequence).
  */
 import type { Key } from 'ink';
+import { isUnsafeCode } from '../protocol/safe-text.js';
 
 /** The key table's name for a key press: `a`, `G`, `?`, `up`, `enter`, `ctrl+]`… ('' for nothing nameable). */
 export function keyName(input: string, key: Key): string {
@@ -26,7 +27,7 @@ export function keyName(input: string, key: Key): string {
 
 /** Whether the key press is text to type into an input line. */
 export function isText(input: string, key: Key): boolean {
-  return input !== '' && !key.ctrl && !key.meta && !(input.length === 1 && /[\x00-\x1f\x7f]/.test(input));
+  return input !== '' && !key.ctrl && !key.meta && !(input.length === 1 && isUnsafeCode(input.charCodeAt(0)));
 }
 
 export interface KeyModes {

@@ -48,6 +48,7 @@ describe('the agency command line', () => {
     bad(['--host', 'h', '--port', '0x16'], 'not "0x16"');
     bad(['--host', 'h', '--port', '70000'], 'not "70000"');
     bad(['--host', 'a b'], 'a host is a name or an address, without spaces or control characters');
+    bad(['--host', 'h\u202eost'], 'a host is a name or an address, without spaces or control characters');
     const added = run(['nodes', 'add', 'n1', '--host', 'h1', '--port', '2222', '--json']);
     expect(added.code, added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toEqual({ name: 'n1', host: 'h1', port: 2222 });
