@@ -16,6 +16,7 @@ import { buildBundle } from '../src/fleet/bundle.js';
 import type { RemoteLink } from '../src/fleet/remote-link.js';
 import { agencyFleet, type AgencyFleet } from '../test/helpers/fleet-agency.js';
 import { fleetUp, run, ssh, sshArgs } from '../test/helpers/fleet.js';
+import { makeNodeShare, NODE_SHARE_VAR, removeNodeShare } from '../test/helpers/node-share.js';
 import { tmux, tuiScript, until } from '../test/helpers/tmux.js';
 import { percentile, report } from './stats.js';
 import { keyToScreen } from './tui-latency.js';
@@ -112,6 +113,9 @@ export async function benchFleet(n = 16): Promise<void> {
   );
   chmodSync(flood, 0o755);
   chmodSync(dir, 0o755);
+  // what the nodes' users run, where they can read it (as the end-to-end tier's setup does)
+  const share = makeNodeShare();
+  process.env[NODE_SHARE_VAR] = share.dir;
   const f = await agencyFleet(n, () => ({ steps: [{ text: 'ok' }] }), { prefix: 'agb', subnet: '10.205' });
   try {
     // the last node's sessions run the printer instead of claude; the sessions of the one before it flood
@@ -209,5 +213,6 @@ export async function benchFleet(n = 16): Promise<void> {
   } finally {
     await f.cleanup();
     rmSync(dir, { recursive: true, force: true });
+    removeNodeShare(share);
   }
 }

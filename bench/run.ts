@@ -9,6 +9,7 @@ import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
+import { benchOps } from './ops.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
 import { benchTuiLatency } from './tui-latency.js';
@@ -28,6 +29,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'ink-memory': () => benchInkMemory(),
   flood: () => benchFlood(),
   'tui-latency': () => benchTuiLatency(),
+  ops: () => benchOps(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

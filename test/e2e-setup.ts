@@ -5,12 +5,10 @@
  * lies in a private folder (a clone under /root, say), and the checkout is left as it is.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import type { TestProject } from 'vitest/node';
-import { build, PROJECT } from './global-setup.js';
+import { statSync } from 'node:fs';
+import { build } from './global-setup.js';
 import { CLAUDE_BIN } from './helpers/claude.js';
-import type { NodeShare } from './helpers/fleet.js';
+import { claudeVersion, makeNodeShare, NODE_SHARE_VAR, removeNodeShare } from './helpers/node-share.js';
 
 /** where fleet.sh starts sshd, and where a node user's login finds node */
 const SSHD = '/usr/sbin/sshd';
@@ -35,15 +33,6 @@ const onPath = (name: string) =>
   spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', name], {
     env: { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` },
   }).status === 0;
-
-/** The Claude Code version a working CLI at `bin` prints, or why it does not work. */
-function claudeVersion(bin: string): { version: string } | { error: string } {
-  const r = sh(bin, ['--version']);
-  const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim();
-  const m = /^(\d+\.\d+\.\d+) \(Claude Code\)$/m.exec(r.stdout ?? '');
-  if (r.status === 0 && m) return { version: m[1]! };
-  return { error: r.error ? r.error.message : `exit ${r.status}: ${out.slice(0, 200)}` };
-}
 
 /** Every reason this machine cannot run the end-to-end tier; empty when it can. */
 export function missing(): string[] {
@@ -83,44 +72,7 @@ function statSafe(path: string) {
   }
 }
 
-/** Files every user may read (and run, where their owner may), in folders every user may enter. */
-function openUp(path: string): void {
-  const st = statSync(path);
-  if (st.isDirectory()) {
-    chmodSync(path, 0o755);
-    for (const name of readdirSync(path)) openUp(join(path, name));
-  } else chmodSync(path, st.mode & 0o100 ? 0o755 : 0o644);
-}
-
-/**
- * The Claude Code CLI (one self-contained program) and the test fixtures (registry-min, the MCP notes
- * server), copied to a fresh folder in /tmp: /tmp is open to every user, whatever TMPDIR says.
- */
-function makeNodeShare(): NodeShare {
-  const dir = mkdtempSync('/tmp/agency-e2e-share-');
-  const share: NodeShare = {
-    dir,
-    claudeBin: join(dir, 'claude'),
-    fixtures: join(dir, 'fixtures'),
-    registry: join(dir, 'fixtures', 'registry-min'),
-  };
-  try {
-    copyFileSync(realpathSync(CLAUDE_BIN), share.claudeBin);
-    cpSync(join(PROJECT, 'test', 'fixtures'), share.fixtures, { recursive: true });
-    openUp(dir);
-    const copied = claudeVersion(share.claudeBin);
-    if ('error' in copied)
-      throw new Error(
-        `the Claude Code CLI copied from ${realpathSync(CLAUDE_BIN)} does not run on its own (${copied.error}): reinstall @anthropic-ai/claude-code with its install script, which puts the real program there`,
-      );
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  return share;
-}
-
-export default function setup(project: TestProject): () => void {
+export default function setup(): () => void {
   const reasons = missing();
   if (reasons.length)
     throw new Error(
@@ -130,6 +82,7 @@ export default function setup(project: TestProject): () => void {
     );
   build();
   const share = makeNodeShare();
-  project.provide('nodeShare', share);
-  return () => rmSync(share.dir, { recursive: true, force: true });
+  // the test processes start after this and inherit it
+  process.env[NODE_SHARE_VAR] = share.dir;
+  return () => removeNodeShare(share);
 }

@@ -8,7 +8,8 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { fleetUp, nodeShare, run, ssh, sshArgs, type Fleet, type FleetNode } from '../helpers/fleet.js';
+import { fleetUp, run, ssh, sshArgs, type Fleet, type FleetNode } from '../helpers/fleet.js';
+import { nodeShare } from '../helpers/node-share.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const PROJECT = fileURLToPath(new URL('../..', import.meta.url));

@@ -11,7 +11,8 @@ import { startScriptedApi, type Scenario, type ScriptedApi } from '../fixtures/m
 import { AGENCY_BIN } from './agency.js';
 import { FAKE_API_KEY } from './claude.js';
 import { spawn } from 'node:child_process';
-import { fleetUp, nodeShare, ssh, type Fleet, type FleetNode, type FleetOptions, type Run } from './fleet.js';
+import { fleetUp, ssh, type Fleet, type FleetNode, type FleetOptions, type Run } from './fleet.js';
+import { nodeShare } from './node-share.js';
 
 export interface AgencyFleet {
   fleet: Fleet;

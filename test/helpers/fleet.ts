@@ -9,35 +9,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { inject } from 'vitest';
 
 export const FLEET_SCRIPT = fileURLToPath(new URL('../fleet/fleet.sh', import.meta.url));
-
-/**
- * What a node's user runs from this checkout, copied by test/e2e-setup.ts to a folder every user can read:
- * the checkout itself may be private to its owner.
- */
-export interface NodeShare {
-  dir: string;
-  /** the Claude Code CLI, one self-contained program */
-  claudeBin: string;
-  /** a copy of test/fixtures */
-  fixtures: string;
-  /** a copy of test/fixtures/registry-min */
-  registry: string;
-}
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    nodeShare: NodeShare;
-  }
-}
-
-export function nodeShare(): NodeShare {
-  const share = inject('nodeShare');
-  if (!share) throw new Error('no node share: fleet tests are *.e2e.test.ts files, set up by test/e2e-setup.ts');
-  return share;
-}
 
 export interface FleetNode {
   /** n1, n2, … */
