@@ -17,7 +17,7 @@ import type { RemoteLink } from '../src/fleet/remote-link.js';
 import { agencyFleet, type AgencyFleet } from '../test/helpers/fleet-agency.js';
 import { fleetUp, run, ssh, sshArgs } from '../test/helpers/fleet.js';
 import { makeNodeShare, NODE_SHARE_VAR, removeNodeShare } from '../test/helpers/node-share.js';
-import { tmux, tuiScript, until } from '../test/helpers/tmux.js';
+import { openPane, tile, tmux, tuiScript, until } from '../test/helpers/tmux.js';
 import { percentile, report } from './stats.js';
 import { keyToScreen } from './tui-latency.js';
 
@@ -42,7 +42,6 @@ async function keysOverFleet(f: AgencyFleet, dir: string, name: string): Promise
   const t = tmux(`bench-fleet-${process.pid}`);
   try {
     t.start(tuiScript(f.env, dir, dir));
-    const tile = (what: string) => new RegExp(`\\b${name}\\s+${what}`);
     const all = f.fleet.nodes.length;
     await until('every node up', () => t.screen().includes(`nodes ${all}/${all} up`), t, 90_000);
     const inFleet = percentile(await keyToScreen(t, 5), 50);
@@ -61,29 +60,8 @@ async function keysOverFleet(f: AgencyFleet, dir: string, name: string): Promise
         ])
       ).stdout,
     );
-    await until(`${name} with its session`, () => tile('1 live').test(t.screen()), t, 60_000);
-    t.keys('/');
-    await until(
-      'the filter line',
-      () =>
-        t
-          .screen()
-          .split('\n')
-          .some((l) => l.startsWith(' filter:')),
-      t,
-    );
-    t.literal(name);
-    await until('the filter typed', () => t.screen().includes(`filter: ${name}`), t);
-    t.keys('Enter');
-    await until(`only ${name} shown`, () => tile('1 live').test(t.screen()) && !/\bn1\s+\d+ live/.test(t.screen()), t);
-    t.keys('Enter');
-    await until('the node view', () => t.screen().includes(`fleet › ${name}`), t);
-    t.keys('Enter');
-    await until(
-      'the flooding pane',
-      () => t.screen().includes(`fleet › ${name} › ${started.session}`) && t.screen().includes('flooding the terminal'),
-      t,
-    );
+    await until(`${name} with its session`, () => tile(name, '1 live').test(t.screen()), t, 60_000);
+    await openPane(t, name, started.session, 'flooding the terminal');
     const flooding = percentile(await keyToScreen(t, 5), 50);
     return { fleet: inFleet, flooding };
   } finally {

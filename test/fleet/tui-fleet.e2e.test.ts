@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agencyFleet, type AgencyFleet } from '../helpers/fleet-agency.js';
 import { ssh } from '../helpers/fleet.js';
-import { tmux, tuiScript, until, type Tmux } from '../helpers/tmux.js';
+import { openPane, tile, tmux, tuiScript, until, type Tmux } from '../helpers/tmux.js';
 
 let f: AgencyFleet;
 let t: Tmux;
 let dir: string;
-const tile = (name: string, what: string) => new RegExp(`\\b${name}\\s+${what}`);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'agency-tui-fleet-'));
@@ -158,33 +157,7 @@ describe('agency tui over a fleet of 16 nodes', () => {
     );
     // filter the fleet down to n3 and open its flooding session's pane
     await until('n3 with its session', () => tile('n3', '1 live').test(t.screen()), t, 60_000);
-    t.keys('/');
-    await until(
-      'the filter line',
-      () =>
-        t
-          .screen()
-          .split('\n')
-          .some((l) => l.startsWith(' filter:')),
-      t,
-    );
-    t.literal('n3');
-    // a key sent in the same read as typed text would be taken as text: wait until the text shows
-    await until('the filter typed', () => t.screen().includes('filter: n3'), t);
-    t.keys('Enter');
-    await until(
-      'only n3 shown',
-      () => tile('n3', '1 live').test(t.screen()) && !tile('n1', '\\d+ live').test(t.screen()),
-      t,
-    );
-    t.keys('Enter');
-    await until('the node view', () => t.screen().includes('fleet › n3'), t);
-    t.keys('Enter');
-    await until(
-      'the flooding pane',
-      () => t.screen().includes(`fleet › n3 › ${run.session}`) && t.screen().includes('flooding the terminal'),
-      t,
-    );
+    await openPane(t, 'n3', run.session, 'flooding the terminal');
     // keys are not starved by the flood: the help opens and closes, again and again (how soon is measured
     // by `npm run bench -- fleet`)
     for (let i = 0; i < 3; i++) {

@@ -70,3 +70,36 @@ export function tuiScript(env: NodeJS.ProcessEnv, dir: string, cwd: string): str
   );
   return script;
 }
+
+/** A node's tile on the fleet view: its name, then what follows it on the tile's first line (`1 live`). */
+export const tile = (name: string, what: string) => new RegExp(`\\b${name}\\s+${what}`);
+
+/**
+ * From the fleet view: filters the fleet down to `node`, opens it, then opens its session in focus, and waits
+ * until the pane of `session` shows `text`.
+ */
+export async function openPane(t: Tmux, node: string, session: string, text: string): Promise<void> {
+  t.keys('/');
+  await until(
+    'the filter line',
+    () =>
+      t
+        .screen()
+        .split('\n')
+        .some((l) => l.startsWith(' filter:')),
+    t,
+  );
+  t.literal(node);
+  // a key sent in the same read as typed text would be taken as text: wait until the text shows
+  await until('the filter typed', () => t.screen().includes(`filter: ${node}`), t);
+  t.keys('Enter');
+  await until(`only ${node} shown`, () => (t.screen().match(/\S\s+\d+ live/g) ?? []).length === 1, t);
+  t.keys('Enter');
+  await until('the node view', () => t.screen().includes(`fleet › ${node}`), t);
+  t.keys('Enter');
+  await until(
+    `the pane of ${session}`,
+    () => t.screen().includes(`fleet › ${node} › ${session}`) && t.screen().includes(text),
+    t,
+  );
+}
