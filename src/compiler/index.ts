@@ -16,5 +16,5 @@ export {
   type FileAction,
 } from './write.js';
 export { charterProblem, renderCharter } from './templates.js';
-export { guardCommand, type HookPrograms } from './settings.js';
+export { guardCommand, type HookPrograms, type SandboxOptions } from './settings.js';
 export { UnsafePathError } from './safe-fs.js';

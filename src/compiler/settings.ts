@@ -18,6 +18,21 @@ export interface HookPrograms {
    * SessionStart, UserPromptSubmit, PermissionRequest, Notification, Stop and SessionEnd to the node
    */
   lifecycle?: string;
+  /**
+   * in a session the node runs: where its hooks reach the node, and the token that names the session to
+   * it (a hook connection may report for this session only, and never decide, run or stop anything)
+   */
+  session?: { socket: string; id: string; token: string };
+}
+
+/**
+ * The OS sandbox Claude Code puts Bash (and all it starts) in. `enabled: false` only on a node the
+ * operator opted out; `tmpDir` is the session's own temporary folder, the one place besides the worktree
+ * it may write.
+ */
+export interface SandboxOptions {
+  enabled: boolean;
+  tmpDir?: string;
 }
 
 /** Events the lifecycle hook reports, with their timeouts in seconds (a PermissionRequest may wait for the operator). */

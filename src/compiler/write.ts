@@ -9,7 +9,7 @@ import { mcpJsonSchema, type ClaudeSettings, type McpServer, type Registry } fro
 import { mergeMcp, mergeSettings, type Added } from './merge.js';
 import { planCompile, type CompileRequest, type PlannedFile } from './plan.js';
 import { readIfExists, removeInside, safeJoin, writeInside } from './safe-fs.js';
-import { validateSettings, type HookPrograms } from './settings.js';
+import { validateSettings, type HookPrograms, type SandboxOptions } from './settings.js';
 import { jsonFile } from './text.js';
 
 export const MANIFEST_FILE = '.claude/agency/manifest.json';
@@ -41,6 +41,8 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export interface CompileOptions {
   programs: HookPrograms;
+  /** the OS sandbox; on unless the node was opted out */
+  sandbox?: SandboxOptions;
   /** replace files the user wrote instead of keeping them */
   force?: boolean;
 }

@@ -39,7 +39,7 @@ export interface ManagerOptions {
   info: NodeInfo;
   claudeBin: string;
   registryDir: string;
-  programs: Required<HookPrograms>;
+  programs: Required<Omit<HookPrograms, 'session'>>;
   env?: NodeJS.ProcessEnv;
   pty?: PtyFactory;
   /** bytes of output kept per session for replay */

@@ -88,6 +88,10 @@ export interface NodeInfo {
   platform: string;
   pid: number;
   startedAt: string;
+  /** whether sessions run in the OS sandbox: `off` only where the operator opted the node out; `unavailable` refuses sessions */
+  sandbox?: { mode: 'on' | 'off' | 'unavailable'; reason?: string };
+  /** what the node wants the operator to know (records it set aside, for one) */
+  warnings?: string[];
 }
 
 export interface Snapshot {
