@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { buildClassifier, compileInto } from '../compiler/index.js';
 import { guardScriptPath } from '../paths/package.js';
+import { taskProblem } from '../protocol/ops.js';
 import { isValidId } from '../registry/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { loadValidRegistry, registryDir } from './registry-source.js';
@@ -16,7 +17,9 @@ export interface CompileOpts {
 }
 
 export function compile(opts: CompileOpts): void {
-  if (opts.task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
+  // before anything is read or written: a task claude could not be given is refused here
+  const problem = taskProblem(opts.task);
+  if (problem) throw new UserError(problem, EXIT.usage);
   if (opts.discipline !== undefined && !isValidId(opts.discipline))
     throw new UserError(
       `unknown discipline ${JSON.stringify(opts.discipline)}: discipline ids are lowercase letters, digits and hyphens`,

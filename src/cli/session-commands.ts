@@ -1,6 +1,7 @@
 /** `agency run`, `status`, `watch`, `send`, `screen`, `interrupt`, `pause`, `resume`, `stop`: sessions across the fleet. */
 import { resolve } from 'node:path';
 import { isLive, type SessionSummary } from '../protocol/messages.js';
+import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
@@ -10,7 +11,9 @@ export async function run(
   task: string,
   o: { discipline?: string; node?: string; repo?: string; model?: string; registry?: string; json?: boolean },
 ): Promise<void> {
-  if (task.trim() === '') throw new UserError('the task is empty', EXIT.usage);
+  // before any node is asked: no worktree or branch is made for a task claude could not be given
+  const problem = taskProblem(task);
+  if (problem) throw new UserError(problem, EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
   const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
     c.run(

@@ -1,5 +1,18 @@
-/** File writes that stay inside a folder: no `..`, no writing through a symbolic link, atomic replacement. */
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * File writes that stay inside a folder: no `..`, no writing through a symbolic link, and a set of changes
+ * made all together or not at all.
+ */
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 export class UnsafePathError extends Error {
@@ -45,29 +58,97 @@ export function readIfExists(abs: string): string | null {
   }
 }
 
-/** Creates the folders of rel under root one at a time (checked by safeJoin first), then writes atomically. */
-export function writeInside(root: string, rel: string, content: string): void {
-  const abs = safeJoin(root, rel);
-  const parts = rel.split('/');
+/** A change to one file under a root: its new contents, or null to remove it. */
+export interface FileChange {
+  path: string;
+  content: string | null;
+}
+
+const STAGING = /^\.agency-staging-(\d+)-/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Staging folders a compile that was killed left behind (their process is gone). */
+function removeLeftovers(root: string): void {
+  for (const name of readdirSync(root)) {
+    const m = STAGING.exec(name);
+    if (m && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+  }
+}
+
+type Undo =
+  { kind: 'placed'; abs: string } | { kind: 'moved'; from: string; to: string } | { kind: 'made'; dir: string };
+
+/**
+ * Makes all the changes or none. Every new file is first written into a staging folder inside root (so
+ * that moving it into place is a rename on one file system); a failure while writing leaves root as it
+ * was. Then each file is renamed into place, what it replaces moved into the staging folder; a failure
+ * part way puts everything back. The staging folder is removed in every case.
+ */
+export function applyChanges(root: string, changes: FileChange[]): void {
+  removeLeftovers(root);
+  const staging = mkdtempSync(join(root, `.agency-staging-${process.pid}-`));
+  try {
+    changes.forEach((c, i) => {
+      if (c.content !== null) writeFileSync(join(staging, `new-${i}`), c.content, { flag: 'wx', mode: 0o644 });
+    });
+    const done: Undo[] = [];
+    try {
+      changes.forEach((c, i) => place(root, staging, c, i, done));
+    } catch (e) {
+      for (const u of done.reverse()) undo(u);
+      throw e;
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function place(root: string, staging: string, c: FileChange, i: number, done: Undo[]): void {
+  const abs = safeJoin(root, c.path);
   let cur = root;
-  for (const part of parts.slice(0, -1)) {
+  for (const part of c.path.split('/').slice(0, -1)) {
     cur = join(cur, part);
     try {
       mkdirSync(cur);
+      done.push({ kind: 'made', dir: cur });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
   }
-  const tmp = `${abs}.agency-${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, content, { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, abs);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
+  if (lstatOrNull(abs)) {
+    const old = join(staging, `old-${i}`);
+    renameSync(abs, old);
+    done.push({ kind: 'moved', from: abs, to: old });
+  }
+  if (c.content !== null) {
+    renameSync(join(staging, `new-${i}`), abs);
+    done.push({ kind: 'placed', abs });
   }
 }
 
-export function removeInside(root: string, rel: string): void {
-  rmSync(safeJoin(root, rel), { force: true });
+function undo(u: Undo): void {
+  try {
+    if (u.kind === 'placed') rmSync(u.abs, { force: true });
+    else if (u.kind === 'moved') renameSync(u.to, u.from);
+    else rmdirSync(u.dir);
+  } catch {
+    // put back what can be; the error that made the compile fail is the one to report
+  }
+}
+
+function lstatOrNull(abs: string) {
+  try {
+    return lstatSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
 }

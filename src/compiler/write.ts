@@ -1,14 +1,15 @@
 /**
  * Writes a planned environment into a folder. Never outside it; never over a file the user wrote (unless
  * forced); merges into the user's own settings and MCP files; removes what an earlier compile wrote and
- * this one does not, when nobody has changed it since.
+ * this one does not, when nobody has changed it since. All of it or nothing: a compile that fails leaves
+ * the folder as it was (safe-fs.ts applyChanges).
  */
 import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { mcpJsonSchema, type ClaudeSettings, type McpServer, type Registry } from '../registry/index.js';
 import { mergeMcp, mergeSettings, type Added } from './merge.js';
 import { planCompile, type CompileRequest, type PlannedFile } from './plan.js';
-import { readIfExists, removeInside, safeJoin, writeInside } from './safe-fs.js';
+import { applyChanges, readIfExists, safeJoin, UnsafePathError } from './safe-fs.js';
 import { validateSettings, type HookPrograms, type SandboxOptions } from './settings.js';
 import { jsonFile } from './text.js';
 
@@ -55,6 +56,38 @@ export function compileInto(dir: string, reg: Registry, req: CompileRequest, opt
   } catch {
     throw new CompileError(`${dir} is not an existing folder`);
   }
+  try {
+    return compileRoot(root, reg, req, opts);
+  } catch (e) {
+    throw fileSystemError(e, root);
+  }
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted (an immutable or protected file?)',
+  EROFS: 'it is on a read-only file system',
+  ENOSPC: 'no space is left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EISDIR: 'a folder is where a file should be',
+  ENOTDIR: 'a file is where a folder should be',
+  ENAMETOOLONG: 'a path is too long',
+};
+
+/** What the file system refused, as one line naming the folder and the file; other errors pass as they are. */
+function fileSystemError(e: unknown, root: string): unknown {
+  if (e instanceof CompileError || e instanceof UnsafePathError) return e;
+  const err = e as NodeJS.ErrnoException & { dest?: string };
+  if (typeof err?.code !== 'string' || typeof err.syscall !== 'string') return e;
+  // of the paths a failed call names (a rename names two), the one that is the user's, not the staging folder's
+  const file = [err.dest, err.path]
+    .map((p) => (typeof p === 'string' && p.startsWith(`${root}/`) ? p.slice(root.length + 1) : ''))
+    .find((p) => p !== '' && !p.startsWith('.agency-staging-'));
+  const what = file ? `${file} in ${root}` : `into ${root}`;
+  return new CompileError(`cannot write ${what}: ${REASONS[err.code] ?? err.code}; nothing was changed there`);
+}
+
+function compileRoot(root: string, reg: Registry, req: CompileRequest, opts: CompileOptions): CompileResult {
   const { files } = planCompile(reg, req, root, opts.programs);
   const prev = readManifest(root);
   const manifest: Manifest = { version: 1, discipline: req.discipline, files: {}, added: {} };
@@ -86,12 +119,12 @@ export function compileInto(dir: string, reg: Registry, req: CompileRequest, opt
     if (existing !== null && sha(existing) === hash) stale.push(path);
   }
 
-  for (const w of writes) writeInside(root, w.path, w.content);
-  for (const path of stale) {
-    removeInside(root, path);
-    result.files.push({ path, action: 'removed' });
-  }
-  writeInside(root, MANIFEST_FILE, jsonFile(manifest));
+  for (const path of stale) result.files.push({ path, action: 'removed' });
+  applyChanges(root, [
+    ...writes,
+    ...stale.map((path) => ({ path, content: null })),
+    { path: MANIFEST_FILE, content: jsonFile(manifest) },
+  ]);
   return result;
 }
 

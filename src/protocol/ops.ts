@@ -4,8 +4,30 @@
  */
 import { z } from 'zod';
 
-/** Longest task or text a session is given in one request (characters). */
+/** Longest text a session is typed in one request (characters). */
 export const MAX_TEXT = 100_000;
+/**
+ * Largest task a session is given, in bytes of UTF-8. claude gets the task as one argument, and Linux
+ * refuses to start a program with an argument over 128 KiB (E2BIG): the limit stays well under that.
+ */
+export const MAX_TASK_BYTES = 100 * 1024;
+
+/**
+ * What is wrong with a task, or null if nothing is. The one home of the rule: the node checks it on the
+ * wire (the `run` op's schema), and `agency run` and `agency compile` before they create anything.
+ */
+export function taskProblem(task: string): string | null {
+  if (task.includes('\0'))
+    return 'the task contains a NUL character, which no program can be given in an argument; remove it';
+  const bytes = Buffer.byteLength(task, 'utf8');
+  if (bytes > MAX_TASK_BYTES)
+    return `the task is ${Math.ceil(bytes / 1024)} KB, over the limit of ${MAX_TASK_BYTES / 1024} KB (claude is given it as one argument); put the details in a file in the repository and name that file in the task`;
+  if (!/\S/.test(task)) return 'the task is empty';
+  return null;
+}
+
+/** A model name as claude takes it after --model: letters, digits and . _ - : [ ], never an option. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:[\]-]{0,127}$/;
 /** Longest file-system path a request may name (PATH_MAX on Linux). */
 export const MAX_PATH = 4096;
 /** A terminal agency gives a session: columns × rows. */
@@ -13,14 +35,20 @@ export const TERMINAL_COLS = { min: 20, max: 1000 } as const;
 export const TERMINAL_ROWS = { min: 5, max: 500 } as const;
 
 /** Session and decision ids are short tokens: `s-` or `d-` and a few hex digits (see node/ids.ts). */
+export const SESSION_ID = /^s-[0-9a-f]{1,32}$/;
+export const DECISION_ID = /^d-[0-9a-f]{1,32}$/;
 const id = (prefix: 's' | 'd', kind: string) =>
   z
     .string()
     .max(40)
-    .regex(new RegExp(`^${prefix}-[0-9a-f]{1,32}$`), `not a ${kind} id (they look like ${prefix}-1a2b3c)`);
+    .regex(prefix === 's' ? SESSION_ID : DECISION_ID, `not a ${kind} id (they look like ${prefix}-1a2b3c)`);
 const session = id('s', 'session');
 const text = (max: number) => z.string().max(max);
 const nonBlank = (max: number) => text(max).regex(/\S/, 'is empty');
+const task = z.string().superRefine((t, ctx) => {
+  const problem = taskProblem(t);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const dimension = (what: 'columns' | 'rows', bounds: { min: number; max: number }) => {
   const error = (iss: { input?: unknown }) =>
@@ -34,10 +62,10 @@ const sessionOnly = z.strictObject({ session });
 export const OP_SCHEMAS = {
   status: none,
   run: z.strictObject({
-    task: nonBlank(MAX_TEXT),
+    task,
     discipline: nonBlank(64).optional(),
     repo: nonBlank(MAX_PATH),
-    model: nonBlank(128).optional(),
+    model: z.string().regex(MODEL_NAME, 'not a model name (sonnet, opus, haiku or a claude-… model id)').optional(),
     registry: nonBlank(MAX_PATH).optional(),
   }),
   /** `enter: false` types the text as keys (a pane's keystrokes); otherwise it is sent as a line */
