@@ -64,6 +64,18 @@ export function guardCommand(p: HookPrograms, policyPath: string): string {
 }
 
 /**
+ * The lifecycle hook's command line, in a session the node runs (else null: there is no node to report
+ * to). It names the node's socket, the session and the session's token as arguments, so that nothing the
+ * hook needs is in the environment that the session's own commands inherit. NODE_OPTIONS and
+ * NODE_EXTRA_CA_CERTS are cleared for it as for the guard.
+ */
+export function lifecycleCommand(p: HookPrograms): string | null {
+  if (!p.lifecycle || !p.session) return null;
+  const { socket, id, token } = p.session;
+  return `NODE_OPTIONS= NODE_EXTRA_CA_CERTS= ${[p.node, p.lifecycle, socket, id, token].map(shQuote).join(' ')}`;
+}
+
+/**
  * The two settings files of a compiled worktree. Claude Code ignores (and warns about) allow and ask rules
  * in a project's settings.json until the folder is trusted, but applies those of an untracked
  * settings.local.json at once, in a checkout or a linked worktree alike. So the shared file holds the
@@ -80,8 +92,8 @@ export function buildSettings(
       { matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] },
     ],
   };
-  if (programs.lifecycle) {
-    const command = `NODE_OPTIONS= NODE_EXTRA_CA_CERTS= ${shQuote(programs.node)} ${shQuote(programs.lifecycle)}`;
+  const command = lifecycleCommand(programs);
+  if (command) {
     for (const [event, timeout] of Object.entries(LIFECYCLE_EVENTS))
       (hooks[event] ??= []).push({ hooks: [{ type: 'command', command, timeout }] });
   }

@@ -2,23 +2,25 @@
  * agency's lifecycle hook: Claude Code runs it for SessionStart, UserPromptSubmit, PermissionRequest,
  * Notification, Stop and SessionEnd in a session the node started. It passes the event to the node over
  * the node's socket and, for PermissionRequest, prints the node's decision for Claude Code to follow.
- * Outside a node's session (no AGENCY_SOCKET) it does nothing. If the node cannot be reached it answers
- * nothing, and Claude Code shows its own prompt, which the node's screen rules then pick up.
+ *
+ * Its command line, compiled by the node into the session's settings, names the socket, the session and
+ * the session's token (`hook.cjs <socket> <session> <token>`): nothing comes from the environment, which a
+ * session's commands share. With no arguments (outside a node's session) it does nothing. If the node
+ * cannot be reached it answers nothing, and Claude Code shows its own prompt, which the node's screen
+ * rules then pick up.
  */
 import { connect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Connection } from '../protocol/connection.js';
 
-const socket = process.env.AGENCY_SOCKET;
-const session = process.env.AGENCY_SESSION_ID;
-
 async function main(): Promise<void> {
-  if (!socket || !session) return;
+  const [socket, session, token] = process.argv.slice(2);
+  if (!socket || !session || !token) return;
   const input: unknown = JSON.parse(readFileSync(0, 'utf8'));
   const event = (input as { hook_event_name?: unknown }).hook_event_name;
   if (typeof event !== 'string') throw new Error('hook input names no event');
   const stream = connect(socket);
-  const conn = new Connection(stream, { role: 'hook', agent: 'hook' });
+  const conn = new Connection(stream, { role: 'hook', agent: 'hook', session, token });
   await conn.ready;
   const result = (await conn.request('hook', { session, event, input })) as { output?: unknown } | null;
   if (result && result.output !== undefined) process.stdout.write(JSON.stringify(result.output));

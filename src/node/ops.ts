@@ -1,15 +1,37 @@
 /**
  * What a node does for each op, and who may ask for it. A request is checked in order: the op exists,
  * the connection's role may ask for it, its args match the op's schema (protocol/ops.ts); only then
- * does its handler run, with the parsed args.
+ * does its handler run, with the parsed args. A connection's role is what its hello says, and for a hook
+ * connection only if its token holds for the session it names (session-tokens.ts): no session is trusted
+ * on its word.
  */
 import { RemoteError } from '../protocol/connection.js';
 import type { Hello, OpResults, Snapshot } from '../protocol/messages.js';
 import { clip, isOp, parseOpArgs, type Op, type OpArgs } from '../protocol/ops.js';
 import type { NodeManager } from './manager.js';
+import type { SessionTokens } from './session-tokens.js';
 
-/** Who a connection says it is, in its hello. A per-session token will replace the hook's word for it. */
+/** The roles a connection can be granted. */
 export type Role = Exclude<Hello['role'], 'node'>;
+
+/** Who a connection is, once its hello has been checked: the operator's, one session's hook, or nobody. */
+export type Peer = { role: 'cockpit' } | { role: 'hook'; session: string } | { role: null; who: string };
+
+/** The peer a hello makes of a connection. A hook's token must hold for the session it names. */
+export function identify(hello: Hello | null, tokens: Pick<SessionTokens, 'holds'>): Peer {
+  if (!hello) return { role: null, who: 'a connection that gave no hello' };
+  const role: unknown = hello.role;
+  if (role === 'cockpit') return { role: 'cockpit' };
+  if (role === 'hook') {
+    if (tokens.holds(hello.session, hello.token)) return { role: 'hook', session: hello.session! };
+    const named = typeof hello.session === 'string' ? ` for session ${clip(hello.session)}` : '';
+    return { role: null, who: `a hook connection${named} whose token does not hold` };
+  }
+  return {
+    role: null,
+    who: typeof role === 'string' ? `a ${clip(role)} connection` : 'a connection that gave no role',
+  };
+}
 
 /** What a handler may use besides the manager: the state of the connection that asked. */
 export interface OpContext {
@@ -25,7 +47,7 @@ export interface OpContext {
 
 interface OpEntry<O extends Op> {
   roles: readonly Role[];
-  handle(args: OpArgs[O], ctx: OpContext): OpResults[O] | Promise<OpResults[O]>;
+  handle(args: OpArgs[O], ctx: OpContext, peer: Peer): OpResults[O] | Promise<OpResults[O]>;
 }
 type OpTable = { [O in Op]: OpEntry<O> };
 
@@ -33,6 +55,13 @@ type OpTable = { [O in Op]: OpEntry<O> };
 const COCKPIT: readonly Role[] = ['cockpit'];
 /** A session's own hook program, reporting its events. */
 const HOOK: readonly Role[] = ['hook'];
+
+/** A hook connection reports for the session its token is for, and for no other. */
+function ownSession(session: string, peer: Peer): void {
+  if (peer.role === 'hook' && peer.session === session) return;
+  const who = peer.role === 'hook' ? `session ${peer.session}` : 'this connection';
+  throw new RemoteError('forbidden', `the hook connection of ${who} may not report for session ${clip(session)}`);
+}
 
 const ROLE_NAMES: Record<Role, string> = { cockpit: "the operator's cockpit", hook: "a session's hook program" };
 
@@ -56,7 +85,13 @@ export const NODE_OPS: OpTable = {
       return {};
     },
   },
-  hook: { roles: HOOK, handle: (a, c) => c.manager.hook(a, c.closed) },
+  hook: {
+    roles: HOOK,
+    handle: (a, c, peer) => {
+      ownSession(a.session, peer);
+      return c.manager.hook(a, c.closed);
+    },
+  },
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {
@@ -66,24 +101,29 @@ export const NODE_OPS: OpTable = {
   },
 };
 
-/** Carries out one request from a connection that said it is `role`; refusals are RemoteErrors. */
-export async function dispatch(op: unknown, raw: unknown, role: unknown, ctx: OpContext): Promise<unknown> {
+/** Carries out one request from peer; refusals are RemoteErrors. */
+export async function dispatch(op: unknown, raw: unknown, peer: Peer, ctx: OpContext): Promise<unknown> {
   if (!isOp(op))
     throw new RemoteError(
       'bad-request',
       typeof op === 'string' ? `unknown operation ${clip(op)}` : 'the request names no operation',
     );
-  return call(op, raw, role, ctx);
+  return call(op, raw, peer, ctx);
 }
 
-async function call<O extends Op>(op: O, raw: unknown, role: unknown, ctx: OpContext): Promise<OpResults[O]> {
+function describe(peer: Peer): string {
+  if (peer.role === 'cockpit') return "the operator's cockpit";
+  if (peer.role === 'hook') return `the hook connection of session ${peer.session}`;
+  return peer.who;
+}
+
+async function call<O extends Op>(op: O, raw: unknown, peer: Peer, ctx: OpContext): Promise<OpResults[O]> {
   const entry = NODE_OPS[op];
-  if (!entry.roles.some((r) => r === role)) {
-    const asker = typeof role === 'string' ? `a ${clip(role)} connection` : 'a connection that gave no role';
+  if (!entry.roles.some((r) => r === peer.role)) {
     const allowed = entry.roles.map((r) => ROLE_NAMES[r]).join(' or ');
-    throw new RemoteError('forbidden', `${asker} may not ask this node for ${op}; only ${allowed} may`);
+    throw new RemoteError('forbidden', `${describe(peer)} may not ask this node for ${op}; only ${allowed} may`);
   }
   const parsed = parseOpArgs(op, raw ?? {});
   if (!parsed.ok) throw new RemoteError('bad-request', parsed.problem);
-  return entry.handle(parsed.args, ctx);
+  return entry.handle(parsed.args, ctx, peer);
 }

@@ -1,12 +1,14 @@
 /**
- * The node's socket: one protocol connection per cockpit or hook, its requests dispatched through the op
- * table (ops.ts), and the streams a connection asks for: its watch events and its PTY subscriptions.
+ * The node's socket: one protocol connection per cockpit or hook, who it is checked from its hello (a
+ * hook's token against the session it names), its requests dispatched through the op table (ops.ts), and
+ * the streams a connection asks for: its watch events and its PTY subscriptions.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, RemoteError } from '../protocol/connection.js';
 import type { NodeEvent, NodeInfo } from '../protocol/messages.js';
 import type { NodeManager } from './manager.js';
-import { dispatch, type OpContext } from './ops.js';
+import { dispatch, identify, type OpContext, type Peer } from './ops.js';
+import type { SessionTokens } from './session-tokens.js';
 
 /** Past this many bytes queued for a slow subscriber, its PTY bytes wait in the replay buffer instead. */
 const PTY_BACKLOG_LIMIT = 4 * 1024 * 1024;
@@ -23,11 +25,20 @@ interface Subscription {
   timer: NodeJS.Timeout | null;
 }
 
-export function createNodeServer(manager: NodeManager, info: NodeInfo, onShutdown: () => void): Server {
-  return createServer((socket) => serveConnection(socket, manager, info, onShutdown));
+export interface NodeServerOptions {
+  manager: NodeManager;
+  info: NodeInfo;
+  /** what a hook connection's token is checked against */
+  tokens: Pick<SessionTokens, 'holds'>;
+  onShutdown: () => void;
 }
 
-function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, onShutdown: () => void): void {
+export function createNodeServer(o: NodeServerOptions): Server {
+  return createServer((socket) => serveConnection(socket, o));
+}
+
+function serveConnection(socket: Socket, o: NodeServerOptions): void {
+  const { manager, info, onShutdown } = o;
   const conn = new Connection(socket, { role: 'node', agent: info.agentVersion, node: info });
   const disposers: (() => void)[] = [];
   let resolveClosed!: () => void;
@@ -138,6 +149,15 @@ function serveConnection(socket: Socket, manager: NodeManager, info: NodeInfo, o
     unsubscribePty,
     shutdown: () => setImmediate(onShutdown),
   };
+  // who the peer is, decided once from its hello (requests come only after it)
+  let peer: Peer | null = null;
+  const who = (): Peer => {
+    if (peer) return peer;
+    peer = identify(conn.peerHello, o.tokens);
+    if (peer.role === null && conn.peerHello?.role === 'hook')
+      process.stderr.write(`agency node: refused ${peer.who}\n`);
+    return peer;
+  };
   // the op is as the peer sent it: dispatch checks it, the role, and the args before anything runs
-  conn.handle((op, args) => dispatch(op, args, conn.peerHello?.role, ctx));
+  conn.handle((op, args) => dispatch(op, args, who(), ctx));
 }

@@ -112,8 +112,16 @@ export interface Hello {
   t: 'hello';
   protocol: number;
   agent: string;
+  /**
+   * who the peer is. `cockpit`: the operator's. `hook`: a session's own program, which names its session
+   * and carries the token the node wrote into that session's hook command; it may only report for it.
+   */
   role: 'cockpit' | 'hook' | 'node';
   node?: NodeInfo;
+  /** a hook connection's session */
+  session?: string;
+  /** a hook connection's token: the node's proof that the session is its own (see node/session-tokens.ts) */
+  token?: string;
 }
 
 /** Operations a client may ask a node for; their args are checked against the schemas in ops.ts. */
@@ -145,7 +153,10 @@ export interface Request<O extends Op = Op> {
 export type Response =
   | { t: 'res'; id: number; ok: true; result: unknown }
   | { t: 'res'; id: number; ok: false; error: { code: ErrorCode; message: string } };
-/** `forbidden`: the connection's role may not ask for that op (a hook asking to run or stop a session). */
+/**
+ * `forbidden`: the connection's role may not ask for that op (a hook asking to run or stop a session), or
+ * its token does not hold for the session it names.
+ */
 export type ErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'conflict' | 'failed' | 'version';
 
 export type NodeEvent =

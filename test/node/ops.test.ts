@@ -1,13 +1,15 @@
 /**
  * The node's edge: every request is checked before it reaches the session table. A malformed request is
  * refused with `bad-request` naming the field and what is wrong, an op a connection's role may not ask for
- * is refused with `forbidden`, and the connection goes on serving. A real node server and manager over a
- * temporary home, on a real Unix socket; no session is started, so no claude is needed.
+ * is refused with `forbidden`, and the connection goes on serving. A hook connection is a session's only
+ * with that session's token. A real node server and manager over a temporary home, on a real Unix socket;
+ * no session is started, so no claude is needed.
  */
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeManager } from '../../src/node/manager.js';
+import { SessionTokens } from '../../src/node/session-tokens.js';
 import { ensureDirs, nodePaths } from '../../src/paths/node-home.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { Connection } from '../../src/protocol/connection.js';
@@ -28,17 +30,19 @@ const info: NodeInfo = {
 };
 let manager: NodeManager;
 let shutdowns = 0;
+const tokens = SessionTokens.fromSecret(Buffer.alloc(32, 7));
 const server = (() => {
   ensureDirs(paths);
   manager = new NodeManager({
     paths,
     info,
+    tokens,
     // never started: nothing here runs a session
     claudeBin: '/nonexistent/claude',
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
     programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
   });
-  return createNodeServer(manager, info, () => (shutdowns += 1));
+  return createNodeServer({ manager, info, tokens, onShutdown: () => (shutdowns += 1) });
 })();
 const open: Connection[] = [];
 
@@ -50,8 +54,8 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function connectAs(role: Hello['role']): Promise<Connection> {
-  const conn = new Connection(connect(paths.socket), { role, agent: 'test' });
+async function connectAs(role: Hello['role'], more: Partial<Hello> = {}): Promise<Connection> {
+  const conn = new Connection(connect(paths.socket), { role, agent: 'test', ...more });
   open.push(conn);
   await conn.ready;
   return conn;
@@ -87,12 +91,30 @@ describe('a request the node cannot take', () => {
       'send.text: longer than 100000 characters (it has 100001)',
     ],
     [
-      'an oversize task',
+      'a task of 1 MB',
       'run',
-      { task: 'y'.repeat(200_000), repo: '/tmp' },
-      'run.task: longer than 100000 characters (it has 200000)',
+      { task: 'y'.repeat(1024 * 1024), repo: '/tmp' },
+      'run.task: the task is 1024 KB, over the limit of 100 KB (claude is given it as one argument); put the details in a file in the repository and name that file in the task',
     ],
-    ['a blank task', 'run', { task: ' \n', repo: '/tmp' }, 'run.task: is empty'],
+    [
+      'a task just over 100 KB in bytes, though under it in characters',
+      'run',
+      { task: 'é'.repeat(60_000), repo: '/tmp' },
+      'run.task: the task is 118 KB, over the limit of 100 KB (claude is given it as one argument); put the details in a file in the repository and name that file in the task',
+    ],
+    [
+      'a task with a NUL',
+      'run',
+      { task: 'fix the bug\u0000 and delete the rest', repo: '/tmp' },
+      'run.task: the task contains a NUL character, which no program can be given in an argument; remove it',
+    ],
+    ['a blank task', 'run', { task: ' \n', repo: '/tmp' }, 'run.task: the task is empty'],
+    [
+      'an option for a model',
+      'run',
+      { task: 'fix it', repo: '/tmp', model: '--dangerously-skip-permissions' },
+      'run.model: not a model name (sonnet, opus, haiku or a claude-… model id)',
+    ],
     [
       'a path for a session id',
       'stop',
@@ -152,39 +174,84 @@ describe('a request the node cannot take', () => {
 });
 
 describe('who may ask for what', () => {
-  it("refuses a hook connection the operator's ops, and serves its own", async () => {
-    const hook = await connectAs('hook');
+  const session = 's-abc123';
+  const asHook = (id = session, token = tokens.token(id)) => connectAs('hook', { session: id, token });
+
+  it("refuses a session's hook connection the operator's ops, and serves its own", async () => {
+    const hook = await asHook();
     const asks: [string, unknown][] = [
       ['decide', { decision: 'd-abc123', approve: true }],
       ['run', { task: 'delete everything', repo: '/tmp' }],
-      ['stop', { session: 's-abc123' }],
+      ['stop', { session }],
+      ['send', { session, text: 'yes' }],
       ['status', {}],
+      ['watch', {}],
+      ['screen', { session }],
+      ['pty-subscribe', { session, fromSeq: 0 }],
+      ['shutdown', {}],
     ];
     for (const [op, args] of asks)
       expect(await refusal(wire(hook, op, args))).toEqual({
         code: 'forbidden',
-        message: `a "hook" connection may not ask this node for ${op}; only the operator's cockpit may`,
+        message: `the hook connection of session ${session} may not ask this node for ${op}; only the operator's cockpit may`,
       });
     // its own op goes through to the session table (which knows no such session)
+    expect(await refusal(hook.request('hook', { session, event: 'Stop', input: { hook_event_name: 'Stop' } }))).toEqual(
+      { code: 'not-found', message: `no session "${session}" on node edge` },
+    );
+    expect(shutdowns).toBe(0);
+  });
+
+  it('lets a hook connection report for its own session only', async () => {
+    const hook = await asHook();
     expect(
-      await refusal(hook.request('hook', { session: 's-abc123', event: 'Stop', input: { hook_event_name: 'Stop' } })),
-    ).toEqual({ code: 'not-found', message: 'no session "s-abc123" on node edge' });
+      await refusal(hook.request('hook', { session: 's-def456', event: 'Stop', input: { hook_event_name: 'Stop' } })),
+    ).toEqual({
+      code: 'forbidden',
+      message: `the hook connection of session ${session} may not report for session "s-def456"`,
+    });
+  });
+
+  it.each([
+    ['no token', { session }],
+    ['no session', { token: tokens.token(session) }],
+    ['a token of another session', { session, token: tokens.token('s-def456') }],
+    ['a token one digit off', { session, token: tokens.token(session).replace(/.$/, (c) => (c === '0' ? '1' : '0')) }],
+    ['a token of another node', { session, token: SessionTokens.fromSecret(Buffer.alloc(32, 8)).token(session) }],
+    ['a token that is not hex', { session, token: 'z'.repeat(64) }],
+    ['a token that is not a string', { session, token: 42 as unknown as string }],
+    ['a path for a session', { session: '../../etc', token: tokens.token(session) }],
+  ])('refuses a hook connection with %s everything, its own op too', async (_, hello) => {
+    const hook = await connectAs('hook', hello);
+    for (const [op, args] of [
+      ['hook', { session, event: 'Stop', input: { hook_event_name: 'Stop' } }],
+      ['decide', { decision: 'd-abc123', approve: true }],
+    ] as const)
+      expect(await refusal(wire(hook, op, args))).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringMatching(/^a hook connection .*whose token does not hold may not ask this node for/),
+      });
   });
 
   it('refuses the role check before looking at the args: a hook cannot probe them', async () => {
-    const hook = await connectAs('hook');
+    const hook = await asHook();
     expect(await refusal(wire(hook, 'run', { nonsense: true }))).toMatchObject({ code: 'forbidden' });
   });
 
   it('keeps the hook op to hook programs, and a peer of no known role gets nothing', async () => {
     const cockpit = await connectAs('cockpit');
-    expect(await refusal(cockpit.request('hook', { session: 's-abc123', event: 'Stop', input: {} }))).toEqual({
+    expect(await refusal(cockpit.request('hook', { session, event: 'Stop', input: {} }))).toEqual({
       code: 'forbidden',
-      message: `a "cockpit" connection may not ask this node for hook; only a session's hook program may`,
+      message: `the operator's cockpit may not ask this node for hook; only a session's hook program may`,
     });
-    const node = await connectAs('node');
-    expect(await refusal(node.request('status', {}))).toMatchObject({ code: 'forbidden' });
-    expect(await refusal(node.request('shutdown', {}))).toMatchObject({ code: 'forbidden' });
+    for (const role of ['node', 'admin'] as Hello['role'][]) {
+      const other = await connectAs(role);
+      expect(await refusal(other.request('status', {}))).toEqual({
+        code: 'forbidden',
+        message: `a "${role}" connection may not ask this node for status; only the operator's cockpit may`,
+      });
+      expect(await refusal(other.request('shutdown', {}))).toMatchObject({ code: 'forbidden' });
+    }
     expect(shutdowns).toBe(0);
   });
 
