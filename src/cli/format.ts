@@ -29,6 +29,7 @@ export function fleetText(s: FleetSnapshot): string {
   for (const n of s.nodes) {
     const where = n.info ? ` (${safeLine(n.info.host)}, agent ${n.info.agentVersion}, pid ${n.info.pid})` : '';
     lines.push(`node ${safeLine(n.name)} ${n.state}${where}${n.error ? `: ${safeLine(n.error)}` : ''}`);
+    for (const w of n.info?.warnings ?? []) lines.push(`  warning: ${safeLine(w)}`);
   }
   if (s.sessions.length === 0) lines.push('no sessions; start one with agency run "<task>"');
   else {
