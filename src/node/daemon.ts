@@ -22,6 +22,7 @@ import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { createNodeServer } from './server.js';
+import { SessionTokens } from './session-tokens.js';
 
 export interface ServeOptions {
   name?: string;
@@ -138,9 +139,11 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
+  const tokens = SessionTokens.load(paths.home);
   const manager = new NodeManager({
     paths,
     info,
+    tokens,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
     registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
     programs: { node: process.execPath, guard: guardScriptPath(), lifecycle: lifecycleHookPath() },
@@ -156,7 +159,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     rmSync(paths.lock, { force: true });
     process.exit(0);
   };
-  const server = createNodeServer(manager, info, () => void stop());
+  const server = createNodeServer({ manager, info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(paths.socket, () => resolve());

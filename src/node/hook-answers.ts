@@ -2,10 +2,7 @@
  * Claude Code's hook events for a session: the state and activity each reports, and the answer to a
  * PermissionRequest, by the session's policy or, when the policy escalates, by the operator through a decision.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { POLICY_FILE } from '../compiler/index.js';
-import { parsePolicy } from '../guard/policy.js';
+import type { GuardPolicy } from '../guard/policy.js';
 import type { Session } from '../session/session.js';
 import { describeCall, judge } from './approvals.js';
 import type { Decisions } from './decisions.js';
@@ -27,6 +24,8 @@ export interface HookAnswersOptions {
   /** the home directory that policy paths such as ~/.ssh are read against */
   home: string;
   decisions: Pick<Decisions, 'open' | 'openFor' | 'answer' | 'isWaited' | 'forget'>;
+  /** the policy the node compiled for a session: its own copy, not the worktree's, which the session could change */
+  policy(session: string): GuardPolicy;
 }
 
 type HookOutput = { output?: unknown };
@@ -54,7 +53,7 @@ export class HookAnswers {
     const tool = typeof input.tool_name === 'string' ? input.tool_name : 'unknown';
     const summary = describeCall(tool, input.tool_input);
     t.session?.setActivity(`${tool}: ${summary}`);
-    const policy = parsePolicy(readFileSync(join(t.record.worktree, POLICY_FILE), 'utf8'));
+    const policy = this.o.policy(t.record.id);
     const verdict = judge(policy.approvals, tool, input.tool_input, {
       root: t.record.worktree,
       cwd: typeof input.cwd === 'string' ? input.cwd : t.record.worktree,

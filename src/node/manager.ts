@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { buildClassifier, compileInto, type HookPrograms } from '../compiler/index.js';
 import {
   isLive,
@@ -26,13 +25,16 @@ import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
 import { Decisions } from './decisions.js';
 import { findProgram } from './find-program.js';
+import { ContextCheck, describeRestored } from './context-check.js';
 import { HookAnswers } from './hook-answers.js';
-import { newId } from './ids.js';
+import { newId, sessionDir } from './ids.js';
 import { OutputLog } from './output-log.js';
 import type { NodePaths } from '../paths/node-home.js';
 import { ScreenAnswers } from './screen-answers.js';
+import type { SessionTokens } from './session-tokens.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { UsageWatch } from './usage-watch.js';
+import { warnOperator } from './warnings.js';
 
 export interface ManagerOptions {
   paths: NodePaths;
@@ -40,6 +42,8 @@ export interface ManagerOptions {
   claudeBin: string;
   registryDir: string;
   programs: Required<Omit<HookPrograms, 'session'>>;
+  /** the token each session's hook command carries */
+  tokens: Pick<SessionTokens, 'token'>;
   env?: NodeJS.ProcessEnv;
   pty?: PtyFactory;
   /** bytes of output kept per session for replay */
@@ -64,13 +68,16 @@ export class NodeManager {
   private readonly decisions: Decisions;
   private readonly hooks: HookAnswers;
   private readonly writer: StateWriter;
+  private readonly context: ContextCheck;
   private readonly events = new Emitter<NodeEvent>();
   private readonly output = new Emitter<{ session: string; seq: number; data: Buffer }>();
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
-    const state = loadState(o.paths.state);
+    const { state, warnings } = loadState(o.paths.state, o.paths);
+    for (const w of warnings) warnOperator(o.info, w);
+    this.context = new ContextCheck(o.paths.sessions);
     this.decisions = new Decisions(state.decisions, (d) => {
       this.emit({ kind: 'decision', decision: d });
       const rt = this.runtimes.get(d.session);
@@ -82,7 +89,12 @@ export class NodeManager {
       sessions: [...this.runtimes.values()].map((r) => r.record),
       decisions: this.decisions.list(),
     }));
-    this.hooks = new HookAnswers({ node: o.info.name, home: this.env.HOME || homedir(), decisions: this.decisions });
+    this.hooks = new HookAnswers({
+      node: o.info.name,
+      home: this.env.HOME || homedir(),
+      decisions: this.decisions,
+      policy: (id) => this.context.policy(id),
+    });
     for (const record of state.sessions) this.runtimes.set(record.id, this.runtime(record));
     // tokens and cost of live sessions, for watchers; status requests read them fresh besides
     setInterval(() => {
@@ -102,6 +114,8 @@ export class NodeManager {
 
   /** Brings back the sessions that were live when the node stopped, with Claude Code's own resume. */
   recover(): void {
+    for (const d of this.decisions.list())
+      if (!this.runtimes.has(d.session)) this.decisions.withdraw(d.id, 'its session is not on this node');
     for (const rt of this.runtimes.values()) {
       for (const d of this.decisions.openFor(rt.record.id))
         this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
@@ -152,7 +166,9 @@ export class NodeManager {
     } catch (e) {
       throw new RemoteError('bad-request', (e as Error).message);
     }
-    compileInto(wt.path, registry, { discipline, task: args.task }, { programs: this.o.programs });
+    const session = { socket: this.o.paths.socket, id, token: this.o.tokens.token(id) };
+    compileInto(wt.path, registry, { discipline, task: args.task }, { programs: { ...this.o.programs, session } });
+    this.context.keep(id, wt.path);
     const now = new Date().toISOString();
     const record: SessionRecord = {
       id,
@@ -272,7 +288,7 @@ export class NodeManager {
   }
 
   private runtime(record: SessionRecord): Runtime {
-    const log = OutputLog.open(join(this.o.paths.sessions, record.id), this.o.replayBytes ?? 1024 * 1024);
+    const log = OutputLog.open(sessionDir(this.o.paths.sessions, record.id), this.o.replayBytes ?? 1024 * 1024);
     record.outputSeq = log.buffer.end;
     const usage = new UsageWatch(record, this.env, (u) => this.update(rt, { usage: u }));
     const dialogs = new ScreenAnswers({
@@ -287,12 +303,17 @@ export class NodeManager {
 
   private launch(rt: Runtime, claudeArgs: string[], prompt: string): void {
     const r = rt.record;
-    const env: NodeJS.ProcessEnv = {
-      ...this.env,
-      AGENCY_SOCKET: this.o.paths.socket,
-      AGENCY_SESSION_ID: r.id,
-      TERM: 'xterm-256color',
-    };
+    // the compiled context is checked (and restored) before every launch: claude reads it as it starts
+    const checked = this.context.verify(r.id, r.worktree);
+    if (!checked.ok) {
+      warnOperator(this.o.info, `${r.id}: not started: ${checked.problem}`);
+      this.update(rt, { state: 'failed', reason: checked.problem, endedAt: new Date().toISOString() });
+      return;
+    }
+    if (checked.restored.length)
+      warnOperator(this.o.info, `${r.id}: ${describeRestored(checked.restored, checked.setAside)}`);
+    // the hooks find the node through their command line (lifecycleCommand), not through this environment
+    const env: NodeJS.ProcessEnv = { ...this.env, TERM: 'xterm-256color' };
     delete env.CLAUDECODE;
     if (this.env.AGENCY_PREPARE_CLAUDE !== '0')
       try {
@@ -301,7 +322,8 @@ export class NodeManager {
       } catch (e) {
         process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);
       }
-    const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), prompt];
+    // `--`: a prompt that starts with a dash is the prompt, not an option of claude's
+    const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), '--', prompt];
     const session = new Session({
       id: r.id,
       cwd: r.worktree,
