@@ -134,6 +134,20 @@ export class ContextCheck {
     }
   }
 
+  /**
+   * The check before a launch or a resume: what it restored is reported; returns why the session must not
+   * start, or null when it may.
+   */
+  beforeLaunch(id: string, worktree: string, report: (text: string) => void): string | null {
+    const r = this.verify(id, worktree);
+    if (!r.ok) {
+      report(`${id}: not started: ${r.problem}`);
+      return r.problem;
+    }
+    if (r.restored.length) report(`${id}: ${describeRestored(r.restored, r.setAside)}`);
+    return null;
+  }
+
   /** The guard policy the node compiled for the session: from its own copy, never from the worktree. */
   policy(id: string): GuardPolicy {
     const cached = this.policies.get(id);

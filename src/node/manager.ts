@@ -25,7 +25,7 @@ import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
 import { Decisions } from './decisions.js';
 import { findProgram } from './find-program.js';
-import { ContextCheck, describeRestored } from './context-check.js';
+import { ContextCheck } from './context-check.js';
 import { HookAnswers } from './hook-answers.js';
 import { newId, sessionDir } from './ids.js';
 import { OutputLog } from './output-log.js';
@@ -304,14 +304,11 @@ export class NodeManager {
   private launch(rt: Runtime, claudeArgs: string[], prompt: string): void {
     const r = rt.record;
     // the compiled context is checked (and restored) before every launch: claude reads it as it starts
-    const checked = this.context.verify(r.id, r.worktree);
-    if (!checked.ok) {
-      warnOperator(this.o.info, `${r.id}: not started: ${checked.problem}`);
-      this.update(rt, { state: 'failed', reason: checked.problem, endedAt: new Date().toISOString() });
+    const problem = this.context.beforeLaunch(r.id, r.worktree, (w) => warnOperator(this.o.info, w));
+    if (problem !== null) {
+      this.update(rt, { state: 'failed', reason: problem, endedAt: new Date().toISOString() });
       return;
     }
-    if (checked.restored.length)
-      warnOperator(this.o.info, `${r.id}: ${describeRestored(checked.restored, checked.setAside)}`);
     // the hooks find the node through their command line (lifecycleCommand), not through this environment
     const env: NodeJS.ProcessEnv = { ...this.env, TERM: 'xterm-256color' };
     delete env.CLAUDECODE;

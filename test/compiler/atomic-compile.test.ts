@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compile as compileCommand } from '../../src/cli/compile.js';
+import { run as runCommand } from '../../src/cli/session-commands.js';
 import { agency } from '../helpers/agency.js';
 import { deferAfterEach } from '../helpers/defer.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -127,6 +129,16 @@ describe('an atomic compile', () => {
 
 describe('a task claude could not be given', () => {
   const big = 'x'.repeat(110 * 1024);
+
+  // no command line can carry a NUL (the kernel ends an argument there), so the commands are called as the CLI calls them
+  it('with a NUL is refused by run and compile, naming it, before anything is asked or written', async () => {
+    const dir = repo();
+    const task = 'fix the api\u0000 and then the rest';
+    const message = 'the task contains a NUL character, which no program can be given in an argument; remove it';
+    expect(() => compileCommand({ task, dir, discipline: 'backend', registry: MIN })).toThrow(message);
+    await expect(runCommand(task, { discipline: 'backend', repo: dir, node: 'nowhere' })).rejects.toThrow(message);
+    expect(readdirSync(dir)).toEqual(['.git']);
+  });
 
   it('is refused by compile before anything is written', () => {
     const dir = repo();
