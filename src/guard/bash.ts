@@ -125,7 +125,21 @@ function command(argv: string[], call: SimpleCall, f: Findings): void {
     else checkBash(text, c, f, call.walker.depth + 1);
   }
   if (name === 'source' || name === '.') sourced(args[0], c, f);
-  if (name === 'find') findProblems(args, c, f, (a) => command(a, call, f));
+  // strings that run later, in this shell: an alias's text, a trap's command
+  const later =
+    name === 'alias' ? args.map((a) => a.slice(a.indexOf('=') + 1)) : name === 'trap' ? args.slice(0, 1) : [];
+  for (const text of later.filter((t) => t !== '' && t !== '-' && !/^\d+$/.test(t))) {
+    if (isUnknown(text)) f.add('ask', `${name} sets a command the guard cannot read; the operator decides`);
+    else checkBash(text, c, f, call.walker.depth + 1);
+  }
+  if (name === 'find')
+    findProblems(
+      args,
+      c,
+      f,
+      (a) => command(a, call, f),
+      (p) => SHELLS.has(p) || AWKS.has(p) || interpreterRun(p, [], { kind: 'pipe', text: null }) !== null,
+    );
   if (name === 'git') gitProblems(args, { c, f, depth: 0 });
   fileProblems(name, args, c, f);
   agent(c, f, agentCode(argv, c));

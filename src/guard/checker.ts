@@ -1,4 +1,5 @@
 /** The policy, compiled for one tool call: path tests bound to the worktree, home and a working folder. */
+import { readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { canonical, exists, globMatcher, isInside, isUnknown, UNKNOWN, type PathContext } from './paths.js';
 import type { GuardPolicy } from './policy.js';
@@ -22,6 +23,8 @@ export interface Checker {
    * that name exists (`grep api.key src` reads no key file): pass onlyExisting for those.
    */
   readProblem(path: string, onlyExisting?: boolean): string | null;
+  /** agency's own files that exist in the worktree (for deletions that match files by name) */
+  protectedFiles(): string[];
 }
 
 const DEVICES = /^\/dev\/(null|zero|full|random|urandom|stdout|stderr|stdin|tty|fd\/\d+)$/;
@@ -36,6 +39,8 @@ export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
   const tmp = policy.tmpDir ? canonical(policy.tmpDir, ctx) : null;
   // the folders and files the protected globs name, for deletions and moves of a folder that holds them
   const protectedRoots = policy.protectedPaths.map((p) => join(ctx.root, p.replace(/\/?[^/]*[*?[{].*$/, '')));
+  let ownFiles: string[] | undefined;
+  const protectedFiles = () => (ownFiles ??= protectedRoots.flatMap((r) => filesUnder(r, 200)));
   const writable = (abs: string) => writableGlobs(abs) || (tmp !== null && isInside(abs, tmp));
   const isSecret = (abs: string) => secret(abs) || ENVIRON.test(abs);
   const outside = (p: string, verb: WriteVerb) =>
@@ -66,6 +71,7 @@ export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
       cwd,
       at: bind,
       writable,
+      protectedFiles,
       resolve: resolvePath,
       writeProblem(path, verb = 'write to') {
         if (DEVICES.test(path) || NET_DEVICE.test(path)) return null;
@@ -106,4 +112,20 @@ export function makeChecker(policy: GuardPolicy, ctx: PathContext): Checker {
     };
   };
   return bind(ctx.cwd);
+}
+
+/** a file, or the files in a folder (to a limit) */
+function filesUnder(p: string, limit: number): string[] {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = readdirSync(p, { withFileTypes: true });
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? [p] : [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (out.length >= limit) break;
+    out.push(...(e.isDirectory() ? filesUnder(join(p, e.name), limit - out.length) : [join(p, e.name)]));
+  }
+  return out;
 }

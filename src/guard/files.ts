@@ -1,5 +1,8 @@
 /** Commands that write, move or delete files: where they would, and whether the policy lets them. */
+import { statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Checker } from './checker.js';
+import { segmentRegex } from './expand.js';
 import { isInside, isUnknown, UNKNOWN } from './paths.js';
 import type { Findings } from './verdict.js';
 
@@ -139,10 +142,11 @@ export function fileProblems(name: string, args: string[], c: Checker, f: Findin
       for (const d of t.length > 0 ? t : positional.slice(-1)) write(d);
       return;
     }
+    case 'ln':
     case 'cp':
     case 'install':
-    case 'ln':
     case 'rsync': {
+      if (name === 'ln') linkOut(args, positional, c, f);
       const t = optionValue(args, ['-t'], ['--target-directory']);
       if (t.length > 0) for (const d of t) write(d);
       else if (positional.length >= 2 || (name === 'install' && flags.includes('-d')))
@@ -216,20 +220,57 @@ export function fileProblems(name: string, args: string[], c: Checker, f: Findin
     for (const p of flags.some((x) => x.startsWith('--reference')) ? positional : positional.slice(1)) write(p);
 }
 
-/** `find`: what it deletes, writes and runs. `run` checks a command `-exec` runs (`{}` an unknown word). */
-export function findProblems(args: string[], c: Checker, f: Findings, run: (argv: string[]) => void): void {
+/** `ln -s TARGET LINK` in the worktree that points out of it: later paths through it would leave it. */
+function linkOut(args: string[], positional: string[], c: Checker, f: Findings): void {
+  if (!args.some((a) => a === '--symbolic' || /^-[a-zA-Z]*s/.test(a)) || positional.length < 2) return;
+  const last = positional[positional.length - 1] as string;
+  const at = c.resolve(last);
+  if (at === null || !isInside(at, c.ctx.root)) return;
+  const link = existsDir(at) ? at : dirname(at);
+  for (const target of positional.slice(0, -1)) {
+    const t = c.at(link).resolve(target);
+    if (t === null) f.add('deny', `cannot tell where the link ln -s ${target.replaceAll(UNKNOWN, '…')} would point`);
+    else if (!isInside(t, c.ctx.root) && !c.writable(t))
+      f.add(
+        'deny',
+        `ln -s ${target} ${last} would link out of the worktree (to ${t}); paths through it would leave it`,
+      );
+  }
+}
+
+function existsDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `find`: what it deletes, writes and runs. `run` checks a command `-exec` runs (`{}` an unknown word);
+ * `runsCode` tells a shell or interpreter, which goes to the operator whatever its script.
+ */
+export function findProblems(
+  args: string[],
+  c: Checker,
+  f: Findings,
+  run: (argv: string[]) => void,
+  runsCode: (prog: string) => boolean,
+): void {
   const exprStart = args.findIndex(
     (a) => (a.startsWith('-') && !['-H', '-L', '-P'].includes(a)) || a === '(' || a === '!',
   );
   const roots = (exprStart < 0 ? args : args.slice(0, exprStart)).filter((a) => !['-H', '-L', '-P'].includes(a));
   const expr = exprStart < 0 ? [] : args.slice(exprStart);
   const names: string[] = [];
+  const filters: { test: string; pattern: string }[] = [];
   const execs: string[][] = [];
   for (let i = 0; i < expr.length; i++) {
     const a = expr[i] as string;
-    if (['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename', '-regex', '-iregex'].includes(a))
-      names.push(expr[++i] ?? '');
-    else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(a)) f.add('deny', c.writeProblem(expr[++i] ?? ''));
+    if (['-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename', '-regex', '-iregex'].includes(a)) {
+      names.push(expr[i + 1] ?? '');
+      filters.push({ test: a, pattern: expr[++i] ?? '' });
+    } else if (['-fprint', '-fprint0', '-fprintf', '-fls'].includes(a)) f.add('deny', c.writeProblem(expr[++i] ?? ''));
     else if (a === '-ok' || a === '-okdir')
       f.add('ask', `find ${a} asks a question on a terminal the session does not have; the operator decides`);
     else if (a === '-exec' || a === '-execdir') {
@@ -245,7 +286,8 @@ export function findProblems(args: string[], c: Checker, f: Findings, run: (argv
   if (deletes) {
     // find never deletes its starting points themselves, so a search from the worktree root is fine
     for (const r of starts) {
-      if (isUnknown(r) || (c.resolve(r) === null && c.cwd === null)) {
+      const abs = c.resolve(r);
+      if (isUnknown(r) || abs === null) {
         f.add(
           'deny',
           'cannot tell where this deleting find would search (it depends on a variable, a substitution or a cd)',
@@ -253,11 +295,15 @@ export function findProblems(args: string[], c: Checker, f: Findings, run: (argv
         continue;
       }
       f.add('deny', c.writeProblem(r, 'delete'));
+      // but it deletes what it finds below them: agency's own files, if its tests can select them
+      const own = c.protectedFiles().find((p) => p !== abs && isInside(p, abs) && selects(filters, p));
+      if (own) f.add('deny', `this find would delete ${own}, agency's own configuration for this session`);
     }
   }
   for (const e of execs) {
     const prog = (e[0] ?? '').split('/').pop() as string;
     if (['rm', 'shred', 'unlink', 'rmdir'].includes(prog)) continue;
+    if (runsCode(prog)) f.add('ask', `find -exec ${prog} runs a script for every file found; the operator decides`);
     run(e.map((w) => (w.includes('{}') ? UNKNOWN : w)));
     if (NOT_READING.has(prog)) continue;
     // a command that reads the files found, among them secret ones by name
@@ -267,4 +313,22 @@ export function findProblems(args: string[], c: Checker, f: Findings, run: (argv
         if (why) f.add('deny', `find ${r} -name ${n} -exec ${prog} would read secret files (${why})`);
       }
   }
+}
+
+/**
+ * Whether find's name tests could select this file. With `-o`, `!` and the like the guard does not work
+ * out the expression: any one test that matches counts, and no name test at all selects everything.
+ */
+function selects(filters: { test: string; pattern: string }[], file: string): boolean {
+  if (filters.length === 0) return true;
+  return filters.some(({ test, pattern }) => {
+    if (isUnknown(pattern) || test.includes('regex')) return true;
+    const flags = test.startsWith('-i') ? 'i' : '';
+    const byName = test === '-name' || test === '-iname';
+    const re = new RegExp(
+      byName ? segmentRegex(pattern).source : segmentRegex(pattern).source.replace(/\[\^\/\]/g, '.'),
+      flags,
+    );
+    return re.test(byName ? basename(file) : file);
+  });
 }

@@ -37,7 +37,14 @@ const HOST_COMMANDS: Record<string, (args: string[]) => string[]> = {
   telnet: (a) => firstPositional(a, new Set()),
   ftp: (a) => firstPositional(a, new Set()),
   ping: (a) => firstPositional(a, new Set(['-c', '-i', '-w', '-W', '-s', '-t'])),
-  curl: (a) => [...bareHosts(a, CURL_OPTS), ...valuesOf(a, ['--url', '-x', '--proxy', '--connect-to', '--resolve'])],
+  curl: (a) => [
+    ...bareHosts(a, CURL_OPTS),
+    ...valuesOf(a, ['--url', '-x', '--proxy', '--preproxy', '--socks4', '--socks4a', '--socks5', '--socks5-hostname']),
+    // HOST:PORT:ADDRESS and HOST1:PORT1:HOST2:PORT2: every part that is not a port is a host
+    ...rawValues(a, ['--resolve', '--connect-to']).flatMap((v) =>
+      (v.match(/\[[^\]]*\]|[^:]+/g) ?? []).filter((x) => !/^\d*$/.test(x) && x !== '*'),
+    ),
+  ],
   wget: (a) => bareHosts(a, WGET_OPTS),
   socat: (a) =>
     a.flatMap((w) => {
@@ -107,6 +114,7 @@ const CURL_OPTS = new Set([
   '-w',
   '--write-out',
   '--resolve',
+  '--connect-to',
   '-x',
   '--proxy',
   '-K',
@@ -164,8 +172,12 @@ function bareHosts(args: string[], withValue: Set<string>): string[] {
   return out;
 }
 
-/** the values of these options, `--opt value` and `--opt=value` */
+/** the values of these options, `--opt value` and `--opt=value`, as hosts */
 function valuesOf(args: string[], opts: string[]): string[] {
+  return rawValues(args, opts).map((v) => urlHosts(v)[0] ?? v.replace(/^[^@]*@/, '').replace(/:\d+.*$/, ''));
+}
+
+function rawValues(args: string[], opts: string[]): string[] {
   const out: string[] = [];
   args.forEach((w, i) => {
     for (const o of opts) {
@@ -173,7 +185,7 @@ function valuesOf(args: string[], opts: string[]): string[] {
       else if (w.startsWith(`${o}=`)) out.push(w.slice(o.length + 1));
     }
   });
-  return out.map((v) => urlHosts(v)[0] ?? v.replace(/^[^@]*@/, '').replace(/:\d+.*$/, ''));
+  return out;
 }
 
 export function commandHosts(name: string, args: string[]): string[] {

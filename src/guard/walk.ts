@@ -181,8 +181,12 @@ export class Walker {
     const cmd = only && only.rest.length === 0 && only.first.cmds.length === 1 ? only.first.cmds[0] : undefined;
     if (!cmd || cmd.k !== 'simple' || cmd.redirs.length > 0 || cmd.assigns.length > 0) return null;
     const words = cmd.words.map((x) => (x.parts.every((p) => p.k === 'lit') ? x.parts.map((p) => p.v).join('') : null));
+    if (words.some((x) => x === null)) return null;
     const line = words.join(' ');
     if (/^pwd(?: -[LP])?$/.test(line)) return w.cwd;
+    // `$(echo .env)`: what echo prints is its words (without options that change them)
+    if (words[0] === 'echo' && !/^-[neE]+$/.test(words[1] ?? '') && !/[*?[{~]/.test(line))
+      return words.slice(1).join(' ');
     if (line === 'git rev-parse --show-toplevel' && w.cwd !== null && isInside(w.cwd, this.c.ctx.root))
       return this.c.ctx.root;
     return null;

@@ -147,7 +147,9 @@ export function unwrap(argv: string[]): Unwrapped {
           : [x, undefined];
       const value = () => (inline !== undefined ? inline : (rest[++i] ?? ''));
       if (w.lookup?.includes(opt)) return { ...out, argv: [] };
-      if (w.script?.includes(opt)) {
+      // `script -qc CMD`: a cluster of short options that ends in the script option
+      const cluster = /^-[a-zA-Z]+$/.test(opt) && w.script?.some((o) => o.length === 2 && opt.endsWith(o[1] as string));
+      if (w.script?.includes(opt) || cluster) {
         out.script = value();
         return { ...out, argv: [] };
       }
