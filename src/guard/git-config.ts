@@ -3,14 +3,26 @@
  * push refspecs and mirrors, upstreams. Read with `git config`, bounded in time and size; a reading that
  * fails is an Error, and the caller fails closed.
  */
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+/** child_process costs every guard start milliseconds to load, and most calls never need it */
+const childProcess = () => createRequire('/')('node:child_process') as typeof import('node:child_process');
 
 export type GitConfig = Map<string, string[]>;
 
 const WANTED = '^(alias|remote|branch|push)\\.';
 
+const read = new Map<string, GitConfig | Error>();
+
+/** Once per folder and guard run: a line with many pushes reads the config once. */
 export function readGitConfig(cwd: string): GitConfig | Error {
-  const r = spawnSync('git', ['config', '--null', '--get-regexp', WANTED], {
+  let cfg = read.get(cwd);
+  if (cfg === undefined) read.set(cwd, (cfg = readNow(cwd)));
+  return cfg;
+}
+
+function readNow(cwd: string): GitConfig | Error {
+  const r = childProcess().spawnSync('git', ['config', '--null', '--get-regexp', WANTED], {
     cwd,
     encoding: 'utf8',
     timeout: 3000,

@@ -43,11 +43,14 @@ export interface SimpleCall {
 }
 
 const MAX_STATES = 8;
+/** simple commands checked in one call, loops and states included: beyond it, the line is the operator's */
+const MAX_STEPS = 2000;
 const DECLARERS = new Set(['export', 'declare', 'typeset', 'local', 'readonly']);
 
 export class Walker {
   private readonly vars = new Map<string, string | null>();
   private readonly funcs = new Set<string>();
+  private steps = 0;
 
   constructor(
     readonly c: Checker,
@@ -228,6 +231,10 @@ export class Walker {
     let ok: Where[] = [];
     let fail: Where[] = [];
     for (const w of S) {
+      if (++this.steps > MAX_STEPS) {
+        this.f.add('ask', 'the command line is too long or too deeply nested to check; the operator decides');
+        return { ok: S, fail: S };
+      }
       // substitutions run first, each in its own subshell
       const parts: Part[] = [...cmd.assigns.flatMap((a) => a.value?.parts ?? []), ...cmd.words.flatMap((x) => x.parts)];
       for (const s of subsOf(parts)) this.list(s, [w], true, stdin);
