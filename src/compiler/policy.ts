@@ -2,6 +2,7 @@
 import { compileBranchGlobs, compileGlobs, compileRule } from '../guard/globs.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import type { HookFile, Located } from '../registry/index.js';
+import type { SandboxOptions } from './settings.js';
 
 /** Always protected, whatever the registry says. */
 export const BASE_SECRET_PATHS = [
@@ -28,6 +29,8 @@ export const BASE_SECRET_PATHS = [
   '~/.kube/config',
   '~/.claude.json',
   '~/.claude/.credentials.json',
+  // the node's own: node.env (the API key), keys, state
+  '~/.agency/**',
 ];
 export const BASE_PROTECTED_BRANCHES = ['main', 'master'];
 /** agency's own files in a compiled worktree: the session may read them, never change them */
@@ -39,7 +42,16 @@ function union(...lists: (readonly string[] | undefined)[]): string[] {
   return out;
 }
 
-export function mergePolicy(root: string, files: Located<HookFile>[], ask: readonly string[] = []): GuardPolicy {
+/**
+ * The policy for a worktree. `sandbox` as compile was given it: on unless the node was opted out (then
+ * code the agent wrote runs only with the operator's say), and the session's temporary folder, writable.
+ */
+export function mergePolicy(
+  root: string,
+  files: Located<HookFile>[],
+  ask: readonly string[] = [],
+  sandbox: SandboxOptions = { enabled: true },
+): GuardPolicy {
   const p = files.map((f) => f.value.policy ?? {});
   const deny: GuardPolicy['denyCommands'] = [];
   for (const f of p) for (const d of f.denyCommands ?? []) if (!deny.some((x) => x.pattern === d.pattern)) deny.push(d);
@@ -56,6 +68,8 @@ export function mergePolicy(root: string, files: Located<HookFile>[], ask: reado
   return {
     version: 1,
     root,
+    tmpDir: sandbox.tmpDir ?? null,
+    sandboxed: sandbox.enabled,
     protectedBranches,
     secretPaths,
     network: { allow: union(...p.map((f) => f.network?.allow)), deny: union(...p.map((f) => f.network?.deny)) },

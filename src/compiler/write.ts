@@ -88,7 +88,7 @@ function fileSystemError(e: unknown, root: string): unknown {
 }
 
 function compileRoot(root: string, reg: Registry, req: CompileRequest, opts: CompileOptions): CompileResult {
-  const { files } = planCompile(reg, req, root, opts.programs);
+  const { files } = planCompile(reg, req, root, opts.programs, opts.sandbox);
   const prev = readManifest(root);
   const manifest: Manifest = { version: 1, discipline: req.discipline, files: {}, added: {} };
   const result: CompileResult = { dir: root, discipline: req.discipline, files: [], warnings: [] };

@@ -1,207 +1,169 @@
-/** Checks a Bash tool call against the policy. Best effort on what a shell line can be seen to do; blocks when in doubt about deletions. */
-import { splitCommands, unwrap, type SimpleCommand } from './shell.js';
-import { commandHosts, hostProblem, urlHosts } from './hosts.js';
-import { parseGit, pushProblem } from './git.js';
-import { canonical, isInside, isUnknown, UNKNOWN } from './paths.js';
+/**
+ * Checks a Bash tool call against the policy: it parses the line (shell-parse.ts), walks it as bash
+ * would run it (walk.ts), and judges each command it would run. It explains and escalates early; the OS
+ * sandbox is what holds, so what the guard cannot see through goes to the operator.
+ */
+import { basename } from 'node:path';
 import type { Checker } from './checker.js';
+import { envPrintProblem, envVarProblem } from './environment.js';
+import { DESTRUCTIVE, fileProblems, findProblems, NOT_READING } from './files.js';
+import { gitProblems } from './git.js';
+import { commandHosts, hostProblem, netDeviceProblem, urlHosts } from './hosts.js';
+import { isInside, isUnknown, UNKNOWN } from './paths.js';
+import { agentCode, awkProblem, interpreterRun, shellRun, SHELLS, type ShellRun } from './programs.js';
+import { ParseError, type List } from './shell-ast.js';
+import { parseShell } from './shell-parse.js';
+import type { Findings } from './verdict.js';
+import { Walker, type SimpleCall, type Stdin } from './walk.js';
+import { unwrap } from './wrappers.js';
 
-const SHELLS = new Set(['bash', 'sh', 'zsh', 'dash', 'ksh', 'fish']);
-/** commands that name a file without reading what is in it */
-const NOT_READING = new Set([
-  'ls',
-  'stat',
-  'test',
-  '[',
-  '[[',
-  'rm',
-  'unlink',
-  'touch',
-  'mkdir',
-  'basename',
-  'dirname',
-  'realpath',
-  'readlink',
-  'echo',
-  'printf',
-]);
-const WRITES_ALL = new Set(['rmdir', 'unlink', 'shred', 'truncate', 'touch', 'mkdir', 'mkfifo', 'mknod', 'tee']);
-const WRITES_AFTER_FIRST = new Set(['chmod', 'chown', 'chgrp']);
-const GIT_WRITING = new Set([
-  'clean',
-  'reset',
-  'checkout',
-  'restore',
-  'rm',
-  'mv',
-  'stash',
-  'commit',
-  'merge',
-  'rebase',
-  'pull',
-  'am',
-  'apply',
-  'switch',
-  'init',
-  'clone',
-  'worktree',
-]);
-const MAX_DEPTH = 4;
+const MAX_DEPTH = 6;
+const AWKS = new Set(['awk', 'gawk', 'mawk', 'nawk']);
 
-export function checkBash(command: string, c: Checker, depth = 0): string | null {
-  if (depth > MAX_DEPTH) return 'command nests shells too deeply to check';
-  for (const d of c.policy.denyCommands) if (new RegExp(d.pattern).test(command)) return d.reason;
-  const env = (name: string) => (name === 'HOME' ? c.ctx.home : name === 'PWD' ? c.ctx.cwd : undefined);
-  for (const sc of splitCommands(command, env)) {
-    const why = checkSimple(sc, c, depth);
-    if (why) return why;
+export function checkBash(command: string, c: Checker, f: Findings, depth = 0, stdin?: Stdin): void {
+  if (depth > MAX_DEPTH) {
+    f.add('ask', 'the command nests shells too deeply to check');
+    return;
   }
-  return null;
+  for (const d of c.policy.denyCommands) if (new RegExp(d.pattern).test(command)) f.add('deny', d.reason);
+  let list: List;
+  try {
+    // the guard's own marker for what it cannot know never comes from the command itself
+    list = parseShell(command.replaceAll(UNKNOWN, '?'));
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    f.add('ask', `the guard cannot read this command line (${e.message}); the operator decides`);
+    return;
+  }
+  new Walker(c, f, depth, (call) => checkSimple(call, f)).run(list, c.cwd, stdin);
 }
 
-function options(args: string[]): { flags: string[]; positional: string[] } {
-  const flags: string[] = [];
-  const positional: string[] = [];
-  let done = false;
-  for (const w of args) {
-    if (!done && w === '--') done = true;
-    else if (!done && w.startsWith('-') && w !== '-') flags.push(w);
-    else positional.push(w);
-  }
-  return { flags, positional };
+/** An agent-code finding: left to the sandbox, the operator's call without one. */
+function agent(c: Checker, f: Findings, why: string | null): void {
+  if (why !== null && !c.policy.sandboxed)
+    f.add('ask', `${why}, and this session runs outside the OS sandbox: the operator decides`);
 }
 
-function checkSimple(sc: SimpleCommand, c: Checker, depth: number): string | null {
-  for (const w of sc.writes) {
-    const why = c.writeProblem(w);
-    if (why) return why;
-  }
-  for (const r of sc.reads) {
-    const why = c.readProblem(r);
-    if (why) return why;
-  }
-  const argv = unwrap(sc.argv);
-  if (argv.length === 0) return null;
-  const name = (argv[0] as string).split('/').pop() as string;
-  const args = argv.slice(1);
-
-  for (const w of argv)
-    for (const h of urlHosts(w)) {
-      const why = hostProblem(h, c.policy.network);
-      if (why) return why;
+function checkSimple(call: SimpleCall, f: Findings): void {
+  const { c } = call;
+  const vars = (env: Map<string, string | null>) => {
+    for (const [k, v] of env) {
+      const why = envVarProblem(k, v, c);
+      if (why?.verdict === 'ask') f.add('ask', why.reason);
+      else if (why) agent(c, f, why.reason);
     }
-  for (const h of commandHosts(name, args)) {
-    const why = hostProblem(h, c.policy.network);
-    if (why) return why;
+  };
+  vars(call.env);
+  if (call.argv.length === 0) return;
+  const u = unwrap(call.argv);
+  vars(u.env);
+  if (['export', 'declare', 'typeset', 'local', 'readonly'].includes(basename(call.argv[0] as string)))
+    vars(
+      new Map(
+        call.argv
+          .slice(1)
+          .flatMap((a) =>
+            /^[A-Za-z_]\w*=/.test(a)
+              ? [[a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] as [string, string]]
+              : [],
+          ),
+      ),
+    );
+  if (u.printsEnv)
+    f.add('deny', 'env prints the environment, where tokens live; print the one non-secret variable you need');
+  if (u.shell) f.add('ask', `${u.shell} starts a shell that reads commands the guard cannot see; the operator decides`);
+  const here = u.cwd === undefined ? c : c.at(isUnknown(u.cwd) || c.resolve(u.cwd) === null ? null : c.resolve(u.cwd));
+  if (u.script !== undefined) {
+    if (isUnknown(u.script)) f.add('ask', `${u.via.at(-1)} runs a command line the guard cannot read`);
+    else checkBash(u.script, here, f, call.walker.depth + 1);
   }
+  let argv = u.argv;
+  if (argv.length === 0) return;
+  const name = basename(argv[0] as string);
+  if (u.hiddenArgs) {
+    const runs = SHELLS.has(name) || AWKS.has(name) || interpreterRun(name, [], { kind: 'pipe', text: null }) !== null;
+    if (runs || ['eval', 'source', '.', 'env', 'sudo'].includes(name))
+      f.add('ask', `${u.hiddenArgs} runs ${name} with input nobody can see; the operator decides`);
+    else if (DESTRUCTIVE.has(name))
+      f.add(
+        'ask',
+        `${u.hiddenArgs} ${name} acts on arguments that come from its input, which nobody can see; the operator decides`,
+      );
+    argv = [...argv, UNKNOWN];
+  }
+  command(argv, { ...call, c: here }, f);
+}
 
-  if (SHELLS.has(name)) {
-    const i = args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a));
-    if (i >= 0 && args[i + 1] !== undefined) return checkBash(args[i + 1] as string, c, depth + 1);
+/** Checks one command that runs, after wrappers: hosts, secrets, what it writes and what it runs. */
+function command(argv: string[], call: SimpleCall, f: Findings): void {
+  const { c } = call;
+  const name = basename(argv[0] as string);
+  const args = argv.slice(1);
+  const net = c.policy.network;
+  for (const w of argv) {
+    for (const h of urlHosts(w)) f.add('deny', hostProblem(h, net));
+    f.add('deny', netDeviceProblem(w, net));
   }
-  if (name === 'eval') return checkBash(args.join(' '), c, depth + 1);
+  for (const h of commandHosts(name, args)) f.add('deny', hostProblem(h, net));
+  const env = envPrintProblem(name, args);
+  if (env) f.add(env.verdict, env.reason);
 
   if (!NOT_READING.has(name)) {
     for (const a of args) {
       const path = a.startsWith('-') ? (a.includes('=') ? a.slice(a.indexOf('=') + 1) : null) : a;
-      if (path === null || path === '' || isUnknown(path) || path.includes('://')) continue;
-      const why = c.readProblem(path, true);
-      if (why) return why;
+      if (path === null || path === '' || path.includes('://')) continue;
+      f.add('deny', c.readProblem(path, !call.patterns.has(a) && !isUnknown(path)));
     }
   }
 
-  const { flags, positional } = options(args);
-  switch (name) {
-    case 'rm': {
-      const recursive = flags.some((f) => f === '--recursive' || (/^-[a-zA-Z]+$/.test(f) && /[rR]/.test(f)));
-      return deleteProblem(positional, recursive, c);
-    }
-    case 'mv':
-      return firstProblem(positional, (p) => c.writeProblem(p));
-    case 'cp':
-    case 'install':
-    case 'ln':
-    case 'rsync': {
-      const t = flags.find((f) => f.startsWith('--target-directory='));
-      const target = t ? t.slice(t.indexOf('=') + 1) : targetAfter(args, '-t');
-      if (target !== undefined) return c.writeProblem(target);
-      return positional.length < 2 ? null : c.writeProblem(positional[positional.length - 1] as string);
-    }
-    case 'dd': {
-      const of = args.find((a) => a.startsWith('of='));
-      return of ? c.writeProblem(of.slice(3)) : null;
-    }
-    case 'sed':
-    case 'perl': {
-      if (!flags.some((f) => f.startsWith('-i') || f === '--in-place' || /^-[a-zA-Z]*i/.test(f))) return null;
-      const files = flags.some((f) => f === '-e' || f === '-f') ? positional : positional.slice(1);
-      return firstProblem(files, (p) => c.writeProblem(p));
-    }
-    case 'find':
-      return findProblem(args, c);
-    case 'git': {
-      const call = parseGit(args, c.ctx.cwd);
-      if (!call) return null;
-      if (call.sub === 'push') {
-        const why = pushProblem(call, c.policy.protectedBranches, c.policy.matchers.branches);
-        if (why) return why;
-      }
-      if (
-        GIT_WRITING.has(call.sub) &&
-        !isInside(canonical(call.cwd, c.ctx), c.ctx.root) &&
-        !c.writable(canonical(call.cwd, c.ctx))
-      )
-        return `git ${call.sub} would change ${call.cwd}, outside the worktree`;
-      return null;
-    }
-    default:
-      if (WRITES_ALL.has(name)) return firstProblem(positional, (p) => c.writeProblem(p));
-      if (WRITES_AFTER_FIRST.has(name)) return firstProblem(positional.slice(1), (p) => c.writeProblem(p));
-      return null;
+  const ran = SHELLS.has(name) ? shellRun(name, args, call.stdin) : interpreterRun(name, args, call.stdin);
+  if (ran) runs(name, ran, call, f);
+  if (AWKS.has(name)) f.add('ask', awkProblem(args));
+  if (name === 'eval') {
+    const text = args.join(' ');
+    if (isUnknown(text)) f.add('ask', 'eval runs a command line the guard cannot read; the operator decides');
+    else checkBash(text, c, f, call.walker.depth + 1);
   }
+  if (name === 'source' || name === '.') sourced(args[0], c, f);
+  // strings that run later, in this shell: an alias's text, a trap's command
+  const later =
+    name === 'alias' ? args.map((a) => a.slice(a.indexOf('=') + 1)) : name === 'trap' ? args.slice(0, 1) : [];
+  for (const text of later.filter((t) => t !== '' && t !== '-' && !/^\d+$/.test(t))) {
+    if (isUnknown(text)) f.add('ask', `${name} sets a command the guard cannot read; the operator decides`);
+    else checkBash(text, c, f, call.walker.depth + 1);
+  }
+  if (name === 'find')
+    findProblems(
+      args,
+      c,
+      f,
+      (a) => command(a, call, f),
+      (p) => SHELLS.has(p) || AWKS.has(p) || interpreterRun(p, [], { kind: 'pipe', text: null }) !== null,
+    );
+  if (name === 'git') gitProblems(args, { c, f, depth: 0 });
+  fileProblems(name, args, c, f);
+  agent(c, f, agentCode(argv, c));
 }
 
-function targetAfter(args: string[], flag: string): string | undefined {
-  const i = args.indexOf(flag);
-  return i >= 0 ? args[i + 1] : undefined;
+function runs(name: string, r: ShellRun, call: SimpleCall, f: Findings): void {
+  const { c } = call;
+  if (r.kind === 'script') checkBash(r.text, c, f, call.walker.depth + 1);
+  else if (r.kind === 'opaque') {
+    f.add('ask', r.reason);
+    // a script the guard can read after all: what it would refuse in it, it refuses
+    if (SHELLS.has(name) && call.stdin.kind === 'doc' && call.stdin.text !== null)
+      checkBash(call.stdin.text, c, f, call.walker.depth + 1);
+  } else if (r.kind === 'file') agent(c, f, `${name} ${r.path} runs a script the session can write`);
 }
 
-function firstProblem(list: string[], f: (x: string) => string | null): string | null {
-  for (const x of list) {
-    const why = f(x);
-    if (why) return why;
-  }
-  return null;
-}
-
-function deleteProblem(targets: string[], recursive: boolean, c: Checker): string | null {
-  for (const t of targets) {
-    if (isUnknown(t)) {
-      if (recursive)
-        return `cannot tell what \`rm -r ${t.replace(new RegExp(UNKNOWN, 'g'), '')}\` would delete (it depends on a variable, a substitution or xargs input)`;
-      continue;
-    }
-    const p = canonical(t, c.ctx);
-    if (isInside(c.ctx.root, p)) return `rm of ${p} would delete the whole worktree ${c.ctx.root}`;
-    const why = c.writeProblem(t, 'delete');
-    if (why) return why;
-  }
-  return null;
-}
-
-function findProblem(args: string[], c: Checker): string | null {
-  const exprStart = args.findIndex((a) => a.startsWith('-') || a === '(' || a === '!');
-  const roots = (exprStart < 0 ? args : args.slice(0, exprStart)).filter((a) => !['-H', '-L', '-P'].includes(a));
-  const expr = exprStart < 0 ? [] : args.slice(exprStart);
-  const execs = expr.flatMap((a, i) => (a === '-exec' || a === '-execdir' ? [expr[i + 1] ?? ''] : []));
-  const deletes =
-    expr.includes('-delete') || execs.some((e) => ['rm', 'shred', 'unlink'].includes(e.split('/').pop() as string));
-  if (!deletes) return null;
-  // find never deletes its starting points themselves, so a search from the worktree root is fine
-  for (const r of roots.length > 0 ? roots : ['.']) {
-    if (isUnknown(r))
-      return 'cannot tell where this deleting find would search (it depends on a variable or a substitution)';
-    const why = c.writeProblem(r, 'delete');
-    if (why) return why;
-  }
-  return null;
+/** `source FILE`: a file the session can write runs in the shell, unseen. */
+function sourced(file: string | undefined, c: Checker, f: Findings): void {
+  if (file === undefined) return;
+  const p = c.resolve(file);
+  f.add('deny', c.readProblem(file));
+  if (p === null || isInside(p, c.ctx.root) || c.writable(p))
+    f.add(
+      'ask',
+      `source runs ${file.replaceAll(UNKNOWN, '…')}, a file the session can write, in the shell; the operator decides`,
+    );
 }

@@ -8,6 +8,13 @@ export interface GuardPolicy {
   version: 1;
   /** the worktree, absolute */
   root: string;
+  /** the session's own temporary folder, writable like the worktree; null when there is none */
+  tmpDir: string | null;
+  /**
+   * whether the session runs in Claude Code's OS sandbox. Outside it, commands that run code the agent
+   * wrote (`npm run`, `make`, `./script`) are put to the operator instead of allowed by rules.
+   */
+  sandboxed: boolean;
   protectedBranches: string[];
   secretPaths: string[];
   network: { allow: string[]; deny: string[] };
@@ -35,6 +42,9 @@ export function parsePolicy(text: string): GuardPolicy {
   const p = raw as Record<string, unknown>;
   if (p.version !== POLICY_VERSION) fail(`version ${JSON.stringify(p.version)} is not ${POLICY_VERSION}`);
   if (typeof p.root !== 'string' || !p.root.startsWith('/')) fail('root must be an absolute path');
+  if (p.tmpDir !== undefined && p.tmpDir !== null && (typeof p.tmpDir !== 'string' || !p.tmpDir.startsWith('/')))
+    fail('tmpDir must be an absolute path or null');
+  if (p.sandboxed !== undefined && typeof p.sandboxed !== 'boolean') fail('sandboxed must be true or false');
   const strings = (v: unknown, name: string): string[] => {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return fail(`${name} must be a list of strings`);
     return v as string[];
@@ -78,6 +88,9 @@ export function parsePolicy(text: string): GuardPolicy {
       deny: compiled(ap.deny ?? [], 'deny', true) as GuardPolicy['approvals']['deny'],
     },
     root: p.root as string,
+    tmpDir: (p.tmpDir as string | null | undefined) ?? null,
+    // a policy written before the sandbox existed: treat the session as unsandboxed (fail closed)
+    sandboxed: p.sandboxed === true,
     protectedBranches: strings(p.protectedBranches, 'protectedBranches'),
     secretPaths: strings(p.secretPaths, 'secretPaths'),
     network: { allow: strings(net?.allow, 'network.allow'), deny: strings(net?.deny, 'network.deny') },

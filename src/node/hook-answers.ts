@@ -54,14 +54,13 @@ export class HookAnswers {
     const summary = describeCall(tool, input.tool_input);
     t.session?.setActivity(`${tool}: ${summary}`);
     const policy = this.o.policy(t.record.id);
-    const verdict = judge(policy.approvals, tool, input.tool_input, {
+    const verdict = judge(policy, tool, input.tool_input, {
       root: t.record.worktree,
       cwd: typeof input.cwd === 'string' ? input.cwd : t.record.worktree,
       home: this.o.home,
     });
     if (verdict.kind === 'allow') return permissionAnswer('allow');
-    if (verdict.kind === 'deny')
-      return permissionAnswer('deny', `agency policy denies this (${verdict.rule}): ${verdict.reason}`);
+    if (verdict.kind === 'deny') return permissionAnswer('deny', verdict.message);
     const { decisions } = this.o;
     const d = decisions.open({
       node: this.o.node,

@@ -25,7 +25,7 @@ function bash(command: string, p = policy(), cwd = root) {
 function tool(name: string, input: Record<string, unknown>, p = policy()) {
   return decide({ tool_name: name, tool_input: input, cwd: root }, p, home);
 }
-const blocked = (d: ReturnType<typeof decide>) => (d.allow ? null : d.reason);
+const blocked = (d: ReturnType<typeof decide>) => (d.verdict === 'allow' ? null : d.reason);
 
 beforeAll(() => {
   for (const name of ['root', 'home', 'outside']) dirs.push(tempDir(`agency-guard-${name}-`));
@@ -43,7 +43,7 @@ afterAll(() => dirs.forEach((d) => d.remove()));
 
 describe('rm -r', () => {
   it('allows deleting inside the worktree', () => {
-    expect(bash('rm -rf build node_modules ./dist')).toEqual({ allow: true });
+    expect(bash('rm -rf build node_modules ./dist')).toEqual({ verdict: 'allow' });
   });
   it('blocks deleting outside the worktree, however it is spelt', () => {
     for (const cmd of [
@@ -74,10 +74,10 @@ describe('rm -r', () => {
     expect(blocked(bash(`echo ok\nrm -rf ${outside}`))).toBeTruthy();
     expect(blocked(bash(`find ${outside} -name '*.log' -delete`))).toBeTruthy();
     expect(blocked(bash(`find ${outside} -exec rm {} +`))).toBeTruthy();
-    expect(bash('find . -name "*.tmp" -delete')).toEqual({ allow: true });
+    expect(bash('find . -name "*.tmp" -delete')).toEqual({ verdict: 'allow' });
   });
   it('allows writable paths the policy names', () => {
-    expect(bash(`rm -rf ${outside}/cache`, policy({ writablePaths: [`${outside}/**`] }))).toEqual({ allow: true });
+    expect(bash(`rm -rf ${outside}/cache`, policy({ writablePaths: [`${outside}/**`] }))).toEqual({ verdict: 'allow' });
   });
 });
 
@@ -104,7 +104,7 @@ describe('git push', () => {
       'git push --force origin feature/x',
       'git push origin +topic',
     ])
-      expect(bash(cmd), cmd).toEqual({ allow: true });
+      expect(bash(cmd), cmd).toEqual({ verdict: 'allow' });
   });
   it('protects branches by pattern', () => {
     expect(blocked(bash('git push -f origin release/1.2', policy({ protectedBranches: ['release/*'] })))).toMatch(
@@ -134,8 +134,8 @@ describe('writes outside the worktree', () => {
   });
   it('allows writes inside the worktree and to devices', () => {
     for (const cmd of ['echo x > out.txt', 'make 2>&1 | tee build/log', 'cp a.txt b.txt', 'cmd > /dev/null 2>&1'])
-      expect(bash(cmd), cmd).toEqual({ allow: true });
-    expect(tool('Write', { file_path: join(root, 'src/new.ts'), content: 'x' })).toEqual({ allow: true });
+      expect(bash(cmd), cmd).toEqual({ verdict: 'allow' });
+    expect(tool('Write', { file_path: join(root, 'src/new.ts'), content: 'x' })).toEqual({ verdict: 'allow' });
   });
   it("protects agency's own files in the worktree", () => {
     expect(blocked(tool('Write', { file_path: join(root, '.claude/settings.json'), content: '{}' }))).toMatch(
@@ -164,11 +164,11 @@ describe('secrets', () => {
       expect(blocked(bash(cmd)), cmd).toMatch(/secret/);
   });
   it('allows the exceptions and files that merely look alike', () => {
-    expect(tool('Read', { file_path: join(root, '.env.example') })).toEqual({ allow: true });
-    expect(tool('Read', { file_path: join(home, '.ssh/id_rsa.pub') })).toEqual({ allow: true });
-    expect(bash('cat .env.example && ls -la .env')).toEqual({ allow: true });
+    expect(tool('Read', { file_path: join(root, '.env.example') })).toEqual({ verdict: 'allow' });
+    expect(tool('Read', { file_path: join(home, '.ssh/id_rsa.pub') })).toEqual({ verdict: 'allow' });
+    expect(bash('cat .env.example && ls -la .env')).toEqual({ verdict: 'allow' });
     // a word that only looks like a secret file's name is not a read of one
-    expect(bash('grep -rn api.key src && echo id_rsa')).toEqual({ allow: true });
+    expect(bash('grep -rn api.key src && echo id_rsa')).toEqual({ verdict: 'allow' });
     writeFileSync(join(root, 'api.key'), 'k');
     expect(blocked(bash('grep -rn token api.key'))).toMatch(/secret/);
   });
@@ -193,9 +193,9 @@ describe('hosts', () => {
     const allow = policy({ network: { allow: ['github.com', '*.npmjs.org'], deny: [] } });
     expect(blocked(bash('curl https://example.org', allow))).toMatch(/not among the hosts/);
     expect(bash('curl https://github.com/x && npm view --registry https://registry.npmjs.org x', allow)).toEqual({
-      allow: true,
+      verdict: 'allow',
     });
-    expect(bash('curl http://localhost:3000/health', allow)).toEqual({ allow: true });
+    expect(bash('curl http://localhost:3000/health', allow)).toEqual({ verdict: 'allow' });
   });
 });
 
@@ -209,10 +209,10 @@ describe('policy commands and other tools', () => {
     );
   });
   it('lets tools it has no rule for through', () => {
-    expect(tool('TodoWrite', { todos: [] })).toEqual({ allow: true });
-    expect(tool('mcp__github__get_issue', { n: 1 })).toEqual({ allow: true });
+    expect(tool('TodoWrite', { todos: [] })).toEqual({ verdict: 'allow' });
+    expect(tool('mcp__github__get_issue', { n: 1 })).toEqual({ verdict: 'allow' });
   });
   it('blocks a call that names no tool', () => {
-    expect(decide({ tool_input: {} }, policy(), home).allow).toBe(false);
+    expect(decide({ tool_input: {} }, policy(), home).verdict).toBe('deny');
   });
 });

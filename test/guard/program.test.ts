@@ -24,18 +24,30 @@ function run(input: string, opts: { policy?: string; node?: string } = {}) {
     opts.policy ?? policyPath,
   );
   const r = spawnSync('sh', ['-c', cmd], { input, encoding: 'utf8', cwd: dir.path });
-  return { code: r.status, stderr: r.stderr };
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 const call = (command: string) =>
   JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command }, cwd: dir.path });
 
 describe('the guard program', () => {
   it('exits 0 for an allowed call and 2 with the reason for a forbidden one', () => {
-    expect(run(call('ls -la'))).toEqual({ code: 0, stderr: '' });
+    expect(run(call('ls -la'))).toEqual({ code: 0, stderr: '', stdout: '' });
     const r = run(call('rm -rf /'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^agency guard blocked this call: .*whole worktree/);
     expect(r.stderr).not.toMatch(/could not run/);
+  });
+  it('asks by printing a PreToolUse permission decision, and exits 0', () => {
+    const r = run(call("echo 'rm -rf build' | bash"));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: 'ask',
+        permissionDecisionReason: expect.stringMatching(/^agency guard: bash runs the script it reads from a pipe/),
+      },
+    });
   });
   it('fails closed when the policy is missing or malformed', () => {
     const missing = run(call('ls'), { policy: join(dir.path, 'nope.json') });
