@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { mcpJsonSchema, type Registry, type Discipline, type McpServer } from '../registry/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import { mergePolicy } from './policy.js';
-import { buildSettings, type HookPrograms } from './settings.js';
+import { buildSettings, type HookPrograms, type SandboxOptions } from './settings.js';
 import { renderCharter, type CharterContext } from './templates.js';
 import { cleanText, fencedBlock, inlineCode, jsonFile, oneLine } from './text.js';
 
@@ -42,6 +42,7 @@ export function planCompile(
   req: CompileRequest,
   root: string,
   programs: HookPrograms,
+  sandbox?: SandboxOptions,
 ): { files: PlannedFile[]; policy: GuardPolicy } {
   const located = reg.disciplines.get(req.discipline);
   if (!located) throw new UnknownDisciplineError(req.discipline, [...reg.disciplines.keys()].sort());
@@ -82,7 +83,7 @@ export function planCompile(
     });
   }
   const policyPath = join(root, POLICY_FILE);
-  const settings = buildSettings(d, hookFiles, programs, policyPath);
+  const settings = buildSettings(d, hookFiles, programs, policyPath, policy, sandbox);
   files.push({ path: '.claude/settings.json', content: jsonFile(settings.shared), merge: 'settings' });
   files.push({ path: '.claude/settings.local.json', content: jsonFile(settings.local), merge: 'settings' });
   const servers: Record<string, McpServer> = {};

@@ -55,7 +55,7 @@ export function compileInto(dir: string, reg: Registry, req: CompileRequest, opt
   } catch {
     throw new CompileError(`${dir} is not an existing folder`);
   }
-  const { files } = planCompile(reg, req, root, opts.programs);
+  const { files } = planCompile(reg, req, root, opts.programs, opts.sandbox);
   const prev = readManifest(root);
   const manifest: Manifest = { version: 1, discipline: req.discipline, files: {}, added: {} };
   const result: CompileResult = { dir: root, discipline: req.discipline, files: [], warnings: [] };

@@ -39,7 +39,7 @@ export interface ManagerOptions {
   info: NodeInfo;
   claudeBin: string;
   registryDir: string;
-  programs: Required<Omit<HookPrograms, 'session'>>;
+  programs: Required<Omit<HookPrograms, 'session' | 'keyFile'>>;
   env?: NodeJS.ProcessEnv;
   pty?: PtyFactory;
   /** bytes of output kept per session for replay */
