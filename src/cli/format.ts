@@ -29,6 +29,11 @@ export function fleetText(s: FleetSnapshot): string {
   for (const n of s.nodes) {
     const where = n.info ? ` (${safeLine(n.info.host)}, agent ${n.info.agentVersion}, pid ${n.info.pid})` : '';
     lines.push(`node ${safeLine(n.name)} ${n.state}${where}${n.error ? `: ${safeLine(n.error)}` : ''}`);
+    const sb = n.info?.sandbox;
+    if (sb && sb.mode !== 'on')
+      lines.push(
+        `  ${sb.mode === 'off' ? 'UNSANDBOXED: its sessions run without the OS sandbox' : 'NO SANDBOX: it refuses to start sessions'}${sb.reason ? ` (${safeLine(sb.reason)})` : ''}`,
+      );
   }
   if (s.sessions.length === 0) lines.push('no sessions; start one with agency run "<task>"');
   else {

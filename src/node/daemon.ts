@@ -21,7 +21,9 @@ import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } f
 import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
+import { checkSandbox } from './sandbox-check.js';
 import { createNodeServer } from './server.js';
+import { writeKeyFile } from './session-env.js';
 
 export interface ServeOptions {
   name?: string;
@@ -137,7 +139,10 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     platform: `${process.platform}-${process.arch}`,
     pid: process.pid,
     startedAt: new Date().toISOString(),
+    sandbox: checkSandbox(),
   };
+  // sessions get the key through their key helper, from this file, never through their environment
+  writeKeyFile(paths, process.env);
   const manager = new NodeManager({
     paths,
     info,
@@ -171,5 +176,10 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.stderr.write(
     `agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`,
   );
+  const sb = info.sandbox!;
+  if (sb.mode !== 'on')
+    process.stderr.write(
+      `agency node ${info.name}: ${sb.mode === 'off' ? 'sessions run unsandboxed' : 'sessions refused'}: ${sb.reason}\n`,
+    );
   ready();
 }

@@ -31,6 +31,7 @@ import { newId } from './ids.js';
 import { OutputLog } from './output-log.js';
 import type { NodePaths } from '../paths/node-home.js';
 import { ScreenAnswers } from './screen-answers.js';
+import { hasKey, sessionCompileOptions, sessionEnv, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { UsageWatch } from './usage-watch.js';
 
@@ -67,9 +68,11 @@ export class NodeManager {
   private readonly events = new Emitter<NodeEvent>();
   private readonly output = new Emitter<{ session: string; seq: number; data: Buffer }>();
   private readonly env: NodeJS.ProcessEnv;
+  private readonly node: SessionNode;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
+    this.node = { paths: o.paths, info: o.info, env: this.env };
     const state = loadState(o.paths.state);
     this.decisions = new Decisions(state.decisions, (d) => {
       this.emit({ kind: 'decision', decision: d });
@@ -127,6 +130,9 @@ export class NodeManager {
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
+    const sandbox = this.o.info.sandbox;
+    if (sandbox?.mode === 'unavailable')
+      throw new RemoteError('failed', `node ${this.o.info.name} cannot start sessions: ${sandbox.reason}`);
     if (!findProgram(this.o.claudeBin, this.env.PATH))
       throw new RemoteError(
         'failed',
@@ -152,7 +158,12 @@ export class NodeManager {
     } catch (e) {
       throw new RemoteError('bad-request', (e as Error).message);
     }
-    compileInto(wt.path, registry, { discipline, task: args.task }, { programs: this.o.programs });
+    compileInto(
+      wt.path,
+      registry,
+      { discipline, task: args.task },
+      sessionCompileOptions(this.node, this.o.programs, { id }),
+    );
     const now = new Date().toISOString();
     const record: SessionRecord = {
       id,
@@ -287,16 +298,10 @@ export class NodeManager {
 
   private launch(rt: Runtime, claudeArgs: string[], prompt: string): void {
     const r = rt.record;
-    const env: NodeJS.ProcessEnv = {
-      ...this.env,
-      AGENCY_SOCKET: this.o.paths.socket,
-      AGENCY_SESSION_ID: r.id,
-      TERM: 'xterm-256color',
-    };
-    delete env.CLAUDECODE;
+    const env = sessionEnv(this.node, { id: r.id });
     if (this.env.AGENCY_PREPARE_CLAUDE !== '0')
       try {
-        const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env });
+        const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env, keyHelper: hasKey(this.env) });
         if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
       } catch (e) {
         process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);

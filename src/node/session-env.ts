@@ -1,0 +1,127 @@
+/**
+ * What a session's claude gets from its node: its environment, its temporary folder, and how its context is
+ * compiled (the sandbox, the key helper). No secret is in the environment Bash inherits: the API key
+ * reaches Claude Code through the compiled apiKeyHelper, which reads the node's private key file, and the
+ * sandbox unsets every other secret-looking variable for what it runs.
+ */
+import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CompileOptions, HookPrograms } from '../compiler/index.js';
+import type { NodePaths } from '../paths/node-home.js';
+import type { NodeInfo } from '../protocol/messages.js';
+
+/** The variables that authenticate Claude Code itself: served by the key helper, never in a session's environment. */
+export const KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const;
+
+/** One word of a variable's name (split at `_`) that makes it a secret: ANTHROPIC_API_KEY, GH_TOKEN, DB_PASSWORD. */
+const SECRET_WORD =
+  /^(?:KEY|KEYS|APIKEY|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|CREDENTIALS|AUTH|COOKIE|PAT)$/i;
+
+export function isSecretVariable(name: string): boolean {
+  return name.split('_').some((w) => SECRET_WORD.test(w));
+}
+
+/** The names of the secret variables in an environment. */
+export function secretVariables(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((k) => env[k] !== undefined && isSecretVariable(k))
+    .sort();
+}
+
+/** Where the node keeps the key its sessions use: its private run folder, which no sandbox can read. */
+export const keyFilePath = (paths: NodePaths) => join(paths.runDir, 'api-key');
+
+/** The key the node gives its sessions: its API key, else its auth token (a key helper's output is sent as both). */
+function nodeKey(env: NodeJS.ProcessEnv): string {
+  const key = (env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN || '').trim();
+  return /[\r\n\0]/.test(key) ? '' : key;
+}
+
+export const hasKey = (env: NodeJS.ProcessEnv) => nodeKey(env) !== '';
+
+/**
+ * Writes the node's key to its key file (owner-only, replaced atomically), or removes the file when the
+ * node has none. The daemon does this when it starts, from its environment and node.env; sessions read
+ * it through the key helper, also while the daemon is away.
+ */
+export function writeKeyFile(paths: NodePaths, env: NodeJS.ProcessEnv): boolean {
+  const file = keyFilePath(paths);
+  const key = nodeKey(env);
+  if (!key) {
+    rmSync(file, { force: true });
+    return false;
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
+  return true;
+}
+
+/**
+ * The session's own temporary folder, `<tmp>/agency-<uid>/<session>`, made private to the user. The
+ * shared parent is checked as Claude Code checks its own: a folder (not a link someone planted), ours.
+ */
+export function sessionTmpDir(id: string): string {
+  const uid = process.getuid?.() ?? 0;
+  const parent = join(realpathSync(tmpdir()), `agency-${uid}`);
+  mkdirSync(parent, { recursive: true, mode: 0o700 });
+  const st = lstatSync(parent);
+  if (!st.isDirectory() || (process.getuid && st.uid !== uid))
+    throw new Error(`${parent} is not a folder of this user's; remove it, or set TMPDIR to a folder the node owns`);
+  chmodSync(parent, 0o700);
+  const dir = join(parent, id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export interface SessionNode {
+  paths: NodePaths;
+  info: NodeInfo;
+  /** the node's environment (its own and node.env's) */
+  env: NodeJS.ProcessEnv;
+}
+
+/** How a session's context is compiled on this node: in the sandbox unless the node was opted out, with the key helper when the node has a key. */
+export function sessionCompileOptions(
+  node: SessionNode,
+  programs: HookPrograms,
+  session: { id: string },
+): CompileOptions {
+  return {
+    programs: { ...programs, ...(hasKey(node.env) ? { keyFile: keyFilePath(node.paths) } : {}) },
+    sandbox: {
+      enabled: node.info.sandbox?.mode !== 'off',
+      tmpDir: sessionTmpDir(session.id),
+      nodeHome: realpathSync(node.paths.home),
+      secretEnv: secretVariables(node.env),
+    },
+  };
+}
+
+/**
+ * The environment of a session's claude: the node's, without the key variables (the key helper serves
+ * them) and without a parent Claude Code's marker; with the session's temporary folder as Claude Code's
+ * and its commands' (TMPDIR, CLAUDE_CODE_TMPDIR). Other secrets stay for what runs outside the sandbox
+ * (MCP servers' `${VAR}` references), and the sandbox unsets them for Bash.
+ */
+export function sessionEnv(node: SessionNode, session: { id: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...node.env,
+    // the session's hooks reach the node through these (the lifecycle hook's command carries them once
+    // sessions have tokens)
+    AGENCY_SOCKET: node.paths.socket,
+    AGENCY_SESSION_ID: session.id,
+    TERM: 'xterm-256color',
+  };
+  try {
+    env.TMPDIR = env.CLAUDE_CODE_TMPDIR = sessionTmpDir(session.id);
+  } catch (e) {
+    // Claude Code's own private temporary folder serves then; the sandbox holds all the same
+    process.stderr.write(`agency node: ${session.id}: ${(e as Error).message}\n`);
+  }
+  delete env.CLAUDECODE;
+  if (hasKey(node.env)) for (const k of KEY_VARIABLES) delete env[k];
+  return env;
+}
