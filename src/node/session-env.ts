@@ -4,12 +4,12 @@
  * reaches Claude Code through the compiled apiKeyHelper, which reads the node's private key file, and the
  * sandbox unsets every other secret-looking variable for what it runs.
  */
-import { chmodSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompileOptions, HookPrograms } from '../compiler/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeInfo } from '../protocol/messages.js';
+import { sessionTmpDir } from './session-tmp.js';
 
 /** The variables that authenticate Claude Code itself: served by the key helper, never in a session's environment. */
 export const KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const;
@@ -59,23 +59,6 @@ export function writeKeyFile(paths: NodePaths, env: NodeJS.ProcessEnv): boolean 
   return true;
 }
 
-/**
- * The session's own temporary folder, `<tmp>/agency-<uid>/<session>`, made private to the user. The
- * shared parent is checked as Claude Code checks its own: a folder (not a link someone planted), ours.
- */
-export function sessionTmpDir(id: string): string {
-  const uid = process.getuid?.() ?? 0;
-  const parent = join(realpathSync(tmpdir()), `agency-${uid}`);
-  mkdirSync(parent, { recursive: true, mode: 0o700 });
-  const st = lstatSync(parent);
-  if (!st.isDirectory() || (process.getuid && st.uid !== uid))
-    throw new Error(`${parent} is not a folder of this user's; remove it, or set TMPDIR to a folder the node owns`);
-  chmodSync(parent, 0o700);
-  const dir = join(parent, id);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
-}
-
 export interface SessionNode {
   paths: NodePaths;
   info: NodeInfo;
@@ -93,7 +76,7 @@ export function sessionCompileOptions(
     programs: { ...programs, ...(hasKey(node.env) ? { keyFile: keyFilePath(node.paths) } : {}) },
     sandbox: {
       enabled: node.info.sandbox?.mode !== 'off',
-      tmpDir: sessionTmpDir(session.id),
+      tmpDir: sessionTmpDir(node.paths, session.id),
       nodeHome: realpathSync(node.paths.home),
       secretEnv: secretVariables(node.env),
     },
@@ -116,7 +99,7 @@ export function sessionEnv(node: SessionNode, session: { id: string }): NodeJS.P
     TERM: 'xterm-256color',
   };
   try {
-    env.TMPDIR = env.CLAUDE_CODE_TMPDIR = sessionTmpDir(session.id);
+    env.TMPDIR = env.CLAUDE_CODE_TMPDIR = sessionTmpDir(node.paths, session.id);
   } catch (e) {
     // Claude Code's own private temporary folder serves then; the sandbox holds all the same
     process.stderr.write(`agency node: ${session.id}: ${(e as Error).message}\n`);

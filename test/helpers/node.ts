@@ -6,6 +6,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pruneSessionTmpDirs } from '../../src/node/session-tmp.js';
+import { nodePaths } from '../../src/paths/node-home.js';
 import { processTree } from '../../src/session/process-tree.js';
 import { startScriptedApi, type Scenario, type ScriptedApi } from '../fixtures/messages-api.js';
 import { AGENCY_BIN } from './agency.js';
@@ -125,6 +127,7 @@ export async function testNode(
       while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const p of alive()) process.kill(p, 'SIGKILL');
       await api.close();
+      pruneSessionTmpDirs(nodePaths(agencyHome), () => false);
       rmSync(home.home, { recursive: true, force: true, maxRetries: 5 });
       rmSync(agencyHome, { recursive: true, force: true, maxRetries: 5 });
     },

@@ -1,5 +1,5 @@
 /** What a node gives its sessions: an environment without the key, a private temporary folder, the key file. */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodePaths } from '../../src/paths/node-home.js';
@@ -12,15 +12,20 @@ import {
   writeKeyFile,
   type SessionNode,
 } from '../../src/node/session-env.js';
+import { pruneSessionTmpDirs, removeSessionTmpDir } from '../../src/node/session-tmp.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('ag-senv-');
-afterAll(() => dir.remove());
+const made: SessionNode[] = [];
+afterAll(() => {
+  for (const n of made) pruneSessionTmpDirs(n.paths, () => false);
+  dir.remove();
+});
 
 function node(env: NodeJS.ProcessEnv, mode: 'on' | 'off' = 'on'): SessionNode {
   const paths = nodePaths(join(dir.path, `home-${Math.random().toString(36).slice(2)}`));
   mkdirSync(paths.runDir, { recursive: true, mode: 0o700 });
-  return {
+  const n: SessionNode = {
     paths,
     env,
     info: {
@@ -35,6 +40,8 @@ function node(env: NodeJS.ProcessEnv, mode: 'on' | 'off' = 'on'): SessionNode {
       sandbox: { mode },
     },
   };
+  made.push(n);
+  return n;
 }
 
 describe('secret variables', () => {
@@ -82,9 +89,24 @@ describe('a session environment', () => {
     expect(env.GH_TOKEN).toBe('g');
     expect(env).toMatchObject({ HOME: '/h', AGENCY_SESSION_ID: 's-abc', AGENCY_SOCKET: n.paths.socket });
     expect(env.TMPDIR).toBe(env.CLAUDE_CODE_TMPDIR);
-    expect(env.TMPDIR).toMatch(/\/agency-\d+\/s-abc$/);
-    expect(statSync(env.TMPDIR!).mode & 0o777).toBe(0o700);
-    expect(statSync(join(env.TMPDIR!, '..')).mode & 0o777).toBe(0o700);
+    expect(env.TMPDIR).toMatch(/\/agency-\d+\/[0-9a-f]{8}\/s-abc$/);
+    for (const d of [env.TMPDIR!, join(env.TMPDIR!, '..'), join(env.TMPDIR!, '../..')])
+      expect(statSync(d).mode & 0o777, d).toBe(0o700);
+    // another node of the same user has folders of its own
+    const otherNode = node({});
+    const other = sessionEnv(otherNode, { id: 's-abc' });
+    expect(other.TMPDIR).not.toBe(env.TMPDIR);
+    removeSessionTmpDir(n.paths, 's-abc');
+    expect(existsSync(env.TMPDIR!)).toBe(false);
+    expect(existsSync(other.TMPDIR!)).toBe(true);
+    sessionEnv(n, { id: 's-live' });
+    sessionEnv(n, { id: 's-ended' });
+    pruneSessionTmpDirs(n.paths, (id) => id === 's-live');
+    expect(readdirSync(join(env.TMPDIR!, '..'))).toEqual(['s-live']);
+    pruneSessionTmpDirs(n.paths, () => false);
+    expect(existsSync(join(env.TMPDIR!, '..'))).toBe(false);
+    expect(existsSync(other.TMPDIR!)).toBe(true);
+    pruneSessionTmpDirs(otherNode.paths, () => false);
   });
 
   it('compiles the sandbox with the node home, its temporary folder and secret names, and the key helper', () => {
