@@ -59,6 +59,8 @@ describe('a session in the sandbox', () => {
         bash('echo work > work.txt && git add -A && git commit -q -m "work from the sandbox" && git log --oneline'),
         // the scripted API itself, on this machine's loopback: the sandbox has no network of its own
         () => bash(`echo hello > /dev/tcp/127.0.0.1/${new URL(n.api.url).port} && echo CONNECTED`),
+        // its own temporary folder, which Claude Code uses too (its claude-<uid> folder is in it)
+        bash('echo "tmp=$TMPDIR"; touch "$TMPDIR/scratch" && ls "$TMPDIR"'),
         { text: 'all steps done' },
       ];
       const n: TestNode = await testNode({ steps }, { homeAgency: true });
@@ -70,6 +72,8 @@ describe('a session in the sandbox', () => {
       const run = await n.agency(['run', 'look around', '--discipline', 'backend', '--json']);
       expect(run.code, run.stderr).toBe(0);
       const { session, worktree, branch } = JSON.parse(run.stdout);
+      // the node found bubblewrap and socat, and bubblewrap works here
+      expect(JSON.parse((await n.agency(['status', '--json'])).stdout).nodes[0].info.sandbox).toEqual({ mode: 'on' });
       await runApproving(n, session);
       const screen = (await n.agency(['screen', session])).stdout;
 
@@ -92,6 +96,8 @@ describe('a session in the sandbox', () => {
       expect(out(5)).not.toMatch(/node\.env|state\.json|\brun\b/);
       expect(out(6)).not.toContain('sandbox-test-private-key');
       expect(out(10)).not.toContain('CONNECTED');
+      expect(out(11)).toMatch(new RegExp(`^tmp=/.*/agency-${process.getuid!()}/[0-9a-f]{8}/${session}$`, 'm'));
+      expect(out(11).split('\n')).toEqual(expect.arrayContaining(['scratch', `claude-${process.getuid!()}`]));
 
       // nothing outside the worktree changed; the compiled context is as it was compiled
       expect(readdirSync(outside.path)).toEqual([]);
