@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { mcpJsonSchema, type Registry, type Discipline, type McpServer } from '../registry/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import { mergePolicy } from './policy.js';
+import { nodeSecretPaths } from './sandbox.js';
 import { buildSettings, type HookPrograms, type SandboxOptions } from './settings.js';
 import { renderCharter, type CharterContext } from './templates.js';
 import { cleanText, fencedBlock, inlineCode, jsonFile, oneLine } from './text.js';
@@ -51,7 +52,7 @@ export function planCompile(
   if (task === '') throw new Error('the task is empty');
 
   const hookFiles = d.hooks.map((h) => reg.hooks.get(h)!);
-  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? []);
+  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? [], nodeSecretPaths(sandbox));
   const agents = d.agents.map((a) => reg.agents.get(a)!);
   const tools = d.tools.map((t) => ({ id: t, file: reg.tools.get(t)! }));
 

@@ -28,6 +28,9 @@ export const BASE_SECRET_PATHS = [
   '~/.kube/config',
   '~/.claude.json',
   '~/.claude/.credentials.json',
+  // the node's own: node.env holds its key, run/ the key file its sessions' key helper reads
+  '~/.agency/node.env',
+  '~/.agency/run/**',
 ];
 export const BASE_PROTECTED_BRANCHES = ['main', 'master'];
 /** agency's own files in a compiled worktree: the session may read them, never change them */
@@ -39,7 +42,16 @@ function union(...lists: (readonly string[] | undefined)[]): string[] {
   return out;
 }
 
-export function mergePolicy(root: string, files: Located<HookFile>[], ask: readonly string[] = []): GuardPolicy {
+/**
+ * `nodeSecrets`: secret paths of the machine the worktree is compiled on (a node's files where its
+ * AGENCY_HOME is not ~/.agency).
+ */
+export function mergePolicy(
+  root: string,
+  files: Located<HookFile>[],
+  ask: readonly string[] = [],
+  nodeSecrets: readonly string[] = [],
+): GuardPolicy {
   const p = files.map((f) => f.value.policy ?? {});
   const deny: GuardPolicy['denyCommands'] = [];
   for (const f of p) for (const d of f.denyCommands ?? []) if (!deny.some((x) => x.pattern === d.pattern)) deny.push(d);
@@ -47,6 +59,7 @@ export function mergePolicy(root: string, files: Located<HookFile>[], ask: reado
   // before the base list's exceptions would be wrong: keep registry order, then base exceptions last.
   const secrets = union(
     BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')),
+    nodeSecrets,
     ...p.map((f) => f.secretPaths),
   );
   const exceptions = BASE_SECRET_PATHS.filter((s) => s.startsWith('!') && !secrets.includes(s));

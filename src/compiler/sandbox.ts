@@ -87,6 +87,7 @@ export function sandboxSettings(
   const denied = union(
     SANDBOX_DENY_READ,
     o.nodeHome ? [o.nodeHome] : [],
+    o.secretFiles ?? [],
     secrets.map(sandboxPath).filter((p): p is string => p !== null),
   );
   const under = (p: string) => denied.some((d) => p.startsWith(`${d}/`));
@@ -134,4 +135,12 @@ export function sandboxSettings(
  */
 export function keyHelperCommand(file: string): string {
   return `exec < ${shQuote(file)} && IFS= read -r k; printf '%s\\n' "$k"`;
+}
+
+/**
+ * The node's secret files (where its home is not ~/.agency, the base policy names those): for the guard,
+ * which covers the file tools the sandbox does not (Read, Grep, Edit run outside it).
+ */
+export function nodeSecretPaths(o: SandboxOptions | undefined): string[] {
+  return [...(o?.nodeHome ? [`${o.nodeHome}/node.env`, `${o.nodeHome}/run/**`] : []), ...(o?.secretFiles ?? [])];
 }

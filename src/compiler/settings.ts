@@ -45,6 +45,8 @@ export interface SandboxOptions {
   nodeHome?: string;
   /** the names of the node's secret environment variables: unset for everything the sandbox runs */
   secretEnv?: string[];
+  /** further secret files of the node (Claude Code's account files where CLAUDE_CONFIG_DIR puts them) */
+  secretFiles?: string[];
 }
 
 /** Events the lifecycle hook reports, with their timeouts in seconds (a PermissionRequest may wait for the operator). */

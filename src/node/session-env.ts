@@ -79,6 +79,11 @@ export function sessionCompileOptions(
       tmpDir: sessionTmpDir(node.paths, session.id),
       nodeHome: realpathSync(node.paths.home),
       secretEnv: secretVariables(node.env),
+      ...(node.env.CLAUDE_CONFIG_DIR
+        ? {
+            secretFiles: ['.claude.json', '.credentials.json'].map((f) => join(node.env.CLAUDE_CONFIG_DIR!, f)),
+          }
+        : {}),
     },
   };
 }

@@ -4,7 +4,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyHelperCommand, sandboxSettings } from '../../src/compiler/sandbox.js';
-import { sandboxSchema, settingsSchema } from '../../src/registry/index.js';
+import { planCompile } from '../../src/compiler/index.js';
+import { loadRegistry, sandboxSchema, settingsSchema } from '../../src/registry/index.js';
 import { agency } from '../helpers/agency.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -78,6 +79,29 @@ describe('the sandbox block', () => {
     ]);
     // the policy's exceptions inside what is denied, and the session's own worktree inside the node's home
     expect(fs.allowRead).toEqual(['~/.ssh/known_hosts', policy.root]);
+  });
+
+  it("denies reading the node's further secret files, and names them to the guard with the node's own", () => {
+    const o = { enabled: true, nodeHome: '/srv/ag', secretFiles: ['/srv/claude/.credentials.json'] };
+    expect(sandboxSettings(o, policy).filesystem!.denyRead).toEqual(
+      expect.arrayContaining(['/srv/ag', '/srv/claude/.credentials.json']),
+    );
+    const reg = loadRegistry(MIN);
+    const { policy: guarded } = planCompile(
+      reg,
+      { discipline: 'backend', task: 'x' },
+      '/w',
+      { node: '/n', guard: '/g' },
+      o,
+    );
+    expect(guarded.secretPaths).toEqual(
+      expect.arrayContaining([
+        '/srv/ag/node.env',
+        '/srv/ag/run/**',
+        '/srv/claude/.credentials.json',
+        '~/.agency/node.env',
+      ]),
+    );
   });
 
   it('re-allows no worktree outside the node home', () => {

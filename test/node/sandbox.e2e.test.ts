@@ -61,6 +61,9 @@ describe('a session in the sandbox', () => {
         () => bash(`echo hello > /dev/tcp/127.0.0.1/${new URL(n.api.url).port} && echo CONNECTED`),
         // its own temporary folder, which Claude Code uses too (its claude-<uid> folder is in it)
         bash('echo "tmp=$TMPDIR"; touch "$TMPDIR/scratch" && ls "$TMPDIR"'),
+        // the file tools run outside the sandbox: the guard keeps the node's secret files from them
+        () => ({ tool: 'Read', input: { file_path: join(n.home.home, '.agency', 'node.env') } }),
+        () => ({ tool: 'Read', input: { file_path: join(n.home.home, '.agency', 'run', 'api-key') } }),
         { text: 'all steps done' },
       ];
       const n: TestNode = await testNode({ steps }, { homeAgency: true });
@@ -98,6 +101,7 @@ describe('a session in the sandbox', () => {
       expect(out(10)).not.toContain('CONNECTED');
       expect(out(11)).toMatch(new RegExp(`^tmp=/.*/agency-${process.getuid!()}/[0-9a-f]{8}/${session}$`, 'm'));
       expect(out(11).split('\n')).toEqual(expect.arrayContaining(['scratch', `claude-${process.getuid!()}`]));
+      expect(results[12]!.isError && results[13]!.isError).toBe(true);
 
       // nothing outside the worktree changed; the compiled context is as it was compiled
       expect(readdirSync(outside.path)).toEqual([]);

@@ -116,6 +116,13 @@ describe('a session environment', () => {
     expect(o.programs.keyFile).toBe(keyFilePath(n.paths));
     expect(o.sandbox).toMatchObject({ enabled: true, secretEnv: ['ANTHROPIC_API_KEY', 'GH_TOKEN'] });
     expect(o.sandbox!.tmpDir).toMatch(/\/s-def$/);
+    expect(o.sandbox!.secretFiles).toBeUndefined();
+    const moved = sessionCompileOptions(
+      node({ CLAUDE_CONFIG_DIR: '/cfg' }),
+      { node: '/n', guard: '/g' },
+      { id: 's-c' },
+    );
+    expect(moved.sandbox!.secretFiles).toEqual(['/cfg/.claude.json', '/cfg/.credentials.json']);
     const off = sessionCompileOptions({ ...node({ HOME: '/h' }, 'off') }, { node: '/n', guard: '/g' }, { id: 's-x' });
     expect(off.sandbox!.enabled).toBe(false);
     expect(off.programs.keyFile).toBeUndefined();
