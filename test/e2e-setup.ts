@@ -21,6 +21,8 @@ const TOOLS: [string, string][] = [
   ['ssh-keygen', 'openssh-client'],
   ['tmux', 'tmux'],
   ['git', 'git'],
+  ['bwrap', 'bubblewrap'],
+  ['socat', 'socat'],
   ['useradd', 'passwd'],
   ['userdel', 'passwd'],
   ['flock', 'util-linux'],

@@ -30,6 +30,11 @@ export function fleetText(s: FleetSnapshot): string {
     const where = n.info ? ` (${safeLine(n.info.host)}, agent ${n.info.agentVersion}, pid ${n.info.pid})` : '';
     lines.push(`node ${safeLine(n.name)} ${n.state}${where}${n.error ? `: ${safeLine(n.error)}` : ''}`);
     for (const w of n.info?.warnings ?? []) lines.push(`  warning: ${safeLine(w)}`);
+    const sb = n.info?.sandbox;
+    if (sb && sb.mode !== 'on')
+      lines.push(
+        `  ${sb.mode === 'off' ? 'UNSANDBOXED: its sessions run without the OS sandbox' : 'NO SANDBOX: it refuses to start sessions'}${sb.reason ? ` (${safeLine(sb.reason)})` : ''}`,
+      );
   }
   if (s.sessions.length === 0) lines.push('no sessions; start one with agency run "<task>"');
   else {

@@ -49,6 +49,13 @@ export interface NodeSummary {
   doingSession: string | null;
   /** the most recently active live sessions, newest first (at most RECENT): for taller tiles */
   recent: readonly RecentActivity[];
+  /**
+   * whether its sessions run in the OS sandbox: `off` where the operator opted the node out, `unavailable`
+   * where it cannot start one (and refuses sessions); null until the node has said
+   */
+  sandbox: 'on' | 'off' | 'unavailable' | null;
+  /** why it is not `on`, one line */
+  sandboxReason: string | null;
 }
 
 export interface RecentActivity {
@@ -147,6 +154,8 @@ export function summariseNode(
     doing: now.text,
     doingSession: now.session,
     recent,
+    sandbox: link.info?.sandbox?.mode ?? null,
+    sandboxReason: link.info?.sandbox?.reason ?? null,
   };
 }
 

@@ -57,6 +57,9 @@ export function mergeSettings(
   if (ue.length + me.length > 0) merged.enabledMcpjsonServers = [...ue, ...me];
   else delete merged.enabledMcpjsonServers;
   if (me.length) added.enabledMcpjsonServers = me;
+  // agency's sandbox and key helper replace the user's own: a folder's settings must not loosen the sandbox
+  if (ours.sandbox) merged.sandbox = ours.sandbox;
+  if (ours.apiKeyHelper) merged.apiKeyHelper = ours.apiKeyHelper;
   if (merged.$schema === undefined && ours.$schema) merged.$schema = ours.$schema;
   return { merged, added };
 }

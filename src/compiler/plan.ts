@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { mcpJsonSchema, type Registry, type Discipline, type McpServer } from '../registry/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import { mergePolicy } from './policy.js';
+import { nodeSecretPaths } from './sandbox.js';
 import { buildSettings, type HookPrograms, type SandboxOptions } from './settings.js';
 import { renderCharter, type CharterContext } from './templates.js';
 import { cleanText, fencedBlock, inlineCode, jsonFile, oneLine } from './text.js';
@@ -51,7 +52,7 @@ export function planCompile(
   if (task === '') throw new Error('the task is empty');
 
   const hookFiles = d.hooks.map((h) => reg.hooks.get(h)!);
-  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? [], sandbox);
+  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? [], sandbox, nodeSecretPaths(sandbox));
   const agents = d.agents.map((a) => reg.agents.get(a)!);
   const tools = d.tools.map((t) => ({ id: t, file: reg.tools.get(t)! }));
 
@@ -83,7 +84,7 @@ export function planCompile(
     });
   }
   const policyPath = join(root, POLICY_FILE);
-  const settings = buildSettings(d, hookFiles, programs, policyPath);
+  const settings = buildSettings(d, hookFiles, programs, policyPath, policy, sandbox);
   files.push({ path: '.claude/settings.json', content: jsonFile(settings.shared), merge: 'settings' });
   files.push({ path: '.claude/settings.local.json', content: jsonFile(settings.local), merge: 'settings' });
   const servers: Record<string, McpServer> = {};

@@ -4,6 +4,11 @@ import type { GuardPolicy } from '../guard/policy.js';
 import type { HookFile, Located } from '../registry/index.js';
 import type { SandboxOptions } from './settings.js';
 
+/** A node's own secret files under its home (AGENCY_HOME); its worktrees live there too and are not secret. */
+export function nodeHomeSecrets(home: string): string[] {
+  return [`${home}/node.env`, `${home}/node.secret`, `${home}/run/**`, `${home}/state.json*`, `${home}/sessions/**`];
+}
+
 /** Always protected, whatever the registry says. */
 export const BASE_SECRET_PATHS = [
   '.env',
@@ -29,8 +34,9 @@ export const BASE_SECRET_PATHS = [
   '~/.kube/config',
   '~/.claude.json',
   '~/.claude/.credentials.json',
-  // the node's own: node.env (the API key), keys, state
-  '~/.agency/**',
+  // the node's own files: node.env and run/ hold its key, node.secret signs its sessions' tokens (its
+  // worktrees, also under ~/.agency, are not secret)
+  ...nodeHomeSecrets('~/.agency'),
 ];
 export const BASE_PROTECTED_BRANCHES = ['main', 'master'];
 /** agency's own files in a compiled worktree: the session may read them, never change them */
@@ -45,12 +51,15 @@ function union(...lists: (readonly string[] | undefined)[]): string[] {
 /**
  * The policy for a worktree. `sandbox` as compile was given it: on unless the node was opted out (then
  * code the agent wrote runs only with the operator's say), and the session's temporary folder, writable.
+ * `nodeSecrets`: secret paths of the machine the worktree is compiled on (a node's files where its
+ * AGENCY_HOME is not ~/.agency).
  */
 export function mergePolicy(
   root: string,
   files: Located<HookFile>[],
   ask: readonly string[] = [],
   sandbox: SandboxOptions = { enabled: true },
+  nodeSecrets: readonly string[] = [],
 ): GuardPolicy {
   const p = files.map((f) => f.value.policy ?? {});
   const deny: GuardPolicy['denyCommands'] = [];
@@ -59,6 +68,7 @@ export function mergePolicy(
   // before the base list's exceptions would be wrong: keep registry order, then base exceptions last.
   const secrets = union(
     BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')),
+    nodeSecrets,
     ...p.map((f) => f.secretPaths),
   );
   const exceptions = BASE_SECRET_PATHS.filter((s) => s.startsWith('!') && !secrets.includes(s));

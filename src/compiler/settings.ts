@@ -1,5 +1,7 @@
 /** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
+import type { GuardPolicy } from '../guard/policy.js';
 import { approvalAllows } from './policy.js';
+import { keyHelperCommand, sandboxSettings } from './sandbox.js';
 import {
   settingsSchema,
   type ClaudeSettings,
@@ -23,6 +25,12 @@ export interface HookPrograms {
    * it (a hook connection may report for this session only, and never decide, run or stop anything)
    */
   session?: { socket: string; id: string; token: string };
+  /**
+   * in a session the node runs with its own API key: the private file it keeps the key in. Claude Code
+   * reads the key through the compiled apiKeyHelper (which it runs outside the sandbox), so the key is
+   * never in the environment Bash inherits.
+   */
+  keyFile?: string;
 }
 
 /**
@@ -33,6 +41,12 @@ export interface HookPrograms {
 export interface SandboxOptions {
   enabled: boolean;
   tmpDir?: string;
+  /** the node's home (AGENCY_HOME): never readable inside the sandbox, except the session's own worktree in it */
+  nodeHome?: string;
+  /** the names of the node's secret environment variables: unset for everything the sandbox runs */
+  secretEnv?: string[];
+  /** further secret files of the node (Claude Code's account files where CLAUDE_CONFIG_DIR puts them) */
+  secretFiles?: string[];
 }
 
 /** Events the lifecycle hook reports, with their timeouts in seconds (a PermissionRequest may wait for the operator). */
@@ -86,6 +100,8 @@ export function buildSettings(
   hookFiles: Located<HookFile>[],
   programs: HookPrograms,
   policyPath: string,
+  policy: GuardPolicy,
+  sandbox: SandboxOptions = { enabled: true },
 ): { shared: ClaudeSettings; local: ClaudeSettings } {
   const hooks: NonNullable<ClaudeSettings['hooks']> = {
     PreToolUse: [
@@ -118,6 +134,9 @@ export function buildSettings(
     permissions: { ...(allow.length ? { allow } : {}), ...(perms.ask?.length ? { ask: perms.ask } : {}), ...mode },
     // the discipline's own MCP servers are approved; Claude Code honours this from the local file untrusted
     ...(d.tools.length ? { enabledMcpjsonServers: [...d.tools] } : {}),
+    // the highest of the project's files, so no other project file turns it off; its paths are this machine's
+    sandbox: sandboxSettings(sandbox, policy),
+    ...(programs.keyFile ? { apiKeyHelper: keyHelperCommand(programs.keyFile) } : {}),
   };
   return {
     shared: validateSettings(shared, '.claude/settings.json'),

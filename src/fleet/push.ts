@@ -3,12 +3,13 @@
  * build already installed is not uploaded again, and a daemon already running it is left alone. Each
  * node gets its own result; one node's failure does not stop the others.
  */
+import { SANDBOX_INSTALL, SANDBOX_OPT_OUT, SANDBOX_PROGRAMS } from '../paths/sandbox-programs.js';
 import { bundleCacheDir, cachedBundle, type Bundle, type Platform } from './bundle.js';
 import { AGENT_DIR } from './remote-link.js';
 import { serviceScript } from './service.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget } from './ssh-connect.js';
 
-export type PushFailure = 'host-key' | 'auth' | 'network' | 'no-node' | 'disk' | 'platform' | 'failed';
+export type PushFailure = 'host-key' | 'auth' | 'network' | 'no-node' | 'no-sandbox' | 'disk' | 'platform' | 'failed';
 
 export interface PushResult {
   node: string;
@@ -46,6 +47,10 @@ const PROBE = [
   // the running daemon's build, if its pid is alive
   'r="$HOME/.agency/run/node.build"; if [ -f "$r" ]; then read b p < "$r"; kill -0 "$p" 2>/dev/null && printf "running=%s\\npid=%s\\n" "$b" "$p"; fi',
   'mkdir -p "$a/incoming" 2>/dev/null; true',
+  // what the sessions' sandbox needs on Linux, on the PATH the daemon will have; and whether the operator
+  // opted the node out of it in its node.env
+  `printf "sandbox="; for p in ${SANDBOX_PROGRAMS.join(' ')}; do command -v "$p" >/dev/null 2>&1 || printf "%s " "$p"; done; echo`,
+  'printf "sandboxSetting=%s\\n" "$(sed -n "s/^\\(export  *\\)\\{0,1\\}AGENCY_SANDBOX=//p" "$HOME/.agency/node.env" 2>/dev/null | tail -n 1)"',
 ].join('; ');
 
 const PLATFORM: Record<string, Platform> = {
@@ -120,6 +125,12 @@ export async function pushNode(
         'platform',
         `node ${target.name} runs ${facts.platform}; agency's agent is built for ${Object.keys(PLATFORM).join(', ')}`,
       );
+    const noSandbox = missingSandbox(platform, facts);
+    if (noSandbox)
+      throw new PushError(
+        'no-sandbox',
+        `node ${target.name} lacks ${noSandbox}, which its sessions' sandbox needs: install ${noSandbox.includes(' and ') ? 'them' : 'it'} there (${SANDBOX_INSTALL}), or opt the node out with ${SANDBOX_OPT_OUT}`,
+      );
     const bundle = await bundles.get(platform);
     const agent = `${home}/${AGENT_DIR}`;
     const installed = (facts.builds ?? '').split(' ').includes(bundle.sha256);
@@ -167,6 +178,23 @@ export async function pushNode(
   } finally {
     conn?.end();
   }
+}
+
+/**
+ * What a Linux node lacks of bubblewrap and socat ("bwrap and socat"), unless its node.env opts it out of
+ * the sandbox; null when nothing is missing. macOS needs nothing (Seatbelt is part of it).
+ */
+export function missingSandbox(platform: Platform, facts: Record<string, string>): string | null {
+  if (platform !== 'linux-x64') return null;
+  if (
+    (facts.sandboxSetting ?? '')
+      .trim()
+      .replace(/^(['"])(.*)\1$/, '$2')
+      .toLowerCase() === 'off'
+  )
+    return null;
+  const missing = (facts.sandbox ?? '').trim().split(/\s+/).filter(Boolean);
+  return missing.length ? missing.join(' and ') : null;
 }
 
 async function look(conn: SshConnection): Promise<Record<string, string>> {

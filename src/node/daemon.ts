@@ -18,11 +18,14 @@ import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { connect } from 'node:net';
 import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
-import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
+import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
+import { checkSandbox } from './sandbox-check.js';
 import { createNodeServer } from './server.js';
 import { SessionTokens } from './session-tokens.js';
+import { writeKeyFile } from './session-env.js';
+import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
 
 export interface ServeOptions {
   name?: string;
@@ -138,8 +141,11 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     platform: `${process.platform}-${process.arch}`,
     pid: process.pid,
     startedAt: new Date().toISOString(),
+    sandbox: checkSandbox(),
   };
   const tokens = SessionTokens.load(paths.home);
+  // sessions get the key through their key helper, from this file, never through their environment
+  writeKeyFile(paths, process.env);
   const manager = new NodeManager({
     paths,
     info,
@@ -171,8 +177,18 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
   manager.recover();
+  // a session's temporary folder goes when it ends; those of sessions that ended while no node ran, now
+  pruneSessionTmpDirs(paths, (id) => manager.snapshot().sessions.some((x) => x.id === id && isLive(x)));
+  manager.onEvent((e) => {
+    if (e.kind === 'session' && !isLive(e.session)) removeSessionTmpDir(paths, e.session.id);
+  });
   process.stderr.write(
     `agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`,
   );
+  const sb = info.sandbox!;
+  if (sb.mode !== 'on')
+    process.stderr.write(
+      `agency node ${info.name}: ${sb.mode === 'off' ? 'sessions run unsandboxed' : 'sessions refused'}: ${sb.reason}\n`,
+    );
   ready();
 }

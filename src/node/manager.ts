@@ -32,6 +32,7 @@ import { OutputLog } from './output-log.js';
 import type { NodePaths } from '../paths/node-home.js';
 import { ScreenAnswers } from './screen-answers.js';
 import type { SessionTokens } from './session-tokens.js';
+import { hasKey, sessionCompileOptions, sessionEnv, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { UsageWatch } from './usage-watch.js';
 import { warnOperator } from './warnings.js';
@@ -41,7 +42,7 @@ export interface ManagerOptions {
   info: NodeInfo;
   claudeBin: string;
   registryDir: string;
-  programs: Required<Omit<HookPrograms, 'session'>>;
+  programs: Required<Omit<HookPrograms, 'session' | 'keyFile'>>;
   /** the token each session's hook command carries */
   tokens: Pick<SessionTokens, 'token'>;
   env?: NodeJS.ProcessEnv;
@@ -72,9 +73,11 @@ export class NodeManager {
   private readonly events = new Emitter<NodeEvent>();
   private readonly output = new Emitter<{ session: string; seq: number; data: Buffer }>();
   private readonly env: NodeJS.ProcessEnv;
+  private readonly node: SessionNode;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
+    this.node = { paths: o.paths, info: o.info, env: this.env };
     const { state, warnings } = loadState(o.paths.state, o.paths);
     for (const w of warnings) warnOperator(o.info, w);
     this.context = new ContextCheck(o.paths.sessions);
@@ -141,6 +144,9 @@ export class NodeManager {
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
+    const sandbox = this.o.info.sandbox;
+    if (sandbox?.mode === 'unavailable')
+      throw new RemoteError('failed', `node ${this.o.info.name} cannot start sessions: ${sandbox.reason}`);
     if (!findProgram(this.o.claudeBin, this.env.PATH))
       throw new RemoteError(
         'failed',
@@ -166,8 +172,13 @@ export class NodeManager {
     } catch (e) {
       throw new RemoteError('bad-request', (e as Error).message);
     }
-    const session = { socket: this.o.paths.socket, id, token: this.o.tokens.token(id) };
-    compileInto(wt.path, registry, { discipline, task: args.task }, { programs: { ...this.o.programs, session } });
+    const session = { id, token: this.o.tokens.token(id) };
+    compileInto(
+      wt.path,
+      registry,
+      { discipline, task: args.task },
+      sessionCompileOptions(this.node, this.o.programs, session),
+    );
     this.context.keep(id, wt.path);
     const now = new Date().toISOString();
     const record: SessionRecord = {
@@ -310,11 +321,10 @@ export class NodeManager {
       return;
     }
     // the hooks find the node through their command line (lifecycleCommand), not through this environment
-    const env: NodeJS.ProcessEnv = { ...this.env, TERM: 'xterm-256color' };
-    delete env.CLAUDECODE;
+    const env = sessionEnv(this.node, { id: r.id });
     if (this.env.AGENCY_PREPARE_CLAUDE !== '0')
       try {
-        const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env });
+        const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env, keyHelper: hasKey(this.env) });
         if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
       } catch (e) {
         process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);

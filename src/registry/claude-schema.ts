@@ -120,6 +120,48 @@ export const hooksSchema = z
     }
   });
 
+const paths = z.array(z.string().min(1));
+
+/**
+ * Claude Code's OS sandbox for Bash and everything it starts (Seatbelt on macOS, bubblewrap and socat on
+ * Linux), as v2.1.197 reads it. Paths: absolute, `~/…`, or relative to the settings file's project root.
+ */
+export const sandboxSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  failIfUnavailable: z.boolean().optional(),
+  autoAllowBashIfSandboxed: z.boolean().optional(),
+  allowUnsandboxedCommands: z.boolean().optional(),
+  network: z
+    .strictObject({
+      allowedDomains: z.array(z.string().min(1)).optional(),
+      deniedDomains: z.array(z.string().min(1)).optional(),
+      allowUnixSockets: paths.optional(),
+      allowAllUnixSockets: z.boolean().optional(),
+      allowLocalBinding: z.boolean().optional(),
+      httpProxyPort: z.number().int().optional(),
+      socksProxyPort: z.number().int().optional(),
+    })
+    .optional(),
+  filesystem: z
+    .strictObject({
+      allowWrite: paths.optional(),
+      denyWrite: paths.optional(),
+      denyRead: paths.optional(),
+      allowRead: paths.optional(),
+    })
+    .optional(),
+  credentials: z
+    .strictObject({
+      files: z.array(z.strictObject({ path: z.string().min(1), mode: z.literal('deny') })).optional(),
+      envVars: z
+        .array(z.strictObject({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), mode: z.literal('deny') }))
+        .optional(),
+    })
+    .optional(),
+  excludedCommands: z.array(z.string()).optional(),
+  enableWeakerNestedSandbox: z.boolean().optional(),
+});
+
 /** `.claude/settings.json` and `.claude/settings.local.json`, as far as agency writes them. */
 export const settingsSchema = z.object({
   $schema: z.string().optional(),
@@ -130,6 +172,9 @@ export const settingsSchema = z.object({
   enabledMcpjsonServers: z.array(z.string()).optional(),
   enableAllProjectMcpServers: z.boolean().optional(),
   disableAllHooks: z.boolean().optional(),
+  sandbox: sandboxSchema.optional(),
+  /** a command Claude Code runs (outside the sandbox) whose output is the API key */
+  apiKeyHelper: z.string().min(1).optional(),
 });
 export type ClaudeSettings = z.infer<typeof settingsSchema>;
 

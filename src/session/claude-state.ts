@@ -1,7 +1,8 @@
 /**
  * Claude Code's global state (`~/.claude.json`, or `$CLAUDE_CONFIG_DIR/.claude.json`), prepared before a
  * session starts so that no dialog a hook cannot answer appears: the folder is trusted, onboarding is
- * done when a key or token is there to use, and the key from the environment is approved. The user's own
+ * done when a key or token is there to use (in the environment, or from the node's key helper), and a key
+ * in the environment is approved (one from the key helper needs no approval). The user's own
  * file is merged, never replaced, and written atomically: Claude Code itself rewrites it while it runs.
  */
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ export interface Preparation {
   /** folders to trust: the repository's main checkout (the key Claude Code uses for a linked worktree) and the worktree */
   trust: string[];
   env: NodeJS.ProcessEnv;
+  /** the node gives Claude Code its key through the compiled apiKeyHelper (the key is not in env) */
+  keyHelper?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -50,10 +53,12 @@ export function prepareClaudeState(p: Preparation): string[] {
   }
   state.projects = projects;
   const key = p.env.ANTHROPIC_API_KEY;
-  const canAuth = Boolean(key || p.env.ANTHROPIC_AUTH_TOKEN || p.env.CLAUDE_CODE_OAUTH_TOKEN);
+  const canAuth = Boolean(p.keyHelper || key || p.env.ANTHROPIC_AUTH_TOKEN || p.env.CLAUDE_CODE_OAUTH_TOKEN);
   if (canAuth && state.hasCompletedOnboarding !== true) {
     state.hasCompletedOnboarding = true;
-    changes.push('marked onboarding done (a key or token is in the environment)');
+    changes.push(
+      `marked onboarding done (${p.keyHelper ? 'the node gives its key' : 'a key or token is in the environment'})`,
+    );
   }
   if (key) {
     const responses = obj(state.customApiKeyResponses);

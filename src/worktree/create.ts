@@ -61,6 +61,25 @@ export async function createWorktree(opts: { repo: string; id: string; under: st
 export const COMPILED_PATHS = ['/CLAUDE.md', '/.claude/', '/.mcp.json', '/.context/'];
 
 /**
+ * What Claude Code's sandbox (v2.1.197, bubblewrap) mounts over paths of the worktree that do not exist, for
+ * as long as a command runs, so that nothing can create them: empty character devices that `git add -A`
+ * refuses to add ("can only add regular files"). The sandbox never lets a session create these, so leaving
+ * them out of its commits hides the placeholders and nothing else.
+ */
+export const SANDBOX_PLACEHOLDERS = [
+  '/.bash_profile',
+  '/.bashrc',
+  '/.gitconfig',
+  '/.gitmodules',
+  '/.idea',
+  '/.profile',
+  '/.ripgreprc',
+  '/.vscode',
+  '/.zprofile',
+  '/.zshrc',
+];
+
+/**
  * Keeps the compiled context out of the session's commits, in this worktree only: a per-worktree
  * core.excludesFile (git's extensions.worktreeConfig) holding the user's own global excludes and agency's
  * paths. The main checkout and other worktrees are not affected.
@@ -76,7 +95,8 @@ async function excludeCompiledFiles(path: string): Promise<void> {
   const file = join(gitDir, 'agency-exclude');
   writeFileSync(
     file,
-    `${own}${own && !own.endsWith('\n') ? '\n' : ''}# written by agency: the session's compiled context\n${COMPILED_PATHS.join('\n')}\n`,
+    `${own}${own && !own.endsWith('\n') ? '\n' : ''}# written by agency: the session's compiled context\n${COMPILED_PATHS.join('\n')}\n` +
+      `# and what the OS sandbox mounts in the worktree while a command runs\n${SANDBOX_PLACEHOLDERS.join('\n')}\n`,
   );
   await git.raw(['config', '--worktree', 'core.excludesFile', file]);
 }

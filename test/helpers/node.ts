@@ -3,9 +3,11 @@
  * API, and the fixture registry. Commands run as a user runs them: the built `agency` in a child process.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pruneSessionTmpDirs } from '../../src/node/session-tmp.js';
+import { nodePaths } from '../../src/paths/node-home.js';
 import { processTree } from '../../src/session/process-tree.js';
 import { startScriptedApi, type Scenario, type ScriptedApi } from '../fixtures/messages-api.js';
 import { AGENCY_BIN } from './agency.js';
@@ -24,6 +26,8 @@ export interface TestNode {
   api: ScriptedApi;
   home: IsolatedHome;
   agencyHome: string;
+  /** the API key the node has (in its node.env) */
+  key: string;
   repo: string;
   env: NodeJS.ProcessEnv;
   /** runs `agency …` without blocking this process (the scripted API lives here) */
@@ -35,15 +39,25 @@ export interface TestNode {
 
 export async function testNode(
   scenario: Scenario,
-  opts: { preseed?: boolean; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    preseed?: boolean;
+    env?: NodeJS.ProcessEnv;
+    /** the node's home where an operator's is, ~/.agency (its worktrees in it), instead of a short folder in /tmp */
+    homeAgency?: boolean;
+  } = {},
 ): Promise<TestNode> {
   const api = await startScriptedApi(scenario);
   const home = await isolatedHome(api.url, { preseed: opts.preseed ?? true });
   // short: a Unix socket's path must fit in ~104 bytes
-  const agencyHome = realpathSync(mkdtempSync('/tmp/ag-'));
+  const agencyHome = opts.homeAgency ? join(home.home, '.agency') : realpathSync(mkdtempSync('/tmp/ag-'));
+  mkdirSync(agencyHome, { recursive: true, mode: 0o700 });
+  // the key is in the node's node.env, as an operator sets a node up, not in the environment of the
+  // commands that start it: its sessions get it through their key helper
+  writeFileSync(join(agencyHome, 'node.env'), `ANTHROPIC_API_KEY=${home.env.ANTHROPIC_API_KEY}\n`, { mode: 0o600 });
+  const { ANTHROPIC_API_KEY: _key, ...homeEnv } = home.env;
   const repo = join(home.home, 'repo');
   const env: NodeJS.ProcessEnv = {
-    ...home.env,
+    ...homeEnv,
     AGENCY_HOME: agencyHome,
     AGENCY_CLAUDE_BIN: CLAUDE_BIN,
     AGENCY_REGISTRY: MIN_REGISTRY,
@@ -90,6 +104,7 @@ export async function testNode(
     api,
     home,
     agencyHome,
+    key: String(home.env.ANTHROPIC_API_KEY),
     repo,
     env,
     agency,
@@ -112,6 +127,7 @@ export async function testNode(
       while (alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const p of alive()) process.kill(p, 'SIGKILL');
       await api.close();
+      pruneSessionTmpDirs(nodePaths(agencyHome), () => false);
       rmSync(home.home, { recursive: true, force: true, maxRetries: 5 });
       rmSync(agencyHome, { recursive: true, force: true, maxRetries: 5 });
     },

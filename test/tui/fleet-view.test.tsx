@@ -150,4 +150,27 @@ describe('fleet view', () => {
     expect(cells(lines[tile.line]!, tile.col, 38)).toContain('down');
     expect(cells(lines[tile.line + 3]!, tile.col, 38)).toContain('down: connect ECONNREFUSED');
   });
+
+  it('marks a node whose sessions run outside the OS sandbox, and one that cannot start it', async () => {
+    const withSandbox = (name: string, sandbox: { mode: 'on' | 'off' | 'unavailable'; reason?: string }) => {
+      const l = link(name);
+      return nodeEvent({ ...l, info: { ...l.info!, sandbox } });
+    };
+    const c = await app({
+      events: [
+        ...fleetEvents(3, 1),
+        withSandbox('studio-01', { mode: 'on' }),
+        withSandbox('studio-02', { mode: 'off', reason: 'opted out with AGENCY_SANDBOX=off' }),
+        withSandbox('studio-03', { mode: 'unavailable', reason: 'bwrap and socat are not installed' }),
+      ],
+    });
+    const lines = c.lines();
+    const title = (name: string) => {
+      const at = find(lines, name)!;
+      return cells(lines[at.line]!, at.col, 36);
+    };
+    expect(title('studio-01')).not.toMatch(/sandbox/);
+    expect(title('studio-02')).toMatch(/studio-02 +unsandboxed 1 live/);
+    expect(title('studio-03')).toMatch(/studio-03 +no sandbox 1 live/);
+  });
 });

@@ -17,6 +17,13 @@ export const TILE_MIN_HEIGHT = 7;
 export const TILE_MAX_HEIGHT = 13;
 export const TILE_MIN_WIDTH = 36;
 
+/** How a tile's title line marks a node whose sessions do not run in the OS sandbox. */
+const UNSANDBOXED: Record<NonNullable<NodeSummary['sandbox']>, string> = {
+  on: '',
+  off: 'unsandboxed',
+  unavailable: 'no sandbox',
+};
+
 function counts(n: NodeSummary): string {
   const s = n.sessions;
   const parts = [`${s.working} working`, `${s['needs-input']} input`, `${s.idle} idle`];
@@ -52,7 +59,9 @@ export const VpTile = memo(function VpTile({
   const border = focused ? theme.focus.border : waiting ? theme.decision.border : theme.tile.border;
   const title = clean(n.name, inner) + (n.persona ? ` · ${clean(n.persona, inner)}` : '');
   const link = n.link === 'up' ? `${n.live} live` : n.link;
-  const titleRoom = Math.max(1, inner - link.length - 1);
+  // a node whose sessions run outside the OS sandbox says so in its title line, in the error colour
+  const unsandboxed = n.link === 'up' ? UNSANDBOXED[n.sandbox ?? 'on'] : '';
+  const titleRoom = Math.max(1, inner - link.length - 1 - (unsandboxed ? unsandboxed.length + 1 : 0));
   const extra = Math.max(0, height - TILE_MIN_HEIGHT);
   // the doing-now line already names the first of them
   const recent = n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, extra) : [];
@@ -69,6 +78,7 @@ export const VpTile = memo(function VpTile({
         <Text bold color={focused ? theme.focus.fg : theme.text.fg}>
           {fit(title, titleRoom).padEnd(titleRoom)}
         </Text>{' '}
+        {unsandboxed ? <Text color={theme.error}>{`${unsandboxed} `}</Text> : null}
         <Text color={theme.links[n.link]}>{link}</Text>
       </Text>
       <Text wrap="truncate" color={n.live > 0 ? theme.states.working : theme.text.dim}>

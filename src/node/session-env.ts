@@ -1,0 +1,116 @@
+/**
+ * What a session's claude gets from its node: its environment, its temporary folder, and how its context is
+ * compiled (the sandbox, the key helper). No secret is in the environment Bash inherits: the API key
+ * reaches Claude Code through the compiled apiKeyHelper, which reads the node's private key file, and the
+ * sandbox unsets every other secret-looking variable for what it runs.
+ */
+import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CompileOptions, HookPrograms } from '../compiler/index.js';
+import type { NodePaths } from '../paths/node-home.js';
+import type { NodeInfo } from '../protocol/messages.js';
+import { sessionTmpDir } from './session-tmp.js';
+
+/** The variables that authenticate Claude Code itself: served by the key helper, never in a session's environment. */
+export const KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const;
+
+/** One word of a variable's name (split at `_`) that makes it a secret: ANTHROPIC_API_KEY, GH_TOKEN, DB_PASSWORD. */
+const SECRET_WORD =
+  /^(?:KEY|KEYS|APIKEY|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|CREDENTIALS|AUTH|COOKIE|PAT)$/i;
+
+export function isSecretVariable(name: string): boolean {
+  return name.split('_').some((w) => SECRET_WORD.test(w));
+}
+
+/** The names of the secret variables in an environment. */
+export function secretVariables(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((k) => env[k] !== undefined && isSecretVariable(k))
+    .sort();
+}
+
+/** Where the node keeps the key its sessions use: its private run folder, which no sandbox can read. */
+export const keyFilePath = (paths: NodePaths) => join(paths.runDir, 'api-key');
+
+/** The key the node gives its sessions: its API key, else its auth token (a key helper's output is sent as both). */
+function nodeKey(env: NodeJS.ProcessEnv): string {
+  const key = (env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN || '').trim();
+  return /[\r\n\0]/.test(key) ? '' : key;
+}
+
+export const hasKey = (env: NodeJS.ProcessEnv) => nodeKey(env) !== '';
+
+/**
+ * Writes the node's key to its key file (owner-only, replaced atomically), or removes the file when the
+ * node has none. The daemon does this when it starts, from its environment and node.env; sessions read
+ * it through the key helper, also while the daemon is away.
+ */
+export function writeKeyFile(paths: NodePaths, env: NodeJS.ProcessEnv): boolean {
+  const file = keyFilePath(paths);
+  const key = nodeKey(env);
+  if (!key) {
+    rmSync(file, { force: true });
+    return false;
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  rmSync(tmp, { force: true });
+  writeFileSync(tmp, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
+  return true;
+}
+
+export interface SessionNode {
+  paths: NodePaths;
+  info: NodeInfo;
+  /** the node's environment (its own and node.env's) */
+  env: NodeJS.ProcessEnv;
+}
+
+/** How a session's context is compiled on this node: in the sandbox unless the node was opted out, with the key helper when the node has a key. */
+export function sessionCompileOptions(
+  node: SessionNode,
+  programs: HookPrograms,
+  session: { id: string; token: string },
+): CompileOptions {
+  return {
+    programs: {
+      ...programs,
+      session: { socket: node.paths.socket, ...session },
+      ...(hasKey(node.env) ? { keyFile: keyFilePath(node.paths) } : {}),
+    },
+    sandbox: {
+      enabled: node.info.sandbox?.mode !== 'off',
+      tmpDir: sessionTmpDir(node.paths, session.id),
+      nodeHome: realpathSync(node.paths.home),
+      secretEnv: secretVariables(node.env),
+      ...(node.env.CLAUDE_CONFIG_DIR
+        ? {
+            secretFiles: ['.claude.json', '.credentials.json'].map((f) => join(node.env.CLAUDE_CONFIG_DIR!, f)),
+          }
+        : {}),
+    },
+  };
+}
+
+/**
+ * The environment of a session's claude: the node's, without the key variables (the key helper serves
+ * them) and without a parent Claude Code's marker; with the session's temporary folder as Claude Code's
+ * and its commands' (TMPDIR, CLAUDE_CODE_TMPDIR). Other secrets stay for what runs outside the sandbox
+ * (MCP servers' `${VAR}` references), and the sandbox unsets them for Bash. The hooks find the node
+ * through their compiled command line (the session's token with it), not through this environment.
+ */
+export function sessionEnv(node: SessionNode, session: { id: string }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...node.env,
+    TERM: 'xterm-256color',
+  };
+  try {
+    env.TMPDIR = env.CLAUDE_CODE_TMPDIR = sessionTmpDir(node.paths, session.id);
+  } catch (e) {
+    // Claude Code's own private temporary folder serves then; the sandbox holds all the same
+    process.stderr.write(`agency node: ${session.id}: ${(e as Error).message}\n`);
+  }
+  delete env.CLAUDECODE;
+  if (hasKey(node.env)) for (const k of KEY_VARIABLES) delete env[k];
+  return env;
+}
