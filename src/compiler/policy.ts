@@ -4,9 +4,13 @@ import type { GuardPolicy } from '../guard/policy.js';
 import type { HookFile, Located } from '../registry/index.js';
 import type { SandboxOptions } from './settings.js';
 
-/** A node's own secret files under its home (AGENCY_HOME); its worktrees live there too and are not secret. */
+/**
+ * A node's home (AGENCY_HOME) is secret, all of it (node.env and run/ hold its key, node.secret signs its
+ * sessions' tokens), but for what its worktrees hold. These rules go first in a policy's secret paths, so
+ * that later patterns (`.env` in a worktree) still apply inside the worktrees.
+ */
 export function nodeHomeSecrets(home: string): string[] {
-  return [`${home}/node.env`, `${home}/node.secret`, `${home}/run/**`, `${home}/state.json*`, `${home}/sessions/**`];
+  return [home, `!${home}/worktrees/**`];
 }
 
 /** Always protected, whatever the registry says. */
@@ -34,9 +38,6 @@ export const BASE_SECRET_PATHS = [
   '~/.kube/config',
   '~/.claude.json',
   '~/.claude/.credentials.json',
-  // the node's own files: node.env and run/ hold its key, node.secret signs its sessions' tokens (its
-  // worktrees, also under ~/.agency, are not secret)
-  ...nodeHomeSecrets('~/.agency'),
 ];
 export const BASE_PROTECTED_BRANCHES = ['main', 'master'];
 /** agency's own files in a compiled worktree: the session may read them, never change them */
@@ -66,14 +67,14 @@ export function mergePolicy(
   for (const f of p) for (const d of f.denyCommands ?? []) if (!deny.some((x) => x.pattern === d.pattern)) deny.push(d);
   // Negations must come after the patterns they make exceptions to, so a discipline's extra secrets go
   // before the base list's exceptions would be wrong: keep registry order, then base exceptions last.
+  const home = union(nodeHomeSecrets('~/.agency'), nodeSecrets);
   const secrets = union(
     BASE_SECRET_PATHS.filter((s) => !s.startsWith('!')),
-    nodeSecrets,
     ...p.map((f) => f.secretPaths),
-  );
+  ).filter((s) => !home.includes(s));
   const exceptions = BASE_SECRET_PATHS.filter((s) => s.startsWith('!') && !secrets.includes(s));
   const protectedBranches = union(BASE_PROTECTED_BRANCHES, ...p.map((f) => f.protectedBranches));
-  const secretPaths = [...secrets, ...exceptions];
+  const secretPaths = [...home, ...secrets, ...exceptions];
   const writablePaths = union(...p.map((f) => f.writablePaths));
   return {
     version: 1,

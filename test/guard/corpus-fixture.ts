@@ -46,6 +46,9 @@ export function corpusWorld(): CorpusWorld {
   put(join(home, '.aws/credentials'), '[default]\naws_secret_access_key = fixture\n');
   put(join(home, '.agency/node.env'), 'ANTHROPIC_API_KEY=sk-ant-fixture\n');
   put(join(home, '.agency/state.json'), '{}\n');
+  // another session's worktree in the node's home: its files are not the node's secrets, its .env is one
+  put(join(home, '.agency/worktrees/s-0a/notes.md'), 'notes\n');
+  put(join(home, '.agency/worktrees/s-0a/.env'), 'TOKEN=fixture\n');
   put(join(home, '.bashrc'), '# rc\n');
   put(join(outside, 'precious.txt'), 'keep me\n');
   mkdirSync(tmp, { recursive: true });

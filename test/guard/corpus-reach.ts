@@ -72,6 +72,9 @@ export const REACH: CorpusCase[] = [
   deny(tool('Read', { file_path: '{home}/.ssh/id_ed25519' }), SECRET),
   deny(tool('Read', { file_path: '/proc/self/environ' }), SECRET),
   deny(tool('Glob', { pattern: '*', path: '{home}/.agency' }), SECRET),
+  deny(tool('Read', { file_path: '{home}/.agency/worktrees/s-0a/.env' }), SECRET),
+  allow(tool('Read', { file_path: '{home}/.agency/worktrees/s-0a/notes.md' })),
+  allow('cat ~/.agency/worktrees/s-0a/notes.md'),
 
   // force-pushes, however they are spelt, and git config injection
   deny('git push --force plain main', PROTECTED),
