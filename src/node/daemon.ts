@@ -22,6 +22,7 @@ import { PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { createNodeServer } from './server.js';
+import { startResidentGuard } from './guard-wiring.js';
 
 export interface ServeOptions {
   name?: string;
@@ -138,18 +139,21 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
+  const guard = await startResidentGuard(paths, (id) => manager.worktreeOf(id));
   const manager = new NodeManager({
     paths,
     info,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
     registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
     programs: { node: process.execPath, guard: guardScriptPath(), lifecycle: lifecycleHookPath() },
+    sessionHooks: guard.sessionHooks,
   });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     server.close();
+    await guard.close();
     await manager.shutdown();
     rmSync(paths.socket, { force: true });
     rmSync(paths.buildFile, { force: true });

@@ -40,6 +40,8 @@ export interface ManagerOptions {
   claudeBin: string;
   registryDir: string;
   programs: Required<Omit<HookPrograms, 'session'>>;
+  /** where a session's hooks reach the node, and its token */
+  sessionHooks?: (id: string) => HookPrograms['session'];
   env?: NodeJS.ProcessEnv;
   pty?: PtyFactory;
   /** bytes of output kept per session for replay */
@@ -152,7 +154,9 @@ export class NodeManager {
     } catch (e) {
       throw new RemoteError('bad-request', (e as Error).message);
     }
-    compileInto(wt.path, registry, { discipline, task: args.task }, { programs: this.o.programs });
+    const session = this.o.sessionHooks?.(id);
+    const programs = { ...this.o.programs, ...(session ? { session } : {}) };
+    compileInto(wt.path, registry, { discipline, task: args.task }, { programs });
     const now = new Date().toISOString();
     const record: SessionRecord = {
       id,
@@ -269,6 +273,11 @@ export class NodeManager {
 
   has(session: string): boolean {
     return this.runtimes.has(session);
+  }
+
+  /** the worktree a session runs in, or null if the node has no such session */
+  worktreeOf(session: string): string | null {
+    return this.runtimes.get(session)?.record.worktree ?? null;
   }
 
   private runtime(record: SessionRecord): Runtime {
