@@ -12,10 +12,11 @@ import { compileInto, guardSocketOf, POLICY_FILE } from '../../src/compiler/inde
 import { guardScriptPath } from '../../src/paths/package.js';
 import { loadRegistry } from '../../src/registry/index.js';
 import { startGuardServer } from '../../src/node/guard-server.js';
-import { startScriptedApi, type Step } from '../fixtures/messages-api.js';
+import { processTree } from '../../src/session/process-tree.js';
+import { startScriptedApi, type Reply, type Step } from '../fixtures/messages-api.js';
 import { isolatedHome, runClaudePrint } from '../helpers/claude.js';
 import { deferAfterEach } from '../helpers/defer.js';
-import { MIN_REGISTRY } from '../helpers/node.js';
+import { MIN_REGISTRY, testNode, type TestNode } from '../helpers/node.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const defer = deferAfterEach();
@@ -81,7 +82,7 @@ async function run(wt: string, steps: Step[], timeoutMs = 60_000, args = ['--str
   return api.toolResults();
 }
 
-const touch = (f: string): Step => ({ tool: 'Bash', input: { command: `touch ${f}`, description: 'make a file' } });
+const touch = (f: string): Reply => ({ tool: 'Bash', input: { command: `touch ${f}`, description: 'make a file' } });
 
 describe("a node session's guard hook", () => {
   it(
@@ -183,4 +184,48 @@ describe("a node session's guard hook", () => {
     // Bash and the notes tool: TaskList started no guard
     expect(asked).toHaveLength(2);
   });
+
+  it(
+    'in a session on a real node: a call after the node died is blocked with the reason',
+    { timeout: 90_000 },
+    async () => {
+      let tree: number[] = [];
+      const n: TestNode = await testNode({
+        steps: [
+          touch('before.txt'),
+          () => {
+            // the node dies between two calls of its session (its claude lives on)
+            const pid = n.daemonPid()!;
+            tree = processTree(pid);
+            process.kill(pid, 'SIGKILL');
+            return touch('after.txt');
+          },
+          { text: 'done' },
+        ],
+      });
+      defer(async () => {
+        for (const p of tree) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+        await n.cleanup();
+      });
+      const r = await n.agency(['run', 'make two files', '--discipline', 'backend', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const wt = JSON.parse(r.stdout).worktree as string;
+      expect(readFileSync(join(wt, '.claude/settings.json'), 'utf8')).toContain('guard.sock');
+      await n.api.waitForStep(2, 60_000);
+      const results = n.api.toolResults();
+      expect(existsSync(join(wt, 'before.txt'))).toBe(true);
+      expect(results[0]?.isError).toBe(false);
+      expect(existsSync(join(wt, 'after.txt'))).toBe(false);
+      expect(results[1]?.isError).toBe(true);
+      expect(results[1]?.content).toMatch(
+        /agency guard: the node did not answer at .*guard\.sock.*the call is blocked/,
+      );
+    },
+  );
 });
