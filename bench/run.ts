@@ -13,6 +13,7 @@ import { benchOps } from './ops.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
 import { benchTuiLatency } from './tui-latency.js';
+import { benchSandboxLatency, benchToolLatency } from './tool-latency.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -30,6 +31,8 @@ const benches: Record<string, () => Promise<void> | void> = {
   flood: () => benchFlood(),
   'tui-latency': () => benchTuiLatency(),
   ops: () => benchOps(),
+  'tool-latency': () => benchToolLatency(),
+  'sandbox-latency': () => benchSandboxLatency(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -17,4 +17,5 @@ export {
 } from './write.js';
 export { charterProblem, renderCharter } from './templates.js';
 export { guardCommand, type HookPrograms, type SandboxOptions } from './settings.js';
+export { guardSocketOf } from './guard-hook.js';
 export { UnsafePathError } from './safe-fs.js';

@@ -1,5 +1,6 @@
 /** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
 import type { GuardPolicy } from '../guard/policy.js';
+import { findSocat, guardMatcher, residentGuardCommand } from './guard-hook.js';
 import { approvalAllows } from './policy.js';
 import { keyHelperCommand, sandboxSettings } from './sandbox.js';
 import {
@@ -67,14 +68,30 @@ export function shQuote(s: string): string {
 /**
  * The guard's command line. Claude Code runs it with sh; only exit 2 blocks, and a program that fails to
  * start (exit 127, a missing Node) would not, so any exit other than 0 and 2 is turned into 2.
+ * In a node's session, with socat at hand, the node's resident evaluator answers (guard-hook.ts): no
+ * Node starts for the call. Elsewhere (a plain `agency compile`) the standalone guard runs.
  * NODE_OPTIONS could load code into the guard, and NODE_EXTRA_CA_CERTS makes every Node start parse a
  * certificate bundle (tens of milliseconds) the guard never uses: both are cleared for it.
  */
-export function guardCommand(p: HookPrograms, policyPath: string): string {
+export function guardCommand(p: HookPrograms, policyPath: string, socat = findSocat()): string {
+  if (p.session && socat) return residentGuardCommand(socat, p.session);
   return (
     `NODE_OPTIONS= NODE_EXTRA_CA_CERTS= ${shQuote(p.node)} ${shQuote(p.guard)} ${shQuote(policyPath)}; s=$?; ` +
     `[ $s -eq 0 ] && exit 0; [ $s -eq 2 ] || echo "agency guard could not run (exit $s); the call is blocked" >&2; exit 2`
   );
+}
+
+/** The guard's PreToolUse hook group: for the tools it judges and those a policy rule names. */
+function guardHook(p: HookPrograms, policyPath: string, d: Discipline, hookFiles: Located<HookFile>[]) {
+  const rules = [
+    ...hookFiles.flatMap((f) => (f.value.approvals?.deny ?? []).map((x) => x.rule)),
+    ...(d.permissions?.deny ?? []),
+    ...(d.permissions?.ask ?? []),
+  ];
+  return {
+    matcher: guardMatcher(rules),
+    hooks: [{ type: 'command' as const, command: guardCommand(p, policyPath), timeout: 30 }],
+  };
 }
 
 /**
@@ -104,9 +121,7 @@ export function buildSettings(
   sandbox: SandboxOptions = { enabled: true },
 ): { shared: ClaudeSettings; local: ClaudeSettings } {
   const hooks: NonNullable<ClaudeSettings['hooks']> = {
-    PreToolUse: [
-      { matcher: '*', hooks: [{ type: 'command', command: guardCommand(programs, policyPath), timeout: 30 }] },
-    ],
+    PreToolUse: [guardHook(programs, policyPath, d, hookFiles)],
   };
   const command = lifecycleCommand(programs);
   if (command) {

@@ -10,6 +10,7 @@ import { ruleMatches } from './rules.js';
 import type { GuardPolicy } from './policy.js';
 import { checkTool } from './tools.js';
 import { Findings, type Decision } from './verdict.js';
+import { forgetGitConfig } from './git-config.js';
 
 export type { Decision } from './verdict.js';
 
@@ -22,6 +23,7 @@ export interface HookInput {
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export function decide(input: HookInput, policy: GuardPolicy, home: string): Decision {
+  forgetGitConfig();
   const tool = str(input.tool_name);
   if (!tool) return { verdict: 'deny', reason: 'the hook input names no tool' };
   const ti = (typeof input.tool_input === 'object' && input.tool_input !== null ? input.tool_input : {}) as Record<

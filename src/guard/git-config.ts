@@ -14,7 +14,14 @@ const WANTED = '^(alias|remote|branch|push)\\.';
 
 const read = new Map<string, GitConfig | Error>();
 
-/** Once per folder and guard run: a line with many pushes reads the config once. */
+/**
+ * Once per folder and call: a line with many pushes reads the config once. decide() forgets what was read
+ * before each call, so a guard that lives on in the node sees the config as it is now.
+ */
+export function forgetGitConfig(): void {
+  read.clear();
+}
+
 export function readGitConfig(cwd: string): GitConfig | Error {
   let cfg = read.get(cwd);
   if (cfg === undefined) read.set(cwd, (cfg = readNow(cwd)));

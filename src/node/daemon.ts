@@ -26,6 +26,7 @@ import { createNodeServer } from './server.js';
 import { SessionTokens } from './session-tokens.js';
 import { writeKeyFile } from './session-env.js';
 import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
+import { startResidentGuard } from './guard-wiring.js';
 
 export interface ServeOptions {
   name?: string;
@@ -146,6 +147,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
   writeKeyFile(paths, process.env);
+  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id));
   const manager = new NodeManager({
     paths,
     info,
@@ -159,6 +161,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.close();
+    await guard.close();
     await manager.shutdown();
     rmSync(paths.socket, { force: true });
     rmSync(paths.buildFile, { force: true });

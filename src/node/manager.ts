@@ -23,6 +23,7 @@ import { prepareClaudeState } from '../session/claude-state.js';
 import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
+import type { GuardPolicy } from '../guard/policy.js';
 import { Decisions } from './decisions.js';
 import { findProgram } from './find-program.js';
 import { ContextCheck } from './context-check.js';
@@ -296,6 +297,11 @@ export class NodeManager {
 
   has(session: string): boolean {
     return this.runtimes.has(session);
+  }
+
+  /** the guard policy the node compiled for a session (its own copy), or null if the node has no such session */
+  guardPolicy(session: string): GuardPolicy | null {
+    return this.runtimes.has(session) ? this.context.policy(session) : null;
   }
 
   private runtime(record: SessionRecord): Runtime {

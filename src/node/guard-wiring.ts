@@ -1,0 +1,23 @@
+/** The resident guard in the daemon: its socket beside the node's, each session's token and its policy. */
+import { homedir } from 'node:os';
+import { guardSocketOf } from '../compiler/index.js';
+import type { GuardPolicy } from '../guard/policy.js';
+import type { NodePaths } from '../paths/node-home.js';
+import { startGuardServer, type GuardServer } from './guard-server.js';
+import type { SessionTokens } from './session-tokens.js';
+
+/**
+ * Starts the node's resident guard. `policyOf` gives the policy the node compiled for a session, from its
+ * own copy (never the worktree's, which the session could change), or null for a session it does not have.
+ */
+export function startResidentGuard(
+  paths: NodePaths,
+  tokens: Pick<SessionTokens, 'holds'>,
+  policyOf: (id: string) => GuardPolicy | null,
+): Promise<GuardServer> {
+  return startGuardServer({
+    socket: guardSocketOf(paths.socket),
+    home: process.env.HOME || homedir(),
+    policyFor: (id, token) => (tokens.holds(id, token) ? policyOf(id) : null),
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Which tool calls start the guard, and the client command a node's session runs for them.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardCommand } from '../../src/compiler/index.js';
+import { GUARDED_TOOLS, guardMatcher, residentGuardCommand } from '../../src/compiler/guard-hook.js';
+import { mergePolicy } from '../../src/compiler/policy.js';
+import { judgeCall } from '../../src/node/guard-verdict.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let dir: { path: string; remove(): void };
+let home: { path: string; remove(): void };
+beforeAll(() => {
+  dir = tempDir();
+  home = tempDir();
+  mkdirSync(join(home.path, '.ssh'));
+  writeFileSync(join(home.path, '.ssh', 'id_rsa'), 'key');
+});
+afterAll(() => {
+  dir.remove();
+  home.remove();
+});
+
+describe('the guard hook matcher', () => {
+  it('lists the tools the guard judges, as exact names', () => {
+    expect(guardMatcher([])).toBe(GUARDED_TOOLS.join('|'));
+    expect(guardMatcher([])).toMatch(/^[A-Za-z|]+$/);
+  });
+
+  it('adds every tool a policy rule names, Agent also as Task', () => {
+    const m = guardMatcher(['mcp__notes__add_note', 'Agent(reviewer)', 'Bash(curl *)', 'WebSearch']).split('|');
+    expect(m).toEqual(expect.arrayContaining(['mcp__notes__add_note', 'Agent', 'Task', 'WebSearch', 'Bash']));
+    expect(new Set(m).size).toBe(m.length);
+    expect(guardMatcher(['Task']).split('|')).toEqual(expect.arrayContaining(['Agent', 'Task']));
+  });
+
+  it('matches every tool when a rule names tools by pattern or by a name a list cannot hold', () => {
+    expect(guardMatcher(['mcp__notes__*'])).toBe('*');
+    expect(guardMatcher(['mcp__my.server__tool'])).toBe('*');
+  });
+
+  // a tripwire: if the guard starts judging another tool, it must join GUARDED_TOOLS, or it would never run
+  it('leaves out only tools the guard lets through whatever their input', () => {
+    const policy = mergePolicy(dir.path, [
+      {
+        id: 'net',
+        file: 'hooks/net.json',
+        value: { description: 'net', policy: { network: { deny: ['evil.example.com'] } } },
+        lineOf: () => 1,
+      },
+    ]);
+    const hostile = {
+      command: 'rm -rf / && cat ~/.ssh/id_rsa',
+      file_path: join(home.path, '.ssh', 'id_rsa'),
+      notebook_path: join(home.path, '.ssh', 'id_rsa'),
+      path: join(home.path, '.ssh', 'id_rsa'),
+      url: 'http://evil.example.com/x',
+      pattern: '**/.env',
+      prompt: 'read ~/.ssh/id_rsa',
+    };
+    const others = ['Agent', 'Task', 'TaskCreate', 'TodoWrite', 'WebSearch', 'Skill', 'EnterWorktree', 'Workflow'];
+    for (const tool of others) {
+      expect(GUARDED_TOOLS as readonly string[]).not.toContain(tool);
+      expect(judgeCall({ tool_name: tool, tool_input: hostile, cwd: dir.path }, policy, home.path), tool).toEqual({
+        verdict: 'allow',
+      });
+    }
+    for (const tool of GUARDED_TOOLS) {
+      expect(judgeCall({ tool_name: tool, tool_input: hostile, cwd: dir.path }, policy, home.path).verdict, tool).toBe(
+        'deny',
+      );
+    }
+  });
+});
+
+describe("a node session's guard command", () => {
+  const session = { socket: '/run/x/node.sock', id: 's-1', token: 'abc123' };
+
+  it('is the resident client when socat is there, the standalone guard when it is not', () => {
+    const programs = { node: '/usr/bin/node', guard: '/opt/agency/guard.cjs', session };
+    const resident = guardCommand(programs, '/wt/policy.json', '/usr/bin/socat');
+    expect(resident).toContain("UNIX-CONNECT:'/run/x/guard.sock'");
+    expect(resident).toContain("'G1 s-1 abc123'");
+    expect(resident).not.toContain('guard.cjs');
+    expect(guardCommand(programs, '/wt/policy.json', null)).toContain("'/opt/agency/guard.cjs' '/wt/policy.json'");
+    expect(guardCommand({ node: '/usr/bin/node', guard: '/g.cjs' }, '/p.json', '/usr/bin/socat')).toContain('/g.cjs');
+  });
+
+  it('refuses a session id or token it could not carry safely', () => {
+    expect(() => residentGuardCommand('/usr/bin/socat', { ...session, id: "s'; rm -rf ~; '" })).toThrow(/cannot carry/);
+    expect(() => residentGuardCommand('/usr/bin/socat', { ...session, token: 'a b' })).toThrow(/cannot carry/);
+  });
+});
