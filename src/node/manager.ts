@@ -3,9 +3,8 @@
  * a PTY), keeping their output and state across restarts, and carrying out the operator's commands. Their hooks
  * are answered by hook-answers.ts, the prompts on their screens by screen-answers.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { homedir } from 'node:os';
-import { buildClassifier, compileInto, type HookPrograms } from '../compiler/index.js';
+import { compileInto, type HookPrograms } from '../compiler/index.js';
 import {
   isLive,
   type Decision,
@@ -18,18 +17,17 @@ import {
 } from '../protocol/messages.js';
 import { RemoteError } from '../protocol/connection.js';
 import { Emitter } from '../protocol/events.js';
-import { loadRegistry } from '../registry/index.js';
 import { prepareClaudeState } from '../session/claude-state.js';
 import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import { Decisions } from './decisions.js';
-import { findProgram } from './find-program.js';
 import { ContextCheck } from './context-check.js';
 import { HookAnswers } from './hook-answers.js';
 import { newId, sessionDir } from './ids.js';
 import { OutputLog } from './output-log.js';
+import { admitRun, newRecord } from './run-request.js';
 import type { NodePaths } from '../paths/node-home.js';
 import { ScreenAnswers } from './screen-answers.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -145,27 +143,10 @@ export class NodeManager {
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
-    const sandbox = this.o.info.sandbox;
-    if (sandbox?.mode === 'unavailable')
-      throw new RemoteError('failed', `node ${this.o.info.name} cannot start sessions: ${sandbox.reason}`);
-    if (!findProgram(this.o.claudeBin, this.env.PATH))
-      throw new RemoteError(
-        'failed',
-        `the node cannot start ${JSON.stringify(this.o.claudeBin)}: it is not an executable file${this.o.claudeBin.includes('/') ? '' : ' on its PATH'}. Install Claude Code there (npm install -g @anthropic-ai/claude-code), or set AGENCY_CLAUDE_BIN in ~/.agency/node.env and restart the node (agency node stop)`,
-      );
-    const registry = loadRegistry(args.registry ?? this.o.registryDir);
-    let discipline = args.discipline;
-    if (!discipline) {
-      const best = buildClassifier(registry).rank(args.task)[0];
-      if (!best || best.score <= 0)
-        throw new RemoteError('bad-request', 'no discipline matches this task; pass --discipline');
-      discipline = best.discipline;
-    }
-    if (!registry.disciplines.has(discipline))
-      throw new RemoteError(
-        'not-found',
-        `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`,
-      );
+    const { registry, discipline } = admitRun(
+      { info: this.o.info, claudeBin: this.o.claudeBin, registryDir: this.o.registryDir, env: this.env },
+      args,
+    );
     const id = newId('s', (x) => this.runtimes.has(x));
     let wt;
     try {
@@ -181,35 +162,8 @@ export class NodeManager {
       sessionCompileOptions(this.node, this.o.programs, session),
     );
     this.context.keep(id, wt.path);
-    const now = new Date().toISOString();
-    const record: SessionRecord = {
-      id,
-      state: 'starting',
-      task: args.task,
-      discipline,
-      repo: wt.repoRoot,
-      worktree: wt.path,
-      branch: wt.branch,
-      model: args.model ?? registry.disciplines.get(discipline)!.value.model ?? null,
-      claudeSession: randomUUID(),
-      createdAt: now,
-      updatedAt: now,
-      endedAt: null,
-      exitCode: null,
-      reason: null,
-      activity: 'starting',
-      usage: {
-        inputTokens: 0,
-        outputTokens: 0,
-        cacheCreationTokens: 0,
-        cacheReadTokens: 0,
-        costUsd: 0,
-        unpricedModels: [],
-      },
-      outputSeq: 0,
-      registry: args.registry ?? null,
-      resumes: 0,
-    };
+    const model = args.model ?? registry.disciplines.get(discipline)!.value.model ?? null;
+    const record = newRecord(id, args, discipline, model, wt);
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
     this.launch(rt, ['--session-id', record.claudeSession], args.task);

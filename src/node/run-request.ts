@@ -1,0 +1,84 @@
+/**
+ * What `run` settles before anything is made: that the node may start a session at all (its sandbox, its
+ * claude), the registry, and the discipline (given, or the best match for the task); and the record a new
+ * session starts from.
+ */
+import { randomUUID } from 'node:crypto';
+import { buildClassifier } from '../compiler/index.js';
+import { RemoteError } from '../protocol/connection.js';
+import type { NodeInfo, OpArgs } from '../protocol/messages.js';
+import { loadRegistry, type Registry } from '../registry/index.js';
+import { findProgram } from './find-program.js';
+import type { SessionRecord } from './state-file.js';
+
+export interface RunNode {
+  info: NodeInfo;
+  claudeBin: string;
+  registryDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Refuses (RemoteError) what the node cannot run; otherwise the registry and discipline to run it with. */
+export function admitRun(node: RunNode, args: OpArgs['run']): { registry: Registry; discipline: string } {
+  const sandbox = node.info.sandbox;
+  if (sandbox?.mode === 'unavailable')
+    throw new RemoteError('failed', `node ${node.info.name} cannot start sessions: ${sandbox.reason}`);
+  if (!findProgram(node.claudeBin, node.env.PATH))
+    throw new RemoteError(
+      'failed',
+      `the node cannot start ${JSON.stringify(node.claudeBin)}: it is not an executable file${node.claudeBin.includes('/') ? '' : ' on its PATH'}. Install Claude Code there (npm install -g @anthropic-ai/claude-code), or set AGENCY_CLAUDE_BIN in ~/.agency/node.env and restart the node (agency node stop)`,
+    );
+  const registry = loadRegistry(args.registry ?? node.registryDir);
+  let discipline = args.discipline;
+  if (!discipline) {
+    const best = buildClassifier(registry).rank(args.task)[0];
+    if (!best || best.score <= 0)
+      throw new RemoteError('bad-request', 'no discipline matches this task; pass --discipline');
+    discipline = best.discipline;
+  }
+  if (!registry.disciplines.has(discipline))
+    throw new RemoteError(
+      'not-found',
+      `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`,
+    );
+  return { registry, discipline };
+}
+
+/** The record of a session about to start in worktree `wt`. */
+export function newRecord(
+  id: string,
+  args: OpArgs['run'],
+  discipline: string,
+  model: string | null,
+  wt: { repoRoot: string; path: string; branch: string },
+): SessionRecord {
+  const now = new Date().toISOString();
+  return {
+    id,
+    state: 'starting',
+    task: args.task,
+    discipline,
+    repo: wt.repoRoot,
+    worktree: wt.path,
+    branch: wt.branch,
+    model,
+    claudeSession: randomUUID(),
+    createdAt: now,
+    updatedAt: now,
+    endedAt: null,
+    exitCode: null,
+    reason: null,
+    activity: 'starting',
+    usage: {
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheCreationTokens: 0,
+      cacheReadTokens: 0,
+      costUsd: 0,
+      unpricedModels: [],
+    },
+    outputSeq: 0,
+    registry: args.registry ?? null,
+    resumes: 0,
+  };
+}
