@@ -41,11 +41,16 @@ describe('a folder compiled without a node', () => {
       ]);
       expect(c.code, c.stderr).toBe(0);
       const claudeMd = readFileSync(join(dir, 'CLAUDE.md'), 'utf8');
-      const steps = [
+      // what a session might write and run: the guard reads `sh probe.sh` as the agent's own code, which
+      // runs only in the sandbox, so the sandbox is what must hold against each line of it
+      const probe = [
         'env',
         `python3 -c "open('${t.path}/outside.txt', 'w').write('changed')"`,
         'echo injected > CLAUDE.md',
-      ];
+        '',
+      ].join('\n');
+      writeFileSync(join(dir, 'probe.sh'), probe);
+      const steps = ['sh probe.sh'];
       const api = await startScriptedApi({
         steps: [
           ...steps.map((command) => ({ tool: 'Bash', input: { command, description: 'step' } })),
@@ -66,7 +71,8 @@ describe('a folder compiled without a node', () => {
       expect(results[0]!.content).toMatch(/^SANDBOX_RUNTIME=1$/m);
       expect(readFileSync(join(t.path, 'outside.txt'), 'utf8')).toBe('keep me\n');
       expect(readFileSync(join(dir, 'CLAUDE.md'), 'utf8')).toBe(claudeMd);
-      expect(results[2]!.content).toMatch(/Read-only file system/);
+      expect(results[0]!.content).toMatch(/CLAUDE\.md: Read-only file system/);
+      expect(results[0]!.content).toMatch(/PermissionError|Read-only file system: '.*outside\.txt'/);
     },
   );
 });

@@ -46,9 +46,20 @@ describe('a session in the sandbox', () => {
     async () => {
       const outside = tempDir('agency-outside-');
       defer(outside.remove);
+      let worktree = '';
+      // the guard refuses env, printenv and /proc/*/environ as commands; a script the session wrote runs
+      // them all the same, so the sandbox is what must keep the key from it
+      const probe = [
+        'env',
+        'echo ---',
+        'printenv',
+        'echo ---',
+        "cat /proc/self/environ /proc/$PPID/environ | tr '\\0' '\\n'",
+        '',
+      ].join('\n');
       const steps: Step[] = [
-        bash('env'),
-        bash('printenv'),
+        () => ({ tool: 'Write', input: { file_path: join(worktree, 'probe.sh'), content: probe } }),
+        bash('sh probe.sh'),
         bash(`cat /proc/*/environ | tr '\\0' '\\n'`),
         bash('cat ~/.agency/node.env'),
         bash(`python3 -c 'import os; print(os.environ)'`),
@@ -74,7 +85,9 @@ describe('a session in the sandbox', () => {
 
       const run = await n.agency(['run', 'look around', '--discipline', 'backend', '--json']);
       expect(run.code, run.stderr).toBe(0);
-      const { session, worktree, branch } = JSON.parse(run.stdout);
+      const started = JSON.parse(run.stdout);
+      const { session, branch } = started;
+      worktree = started.worktree;
       // the node found bubblewrap and socat, and bubblewrap works here
       expect(JSON.parse((await n.agency(['status', '--json'])).stdout).nodes[0].info.sandbox).toEqual({ mode: 'on' });
       await runApproving(n, session);
@@ -90,8 +103,9 @@ describe('a session in the sandbox', () => {
       expect(results).toHaveLength(steps.length - 1);
       const out = (i: number) => results[i]!.content;
       // the environment steps ran, and found no key
-      expect(out(0)).toMatch(/^HOME=/m);
-      expect(out(1)).toMatch(/^HOME=/m);
+      const dumps = out(1).split(/^---$/m);
+      expect(dumps).toHaveLength(3);
+      for (const d of dumps) expect(d).toMatch(/^HOME=/m);
       expect(out(4)).toContain("'HOME'");
       for (const r of results) expect(r.content).not.toContain(n.key);
       expect(out(3)).not.toContain('ANTHROPIC_API_KEY');
@@ -118,7 +132,7 @@ describe('a session in the sandbox', () => {
         cwd: worktree,
         encoding: 'utf8',
       });
-      expect(files.trim()).toBe('work.txt');
+      expect(files.trim().split('\n').sort()).toEqual(['probe.sh', 'work.txt']);
 
       // and the key is nowhere the session's traces are kept: transcripts, output logs, state
       const keyHolders = [join(n.agencyHome, 'node.env'), join(n.agencyHome, 'run', 'api-key')];

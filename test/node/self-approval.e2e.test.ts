@@ -6,14 +6,13 @@
  * (python3), a hook connection with the session's own token from its compiled hook command (a node
  * one-liner), and reading the node's node.env. All fail, and the decision stays open.
  *
- * Sessions run in Claude Code's OS sandbox (bubblewrap, unix sockets closed, AGENCY_HOME unreadable); it
- * is set here in the test HOME's user settings, as the node's compiled settings set it. The node's own
- * checks are tried from outside the sandbox as well: a session that got out with its token still cannot
- * decide. The real Claude Code CLI in the node's PTY, against the scripted Messages API.
+ * Sessions run in Claude Code's OS sandbox as the node compiles it (bubblewrap, unix sockets closed,
+ * AGENCY_HOME unreadable). The node's own checks are tried from outside the sandbox as well: a session
+ * that got out with its token still cannot decide. The real Claude Code CLI in the node's PTY, against the scripted Messages API.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -84,19 +83,8 @@ describe('a session and its own decision', () => {
       });
       defer(() => n.cleanup());
       const secret = `s3cret-${randomBytes(8).toString('hex')}`;
-      writeFileSync(join(n.agencyHome, 'node.env'), `AGENCY_TEST_SECRET=${secret}\n`, { mode: 0o600 });
-      writeFileSync(
-        join(n.home.configDir, 'settings.json'),
-        JSON.stringify({
-          skipWebFetchPreflight: true,
-          sandbox: {
-            enabled: true,
-            failIfUnavailable: true,
-            allowUnsandboxedCommands: false,
-            filesystem: { denyRead: [n.agencyHome], allowWrite: [join(n.agencyHome, 'worktrees')] },
-          },
-        }),
-      );
+      // beside the key the test node's node.env already holds
+      appendFileSync(join(n.agencyHome, 'node.env'), `AGENCY_TEST_SECRET=${secret}\n`);
       const scripts: Record<string, string> = { 'attack.sh': ATTACK, 'raw.py': RAW, 'hook-role.cjs': HOOK_ROLE };
       for (const [file, text] of Object.entries(scripts)) writeFileSync(join(n.repo, file), text);
       const git = (...a: string[]) => execFileSync('git', a, { cwd: n.repo, env: n.env, stdio: 'ignore' });
