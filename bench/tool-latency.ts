@@ -2,7 +2,8 @@
  * Per-tool-call latency of a session, as the scripted Messages API sees it (tool-steps.ts): 30 Bash calls
  * (`echo n`) and a Read, a Write, an Edit and a Read.
  * - A session on a real local agency node (the daemon, a compiled worktree, the guard, the lifecycle
- *   hooks) against bare interactive Claude Code in a PTY with the same allow rules and no hooks.
+ *   hooks, the sandbox) against bare interactive Claude Code in a PTY with the same allow rules and no
+ *   hooks, without a sandbox and in the same sandbox (which parts agency's own cost from the sandbox's).
  * - Bash with Claude Code's sandbox on against off, both bare (`sandbox-latency`).
  * Rounds alternate between the two sides, so that a machine that gets busier slows both alike.
  * BENCH_ROUNDS sets the rounds (default 3), BENCH_CALLS the Bash calls per session (default 30); each
@@ -100,12 +101,17 @@ export async function benchToolLatency(
     const mixed = toolSteps(calls);
     const node: CallLatency[] = [];
     const bare: CallLatency[] = [];
+    const boxed: CallLatency[] = [];
     for (let i = 0; i < rounds; i++) {
       node.push(...(await nodeSession(mixed)));
       bare.push(...(await bareSession(base, 'bare', { permissions: { allow } }, mixed)));
+      boxed.push(...(await bareSession(base, 'bare-sandboxed', { permissions: { allow }, sandbox: SANDBOX }, mixed)));
     }
     compare('tool call, agency session', ms(node), ms(bare), 'bare claude');
     compare('Bash call, agency session', ms(node, 'Bash'), ms(bare, 'Bash'), 'bare claude');
+    // agency's own cost (guard, hooks, node) apart from the sandbox's, which the bare side pays here too
+    compare('tool call, agency session', ms(node), ms(boxed), 'bare claude in the same sandbox');
+    compare('Bash call, agency session', ms(node, 'Bash'), ms(boxed, 'Bash'), 'bare claude in the same sandbox');
     const files = (xs: CallLatency[]) => xs.filter((x) => x.tool !== 'Bash').map((x) => x.ms);
     compare('file tool call, agency session', files(node), files(bare), 'bare claude');
   } finally {
