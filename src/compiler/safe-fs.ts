@@ -14,6 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { lstatOrNull, processAlive } from '../paths/fs-facts.js';
 
 export class UnsafePathError extends Error {
   constructor(message: string) {
@@ -66,20 +67,11 @@ export interface FileChange {
 
 const STAGING = /^\.agency-staging-(\d+)-/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Staging folders a compile that was killed left behind (their process is gone). */
 function removeLeftovers(root: string): void {
   for (const name of readdirSync(root)) {
     const m = STAGING.exec(name);
-    if (m && !alive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
+    if (m && !processAlive(Number(m[1]))) rmSync(join(root, name), { recursive: true, force: true });
   }
 }
 
@@ -141,14 +133,5 @@ function undo(u: Undo): void {
     else rmdirSync(u.dir);
   } catch {
     // put back what can be; the error that made the compile fail is the one to report
-  }
-}
-
-function lstatOrNull(abs: string) {
-  try {
-    return lstatSync(abs);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
   }
 }

@@ -11,6 +11,7 @@ import { POLICY_FILE } from '../compiler/index.js';
 import { parsePolicy, type GuardPolicy } from '../guard/policy.js';
 import { ContextCopy, sameEntry, scanContext, type ContextManifest, type Entry } from './context-copy.js';
 import { sessionDir } from './ids.js';
+import { lstatOrNull } from '../paths/fs-facts.js';
 
 export interface Restored {
   path: string;
@@ -19,15 +20,6 @@ export interface Restored {
 }
 
 export type CheckResult = { ok: true; restored: Restored[]; setAside: string | null } | { ok: false; problem: string };
-
-function lstatOrNull(abs: string) {
-  try {
-    return lstatSync(abs);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
 
 /** Moves root/rel to aside/rel: on the same file system a rename, else a copy and a removal. */
 function moveAside(root: string, rel: string, aside: string): void {

@@ -27,21 +27,13 @@ import { SessionTokens } from './session-tokens.js';
 import { writeKeyFile } from './session-env.js';
 import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
 import { startResidentGuard } from './guard-wiring.js';
+import { processAlive } from '../paths/fs-facts.js';
 
 export interface ServeOptions {
   name?: string;
   agentVersion: string;
   /** a file descriptor to write "ready\n" to once the socket accepts connections */
   readyFd?: number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function answers(socket: string): Promise<boolean> {
@@ -66,7 +58,7 @@ async function lock(p: NodePaths): Promise<boolean> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(p.lock, 'utf8').trim());
-      if (pid && alive(pid) && (await answers(p.socket))) return false;
+      if (pid && processAlive(pid) && (await answers(p.socket))) return false;
       rmSync(p.lock, { force: true });
     }
   }
