@@ -6,52 +6,21 @@
  * no session is started, so no claude is needed.
  */
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeManager } from '../../src/node/manager.js';
+import { offlineNode } from '../helpers/node-server.js';
 import { SessionTokens } from '../../src/node/session-tokens.js';
-import { ensureDirs, nodePaths } from '../../src/paths/node-home.js';
-import { createNodeServer } from '../../src/node/server.js';
 import { Connection } from '../../src/protocol/connection.js';
-import { PROTOCOL_VERSION, type Hello, type NodeInfo } from '../../src/protocol/messages.js';
-import { tempDir } from '../helpers/tmp.js';
+import type { Hello } from '../../src/protocol/messages.js';
 
-const dir = tempDir('agency-ops-');
-const paths = nodePaths(dir.path);
-const info: NodeInfo = {
-  name: 'edge',
-  agentVersion: 'test',
-  build: 'dev',
-  protocol: PROTOCOL_VERSION,
-  host: 'localhost',
-  platform: `${process.platform}-${process.arch}`,
-  pid: process.pid,
-  startedAt: new Date(0).toISOString(),
-};
-let manager: NodeManager;
 let shutdowns = 0;
-const tokens = SessionTokens.fromSecret(Buffer.alloc(32, 7));
-const server = (() => {
-  ensureDirs(paths);
-  manager = new NodeManager({
-    paths,
-    info,
-    tokens,
-    // never started: nothing here runs a session
-    claudeBin: '/nonexistent/claude',
-    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
-  });
-  return createNodeServer({ manager, info, tokens, onShutdown: () => (shutdowns += 1) });
-})();
+const node = offlineNode('agency-ops-', { onShutdown: () => (shutdowns += 1) });
+const { paths, info, tokens } = node;
 const open: Connection[] = [];
 
-beforeAll(() => new Promise<void>((r) => server.listen(paths.socket, r)));
+beforeAll(() => node.listen());
 afterAll(async () => {
   for (const c of open) c.close();
-  await new Promise((r) => server.close(r));
-  await manager.shutdown();
-  dir.remove();
+  await node.close();
 });
 
 async function connectAs(role: Hello['role'], more: Partial<Hello> = {}): Promise<Connection> {

@@ -5,64 +5,30 @@
  * server and manager over a temporary home whose state holds a session with an open decision; the peers
  * below build their frames by hand, as a python3 or socat one-liner would.
  */
-import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeManager } from '../../src/node/manager.js';
-import { createNodeServer } from '../../src/node/server.js';
-import { SessionTokens } from '../../src/node/session-tokens.js';
-import { ensureDirs, nodePaths } from '../../src/paths/node-home.js';
+import { offlineNode } from '../helpers/node-server.js';
 import { Connection } from '../../src/protocol/connection.js';
-import { PROTOCOL_VERSION, type NodeInfo } from '../../src/protocol/messages.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 import { decisionRecord, sessionRecord } from '../helpers/state-records.js';
-import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
-const dir = tempDir('agency-trust-');
-const paths = nodePaths(dir.path);
 const SESSION = 's-abc123';
 const DECISION = 'd-0f0f0f';
-const info: NodeInfo = {
-  name: 'edge',
-  agentVersion: 'test',
-  build: 'dev',
-  protocol: PROTOCOL_VERSION,
-  host: 'localhost',
-  platform: `${process.platform}-${process.arch}`,
-  pid: process.pid,
-  startedAt: new Date(0).toISOString(),
-};
-const tokens = SessionTokens.fromSecret(Buffer.alloc(32, 3));
-let manager: NodeManager;
-const server = (() => {
-  ensureDirs(paths);
-  writeFileSync(
-    paths.state,
-    JSON.stringify({
-      version: 1,
-      sessions: [sessionRecord(dir.path, SESSION, { state: 'needs-input' })],
-      decisions: [decisionRecord(SESSION, DECISION)],
-    }),
-  );
-  manager = new NodeManager({
-    paths,
-    info,
-    tokens,
-    claudeBin: '/nonexistent/claude',
-    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
-  });
-  return createNodeServer({ manager, info, tokens, onShutdown: () => undefined });
-})();
+const node = offlineNode('agency-trust-', {
+  state: (home) => ({
+    version: 1,
+    sessions: [sessionRecord(home, SESSION, { state: 'needs-input' })],
+    decisions: [decisionRecord(SESSION, DECISION)],
+  }),
+});
+const { paths, tokens } = node;
 const sockets: Socket[] = [];
 
-beforeAll(() => new Promise<void>((r) => server.listen(paths.socket, r)));
+beforeAll(() => node.listen());
 afterAll(async () => {
   for (const s of sockets) s.destroy();
-  await new Promise((r) => server.close(r));
-  await manager.shutdown();
-  dir.remove();
+  await node.close();
 });
 
 /** A JSON frame as the protocol lays it out (4-byte length, type 1, UTF-8 JSON), built by hand. */

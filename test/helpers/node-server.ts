@@ -1,0 +1,71 @@
+/**
+ * A real node server and manager over a temporary home, on a real Unix socket, that never starts a session
+ * (so no claude is needed): for tests of what the node's edge takes and refuses.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { NodeManager } from '../../src/node/manager.js';
+import { createNodeServer } from '../../src/node/server.js';
+import { SessionTokens } from '../../src/node/session-tokens.js';
+import { ensureDirs, nodePaths, type NodePaths } from '../../src/paths/node-home.js';
+import { PROTOCOL_VERSION, type NodeInfo } from '../../src/protocol/messages.js';
+import { tempDir } from './tmp.js';
+
+export interface OfflineNode {
+  dir: { path: string; remove(): void };
+  paths: NodePaths;
+  info: NodeInfo;
+  tokens: SessionTokens;
+  manager: NodeManager;
+  server: Server;
+  /** starts serving on the node's socket */
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function offlineNode(
+  prefix: string,
+  o: { state?: (home: string) => unknown; onShutdown?: () => void } = {},
+): OfflineNode {
+  const dir = tempDir(prefix);
+  const paths = nodePaths(dir.path);
+  const info: NodeInfo = {
+    name: 'edge',
+    agentVersion: 'test',
+    build: 'dev',
+    protocol: PROTOCOL_VERSION,
+    host: 'localhost',
+    platform: `${process.platform}-${process.arch}`,
+    pid: process.pid,
+    startedAt: new Date(0).toISOString(),
+  };
+  const tokens = SessionTokens.fromSecret(Buffer.alloc(32, 7));
+  ensureDirs(paths);
+  // what the node finds on disk when it starts, given where its home is
+  if (o.state) writeFileSync(paths.state, JSON.stringify(o.state(dir.path)));
+  const manager = new NodeManager({
+    paths,
+    info,
+    tokens,
+    // never started: nothing here runs a session
+    claudeBin: '/nonexistent/claude',
+    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
+  });
+  const server = createNodeServer({ manager, info, tokens, onShutdown: o.onShutdown ?? (() => undefined) });
+  return {
+    dir,
+    paths,
+    info,
+    tokens,
+    manager,
+    server,
+    listen: () => new Promise<void>((r) => server.listen(paths.socket, r)),
+    async close() {
+      await new Promise((r) => server.close(r));
+      await manager.shutdown();
+      dir.remove();
+    },
+  };
+}
