@@ -7,9 +7,8 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ASK_PREFIX, askOutput, GUARD_HELLO } from '../compiler/guard-hook.js';
-import type { HookInput } from '../guard/decide.js';
+import { decide, type Decision as Verdict, type HookInput } from '../guard/decide.js';
 import type { GuardPolicy } from '../guard/policy.js';
-import { judgeCall, type Verdict } from './guard-verdict.js';
 
 export interface GuardServerOptions {
   socket: string;
@@ -66,7 +65,7 @@ export function startGuardServer(o: GuardServerOptions): Promise<GuardServer> {
     }
     if (typeof input !== 'object' || input === null) return denied('the tool call could not be read');
     try {
-      return judgeCall(input, policy, o.home);
+      return decide(input, policy, o.home);
     } catch (e) {
       return denied(`the guard failed (${(e as Error).message}); failing closed`);
     }

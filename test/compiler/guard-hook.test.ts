@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardCommand } from '../../src/compiler/index.js';
 import { GUARDED_TOOLS, guardMatcher, residentGuardCommand } from '../../src/compiler/guard-hook.js';
 import { mergePolicy } from '../../src/compiler/policy.js';
-import { judgeCall } from '../../src/node/guard-verdict.js';
+import { decide } from '../../src/guard/decide.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let dir: { path: string; remove(): void };
@@ -63,12 +63,12 @@ describe('the guard hook matcher', () => {
     const others = ['Agent', 'Task', 'TaskCreate', 'TodoWrite', 'WebSearch', 'Skill', 'EnterWorktree', 'Workflow'];
     for (const tool of others) {
       expect(GUARDED_TOOLS as readonly string[]).not.toContain(tool);
-      expect(judgeCall({ tool_name: tool, tool_input: hostile, cwd: dir.path }, policy, home.path), tool).toEqual({
+      expect(decide({ tool_name: tool, tool_input: hostile, cwd: dir.path }, policy, home.path), tool).toEqual({
         verdict: 'allow',
       });
     }
     for (const tool of GUARDED_TOOLS) {
-      expect(judgeCall({ tool_name: tool, tool_input: hostile, cwd: dir.path }, policy, home.path).verdict, tool).toBe(
+      expect(decide({ tool_name: tool, tool_input: hostile, cwd: dir.path }, policy, home.path).verdict, tool).toBe(
         'deny',
       );
     }
