@@ -19,6 +19,7 @@ import { basename, join } from 'node:path';
 import { connect } from 'node:net';
 import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
+import { NodeLanding } from './landing.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
@@ -160,7 +161,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     rmSync(paths.lock, { force: true });
     process.exit(0);
   };
-  const server = createNodeServer({ manager, info, tokens, onShutdown: () => void stop() });
+  const server = createNodeServer({ manager, landing: new NodeLanding(), info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(paths.socket, () => resolve());

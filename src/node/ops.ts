@@ -8,6 +8,7 @@
 import { RemoteError } from '../protocol/connection.js';
 import type { Hello, OpResults, Snapshot } from '../protocol/messages.js';
 import { clip, isOp, parseOpArgs, type Op, type OpArgs } from '../protocol/ops.js';
+import type { NodeLanding } from './landing.js';
 import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
 
@@ -36,6 +37,7 @@ export function identify(hello: Hello | null, tokens: Pick<SessionTokens, 'holds
 /** What a handler may use besides the manager: the state of the connection that asked. */
 export interface OpContext {
   manager: NodeManager;
+  landing: NodeLanding;
   /** settles when the asking connection closes */
   closed: Promise<void>;
   /** starts this connection's stream of events and returns the state they follow on from */
@@ -92,6 +94,12 @@ export const NODE_OPS: OpTable = {
       return c.manager.hook(a, c.closed);
     },
   },
+  diff: { roles: COCKPIT, handle: (a, c) => c.landing.diff(a) },
+  log: { roles: COCKPIT, handle: (a, c) => c.landing.log(a) },
+  merge: { roles: COCKPIT, handle: (a, c) => c.landing.merge(a) },
+  pr: { roles: COCKPIT, handle: (a, c) => c.landing.pr(a) },
+  rm: { roles: COCKPIT, handle: (a, c) => c.landing.rm(a) },
+  gc: { roles: COCKPIT, handle: (a, c) => c.landing.gc(a) },
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {

@@ -50,7 +50,8 @@ export function newRecord(
   args: OpArgs['run'],
   discipline: string,
   model: string | null,
-  wt: { repoRoot: string; path: string; branch: string },
+  wt: { repoRoot: string; path: string; branch: string; base: string; baseBranch: string | null },
+  origin: string | null = null,
 ): SessionRecord {
   const now = new Date().toISOString();
   return {
@@ -59,6 +60,9 @@ export function newRecord(
     task: args.task,
     discipline,
     repo: wt.repoRoot,
+    origin,
+    base: { branch: wt.baseBranch, commit: wt.base },
+    landing: null,
     worktree: wt.path,
     branch: wt.branch,
     model,

@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, RemoteError } from '../protocol/connection.js';
 import type { NodeEvent, NodeInfo } from '../protocol/messages.js';
+import type { NodeLanding } from './landing.js';
 import type { NodeManager } from './manager.js';
 import { dispatch, identify, type OpContext, type Peer } from './ops.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -27,6 +28,7 @@ interface Subscription {
 
 export interface NodeServerOptions {
   manager: NodeManager;
+  landing: NodeLanding;
   info: NodeInfo;
   /** what a hook connection's token is checked against */
   tokens: Pick<SessionTokens, 'holds'>;
@@ -143,6 +145,7 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
 
   const ctx: OpContext = {
     manager,
+    landing: o.landing,
     closed,
     watch,
     subscribePty,

@@ -54,6 +54,26 @@ function sessionSchema(worktrees: string) {
       outputSeq: count,
       registry: path.nullable(),
       resumes: count,
+      // records written before these were kept have none
+      origin: z.string().max(MAX_PATH).nullable().default(null),
+      base: z
+        .object({
+          branch: z.string().max(255).nullable(),
+          commit: z.string().regex(/^[0-9a-f]{40,64}$/, 'not a commit'),
+        })
+        .nullable()
+        .default(null),
+      landing: z
+        .object({
+          ahead: count,
+          behind: count,
+          filesChanged: count,
+          merged: z.boolean(),
+          dirty: z.boolean(),
+          measuredAt: time,
+        })
+        .nullable()
+        .default(null),
     })
     .superRefine((r, ctx) => {
       // a node makes every worktree at worktrees/<repository>/<session id>, on branch agency/<session id>

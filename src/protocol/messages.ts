@@ -35,13 +35,47 @@ export interface Usage {
   unpricedModels: string[];
 }
 
+/** What a session branched from: the branch checked out in the repository then (null if detached), and its commit. */
+export interface SessionBase {
+  branch: string | null;
+  commit: string;
+}
+
+/**
+ * How a session's branch stands against the branch it started from, as last measured by its node (when the
+ * session ends, and after its work changes). A session is ready to land when it has ended, is ahead and is not merged.
+ */
+export interface Landing {
+  /** commits on the session's branch that its base branch lacks */
+  ahead: number;
+  /** commits on the base branch since the session branched */
+  behind: number;
+  /** files that differ between the merge base and the session's branch */
+  filesChanged: number;
+  /** every commit of the session's branch is on its base branch */
+  merged: boolean;
+  /** the worktree has changes not committed */
+  dirty: boolean;
+  measuredAt: string;
+}
+
+/** A session ended with work on its branch that its base branch has not taken: the cockpit's "ready to land". */
+export function readyToLand(s: Pick<SessionSummary, 'state' | 'landing'>): boolean {
+  return !isLive(s.state) && s.landing !== null && s.landing.ahead > 0 && !s.landing.merged;
+}
+
 export interface SessionSummary {
   id: string;
   node: string;
   state: SessionState;
   task: string;
   discipline: string;
+  /** the repository on the node the worktree was made from (for a URL, the node's mirror of it) */
   repo: string;
+  /** the repository as the operator named it when it was a URL (credentials removed), else null */
+  origin: string | null;
+  base: SessionBase | null;
+  landing: Landing | null;
   worktree: string;
   branch: string;
   model: string | null;
@@ -92,6 +126,8 @@ export interface NodeInfo {
   sandbox?: { mode: 'on' | 'off' | 'unavailable'; reason?: string };
   /** what the node wants the operator to know (records it set aside, for one) */
   warnings?: string[];
+  /** how the node's sessions reach the API: a key in its environment, a Claude Code login, or neither */
+  auth?: { key: boolean; login: boolean };
 }
 
 export interface Snapshot {
@@ -106,6 +142,77 @@ export interface ScreenView {
   rows: number;
   lines: string[];
   outputSeq: number;
+}
+
+/** One file of a diff: its path, lines added and removed (null for a binary file), and how it changed. */
+export interface DiffFile {
+  path: string;
+  added: number | null;
+  removed: number | null;
+  status: 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
+  /** the path before a rename or copy */
+  from?: string;
+}
+
+export interface DiffResult {
+  session: string;
+  /** the merge base the diff starts from, and the session branch's commit it ends at */
+  from: string;
+  to: string;
+  files: DiffFile[];
+  /** the unified diff (absent with `stat`); cut at a bound, and then `truncated` */
+  patch?: string;
+  truncated: boolean;
+  /** uncommitted changes in the worktree are not part of the diff; this says whether there are any */
+  dirty: boolean;
+}
+
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  author: string;
+  date: string;
+}
+
+export interface LogResult {
+  session: string;
+  branch: string;
+  base: SessionBase | null;
+  commits: CommitInfo[];
+}
+
+export interface MergeResult {
+  session: string;
+  /** the repository and branch the session's work landed on */
+  repo: string;
+  into: string;
+  /** the branch's new head */
+  commit: string;
+  fastForward: boolean;
+  files: number;
+}
+
+export interface PrResult {
+  session: string;
+  remote: string;
+  branch: string;
+  /** the pull request's address when `gh` made one */
+  url: string | null;
+  /** where to open one by hand otherwise */
+  compareUrl: string | null;
+}
+
+export interface RemoveResult {
+  session: string;
+  worktree: string | null;
+  branch: string | null;
+  /** the ref that keeps unmerged work that --force removed the branch of */
+  recovered: string | null;
+}
+
+export interface GcResult {
+  removed: RemoveResult[];
+  kept: { session: string; reason: string }[];
 }
 
 export interface Hello {
@@ -142,6 +249,12 @@ export interface OpResults {
   'pty-unsubscribe': Record<string, never>;
   hook: unknown;
   shutdown: Record<string, never>;
+  diff: DiffResult;
+  log: LogResult;
+  merge: MergeResult;
+  pr: PrResult;
+  rm: RemoveResult;
+  gc: GcResult;
 }
 
 export interface Request<O extends Op = Op> {

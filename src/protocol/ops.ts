@@ -96,6 +96,22 @@ export const OP_SCHEMAS = {
     input: z.unknown().refine((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'expected an object'),
   }),
   shutdown: none,
+  /** the session's work against the commit it branched from; `stat` leaves out the patch */
+  diff: z.strictObject({ session, stat: z.boolean().optional() }),
+  log: sessionOnly,
+  /** the session's branch into `into` (default: the branch it started from) in the repository it came from */
+  merge: z.strictObject({
+    session,
+    into: z
+      .string()
+      .max(255)
+      .regex(/^(?!-)[^\s~^:?*[\\]+$/, 'not a branch name')
+      .optional(),
+  }),
+  pr: sessionOnly,
+  /** removes an ended session's worktree and branch; `force` keeps unmerged work under refs/agency/recovered/ first */
+  rm: z.strictObject({ session, force: z.boolean().optional() }),
+  gc: z.strictObject({ force: z.boolean().optional() }),
 } as const;
 
 /** Operations a client may ask a node for; their results are in `OpResults` (messages.ts). */

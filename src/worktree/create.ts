@@ -10,7 +10,10 @@ export interface Worktree {
   repoRoot: string;
   path: string;
   branch: string;
+  /** the commit the branch starts at */
   base: string;
+  /** the branch checked out in the repository then, or null if its HEAD was detached */
+  baseBranch: string | null;
 }
 
 export class WorktreeError extends Error {
@@ -47,6 +50,7 @@ export async function createWorktree(opts: { repo: string; id: string; under: st
   } catch {
     throw new WorktreeError(`${repoRoot} has no commits yet; commit something first, so a session can branch from it`);
   }
+  const baseBranch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
   const tag = createHash('sha1').update(repoRoot).digest('hex').slice(0, 8);
   const dir = join(opts.under, `${basename(repoRoot)}-${tag}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -54,7 +58,7 @@ export async function createWorktree(opts: { repo: string; id: string; under: st
   const branch = `agency/${opts.id}`;
   await git.raw(['worktree', 'add', '--quiet', '-b', branch, path, base]);
   await excludeCompiledFiles(path);
-  return { repoRoot, path: realpathSync(path), branch, base };
+  return { repoRoot, path: realpathSync(path), branch, base, baseBranch };
 }
 
 /** What `agency compile` writes into a worktree: the session's context, not part of its work. */

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { NodeLanding } from '../../src/node/landing.js';
 import { NodeManager } from '../../src/node/manager.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { SessionTokens } from '../../src/node/session-tokens.js';
@@ -53,7 +54,13 @@ export function offlineNode(
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
     programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
   });
-  const server = createNodeServer({ manager, info, tokens, onShutdown: o.onShutdown ?? (() => undefined) });
+  const server = createNodeServer({
+    manager,
+    landing: new NodeLanding(),
+    info,
+    tokens,
+    onShutdown: o.onShutdown ?? (() => undefined),
+  });
   return {
     dir,
     paths,
