@@ -227,7 +227,12 @@ export class NodeLanding {
         `session ${id} is ${r.state}; stop it first (agency stop ${id}), then remove it`,
       );
     const removed = await this.turns.run(r.repo, () => removeSession({ id, session: branchOf(r), force }));
-    forgetTrust(r.worktree, this.env);
+    try {
+      forgetTrust(r.worktree, this.env);
+    } catch (e) {
+      // the worktree and branch are gone already: the record goes too, and the operator hears what is left
+      process.stderr.write(`agency node: ${id}: its trust in ~/.claude.json stays: ${(e as Error).message}\n`);
+    }
     this.manager.forget(id);
     const dir = sessionDir(this.o.paths.sessions, id);
     // what the node set aside from the worktree was kept for the operator: it stays

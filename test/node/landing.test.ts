@@ -5,8 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from '../../src/protocol/connection.js';
+import type { NodeEvent } from '../../src/protocol/messages.js';
 import { excludeCompiledFiles } from '../../src/worktree/exclude.js';
 import { AGENCY_BIN } from '../helpers/agency.js';
 import { commit, git, reachable, refAt, userRepo, write } from '../helpers/git-repo.js';
@@ -20,10 +23,13 @@ const B = 's-b00002'; // conflicts with main
 const C = 's-c00003'; // unmerged work: rm refuses, then keeps it
 const D = 's-d00004'; // still working
 const E = 's-e00005'; // made no commit: gc removes it
-const IDS = [A, B, C, D, E];
+const F = 's-f00006'; // works on a bare copy of the repository, as sessions of a repository given by URL do
+const IDS = [A, B, C, D, E, F];
 
 const outside = tempDir('agency-landing-cli-');
 const repo = userRepo(join(outside.path, 'repo'));
+const mirror = join(outside.path, 'mirror.git');
+git(outside.path, 'clone', '-q', '--bare', repo, mirror);
 const commits: Record<string, string> = {};
 
 const node = offlineNode('agency-landing-', {
@@ -32,9 +38,10 @@ const node = offlineNode('agency-landing-', {
     const sessions = IDS.map((id) => {
       const worktree = join(home, 'worktrees', 'repo-0a1b2c3d', id);
       mkdirSync(join(worktree, '..'), { recursive: true });
-      git(repo, 'worktree', 'add', '-q', '-b', `agency/${id}`, worktree, base);
+      git(id === F ? mirror : repo, 'worktree', 'add', '-q', '-b', `agency/${id}`, worktree, base);
       return sessionRecord(home, id, {
-        repo,
+        repo: id === F ? mirror : repo,
+        origin: id === F ? 'https://example.invalid/acme/widgets.git' : null,
         base: { branch: 'main', commit: base },
         state: id === D ? 'working' : 'exited',
         task: `task of ${id}`,
@@ -156,6 +163,14 @@ describe('merging a session into the branch it started from', () => {
     expect(r.stderr).toContain(`session ${D} is working, so its work may still change`);
   });
 
+  it("refuses a session on the node's own copy of a repository: there is no checkout of the user's there", async () => {
+    const r = await agency(['merge', F]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `session ${F} works on the node's own copy of https://example.invalid/acme/widgets.git, where there is no checkout of yours to merge into; push its branch with agency pr ${F}`,
+    );
+  });
+
   it('refuses a checkout with changes not committed, and leaves them', async () => {
     const main = refAt(repo, 'main');
     write(repo, { 'app.txt': 'the user is in the middle of this\n' });
@@ -203,6 +218,11 @@ describe('removing sessions', () => {
   });
 
   it('removes a merged session: worktree, branch, record and trust go; its commits stay reachable', async () => {
+    const watcher = new Connection(connect(node.paths.socket), { role: 'cockpit', agent: 'test' });
+    await watcher.ready;
+    const events: NodeEvent[] = [];
+    watcher.onEvent((e) => events.push(e));
+    await watcher.request('watch', {});
     const r = await json(['rm', A]);
     expect(r).toEqual({ session: A, worktree: wt(A), branch: `agency/${A}`, recovered: null, setAside: null });
     expect(existsSync(wt(A))).toBe(false);
@@ -210,7 +230,11 @@ describe('removing sessions', () => {
     expect(reachable(repo, commits[A]!, 'main')).toBe(true);
     expect(existsSync(join(node.paths.sessions, A))).toBe(false);
     expect(JSON.parse(readFileSync(claudeJson, 'utf8')).projects).toEqual({ '/elsewhere': { x: 1 } });
-    expect(await sessionsListed()).toEqual([B, C, D, E]);
+    expect(await sessionsListed()).toEqual([B, C, D, E, F]);
+    // watchers hear that it left
+    await until('the watcher to hear of the removal', () => events.some((e) => e.kind === 'removed'));
+    expect(events.filter((e) => e.kind === 'removed')).toEqual([{ kind: 'removed', node: 'edge', session: A }]);
+    watcher.close();
   });
 
   it('with --force keeps unmerged work under refs/agency/recovered/', async () => {
@@ -223,7 +247,7 @@ describe('removing sessions', () => {
 
   it('gc removes what can go, keeps what would lose work, and leaves live sessions alone', async () => {
     const g = await json(['gc']);
-    expect(g.removed.map((x: { session: string }) => x.session)).toEqual([E]);
+    expect(g.removed.map((x: { session: string }) => x.session)).toEqual([E, F]);
     expect(g.kept).toEqual([
       {
         node: 'local',
