@@ -61,7 +61,12 @@ describe('agency watch --json', () => {
     let err = '';
     p.stdout!.on('data', (d) => (out += d));
     p.stderr!.on('data', (d) => (err += d));
-    await until('the snapshot', () => lines().length >= 1, 30_000, () => err);
+    await until(
+      'the snapshot',
+      () => lines().length >= 1,
+      30_000,
+      () => err,
+    );
     const first = JSON.parse(lines()[0]!);
     expect(Object.keys(first)).toEqual(['schema', 'kind', 'at', 'snapshot']);
     expect(first).toMatchObject({ schema: 1, kind: 'snapshot' });
@@ -77,7 +82,12 @@ describe('agency watch --json', () => {
 
     const deny = await agency(['deny', 'd-0f0f0f', '--reason', 'not now']);
     expect(deny.code, deny.stderr).toBe(0);
-    await until('the changes', () => lines().length >= 3, 10_000, () => out);
+    await until(
+      'the changes',
+      () => lines().length >= 3,
+      10_000,
+      () => out,
+    );
     const after = lines()
       .slice(1)
       .map((l) => JSON.parse(l));
@@ -85,13 +95,21 @@ describe('agency watch --json', () => {
       ['schema', 'kind', 'at'],
       ['schema', 'kind', 'at'],
     ]);
-    expect(after[0]).toMatchObject({ kind: 'decision', decision: { id: 'd-0f0f0f', state: 'denied', reason: 'not now' } });
+    expect(after[0]).toMatchObject({
+      kind: 'decision',
+      decision: { id: 'd-0f0f0f', state: 'denied', reason: 'not now' },
+    });
     expect(after[1]).toMatchObject({ kind: 'session', session: { id: 's-aaa111', openDecisions: 1 } });
     for (const e of after) expect(e.at).toMatch(ISO);
 
     // a second change: by the time its lines are there, anything else would have been printed before them
     expect((await agency(['approve', 'd-1e1e1e'])).code).toBe(0);
-    await until('the second change', () => lines().length >= 5, 10_000, () => out);
+    await until(
+      'the second change',
+      () => lines().length >= 5,
+      10_000,
+      () => out,
+    );
     const all = lines().map((l) => JSON.parse(l));
     expect(all.map((e) => `${e.kind} ${e.session?.id ?? e.decision?.id ?? ''}`)).toEqual([
       'snapshot ',
