@@ -11,8 +11,9 @@ import { agencyHome, nodePaths } from '../paths/node-home.js';
 import { fail, pass, type Check } from './doctor-check.js';
 import { version } from './version.js';
 
-/** How long doctor waits for a node's SSH handshake: one try, briefly. */
+/** How long doctor waits for a node's SSH handshake (one try), and for every node to answer at all. */
 const SSH_TIMEOUT_MS = 5000;
+const ANSWER_MS = 15_000;
 
 function fixFor(n: NodeView): string {
   const push = `agency push --node ${n.name}`;
@@ -28,6 +29,8 @@ function nodeCheck(n: NodeView): Check {
   // this machine's node starts with the first command that needs it: not running is not a fault
   if (n.transport === 'local' && n.state !== 'up' && n.state !== 'incompatible')
     return pass(name, 'this machine; not running now (the first agency run starts it, or agency node start)');
+  if (n.state === 'connecting')
+    return fail(name, `no answer within ${ANSWER_MS / 1000} s${n.error ? ` (${n.error})` : ''}`, fixFor(n));
   if (n.state !== 'up' || !n.info) return fail(name, `${n.state}: ${n.error ?? 'no answer'}`, fixFor(n));
   const i = n.info;
   const ours = version();
@@ -61,7 +64,12 @@ function localNodeHasKey(auth: { key: boolean } | undefined): boolean {
 export async function nodeChecks(shellHasKey: boolean): Promise<Check[]> {
   let cockpit: Cockpit;
   try {
-    cockpit = await Cockpit.open({ start: false, attempts: 1, ssh: { readyTimeoutMs: SSH_TIMEOUT_MS } });
+    cockpit = await Cockpit.open({
+      start: false,
+      attempts: 1,
+      ssh: { readyTimeoutMs: SSH_TIMEOUT_MS },
+      settleMs: ANSWER_MS,
+    });
   } catch (e) {
     return [fail('nodes', (e as Error).message, 'fix the nodes in the configuration (agency nodes add, remove)')];
   }

@@ -103,10 +103,18 @@ export class Cockpit {
   /**
    * Connects to the nodes (all configured, or those named). `start` starts the local node if it is not
    * running; `live` keeps reconnecting after drops (for watch and the TUI). A one-shot command tries each
-   * node `attempts` times (3 unless told), with `ssh` over the configured SSH settings (a shorter timeout).
+   * node `attempts` times (3 unless told), with `ssh` over the configured SSH settings (a shorter timeout),
+   * and waits at most `settleMs` for the nodes to answer, when given.
    */
   static async open(
-    opts: { start?: boolean; nodes?: string[]; live?: boolean; attempts?: number; ssh?: Partial<SshOptions> } = {},
+    opts: {
+      start?: boolean;
+      nodes?: string[];
+      live?: boolean;
+      attempts?: number;
+      ssh?: Partial<SshOptions>;
+      settleMs?: number;
+    } = {},
   ): Promise<Cockpit> {
     let links: NodeLink[];
     try {
@@ -121,7 +129,14 @@ export class Cockpit {
     }
     // a one-shot command tries a few times: sshd throttles many handshakes at once (MaxStartups)
     for (const l of links) l.start({ reconnect: opts.live ?? false, attempts: opts.attempts ?? 3 });
-    await Promise.all(links.map((l) => l.settled()));
+    const settled = Promise.all(links.map((l) => l.settled()));
+    if (opts.settleMs === undefined) await settled;
+    else {
+      // a node still connecting then is reported as it is (connecting), not waited for
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, opts.settleMs)))]);
+      clearTimeout(timer);
+    }
     return new Cockpit(links);
   }
 

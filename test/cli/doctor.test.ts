@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSandbox } from '../../src/node/sandbox-check.js';
@@ -109,17 +110,32 @@ describe('agency doctor', () => {
     for (const out of [json.stdout, json.stderr, text.stdout, text.stderr]) expect(out).not.toContain(key);
   });
 
-  it('reports a configured node that is down as a failing line, and goes on with the others', async () => {
+  it('reports a configured node that is down, or silent, as a failing line, and goes on with the others', async () => {
     const { dir, env } = operator({ PATH: '/usr/bin:/bin' });
     const port = await closedPort();
+    // a host that takes the connection and never says a word
+    const taken: Socket[] = [];
+    const silent = createServer((s) => void taken.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    defer(() => {
+      for (const s of taken) s.destroy();
+      return new Promise((r) => silent.close(r));
+    });
+    const mute = (silent.address() as AddressInfo).port;
     const key = sshKey(join(dir, 'id_test'));
     mkdirSync(join(dir, '.config', 'agency'), { recursive: true });
     writeFileSync(
       env.AGENCY_CONFIG!,
-      JSON.stringify({ nodes: [{ name: 'box1', host: '127.0.0.1', port, identityFile: key }] }),
+      JSON.stringify({
+        nodes: [
+          { name: 'box1', host: '127.0.0.1', port, identityFile: key },
+          { name: 'mute', host: '127.0.0.1', port: mute, identityFile: key },
+        ],
+      }),
     );
     const started = Date.now();
     const { json, check, doc } = await doctor(env);
+    // twice (JSON and text), each within the short SSH timeout of 5 s
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(json.code).toBe(1);
     expect(json.stderr).toBe('');
@@ -128,11 +144,20 @@ describe('agency doctor', () => {
     expect(box.detail).toMatch(/^down: .*(ECONNREFUSED|refused)/);
     expect(box.fix).toContain('agency push --node box1');
     // this machine is not a node of that fleet: its claude and key are not needed
+    expect(check('node mute')).toMatchObject({ ok: false, detail: expect.stringMatching(/^down: .*timed out/i) });
     expect(check('config').detail).toBe(
-      '1 node: box1 (this machine is not one of them; agency nodes add local --local adds it)',
+      '2 nodes: box1, mute (this machine is not one of them; agency nodes add local --local adds it)',
     );
     expect(check('claude')).toMatchObject({ ok: true, detail: expect.stringContaining('not needed here') });
-    expect(doc.checks.map((c) => c.name)).toEqual(['claude', 'key', 'git', 'git identity', 'config', 'node box1']);
+    expect(doc.checks.map((c) => c.name)).toEqual([
+      'claude',
+      'key',
+      'git',
+      'git identity',
+      'config',
+      'node box1',
+      'node mute',
+    ]);
   });
 
   it('says when the running local node lacks the key this shell has', async () => {
