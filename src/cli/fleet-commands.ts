@@ -63,6 +63,11 @@ export async function addNode(
     ...(o.identity ? { identityFile: o.identity } : {}),
     ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
   };
+  if (name === LOCAL_NODE && !o.local)
+    throw new UserError(
+      `${LOCAL_NODE} is the name of this machine's node; give a remote node another name (agency nodes add ${LOCAL_NODE} --local adds this machine)`,
+      EXIT.usage,
+    );
   if (o.ssh) {
     // an alias ssh does not know would be taken for a host name, and fail later for another reason
     const file = join(homedir(), '.ssh', 'config');

@@ -4,12 +4,12 @@
  * safe (a key line appended to a node.env that has none); nothing is replaced. What was done is printed.
  * The key is offered from this shell's environment and never shown: only its variable's name is.
  */
-import { appendFileSync, chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { configPath, LOCAL_NODE, loadConfig } from '../config/config.js';
-import { hasKey, KEY_VARIABLES } from '../node/session-env.js';
+import { hasKey, KEY_VARIABLES, keyFilePath } from '../node/session-env.js';
 import { lstatOrNull } from '../paths/fs-facts.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 import { agencyHome, nodePaths } from '../paths/node-home.js';
@@ -171,7 +171,8 @@ export async function init(o: { yes?: boolean; json?: boolean }): Promise<void> 
     return { path: s.path, action: s.done!, detail: s.detail! };
   });
   const keyAdded = results[1]!.action !== 'kept' && results[1]!.action !== 'declined' && shellKey() !== null;
-  const restart = keyAdded && (await nodeAnswers());
+  // a node already running read its node.env when it started: without the key, unless it had one then
+  const restart = keyAdded && !existsSync(keyFilePath(nodePaths())) && (await nodeAnswers());
   if (o.json) printJson({ files: results, restartNode: restart });
   else {
     for (const r of results) say(`${r.action} ${r.path}: ${r.detail}`);

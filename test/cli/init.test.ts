@@ -103,6 +103,28 @@ describe('agency init', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it('says when the running local node started without the key it wrote', async () => {
+    const { env } = operator();
+    const start = await agencyAsync(['node', 'start'], env);
+    expect(start.code, start.stderr).toBe(0);
+    defer(() => agencyAsync(['node', 'stop'], env));
+    const r = await agencyAsync(['init', '--yes'], { ...env, ANTHROPIC_API_KEY: KEY });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('the local node is running without this key: restart it with agency node stop\n');
+  });
+
+  it('says nothing of the kind when the running node has a key already', async () => {
+    const { env, nodeEnv } = operator({ ANTHROPIC_API_KEY: KEY });
+    // started from this shell, with its key, before any node.env
+    expect((await agencyAsync(['node', 'start'], env)).code).toBe(0);
+    defer(() => agencyAsync(['node', 'stop'], env));
+    const r = await agencyAsync(['init', '--yes', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.files[1]).toMatchObject({ path: nodeEnv, action: 'created' });
+    expect(out.restartNode).toBe(false);
+  });
+
   it('reports a broken configuration and leaves it alone (exit 1)', async () => {
     const { env, config } = operator();
     mkdirSync(join(env.HOME!, '.config', 'agency'), { recursive: true });

@@ -77,6 +77,14 @@ describe('the local node across nodes add and remove', () => {
     );
   });
 
+  it('keeps the name local for this machine', async () => {
+    const r = await agency('nodes', 'add', 'local', '--host', '10.0.0.9');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "agency: local is the name of this machine's node; give a remote node another name (agency nodes add local --local adds this machine)\n",
+    );
+  });
+
   it('names an unknown node as a usage error', async () => {
     const r = await agency('run', 'a task', '--node', 'nosuch');
     expect(r.code).toBe(2);
