@@ -19,16 +19,29 @@ import { nodeChecks } from './doctor-nodes.js';
 import { EXIT, printJson, say } from './output.js';
 
 /** What this machine's node would start with: this shell's environment over its node.env. */
-export interface Machine {
+interface Machine {
   env: NodeJS.ProcessEnv;
   nodeEnv: Record<string, string>;
   nodeEnvFile: string;
+  /** node.env is there but cannot be read */
+  unreadable: Check | null;
 }
 
 function machine(): Machine {
   const home = agencyHome();
-  const nodeEnv = readNodeEnv(home)?.vars ?? {};
-  return { env: { ...nodeEnv, ...process.env }, nodeEnv, nodeEnvFile: nodeEnvPath(home) };
+  const nodeEnvFile = nodeEnvPath(home);
+  let nodeEnv: Record<string, string> = {};
+  let unreadable: Check | null = null;
+  try {
+    nodeEnv = readNodeEnv(home)?.vars ?? {};
+  } catch (e) {
+    unreadable = fail(
+      'node.env',
+      `${nodeEnvFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      `make it a file readable by you (chmod 600 ${nodeEnvFile})`,
+    );
+  }
+  return { env: { ...nodeEnv, ...process.env }, nodeEnv, nodeEnvFile, unreadable };
 }
 
 /** A program's first line of `--version`, or why there is none. */
@@ -150,7 +163,7 @@ export async function doctorChecks(): Promise<Check[]> {
   const m = machine();
   const { check, config } = configCheck();
   const local = !config || config.nodes.length === 0 || config.nodes.some((n) => n.local);
-  const checks: Check[] = [];
+  const checks: Check[] = m.unreadable ? [m.unreadable] : [];
   if (local) checks.push(claudeCheck(m), keyCheck(m), sandboxCheck(m));
   else
     checks.push(
