@@ -197,6 +197,19 @@ export function registerCommands(program: Command): void {
     .action(async (name: string, opts) => (await import('./fleet-commands.js')).removeNodeCommand(name, opts));
 
   program
+    .command('doctor')
+    .description('check the set-up: claude, a key or login, git, the sandbox, every node; what to do for each problem')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts) => (await import('./doctor.js')).doctor(opts));
+
+  program
+    .command('init')
+    .description('write a first configuration and ~/.agency/node.env, after asking; existing files are kept')
+    .option('--yes', 'write without asking (needed where there is no terminal to ask in)')
+    .option('--json', 'print what was done as JSON')
+    .action(async (opts) => (await import('./init.js')).init(opts));
+
+  program
     .command('push')
     .description('install or upgrade the node agent on every node (or those named) and start it')
     .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])

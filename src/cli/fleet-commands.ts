@@ -1,7 +1,10 @@
 /** `agency nodes` (list, add, remove) and `agency push`. */
 import { existsSync } from 'node:fs';
-import { configPath, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { configPath, LOCAL_NODE, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
 import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
+import { sshConfigNames } from '../fleet/ssh-config.js';
 import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
@@ -60,20 +63,60 @@ export async function addNode(
     ...(o.identity ? { identityFile: o.identity } : {}),
     ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
   };
-  const replaced = loadConfig().nodes.some((n) => n.name === name); // a broken file is a failure, not a usage error
+  if (name === LOCAL_NODE && !o.local)
+    throw new UserError(
+      `${LOCAL_NODE} is the name of this machine's node; give a remote node another name (agency nodes add ${LOCAL_NODE} --local adds this machine)`,
+      EXIT.usage,
+    );
+  if (o.ssh) {
+    // an alias ssh does not know would be taken for a host name, and fail later for another reason
+    const file = join(homedir(), '.ssh', 'config');
+    let named: boolean;
+    try {
+      named = sshConfigNames(o.ssh);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    if (!named)
+      throw new UserError(
+        `no Host entry of ${file} matches ${JSON.stringify(o.ssh)}: add one (Host ${o.ssh}, with its HostName and User), or give the node by --host`,
+        EXIT.usage,
+      );
+  }
+  loadConfig(); // a broken file is a failure, not a usage error
+  let saved;
   try {
-    saveNode(node);
+    saved = saveNode(node);
   } catch (e) {
     throw new UserError((e as Error).message, EXIT.usage);
   }
-  if (o.json) printJson(node);
-  else say(`node ${name} ${replaced ? 'replaced' : 'saved'} in ${configPath()}`);
+  const path = configPath();
+  if (o.json) printJson({ config: path, node, ...saved });
+  else {
+    say(`node ${name} ${saved.replaced ? 'replaced' : 'saved'} in ${path}`);
+    if (saved.localAdded)
+      say(
+        `the local node (this machine) stays in the fleet as "${LOCAL_NODE}": a configuration that lists nodes uses only those, so it is listed too; agency nodes remove ${LOCAL_NODE} takes it out`,
+      );
+  }
 }
 
 export async function removeNodeCommand(name: string, o: { json?: boolean } = {}): Promise<void> {
-  if (!removeNode(name)) throw new UserError(`no node ${JSON.stringify(name)} in ${configPath()}`);
-  if (o.json) printJson({ removed: name });
-  else say(`node ${name} removed`);
+  const path = configPath();
+  if (!removeNode(name)) {
+    const implied = name === LOCAL_NODE && loadConfig().nodes.length === 0;
+    throw new UserError(
+      implied
+        ? `no nodes are configured in ${path}, so this machine's node "${LOCAL_NODE}" is the fleet; add another node before taking it out`
+        : `no node ${JSON.stringify(name)} in ${path}`,
+    );
+  }
+  const left = loadConfig().nodes.length;
+  if (o.json) printJson({ config: path, removed: name, remaining: left });
+  else {
+    say(`node ${name} removed`);
+    if (left === 0) say(`no nodes are configured now: agency uses this machine's node ("${LOCAL_NODE}")`);
+  }
 }
 
 export async function push(o: { node?: string[]; service?: boolean; json?: boolean }): Promise<void> {

@@ -19,6 +19,7 @@ const USER_ERRORS = new Set([
   'UserError',
   'CompileError',
   'UnknownDisciplineError',
+  'UnknownNodeError',
   'UnsafePathError',
   'RegistryError',
   'NodeUnreachable',
@@ -27,6 +28,8 @@ const USER_ERRORS = new Set([
   'BundleError',
   'RemoteError',
 ]);
+/** Of those, the ones that are usage errors (exit 2): a name that is not there (a discipline, a node). */
+const USAGE_ERRORS = new Set(['UnknownDisciplineError', 'UnknownNodeError']);
 function isUserError(e: unknown): e is Error {
   return e instanceof Error && USER_ERRORS.has(e.name);
 }
@@ -47,8 +50,7 @@ try {
     process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (isUserError(e)) {
     process.stderr.write(`agency: ${printable(e.message, true)}\n`);
-    process.exitCode =
-      e instanceof UserError ? e.exitCode : e.name === 'UnknownDisciplineError' ? EXIT.usage : EXIT.failure;
+    process.exitCode = e instanceof UserError ? e.exitCode : USAGE_ERRORS.has(e.name) ? EXIT.usage : EXIT.failure;
   } else {
     process.stderr.write(`agency: internal error: ${printable((e as Error)?.stack ?? String(e), true)}\n`);
     process.exitCode = EXIT.failure;

@@ -30,8 +30,27 @@ export function printable(s: string, keepNewlines = false): string {
   return escapeUnsafe(s, keepNewlines ? 'newlines' : 'nothing');
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${safeJson(value, 2)}\n`);
+/**
+ * The version of every JSON document a command prints (docs/json.md): scripts check it, and it goes up when
+ * a key they may rely on changes its meaning or goes. Keys may be added within a version.
+ */
+export const JSON_SCHEMA = 1;
+
+/** A JSON document as commands print it: `schema` first, then the value's own keys. */
+export function versioned(value: object): Record<string, unknown> {
+  const doc: Record<string, unknown> = { schema: JSON_SCHEMA, ...value };
+  doc.schema = JSON_SCHEMA;
+  return doc;
+}
+
+/** One JSON document on stdout, indented; `schema` is its first key. */
+export function printJson(value: object): void {
+  process.stdout.write(`${safeJson(versioned(value), 2)}\n`);
+}
+
+/** One line of an NDJSON stream on stdout (`watch --json`); `schema` is its first key. */
+export function printJsonLine(value: object): void {
+  process.stdout.write(`${safeJson(versioned(value))}\n`);
 }
 
 export function say(line: string): void {

@@ -4,7 +4,7 @@ import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
-import { EXIT, printJson, safeJson, say, UserError } from './output.js';
+import { EXIT, printJson, printJsonLine, say, UserError } from './output.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
@@ -46,19 +46,27 @@ export async function status(o: { json?: boolean }): Promise<void> {
   else say(fleetText(snap));
 }
 
-/** NDJSON: the whole state first, then one line per change (sessions, decisions, nodes), until interrupted. */
+/**
+ * NDJSON: the whole state first (`snapshot`), then one line per change (`session`, `decision`, `node`),
+ * each with the time it was seen (`at`), until interrupted. What the snapshot already said is not repeated.
+ */
 export async function watch(o: { json?: boolean }): Promise<void> {
   await withCockpit({ start: true, live: true }, async (c) => {
-    const out = (v: unknown) => process.stdout.write(`${safeJson(v)}\n`);
+    const at = () => new Date().toISOString();
     const snap = await c.status();
-    if (o.json) out({ kind: 'snapshot', snapshot: snap });
+    if (o.json) printJsonLine({ kind: 'snapshot', at: at(), snapshot: snap });
     else say(fleetText(snap));
-    c.watch((e) => {
-      if (o.json) out(e);
-      else if (e.kind === 'session') say(sessionLine(e.session));
-      else if (e.kind === 'node')
-        say(`node ${e.node.name} ${e.node.state}${e.node.error ? `: ${safeLine(e.node.error)}` : ''}`);
-    });
+    c.watch(
+      (e) => {
+        if (o.json) {
+          const { kind, ...what } = e;
+          printJsonLine({ kind, at: at(), ...what });
+        } else if (e.kind === 'session') say(sessionLine(e.session));
+        else if (e.kind === 'node')
+          say(`node ${e.node.name} ${e.node.state}${e.node.error ? `: ${safeLine(e.node.error)}` : ''}`);
+      },
+      { after: snap },
+    );
     await new Promise<never>(() => undefined);
   });
 }
@@ -81,7 +89,7 @@ export async function control(
     for (const s of targets) out.push(await c.requestOn(s.node, op, { session: s.id }));
     return out;
   });
-  if (o.json) printJson(o.all ? { sessions: done } : done[0]);
+  if (o.json) printJson(o.all ? { sessions: done } : done[0]!);
   else if (o.all && done.length === 0) say(`no sessions to ${op}`);
   else for (const s of done) say(`${s.node}/${s.id} ${s.state}`);
 }

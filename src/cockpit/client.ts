@@ -2,8 +2,9 @@
  * The cockpit's view of the fleet, for commands: every command a user gives goes through here to the node
  * it concerns, as a protocol request. With no nodes configured, the fleet is the one local node.
  */
-import { fleetLinks } from '../fleet/fleet.js';
+import { fleetLinks, UnknownNodeError } from '../fleet/fleet.js';
 import type { LinkStatus, NodeLink } from '../fleet/link.js';
+import type { SshOptions } from '../fleet/ssh-connect.js';
 import type { Connection } from '../protocol/connection.js';
 import {
   isLive,
@@ -59,23 +60,84 @@ function eventAsNode(e: NodeEvent, node: string): NodeEvent {
   return e;
 }
 
+/**
+ * What a watcher has been told of each session, decision and node, so that an event that says nothing new
+ * (the same summary again, an older report, a node's link in the state it was in) is left out.
+ */
+class Told {
+  private readonly seen = new Map<string, { fingerprint: string; updatedAt?: string }>();
+
+  constructor(after?: FleetSnapshot) {
+    if (!after) return;
+    for (const session of after.sessions) this.news({ kind: 'session', session });
+    for (const decision of after.decisions) this.news({ kind: 'decision', decision });
+    for (const n of after.nodes) this.news({ kind: 'node', node: n });
+  }
+
+  /** Whether the event tells something new; if it does, it is what was told from now on. */
+  news(e: CockpitEvent): boolean {
+    let key: string;
+    let fingerprint: string;
+    let updatedAt: string | undefined;
+    if (e.kind === 'session') {
+      key = `s ${e.session.node}/${e.session.id}`;
+      fingerprint = JSON.stringify(e.session);
+      updatedAt = e.session.updatedAt;
+    } else if (e.kind === 'decision') {
+      key = `d ${e.decision.node}/${e.decision.id}`;
+      fingerprint = JSON.stringify(e.decision);
+    } else if (e.kind === 'node') {
+      key = `n ${e.node.name}`;
+      fingerprint = JSON.stringify([e.node.state, e.node.error]);
+    } else return true;
+    const had = this.seen.get(key);
+    if (had && (had.fingerprint === fingerprint || (updatedAt && had.updatedAt && had.updatedAt > updatedAt)))
+      return false;
+    this.seen.set(key, { fingerprint, ...(updatedAt ? { updatedAt } : {}) });
+    return true;
+  }
+}
+
 export class Cockpit {
   private constructor(readonly links: NodeLink[]) {}
 
   /**
    * Connects to the nodes (all configured, or those named). `start` starts the local node if it is not
-   * running; `live` keeps reconnecting after drops (for watch and the TUI).
+   * running; `live` keeps reconnecting after drops (for watch and the TUI). A one-shot command tries each
+   * node `attempts` times (3 unless told), with `ssh` over the configured SSH settings (a shorter timeout),
+   * and waits at most `settleMs` for the nodes to answer, when given.
    */
-  static async open(opts: { start?: boolean; nodes?: string[]; live?: boolean } = {}): Promise<Cockpit> {
+  static async open(
+    opts: {
+      start?: boolean;
+      nodes?: string[];
+      live?: boolean;
+      attempts?: number;
+      ssh?: Partial<SshOptions>;
+      settleMs?: number;
+    } = {},
+  ): Promise<Cockpit> {
     let links: NodeLink[];
     try {
-      links = fleetLinks({ ...(opts.nodes ? { only: opts.nodes } : {}), startLocal: opts.start ?? false });
+      links = fleetLinks({
+        ...(opts.nodes ? { only: opts.nodes } : {}),
+        startLocal: opts.start ?? false,
+        ...(opts.ssh ? { ssh: opts.ssh } : {}),
+      });
     } catch (e) {
+      if (e instanceof UnknownNodeError) throw e;
       throw new CockpitError((e as Error).message);
     }
     // a one-shot command tries a few times: sshd throttles many handshakes at once (MaxStartups)
-    for (const l of links) l.start({ reconnect: opts.live ?? false, attempts: 3 });
-    await Promise.all(links.map((l) => l.settled()));
+    for (const l of links) l.start({ reconnect: opts.live ?? false, attempts: opts.attempts ?? 3 });
+    const settled = Promise.all(links.map((l) => l.settled()));
+    if (opts.settleMs === undefined) await settled;
+    else {
+      // a node still connecting then is reported as it is (connecting), not waited for
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, opts.settleMs)))]);
+      clearTimeout(timer);
+    }
     return new Cockpit(links);
   }
 
@@ -172,16 +234,25 @@ export class Cockpit {
     return this.requestOn(best.name, 'run', args);
   }
 
-  /** Node events and link changes from every node, across reconnects, until close(). */
-  watch(f: (e: CockpitEvent) => void): void {
+  /**
+   * Node events and link changes from every node, across reconnects, until close(). Only what is news is
+   * passed on: not a summary the watcher was already given (in `after`, the snapshot it started from, or
+   * in an earlier event), nor an older report than one it has. Each (re)connection replays the node's
+   * state, so that nothing that changed while no events flowed is missed; what did not change stays out.
+   */
+  watch(f: (e: CockpitEvent) => void, opts: { after?: FleetSnapshot } = {}): void {
+    const told = new Told(opts.after);
+    const tell = (e: CockpitEvent) => {
+      if (told.news(e)) f(e);
+    };
     for (const l of this.links) {
-      l.onStatus((s) => f({ kind: 'node', node: s }));
+      l.onStatus((s) => tell({ kind: 'node', node: s }));
       const subscribe = (c: Connection) => {
-        c.onEvent((e) => f(eventAsNode(e, l.name)));
+        c.onEvent((e) => tell(eventAsNode(e, l.name)));
         c.request('watch', {}).then(
           (snap) => {
-            for (const s of snap.sessions) f({ kind: 'session', session: asNode(s, l.name) });
-            for (const d of snap.decisions) f({ kind: 'decision', decision: asNode(d, l.name) });
+            for (const s of snap.sessions) tell({ kind: 'session', session: asNode(s, l.name) });
+            for (const d of snap.decisions) tell({ kind: 'decision', decision: asNode(d, l.name) });
           },
           () => undefined,
         );

@@ -1,6 +1,7 @@
 /**
  * The operator's configuration (conf-backed JSON): `~/.config/agency/config.json`, or the file named by
- * AGENCY_CONFIG. With no nodes, agency uses one local node.
+ * AGENCY_CONFIG. With no nodes, agency uses one local node, named `local`; once nodes are configured, the
+ * list is the whole fleet, so the first remote node added brings the local node into the list with it.
  */
 import Conf from 'conf';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,9 @@ import { z } from 'zod';
 import { hasUnsafe } from '../protocol/safe-text.js';
 
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The name of this machine's node when the configuration lists no nodes. */
+export const LOCAL_NODE = 'local';
 
 const nodeSchema = z
   .strictObject({
@@ -112,14 +116,30 @@ export function loadConfig(path = configPath()): OperatorConfig {
   return r.data;
 }
 
-/** Adds or replaces a node; the rest of the file is kept as it was. */
-export function saveNode(node: NodeConfig, path = configPath()): void {
+export interface SavedNode {
+  /** a node of that name was configured before, and is replaced */
+  replaced: boolean;
+  /** the list was empty (the local node implied), so the local node was written into it first */
+  localAdded: boolean;
+}
+
+/**
+ * Adds or replaces a node; the rest of the file is kept as it was. A remote node added to a configuration
+ * that lists none comes after an explicit `{"name": "local", "local": true}`: the local node that was
+ * implied stays in the fleet (`agency nodes remove local` takes it out).
+ */
+export function saveNode(node: NodeConfig, path = configPath()): SavedNode {
   const r = nodeSchema.safeParse(node);
   if (!r.success) throw new ConfigError(r.error.issues[0]!.message);
   const config = loadConfig(path);
-  const nodes = config.nodes.filter((n) => n.name !== node.name);
+  const replaced = config.nodes.some((n) => n.name === node.name);
+  const localAdded = config.nodes.length === 0 && !node.local && node.name !== LOCAL_NODE;
+  const nodes: NodeConfig[] = localAdded
+    ? [{ name: LOCAL_NODE, local: true }]
+    : config.nodes.filter((n) => n.name !== node.name);
   nodes.push(r.data);
   store(path).set('nodes', nodes);
+  return { replaced, localAdded };
 }
 
 export function removeNode(name: string, path = configPath()): boolean {

@@ -1,7 +1,7 @@
 /** The nodes of the operator's configuration, as links; with none configured, the one local node. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type NodeConfig } from '../config/config.js';
+import { LOCAL_NODE, loadConfig, type NodeConfig } from '../config/config.js';
 import type { NodeLink } from './link.js';
 import { LocalLink } from './local-link.js';
 import { RemoteLink } from './remote-link.js';
@@ -58,23 +58,38 @@ export function sshOptions(env: NodeJS.ProcessEnv = process.env): SshOptions {
   };
 }
 
-/** Links for the configured nodes (all, or those named). Unknown names are an error naming them. */
-export function fleetLinks(opts: { only?: string[]; startLocal: boolean }): NodeLink[] {
+/** A node name the configuration does not have: a usage error, naming it and the nodes there are. */
+export class UnknownNodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnknownNodeError';
+  }
+}
+
+/**
+ * Links for the configured nodes (all, or those named). Unknown names are an error naming them. With no
+ * nodes configured, the fleet is this machine's node, `local`.
+ */
+export function fleetLinks(opts: { only?: string[]; startLocal: boolean; ssh?: Partial<SshOptions> }): NodeLink[] {
   const config = loadConfig();
   if (config.nodes.length === 0) {
-    if (opts.only?.length && !opts.only.every((n) => n === 'local'))
-      throw new Error(
-        `no nodes are configured, so there is only the local node; unknown: ${opts.only.filter((n) => n !== 'local').join(', ')}`,
+    if (opts.only?.length && !opts.only.every((n) => n === LOCAL_NODE))
+      throw new UnknownNodeError(
+        `no nodes are configured, so there is only the local node; unknown: ${opts.only.filter((n) => n !== LOCAL_NODE).join(', ')} (add nodes with agency nodes add)`,
       );
-    return [new LocalLink('local', opts.startLocal)];
+    return [new LocalLink(LOCAL_NODE, opts.startLocal)];
   }
   const known = new Set(config.nodes.map((n) => n.name));
   const unknown = (opts.only ?? []).filter((n) => !known.has(n));
   if (unknown.length)
-    throw new Error(
-      `unknown node${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${[...known].join(', ')}`,
+    throw new UnknownNodeError(
+      `unknown node${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${[...known].join(', ')}${
+        unknown.includes(LOCAL_NODE) && !config.nodes.some((n) => n.local)
+          ? ` (this machine is not one of them: agency nodes add ${LOCAL_NODE} --local)`
+          : ''
+      }`,
     );
-  const ssh = sshOptions();
+  const ssh = { ...sshOptions(), ...opts.ssh };
   return config.nodes
     .filter((n) => !opts.only?.length || opts.only.includes(n.name))
     .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n), ssh)));

@@ -47,6 +47,8 @@ interface Ctx {
   alias: string;
   home: string;
   warnings: string[];
+  /** a Host block that applies names the alias by more than `*` */
+  named?: boolean;
 }
 
 const MAX_INCLUDE_DEPTH = 16;
@@ -120,6 +122,11 @@ function includePaths(arg: string, from: string, ctx: Ctx): string[] {
     .map((n) => join(dir, n));
 }
 
+/** Whether a Host line names the alias itself: a pattern other than a bare `*` matches it. */
+function hostNames(patterns: string[], alias: string): boolean {
+  return patterns.some((p) => !p.startsWith('!') && p.replace(/\*/g, '') !== '' && matchPattern(alias, p));
+}
+
 /** Whether a Host line applies to the alias: some pattern matches and no negated one does. */
 function hostApplies(patterns: string[], alias: string): boolean {
   let applies = false;
@@ -160,7 +167,10 @@ function flatten(lines: Iterable<Line>, file: string, depth: number, scope: Scop
         continue;
       }
       if (param === 'host') {
-        if (hostApplies(values(line.value), ctx.alias)) flatten(line.config, file, depth, scope, out, ctx);
+        if (hostApplies(values(line.value), ctx.alias)) {
+          if (hostNames(values(line.value), ctx.alias)) ctx.named = true;
+          flatten(line.config, file, depth, scope, out, ctx);
+        }
         continue;
       }
       const m = line as Match;
@@ -291,4 +301,17 @@ export function resolveSshAlias(
     ...(proxyCommand !== undefined ? { proxyCommand } : {}),
     warnings: ctx.warnings,
   };
+}
+
+/**
+ * Whether the ssh config has a Host block for the alias (included files too): one whose patterns match it
+ * by more than a catch-all `Host *`. Without one, ssh would take the alias for a host name. A missing
+ * default config has none; a config ssh would refuse throws an SshConfigError naming the file.
+ */
+export function sshConfigNames(alias: string, opts: { configFile?: string; home?: string } = {}): boolean {
+  const ctx: Ctx = { alias, home: opts.home ?? homedir(), warnings: [] };
+  const configFile = opts.configFile ?? join(ctx.home, '.ssh', 'config');
+  const parsed = readConfig(configFile, ctx, opts.configFile !== undefined);
+  if (parsed) flatten(parsed, configFile, 0, { kind: 'top' }, new SSHConfig(), ctx);
+  return ctx.named === true;
 }

@@ -100,7 +100,9 @@ export class SshConnection {
         settled = true;
         resolve(new SshConnection(t, client));
       });
-      client.once('error', (e: Error & { level?: string }) => {
+      // `on`, not `once`: a handshake that timed out is followed by a second error ("Connection lost before
+      // handshake"), which must not go unheard (it would end the process)
+      client.on('error', (e: Error & { level?: string }) => {
         if (settled) return;
         settled = true;
         const v = verifier.verdict();

@@ -15,7 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { connect } from 'node:net';
 import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
@@ -29,6 +29,7 @@ import { writeKeyFile } from './session-env.js';
 import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
 import { startResidentGuard } from './guard-wiring.js';
 import { processAlive } from '../paths/fs-facts.js';
+import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 
 export interface ServeOptions {
   name?: string;
@@ -72,27 +73,18 @@ async function lock(p: NodePaths): Promise<boolean> {
  * Variables already in the environment win.
  */
 function loadNodeEnv(home: string): string[] {
-  const file = join(home, 'node.env');
-  if (!existsSync(file)) return [];
+  const file = nodeEnvPath(home);
+  const parsed = readNodeEnv(home);
+  if (!parsed) return [];
   const set: string[] = [];
-  const skipped: number[] = [];
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((raw, i) => {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) return;
-      const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-      if (!m) {
-        skipped.push(i + 1);
-        return;
-      }
-      const value = m[2]!.replace(/^(['"])(.*)\1$/, '$2');
-      if (process.env[m[1]!] === undefined) {
-        process.env[m[1]!] = value;
-        set.push(m[1]!);
-      }
-    });
+  for (const [name, value] of Object.entries(parsed.vars)) {
+    if (process.env[name] === undefined) {
+      process.env[name] = value;
+      set.push(name);
+    }
+  }
   // the lines themselves may hold secrets: only their numbers are logged
+  const { skipped } = parsed;
   if (skipped.length)
     process.stderr.write(
       `agency node: ${file}: line${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} ignored (not KEY=VALUE)\n`,

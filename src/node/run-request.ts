@@ -36,9 +36,10 @@ export function admitRun(node: RunNode, args: OpArgs['run']): { registry: Regist
       throw new RemoteError('bad-request', 'no discipline matches this task; pass --discipline');
     discipline = best.discipline;
   }
+  // a name the registry lacks is the request's fault, as a malformed one is: the caller's usage error
   if (!registry.disciplines.has(discipline))
     throw new RemoteError(
-      'not-found',
+      'bad-request',
       `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`,
     );
   return { registry, discipline };

@@ -51,11 +51,23 @@ describe('the agency command line', () => {
     bad(['--host', 'h\u202eost'], 'a host is a name or an address, without spaces or control characters');
     const added = run(['nodes', 'add', 'n1', '--host', 'h1', '--port', '2222', '--json']);
     expect(added.code, added.stderr).toBe(0);
-    expect(JSON.parse(added.stdout)).toEqual({ name: 'n1', host: 'h1', port: 2222 });
+    expect(JSON.parse(added.stdout)).toEqual({
+      schema: 1,
+      config,
+      node: { name: 'n1', host: 'h1', port: 2222 },
+      replaced: false,
+      localAdded: true,
+    });
     const again = run(['nodes', 'add', 'n1', '--host', 'h2', '--identity', join(dir.path, 'no-key')]);
     expect(again.stdout).toContain('node n1 replaced in');
     expect(again.stderr).toContain('--identity');
-    expect(JSON.parse(run(['nodes', 'remove', 'n1', '--json']).stdout)).toEqual({ removed: 'n1' });
+    expect(JSON.parse(run(['nodes', 'remove', 'n1', '--json']).stdout)).toEqual({
+      schema: 1,
+      config,
+      removed: 'n1',
+      remaining: 1,
+    });
+    expect(run(['nodes', 'remove', 'local']).code).toBe(0);
   });
 
   it('refuses a configuration that is not an object', () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveSshAlias, SshConfigError } from '../../src/fleet/ssh-config.js';
+import { resolveSshAlias, SshConfigError, sshConfigNames } from '../../src/fleet/ssh-config.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const tmp = tempDir('agency-ssh-config-');
@@ -224,5 +224,22 @@ describe('resolveSshAlias', () => {
     expect(r.identityFiles).toHaveLength(1);
     expect(r.identityFiles[0]).toMatch(/^\/h\/k_%q_[0-9a-f]{40}$/);
     expect(r.warnings.join('\n')).toMatch(/unknown token %q/);
+  });
+});
+
+describe('sshConfigNames', () => {
+  it('is true only where a Host entry names the alias by more than a catch-all', () => {
+    const config = write(
+      join(tmp.path, 'names.conf'),
+      ['Host *', '  User everyone', 'Host studio-* !studio-03', '  User ops', 'Host db', '  HostName 10.0.0.5'].join(
+        '\n',
+      ),
+    );
+    const names = (alias: string) => sshConfigNames(alias, { configFile: config, home: tmp.path });
+    expect(names('db')).toBe(true);
+    expect(names('studio-01')).toBe(true);
+    expect(names('studio-03')).toBe(false);
+    expect(names('nosuchalias')).toBe(false);
+    expect(sshConfigNames('db', { home: join(tmp.path, 'home-without-ssh') })).toBe(false);
   });
 });

@@ -1,0 +1,195 @@
+/**
+ * Every JSON document agency prints, from every command that takes --json, run for real: a node with the
+ * real Claude Code CLI against the scripted Messages API for the session commands, a node with recorded
+ * state for decisions and watch, a configured node that is down. Each document has `"schema": 1` as its
+ * first key, and docs/json.md shows each one with the same keys, so the documentation cannot drift from
+ * what the commands print. A command that gains --json fails here until it is run and documented.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerCommands } from '../../src/cli/commands.js';
+import { AGENCY_BIN } from '../helpers/agency.js';
+import { MIN_REGISTRY, testNode, type TestNode } from '../helpers/node.js';
+import { offlineNode } from '../helpers/node-server.js';
+import { agencyAsync, closedPort, operatorEnv, sshKey, type Run } from '../helpers/operator.js';
+import { decisionRecord, sessionRecord } from '../helpers/state-records.js';
+import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/until.js';
+import { compareShapes, docExamples } from '../helpers/json-shapes.js';
+
+const DOC = fileURLToPath(new URL('../../docs/json.md', import.meta.url));
+
+/** What each command printed: its label (as docs/json.md names its example) → the documents. */
+const printed = new Map<string, unknown[]>();
+function keep(label: string, r: Run): unknown {
+  expect(r.stdout, `${label}: ${r.stderr}`).not.toBe('');
+  const doc = JSON.parse(r.stdout);
+  printed.set(label, [...(printed.get(label) ?? []), doc]);
+  return doc;
+}
+
+/** The commands that take --json, as `parent child` paths, from the command table itself. */
+function jsonCommands(): string[] {
+  const program = new Command();
+  registerCommands(program);
+  const out: string[] = [];
+  const walk = (c: Command, path: string[]) => {
+    for (const sub of c.commands) {
+      const p = [...path, sub.name()];
+      if (sub.options.some((o) => o.long === '--json')) out.push(p.join(' '));
+      walk(sub, p);
+    }
+  };
+  walk(program, []);
+  return out.sort();
+}
+
+const offline = offlineNode('ag-json-', {
+  state: (home) => ({
+    version: 1,
+    sessions: [sessionRecord(home, 's-aaa111', { state: 'needs-input' }), sessionRecord(home, 's-bbb222')],
+    decisions: [decisionRecord('s-aaa111', 'd-0f0f0f'), decisionRecord('s-aaa111', 'd-1e1e1e')],
+  }),
+});
+const home = tempDir('ag-jop-');
+let live: TestNode;
+
+beforeAll(async () => {
+  await offline.listen();
+  live = await testNode({ steps: [{ text: 'hello there' }, { text: 'again' }, { text: 'and again' }] });
+}, 120_000);
+afterAll(async () => {
+  await live?.cleanup();
+  await offline.close();
+  home.remove();
+});
+
+describe('JSON output', () => {
+  it('of the session commands, on a node running the real claude', { timeout: 180_000 }, async () => {
+    const a = (...args: string[]) => live.agency(args, { timeoutMs: 90_000 });
+    const unknown = await a('run', 'say hello', '--discipline', 'nosuch', '--json');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('agency: unknown discipline "nosuch"; known disciplines: backend, docs\n');
+    const run = keep('run', await a('run', 'say hello', '--discipline', 'backend', '--json')) as { session: string };
+    const s = run.session;
+    keep('wait', await a('wait', s, '--timeout', '90', '--json'));
+    keep('screen', await a('screen', s, '--json'));
+    keep('send', await a('send', s, 'once more', '--json'));
+    expect((await a('wait', s, '--timeout', '90')).code).toBe(0);
+    keep('interrupt', await a('interrupt', s, '--json'));
+    keep('pause', await a('pause', s, '--json'));
+    keep('resume', await a('resume', s, '--json'));
+    keep('pause --all', await a('pause', '--all', '--json'));
+    keep('resume --all', await a('resume', '--all', '--json'));
+    keep('stop --all', await a('stop', '--all', '--json'));
+    keep('stop', await a('stop', s, '--json'));
+    keep('status', await a('status', '--json'));
+    keep('node stop', await a('node', 'stop', '--json'));
+  });
+
+  it('of decisions, nodes and watch, on a node with recorded state and beside a node that is down', async () => {
+    const env = operatorEnv(join(home.path, 'op'), { AGENCY_HOME: offline.dir.path });
+    const a = (...args: string[]) => agencyAsync(args, env);
+    keep('decisions', await a('decisions', '--json'));
+    keep('approve', await a('approve', 'd-0f0f0f', '--json'));
+    const key = sshKey(join(home.path, 'id_test'));
+    keep(
+      'nodes add',
+      await a(
+        'nodes',
+        'add',
+        'box1',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(await closedPort()),
+        '--identity',
+        key,
+        '--json',
+      ),
+    );
+    keep('nodes', await a('nodes', '--json'));
+    keep('push', await a('push', '--json'));
+    // watch: the snapshot, the down node's link going round, and a decision answered
+    const p = spawn(process.execPath, [AGENCY_BIN, 'watch', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    try {
+      const kinds = () =>
+        new Set(
+          out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l).kind as string),
+        );
+      await until(
+        'the snapshot and a node event',
+        () => kinds().has('snapshot') && kinds().has('node'),
+        30_000,
+        () => out,
+      );
+      keep('deny', await a('deny', 'd-1e1e1e', '--json'));
+      await until(
+        'a decision and a session event',
+        () => kinds().has('decision') && kinds().has('session'),
+        10_000,
+        () => out,
+      );
+    } finally {
+      p.kill('SIGTERM');
+    }
+    for (const line of out.split('\n').filter(Boolean))
+      keep(`watch ${JSON.parse(line).kind}`, { code: 0, stdout: line, stderr: '' });
+    keep('nodes remove', await a('nodes', 'remove', 'box1', '--json'));
+  });
+
+  it('of the offline commands and the first-run ones', async () => {
+    const env = operatorEnv(join(home.path, 'fresh'), { ANTHROPIC_API_KEY: 'sk-ant-json-test' });
+    const a = (...args: string[]) => agencyAsync(args, env);
+    keep('registry check', await a('registry', 'check', MIN_REGISTRY, '--json'));
+    keep('classify', await a('classify', 'add a rest api endpoint', '--registry', MIN_REGISTRY, '--json'));
+    const repo = join(home.path, 'repo');
+    mkdirSync(repo);
+    execFileSync('git', ['init', '-q', repo]);
+    keep(
+      'compile',
+      await a(
+        'compile',
+        '--task',
+        'add an endpoint',
+        '--discipline',
+        'backend',
+        '--registry',
+        MIN_REGISTRY,
+        '--dir',
+        repo,
+        '--json',
+      ),
+    );
+    keep('init', await a('init', '--yes', '--json'));
+    keep('doctor', await a('doctor', '--json'));
+  });
+
+  it('covers every command that takes --json', () => {
+    const labels = new Set([...printed.keys()].map((l) => l.replace(/ --all$/, '').replace(/^watch .*/, 'watch')));
+    expect(jsonCommands().filter((c) => !labels.has(c))).toEqual([]);
+  });
+
+  it('has "schema": 1 as the first key of every document', () => {
+    for (const [label, docs] of printed)
+      for (const doc of docs) expect(Object.entries(doc as object)[0], label).toEqual(['schema', 1]);
+  });
+
+  it('is what docs/json.md shows, key for key', () => {
+    const { examples, shapes } = docExamples(readFileSync(DOC, 'utf8'));
+    expect([...examples.keys()].sort()).toEqual([...printed.keys()].sort());
+    const problems = [...printed].flatMap(([label, docs]) =>
+      docs.flatMap((doc) => compareShapes(examples.get(label)!, doc, shapes).map((p) => `${label}: ${p}`)),
+    );
+    expect(problems).toEqual([]);
+  });
+});
