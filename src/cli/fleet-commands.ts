@@ -86,7 +86,7 @@ export async function addNode(
   loadConfig(); // a broken file is a failure, not a usage error
   let saved;
   try {
-    saved = saveNode(node);
+    saved = await saveNode(node);
   } catch (e) {
     throw new UserError((e as Error).message, EXIT.usage);
   }
@@ -103,7 +103,7 @@ export async function addNode(
 
 export async function removeNodeCommand(name: string, o: { json?: boolean } = {}): Promise<void> {
   const path = configPath();
-  if (!removeNode(name)) {
+  if (!(await removeNode(name))) {
     const implied = name === LOCAL_NODE && loadConfig().nodes.length === 0;
     throw new UserError(
       implied

@@ -3,7 +3,7 @@
  * AGENCY_CONFIG. With no nodes, agency uses one local node, named `local`; once nodes are configured, the
  * list is the whole fleet, so the first remote node added brings the local node into the list with it.
  */
-import Conf from 'conf';
+import type Conf from 'conf';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
@@ -76,7 +76,12 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   );
 }
 
-function store(path: string): Conf<Record<string, unknown>> {
+/**
+ * The file's writer. conf takes about 100 ms to load, so it is loaded only by the commands that change the
+ * configuration; every command reads it (readConfigObject), and reading needs no more than JSON.parse.
+ */
+async function store(path: string): Promise<Conf<Record<string, unknown>>> {
+  const { default: Conf } = await import('conf');
   const ext = extname(path);
   try {
     return new Conf({
@@ -92,23 +97,30 @@ function store(path: string): Conf<Record<string, unknown>> {
   }
 }
 
-/** conf reads a file whose top level is not an object (null, a number, a list) as an empty config: refuse it instead. */
-function checkTopLevel(path: string): void {
+/** The file's top-level object: {} when there is no file; a file that is not a JSON object is refused. */
+function readConfigObject(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`${path} cannot be read: ${(e as Error).message}`);
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    return; // missing, or not JSON: conf says which
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${path} cannot be read: it is not valid JSON (${(e as Error).message})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new ConfigError(
       `${path}: the configuration must be a JSON object, like {"nodes": []}, not ${data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}`,
     );
+  return data;
 }
 
 export function loadConfig(path = configPath()): OperatorConfig {
-  checkTopLevel(path);
-  const r = configSchema.safeParse(store(path).store);
+  const r = configSchema.safeParse(readConfigObject(path));
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new ConfigError(`${path}: ${i.path.join('.') || '(top level)'}: ${i.message}`);
@@ -128,7 +140,7 @@ export interface SavedNode {
  * that lists none comes after an explicit `{"name": "local", "local": true}`: the local node that was
  * implied stays in the fleet (`agency nodes remove local` takes it out).
  */
-export function saveNode(node: NodeConfig, path = configPath()): SavedNode {
+export async function saveNode(node: NodeConfig, path = configPath()): Promise<SavedNode> {
   const r = nodeSchema.safeParse(node);
   if (!r.success) throw new ConfigError(r.error.issues[0]!.message);
   const config = loadConfig(path);
@@ -138,14 +150,14 @@ export function saveNode(node: NodeConfig, path = configPath()): SavedNode {
     ? [{ name: LOCAL_NODE, local: true }]
     : config.nodes.filter((n) => n.name !== node.name);
   nodes.push(r.data);
-  store(path).set('nodes', nodes);
+  (await store(path)).set('nodes', nodes);
   return { replaced, localAdded };
 }
 
-export function removeNode(name: string, path = configPath()): boolean {
+export async function removeNode(name: string, path = configPath()): Promise<boolean> {
   const config = loadConfig(path);
   const nodes = config.nodes.filter((n) => n.name !== name);
   if (nodes.length === config.nodes.length) return false;
-  store(path).set('nodes', nodes);
+  (await store(path)).set('nodes', nodes);
   return true;
 }
