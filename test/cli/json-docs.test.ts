@@ -1,18 +1,22 @@
 /**
  * Every JSON document agency prints, from every command that takes --json, run for real: a node with the
  * real Claude Code CLI against the scripted Messages API for the session commands, a node with recorded
- * state for decisions and watch, a configured node that is down. Each document has `"schema": 1` as its
- * first key, and docs/json.md shows each one with the same keys, so the documentation cannot drift from
- * what the commands print. A command that gains --json fails here until it is run and documented.
+ * state for decisions and watch, a configured node that is down, and for the landing commands a node whose
+ * sessions' branches hold commits (made by hand, in a real repository with a remote). Each document has
+ * `"schema": 1` as its first key, and docs/json.md shows each one with the same keys, so the documentation
+ * cannot drift from what the commands print. A command that gains --json fails here until it is run and
+ * documented.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCommands } from '../../src/cli/commands.js';
+import { findProgram } from '../../src/node/find-program.js';
 import { AGENCY_BIN } from '../helpers/agency.js';
+import { commit, git, refAt, userRepo } from '../helpers/git-repo.js';
 import { MIN_REGISTRY, testNode, type TestNode } from '../helpers/node.js';
 import { offlineNode } from '../helpers/node-server.js';
 import { agencyAsync, closedPort, operatorEnv, sshKey, type Run } from '../helpers/operator.js';
@@ -58,13 +62,48 @@ const offline = offlineNode('ag-json-', {
 const home = tempDir('ag-jop-');
 let live: TestNode;
 
+// Landing: a user's repository whose remote has a web address (pushes go to a bare repository beside it),
+// and three ended sessions with a commit each: one to merge and remove, one to push, one that conflicts.
+const L1 = 's-1a1a1a';
+const L2 = 's-2b2b2b';
+const L3 = 's-3c3c3c';
+const repo = userRepo(join(home.path, 'shop'));
+const bare = join(home.path, 'shop.git');
+git(home.path, 'init', '-q', '--bare', bare);
+git(repo, 'remote', 'add', 'origin', 'https://ada:s3cr3t@git.example.invalid/ada/shop.git');
+git(repo, 'remote', 'set-url', '--push', 'origin', bare);
+// the node finds git and no gh: `pr` prints where to open a pull request, and nothing leaves this machine
+const bin = join(home.path, 'bin');
+mkdirSync(bin);
+symlinkSync(findProgram('git', process.env.PATH)!, join(bin, 'git'));
+const landingNode = offlineNode('ag-jland-', {
+  env: { PATH: bin, HOME: home.path, CLAUDE_CONFIG_DIR: home.path },
+  state: (nodeHome) => {
+    const base = { branch: 'main', commit: refAt(repo, 'main')! };
+    const sessions = [L1, L2, L3].map((id) => {
+      const record = sessionRecord(nodeHome, id, { repo, base, task: `task of ${id}` });
+      git(repo, 'worktree', 'add', '-q', '-b', record.branch, record.worktree, base.commit);
+      return record;
+    });
+    return { version: 1, sessions, decisions: [] };
+  },
+});
+const worktree = (id: string) => sessionRecord(landingNode.dir.path, id).worktree;
+let pushed: string;
+
 beforeAll(async () => {
   await offline.listen();
+  commit(worktree(L1), 'add a greeting', { 'hello.txt': 'hello\n' });
+  pushed = commit(worktree(L2), 'add a footer', { 'footer.txt': 'footer\n' });
+  commit(worktree(L3), 'rewrite the app', { 'app.txt': 'the session version\n' });
+  await landingNode.listen();
+  await landingNode.landing.measureMissing();
   live = await testNode({ steps: [{ text: 'hello there' }, { text: 'again' }, { text: 'and again' }] });
 }, 120_000);
 afterAll(async () => {
   await live?.cleanup();
   await offline.close();
+  await landingNode.close();
   home.remove();
 });
 
@@ -172,6 +211,45 @@ describe('JSON output', () => {
     );
     keep('init', await a('init', '--yes', '--json'));
     keep('doctor', await a('doctor', '--json'));
+  });
+
+  it('of the landing commands, on a node whose sessions have commits', async () => {
+    const env = operatorEnv(join(home.path, 'lander'), { AGENCY_HOME: landingNode.dir.path });
+    const a = (...args: string[]) => agencyAsync(args, env);
+    const status = keep('status', await a('status', '--json')) as { sessions: { landing: unknown }[] };
+    expect(status.sessions.map((s) => s.landing)).toEqual(Array(3).fill(expect.objectContaining({ ahead: 1 })));
+    const [diff, diffStat, log, open] = await Promise.all([
+      a('diff', L1, '--json'),
+      a('diff', L1, '--stat', '--json'),
+      a('log', L1, '--json'),
+      a('open', L1, '--json'),
+    ]);
+    expect(keep('diff', diff)).toMatchObject({ files: [{ path: 'hello.txt', status: 'added' }] });
+    expect(keep('diff', diffStat)).not.toHaveProperty('patch');
+    expect(keep('log', log)).toMatchObject({ commits: [{ subject: 'add a greeting' }] });
+    expect(keep('open', open)).toMatchObject({ local: true, worktree: worktree(L1), command: env.SHELL ?? '/bin/sh' });
+    const merged = keep('merge', await a('merge', L1, '--json')) as { commit: string };
+    expect(refAt(repo, 'main')).toBe(merged.commit);
+    // a merge that fails prints no JSON; the error names the files in conflict
+    commit(repo, 'the user rewrites the app', { 'app.txt': 'the user version\n' });
+    const conflict = await a('merge', L3, '--json');
+    expect([conflict.code, conflict.stdout]).toEqual([1, '']);
+    expect(conflict.stderr).toContain(`agency/${L3} conflicts with main in "app.txt"; nothing was merged`);
+    const pr = await a('pr', L2, '--json');
+    expect(pr.stdout).not.toContain('s3cr3t');
+    expect(keep('pr', pr)).toMatchObject({
+      remoteUrl: 'https://git.example.invalid/ada/shop.git',
+      url: null,
+      compareUrl: `https://git.example.invalid/ada/shop/compare/main...agency/${L2}?expand=1`,
+    });
+    expect(refAt(bare, `agency/${L2}`)).toBe(pushed);
+    expect(keep('rm', await a('rm', L1, '--json'))).toMatchObject({ branch: `agency/${L1}`, recovered: null });
+    // gc removes the pushed session (its remote has its work) and keeps the one whose work only its branch has
+    const gc = keep('gc', await a('gc', '--json')) as { removed: { session: string }[]; kept: { session: string }[] };
+    expect([gc.removed.map((r) => r.session), gc.kept.map((k) => k.session)]).toEqual([[L2], [L3]]);
+    expect(keep('rm', await a('rm', L3, '--force', '--json'))).toMatchObject({
+      recovered: `refs/agency/recovered/${L3}`,
+    });
   });
 
   it('covers every command that takes --json', () => {

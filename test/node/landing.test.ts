@@ -224,7 +224,14 @@ describe('removing sessions', () => {
     watcher.onEvent((e) => events.push(e));
     await watcher.request('watch', {});
     const r = await json(['rm', A]);
-    expect(r).toEqual({ session: A, worktree: wt(A), branch: `agency/${A}`, recovered: null, setAside: null });
+    expect(r).toEqual({
+      schema: 1,
+      session: A,
+      worktree: wt(A),
+      branch: `agency/${A}`,
+      recovered: null,
+      setAside: null,
+    });
     expect(existsSync(wt(A))).toBe(false);
     expect(refAt(repo, `refs/heads/agency/${A}`)).toBeNull();
     expect(reachable(repo, commits[A]!, 'main')).toBe(true);
