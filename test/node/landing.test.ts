@@ -220,28 +220,31 @@ describe('removing sessions', () => {
   it('removes a merged session: worktree, branch, record and trust go; its commits stay reachable', async () => {
     const watcher = new Connection(connect(node.paths.socket), { role: 'cockpit', agent: 'test' });
     await watcher.ready;
-    const events: NodeEvent[] = [];
-    watcher.onEvent((e) => events.push(e));
-    await watcher.request('watch', {});
-    const r = await json(['rm', A]);
-    expect(r).toEqual({
-      schema: 1,
-      session: A,
-      worktree: wt(A),
-      branch: `agency/${A}`,
-      recovered: null,
-      setAside: null,
-    });
-    expect(existsSync(wt(A))).toBe(false);
-    expect(refAt(repo, `refs/heads/agency/${A}`)).toBeNull();
-    expect(reachable(repo, commits[A]!, 'main')).toBe(true);
-    expect(existsSync(join(node.paths.sessions, A))).toBe(false);
-    expect(JSON.parse(readFileSync(claudeJson, 'utf8')).projects).toEqual({ '/elsewhere': { x: 1 } });
-    expect(await sessionsListed()).toEqual([B, C, D, E, F]);
-    // watchers hear that it left
-    await until('the watcher to hear of the removal', () => events.some((e) => e.kind === 'removed'));
-    expect(events.filter((e) => e.kind === 'removed')).toEqual([{ kind: 'removed', node: 'edge', session: A }]);
-    watcher.close();
+    try {
+      const events: NodeEvent[] = [];
+      watcher.onEvent((e) => events.push(e));
+      await watcher.request('watch', {});
+      const r = await json(['rm', A]);
+      expect(r).toEqual({
+        schema: 1,
+        session: A,
+        worktree: wt(A),
+        branch: `agency/${A}`,
+        recovered: null,
+        setAside: null,
+      });
+      expect(existsSync(wt(A))).toBe(false);
+      expect(refAt(repo, `refs/heads/agency/${A}`)).toBeNull();
+      expect(reachable(repo, commits[A]!, 'main')).toBe(true);
+      expect(existsSync(join(node.paths.sessions, A))).toBe(false);
+      expect(JSON.parse(readFileSync(claudeJson, 'utf8')).projects).toEqual({ '/elsewhere': { x: 1 } });
+      expect(await sessionsListed()).toEqual([B, C, D, E, F]);
+      // watchers hear that it left
+      await until('the watcher to hear of the removal', () => events.some((e) => e.kind === 'removed'));
+      expect(events.filter((e) => e.kind === 'removed')).toEqual([{ kind: 'removed', node: 'edge', session: A }]);
+    } finally {
+      watcher.close();
+    }
   });
 
   it('with --force keeps unmerged work under refs/agency/recovered/', async () => {
