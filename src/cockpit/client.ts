@@ -5,8 +5,8 @@
 import { fleetLinks } from '../fleet/fleet.js';
 import type { LinkStatus, NodeLink } from '../fleet/link.js';
 import type { Connection } from '../protocol/connection.js';
+import { leastLoaded } from './placement.js';
 import {
-  isLive,
   type Decision,
   type NodeEvent,
   type Op,
@@ -166,9 +166,7 @@ export class Cockpit {
       throw new CockpitError(
         `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
       );
-    const live = (name: string) => snap.sessions.filter((s) => s.node === name && isLive(s)).length;
-    const best = up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!;
-    return this.requestOn(best.name, 'run', args);
+    return this.requestOn(leastLoaded(up, snap.sessions)!, 'run', args);
   }
 
   /** Node events and link changes from every node, across reconnects, until close(). */
