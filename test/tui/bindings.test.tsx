@@ -9,6 +9,7 @@ import type { CockpitEvent } from '../../src/cockpit/client.js';
 import { BINDINGS, keysLabel, type BindingId } from '../../src/tui/keys.js';
 import { topLayer, type Layer } from '../../src/tui/layers.js';
 import type { UiState } from '../../src/tui/ui-state.js';
+import type { Landing } from '../../src/protocol/messages.js';
 import {
   at,
   decision,
@@ -39,6 +40,8 @@ const SEQ: Record<string, string> = {
   'ctrl+b': '\x02',
   'ctrl+f': '\x06',
   'ctrl+c': '\x03',
+  tab: '\t',
+  'shift+tab': '\x1b[Z',
 };
 const seq = (key: string) => SEQ[key] ?? key;
 
@@ -68,6 +71,32 @@ const noSessions = fleetEvents(1, 0);
 const paused = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'paused' }))];
 const exited = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1) }))];
 const decided = [...one, decisionEvent(decision('studio-01', 'd-1', 's-1001'))];
+const landing = (patch: Partial<Landing> = {}): Landing => ({
+  ahead: 2,
+  behind: 0,
+  filesChanged: 3,
+  merged: false,
+  dirty: false,
+  measuredAt: at(1),
+  ...patch,
+});
+/** s-1 exited with two commits its base lacks: ready to land */
+const ready = [
+  ...noSessions,
+  sessionEvent(
+    session('studio-01', 's-1', {
+      state: 'exited',
+      endedAt: at(1),
+      base: { branch: 'main', commit: 'abc123' },
+      landing: landing(),
+    }),
+  ),
+];
+const merged = [
+  ...noSessions,
+  sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1), landing: landing({ merged: true }) })),
+];
+const form = (c: Cockpit) => top(c) as Extract<Layer, { kind: 'form' }>;
 
 /** Waits for the key's effect: the controller's state replaced (every handler and every refusal replaces it). */
 const changed = (before: UiState) => (c: Cockpit) => ui(c) !== before;
@@ -120,10 +149,22 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
     enabled: { events: one, then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'filter' }) },
   },
   'new-task': {
-    disabled: { events: [nodeEvent(link('studio-01', 'down'))], reason: 'node studio-01 is down' },
+    disabled: {
+      events: [nodeEvent(link('studio-01', 'down'))],
+      reason: 'no node is reachable: studio-01 down. Run agency doctor to see what is wrong',
+    },
     enabled: {
       events: one,
-      then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'run', node: 'studio-01' }),
+      then: (c) =>
+        expect(top(c)).toEqual({
+          kind: 'form',
+          field: 'task',
+          task: '',
+          repo: '/work/repo',
+          discipline: '',
+          node: null,
+          busy: false,
+        }),
     },
   },
   send: {
@@ -265,6 +306,79 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
         expect(top(c)).toEqual({ kind: 'fleet' });
         expect(ui(c).filter).toBe('');
       },
+    },
+  },
+  diff: {
+    disabled: { events: noSessions, to: [KEY.enter], reason: 'no session in focus' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      // the node's answer is still on its way when the view is looked at
+      prepare: async (c) => void (c.port.answer.diff = () => new Promise(() => {})),
+      then: (c) => {
+        expect(top(c)).toMatchObject({ kind: 'diff', node: 'studio-01', session: 's-1001', lines: null });
+        expect(c.port.ops('diff')).toEqual([{ node: 'studio-01', op: 'diff', args: { session: 's-1001' } }]);
+      },
+    },
+  },
+  merge: {
+    disabled: { events: merged, to: [KEY.enter], reason: "session s-1's work is merged already" },
+    enabled: {
+      events: ready,
+      to: [KEY.enter],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message: "Merge s-1's branch agency/s-1 (2 commits, 3 files) into main on studio-01, in /repo?",
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  'clean-up': {
+    disabled: { events: one, to: [KEY.enter], reason: 'session s-1001 is working: stop it first (s)' },
+    enabled: {
+      events: ready,
+      to: [KEY.enter],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message:
+            'Remove s-1 on studio-01: its worktree and branch agency/s-1? Its 2 commits not merged are kept under refs/agency/recovered/.',
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  'next-field': { enabled: { events: one, to: ['n'], then: (c) => expect(form(c).field).toBe('repo') } },
+  'previous-field': { enabled: { events: one, to: ['n'], then: (c) => expect(form(c).field).toBe('node') } },
+  'next-choice': {
+    disabled: {
+      events: one,
+      to: ['n'],
+      reason: '← → choose on the discipline and node fields; the task and repository are typed',
+    },
+    enabled: { events: one, to: ['n', '\x1b[Z'], then: (c) => expect(form(c).node).toBe('studio-01') },
+  },
+  'previous-choice': {
+    disabled: {
+      events: one,
+      to: ['n', '\t'],
+      reason: '← → choose on the discipline and node fields; the task and repository are typed',
+    },
+    enabled: {
+      events: fleetEvents(2, 0),
+      to: ['n', '\x1b[Z'],
+      then: (c) => expect(form(c).node).toBe('studio-02'),
+    },
+  },
+  start: {
+    disabled: { events: one, to: ['n'], reason: 'type the task first' },
+    enabled: {
+      events: one,
+      to: ['n', 'x'],
+      then: (c) =>
+        expect(c.port.ops('run')).toEqual([{ node: '', op: 'run', args: { task: 'x', repo: '/work/repo' } }]),
     },
   },
   erase: {
