@@ -6,8 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { leastLoaded } from '../../src/cockpit/placement.js';
 import { FleetStore } from '../../src/cockpit/store.js';
-import type { Landing } from '../../src/protocol/messages.js';
-import { at, link, nodeEvent, session, sessionEvent } from './fixtures.js';
+import { at, landing, link, nodeEvent, session, sessionEvent } from './fixtures.js';
 
 const stores: FleetStore[] = [];
 function store(): FleetStore {
@@ -19,15 +18,6 @@ afterEach(() => {
   while (stores.length) stores.pop()!.dispose();
 });
 
-const landing = (patch: Partial<Landing> = {}): Landing => ({
-  ahead: 1,
-  behind: 0,
-  filesChanged: 2,
-  merged: false,
-  dirty: false,
-  measuredAt: at(5),
-  ...patch,
-});
 const cost = (costUsd: number) => ({
   inputTokens: 10,
   outputTokens: 20,

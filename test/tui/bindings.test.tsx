@@ -9,41 +9,20 @@ import type { CockpitEvent } from '../../src/cockpit/client.js';
 import { BINDINGS, keysLabel, type BindingId } from '../../src/tui/keys.js';
 import { topLayer, type Layer } from '../../src/tui/layers.js';
 import type { UiState } from '../../src/tui/ui-state.js';
-import type { Landing } from '../../src/protocol/messages.js';
 import {
   at,
   decision,
   decisionEvent,
   fleetEvents,
+  landing,
   link,
   nodeEvent,
   session,
   sessionEvent,
 } from '../cockpit/fixtures.js';
-import { type Cockpit, KEY, mountEach } from './harness.js';
+import { type Cockpit, KEY, keySeq, mountEach } from './harness.js';
 
 const app = mountEach();
-
-/** The bytes a terminal sends for a key as the key table names it. */
-const SEQ: Record<string, string> = {
-  up: KEY.up,
-  down: KEY.down,
-  left: KEY.left,
-  right: KEY.right,
-  pageup: KEY.pageUp,
-  pagedown: KEY.pageDown,
-  end: KEY.end,
-  enter: KEY.enter,
-  escape: KEY.escape,
-  backspace: KEY.backspace,
-  'ctrl+]': KEY.ctrlRightBracket,
-  'ctrl+b': '\x02',
-  'ctrl+f': '\x06',
-  'ctrl+c': '\x03',
-  tab: '\t',
-  'shift+tab': '\x1b[Z',
-};
-const seq = (key: string) => SEQ[key] ?? key;
 
 interface Where {
   events: CockpitEvent[];
@@ -71,15 +50,6 @@ const noSessions = fleetEvents(1, 0);
 const paused = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'paused' }))];
 const exited = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1) }))];
 const decided = [...one, decisionEvent(decision('studio-01', 'd-1', 's-1001'))];
-const landing = (patch: Partial<Landing> = {}): Landing => ({
-  ahead: 2,
-  behind: 0,
-  filesChanged: 3,
-  merged: false,
-  dirty: false,
-  measuredAt: at(1),
-  ...patch,
-});
 /** s-1 exited with two commits its base lacks: ready to land */
 const ready = [
   ...noSessions,
@@ -88,7 +58,7 @@ const ready = [
       state: 'exited',
       endedAt: at(1),
       base: { branch: 'main', commit: 'abc123' },
-      landing: landing(),
+      landing: landing({ ahead: 2, filesChanged: 3 }),
     }),
   ),
 ];
@@ -408,7 +378,7 @@ describe('every binding', () => {
           const c = await reach(disabled);
           const before = ui(c);
           const why = `${keysLabel(b)} (${b.description}): ${disabled.reason}`;
-          await c.press(seq(key), { shows: why });
+          await c.press(keySeq(key), { shows: why });
           expect(ui(c).message).toEqual({ text: why, tone: 'why' });
           expect(c.lines().at(-2)?.trim()).toBe(why);
           expect({ ...ui(c), message: null }).toEqual({ ...before, message: null });
@@ -420,7 +390,7 @@ describe('every binding', () => {
         const before = ui(c);
         const calls = c.port.calls.length;
         const quits = c.quits;
-        await c.press(seq(key), (c) => ui(c) !== before || c.port.calls.length > calls || c.quits > quits);
+        await c.press(keySeq(key), (c) => ui(c) !== before || c.port.calls.length > calls || c.quits > quits);
         expect(ui(c).message?.tone).not.toBe('why');
         enabled.then(c, before);
       });

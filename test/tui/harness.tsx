@@ -186,6 +186,29 @@ export const KEY = {
   ctrlRightBracket: '\x1d',
 };
 
+/** The bytes a terminal sends for a key as the key table names it (`up`, `ctrl+b`, `shift+tab`, `a`…). */
+export function keySeq(name: string): string {
+  const seqs: Record<string, string> = {
+    up: KEY.up,
+    down: KEY.down,
+    left: KEY.left,
+    right: KEY.right,
+    pageup: KEY.pageUp,
+    pagedown: KEY.pageDown,
+    end: KEY.end,
+    enter: KEY.enter,
+    escape: KEY.escape,
+    backspace: KEY.backspace,
+    'ctrl+]': KEY.ctrlRightBracket,
+    'ctrl+b': '\x02',
+    'ctrl+f': '\x06',
+    'ctrl+c': '\x03',
+    tab: '\t',
+    'shift+tab': '\x1b[Z',
+  };
+  return seqs[name] ?? name;
+}
+
 export async function cockpit(
   opts: {
     columns?: number;

@@ -6,20 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DiffResult, Landing, MergeResult, RemoveResult } from '../../src/protocol/messages.js';
 import { topLayer } from '../../src/tui/layers.js';
-import { at, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
+import { at, landing, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
 import { type Cockpit, KEY, mountEach } from './harness.js';
 
 const app = mountEach();
 
-const landing = (patch: Partial<Landing> = {}): Landing => ({
-  ahead: 2,
-  behind: 1,
-  filesChanged: 3,
-  merged: false,
-  dirty: false,
-  measuredAt: at(1),
-  ...patch,
-});
+/** two commits ahead of main, one behind, three files */
+const standing = (patch: Partial<Landing> = {}): Landing => landing({ ahead: 2, behind: 1, filesChanged: 3, ...patch });
 const ended = (id: string, l: Landing | null) =>
   sessionEvent(
     session('studio-01', id, {
@@ -32,7 +25,7 @@ const ended = (id: string, l: Landing | null) =>
   );
 
 /** studio-01 with s-1: exited, two commits ahead of main, one behind, three files: ready to land */
-const ready = [nodeEvent(link('studio-01')), ended('s-1', landing())];
+const ready = [nodeEvent(link('studio-01')), ended('s-1', standing())];
 
 function diffOf(session: string, patchLines: number, extra: Partial<DiffResult> = {}): DiffResult {
   const body = Array.from({ length: patchLines }, (_, i) => `+line ${i + 1}`).join('\n');
@@ -144,12 +137,12 @@ describe('a session row and how its branch stands', () => {
   it('shows commits ahead and behind and files changed, marks the sessions ready to land, at 160 and at 80 columns', async () => {
     const events = [
       ...ready,
-      ended('s-2', landing({ merged: true, ahead: 0 })),
+      ended('s-2', standing({ merged: true, ahead: 0 })),
       sessionEvent(
-        session('studio-01', 's-3', { state: 'idle', landing: landing({ ahead: 1, behind: 0, filesChanged: 1 }) }),
+        session('studio-01', 's-3', { state: 'idle', landing: standing({ ahead: 1, behind: 0, filesChanged: 1 }) }),
       ),
       sessionEvent(session('studio-01', 's-4', { state: 'working' })),
-      ended('s-5', landing({ ahead: 1, behind: 0, filesChanged: 2, dirty: true })),
+      ended('s-5', standing({ ahead: 1, behind: 0, filesChanged: 2, dirty: true })),
     ];
     const c = await app({ columns: 160, rows: 48, events });
     expect(c.lines()[0]).toContain('2 ready to land');
@@ -213,7 +206,7 @@ describe('merge and clean up', () => {
     const c = await app({
       events: [
         nodeEvent(link('studio-01')),
-        sessionEvent(session('studio-01', 's-7', { state: 'idle', landing: landing() })),
+        sessionEvent(session('studio-01', 's-7', { state: 'idle', landing: standing() })),
       ],
     });
     await nodeView(c);
@@ -231,7 +224,7 @@ describe('merge and clean up', () => {
   });
 
   it('C asks first; unmerged work is kept under refs/agency/recovered/ (force), merged work is just removed; the session leaves the views', async () => {
-    const c = await app({ events: [...ready, ended('s-2', landing({ merged: true, ahead: 0 }))] });
+    const c = await app({ events: [...ready, ended('s-2', standing({ merged: true, ahead: 0 }))] });
     c.port.answer.rm = (args) => {
       const a = args as { session: string; force?: boolean };
       return {
