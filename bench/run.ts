@@ -9,6 +9,7 @@ import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
+import { benchLanding } from './landing.js';
 import { benchOps } from './ops.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
@@ -31,6 +32,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   flood: () => benchFlood(),
   'tui-latency': () => benchTuiLatency(),
   ops: () => benchOps(),
+  landing: () => benchLanding(),
   'tool-latency': () => benchToolLatency(),
   'sandbox-latency': () => benchSandboxLatency(),
 };

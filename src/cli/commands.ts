@@ -137,6 +137,8 @@ export function registerCommands(program: Command): void {
       );
   }
 
+  registerLandingCommands(program);
+
   const node = program.command('node').description('the node daemon');
   node
     .command('serve')
@@ -201,4 +203,49 @@ export function registerCommands(program: Command): void {
     .option('--service', 'also install the daemon as a systemd user service (Linux) or launchd agent (macOS)')
     .option('--json', 'print the results as JSON')
     .action(async (opts) => (await import('./fleet-commands.js')).push(opts));
+}
+
+/** Getting a session's work back: see it, land it, clean up after it. */
+function registerLandingCommands(program: Command): void {
+  const landing = () => import('./landing-commands.js');
+  program
+    .command('diff <session>')
+    .description("a session's work: the files its branch changed since it started, then the patch")
+    .option('--stat', 'only the files, not the patch')
+    .option('--json', 'print the diff as JSON')
+    .action(async (session: string, opts) => (await landing()).diff(session, opts));
+  program
+    .command('log <session>')
+    .description("the commits of a session's branch")
+    .option('--json', 'print them as JSON')
+    .action(async (session: string, opts) => (await landing()).log(session, opts));
+  program
+    .command('open <session>')
+    .description("a shell in a session's worktree ($EDITOR with --editor); on a remote node, its path and ssh command")
+    .option('--editor', 'open the worktree in $EDITOR instead of a shell')
+    .option('--json', 'print the path and the command as JSON instead')
+    .action(async (session: string, opts) => (await landing()).open(session, opts));
+  program
+    .command('merge <session>')
+    .description("merge a session's branch into the branch it started from, in its repository")
+    .option('--into <branch>', 'merge into this branch instead')
+    .option('--json', 'print the result as JSON')
+    .action(async (session: string, opts) => (await landing()).merge(session, opts));
+  program
+    .command('pr <session>')
+    .description("push a session's branch and open a pull request (with gh), or print where to open one")
+    .option('--json', 'print the result as JSON')
+    .action(async (session: string, opts) => (await landing()).pr(session, opts));
+  program
+    .command('rm <session>')
+    .description('remove an ended session: its worktree, branch and record; refuses if work would be lost')
+    .option('--force', 'remove it anyway, keeping its unmerged work under refs/agency/recovered/<session>')
+    .option('--json', 'print the result as JSON')
+    .action(async (session: string, opts) => (await landing()).rm(session, opts));
+  program
+    .command('gc')
+    .description('remove every ended session whose work is merged or kept elsewhere')
+    .option('--force', 'remove the others too, keeping their unmerged work under refs/agency/recovered/')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => (await landing()).gc(opts));
 }

@@ -55,6 +55,7 @@ function asNode<T>(value: T, node: string): T {
 function eventAsNode(e: NodeEvent, node: string): NodeEvent {
   if (e.kind === 'session') return { ...e, session: asNode(e.session, node) };
   if (e.kind === 'decision') return { ...e, decision: asNode(e.decision, node) };
+  if (e.kind === 'removed') return { ...e, node };
   return e;
 }
 

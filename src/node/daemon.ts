@@ -161,7 +161,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     rmSync(paths.lock, { force: true });
     process.exit(0);
   };
-  const server = createNodeServer({ manager, landing: new NodeLanding(), info, tokens, onShutdown: () => void stop() });
+  const landing = new NodeLanding({ manager, paths });
+  const server = createNodeServer({ manager, landing, info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(paths.socket, () => resolve());
@@ -173,6 +174,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
   manager.recover();
+  void landing.measureMissing();
   // a session's temporary folder goes when it ends; those of sessions that ended while no node ran, now
   pruneSessionTmpDirs(paths, (id) => manager.snapshot().sessions.some((x) => x.id === id && isLive(x)));
   manager.onEvent((e) => {

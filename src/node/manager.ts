@@ -8,6 +8,7 @@ import { compileInto, type HookPrograms } from '../compiler/index.js';
 import {
   isLive,
   type Decision,
+  type Landing,
   type NodeEvent,
   type NodeInfo,
   type OpArgs,
@@ -253,6 +254,28 @@ export class NodeManager {
     return this.runtimes.has(session);
   }
 
+  /** A session's record as the table holds it, for the modules wired to the table (landing.ts). */
+  record(session: string): Readonly<SessionRecord> {
+    return this.get(session).record;
+  }
+
+  /** Keeps how a session's branch stands (measured by landing.ts), and tells watchers. */
+  setLanding(session: string, landing: Landing): void {
+    const rt = this.runtimes.get(session);
+    if (rt) this.update(rt, { landing });
+  }
+
+  /** Takes an ended session out of the table, with its decisions; its files are landing.ts's to remove. */
+  forget(session: string): void {
+    const rt = this.get(session);
+    if (isLive(rt.record)) throw new RemoteError('conflict', `session ${session} is ${rt.record.state}`);
+    rt.log.close();
+    this.runtimes.delete(session);
+    for (const d of this.decisions.list()) if (d.session === session) this.decisions.all.delete(d.id);
+    this.writer.flush();
+    this.emit({ kind: 'removed', node: this.o.info.name, session });
+  }
+
   /** the guard policy the node compiled for a session (its own copy), or null if the node has no such session */
   guardPolicy(session: string): GuardPolicy | null {
     return this.runtimes.has(session) ? this.context.policy(session) : null;
@@ -284,7 +307,7 @@ export class NodeManager {
     const env = sessionEnv(this.node, { id: r.id });
     if (this.env.AGENCY_PREPARE_CLAUDE !== '0')
       try {
-        const changes = prepareClaudeState({ trust: [r.repo, r.worktree], env, keyHelper: hasKey(this.env) });
+        const changes = prepareClaudeState({ trust: [r.worktree], env, keyHelper: hasKey(this.env) });
         if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
       } catch (e) {
         process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);

@@ -179,6 +179,8 @@ export interface LogResult {
   branch: string;
   base: SessionBase | null;
   commits: CommitInfo[];
+  /** more commits than the log lists */
+  truncated: boolean;
 }
 
 export interface MergeResult {
@@ -190,16 +192,22 @@ export interface MergeResult {
   commit: string;
   fastForward: boolean;
   files: number;
+  /** the branch already had every commit of the session's: nothing changed */
+  alreadyMerged: boolean;
 }
 
 export interface PrResult {
   session: string;
+  /** the remote's name, and its URL without credentials */
   remote: string;
+  remoteUrl: string;
   branch: string;
   /** the pull request's address when `gh` made one */
   url: string | null;
   /** where to open one by hand otherwise */
   compareUrl: string | null;
+  /** why `gh` made no pull request, when it was there and failed */
+  note: string | null;
 }
 
 export interface RemoveResult {
@@ -208,6 +216,8 @@ export interface RemoveResult {
   branch: string | null;
   /** the ref that keeps unmerged work that --force removed the branch of */
   recovered: string | null;
+  /** where what the node once set aside from the session's worktree is kept (see `agency rm`), or null */
+  setAside: string | null;
 }
 
 export interface GcResult {
@@ -275,6 +285,8 @@ export type ErrorCode = 'not-found' | 'bad-request' | 'forbidden' | 'conflict' |
 export type NodeEvent =
   | { kind: 'session'; session: SessionSummary }
   | { kind: 'decision'; decision: Decision }
+  /** a session was removed (agency rm, gc): it leaves the node's table */
+  | { kind: 'removed'; node: string; session: string }
   /** a PTY subscriber fell further behind than the replay buffer reaches: repaint from this screen, then bytes resume at view.outputSeq */
   | { kind: 'pty-reset'; view: ScreenView };
 export interface EventMessage {

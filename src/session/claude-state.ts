@@ -16,7 +16,10 @@ export function claudeStatePath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface Preparation {
-  /** folders to trust: the repository's main checkout (the key Claude Code uses for a linked worktree) and the worktree */
+  /**
+   * folders to trust: a session's worktree. Trust of the worktree's own path is enough for Claude Code
+   * (v2.1.197) to show no trust dialog and run the hooks; the repository's main checkout is not trusted.
+   */
   trust: string[];
   env: NodeJS.ProcessEnv;
   /** the node gives Claude Code its key through the compiled apiKeyHelper (the key is not in env) */
@@ -26,22 +29,28 @@ export interface Preparation {
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 
+function readState(path: string): { state: Json; mode: number } {
+  if (!existsSync(path)) return { state: {}, mode: 0o600 };
+  const text = readFileSync(path, 'utf8');
+  try {
+    return { state: obj(JSON.parse(text)), mode: statSync(path).mode & 0o777 };
+  } catch {
+    throw new Error(
+      `${path} is not valid JSON; agency will not overwrite it (fix it, or start claude once to repair it)`,
+    );
+  }
+}
+
+function writeState(path: string, state: Json, mode: number): void {
+  const tmp = join(dirname(path), `.claude.json.agency-${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode });
+  renameSync(tmp, path);
+}
+
 /** What changed, for the log (never the key itself). */
 export function prepareClaudeState(p: Preparation): string[] {
   const path = claudeStatePath(p.env);
-  let state: Json = {};
-  let mode = 0o600;
-  if (existsSync(path)) {
-    const text = readFileSync(path, 'utf8');
-    try {
-      state = obj(JSON.parse(text));
-    } catch {
-      throw new Error(
-        `${path} is not valid JSON; agency will not overwrite it (fix it, or start claude once to repair it)`,
-      );
-    }
-    mode = statSync(path).mode & 0o777;
-  }
+  const { state, mode } = readState(path);
   const changes: string[] = [];
   const projects = obj(state.projects);
   for (const dir of p.trust) {
@@ -73,10 +82,23 @@ export function prepareClaudeState(p: Preparation): string[] {
       changes.push('approved the API key in the environment');
     }
   }
-  if (changes.length > 0) {
-    const tmp = join(dirname(path), `.claude.json.agency-${process.pid}.tmp`);
-    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode });
-    renameSync(tmp, path);
-  }
+  if (changes.length > 0) writeState(path, state, mode);
   return changes;
+}
+
+/**
+ * Undoes the trust prepareClaudeState gave a session's worktree once the worktree is removed: its entry
+ * under `projects` goes (Claude Code keys nothing else of its own on a linked worktree's path). Returns
+ * whether there was one.
+ */
+export function forgetTrust(dir: string, env: NodeJS.ProcessEnv): boolean {
+  const path = claudeStatePath(env);
+  if (!existsSync(path)) return false;
+  const { state, mode } = readState(path);
+  const projects = obj(state.projects);
+  if (!Object.hasOwn(projects, dir)) return false;
+  delete projects[dir];
+  state.projects = projects;
+  writeState(path, state, mode);
+  return true;
 }

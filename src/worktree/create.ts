@@ -1,9 +1,9 @@
 /** A git worktree of its own for each session, on a branch of its own, made from the repository's HEAD. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { excludeCompiledFiles } from './exclude.js';
 
 export interface Worktree {
   /** the repository's main checkout: where Claude Code keys its trust of the worktree */
@@ -59,48 +59,4 @@ export async function createWorktree(opts: { repo: string; id: string; under: st
   await git.raw(['worktree', 'add', '--quiet', '-b', branch, path, base]);
   await excludeCompiledFiles(path);
   return { repoRoot, path: realpathSync(path), branch, base, baseBranch };
-}
-
-/** What `agency compile` writes into a worktree: the session's context, not part of its work. */
-export const COMPILED_PATHS = ['/CLAUDE.md', '/.claude/', '/.mcp.json', '/.context/'];
-
-/**
- * What Claude Code's sandbox (v2.1.197, bubblewrap) mounts over paths of the worktree that do not exist, for
- * as long as a command runs, so that nothing can create them: empty character devices that `git add -A`
- * refuses to add ("can only add regular files"). The sandbox never lets a session create these, so leaving
- * them out of its commits hides the placeholders and nothing else.
- */
-export const SANDBOX_PLACEHOLDERS = [
-  '/.bash_profile',
-  '/.bashrc',
-  '/.gitconfig',
-  '/.gitmodules',
-  '/.idea',
-  '/.profile',
-  '/.ripgreprc',
-  '/.vscode',
-  '/.zprofile',
-  '/.zshrc',
-];
-
-/**
- * Keeps the compiled context out of the session's commits, in this worktree only: a per-worktree
- * core.excludesFile (git's extensions.worktreeConfig) holding the user's own global excludes and agency's
- * paths. The main checkout and other worktrees are not affected.
- */
-async function excludeCompiledFiles(path: string): Promise<void> {
-  const git = simpleGit(path);
-  await git.raw(['config', 'extensions.worktreeConfig', 'true']);
-  const gitDir = (await git.raw(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
-  const globalFile =
-    (await git.raw(['config', '--global', '--path', 'core.excludesFile']).catch(() => '')).trim() ||
-    join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
-  const own = existsSync(globalFile) ? readFileSync(globalFile, 'utf8') : '';
-  const file = join(gitDir, 'agency-exclude');
-  writeFileSync(
-    file,
-    `${own}${own && !own.endsWith('\n') ? '\n' : ''}# written by agency: the session's compiled context\n${COMPILED_PATHS.join('\n')}\n` +
-      `# and what the OS sandbox mounts in the worktree while a command runs\n${SANDBOX_PLACEHOLDERS.join('\n')}\n`,
-  );
-  await git.raw(['config', '--worktree', 'core.excludesFile', file]);
 }

@@ -1,1 +1,7 @@
 export { createWorktree, repoRootOf, WorktreeError, type Worktree } from './create.js';
+export { COMPILED_PATHS, SANDBOX_PLACEHOLDERS } from './exclude.js';
+export { GitError, isBare } from './git.js';
+export { diffOf, LandingError, logOf, measureLanding, type SessionBranch } from './landing.js';
+export { mergeBranch } from './merge.js';
+export { pushForReview } from './push.js';
+export { removeSession } from './remove.js';

@@ -19,6 +19,7 @@ export interface OfflineNode {
   info: NodeInfo;
   tokens: SessionTokens;
   manager: NodeManager;
+  landing: NodeLanding;
   server: Server;
   /** starts serving on the node's socket */
   listen(): Promise<void>;
@@ -27,7 +28,7 @@ export interface OfflineNode {
 
 export function offlineNode(
   prefix: string,
-  o: { state?: (home: string) => unknown; onShutdown?: () => void } = {},
+  o: { state?: (home: string) => unknown; onShutdown?: () => void; env?: NodeJS.ProcessEnv } = {},
 ): OfflineNode {
   const dir = tempDir(prefix);
   const paths = nodePaths(dir.path);
@@ -54,9 +55,11 @@ export function offlineNode(
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
     programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
   });
+  // the node's environment for landing: where it finds gh, and whose ~/.claude.json it cleans up
+  const landing = new NodeLanding({ manager, paths, env: o.env ?? { ...process.env, CLAUDE_CONFIG_DIR: dir.path } });
   const server = createNodeServer({
     manager,
-    landing: new NodeLanding(),
+    landing,
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),
@@ -67,6 +70,7 @@ export function offlineNode(
     info,
     tokens,
     manager,
+    landing,
     server,
     listen: () => new Promise<void>((r) => server.listen(paths.socket, r)),
     async close() {

@@ -43,6 +43,8 @@ describe('createWorktree', () => {
     expect(git(wt.path, 'status', '--porcelain', '-uall').trim()).toBe('?? work.ts');
     // the main checkout still sees its own untracked CLAUDE.md
     expect(git(r, 'status', '--porcelain')).toMatch(/\?\? CLAUDE\.md/);
+    // and the repository gets no extension for it (older git and other tools refuse unknown ones)
+    expect(git(r, 'config', '--list', '--local')).not.toMatch(/^extensions\./m);
   });
 
   it('refuses a folder that is not a repository, and one with no commits, clearly', async () => {
