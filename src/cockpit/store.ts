@@ -22,12 +22,8 @@ import {
   type WorkerSummary,
 } from './summary.js';
 
-/**
- * What the store takes in: the cockpit's events, workers (which the protocol does not report yet), and a
- * session its node has removed (`rm`), which the views drop.
- */
-export type StoreEvent =
-  CockpitEvent | { kind: 'worker'; worker: WorkerSummary } | { kind: 'forget'; node: string; session: string };
+/** What the store takes in: the cockpit's events, and workers (which the protocol does not report yet). */
+export type StoreEvent = CockpitEvent | { kind: 'worker'; worker: WorkerSummary };
 
 export interface FleetState {
   /** grows by one with every batch that changed something */
@@ -150,8 +146,8 @@ export class FleetStore {
       case 'worker':
         this.queue.set(`w:${key(e.worker.node, e.worker.id)}`, e);
         break;
-      case 'forget':
-        // in the session's own slot: whichever of a report and the removal came last wins
+      case 'removed':
+        // a session its node removed (rm, gc), in its own slot: whichever of a report and the removal came last wins
         this.queue.set(`s:${key(e.node, e.session)}`, e);
         break;
       default:
@@ -257,7 +253,7 @@ export class FleetStore {
         this.touch(d.node);
         return;
       }
-      case 'forget': {
+      case 'removed': {
         const table = this.sessionTable.get(e.node);
         const had = table?.get(e.session);
         if (!table || !had) return;

@@ -66,22 +66,22 @@ describe('landing in the fleet store', () => {
     expect(s.getSnapshot().health.readyToLand).toBe(0);
   });
 
-  it('forgets a session its node removed, keeping what it cost; a later report of it brings it back', () => {
+  it('drops a session its node removed, keeping what it cost; a later report of it brings it back', () => {
     const s = store();
     s.ingest(nodeEvent(link('a')));
     s.ingest(sessionEvent(session('a', 's-1', { state: 'exited', usage: cost(1.5), landing: landing() })));
     s.ingest(sessionEvent(session('a', 's-2', { usage: cost(0.5) })));
     s.flush();
     expect(s.getSnapshot().health.costUsd).toBeCloseTo(2);
-    s.ingest({ kind: 'forget', node: 'a', session: 's-1' });
+    s.ingest({ kind: 'removed', node: 'a', session: 's-1' });
     s.flush();
     const st = s.getSnapshot();
     expect(st.sessions.get('a')!.map((x) => x.id)).toEqual(['s-2']);
     expect(st.health.readyToLand).toBe(0);
     expect(st.health.costUsd).toBeCloseTo(2);
     expect(st.nodes.get('a')!.tokens).toBe(60);
-    // forgetting what is not there changes nothing
-    s.ingest({ kind: 'forget', node: 'a', session: 's-9' });
+    // the removal of one it does not hold changes nothing
+    s.ingest({ kind: 'removed', node: 'a', session: 's-9' });
     s.flush();
     expect(s.getSnapshot()).toBe(st);
     // the node still reports it (it kept it): the node is right

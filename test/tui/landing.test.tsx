@@ -173,6 +173,7 @@ describe('merge and clean up', () => {
       commit: '1234567890abcdef',
       fastForward: true,
       files: 3,
+      alreadyMerged: false,
     };
     c.port.answer.merge = () => merged;
     await nodeView(c);
@@ -184,6 +185,10 @@ describe('merge and clean up', () => {
     await c.press('M', { shows: "Merge s-1's branch" });
     await c.press('y', { shows: 'merged s-1 into main of /home/op/repo: fast-forward 1234567890, 3 files changed' });
     expect(c.port.ops('merge')).toEqual([{ node: 'studio-01', op: 'merge', args: { session: 's-1' } }]);
+    // the branch had it all already (as this cockpit had not heard yet): nothing changed, and it says so
+    c.port.answer.merge = () => ({ ...merged, alreadyMerged: true });
+    await c.press('M', { shows: "Merge s-1's branch" });
+    await c.press('y', { shows: "s-1's work was on main of /home/op/repo already: nothing changed" });
   });
 
   it('a merge the node refuses says what the node said (the conflicting files, a dirty target)', async () => {
@@ -232,6 +237,7 @@ describe('merge and clean up', () => {
         worktree: `/wt/${a.session}`,
         branch: `agency/${a.session}`,
         recovered: a.force ? `refs/agency/recovered/${a.session}` : null,
+        setAside: a.session === 's-2' ? '/home/op/.agency/set-aside/s-2' : null,
       } satisfies RemoveResult;
     };
     await nodeView(c);
@@ -250,7 +256,10 @@ describe('merge and clean up', () => {
     await c.press(KEY.enter, (c) => where(c) === 'fleet › studio-01 › s-2');
     await c.press('C', { shows: 'Remove s-2 on studio-01: its worktree and branch agency/s-2?' });
     expect(c.frame()).not.toContain('refs/agency/recovered');
-    await c.press('y', { shows: 'removed s-2: worktree /wt/s-2, branch agency/s-2' });
+    await c.press('y', {
+      shows:
+        'removed s-2: worktree /wt/s-2, branch agency/s-2; what the node set aside from its worktree is at /home/op/.agency/set-aside/s-2',
+    });
     expect(c.port.ops('rm')[1]).toEqual({ node: 'studio-01', op: 'rm', args: { session: 's-2' } });
     expect(where(c)).toBe('fleet › studio-01');
     expect(c.frame()).toContain('no sessions: n starts a new task here');

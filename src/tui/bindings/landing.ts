@@ -3,7 +3,7 @@
  * merging its branch into the branch it started from, and removing an ended session's worktree and branch.
  * Merging and removing ask first; what the node answers, done or refused, shows on the message line.
  */
-import { isLive, type SessionSummary } from '../../cockpit/types.js';
+import { isLive, type MergeResult, type RemoveResult, type SessionSummary } from '../../cockpit/types.js';
 import { diffLines } from '../diff-lines.js';
 import { topLayer, type DiffLayer, type Layer } from '../layers.js';
 import { findSession } from '../select.js';
@@ -60,18 +60,18 @@ function mergeable(c: KeyContext): string | SessionContext {
   });
 }
 
+function mergeText(s: SessionSummary, r: MergeResult): string {
+  if (r.alreadyMerged) return `${s.id}'s work was on ${r.into} of ${r.repo} already: nothing changed`;
+  return `merged ${s.id} into ${r.into} of ${r.repo}: ${r.fastForward ? 'fast-forward' : 'merge commit'} ${r.commit.slice(0, 10)}, ${plural(r.files, 'file')} changed`;
+}
+
 function merge(a: Actions, { node, session: s }: SessionContext): void {
   const l = s.landing;
   const what = l ? ` (${plural(l.ahead, 'commit')}, ${plural(l.filesChanged, 'file')})` : '';
   const into = s.base?.branch ?? 'the branch it started from';
   const live = isLive(s) ? ` It is still ${s.state}: commits it makes later are not in this merge.` : '';
   a.confirm(`Merge ${s.id}'s branch ${s.branch}${what} into ${into} on ${node}, in ${s.origin ?? s.repo}?${live}`, () =>
-    a.report(
-      a.port.request(node, 'merge', { session: s.id }),
-      (r) =>
-        `merged ${s.id} into ${r.into} of ${r.repo}: ${r.fastForward ? 'fast-forward' : 'merge commit'} ${r.commit.slice(0, 10)}, ${plural(r.files, 'file')} changed`,
-      `merge of ${s.id} failed`,
-    ),
+    a.report(a.port.request(node, 'merge', { session: s.id }), (r) => mergeText(s, r), `merge of ${s.id} failed`),
   );
 }
 
@@ -81,12 +81,13 @@ function withoutSession(stack: readonly Layer[], node: string, session: string):
   return at < 0 ? [...stack] : stack.slice(0, at);
 }
 
-function removeText(
-  s: SessionSummary,
-  r: { worktree: string | null; branch: string | null; recovered: string | null },
-) {
+function removeText(s: SessionSummary, r: RemoveResult): string {
   const gone = [r.worktree ? `worktree ${r.worktree}` : null, r.branch ? `branch ${r.branch}` : null].filter(Boolean);
-  return `removed ${s.id}${gone.length ? `: ${gone.join(', ')}` : ''}${r.recovered ? `; its unmerged work is kept at ${r.recovered}` : ''}`;
+  const kept = [
+    r.recovered ? `its unmerged work is kept at ${r.recovered}` : null,
+    r.setAside ? `what the node set aside from its worktree is at ${r.setAside}` : null,
+  ].filter(Boolean);
+  return `removed ${s.id}${gone.length ? `: ${gone.join(', ')}` : ''}${kept.map((k) => `; ${k}`).join('')}`;
 }
 
 function cleanUp(a: Actions, { node, session: s }: SessionContext): void {
@@ -102,7 +103,7 @@ function cleanUp(a: Actions, { node, session: s }: SessionContext): void {
       a.port.request(node, 'rm', { session: s.id, ...(unmerged ? { force: true } : {}) }),
       (r) => {
         a.set({ stack: withoutSession(a.ui().stack, node, s.id) });
-        a.learn({ kind: 'forget', node, session: s.id });
+        a.learn({ kind: 'removed', node, session: s.id });
         return removeText(s, r);
       },
       `removing ${s.id} failed`,
