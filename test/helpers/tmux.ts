@@ -14,6 +14,8 @@ export interface Tmux {
   pid(): number;
   /** tmux's own view of the terminal modes: `<alternate screen on> <cursor shown>` */
   modes(): string;
+  /** the pane's title, as a program may set it with OSC 0 or 2 */
+  title(): string;
   /** the window's new size, as a terminal window resized by its user */
   resize(columns: number, rows: number): void;
   kill(): void;
@@ -46,6 +48,7 @@ export function tmux(name: string, size: { columns: number; rows: number } = { c
       return Number(readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/)[0]);
     },
     modes: () => t('display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}').trim(),
+    title: () => t('display-message', '-p', '-t', 'main', '#{pane_title}').trim(),
     resize: (columns, rows) => void t('resize-window', '-t', 'main', '-x', String(columns), '-y', String(rows)),
     kill: () => {
       spawnSync('tmux', ['-L', sock, 'kill-server']);
