@@ -1,11 +1,14 @@
 /**
- * `agency tui`: reads the view settings from the operator config and starts the cockpit's terminal view with
- * them; an option the view cannot use is a usage error (exit 2), said before the terminal is touched.
+ * `agency tui`: reads the view settings from the operator config and the disciplines of the registry, and
+ * starts the cockpit's terminal view with them; an option the view cannot use is a usage error (exit 2), said
+ * before the terminal is touched.
  */
 import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js';
 import { loadConfig, type OperatorConfig } from '../config/config.js';
-import { runTui, TuiUsageError, type TuiOptions } from '../tui/run.js';
+import { checkRegistry } from '../registry/index.js';
+import { runTui, TuiUsageError, type DisciplineChoice, type TuiOptions } from '../tui/run.js';
 import { EXIT, UserError } from './output.js';
+import { defaultRegistryDir } from '../paths/package.js';
 
 /** The theme, bell and refresh the operator config sets, each defaulted when it is not set. */
 export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSettings {
@@ -17,9 +20,23 @@ export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSet
   };
 }
 
+/**
+ * The disciplines of the registry this machine knows (AGENCY_REGISTRY, or the one agency ships), for the
+ * new-task form to offer; a registry that cannot be read offers none (the form still takes a name typed).
+ */
+export function registryDisciplines(dir = process.env.AGENCY_REGISTRY ?? defaultRegistryDir()): DisciplineChoice[] {
+  try {
+    return [...checkRegistry(dir).registry.disciplines.values()]
+      .map((d) => ({ id: d.id, title: d.value.title }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  } catch {
+    return [];
+  }
+}
+
 export async function tui(opts: TuiOptions): Promise<void> {
   try {
-    await runTui(opts, viewSettings());
+    await runTui(opts, viewSettings(), registryDisciplines());
   } catch (e) {
     if (e instanceof TuiUsageError) throw new UserError(e.message, EXIT.usage);
     throw e;

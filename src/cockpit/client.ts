@@ -6,8 +6,8 @@ import { fleetLinks, UnknownNodeError } from '../fleet/fleet.js';
 import type { LinkStatus, NodeLink } from '../fleet/link.js';
 import type { SshOptions } from '../fleet/ssh-connect.js';
 import type { Connection } from '../protocol/connection.js';
+import { leastLoaded } from './placement.js';
 import {
-  isLive,
   type Decision,
   type NodeEvent,
   type Op,
@@ -229,9 +229,7 @@ export class Cockpit {
       throw new CockpitError(
         `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
       );
-    const live = (name: string) => snap.sessions.filter((s) => s.node === name && isLive(s)).length;
-    const best = up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!;
-    return this.requestOn(best.name, 'run', args);
+    return this.requestOn(leastLoaded(up, snap.sessions)!, 'run', args);
   }
 
   /**

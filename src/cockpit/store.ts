@@ -10,6 +10,7 @@ import type { LinkStatus } from '../fleet/link.js';
 import { Emitter } from '../protocol/events.js';
 import { isLive, type Decision, type SessionSummary } from '../protocol/messages.js';
 import type { CockpitEvent, FleetSnapshot } from './client.js';
+import { sameHealth, sameSession } from './same.js';
 import {
   RateMeter,
   fleetHealth,
@@ -60,39 +61,6 @@ const CLOSED_KEPT = 2000;
 const URGENT_MS = 50;
 
 const key = (node: string, id: string) => `${node}/${id}`;
-
-/** Everything of a session but its output position: a change in outputSeq alone is not news for a summary. */
-function sameSession(a: SessionSummary, b: SessionSummary): boolean {
-  for (const k of Object.keys(b) as (keyof SessionSummary)[]) {
-    if (k === 'outputSeq' || k === 'usage') continue;
-    if (a[k] !== b[k]) return false;
-  }
-  const u = a.usage;
-  const v = b.usage;
-  return (
-    u.inputTokens === v.inputTokens &&
-    u.outputTokens === v.outputTokens &&
-    u.cacheCreationTokens === v.cacheCreationTokens &&
-    u.cacheReadTokens === v.cacheReadTokens &&
-    u.costUsd === v.costUsd &&
-    u.unpricedModels.length === v.unpricedModels.length
-  );
-}
-
-function sameHealth(a: FleetHealth, b: FleetHealth): boolean {
-  return (
-    a.nodesUp === b.nodesUp &&
-    a.nodesTotal === b.nodesTotal &&
-    a.live === b.live &&
-    a.decisions === b.decisions &&
-    a.tokens === b.tokens &&
-    a.costUsd === b.costUsd &&
-    Math.round(a.tokensPerHour) === Math.round(b.tokensPerHour) &&
-    a.costPerHour.toFixed(4) === b.costPerHour.toFixed(4) &&
-    (Object.keys(a.sessions) as (keyof FleetHealth['sessions'])[]).every((k) => a.sessions[k] === b.sessions[k]) &&
-    (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k])
-  );
-}
 
 const EMPTY_HEALTH = fleetHealth([], { tokensPerHour: 0, costPerHour: 0 });
 
@@ -177,6 +145,10 @@ export class FleetStore {
         break;
       case 'worker':
         this.queue.set(`w:${key(e.worker.node, e.worker.id)}`, e);
+        break;
+      case 'removed':
+        // a session its node removed (rm, gc), in its own slot: whichever of a report and the removal came last wins
+        this.queue.set(`s:${key(e.node, e.session)}`, e);
         break;
       default:
         return; // pty-reset and anything newer concern a pane, not the fleet's state
@@ -279,6 +251,19 @@ export class FleetStore {
         }
         this.decisionsDirty = true;
         this.touch(d.node);
+        return;
+      }
+      case 'removed': {
+        const table = this.sessionTable.get(e.node);
+        const had = table?.get(e.session);
+        if (!table || !had) return;
+        table.delete(e.session);
+        // what it spent stays spent: counted as a retired session's
+        const retired = this.retired.get(e.node) ?? { tokens: 0, costUsd: 0 };
+        retired.tokens += usageTokens(had.usage);
+        retired.costUsd += had.usage.costUsd;
+        this.retired.set(e.node, retired);
+        this.dirty.add(e.node);
         return;
       }
       case 'worker': {

@@ -8,6 +8,7 @@ import { doing } from './format.js';
 import {
   SESSION_STATES,
   isLive,
+  readyToLand,
   type Decision,
   type SessionState,
   type SessionSummary,
@@ -39,6 +40,8 @@ export interface NodeSummary {
   sessions: CountBy<SessionState>;
   /** sessions not exited or failed */
   live: number;
+  /** sessions that ended with work their base branch has not taken (readyToLand) */
+  readyToLand: number;
   workers: CountBy<WorkerState>;
   decisions: number;
   tokens: number;
@@ -72,6 +75,7 @@ export interface FleetHealth {
   nodesTotal: number;
   sessions: CountBy<SessionState>;
   live: number;
+  readyToLand: number;
   workers: CountBy<WorkerState>;
   decisions: number;
   tokens: number;
@@ -147,6 +151,7 @@ export function summariseNode(
     host: link.info?.host ?? null,
     sessions: counts,
     live: sessions.filter(isLive).length,
+    readyToLand: sessions.filter(readyToLand).length,
     workers: countBy(WORKER_STATES, workers),
     decisions: decisions.length,
     tokens,
@@ -201,6 +206,7 @@ export function fleetHealth(
       nodes.map((n) => n.sessions),
     ),
     live: nodes.reduce((a, n) => a + n.live, 0),
+    readyToLand: nodes.reduce((a, n) => a + n.readyToLand, 0),
     workers: sumCounts(
       WORKER_STATES,
       nodes.map((n) => n.workers),

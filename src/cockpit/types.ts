@@ -2,16 +2,22 @@
 export type { LinkState, LinkStatus } from '../fleet/link.js';
 export type {
   Decision,
+  DiffFile,
+  DiffResult,
+  Landing,
+  MergeResult,
   NodeInfo,
   Op,
   OpArgs,
   OpResults,
+  RemoveResult,
   ScreenView,
   SessionState,
   SessionSummary,
   Usage,
 } from '../protocol/messages.js';
-export { ENDED_STATES, LIVE_STATES, SESSION_STATES, isLive } from '../protocol/messages.js';
+export { ENDED_STATES, LIVE_STATES, SESSION_STATES, isLive, readyToLand } from '../protocol/messages.js';
+export { leastLoaded } from './placement.js';
 export type { PtyStream } from './pty-subscription.js';
 export type { CockpitEvent, FleetSnapshot } from './client.js';
 export type { CockpitPort } from './port.js';

@@ -18,9 +18,10 @@ import {
   keysLabel,
   type Actions,
   type BindingId,
+  type DisciplineChoice,
   type KeyContext,
 } from './keys.js';
-import { topLayer, type Layer } from './layers.js';
+import { topLayer, type Layer, type LayerKind } from './layers.js';
 import { initialUi, type MessageTone, type UiState } from './ui-state.js';
 
 export interface FleetSource {
@@ -35,8 +36,12 @@ export interface FleetSource {
 export interface ControllerOptions {
   fleet: FleetSource;
   port: CockpitPort;
-  /** the repository a new task works on (a path on the node it runs on) */
+  /** the repository a new task works on by default (a path on the node it runs on, or a git URL) */
   repo: string;
+  /** where the cockpit runs: a relative repository typed in the new-task form is taken from here (default: cwd) */
+  cwd?: string;
+  /** the disciplines the new-task form offers */
+  disciplines?: readonly DisciplineChoice[];
   bell?: boolean;
   /** the operator's terminal: taking over a session gives the session this size (only taking over does) */
   terminalSize?: () => { columns: number; rows: number };
@@ -51,6 +56,9 @@ export interface PaneInfo {
 }
 
 const MAX_PROMPT = 4000;
+
+/** The layers keys are typed into: a paste or keys typed ahead go there whole. */
+const TYPED_INTO: readonly LayerKind[] = ['takeover', 'prompt', 'form'];
 
 /**
  * A few printable keys read at once, as typing ahead of a busy cockpit gives. Longer text, or text with
@@ -72,6 +80,7 @@ export class Controller {
   private ui: UiState;
   private readonly changes = new Emitter<void>();
   private pane: PaneInfo | null = null;
+  private diffPage = 10;
   /** what the bindings' handlers may do */
   private readonly actions: Actions;
 
@@ -80,7 +89,10 @@ export class Controller {
     this.actions = {
       port: o.port,
       repo: o.repo,
+      cwd: o.cwd ?? process.cwd(),
+      disciplines: o.disciplines ?? [],
       fleet: () => o.fleet.getSnapshot(),
+      ui: () => this.ui,
       set: (patch) => this.set(patch),
       say: (text, tone) => this.say(text, tone),
       push: (l) => this.set({ stack: [...this.ui.stack, l] }),
@@ -88,6 +100,12 @@ export class Controller {
       replaceTop: (l) => this.replaceTop(l),
       confirm: (message, onYes) => this.set({ stack: [...this.ui.stack, { kind: 'confirm', message, onYes }] }),
       perform: (what, p, answer) => this.perform(what, p, answer),
+      report: (p, ok, failed) => this.report(p, ok, failed),
+      learn: (e) => {
+        o.fleet.ingest?.(e);
+        o.fleet.flush?.();
+      },
+      diffRows: () => this.diffPage,
       scroll: (by) => this.set({ scroll: Math.max(0, Math.min(this.pane?.scrollMax ?? 0, this.ui.scroll + by)) }),
       pageRows: () => Math.max(1, (this.pane?.rows ?? 10) - 1),
       terminalSize: () => o.terminalSize?.(),
@@ -101,6 +119,11 @@ export class Controller {
   };
 
   readonly getSnapshot = (): UiState => this.ui;
+
+  /** the disciplines the new-task form offers */
+  get disciplines(): readonly DisciplineChoice[] {
+    return this.actions.disciplines;
+  }
 
   private set(patch: Partial<UiState>): void {
     this.ui = { ...this.ui, ...patch };
@@ -120,6 +143,11 @@ export class Controller {
     this.pane = p;
   }
 
+  /** The diff view reports how many lines it shows: a page of it scrolls by that much. */
+  setDiffRows(rows: number): void {
+    this.diffPage = Math.max(1, rows);
+  }
+
   /** What is in focus now, as the bindings see it. */
   context(): KeyContext {
     return keyContext(this.o.fleet.getSnapshot(), this.ui);
@@ -128,15 +156,14 @@ export class Controller {
   /** A key press from the input owner; `raw` is the sequence the terminal sent, when known. */
   handleKey(input: string, key: Key, raw?: string): void {
     const top = topLayer(this.ui.stack);
-    if (top.kind !== 'takeover' && top.kind !== 'prompt' && top.kind !== 'confirm' && isTypeahead(input, key)) {
+    if (!TYPED_INTO.includes(top.kind) && top.kind !== 'confirm' && isTypeahead(input, key)) {
       // keys pressed while the cockpit was busy arrive in one read: each is a press of its own; once one
       // opens a prompt or a takeover the rest are typed there, and a question is answered by a key of its own
       const chars = [...input];
       for (const [i, ch] of chars.entries()) {
         const now = topLayer(this.ui.stack).kind;
         if (now === 'confirm') return;
-        if (now === 'takeover' || now === 'prompt')
-          return this.handleKey(chars.slice(i).join(''), key, chars.slice(i).join(''));
+        if (TYPED_INTO.includes(now)) return this.handleKey(chars.slice(i).join(''), key, chars.slice(i).join(''));
         this.handleKey(ch, key, ch);
       }
       return;
@@ -152,8 +179,9 @@ export class Controller {
     if (this.ui.message) this.set({ message: null });
     const b = bindingFor(top.kind, name);
     if (!b) {
-      if (top.kind === 'prompt' && isText(input, key)) this.type(input);
-      else if (name !== '' && top.kind !== 'prompt') this.say(this.notHere(name), 'why');
+      const typing = top.kind === 'prompt' || top.kind === 'form';
+      if (typing && isText(input, key)) this.type(input);
+      else if (name !== '' && !typing) this.say(this.notHere(name), 'why');
       return;
     }
     this.press(b.id);
@@ -184,10 +212,25 @@ export class Controller {
 
   private type(text: string): void {
     const top = topLayer(this.ui.stack);
-    if (top.kind !== 'prompt') return;
     // one line: a paste's line breaks and tabs become spaces, other unsafe characters go
     const line = singleLine(text);
-    this.replaceTop({ ...top, text: (top.text + line).slice(0, MAX_PROMPT) });
+    if (top.kind === 'prompt') this.replaceTop({ ...top, text: (top.text + line).slice(0, MAX_PROMPT) });
+    if (top.kind !== 'form' || top.busy) return;
+    if (top.field === 'node') return this.say('the node is chosen, not typed: ← → go through them', 'why');
+    this.replaceTop({ ...top, [top.field]: (top[top.field] + line).slice(0, MAX_PROMPT) });
+  }
+
+  private report<T>(p: Promise<T>, ok: (r: T) => string, failed: string): void {
+    const fail = (e: unknown) => this.say(`${failed}: ${(e as Error)?.message ?? String(e)}`, 'error');
+    p.then((r) => {
+      let text: string;
+      try {
+        text = ok(r);
+      } catch (e) {
+        return fail(e);
+      }
+      if (text) this.say(text);
+    }, fail);
   }
 
   /**

@@ -17,7 +17,7 @@ export function keyName(input: string, key: Key): string {
   if (key.end) return 'end';
   if (key.return) return 'enter';
   if (key.escape) return 'escape';
-  if (key.tab) return 'tab';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
   if (key.backspace || key.delete) return 'backspace';
   if (input === '\x1d') return 'ctrl+]';
   if (key.ctrl && input.length === 1) return `ctrl+${input.toLowerCase()}`;

@@ -6,13 +6,21 @@
 import type { LayerKind } from './layers.js';
 import type { Binding, BindingId } from './bindings/binding.js';
 import { COMMAND_BINDINGS } from './bindings/commands.js';
+import { LANDING_BINDINGS } from './bindings/landing.js';
 import { NAVIGATION_BINDINGS } from './bindings/navigation.js';
+import { FORM_BINDINGS } from './bindings/new-task.js';
 import { OVERLAY_BINDINGS } from './bindings/overlays.js';
 
-export type { Actions, Binding, BindingId, KeyContext } from './bindings/binding.js';
+export type { Actions, Binding, BindingId, DisciplineChoice, KeyContext } from './bindings/binding.js';
 
 /** In the order the help and the README list them. */
-export const BINDINGS: readonly Binding[] = [...NAVIGATION_BINDINGS, ...COMMAND_BINDINGS, ...OVERLAY_BINDINGS];
+export const BINDINGS: readonly Binding[] = [
+  ...NAVIGATION_BINDINGS,
+  ...COMMAND_BINDINGS,
+  ...LANDING_BINDINGS,
+  ...OVERLAY_BINDINGS,
+  ...FORM_BINDINGS,
+];
 
 /** The binding of an id. */
 export function bindingById(id: BindingId): Binding {
@@ -39,6 +47,7 @@ const LABELS: Record<string, string> = {
   escape: 'Esc',
   backspace: 'Backspace',
   tab: 'Tab',
+  'shift+tab': 'Shift-Tab',
 };
 
 /** How a key is written for people: `↑`, `Enter`, `Ctrl-]`. */
@@ -57,6 +66,8 @@ export const LAYER_NAMES: Record<LayerKind, string> = {
   session: 'session',
   help: 'help',
   prompt: 'input line',
+  form: 'new-task form',
+  diff: 'diff',
   confirm: 'confirm',
   takeover: 'takeover',
 };

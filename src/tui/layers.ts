@@ -1,8 +1,38 @@
 /**
  * Focus as a stack of layers: the fleet at the bottom, a node and a session above it, and overlays (help,
- * an input line, a confirmation, a takeover) on top. Only the top layer receives keys; Escape pops it.
+ * an input line, the new-task form, a session's diff, a confirmation, a takeover) on top. Only the top layer
+ * receives keys; Escape pops it.
  */
-export type PromptPurpose = 'send' | 'run' | 'filter';
+import type { DiffLine } from './diff-lines.js';
+
+export type PromptPurpose = 'send' | 'filter';
+
+/** The new-task form's fields, in the order Tab visits them. */
+export const FORM_FIELDS = ['task', 'repo', 'discipline', 'node'] as const;
+export type FormField = (typeof FORM_FIELDS)[number];
+
+export interface TaskForm {
+  kind: 'form';
+  field: FormField;
+  task: string;
+  repo: string;
+  /** '' for the best match of the task */
+  discipline: string;
+  /** null for the least loaded reachable node */
+  node: string | null;
+  /** started, waiting for the node's answer: the form stays (and keeps what was typed) until it comes */
+  busy: boolean;
+}
+
+export interface DiffLayer {
+  kind: 'diff';
+  node: string;
+  session: string;
+  /** null while the node's answer is on its way */
+  lines: readonly DiffLine[] | null;
+  /** the first line shown */
+  scroll: number;
+}
 
 export type Layer =
   | { kind: 'fleet' }
@@ -10,12 +40,24 @@ export type Layer =
   | { kind: 'session'; node: string; session: string }
   | { kind: 'help' }
   | { kind: 'prompt'; purpose: PromptPurpose; title: string; text: string; node?: string; session?: string }
+  | TaskForm
+  | DiffLayer
   | { kind: 'confirm'; message: string; onYes: () => void }
   | { kind: 'takeover'; node: string; session: string };
 
 export type LayerKind = Layer['kind'];
 
-export const LAYER_KINDS: readonly LayerKind[] = ['fleet', 'node', 'session', 'help', 'prompt', 'confirm', 'takeover'];
+export const LAYER_KINDS: readonly LayerKind[] = [
+  'fleet',
+  'node',
+  'session',
+  'help',
+  'prompt',
+  'form',
+  'diff',
+  'confirm',
+  'takeover',
+];
 
 /** The view under the overlays: what the body of the screen shows. */
 export type BaseLayer = Extract<Layer, { kind: 'fleet' | 'node' | 'session' }>;

@@ -4,13 +4,18 @@
  */
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
+import { resolve } from 'node:path';
 import { Cockpit, CockpitError } from '../cockpit/client.js';
 import { cockpitPort, feedStore } from '../cockpit/port.js';
 import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js';
 import { FleetStore } from '../cockpit/store.js';
 import { ringOnNewDecision } from './bell.js';
 import { Controller } from './controller.js';
+import type { DisciplineChoice } from './keys.js';
+import { isUrl } from './new-task.js';
 import { loadTheme } from './theme.js';
+
+export type { DisciplineChoice } from './keys.js';
 
 export interface TuiOptions {
   node?: string[];
@@ -49,8 +54,15 @@ export function alternateScreen(fd = 1): () => void {
   return leave;
 }
 
-/** Runs the view until the operator quits; `o` (the command line) wins over `settings` (the operator config). */
-export async function runTui(o: TuiOptions = {}, settings: ViewSettings = DEFAULT_VIEW_SETTINGS): Promise<void> {
+/**
+ * Runs the view until the operator quits; `o` (the command line) wins over `settings` (the operator config).
+ * `disciplines` are what the new-task form offers (the registry the caller knows).
+ */
+export async function runTui(
+  o: TuiOptions = {},
+  settings: ViewSettings = DEFAULT_VIEW_SETTINGS,
+  disciplines: readonly DisciplineChoice[] = [],
+): Promise<void> {
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
   if (!Number.isFinite(fps) || fps < 1 || fps > 120)
@@ -85,7 +97,10 @@ export async function runTui(o: TuiOptions = {}, settings: ViewSettings = DEFAUL
   const controller = new Controller({
     fleet: store,
     port,
-    repo: o.repo ?? process.cwd(),
+    // a path the operator typed is one on this machine; a URL is passed on as it is
+    repo: o.repo ? (isUrl(o.repo) ? o.repo : resolve(o.repo)) : process.cwd(),
+    cwd: process.cwd(),
+    disciplines,
     bell: o.bell ?? settings.bell,
     onQuit: quit,
     terminalSize: () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),

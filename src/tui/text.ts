@@ -14,6 +14,11 @@ export function clean(s: string | null | undefined, max = 400): string {
   return fit(line, max);
 }
 
+/** Text as typed, safe to print: controls and escape sequences gone, spaces kept as they are (no trim). */
+export function plain(s: string, maxCodePoints = 8000): string {
+  return safeLine(truncateCodePoints(s, maxCodePoints));
+}
+
 /** `s` cut to `max` columns, with an ellipsis when cut. */
 export function fit(s: string, max: number): string {
   if (max <= 0) return '';

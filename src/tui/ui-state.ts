@@ -19,6 +19,8 @@ export interface UiState {
   readonly message: { readonly text: string; readonly tone: MessageTone } | null;
   /** ring the terminal bell when a decision opens */
   readonly bell: boolean;
+  /** the repository and discipline of the last task started: the next new-task form starts from them */
+  readonly taskDefaults: { readonly repo: string; readonly discipline: string } | null;
 }
 
 export const initialUi = (bell = false): UiState => ({
@@ -31,4 +33,5 @@ export const initialUi = (bell = false): UiState => ({
   helpScroll: 0,
   message: null,
   bell,
+  taskDefaults: null,
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CockpitEvent, FleetSnapshot } from '../../src/cockpit/client.js';
 import type { LinkStatus } from '../../src/fleet/link.js';
-import type { Decision, SessionSummary } from '../../src/protocol/messages.js';
+import type { Decision, Landing, SessionSummary } from '../../src/protocol/messages.js';
 
 /**
  * `agency watch --json` from a real local node (real Claude Code, scripted API): a session starts, asks to
@@ -76,6 +76,11 @@ export function session(node: string, id: string, patch: Partial<SessionSummary>
     },
     ...patch,
   };
+}
+
+/** How a session's branch stands: by default one commit ahead of its base, two files changed, not merged. */
+export function landing(patch: Partial<Landing> = {}): Landing {
+  return { ahead: 1, behind: 0, filesChanged: 2, merged: false, dirty: false, measuredAt: at(1), ...patch };
 }
 
 export function decision(node: string, id: string, sessionId: string, patch: Partial<Decision> = {}): Decision {

@@ -14,16 +14,32 @@ export interface Tmux {
   pid(): number;
   /** tmux's own view of the terminal modes: `<alternate screen on> <cursor shown>` */
   modes(): string;
+  /** the pane's title, as a program may set it with OSC 0 or 2 */
+  title(): string;
+  /** the window's new size, as a terminal window resized by its user */
+  resize(columns: number, rows: number): void;
   kill(): void;
 }
 
-/** A private tmux server running one command in a 160×48 window. */
-export function tmux(name: string): Tmux {
+/** A private tmux server running one command in a window of the given size (160×48 unless said). */
+export function tmux(name: string, size: { columns: number; rows: number } = { columns: 160, rows: 48 }): Tmux {
   const sock = `agency-tui-${process.pid}-${name}`;
   const t = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
   return {
     start: (script) =>
-      void t('-f', '/dev/null', 'new-session', '-d', '-s', 'main', '-x', '160', '-y', '48', `sh ${script}`),
+      void t(
+        '-f',
+        '/dev/null',
+        'new-session',
+        '-d',
+        '-s',
+        'main',
+        '-x',
+        String(size.columns),
+        '-y',
+        String(size.rows),
+        `sh ${script}`,
+      ),
     keys: (...keys) => void t('send-keys', '-t', 'main', ...keys),
     literal: (text) => void t('send-keys', '-t', 'main', '-l', text),
     screen: () => t('capture-pane', '-p', '-t', 'main'),
@@ -32,6 +48,8 @@ export function tmux(name: string): Tmux {
       return Number(readFileSync(`/proc/${sh}/task/${sh}/children`, 'utf8').trim().split(/\s+/)[0]);
     },
     modes: () => t('display-message', '-p', '-t', 'main', '#{alternate_on} #{cursor_flag}').trim(),
+    title: () => t('display-message', '-p', '-t', 'main', '#{pane_title}').trim(),
+    resize: (columns, rows) => void t('resize-window', '-t', 'main', '-x', String(columns), '-y', String(rows)),
     kill: () => {
       spawnSync('tmux', ['-L', sock, 'kill-server']);
       rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, sock), { force: true });

@@ -14,33 +14,15 @@ import {
   decision,
   decisionEvent,
   fleetEvents,
+  landing,
   link,
   nodeEvent,
   session,
   sessionEvent,
 } from '../cockpit/fixtures.js';
-import { type Cockpit, KEY, mountEach } from './harness.js';
+import { type Cockpit, KEY, keySeq, mountEach } from './harness.js';
 
 const app = mountEach();
-
-/** The bytes a terminal sends for a key as the key table names it. */
-const SEQ: Record<string, string> = {
-  up: KEY.up,
-  down: KEY.down,
-  left: KEY.left,
-  right: KEY.right,
-  pageup: KEY.pageUp,
-  pagedown: KEY.pageDown,
-  end: KEY.end,
-  enter: KEY.enter,
-  escape: KEY.escape,
-  backspace: KEY.backspace,
-  'ctrl+]': KEY.ctrlRightBracket,
-  'ctrl+b': '\x02',
-  'ctrl+f': '\x06',
-  'ctrl+c': '\x03',
-};
-const seq = (key: string) => SEQ[key] ?? key;
 
 interface Where {
   events: CockpitEvent[];
@@ -68,6 +50,23 @@ const noSessions = fleetEvents(1, 0);
 const paused = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'paused' }))];
 const exited = [...noSessions, sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1) }))];
 const decided = [...one, decisionEvent(decision('studio-01', 'd-1', 's-1001'))];
+/** s-1 exited with two commits its base lacks: ready to land */
+const ready = [
+  ...noSessions,
+  sessionEvent(
+    session('studio-01', 's-1', {
+      state: 'exited',
+      endedAt: at(1),
+      base: { branch: 'main', commit: 'abc123' },
+      landing: landing({ ahead: 2, filesChanged: 3 }),
+    }),
+  ),
+];
+const merged = [
+  ...noSessions,
+  sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1), landing: landing({ merged: true }) })),
+];
+const form = (c: Cockpit) => top(c) as Extract<Layer, { kind: 'form' }>;
 
 /** Waits for the key's effect: the controller's state replaced (every handler and every refusal replaces it). */
 const changed = (before: UiState) => (c: Cockpit) => ui(c) !== before;
@@ -120,10 +119,22 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
     enabled: { events: one, then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'filter' }) },
   },
   'new-task': {
-    disabled: { events: [nodeEvent(link('studio-01', 'down'))], reason: 'node studio-01 is down' },
+    disabled: {
+      events: [nodeEvent(link('studio-01', 'down'))],
+      reason: 'no node is reachable: studio-01 down. Run agency doctor to see what is wrong',
+    },
     enabled: {
       events: one,
-      then: (c) => expect(top(c)).toMatchObject({ kind: 'prompt', purpose: 'run', node: 'studio-01' }),
+      then: (c) =>
+        expect(top(c)).toEqual({
+          kind: 'form',
+          field: 'task',
+          task: '',
+          repo: '/work/repo',
+          discipline: '',
+          node: null,
+          busy: false,
+        }),
     },
   },
   send: {
@@ -267,6 +278,79 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
       },
     },
   },
+  diff: {
+    disabled: { events: noSessions, to: [KEY.enter], reason: 'no session in focus' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      // the node's answer is still on its way when the view is looked at
+      prepare: async (c) => void (c.port.answer.diff = () => new Promise(() => {})),
+      then: (c) => {
+        expect(top(c)).toMatchObject({ kind: 'diff', node: 'studio-01', session: 's-1001', lines: null });
+        expect(c.port.ops('diff')).toEqual([{ node: 'studio-01', op: 'diff', args: { session: 's-1001' } }]);
+      },
+    },
+  },
+  merge: {
+    disabled: { events: merged, to: [KEY.enter], reason: "session s-1's work is merged already" },
+    enabled: {
+      events: ready,
+      to: [KEY.enter],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message: "Merge s-1's branch agency/s-1 (2 commits, 3 files) into main on studio-01, in /repo?",
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  'clean-up': {
+    disabled: { events: one, to: [KEY.enter], reason: 'session s-1001 is working: stop it first (s)' },
+    enabled: {
+      events: ready,
+      to: [KEY.enter],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message:
+            'Remove s-1 on studio-01: its worktree and branch agency/s-1? Its 2 commits not merged are kept under refs/agency/recovered/.',
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  'next-field': { enabled: { events: one, to: ['n'], then: (c) => expect(form(c).field).toBe('repo') } },
+  'previous-field': { enabled: { events: one, to: ['n'], then: (c) => expect(form(c).field).toBe('node') } },
+  'next-choice': {
+    disabled: {
+      events: one,
+      to: ['n'],
+      reason: '← → choose on the discipline and node fields; the task and repository are typed',
+    },
+    enabled: { events: one, to: ['n', '\x1b[Z'], then: (c) => expect(form(c).node).toBe('studio-01') },
+  },
+  'previous-choice': {
+    disabled: {
+      events: one,
+      to: ['n', '\t'],
+      reason: '← → choose on the discipline and node fields; the task and repository are typed',
+    },
+    enabled: {
+      events: fleetEvents(2, 0),
+      to: ['n', '\x1b[Z'],
+      then: (c) => expect(form(c).node).toBe('studio-02'),
+    },
+  },
+  start: {
+    disabled: { events: one, to: ['n'], reason: 'type the task first' },
+    enabled: {
+      events: one,
+      to: ['n', 'x'],
+      then: (c) =>
+        expect(c.port.ops('run')).toEqual([{ node: '', op: 'run', args: { task: 'x', repo: '/work/repo' } }]),
+    },
+  },
   erase: {
     enabled: {
       events: one,
@@ -294,7 +378,7 @@ describe('every binding', () => {
           const c = await reach(disabled);
           const before = ui(c);
           const why = `${keysLabel(b)} (${b.description}): ${disabled.reason}`;
-          await c.press(seq(key), { shows: why });
+          await c.press(keySeq(key), { shows: why });
           expect(ui(c).message).toEqual({ text: why, tone: 'why' });
           expect(c.lines().at(-2)?.trim()).toBe(why);
           expect({ ...ui(c), message: null }).toEqual({ ...before, message: null });
@@ -306,7 +390,7 @@ describe('every binding', () => {
         const before = ui(c);
         const calls = c.port.calls.length;
         const quits = c.quits;
-        await c.press(seq(key), (c) => ui(c) !== before || c.port.calls.length > calls || c.quits > quits);
+        await c.press(keySeq(key), (c) => ui(c) !== before || c.port.calls.length > calls || c.quits > quits);
         expect(ui(c).message?.tone).not.toBe('why');
         enabled.then(c, before);
       });

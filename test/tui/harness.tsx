@@ -10,6 +10,7 @@ import { FleetStore } from '../../src/cockpit/store.js';
 import type { OpArgs, SessionSummary } from '../../src/protocol/messages.js';
 import { App } from '../../src/tui/components/App.js';
 import { Controller, type PaneInfo } from '../../src/tui/controller.js';
+import type { DisciplineChoice } from '../../src/tui/keys.js';
 import { DEFAULT_THEME, type Theme } from '../../src/tui/theme.js';
 import { decision as decisionOf, session as sessionOf } from '../cockpit/fixtures.js';
 import { deferAfterEach } from '../helpers/defer.js';
@@ -67,6 +68,11 @@ export class FakePort implements CockpitPort {
   streams = new Map<string, PtyStream>();
   screen = { cols: 100, rows: 30 };
   fail: string | null = null;
+  /**
+   * What the node answers to an op, instead of the default (a session of that id): a value, or a function of
+   * the args (a thrown error is a refusal, a promise an answer still on its way)
+   */
+  answer: Partial<Record<string, (args: unknown, node: string) => unknown>> = {};
   /** called on every request and (un)subscription, so that a test waiting for one sees it at once */
   onChange: () => void = () => {};
 
@@ -76,6 +82,14 @@ export class FakePort implements CockpitPort {
     if (this.fail) return Promise.reject(new Error(this.fail));
     const a = args as { session?: string };
     let result: unknown;
+    const answer = this.answer[op];
+    if (answer) {
+      try {
+        return Promise.resolve(answer(args, node) as never);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
     if (op === 'screen')
       result = { session: a.session, cols: this.screen.cols, rows: this.screen.rows, lines: [], outputSeq: 0 };
     else if (op === 'status') result = { node: null, sessions: [], decisions: [] };
@@ -93,6 +107,14 @@ export class FakePort implements CockpitPort {
   run(args: OpArgs['run'], node?: string): Promise<SessionSummary> {
     this.calls.push({ node: node ?? '', op: 'run', args });
     this.onChange();
+    const answer = this.answer.run;
+    if (answer) {
+      try {
+        return Promise.resolve(answer(args, node ?? '') as SessionSummary);
+      } catch (e) {
+        return Promise.reject(e as Error);
+      }
+    }
     return Promise.resolve(sessionOf(node ?? 'any', 's-new', { task: args.task }));
   }
 
@@ -164,8 +186,39 @@ export const KEY = {
   ctrlRightBracket: '\x1d',
 };
 
+/** The bytes a terminal sends for a key as the key table names it (`up`, `ctrl+b`, `shift+tab`, `a`…). */
+export function keySeq(name: string): string {
+  const seqs: Record<string, string> = {
+    up: KEY.up,
+    down: KEY.down,
+    left: KEY.left,
+    right: KEY.right,
+    pageup: KEY.pageUp,
+    pagedown: KEY.pageDown,
+    end: KEY.end,
+    enter: KEY.enter,
+    escape: KEY.escape,
+    backspace: KEY.backspace,
+    'ctrl+]': KEY.ctrlRightBracket,
+    'ctrl+b': '\x02',
+    'ctrl+f': '\x06',
+    'ctrl+c': '\x03',
+    tab: '\t',
+    'shift+tab': '\x1b[Z',
+  };
+  return seqs[name] ?? name;
+}
+
 export async function cockpit(
-  opts: { columns?: number; rows?: number; events?: CockpitEvent[]; theme?: Theme; batchMs?: number } = {},
+  opts: {
+    columns?: number;
+    rows?: number;
+    events?: CockpitEvent[];
+    theme?: Theme;
+    batchMs?: number;
+    disciplines?: DisciplineChoice[];
+    cwd?: string;
+  } = {},
 ): Promise<Cockpit> {
   // events wait for the batch (default 1 s) unless a test feeds them, which flushes at once
   const store = new FleetStore({ tickMs: 0, batchMs: opts.batchMs });
@@ -180,6 +233,8 @@ export async function cockpit(
     fleet: store,
     port,
     repo: '/work/repo',
+    cwd: opts.cwd ?? '/work',
+    disciplines: opts.disciplines ?? [],
     onQuit: () => {
       c.quits++;
       changed();

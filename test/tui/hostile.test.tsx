@@ -100,4 +100,42 @@ describe('hostile text from nodes', () => {
     expect(all).toContain('rm'); // the text is there, without its controls
     expect(all).toContain('connection reset');
   });
+
+  it('a diff from a hostile session is plain text: its patch, file names and commits never reach the frame raw', async () => {
+    const c = await app({
+      columns: 100,
+      rows: 30,
+      events: [nodeEvent(link('studio-01')), sessionEvent(session('studio-01', 's-1', { state: 'exited' }))],
+    });
+    c.port.answer.diff = () => ({
+      session: 's-1',
+      from: `aaaa${OSC52}`,
+      to: `bbbb${HOSTILE}`,
+      files: [
+        { path: `src/${HOSTILE}.ts`, added: 2, removed: 1, status: 'modified' },
+        { path: `new${OSC52}`, from: `old\x1b[2J`, added: 1, removed: 0, status: 'renamed' },
+      ],
+      patch: [
+        `diff --git a/x b/x${OSC52}`,
+        '@@ -1 +1,2 @@',
+        `-old ${HOSTILE}`,
+        `+new ${HOSTILE}`,
+        `+\ttabbed\r\x1b[1A\x1b[2K overwritten?`,
+        `\u202egnirts desrever`,
+      ].join('\n'),
+      truncated: false,
+      dirty: false,
+    });
+    await c.press(KEY.enter, (c) => c.lines()[1]!.includes('studio-01'));
+    await c.press('D', { shows: 'lines 1–' });
+    const frame = c.frame();
+    expect(unsafe(frame)).toEqual([]);
+    expect(frame).not.toContain(']52;');
+    expect(frame).not.toContain('[2J');
+    // the text is there, without its controls
+    expect(c.lines().some((l) => l.startsWith('+new ') && l.includes(' x '))).toBe(true);
+    // a tab laid out to the next stop of four columns; the carriage return and cursor moves gone
+    expect(c.lines().map((l) => l.trimEnd())).toContain('+   tabbed overwritten?');
+    expect(frame).toContain('gnirts desrever');
+  });
 });

@@ -4,7 +4,7 @@
  * right now (lazygit's GetDisabledReason) or hands the handler the context narrowed to what it needs, so
  * that a handler never runs on a focus it did not check.
  */
-import type { CockpitPort, Decision, FleetState, LinkState, SessionSummary } from '../../cockpit/types.js';
+import type { CockpitPort, Decision, FleetState, LinkState, SessionSummary, StoreEvent } from '../../cockpit/types.js';
 import type { Layer, LayerKind } from '../layers.js';
 import type { MessageTone, UiState } from '../ui-state.js';
 
@@ -23,12 +23,24 @@ export interface KeyContext {
 }
 
 /** What a handler may do: the controller's side of the cockpit, and nothing of its key dispatch. */
+/** A discipline the operator can choose for a new task: from the registry the cockpit knows. */
+export interface DisciplineChoice {
+  readonly id: string;
+  readonly title: string;
+}
+
 export interface Actions {
   readonly port: CockpitPort;
-  /** the repository a new task works on (a path on the node it runs on) */
+  /** the repository a new task works on by default (a path on the node it runs on, or a URL) */
   readonly repo: string;
+  /** where the cockpit runs: a relative repository path is taken from here */
+  readonly cwd: string;
+  /** the disciplines the new-task form offers (it takes any other name typed, too) */
+  readonly disciplines: readonly DisciplineChoice[];
   /** the fleet as it is now: a confirmed question may run well after the key that asked it */
   fleet(): FleetState;
+  /** the UI as it is now: an answer may come after the operator moved on */
+  ui(): UiState;
   set(patch: Partial<UiState>): void;
   say(text: string, tone?: MessageTone): void;
   push(l: Layer): void;
@@ -38,6 +50,15 @@ export interface Actions {
   confirm(message: string, onYes: () => void): void;
   /** shows a request's outcome on the message line and hands a session or decision it answered to the store */
   perform(what: string | null, p: Promise<unknown>, answer?: 'session' | 'decision'): void;
+  /**
+   * Waits for a request and shows its outcome on the message line: `ok` makes the message from the answer
+   * (and may act on it); a failure, of the request or of `ok`, is shown after `failed`.
+   */
+  report<T>(p: Promise<T>, ok: (r: T) => string, failed: string): void;
+  /** what a node answered, handed to the store and applied at once (a session started, one removed) */
+  learn(e: StoreEvent): void;
+  /** the lines a page of the diff view scrolls */
+  diffRows(): number;
   /** scrolls the session pane back (positive) or forward, within its scrollback */
   scroll(by: number): void;
   /** the lines a page of the session pane scrolls */
@@ -76,12 +97,20 @@ export type BindingId =
   | 'no'
   | 'submit'
   | 'cancel'
-  | 'erase';
+  | 'erase'
+  | 'diff'
+  | 'merge'
+  | 'clean-up'
+  | 'next-field'
+  | 'previous-field'
+  | 'next-choice'
+  | 'previous-choice'
+  | 'start';
 
 /** The data of a binding: what the help, the footer and the README show. */
 export interface BindingData {
   readonly id: BindingId;
-  /** key names: a character as typed (`a`, `G`, `?`), or up down left right pageup pagedown end enter escape backspace, or ctrl+x */
+  /** key names: a character as typed (`a`, `G`, `?`), or up down left right pageup pagedown end enter escape backspace tab shift+tab, or ctrl+x */
   readonly keys: readonly string[];
   readonly description: string;
   readonly layers: readonly LayerKind[];

@@ -1,14 +1,15 @@
 /** The commands that act on the fleet: start a task, type into a session or take it over, pause, stop, decide. */
 import { stopEverything } from '../emergency.js';
 import type { Layer, LayerKind } from '../layers.js';
+import { openForm } from './new-task.js';
 import { openPrompt } from './overlays.js';
 import {
   activeSession,
   always,
   decisionInFront,
   liveSession,
-  nodeUp,
   refine,
+  someNodeUp,
   type DecisionContext,
   type SessionContext,
 } from './when.js';
@@ -59,11 +60,11 @@ export const COMMAND_BINDINGS = [
   bind({
     id: 'new-task',
     keys: ['n'],
-    description: 'start a new task on the node in focus',
+    description: 'start a new task: a form for the task, its repository, discipline and node',
     layers: VIEWS,
     hint: 'new task',
-    when: nodeUp,
-    run: (a, c) => openPrompt(a, c, 'run', `new task on ${c.node}`),
+    when: someNodeUp,
+    run: openForm,
   }),
   bind({
     id: 'send',
@@ -170,7 +171,7 @@ export const COMMAND_BINDINGS = [
     id: 'quit',
     keys: ['q', 'ctrl+c'],
     description: 'quit the cockpit (the sessions go on running)',
-    layers: VIEWS,
+    layers: [...VIEWS, 'diff'],
     hint: 'quit',
     when: always,
     run: (a, c) =>

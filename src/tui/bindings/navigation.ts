@@ -1,5 +1,6 @@
 /** The keys that move focus and scroll: through the grid, a node's sessions, a session's scrollback, the help. */
 import { visibleNodes, visibleSessions } from '../select.js';
+import { scrollDiff } from './landing.js';
 import { openPrompt } from './overlays.js';
 import { always } from './when.js';
 import { bind, type Actions, type KeyContext } from './binding.js';
@@ -22,6 +23,8 @@ function move(a: Actions, c: KeyContext, dx: number, dy: number): void {
     a.scroll(-dy);
   } else if (top.kind === 'help') {
     a.set({ helpScroll: Math.max(0, ui.helpScroll + dy) });
+  } else if (top.kind === 'diff') {
+    scrollDiff(a, dy);
   }
 }
 
@@ -29,16 +32,16 @@ export const NAVIGATION_BINDINGS = [
   bind({
     id: 'up',
     keys: ['up', 'k'],
-    description: 'move up; in a session, scroll back a line',
-    layers: ['fleet', 'node', 'session', 'help'],
+    description: 'move up; in a session or a diff, scroll back a line',
+    layers: ['fleet', 'node', 'session', 'help', 'diff'],
     when: always,
     run: (a, c) => move(a, c, 0, -1),
   }),
   bind({
     id: 'down',
     keys: ['down', 'j'],
-    description: 'move down; in a session, scroll forward a line',
-    layers: ['fleet', 'node', 'session', 'help'],
+    description: 'move down; in a session or a diff, scroll forward a line',
+    layers: ['fleet', 'node', 'session', 'help', 'diff'],
     when: always,
     run: (a, c) => move(a, c, 0, 1),
   }),
@@ -61,19 +64,28 @@ export const NAVIGATION_BINDINGS = [
   bind({
     id: 'page-up',
     keys: ['pageup', 'ctrl+b'],
-    description: 'scroll back a page (scrollback)',
-    layers: ['session', 'help'],
+    description: 'scroll back a page (scrollback, help, diff)',
+    layers: ['session', 'help', 'diff'],
     when: always,
     run: (a, c) =>
-      c.top.kind === 'help' ? a.set({ helpScroll: Math.max(0, c.ui.helpScroll - 10) }) : a.scroll(a.pageRows()),
+      c.top.kind === 'help'
+        ? a.set({ helpScroll: Math.max(0, c.ui.helpScroll - 10) })
+        : c.top.kind === 'diff'
+          ? scrollDiff(a, -a.diffRows())
+          : a.scroll(a.pageRows()),
   }),
   bind({
     id: 'page-down',
     keys: ['pagedown', 'ctrl+f'],
     description: 'scroll forward a page',
-    layers: ['session', 'help'],
+    layers: ['session', 'help', 'diff'],
     when: always,
-    run: (a, c) => (c.top.kind === 'help' ? a.set({ helpScroll: c.ui.helpScroll + 10 }) : a.scroll(-a.pageRows())),
+    run: (a, c) =>
+      c.top.kind === 'help'
+        ? a.set({ helpScroll: c.ui.helpScroll + 10 })
+        : c.top.kind === 'diff'
+          ? scrollDiff(a, a.diffRows())
+          : a.scroll(-a.pageRows()),
   }),
   bind({
     id: 'bottom',
@@ -107,7 +119,7 @@ export const NAVIGATION_BINDINGS = [
     id: 'back',
     keys: ['escape'],
     description: 'close or go back one level; on the fleet view, clear the filter',
-    layers: ['fleet', 'node', 'session', 'help'],
+    layers: ['fleet', 'node', 'session', 'help', 'diff'],
     hint: 'back',
     when: (c) => (c.top.kind === 'fleet' && c.ui.filter === '' ? 'already at the fleet view' : c),
     run: (a, c) => (c.top.kind === 'fleet' ? a.set({ filter: '' }) : a.pop()),
@@ -116,7 +128,7 @@ export const NAVIGATION_BINDINGS = [
     id: 'help',
     keys: ['?'],
     description: 'show or hide this help',
-    layers: ['fleet', 'node', 'session', 'help'],
+    layers: ['fleet', 'node', 'session', 'help', 'diff'],
     hint: 'help',
     when: always,
     run: (a, c) =>

@@ -23,13 +23,15 @@ function submit(a: Actions, { top }: PromptContext): void {
   if (top.purpose === 'send' && top.node && top.session) {
     return a.perform(`sent to ${top.session}`, a.port.request(top.node, 'send', { session: top.session, text }));
   }
-  if (top.purpose === 'run') {
-    a.say(`starting on ${top.node ?? 'the least busy node'}…`);
-    a.port.run({ task: text, repo: a.repo }, top.node).then(
-      (s) => a.say(`started ${s.id} on ${s.node} (${s.discipline})`),
-      (e: unknown) => a.say(`new task failed: ${(e as Error)?.message ?? String(e)}`, 'error'),
-    );
-  }
+}
+
+/** The text field in front of the operator: the input line's, or the form's field in focus (none on its node field). */
+function erase(a: Actions, c: KeyContext): void {
+  const top = c.top;
+  const cut = (s: string) => Array.from(s).slice(0, -1).join('');
+  if (top.kind === 'prompt') a.replaceTop({ ...top, text: cut(top.text) });
+  else if (top.kind === 'form' && top.field !== 'node' && !top.busy)
+    a.replaceTop({ ...top, [top.field]: cut(top[top.field]) });
 }
 
 export const OVERLAY_BINDINGS = [
@@ -78,8 +80,8 @@ export const OVERLAY_BINDINGS = [
   bind({
     id: 'cancel',
     keys: ['escape'],
-    description: 'cancel the input line',
-    layers: ['prompt'],
+    description: 'cancel the input line or the new-task form',
+    layers: ['prompt', 'form'],
     hint: 'cancel',
     when: always,
     run: (a) => a.pop(),
@@ -88,8 +90,8 @@ export const OVERLAY_BINDINGS = [
     id: 'erase',
     keys: ['backspace'],
     description: 'erase the last character',
-    layers: ['prompt'],
-    when: onPrompt,
-    run: (a, { top }) => a.replaceTop({ ...top, text: Array.from(top.text).slice(0, -1).join('') }),
+    layers: ['prompt', 'form'],
+    when: always,
+    run: erase,
   }),
 ];

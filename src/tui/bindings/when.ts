@@ -3,6 +3,7 @@
  * what the command runs on: a node in focus, a session in focus (live, taking input), a decision.
  */
 import { isLive, type Decision, type SessionSummary } from '../../cockpit/types.js';
+import { noNodeReachable } from '../advice.js';
 import type { Layer } from '../layers.js';
 import type { KeyContext } from './binding.js';
 
@@ -66,4 +67,35 @@ export function onConfirm(c: KeyContext): string | ConfirmContext {
 export function onPrompt(c: KeyContext): string | PromptContext {
   const top = c.top;
   return top.kind === 'prompt' ? { ...c, top } : 'no input line open';
+}
+
+export type FormContext = KeyContext & { readonly top: Extract<Layer, { kind: 'form' }> };
+export type DiffContext = KeyContext & { readonly top: Extract<Layer, { kind: 'diff' }> };
+
+/** A session in focus on a reachable node, live or ended. */
+export function reachableSession(c: KeyContext): string | SessionContext {
+  return refine(focusedSession(c), (s) => nodeDown(s));
+}
+
+/** A session in focus on a reachable node that has ended (its worktree can go). */
+export function endedSession(c: KeyContext): string | SessionContext {
+  return refine(reachableSession(c), (s) =>
+    isLive(s.session) ? `session ${s.session.id} is ${s.session.state}: stop it first (s)` : null,
+  );
+}
+
+/** Some node of the fleet takes tasks. */
+export function someNodeUp(c: KeyContext): string | KeyContext {
+  if (c.fleet.order.some((n) => c.fleet.links.get(n)?.state === 'up')) return c;
+  return noNodeReachable(c.fleet) ?? 'no node is reachable yet: the cockpit is still connecting';
+}
+
+export function onForm(c: KeyContext): string | FormContext {
+  const top = c.top;
+  return top.kind === 'form' ? { ...c, top } : 'no new-task form open';
+}
+
+export function onDiff(c: KeyContext): string | DiffContext {
+  const top = c.top;
+  return top.kind === 'diff' ? { ...c, top } : 'no diff open';
 }

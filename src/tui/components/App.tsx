@@ -4,15 +4,17 @@ import { useCallback } from 'react';
 import type { CockpitPort } from '../../cockpit/types.js';
 import { TuiContext, type TuiDeps } from '../context.js';
 import type { Controller, FleetSource } from '../controller.js';
-import { baseLayer, topLayer, type BaseLayer } from '../layers.js';
+import { baseLayer, topLayer, type BaseLayer, type Layer } from '../layers.js';
 import type { Theme } from '../theme.js';
 import type { UiState } from '../ui-state.js';
 import { useTerminalSize, useUi } from '../use-store.js';
 import { FleetGrid } from './FleetGrid.js';
 import { Footer } from './Footer.js';
+import { DiffView } from './DiffView.js';
 import { Header } from './Header.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { InputOwner } from './InputOwner.js';
+import { NewTaskForm } from './NewTaskForm.js';
 import { NodeView } from './NodeView.js';
 import { SessionView } from './SessionView.js';
 
@@ -21,13 +23,26 @@ const FOOTER = 2;
 
 const sameBase = (a: BaseLayer, b: BaseLayer) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The overlay that takes the body: the help on top, or the form or diff under a question about it. */
+function overlayOf(stack: readonly Layer[]): 'help' | 'form' | 'diff' | null {
+  if (topLayer(stack).kind === 'help') return 'help';
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const k = stack[i]!.kind;
+    if (k === 'form' || k === 'diff') return k;
+    if (k === 'fleet' || k === 'node' || k === 'session') return null;
+  }
+  return null;
+}
+
 function Body({ width, height }: { width: number; height: number }) {
   const base = useUi(
     useCallback((u: UiState) => baseLayer(u.stack), []),
     sameBase,
   );
-  const help = useUi(useCallback((u: UiState) => topLayer(u.stack).kind === 'help', []));
-  if (help) return <HelpOverlay width={width} height={height} />;
+  const overlay = useUi(useCallback((u: UiState) => overlayOf(u.stack), []));
+  if (overlay === 'help') return <HelpOverlay width={width} height={height} />;
+  if (overlay === 'form') return <NewTaskForm width={width} height={height} />;
+  if (overlay === 'diff') return <DiffView width={width} height={height} />;
   if (base.kind === 'node') return <NodeView node={base.node} width={width} height={height} />;
   if (base.kind === 'session')
     return <SessionView node={base.node} session={base.session} width={width} height={height} />;

@@ -1,7 +1,11 @@
-/** A node's view: its sessions as a selectable list (state, task, discipline, tokens, age), and its open decisions. */
+/**
+ * A node's view: its sessions as a selectable list (state, how its branch stands, discipline, tokens, cost,
+ * age, task), and its open decisions.
+ */
 import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
-import { usageTokens, type Decision, type FleetState, type SessionSummary } from '../../cockpit/types.js';
+import { readyToLand, usageTokens, type Decision, type FleetState, type SessionSummary } from '../../cockpit/types.js';
+import { landingCell } from '../landing-text.js';
 import { useTui } from '../context.js';
 import { visibleSessions } from '../select.js';
 import { age, doing, dollars, tokens } from '../../cockpit/format.js';
@@ -9,8 +13,36 @@ import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { sameItems, useFleet, useUi } from '../use-store.js';
 
-const COLS = { id: 10, state: 12, discipline: 14, tokens: 8, cost: 8, age: 5 };
-const FIXED = COLS.id + COLS.state + COLS.discipline + COLS.tokens + COLS.cost + COLS.age + 8;
+interface Columns {
+  id: number;
+  state: number;
+  landing: number;
+  discipline: number;
+  /** 0: not shown (a narrow terminal) */
+  tokens: number;
+  cost: number;
+  age: number;
+}
+const WIDE: Columns = { id: 10, state: 12, landing: 16, discipline: 14, tokens: 8, cost: 8, age: 5 };
+const NARROW: Columns = { id: 10, state: 11, landing: 12, discipline: 10, tokens: 0, cost: 7, age: 4 };
+
+/** The columns for a width: under 110 columns the token count goes and the rest narrow, so the task keeps room. */
+const columnsFor = (width: number): Columns => (width < 110 ? NARROW : WIDE);
+const fixed = (c: Columns) =>
+  2 +
+  c.id +
+  1 +
+  c.state +
+  1 +
+  c.landing +
+  1 +
+  c.discipline +
+  (c.tokens ? c.tokens + 1 : 0) +
+  1 +
+  c.cost +
+  1 +
+  c.age +
+  2;
 
 const SessionRow = memo(function SessionRow({
   s,
@@ -24,14 +56,19 @@ const SessionRow = memo(function SessionRow({
   waiting: number;
 }) {
   const { theme } = useTui();
-  const rest = Math.max(10, width - FIXED);
+  const cols = columnsFor(width);
+  const rest = Math.max(10, width - fixed(cols));
   const what = doing(s);
-  const lead = `${selected ? '›' : ' '} ${fit(clean(s.id, COLS.id), COLS.id).padEnd(COLS.id)} `;
+  const lead = `${selected ? '›' : ' '} ${fit(clean(s.id, cols.id), cols.id).padEnd(cols.id)} `;
+  const ready = readyToLand(s);
   return (
     <Text wrap="truncate" inverse={selected}>
       <Text color={selected ? theme.focus.fg : theme.text.fg}>{lead}</Text>
-      <Text color={theme.states[s.state]}>{s.state.padEnd(COLS.state)}</Text>
-      {` ${fit(clean(s.discipline, COLS.discipline), COLS.discipline).padEnd(COLS.discipline)} ${tokens(usageTokens(s.usage)).padStart(COLS.tokens)} ${dollars(s.usage.costUsd).padStart(COLS.cost)} ${age(s.createdAt).padStart(COLS.age)}  `}
+      <Text color={theme.states[s.state]}>{fit(s.state, cols.state).padEnd(cols.state)}</Text>{' '}
+      <Text color={ready ? theme.focus.fg : theme.text.dim} bold={ready}>
+        {fit(landingCell(s, cols.landing), cols.landing).padEnd(cols.landing)}
+      </Text>
+      {` ${fit(clean(s.discipline, cols.discipline), cols.discipline).padEnd(cols.discipline)} ${cols.tokens ? `${tokens(usageTokens(s.usage)).padStart(cols.tokens)} ` : ''}${dollars(s.usage.costUsd).padStart(cols.cost)} ${age(s.createdAt).padStart(cols.age)}  `}
       {waiting > 0 ? <Text bold color={theme.decision.fg}>{`⚑${waiting} `}</Text> : null}
       {clean(`${s.task} — ${what}`, rest)}
     </Text>
@@ -77,7 +114,8 @@ export const NodeView = memo(function NodeView({
   const first = Math.max(0, Math.min(sessions.length - listHeight, at - listHeight + 1));
   const waitingBy = new Map<string, number>();
   for (const d of decisions) waitingBy.set(d.session, (waitingBy.get(d.session) ?? 0) + 1);
-  const head = `  ${'SESSION'.padEnd(COLS.id)} ${'STATE'.padEnd(COLS.state)} ${'DISCIPLINE'.padEnd(COLS.discipline)} ${'TOKENS'.padStart(COLS.tokens)} ${'COST'.padStart(COLS.cost)} ${'AGE'.padStart(COLS.age)}  TASK — DOING NOW`;
+  const cols = columnsFor(width);
+  const head = `  ${'SESSION'.padEnd(cols.id)} ${'STATE'.padEnd(cols.state)} ${'LANDING'.padEnd(cols.landing)} ${fit('DISCIPLINE', cols.discipline).padEnd(cols.discipline)} ${cols.tokens ? `${'TOKENS'.padStart(cols.tokens)} ` : ''}${'COST'.padStart(cols.cost)} ${'AGE'.padStart(cols.age)}  TASK — DOING NOW`;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate" bold>

@@ -1,7 +1,11 @@
-/** A session's view: one line about it (state, task, the decision waiting if any), then its live terminal. */
+/**
+ * A session's view: one line about it (state, task), how its branch stands when its node has measured it,
+ * the decision waiting if any, then its live terminal.
+ */
 import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
-import { usageTokens, type Decision, type FleetState } from '../../cockpit/types.js';
+import { readyToLand, usageTokens, type Decision, type FleetState } from '../../cockpit/types.js';
+import { landingText } from '../landing-text.js';
 import { useTui } from '../context.js';
 import { findSession } from '../select.js';
 import { dollars, tokens } from '../../cockpit/format.js';
@@ -31,7 +35,8 @@ export const SessionView = memo(function SessionView({
   );
   const takeover = useUi(useCallback((u: UiState) => u.stack.some((l) => l.kind === 'takeover'), []));
   const scroll = useUi(useCallback((u: UiState) => u.scroll, []));
-  const lines = 1 + (decision ? 1 : 0);
+  const landing = s ? landingText(s) : '';
+  const lines = 1 + (decision ? 1 : 0) + (landing ? 1 : 0);
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
@@ -45,6 +50,11 @@ export const SessionView = memo(function SessionView({
         {s ? clean(s.task, width) : null}
         {scroll > 0 ? <Text color={theme.focus.fg}>{`  [${scroll} lines back: End returns]`}</Text> : null}
       </Text>
+      {landing ? (
+        <Text wrap="truncate" color={s && readyToLand(s) ? theme.focus.fg : theme.text.dim}>
+          {` ${clean(s?.branch, 60)}: ${clean(landing, width)}`}
+        </Text>
+      ) : null}
       {decision ? (
         <Text
           wrap="truncate"

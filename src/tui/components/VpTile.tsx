@@ -36,7 +36,8 @@ function counts(n: NodeSummary): string {
 function workers(n: NodeSummary): string {
   const w = n.workers;
   const all = w.queued + w.running + w.done + w.failed;
-  return all === 0 ? '0 workers' : `${w.running}/${w.queued + w.running} workers`;
+  if (all === 0) return n.readyToLand ? '' : '0 workers';
+  return `${w.running}/${w.queued + w.running} workers`;
 }
 
 export const VpTile = memo(function VpTile({
@@ -94,7 +95,8 @@ export const VpTile = memo(function VpTile({
         ) : (
           <Text color={theme.text.dim}>no decisions</Text>
         )}
-        <Text color={theme.text.dim}>{` · ${workers(n)}`}</Text>
+        {workers(n) ? <Text color={theme.text.dim}>{` · ${workers(n)}`}</Text> : null}
+        {n.readyToLand ? <Text color={theme.focus.fg}>{` · ${n.readyToLand} ready to land`}</Text> : null}
       </Text>
       <Text wrap="truncate" color={n.link === 'up' ? (waiting ? theme.decision.fg : theme.text.fg) : theme.error}>
         {clean(n.doing, inner)}
