@@ -5,6 +5,7 @@ import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
+import { runRepo } from './repo-source.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
@@ -15,19 +16,20 @@ export async function run(
   const problem = taskProblem(task);
   if (problem) throw new UserError(problem, EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
-    c.run(
+  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, async (c) => {
+    // a URL as it is; the operator's repository sent to a remote node over the link (repo-source.ts)
+    const { node, ...repo } = await runRepo(c, o);
+    return c.run(
       {
         task,
-        // a path on a remote node is that node's path: it is passed as given
-        repo: o.repo ? (remote ? o.repo : resolve(o.repo)) : process.cwd(),
+        ...repo,
         ...(o.discipline ? { discipline: o.discipline } : {}),
         ...(o.model ? { model: o.model } : {}),
         ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
       },
-      o.node,
-    ),
-  );
+      node,
+    );
+  });
   if (o.json)
     printJson({
       session: s.id,

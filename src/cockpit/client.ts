@@ -159,7 +159,11 @@ export class Cockpit {
 
   /** Runs on the node named, or on the reachable node with the fewest live sessions. */
   async run(args: OpArgs['run'], node?: string): Promise<SessionSummary> {
-    if (node) return this.requestOn(node, 'run', args);
+    return this.requestOn(node ?? (await this.pickNode()), 'run', args);
+  }
+
+  /** The reachable node with the fewest live sessions: where a run goes when no node is named. */
+  async pickNode(): Promise<string> {
     const snap = await this.status();
     const up = snap.nodes.filter((n) => n.state === 'up');
     if (up.length === 0)
@@ -167,8 +171,7 @@ export class Cockpit {
         `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
       );
     const live = (name: string) => snap.sessions.filter((s) => s.node === name && isLive(s)).length;
-    const best = up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!;
-    return this.requestOn(best.name, 'run', args);
+    return up.sort((a, b) => live(a.name) - live(b.name) || a.name.localeCompare(b.name))[0]!.name;
   }
 
   /** Node events and link changes from every node, across reconnects, until close(). */
