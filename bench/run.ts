@@ -7,6 +7,7 @@ import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
+import { benchGitFetch } from './git-fetch.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
 import { benchOps } from './ops.js';
@@ -33,6 +34,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   ops: () => benchOps(),
   'tool-latency': () => benchToolLatency(),
   'sandbox-latency': () => benchSandboxLatency(),
+  fetch: () => benchGitFetch(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

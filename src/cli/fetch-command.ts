@@ -6,7 +6,8 @@
  * is: the session's branch is then kept at refs/agency/fetched/<session>, and the command says so.
  */
 import { isAbsolute } from 'node:path';
-import { gitLinkOf, LINK_URL } from '../fleet/git-link.js';
+import { loadConfig } from '../config/config.js';
+import { gitLinkOf, LINK_URL, LinkedGit, type GitRun } from '../fleet/git-link.js';
 import type { SessionBase } from '../protocol/messages.js';
 import { SESSION_ID } from '../protocol/ops.js';
 import { EXIT, printJson, say, UserError } from './output.js';
@@ -29,6 +30,12 @@ export interface FetchResult {
 }
 
 export async function fetchSession(ref: string, o: { repo?: string; json?: boolean }): Promise<void> {
+  const id = ref.slice(ref.indexOf('/') + 1);
+  if (!SESSION_ID.test(id))
+    throw new UserError(
+      `${JSON.stringify(ref)} is not a session (they look like s-1a2b3c, or node/s-1a2b3c)`,
+      EXIT.usage,
+    );
   const root = await repoHere(o.repo ?? process.cwd());
   if (!root)
     throw new UserError(
@@ -37,36 +44,59 @@ export async function fetchSession(ref: string, o: { repo?: string; json?: boole
         : 'the current folder is not a git repository; run agency fetch in your clone, or pass --repo',
       EXIT.usage,
     );
-  const result = await withCockpit(nodesOf(ref), async (c) => {
-    const s = await c.findSession(ref);
-    if (!SESSION_ID.test(s.id) || !isAbsolute(s.repo) || /[\u0000-\u001f\u007f]/.test(s.repo))
-      throw new UserError(`node ${s.node} describes session ${ref} in a way agency cannot use (its id or repository)`);
-    const branch = `agency/${s.id}`;
-    const kept = `refs/agency/fetched/${s.id}`;
-    const refspec = `+refs/heads/${branch}:${kept}`;
-    const args = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
-    const link = gitLinkOf(c.link(s.node));
-    const r = link
-      ? await link.git({
-          cwd: root,
-          args: [...args, LINK_URL, refspec],
-          service: 'git-upload-pack',
-          remotePath: s.repo,
-        })
-      : { ...(await git(root, [...args, s.repo, refspec])), remoteStderr: '' };
-    if (r.code !== 0)
-      throw new UserError(
-        `cannot fetch ${branch} from node ${s.node}: ${lastLines(`${r.stderr}\n${r.remoteStderr}`) || `git exited ${r.code}`}`,
+  const branch = `agency/${id}`;
+  const kept = `refs/agency/fetched/${id}`;
+  const refspec = `+refs/heads/${branch}:${kept}`;
+  const args = ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head'];
+  // where the session is on a remote node, git and its bridge start while the link comes up and the
+  // session is looked up; its connection waits until the node's repository is known
+  const early = remoteLikely(ref)
+    ? LinkedGit.start({ cwd: root, args: [...args, LINK_URL, refspec], service: 'git-upload-pack' })
+    : null;
+  try {
+    const result = await withCockpit(nodesOf(ref), async (c) => {
+      const s = await c.findSession(ref);
+      if (!isAbsolute(s.repo) || /[\u0000-\u001f\u007f]/.test(s.repo))
+        throw new UserError(`node ${s.node} names the repository of session ${s.id} in a way agency cannot use`);
+      const link = gitLinkOf(c.link(s.node));
+      let r: GitRun;
+      if (link) {
+        const g =
+          early ?? LinkedGit.start({ cwd: root, args: [...args, LINK_URL, refspec], service: 'git-upload-pack' });
+        g.attach(link, s.repo);
+        r = await g.done;
+      } else {
+        early?.cancel();
+        r = { ...(await git(root, [...args, s.repo, refspec])), remoteStderr: '' };
+      }
+      if (r.code !== 0)
+        throw new UserError(
+          `cannot fetch ${branch} from node ${s.node}: ${lastLines(`${r.stderr}\n${r.remoteStderr}`) || `git exited ${r.code}`}`,
+        );
+      return land(root, s.id, s.node, s.base);
+    });
+    if (o.json) printJson(result);
+    else
+      say(
+        `${result.branch} ${result.updated ? 'is now' : 'was already'} at ${result.commit.slice(0, 12)} in ${result.repo}` +
+          `${result.ahead ? ` (${result.ahead} commit${result.ahead === 1 ? '' : 's'} your HEAD lacks)` : ''}` +
+          `; next: git log -p HEAD..${result.branch}, or git merge ${result.branch}`,
       );
-    return land(root, s.id, s.node, s.base);
-  });
-  if (o.json) printJson(result);
-  else
-    say(
-      `${result.branch} ${result.updated ? 'is now' : 'was already'} at ${result.commit.slice(0, 12)} in ${result.repo}` +
-        `${result.ahead ? ` (${result.ahead} commit${result.ahead === 1 ? '' : 's'} your HEAD lacks)` : ''}` +
-        `; next: git log -p HEAD..${result.branch}, or git merge ${result.branch}`,
-    );
+  } finally {
+    early?.cancel();
+    await early?.done;
+  }
+}
+
+/** Whether the session a reference names is likely on a remote node: the one it names, or any configured. */
+function remoteLikely(ref: string): boolean {
+  try {
+    const nodes = loadConfig().nodes;
+    const named = ref.includes('/') ? ref.slice(0, ref.indexOf('/')) : null;
+    return nodes.some((n) => !n.local && (named === null || n.name === named));
+  } catch {
+    return false;
+  }
 }
 
 /** Moves agency/<id> to the fetched commit where that loses nothing; otherwise leaves it and says where the fetched one is. */

@@ -6,7 +6,7 @@
  * operator's repository to a node, travel over the link the cockpit already has, with its verified host
  * key: no second login, no ssh config, no remote helper.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,7 +57,7 @@ export function gitLinkOf(link: NodeLink): GitLink | null {
 
 export class GitLink {
   constructor(
-    private readonly ssh: SshConnection,
+    readonly ssh: SshConnection,
     readonly node: string,
   ) {}
 
@@ -65,26 +65,78 @@ export class GitLink {
    * Runs local `git <args>` in cwd, where args name the node's repository as LINK_URL; each connection git
    * makes to it runs `service` on `remotePath` on the node.
    */
-  async git(o: {
-    cwd: string;
-    args: string[];
-    service: GitService;
-    remotePath: string;
-    env?: NodeJS.ProcessEnv;
-  }): Promise<GitRun> {
+  git(o: GitOptions & { remotePath: string }): Promise<GitRun> {
+    const g = LinkedGit.start(o);
+    g.attach(this, o.remotePath);
+    return g.done;
+  }
+}
+
+export interface GitOptions {
+  cwd: string;
+  args: string[];
+  service: GitService;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Local git started before the node's repository is known, so that git and its bridge start while the
+ * link comes up and the session is looked up: git's connections wait until `attach` names the node and
+ * path (or `cancel` ends it all). `done` settles once git has exited, and never rejects.
+ */
+export class LinkedGit {
+  readonly done: Promise<GitRun>;
+  private target: { link: GitLink; path: string } | null = null;
+  private cancelled = false;
+  private finished = false;
+  private readonly queued: Socket[] = [];
+  private readonly open = new Set<Socket>();
+  private readonly remote = { stderr: '' };
+  private child: ChildProcess | null = null;
+
+  private constructor(private readonly o: GitOptions) {
+    this.done = this.run();
+  }
+
+  static start(o: GitOptions): LinkedGit {
+    return new LinkedGit(o);
+  }
+
+  /** git's connections waiting for `attach` */
+  get waiting(): number {
+    return this.queued.length;
+  }
+
+  /** The node and repository git's connections go to. */
+  attach(link: GitLink, path: string): void {
+    if (this.cancelled || this.target) return;
+    this.target = { link, path };
+    for (const sock of this.queued.splice(0)) this.serve(sock);
+  }
+
+  /** Ends git and its connections (nothing is fetched or pushed); a no-op once it is done. */
+  cancel(): void {
+    if (this.cancelled || this.finished) return;
+    this.cancelled = true;
+    for (const s of this.open) s.destroy();
+    this.child?.kill('SIGTERM');
+  }
+
+  private async run(): Promise<GitRun> {
     const dir = mkdtempSync(join(tmpdir(), 'agency-git-'));
     const socket = join(dir, 'link');
-    const remote = { stderr: '' };
-    const open = new Set<Socket>();
     const server = createServer({ allowHalfOpen: true }, (sock) => {
-      open.add(sock);
-      sock.once('close', () => open.delete(sock));
-      this.serve(sock, o.service, o.remotePath, remote);
+      this.open.add(sock);
+      sock.once('close', () => this.open.delete(sock));
+      sock.on('error', () => undefined);
+      if (this.cancelled) sock.destroy();
+      else if (this.target) this.serve(sock);
+      else this.queued.push(sock);
     });
     try {
       await listen(server, socket);
       const env: NodeJS.ProcessEnv = {
-        ...(o.env ?? process.env),
+        ...(this.o.env ?? process.env),
         AGENCY_GIT_LINK: socket,
         GIT_SSH_COMMAND: `${shq(process.execPath)} -e ${shq(BRIDGE)} --`,
         // the variant that passes the protocol version along (the bridge takes no options)
@@ -92,17 +144,24 @@ export class GitLink {
         GIT_TERMINAL_PROMPT: '0',
       };
       delete env.GIT_SSH;
-      const r = await run('git', o.args, o.cwd, env);
-      return { ...r, remoteStderr: remote.stderr };
+      if (this.cancelled) return { code: null, stdout: '', stderr: 'cancelled', remoteStderr: '' };
+      const r = await spawnGit(this.o.args, this.o.cwd, env, (c) => (this.child = c));
+      return { ...r, remoteStderr: this.remote.stderr };
+    } catch (e) {
+      return { code: null, stdout: '', stderr: (e as Error).message, remoteStderr: this.remote.stderr };
     } finally {
-      for (const s of open) s.destroy();
+      this.finished = true;
+      for (const s of this.open) s.destroy();
       server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }
 
   /** Joins one bridge connection to an exec channel running the service on the node. */
-  private serve(sock: Socket, service: GitService, path: string, remote: { stderr: string }): void {
+  private serve(sock: Socket): void {
+    const { link, path } = this.target!;
+    const { service } = this.o;
+    const remote = this.remote;
     let header = Buffer.alloc(0);
     const onData = (d: Buffer) => {
       header = Buffer.concat([header, d]);
@@ -127,7 +186,7 @@ export class GitLink {
         return;
       }
       const command = `${protocol ? `env GIT_PROTOCOL=${protocol} ` : ''}${service} ${shq(path)}`;
-      this.ssh.execStream(command).then(
+      link.ssh.execStream(command).then(
         (ch) => {
           if (rest.length) ch.write(rest);
           ch.stderr.on('data', (d: Buffer) => {
@@ -137,16 +196,15 @@ export class GitLink {
           ch.pipe(sock);
           sock.resume();
           ch.once('close', () => sock.end());
-          sock.once('error', () => ch.close());
+          sock.once('close', () => ch.close());
         },
         (e: Error) => {
-          remote.stderr += `agency: cannot open a channel to node ${this.node}: ${e.message}\n`;
+          remote.stderr += `agency: cannot open a channel to node ${link.node}: ${e.message}\n`;
           sock.destroy();
         },
       );
     };
     sock.on('data', onData);
-    sock.on('error', () => undefined);
   }
 }
 
@@ -173,14 +231,15 @@ function listen(server: Server, path: string): Promise<void> {
   });
 }
 
-function run(
-  file: string,
+function spawnGit(
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  started: (c: ChildProcess) => void,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    started(p);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -9,9 +9,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GitLink, LINK_URL } from '../../src/fleet/git-link.js';
+import { GitLink, LINK_URL, LinkedGit } from '../../src/fleet/git-link.js';
 import { SshConnection } from '../../src/fleet/ssh-connect.js';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/until.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -154,6 +155,32 @@ describe("git over a node's SSH connection", () => {
     });
     expect(missing.code).not.toBe(0);
     expect(missing.remoteStderr).toMatch(/not a git repository|does not appear to be a git repository/);
+  });
+
+  it('started before the node is known, git waits; attached, it fetches; cancelled, nothing runs', async () => {
+    const { ssh, execs, dir } = await fakeNode();
+    const { nodeRepo, here } = repos(dir);
+    git(here, 'push', '-q', nodeRepo, 'HEAD:refs/heads/agency/s-2');
+    const opts = {
+      cwd: here,
+      args: ['fetch', '--quiet', LINK_URL, '+refs/heads/agency/s-2:refs/agency/fetched/s-2'],
+      service: 'git-upload-pack' as const,
+    };
+    const early = LinkedGit.start(opts);
+    await until('git waiting on its connection', () => early.waiting === 1);
+    expect(execs).toEqual([]);
+    early.attach(new GitLink(ssh, 'fake'), nodeRepo);
+    const r = await early.done;
+    expect(r.code, r.stderr + r.remoteStderr).toBe(0);
+    expect(git(here, 'rev-parse', 'refs/agency/fetched/s-2')).toBe(git(here, 'rev-parse', 'HEAD'));
+    expect(execs).toHaveLength(1);
+
+    const dropped = LinkedGit.start({ ...opts, args: [...opts.args.slice(0, -1), '+refs/heads/agency/s-2:refs/x'] });
+    dropped.cancel();
+    const d = await dropped.done;
+    expect(d.code).not.toBe(0);
+    expect(execs).toHaveLength(1);
+    expect(() => git(here, 'rev-parse', '--verify', '--quiet', 'refs/x')).toThrow();
   });
 
   it('a fetch of megabytes arrives whole', { timeout: 60_000 }, async () => {
