@@ -10,8 +10,8 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Cockpit } from '../cockpit/client.js';
 import { gitLinkOf, LINK_URL } from '../fleet/git-link.js';
-import type { SessionBase } from '../protocol/messages.js';
-import { isRepoUrl, mirrorName, parseRepo, RepoRefError, scrubText } from '../protocol/repo-url.js';
+import type { OpArgs, SessionBase, SessionSummary } from '../protocol/messages.js';
+import { isRepoUrl, mirrorName, parseRepo, RepoRefError, scrubText, secretsOf } from '../protocol/repo-url.js';
 import { EXIT, UserError, warn } from './output.js';
 
 export interface RunRepo {
@@ -19,6 +19,32 @@ export interface RunRepo {
   node: string;
   repo: string;
   base?: SessionBase;
+}
+
+/**
+ * Starts a run on its node with its repository resolved (runRepo). Whatever comes back is scrubbed of the
+ * URL's credentials, whichever node or agent put them in a message.
+ */
+export async function runFrom(
+  c: Cockpit,
+  o: { repo?: string; node?: string },
+  args: Omit<OpArgs['run'], 'repo' | 'base'>,
+): Promise<SessionSummary> {
+  try {
+    const { node, ...repo } = await runRepo(c, o);
+    return await c.run({ ...args, ...repo }, node);
+  } catch (e) {
+    if (e instanceof Error) e.message = scrubText(e.message, o.repo !== undefined ? secretsIn(o.repo) : []);
+    throw e;
+  }
+}
+
+function secretsIn(repo: string): string[] {
+  try {
+    return secretsOf(parseRepo(repo));
+  } catch {
+    return [];
+  }
 }
 
 /** The node and the `repo` (and `base`) of a run, the operator's repository pushed first where it must be. */
@@ -60,7 +86,14 @@ async function pushRepo(c: Cockpit, node: string, root: string): Promise<RunRepo
     throw new UserError(`${root} has no commits yet; commit something first, so a session can branch from it`);
   const commit = head.stdout.trim();
   const branch = (await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD'])).stdout.trim() || null;
-  const { path } = await c.requestOn(node, 'mirror', { name: mirrorName(`file://${hostname()}${root}`) });
+  const { path } = await c
+    .requestOn(node, 'mirror', { name: mirrorName(`file://${hostname()}${root}`) })
+    .catch((e: Error & { code?: string }) => {
+      // an agent from before repositories could be sent to it
+      if (e.code === 'bad-request' && /unknown operation/.test(e.message))
+        throw new UserError(`node ${node} runs an older agency agent; run agency push --node ${node}`);
+      throw e;
+    });
   const dest = branch && !branch.startsWith('agency/') ? `refs/heads/${branch}` : `refs/agency/base/${commit}`;
   const link = gitLinkOf(c.link(node))!;
   const r = await link.git({

@@ -5,7 +5,7 @@ import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, safeJson, say, UserError } from './output.js';
-import { runRepo } from './repo-source.js';
+import { runFrom } from './repo-source.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
@@ -16,20 +16,15 @@ export async function run(
   const problem = taskProblem(task);
   if (problem) throw new UserError(problem, EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, async (c) => {
-    // a URL as it is; the operator's repository sent to a remote node over the link (repo-source.ts)
-    const { node, ...repo } = await runRepo(c, o);
-    return c.run(
-      {
-        task,
-        ...repo,
-        ...(o.discipline ? { discipline: o.discipline } : {}),
-        ...(o.model ? { model: o.model } : {}),
-        ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
-      },
-      node,
-    );
-  });
+  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
+    // the repository: a URL as it is, the operator's own sent to a remote node over the link (repo-source.ts)
+    runFrom(c, o, {
+      task,
+      ...(o.discipline ? { discipline: o.discipline } : {}),
+      ...(o.model ? { model: o.model } : {}),
+      ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
+    }),
+  );
   if (o.json)
     printJson({
       session: s.id,

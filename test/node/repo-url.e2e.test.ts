@@ -4,7 +4,7 @@
  * fetch` brings the branch into the operator's clone straight from the mirror (no link to travel over).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deferAfterEach } from '../helpers/defer.js';
@@ -73,6 +73,26 @@ describe('a repository given by URL on the local node', () => {
       ahead: 1,
     });
     expect(git(clone, 'show', `${s.branch}:local.txt`)).toBe('local work');
+
+    // a token in a URL that cannot be cloned: the failure says why, and the token is nowhere
+    const token = 'ghp_e2eTokenThatMustNotShow';
+    const refused = await n.agency([
+      'run',
+      'x',
+      '--discipline',
+      'backend',
+      '--repo',
+      `https://oauth2:${token}@127.0.0.1:1/org/r.git`,
+      '--json',
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot clone https:\/\/127\.0\.0\.1:1\/org\/r\.git: its host cannot be reached/);
+    const shown = [refused.stdout, refused.stderr, (await n.agency(['status', '--json'])).stdout];
+    shown.push(
+      readFileSync(join(n.agencyHome, 'node.log'), 'utf8'),
+      readFileSync(join(n.agencyHome, 'state.json'), 'utf8'),
+    );
+    for (const text of shown) expect(text).not.toContain(token);
 
     // a clone that is not a repository, and a session that is not there, are refused clearly
     writeFileSync(join(t.path, 'file'), '');
