@@ -86,8 +86,11 @@ async function pushRepo(c: Cockpit, node: string, root: string): Promise<RunRepo
     throw new UserError(`${root} has no commits yet; commit something first, so a session can branch from it`);
   const commit = head.stdout.trim();
   const branch = (await git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD'])).stdout.trim() || null;
+  // one mirror per repository, whichever of its worktrees the run starts from
+  const common = (await git(root, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).stdout.trim();
+  const main = common.endsWith('/.git') ? common.slice(0, -'/.git'.length) : common || root;
   const { path } = await c
-    .requestOn(node, 'mirror', { name: mirrorName(`file://${hostname()}${root}`) })
+    .requestOn(node, 'mirror', { name: mirrorName(`file://${hostname()}${main}`) })
     .catch((e: Error & { code?: string }) => {
       // an agent from before repositories could be sent to it
       if (e.code === 'bad-request' && /unknown operation/.test(e.message))
