@@ -199,6 +199,26 @@ describe('a repository given by URL, served by the node', () => {
   );
 });
 
+describe('a URL the node cannot clone', () => {
+  it('says why, naming the URL without its password, and makes nothing', { timeout: 120_000 }, async () => {
+    const before = JSON.parse((await f.agency(['status', '--json'])).stdout).sessions.length;
+    const run = (url: string) =>
+      f.agency(['run', 'commit a file', '--node', 'n1', '--repo', url, '--discipline', 'backend']);
+    const missing = await run(`ssh://${n1.user}:${SECRET}@${n1.host}${n1.home}/served/nothing.git`);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      `cannot clone ssh://${n1.user}@${n1.host}${n1.home}/served/nothing.git: there is no git repository at that address`,
+    );
+    // sshd lets in only the node's own user
+    const refused = await run(`ssh://nobody@${n1.host}${n1.home}/served/project.git`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/cannot clone ssh:\/\/nobody@.*: the node was refused/);
+    expect(missing.stderr + refused.stderr).not.toContain(SECRET);
+    expect(JSON.parse((await f.agency(['status', '--json'])).stdout).sessions).toHaveLength(before);
+    expect(await onNode('ls ~/.agency/mirrors')).toMatch(/^project-[0-9a-f]{16}\.git$/);
+  });
+});
+
 describe("a repository on the operator's machine, for a remote node", () => {
   it(
     'is sent over the link with a commit pushed nowhere, and the session sees that commit',
