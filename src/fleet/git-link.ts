@@ -12,6 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeLink } from './link.js';
+import { NodeUnreachable } from './local.js';
 import { RemoteLink } from './remote-link.js';
 import type { SshConnection } from './ssh-connect.js';
 
@@ -30,14 +31,15 @@ export interface GitRun {
 
 /**
  * The bridge git runs as its ssh: it sends its arguments and git's protocol version, then pipes its stdin
- * and stdout to the socket. It is given to node with -e, so it needs no file of its own.
+ * and stdout to the socket (with backpressure: a slow git slows the node, not this process's memory). It is
+ * given to node with -e, so it needs no file of its own.
  */
 const BRIDGE = [
   "const s=require('net').connect(process.env.AGENCY_GIT_LINK);",
   "s.on('error',e=>{process.stderr.write('agency: the link to the node is gone ('+e.message+')\\n');process.exit(128)});",
   "s.write(JSON.stringify({argv:process.argv.slice(1),protocol:process.env.GIT_PROTOCOL||''})+'\\n');",
   'process.stdin.pipe(s);',
-  "s.on('data',d=>process.stdout.write(d));",
+  's.pipe(process.stdout);',
   "s.on('end',()=>process.stdout.write('',()=>process.exit(0)));",
 ].join('');
 
@@ -51,7 +53,10 @@ const MAX_HEADER = 64 * 1024;
 export function gitLinkOf(link: NodeLink): GitLink | null {
   if (!(link instanceof RemoteLink)) return null;
   const ssh = link.sshConnection();
-  if (!ssh || ssh.closed) throw new Error(`node ${link.name} is not connected`);
+  if (!ssh || ssh.closed) {
+    const st = link.status();
+    throw new NodeUnreachable(`node ${link.name} is ${st.state}${st.error ? `: ${st.error}` : ''}`);
+  }
   return new GitLink(ssh, link.name);
 }
 
