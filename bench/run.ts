@@ -7,6 +7,7 @@ import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
+import { benchGitFetch } from './git-fetch.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
 import { benchLanding } from './landing.js';
@@ -35,6 +36,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   landing: () => benchLanding(),
   'tool-latency': () => benchToolLatency(),
   'sandbox-latency': () => benchSandboxLatency(),
+  fetch: () => benchGitFetch(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

@@ -51,11 +51,23 @@ export function registerCommands(program: Command): void {
     .description('start a session for a task: a worktree, a compiled context, and claude in it; prints the session id')
     .option('--discipline <id>', 'the discipline (default: the best match for the task)')
     .option('--node <name>', 'the node to run it on (default: the reachable node with the fewest live sessions)')
-    .option('--repo <path>', 'the git repository to work on, on that node (default: the current folder)')
+    .option(
+      '--repo <path|url>',
+      'the repository: a path here (sent to a remote node over its link), a URL the node clones, or a path on the node (default: the current folder)',
+    )
     .option('--model <model>', "the model for the session (default: the discipline's)")
     .option('--registry <dir>', 'registry folder (default: the one agency ships)')
     .option('--json', 'print the result as JSON')
     .action(async (task: string, opts) => (await import('./session-commands.js')).run(task, opts));
+
+  program
+    .command('fetch <session>')
+    .description(
+      "bring a session's branch into your repository here, as agency/<session> (from a remote node over its link)",
+    )
+    .option('--repo <path>', 'your clone to fetch into (default: the repository of the current folder)')
+    .option('--json', 'print the result as JSON')
+    .action(async (session: string, opts) => (await import('./fetch-command.js')).fetchSession(session, opts));
 
   program
     .command('status')

@@ -5,6 +5,7 @@ import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { EXIT, printJson, printJsonLine, say, UserError } from './output.js';
+import { runFrom } from './repo-source.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
@@ -16,17 +17,13 @@ export async function run(
   if (problem) throw new UserError(problem, EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
   const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
-    c.run(
-      {
-        task,
-        // a path on a remote node is that node's path: it is passed as given
-        repo: o.repo ? (remote ? o.repo : resolve(o.repo)) : process.cwd(),
-        ...(o.discipline ? { discipline: o.discipline } : {}),
-        ...(o.model ? { model: o.model } : {}),
-        ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
-      },
-      o.node,
-    ),
+    // the repository: a URL as it is, the operator's own sent to a remote node over the link (repo-source.ts)
+    runFrom(c, o, {
+      task,
+      ...(o.discipline ? { discipline: o.discipline } : {}),
+      ...(o.model ? { model: o.model } : {}),
+      ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
+    }),
   );
   if (o.json)
     printJson({

@@ -222,14 +222,18 @@ export class Cockpit {
 
   /** Runs on the node named, or on the reachable node with the fewest live sessions. */
   async run(args: OpArgs['run'], node?: string): Promise<SessionSummary> {
-    if (node) return this.requestOn(node, 'run', args);
+    return this.requestOn(node ?? (await this.pickNode()), 'run', args);
+  }
+
+  /** The reachable node with the fewest live sessions: where a run goes when no node is named. */
+  async pickNode(): Promise<string> {
     const snap = await this.status();
     const up = snap.nodes.filter((n) => n.state === 'up');
     if (up.length === 0)
       throw new CockpitError(
         `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
       );
-    return this.requestOn(leastLoaded(up, snap.sessions)!, 'run', args);
+    return leastLoaded(up, snap.sessions)!;
   }
 
   /**

@@ -117,6 +117,9 @@ export class SshConnection {
         else reject(new SshError('network', `node ${t.name}: cannot reach ${t.host}:${t.port}: ${e.message}`));
       });
       client.connect(config);
+      // requests and answers are small writes each waiting on the last: Nagle's algorithm and the peer's
+      // delayed ACK would hold each one back some 40 ms
+      client.setNoDelay(true);
     });
   }
 

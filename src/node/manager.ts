@@ -10,6 +10,7 @@ import {
   type Decision,
   type Landing,
   type NodeEvent,
+  type MirrorResult,
   type NodeInfo,
   type OpArgs,
   type ScreenView,
@@ -28,6 +29,7 @@ import { ContextCheck } from './context-check.js';
 import { HookAnswers } from './hook-answers.js';
 import { newId, sessionDir } from './ids.js';
 import { OutputLog } from './output-log.js';
+import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
 import type { NodePaths } from '../paths/node-home.js';
 import { ScreenAnswers } from './screen-answers.js';
@@ -74,10 +76,12 @@ export class NodeManager {
   private readonly output = new Emitter<{ session: string; seq: number; data: Buffer }>();
   private readonly env: NodeJS.ProcessEnv;
   private readonly node: SessionNode;
+  private readonly repos: RepoSources;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
     this.node = { paths: o.paths, info: o.info, env: this.env };
+    this.repos = new RepoSources(o.paths.home, this.env);
     const { state, warnings } = loadState(o.paths.state, o.paths);
     for (const w of warnings) warnOperator(o.info, w);
     this.context = new ContextCheck(o.paths.sessions);
@@ -149,9 +153,10 @@ export class NodeManager {
       args,
     );
     const id = newId('s', (x) => this.runtimes.has(x));
+    const source = await this.repos.resolve(args);
     let wt;
     try {
-      wt = await createWorktree({ repo: args.repo, id, under: this.o.paths.worktrees });
+      wt = await createWorktree({ ...source, id, under: this.o.paths.worktrees });
     } catch (e) {
       throw new RemoteError('bad-request', (e as Error).message);
     }
@@ -164,12 +169,17 @@ export class NodeManager {
     );
     this.context.keep(id, wt.path);
     const model = args.model ?? registry.disciplines.get(discipline)!.value.model ?? null;
-    const record = newRecord(id, args, discipline, model, wt);
+    const record = newRecord(id, args, discipline, model, wt, source.origin);
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
     this.launch(rt, ['--session-id', record.claudeSession], args.task);
     this.writer.flush();
     return this.summary(rt);
+  }
+
+  /** The bare mirror the operator pushes a repository of theirs into (see repo-source.ts). */
+  mirror(args: OpArgs['mirror']): Promise<MirrorResult> {
+    return this.repos.mirror(args);
   }
 
   /** A hook event from a session's claude; for PermissionRequest, the answer Claude Code is to follow. */

@@ -100,6 +100,7 @@ export const NODE_OPS: OpTable = {
   pr: { roles: COCKPIT, handle: (a, c) => c.landing.pr(a) },
   rm: { roles: COCKPIT, handle: (a, c) => c.landing.rm(a) },
   gc: { roles: COCKPIT, handle: (a, c) => c.landing.gc(a) },
+  mirror: { roles: COCKPIT, handle: (a, c) => c.manager.mirror(a) },
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {

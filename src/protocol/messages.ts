@@ -225,6 +225,11 @@ export interface GcResult {
   kept: { session: string; reason: string }[];
 }
 
+/** A bare repository on the node that the operator's repository is pushed into, for sessions to branch from. */
+export interface MirrorResult {
+  path: string;
+}
+
 export interface Hello {
   t: 'hello';
   protocol: number;
@@ -265,6 +270,7 @@ export interface OpResults {
   pr: PrResult;
   rm: RemoveResult;
   gc: GcResult;
+  mirror: MirrorResult;
 }
 
 export interface Request<O extends Op = Op> {

@@ -3,6 +3,7 @@
  * them, so what the types promise and what the node checks on the wire are the same thing.
  */
 import { z } from 'zod';
+import { MIRROR_NAME, repoProblem } from './repo-url.js';
 
 /** Longest text a session is typed in one request (characters). */
 export const MAX_TEXT = 100_000;
@@ -50,6 +51,19 @@ const task = z.string().superRefine((t, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** A repository: a path on the node, or a URL the node clones into a mirror (see repo-url.ts). */
+const repo = z
+  .string()
+  .max(MAX_PATH)
+  .superRefine((r, ctx) => {
+    const problem = repoProblem(r);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+/** A commit id as git prints it in full (SHA-1 or SHA-256). */
+export const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** A branch name as a request may give it: never an option, no character git refuses in a ref. */
+export const BRANCH_NAME = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)[^\s~^:?*[\\\u0000-\u001f\u007f]{1,255}(?<![./])$/;
+
 const dimension = (what: 'columns' | 'rows', bounds: { min: number; max: number }) => {
   const error = (iss: { input?: unknown }) =>
     `a terminal ${String(iss.input)} ${what} ${what === 'columns' ? 'wide' : 'tall'} is not one agency can give a session (${TERMINAL_COLS.min}–${TERMINAL_COLS.max} columns × ${TERMINAL_ROWS.min}–${TERMINAL_ROWS.max} rows)`;
@@ -64,7 +78,14 @@ export const OP_SCHEMAS = {
   run: z.strictObject({
     task,
     discipline: nonBlank(64).optional(),
-    repo: nonBlank(MAX_PATH),
+    repo,
+    /** what to branch from, where the repository's HEAD is not it (a repository pushed to the node's mirror) */
+    base: z
+      .strictObject({
+        commit: z.string().regex(COMMIT_ID, 'not a full commit id'),
+        branch: z.string().regex(BRANCH_NAME, 'not a branch name').nullable(),
+      })
+      .optional(),
     model: z.string().regex(MODEL_NAME, 'not a model name (sonnet, opus, haiku or a claude-… model id)').optional(),
     registry: nonBlank(MAX_PATH).optional(),
   }),
@@ -112,6 +133,8 @@ export const OP_SCHEMAS = {
   /** removes an ended session's worktree and branch; `force` keeps unmerged work under refs/agency/recovered/ first */
   rm: z.strictObject({ session, force: z.boolean().optional() }),
   gc: z.strictObject({ force: z.boolean().optional() }),
+  /** the node's bare mirror of that name, made if it is missing, for the operator to push a repository into */
+  mirror: z.strictObject({ name: z.string().regex(MIRROR_NAME, 'not a mirror name') }),
 } as const;
 
 /** Operations a client may ask a node for; their results are in `OpResults` (messages.ts). */

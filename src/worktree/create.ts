@@ -33,6 +33,9 @@ export async function repoRootOf(dir: string): Promise<string> {
   } catch {
     throw new WorktreeError(`${dir} is not inside a git repository; pass --repo with the repository to work on`);
   }
+  // a bare repository (a node's mirror) is its own root, and has no checkout
+  if ((await simpleGit(common).raw(['rev-parse', '--is-bare-repository'])).trim() === 'true')
+    return realpathSync(common);
   const top = (
     await simpleGit(join(common, '..'))
       .raw(['rev-parse', '--show-toplevel'])
@@ -41,16 +44,28 @@ export async function repoRootOf(dir: string): Promise<string> {
   return realpathSync(top || join(common, '..'));
 }
 
-export async function createWorktree(opts: { repo: string; id: string; under: string }): Promise<Worktree> {
+/** `base`: what to branch from where the repository's HEAD is not it (a mirror); by default its HEAD. */
+export async function createWorktree(opts: {
+  repo: string;
+  id: string;
+  under: string;
+  base?: { commit: string; branch: string | null };
+}): Promise<Worktree> {
   const repoRoot = await repoRootOf(opts.repo);
   const git = simpleGit(repoRoot);
   let base: string;
   try {
-    base = (await git.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+    base = (await git.raw(['rev-parse', '--verify', `${opts.base?.commit ?? 'HEAD'}^{commit}`])).trim();
   } catch {
-    throw new WorktreeError(`${repoRoot} has no commits yet; commit something first, so a session can branch from it`);
+    throw new WorktreeError(
+      opts.base
+        ? `${repoRoot} does not have commit ${opts.base.commit}`
+        : `${repoRoot} has no commits yet; commit something first, so a session can branch from it`,
+    );
   }
-  const baseBranch = (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
+  const baseBranch = opts.base
+    ? opts.base.branch
+    : (await git.raw(['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim() || null;
   const tag = createHash('sha1').update(repoRoot).digest('hex').slice(0, 8);
   const dir = join(opts.under, `${basename(repoRoot)}-${tag}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -5,3 +5,12 @@ export { diffOf, LandingError, logOf, measureLanding, type SessionBranch } from 
 export { mergeBranch } from './merge.js';
 export { pushForReview } from './push.js';
 export { removeSession } from './remove.js';
+export {
+  ensureBareRepo,
+  MirrorError,
+  mirrorPathFor,
+  syncMirror,
+  type MirrorBase,
+  type MirrorProblem,
+  type SyncedMirror,
+} from './mirror.js';
