@@ -243,6 +243,11 @@ describe('JSON output', () => {
       compareUrl: `https://git.example.invalid/ada/shop/compare/main...agency/${L2}?expand=1`,
     });
     expect(refAt(bare, `agency/${L2}`)).toBe(pushed);
+    // fetch: the session's branch into another clone of the operator's repository
+    const clone = join(home.path, 'clone');
+    execFileSync('git', ['clone', '-q', repo, clone]);
+    const fetched = keep('fetch', await a('fetch', L1, '--repo', clone, '--json')) as { commit: string };
+    expect(refAt(clone, `agency/${L1}`)).toBe(fetched.commit);
     expect(keep('rm', await a('rm', L1, '--json'))).toMatchObject({ branch: `agency/${L1}`, recovered: null });
     // gc removes the pushed session (its remote has its work) and keeps the one whose work only its branch has
     const gc = keep('gc', await a('gc', '--json')) as { removed: { session: string }[]; kept: { session: string }[] };
