@@ -4,6 +4,7 @@
  * remote's URL. git runs with no prompt and without the optional locks that would get in the way of a
  * session's own git commands in the same worktree.
  */
+import { scrubText } from '../protocol/repo-url.js';
 import { execFile, spawn } from 'node:child_process';
 
 export interface GitRun {
@@ -14,7 +15,7 @@ export interface GitRun {
 
 export class GitError extends Error {
   constructor(message: string) {
-    super(redactCredentials(message));
+    super(scrubText(message));
     this.name = 'GitError';
   }
 }
@@ -117,15 +118,6 @@ export function gitBounded(
       resolve({ text: out.toString('utf8'), truncated });
     });
   });
-}
-
-/**
- * Text with the user and password of every URL in it removed (`https://user:token@host/…` → `https://host/…`),
- * and the scp-like `user@host:path` form kept as it is (it carries no secret). The one place that rule is written
- * for landing: every message and result that names a remote goes through it.
- */
-export function redactCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s'"]*@/gi, '$1');
 }
 
 /** Where each branch is checked out: `git worktree list`, by branch (refs/heads/…) → checkout folder. */

@@ -6,7 +6,8 @@
  */
 import { execFile } from 'node:child_process';
 import type { PrResult } from '../protocol/messages.js';
-import { firstLines, git, gitEnv, gitOut, redactCredentials } from './git.js';
+import { scrubText } from '../protocol/repo-url.js';
+import { firstLines, git, gitEnv, gitOut } from './git.js';
 import { LandingError, tipOf, type SessionBranch } from './landing.js';
 
 export interface PushRequest {
@@ -63,7 +64,7 @@ const enc = (ref: string) => encodeURIComponent(ref).replace(/%2F/g, '/');
 
 /** Where a pull (or merge) request of branch into base is opened by hand, in the style of the remote's host. */
 export function compareUrl(remoteUrl: string, branch: string, base: string | null): string | null {
-  const web = webAddress(redactCredentials(remoteUrl));
+  const web = webAddress(scrubText(remoteUrl));
   if (!web) return null;
   if (/gitlab/i.test(web.host))
     return `${web.base}/-/merge_requests/new?merge_request%5Bsource_branch%5D=${encodeURIComponent(branch)}${base ? `&merge_request%5Btarget_branch%5D=${encodeURIComponent(base)}` : ''}`;
@@ -102,14 +103,14 @@ export async function pushForReview(p: PushRequest): Promise<Pushed> {
   const base = s.base?.branch ?? null;
   const result: Pushed = {
     remote,
-    remoteUrl: redactCredentials(url),
+    remoteUrl: scrubText(url),
     branch: s.branch,
     url: null,
     compareUrl: compareUrl(url, s.branch, base),
     note: null,
   };
   if (!p.gh) return result;
-  const web = webAddress(redactCredentials(url));
+  const web = webAddress(scrubText(url));
   const args = ['pr', 'create', '--fill', '--head', s.branch, ...(base ? ['--base', base] : [])];
   if (web && web.path.split('/').length === 2) args.push('--repo', `${web.host}/${web.path}`);
   const gh = await run(p.gh, args, s.repo, {
@@ -120,6 +121,6 @@ export async function pushForReview(p: PushRequest): Promise<Pushed> {
   });
   // gh names the pull request it made, or the one that already exists for the branch
   const made = gh.code === 0 ? lastUrl(gh.stdout) : /already exists/i.test(gh.stderr) ? lastUrl(gh.stderr) : null;
-  if (made) return { ...result, url: redactCredentials(made) };
-  return { ...result, note: redactCredentials(`gh pr create failed: ${firstLines(gh.stderr || gh.stdout, 2)}`) };
+  if (made) return { ...result, url: scrubText(made) };
+  return { ...result, note: scrubText(`gh pr create failed: ${firstLines(gh.stderr || gh.stdout, 2)}`) };
 }
