@@ -23,6 +23,7 @@ import { NodeLanding } from './landing.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
+import { nodeAuth } from './run-request.js';
 import { createNodeServer } from './server.js';
 import { SessionTokens } from './session-tokens.js';
 import { writeKeyFile } from './session-env.js';
@@ -136,6 +137,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     sandbox: checkSandbox(),
+    // from its environment and node.env as the daemon starts; `run` looks again each time
+    auth: nodeAuth(process.env),
   };
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
@@ -181,6 +184,10 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.stderr.write(
     `agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`,
   );
+  if (!info.auth?.key && !info.auth?.login)
+    process.stderr.write(
+      `agency node ${info.name}: no API key and no Claude Code login: \`run\` is refused until ANTHROPIC_API_KEY is in ${join(paths.home, 'node.env')} (then agency node stop) or the node's user logs in to Claude Code\n`,
+    );
   const sb = info.sandbox!;
   if (sb.mode !== 'on')
     process.stderr.write(
