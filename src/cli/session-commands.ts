@@ -4,7 +4,8 @@ import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
-import { EXIT, printJson, safeJson, say, UserError } from './output.js';
+import { EXIT, printJson, safeJson, say, UserError, warn } from './output.js';
+import { keyAdvice, runDetails } from './run-advice.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
@@ -15,8 +16,15 @@ export async function run(
   const problem = taskProblem(task);
   if (problem) throw new UserError(problem, EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
-    c.run(
+  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) => {
+    // the node checks the rest (claude, a key or login, the repository, git's identity) before it makes anything
+    const advice = keyAdvice(
+      c.links.map((l) => l.status()),
+      o.node,
+    );
+    if (advice?.refuse) throw new UserError(advice.message);
+    if (advice) warn(`agency: ${advice.message}`);
+    return c.run(
       {
         task,
         // a path on a remote node is that node's path: it is passed as given
@@ -26,8 +34,8 @@ export async function run(
         ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
       },
       o.node,
-    ),
-  );
+    );
+  });
   if (o.json)
     printJson({
       session: s.id,
@@ -37,7 +45,11 @@ export async function run(
       branch: s.branch,
       state: s.state,
     });
-  else say(s.id);
+  else {
+    // the id alone on stdout, as `id=$(agency run …)` takes it; the rest is for the operator's eyes
+    say(s.id);
+    for (const line of runDetails(s)) warn(line);
+  }
 }
 
 export async function status(o: { json?: boolean }): Promise<void> {
