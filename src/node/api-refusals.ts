@@ -20,9 +20,11 @@ export interface RefusalContext {
 
 const RESTART = '`agency node stop` there (the next agency command starts the node with it)';
 
+/** The status, the error's name, and Claude Code's words in quotes: they are quoted, not agency's own. */
 function what(t: ApiTrouble): string {
   const code = [t.status, t.error !== 'unknown' ? t.error : null].filter((x) => x !== null).join(' ');
-  return code ? `${code}: ${t.message || 'no message'}` : t.message || 'no message';
+  const said = t.message ? JSON.stringify(t.message) : 'no message';
+  return code ? `${code}: ${said}` : said;
 }
 
 /** Why the session stopped or waits, and what to do about it, in one line; never a credential. */

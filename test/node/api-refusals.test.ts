@@ -21,7 +21,7 @@ const trouble = (kind: ApiTrouble['kind'], error = 'x', status: number | null = 
 describe('refusalReason', () => {
   it('a refused key: names the node, the status and the error, where the key goes and how the node takes it', () => {
     expect(refusalReason(trouble('auth', 'authentication_failed', 401), ctx(KEY))).toBe(
-      "the API refused node studio-01's key (401 authentication_failed: what Claude Code said): set a valid ANTHROPIC_API_KEY in /home/ops/.agency/node.env and run `agency node stop` there (the next agency command starts the node with it)",
+      `the API refused node studio-01's key (401 authentication_failed: "what Claude Code said"): set a valid ANTHROPIC_API_KEY in /home/ops/.agency/node.env and run \`agency node stop\` there (the next agency command starts the node with it)`,
     );
   });
 
@@ -36,7 +36,9 @@ describe('refusalReason', () => {
 
   it('a rate limit and an overload say the retries ran out, and how to go on or stop', () => {
     const limit = refusalReason(trouble('rate-limit', 'rate_limit', 429), ctx(KEY));
-    expect(limit).toMatch(/^the API rate-limited this session and Claude Code's retries ran out \(429 rate_limit: /);
+    expect(limit).toMatch(
+      /^the API rate-limited this session and Claude Code's retries ran out \(429 rate_limit: "what Claude Code said"\)/,
+    );
     expect(limit).toContain('once the limit resets, `agency send s-abc123 continue`; or `agency stop s-abc123`');
     expect(refusalReason(trouble('server', 'server_error', 529), ctx(KEY))).toMatch(
       /^the API is overloaded or failing .*\(529 server_error: .*`agency send s-abc123 continue` to try again, or `agency stop s-abc123`$/,
@@ -57,7 +59,7 @@ describe('refusalReason', () => {
     });
     const reason = refusalReason(t, ctx(KEY));
     expect(reason).not.toContain('SECRETSECRET');
-    expect(reason).toContain('bad key sk-ant-…');
+    expect(reason).toContain('(authentication_failed: "bad key sk-ant-…")');
   });
 });
 
