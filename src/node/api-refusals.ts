@@ -48,7 +48,7 @@ export function refusalReason(t: ApiTrouble, c: RefusalContext): string {
     case 'rate-limit':
       return `the API rate-limited this session and Claude Code's retries ran out ${said}: once the limit resets, ${send}; or ${stop}`;
     case 'server':
-      return `the API is overloaded or failing and Claude Code's retries ran out ${said}: ${send} to try again, or ${stop}`;
+      return `the API could not answer (overloaded, failing or out of reach) and Claude Code's retries ran out ${said}: ${send} to try again, or ${stop}`;
     default:
       return `the API refused this session's last request ${said}: send it a line to go on (${send}), or ${stop}`;
   }

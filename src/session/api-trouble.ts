@@ -4,7 +4,8 @@
  * - its StopFailure hook (instead of Stop, when an API error ended the turn): `error` and the message shown;
  * - its transcript: an assistant entry with `isApiErrorMessage`, `error`, `apiErrorStatus` and the message;
  * - its screen: the message as the turn's last entry above the input box, `Not logged in · Run /login` under
- *   it, and `API error · Retrying in 4s · attempt 2/3` while it retries.
+ *   it, and `API error · Retrying in 4s · attempt 2/3` (or the cause, when known, for `API error`) while it
+ *   retries.
  * What a session should then do (end, or wait for the operator) is decided by the kind, in one place.
  */
 import { cleanLine, isRule } from './prompts/normalise.js';
@@ -26,10 +27,12 @@ export interface ApiTrouble {
   message: string;
 }
 
-/** Claude Code retrying a request the API refused: which attempt of how many. */
+/** Claude Code retrying a request the API refused: which attempt of how many, and what it shows of why. */
 export interface ApiRetry {
   attempt: number;
   of: number;
+  /** `API error`, or the cause when Claude Code names it (`Unable to connect to API (ConnectionRefused)`) */
+  what: string;
 }
 
 /** Kinds after which the session cannot go on: it is ended, and the reason says what to fix. */
@@ -127,7 +130,7 @@ export function inputBoxEnd(clean: readonly string[]): number {
   return -1;
 }
 
-const RETRY = /^\S\s+API error · Retrying in \S+ · attempt (\d+)\/(\d+)/;
+const RETRY = /^\S\s+(\S.*?) · Retrying in \S+ · attempt (\d+)\/(\d+)$/;
 /** the line under the turn once it has ended: `✻ Crunched for 0s` (a spinner glyph, a verb, the time) */
 const TURN_DONE = /^\S\s+\S+ for \d/;
 /** the first line of a transcript entry: Claude's `●`, a tool's or the CLI's `⎿`, the user's `❯` */
@@ -150,7 +153,7 @@ export function apiTroubleOnScreen(lines: readonly string[]): { retry: ApiRetry 
   const above = clean.slice(0, bottom - 2).filter((l) => l.trim() !== '');
   const status = above.at(-1)?.trim() ?? '';
   const r = RETRY.exec(status);
-  if (r) return { retry: { attempt: Number(r[1]), of: Number(r[2]) }, trouble: footer };
+  if (r) return { retry: { attempt: Number(r[2]), of: Number(r[3]), what: redact(r[1]!) }, trouble: footer };
   if (!TURN_DONE.test(status)) return { retry: null, trouble: footer };
   // the turn's last entry: a line of the CLI's own (`⎿`) right above the turn's line
   const last = ENTRY.exec(above.at(-2) ?? '');

@@ -293,8 +293,7 @@ export class Session {
       this.idleWhenReady = null;
     }
     const { retry, trouble } = apiTroubleOnScreen(lines);
-    if (retry)
-      this.setActivity(`the API refused a request; Claude Code retries (attempt ${retry.attempt} of ${retry.of})`);
+    if (retry) this.setActivity(`${retry.what}: Claude Code retries (attempt ${retry.attempt} of ${retry.of})`);
     const key = trouble ? `${trouble.kind}|${trouble.message}` : null;
     if (key === this.lastTrouble) return;
     this.lastTrouble = key;

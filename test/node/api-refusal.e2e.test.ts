@@ -63,8 +63,12 @@ describe('a session the API refuses', () => {
       expect((await n.agency(['node', 'stop'])).code).toBe(0);
       const fixed = await n.agency(['run', 'add an endpoint', '--discipline', 'backend'], { env: withKey });
       expect(fixed.code, fixed.stderr).toBe(0);
+      // the id alone on stdout; where the work goes and what comes next on stderr
       const id = fixed.stdout.trim();
       expect(id).toMatch(/^s-[a-z0-9]+$/);
+      expect(fixed.stderr).toMatch(new RegExp(`^  worktree  ${n.agencyHome}/worktrees/repo-[0-9a-f]{8}/${id}$`, 'm'));
+      expect(fixed.stderr).toContain(`  branch    agency/${id} (from main)\n`);
+      expect(fixed.stderr).toContain(`  next      agency wait ${id}; then agency diff ${id}`);
       const done = await n.agency(['wait', id, '--timeout', '60']);
       expect(done.code, done.stdout + done.stderr).toBe(0);
     },

@@ -41,7 +41,7 @@ describe('refusalReason', () => {
     );
     expect(limit).toContain('once the limit resets, `agency send s-abc123 continue`; or `agency stop s-abc123`');
     expect(refusalReason(trouble('server', 'server_error', 529), ctx(KEY))).toMatch(
-      /^the API is overloaded or failing .*\(529 server_error: .*`agency send s-abc123 continue` to try again, or `agency stop s-abc123`$/,
+      /^the API could not answer \(overloaded, failing or out of reach\) .*\(529 server_error: .*`agency send s-abc123 continue` to try again, or `agency stop s-abc123`$/,
     );
   });
 

@@ -41,6 +41,15 @@ describe('the StopFailure hook', () => {
     });
   });
 
+  it('no API listening: a server trouble, with no status', () => {
+    expect(troubleFromHook(json('unreachable', 'stop-failure.json'))).toEqual({
+      kind: 'server',
+      error: 'server_error',
+      status: null,
+      message: 'API Error: Unable to connect to API (ConnectionRefused)',
+    });
+  });
+
   it('529: a server trouble, its status read from the message, the gateway named as Claude Code names it', () => {
     const t = troubleFromHook(json('overloaded-529', 'stop-failure.json'));
     expect(t).toMatchObject({ kind: 'server', error: 'server_error', status: 529 });
@@ -64,6 +73,7 @@ describe('the transcript', () => {
     ['rate-limited-429', 'rate-limit', 429],
     ['overloaded-529', 'server', 529],
     ['not-logged-in', 'auth', null],
+    ['unreachable', 'server', null],
   ])('%s: its API error entry is %s, status %s, with the time it was written', (c, kind, status) => {
     const seen = troubleFromTranscript(transcriptLine(c));
     expect(seen?.trouble).toMatchObject({ kind, status });
@@ -85,9 +95,19 @@ describe('the screen', () => {
   it.each(['unauthorized-401', 'rate-limited-429', 'overloaded-529'])(
     '%s: Claude Code retrying, attempt 1 of 3',
     (c) => {
-      expect(apiTroubleOnScreen(screen(c, 'retrying.txt'))).toEqual({ retry: { attempt: 1, of: 3 }, trouble: null });
+      expect(apiTroubleOnScreen(screen(c, 'retrying.txt'))).toEqual({
+        retry: { attempt: 1, of: 3, what: 'API error' },
+        trouble: null,
+      });
     },
   );
+
+  it('no API where the CLI is pointed: the retry names the cause', () => {
+    expect(apiTroubleOnScreen(screen('unreachable', 'retrying.txt'))).toEqual({
+      retry: { attempt: 1, of: 3, what: 'Unable to connect to API (ConnectionRefused)' },
+      trouble: null,
+    });
+  });
 
   it('a refused key ends the turn with its own line (⎿), under the prompt', () => {
     expect(apiTroubleOnScreen(screen('unauthorized-401', 'final.txt'))).toEqual({
@@ -119,6 +139,7 @@ describe('the screen', () => {
   it('a rate limit or an overload drawn as `● API Error: …` is left to the hook and transcript: a model can write that too', () => {
     expect(apiTroubleOnScreen(screen('rate-limited-429', 'final.txt'))).toEqual({ retry: null, trouble: null });
     expect(apiTroubleOnScreen(screen('overloaded-529', 'final.txt'))).toEqual({ retry: null, trouble: null });
+    expect(apiTroubleOnScreen(screen('unreachable', 'final.txt'))).toEqual({ retry: null, trouble: null });
   });
 
   it('ordinary screens of the real CLI show no trouble: idle, a finished turn, a dialog, onboarding', () => {

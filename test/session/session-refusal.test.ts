@@ -52,7 +52,7 @@ describe('a session the API refuses', () => {
     await until('the retry is shown', () => s.current.activity.includes('retries'), 10_000);
     expect(s.current).toMatchObject({
       state: 'starting',
-      activity: 'the API refused a request; Claude Code retries (attempt 1 of 3)',
+      activity: 'API error: Claude Code retries (attempt 1 of 3)',
     });
   });
 

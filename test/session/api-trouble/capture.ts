@@ -6,7 +6,7 @@
  *
  * Each case starts the pinned CLI (node_modules/.bin/claude) in tmux, 160×50 as the node runs it, in a trusted
  * git repository and an isolated HOME, against the scripted Messages API answering every request with the
- * case's error (or with no key at all). The prompt is given on the command line, as the node gives a
+ * case's error (or with no key at all, or with no API listening where the CLI is pointed). The prompt is given on the command line, as the node gives a
  * session's task. Claude Code's retries are capped with CLAUDE_CODE_MAX_RETRIES as the node caps them. Saved in
  * <case>/: the first screen that shows a retry (`retrying.txt`), the screen once the turn has ended
  * (`final.txt`), the StopFailure hook's input (`stop-failure.json`) and the transcript's API error entry
@@ -28,6 +28,8 @@ interface Case {
   error: ApiError | null;
   /** no ANTHROPIC_API_KEY and no login */
   noKey?: boolean;
+  /** the CLI is pointed at a port where nothing listens */
+  unreachable?: boolean;
 }
 
 const CASES: Case[] = [
@@ -35,6 +37,7 @@ const CASES: Case[] = [
   { name: 'rate-limited-429', error: API_ERRORS.rateLimited(1) },
   { name: 'overloaded-529', error: API_ERRORS.overloaded },
   { name: 'not-logged-in', error: null, noKey: true },
+  { name: 'unreachable', error: null, unreachable: true },
 ];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,7 +47,8 @@ async function capture(c: Case): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const api = await startScriptedApi({ steps: [{ text: 'all done' }], ...(c.error ? { error: c.error } : {}) });
-  const home = await isolatedHome(api.url, { preseed: true });
+  // port 9 (discard) on loopback: nothing listens there
+  const home = await isolatedHome(c.unreachable ? 'http://127.0.0.1:9' : api.url, { preseed: true });
   const t = tempDir('agency-api-trouble-');
   const repo = join(t.path, 'proj');
   mkdirSync(repo);
