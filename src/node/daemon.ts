@@ -181,17 +181,17 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   manager.onEvent((e) => {
     if (e.kind === 'session' && !isLive(e.session)) removeSessionTmpDir(paths, e.session.id);
   });
-  process.stderr.write(
-    `agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`,
-  );
-  if (!info.auth?.key && !info.auth?.login)
-    process.stderr.write(
-      `agency node ${info.name}: no API key and no Claude Code login: \`run\` is refused until ANTHROPIC_API_KEY is in ${join(paths.home, 'node.env')} (then agency node stop) or the node's user logs in to Claude Code\n`,
-    );
+  // one write: whoever waits for "serving" in the log finds what follows it there too
+  const said = [
+    `serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}`,
+  ];
   const sb = info.sandbox!;
   if (sb.mode !== 'on')
-    process.stderr.write(
-      `agency node ${info.name}: ${sb.mode === 'off' ? 'sessions run unsandboxed' : 'sessions refused'}: ${sb.reason}\n`,
+    said.push(`${sb.mode === 'off' ? 'sessions run unsandboxed' : 'sessions refused'}: ${sb.reason}`);
+  if (!info.auth?.key && !info.auth?.login)
+    said.push(
+      `no API key and no Claude Code login: \`run\` is refused until ANTHROPIC_API_KEY is in ${join(paths.home, 'node.env')} (then agency node stop) or the node's user logs in to Claude Code`,
     );
+  process.stderr.write(said.map((l) => `agency node ${info.name}: ${l}\n`).join(''));
   ready();
 }
