@@ -4,8 +4,9 @@ import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
-import { EXIT, printJson, printJsonLine, say, UserError } from './output.js';
+import { EXIT, printJson, printJsonLine, say, UserError, warn } from './output.js';
 import { runFrom } from './repo-source.js';
+import { keyAdvice, runDetails } from './run-advice.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
@@ -16,15 +17,22 @@ export async function run(
   const problem = taskProblem(task);
   if (problem) throw new UserError(problem, EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) =>
+  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) => {
+    // the node checks the rest (claude, a key or login, the repository, git's identity) before it makes anything
+    const advice = keyAdvice(
+      c.links.map((l) => l.status()),
+      o.node,
+    );
+    if (advice?.refuse) throw new UserError(advice.message);
+    if (advice) warn(`agency: ${advice.message}`);
     // the repository: a URL as it is, the operator's own sent to a remote node over the link (repo-source.ts)
-    runFrom(c, o, {
+    return runFrom(c, o, {
       task,
       ...(o.discipline ? { discipline: o.discipline } : {}),
       ...(o.model ? { model: o.model } : {}),
       ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
-    }),
-  );
+    });
+  });
   if (o.json)
     printJson({
       session: s.id,
@@ -34,7 +42,11 @@ export async function run(
       branch: s.branch,
       state: s.state,
     });
-  else say(s.id);
+  else {
+    // the id alone on stdout, as `id=$(agency run …)` takes it; the rest is for the operator's eyes
+    say(s.id);
+    for (const line of runDetails(s)) warn(line);
+  }
 }
 
 export async function status(o: { json?: boolean }): Promise<void> {

@@ -3,6 +3,7 @@
  * Survives the node's link dropping.
  */
 import { isLive, type SessionSummary } from '../protocol/messages.js';
+import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError } from './output.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
@@ -12,12 +13,17 @@ export type WaitUntil = 'done' | 'input';
 
 /**
  * How `wait` ends for a session as it is now, or null to keep waiting. A session is done when it is idle or
- * has exited, and failed when it failed. `until: 'done'` waits on through any need for input (the operator
- * may answer elsewhere); `until: 'input'` ends as soon as the session needs input: it shows a prompt, or
- * one of its decisions is open.
+ * has exited, and failed when it failed. `until: 'done'` waits on through a decision (the operator may answer
+ * it elsewhere); `until: 'input'` ends as soon as the session needs input: it shows a prompt, or one of its
+ * decisions is open. A session the API left waiting (rate-limited, overloaded: `needs-input` with a reason
+ * and no decision) ends either wait with 3: no answer is on its way, someone has to act.
  */
-export function verdict(s: Pick<SessionSummary, 'state' | 'openDecisions'>, until: WaitUntil): number | null {
+export function verdict(
+  s: Pick<SessionSummary, 'state' | 'openDecisions' | 'reason'>,
+  until: WaitUntil,
+): number | null {
   if (!isLive(s)) return s.state === 'failed' ? WAIT_EXIT.failed : WAIT_EXIT.done;
+  if (s.state === 'needs-input' && s.reason !== null && s.openDecisions === 0) return WAIT_EXIT.input;
   if (s.state === 'needs-input' || s.openDecisions > 0) return until === 'input' ? WAIT_EXIT.input : null;
   return s.state === 'idle' ? WAIT_EXIT.done : null;
 }
@@ -47,7 +53,11 @@ export async function wait(session: string, o: { until?: string; timeout?: strin
       check(target);
     });
   });
-  if (o.json) printJson({ session: last.s.id, node: last.s.node, state: last.s.state, exit: last.code });
-  else say(`${last.s.id} ${last.code === WAIT_EXIT.timeout ? 'still ' : ''}${last.s.state}`);
+  if (o.json)
+    printJson({ session: last.s.id, node: last.s.node, state: last.s.state, reason: last.s.reason, exit: last.code });
+  else
+    say(
+      `${last.s.id} ${last.code === WAIT_EXIT.timeout ? 'still ' : ''}${last.s.state}${last.s.reason ? `: ${safeLine(last.s.reason)}` : ''}`,
+    );
   process.exitCode = last.code;
 }

@@ -18,7 +18,7 @@ export interface HookPrograms {
   guard: string;
   /**
    * absolute path of the lifecycle hook program, for a worktree the node runs a session in: it reports
-   * SessionStart, UserPromptSubmit, PermissionRequest, Notification, Stop and SessionEnd to the node
+   * SessionStart, UserPromptSubmit, PermissionRequest, Notification, Stop, StopFailure and SessionEnd to the node
    */
   lifecycle?: string;
   /**
@@ -57,6 +57,8 @@ export const LIFECYCLE_EVENTS: Record<string, number> = {
   PermissionRequest: 3600,
   Notification: 30,
   Stop: 30,
+  // instead of Stop when an API error ended the turn (a refused key, a rate limit, an overload)
+  StopFailure: 30,
   SessionEnd: 10,
 };
 

@@ -1,6 +1,6 @@
 /**
  * agency's lifecycle hook: Claude Code runs it for SessionStart, UserPromptSubmit, PermissionRequest,
- * Notification, Stop and SessionEnd in a session the node started. It passes the event to the node over
+ * Notification, Stop, StopFailure and SessionEnd in a session the node started. It passes the event to the node over
  * the node's socket and, for PermissionRequest, prints the node's decision for Claude Code to follow.
  *
  * Its command line, compiled by the node into the session's settings, names the socket, the session and

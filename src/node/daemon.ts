@@ -15,7 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { connect } from 'node:net';
 import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
@@ -23,6 +23,7 @@ import { NodeLanding } from './landing.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
+import { nodeAuth } from './run-request.js';
 import { createNodeServer } from './server.js';
 import { SessionTokens } from './session-tokens.js';
 import { writeKeyFile } from './session-env.js';
@@ -128,6 +129,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
     sandbox: checkSandbox(),
+    // from its environment and node.env as the daemon starts; `run` looks again each time
+    auth: nodeAuth(process.env),
   };
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
@@ -172,13 +175,17 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   manager.onEvent((e) => {
     if (e.kind === 'session' && !isLive(e.session)) removeSessionTmpDir(paths, e.session.id);
   });
-  process.stderr.write(
-    `agency node ${info.name}: serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}\n`,
-  );
+  // one write: whoever waits for "serving" in the log finds what follows it there too
+  const said = [
+    `serving ${paths.socket} (pid ${process.pid})${fromEnvFile.length ? `; from node.env: ${fromEnvFile.join(' ')}` : ''}`,
+  ];
   const sb = info.sandbox!;
   if (sb.mode !== 'on')
-    process.stderr.write(
-      `agency node ${info.name}: ${sb.mode === 'off' ? 'sessions run unsandboxed' : 'sessions refused'}: ${sb.reason}\n`,
+    said.push(`${sb.mode === 'off' ? 'sessions run unsandboxed' : 'sessions refused'}: ${sb.reason}`);
+  if (!info.auth?.key && !info.auth?.login)
+    said.push(
+      `no API key and no Claude Code login: \`run\` is refused until ANTHROPIC_API_KEY is in ${join(paths.home, 'node.env')} (then agency node stop) or the node's user logs in to Claude Code`,
     );
+  process.stderr.write(said.map((l) => `agency node ${info.name}: ${l}\n`).join(''));
   ready();
 }

@@ -1,9 +1,12 @@
 /**
- * Claude Code's hook events for a session: the state and activity each reports, and the answer to a
- * PermissionRequest, by the session's policy or, when the policy escalates, by the operator through a decision.
+ * Claude Code's hook events for a session: the state and activity each reports, the API refusing the session
+ * (StopFailure), and the answer to a PermissionRequest, by the session's policy or, when the policy escalates,
+ * by the operator through a decision.
  */
 import type { GuardPolicy } from '../guard/policy.js';
+import { troubleFromHook } from '../session/api-trouble.js';
 import type { Session } from '../session/session.js';
+import type { ApiRefusals } from './api-refusals.js';
 import { describeCall, judge } from './approvals.js';
 import type { Decisions } from './decisions.js';
 import { hookEffect } from './hook-events.js';
@@ -14,9 +17,10 @@ import type { UsageWatch } from './usage-watch.js';
 /** The session a hook event is for, as far as answering it goes. */
 export interface HookTarget {
   readonly record: Pick<SessionRecord, 'id' | 'worktree'>;
-  readonly session: Pick<Session, 'setState' | 'setActivity'> | null;
+  readonly session: Pick<Session, 'setState' | 'setActivity' | 'current'> | null;
   readonly usage: Pick<UsageWatch, 'refresh'>;
   readonly dialogs: Pick<ScreenAnswers, 'duringHook'>;
+  readonly refusals: Pick<ApiRefusals, 'seen'>;
 }
 
 export interface HookAnswersOptions {
@@ -36,10 +40,18 @@ export class HookAnswers {
   /** A hook event from the session's claude; for PermissionRequest, the answer Claude Code is to follow. */
   async answer(t: HookTarget, event: string, raw: unknown, closed: Promise<void>): Promise<HookOutput> {
     const input = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    if (event === 'StopFailure') {
+      // the transcript's entry for the error has its HTTP status, which the hook's input lacks: read it first
+      await t.usage.refresh(true);
+      t.refusals.seen(troubleFromHook(input));
+      return {};
+    }
     if (event !== 'PermissionRequest') {
       const effect = hookEffect(event, input);
-      // a turn that ends while a decision is open is still waiting for the operator
-      if (effect.state === 'idle' && this.o.decisions.openFor(t.record.id).length > 0) delete effect.state;
+      // a turn that ends while a decision is open, or the API made it wait, is still waiting for the operator
+      const now = t.session?.current;
+      const blocked = now?.state === 'needs-input' && now.reason !== null;
+      if (effect.state === 'idle' && (blocked || this.o.decisions.openFor(t.record.id).length > 0)) delete effect.state;
       if (effect.state)
         t.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
       else if (effect.activity) t.session?.setActivity(effect.activity);

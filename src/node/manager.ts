@@ -24,19 +24,18 @@ import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
+import { BACK_IDLE, comebackFor, startWith, type LaunchPlan } from './comeback.js';
+import { newRuntime, nodeEnvFile, type Runtime } from './runtime.js';
 import { Decisions } from './decisions.js';
 import { ContextCheck } from './context-check.js';
 import { HookAnswers } from './hook-answers.js';
-import { newId, sessionDir } from './ids.js';
-import { OutputLog } from './output-log.js';
+import { newId } from './ids.js';
 import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
 import type { NodePaths } from '../paths/node-home.js';
-import { ScreenAnswers } from './screen-answers.js';
 import type { SessionTokens } from './session-tokens.js';
 import { hasKey, sessionCompileOptions, sessionEnv, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
-import { UsageWatch } from './usage-watch.js';
 import { warnOperator } from './warnings.js';
 
 export interface ManagerOptions {
@@ -53,18 +52,7 @@ export interface ManagerOptions {
   replayBytes?: number;
 }
 
-interface Runtime {
-  record: SessionRecord;
-  session: Session | null;
-  log: OutputLog;
-  usage: UsageWatch;
-  /** the prompts on its screen that the operator answers */
-  dialogs: ScreenAnswers;
-}
-
 const USAGE_INTERVAL_MS = 3000;
-
-const RESUME_PROMPT = 'agency restarted this session after an interruption. Continue the task from where you left off.';
 
 export class NodeManager {
   private readonly runtimes = new Map<string, Runtime>();
@@ -119,16 +107,20 @@ export class NodeManager {
     return () => sub.dispose();
   }
 
-  /** Brings back the sessions that were live when the node stopped, with Claude Code's own resume. */
+  /**
+   * Brings back the sessions that were live when the node stopped, with Claude Code's own resume: a new turn
+   * for those that were at work, none for idle and paused ones (comeback.ts).
+   */
   recover(): void {
     for (const d of this.decisions.list())
       if (!this.runtimes.has(d.session)) this.decisions.withdraw(d.id, 'its session is not on this node');
     for (const rt of this.runtimes.values()) {
       for (const d of this.decisions.openFor(rt.record.id))
         this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
-      if (!isLive(rt.record)) continue;
+      const back = comebackFor(rt.record.state);
+      if (!back) continue;
       rt.record.resumes += 1;
-      this.launch(rt, ['--resume', rt.record.claudeSession], RESUME_PROMPT);
+      this.launch(rt, ['--resume', rt.record.claudeSession], back);
     }
     this.writer.flush();
   }
@@ -148,8 +140,13 @@ export class NodeManager {
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
-    const { registry, discipline } = admitRun(
-      { info: this.o.info, claudeBin: this.o.claudeBin, registryDir: this.o.registryDir, env: this.env },
+    const { registry, discipline } = await admitRun(
+      {
+        ...this.node,
+        claudeBin: this.o.claudeBin,
+        registryDir: this.o.registryDir,
+        nodeEnvFile: nodeEnvFile(this.o.paths),
+      },
       args,
     );
     const id = newId('s', (x) => this.runtimes.has(x));
@@ -172,7 +169,7 @@ export class NodeManager {
     const record = newRecord(id, args, discipline, model, wt, source.origin);
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
-    this.launch(rt, ['--session-id', record.claudeSession], args.task);
+    this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task));
     this.writer.flush();
     return this.summary(rt);
   }
@@ -292,20 +289,13 @@ export class NodeManager {
   }
 
   private runtime(record: SessionRecord): Runtime {
-    const log = OutputLog.open(sessionDir(this.o.paths.sessions, record.id), this.o.replayBytes ?? 1024 * 1024);
-    record.outputSeq = log.buffer.end;
-    const usage = new UsageWatch(record, this.env, (u) => this.update(rt, { usage: u }));
-    const dialogs = new ScreenAnswers({
-      node: this.o.info.name,
-      session: record.id,
-      screen: () => rt.session,
-      decisions: this.decisions,
-    });
-    const rt: Runtime = { record, session: null, log, usage, dialogs };
-    return rt;
+    const { paths, info, replayBytes } = this.o;
+    return newRuntime({ paths, info, env: this.env, decisions: this.decisions, replayBytes }, record, (rt, patch) =>
+      this.update(rt, patch),
+    );
   }
 
-  private launch(rt: Runtime, claudeArgs: string[], prompt: string): void {
+  private launch(rt: Runtime, claudeArgs: string[], how: LaunchPlan): void {
     const r = rt.record;
     // the compiled context is checked (and restored) before every launch: claude reads it as it starts
     const problem = this.context.beforeLaunch(r.id, r.worktree, (w) => warnOperator(this.o.info, w));
@@ -323,7 +313,8 @@ export class NodeManager {
         process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);
       }
     // `--`: a prompt that starts with a dash is the prompt, not an option of claude's
-    const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), '--', prompt];
+    const prompt = how.prompt === null ? [] : ['--', how.prompt];
+    const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), ...prompt];
     const session = new Session({
       id: r.id,
       cwd: r.worktree,
@@ -331,6 +322,7 @@ export class NodeManager {
       args,
       env,
       ...(this.o.pty ? { pty: this.o.pty } : {}),
+      ...(how.prompt === null ? { idleWhenReady: BACK_IDLE } : {}),
     });
     rt.session = session;
     session.onOutput((data) => {
@@ -355,8 +347,11 @@ export class NodeManager {
       }
     });
     session.onDialog((seen) => rt.dialogs.seen(seen));
+    session.onApiTrouble((t) => rt.refusals.seen(t));
+    rt.usage.since(new Date().toISOString());
     this.update(rt, { state: 'starting', reason: null, exitCode: null, endedAt: null, activity: 'starting' });
     session.start();
+    if (how.pause && session.pid !== null) session.pause();
   }
 
   private update(rt: Runtime, patch: Partial<SessionRecord>): void {

@@ -1,14 +1,19 @@
 /**
  * What `run` settles before anything is made: that the node may start a session at all (its sandbox, its
- * claude), the registry, and the discipline (given, or the best match for the task); and the record a new
- * session starts from.
+ * claude, a key or login to reach the API with), the registry, the discipline (given, or the best match for
+ * the task), and that the repository is one a session can work and commit in; and the record a new session
+ * starts from.
  */
 import { randomUUID } from 'node:crypto';
 import { buildClassifier } from '../compiler/index.js';
 import { RemoteError } from '../protocol/connection.js';
 import type { NodeInfo, OpArgs } from '../protocol/messages.js';
 import { loadRegistry, type Registry } from '../registry/index.js';
+import { hasClaudeLogin, type LoginProbe } from '../session/claude-login.js';
+import { gitIdentityProblem } from '../worktree/identity.js';
+import { repoRootOf, WorktreeError } from '../worktree/index.js';
 import { findProgram } from './find-program.js';
+import { hasKey } from './session-env.js';
 import type { SessionRecord } from './state-file.js';
 
 export interface RunNode {
@@ -16,10 +21,25 @@ export interface RunNode {
   claudeBin: string;
   registryDir: string;
   env: NodeJS.ProcessEnv;
+  /** the node's node.env, where its key goes */
+  nodeEnvFile: string;
+  /** how a login is looked for (the system's, unless a test says otherwise) */
+  loginProbe?: LoginProbe;
 }
 
-/** Refuses (RemoteError) what the node cannot run; otherwise the registry and discipline to run it with. */
-export function admitRun(node: RunNode, args: OpArgs['run']): { registry: Registry; discipline: string } {
+/** How the node's sessions reach the API now: a key it serves them, or a Claude Code login of its user. */
+export function nodeAuth(env: NodeJS.ProcessEnv, probe?: LoginProbe): { key: boolean; login: boolean } {
+  return { key: hasKey(env), login: hasClaudeLogin(env, probe) };
+}
+
+/**
+ * Refuses (RemoteError) what the node cannot run, before anything is made; otherwise the registry and
+ * discipline to run it with. Updates the node's auth in its info as it finds it.
+ */
+export async function admitRun(
+  node: RunNode,
+  args: OpArgs['run'],
+): Promise<{ registry: Registry; discipline: string }> {
   const sandbox = node.info.sandbox;
   if (sandbox?.mode === 'unavailable')
     throw new RemoteError('failed', `node ${node.info.name} cannot start sessions: ${sandbox.reason}`);
@@ -27,6 +47,12 @@ export function admitRun(node: RunNode, args: OpArgs['run']): { registry: Regist
     throw new RemoteError(
       'failed',
       `the node cannot start ${JSON.stringify(node.claudeBin)}: it is not an executable file${node.claudeBin.includes('/') ? '' : ' on its PATH'}. Install Claude Code there (npm install -g @anthropic-ai/claude-code), or set AGENCY_CLAUDE_BIN in ~/.agency/node.env and restart the node (agency node stop)`,
+    );
+  const auth = (node.info.auth = nodeAuth(node.env, node.loginProbe));
+  if (!auth.key && !auth.login)
+    throw new RemoteError(
+      'failed',
+      `node ${node.info.name} has no API key and no Claude Code login, so a session there could not reach the API: put ANTHROPIC_API_KEY=<your key> in ${node.nodeEnvFile} and run \`agency node stop\` there (the next agency command starts the node with the key), or log in to Claude Code as the node's user (run claude, then /login)`,
     );
   const registry = loadRegistry(args.registry ?? node.registryDir);
   let discipline = args.discipline;
@@ -42,6 +68,15 @@ export function admitRun(node: RunNode, args: OpArgs['run']): { registry: Regist
       'bad-request',
       `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`,
     );
+  let root: string;
+  try {
+    root = await repoRootOf(args.repo);
+  } catch (e) {
+    if (e instanceof WorktreeError) throw new RemoteError('bad-request', e.message);
+    throw e;
+  }
+  const identity = await gitIdentityProblem(root, node.env);
+  if (identity) throw new RemoteError('failed', `node ${node.info.name}: ${identity}`);
   return { registry, discipline };
 }
 

@@ -93,9 +93,17 @@ export function sessionCompileOptions(
 }
 
 /**
+ * How often Claude Code retries a request the API refused, unless the node's environment says otherwise
+ * (CLAUDE_CODE_MAX_RETRIES in node.env). Its own default, 10 with a growing wait, keeps a session whose key
+ * is refused or that is rate-limited looking busy for minutes; 3 rides out a blip of a few seconds, and
+ * then the turn ends with the error, which the node reports (api-refusals.ts).
+ */
+export const SESSION_MAX_RETRIES = 3;
+
+/**
  * The environment of a session's claude: the node's, without the key variables (the key helper serves
  * them) and without a parent Claude Code's marker; with the session's temporary folder as Claude Code's
- * and its commands' (TMPDIR, CLAUDE_CODE_TMPDIR). Other secrets stay for what runs outside the sandbox
+ * and its commands' (TMPDIR, CLAUDE_CODE_TMPDIR), and its retries bounded (SESSION_MAX_RETRIES). Other secrets stay for what runs outside the sandbox
  * (MCP servers' `${VAR}` references), and the sandbox unsets them for Bash. The hooks find the node
  * through their compiled command line (the session's token with it), not through this environment.
  */
@@ -104,6 +112,7 @@ export function sessionEnv(node: SessionNode, session: { id: string }): NodeJS.P
     ...node.env,
     TERM: 'xterm-256color',
   };
+  env.CLAUDE_CODE_MAX_RETRIES ??= String(SESSION_MAX_RETRIES);
   try {
     env.TMPDIR = env.CLAUDE_CODE_TMPDIR = sessionTmpDir(node.paths, session.id);
   } catch (e) {

@@ -1,7 +1,7 @@
 /**
  * One `claude` process in a pseudo-terminal: its output goes to a headless screen and to the node (for the
  * replay buffer and subscribers); dialogs no hook can answer are recognised on the screen and answered by
- * rule; hook events from the node move its state.
+ * rule, and the API refusing it is recognised there too; hook events from the node move its state.
  */
 import { Emitter } from '../protocol/events.js';
 import { isLive, type SessionState } from '../protocol/messages.js';
@@ -9,6 +9,8 @@ import { singleLine } from '../protocol/safe-text.js';
 import { HeadlessScreen, safeLine } from '../terminal/index.js';
 import { continueTree, stopTree, processTree } from './process-tree.js';
 import { nodePtyFactory, type Disposable, type PtyFactory, type PtyProcess } from './pty.js';
+import { apiTroubleOnScreen, inputBoxEnd, type ApiTrouble } from './api-trouble.js';
+import { cleanLine } from './prompts/normalise.js';
 import { defaultDetector, type DialogDetector, type DialogSeen } from './dialogs.js';
 
 export interface SessionOptions {
@@ -21,6 +23,11 @@ export interface SessionOptions {
   rows?: number;
   pty?: PtyFactory;
   detector?: DialogDetector;
+  /**
+   * started with no prompt (brought back after a restart): it becomes idle, with this activity, once claude
+   * shows its input box
+   */
+  idleWhenReady?: string;
 }
 
 export interface SessionStatus {
@@ -45,15 +52,19 @@ export class Session {
   private checkTimer: NodeJS.Timeout | null = null;
   private lastDialog = { key: '', at: 0 };
   private lastEscalation: string | null = null;
+  private lastTrouble: string | null = null;
+  private idleWhenReady: string | null;
   private readonly outputs = new Emitter<Buffer>();
   private readonly changes = new Emitter<SessionStatus>();
   private readonly dialogs = new Emitter<DialogSeen | null>();
+  private readonly troubles = new Emitter<ApiTrouble>();
   private readonly detector: DialogDetector;
   private exited!: Promise<void>;
 
   constructor(private readonly opts: SessionOptions) {
     this.screen = new HeadlessScreen({ cols: opts.cols ?? 160, rows: opts.rows ?? 50 });
     this.detector = opts.detector ?? defaultDetector;
+    this.idleWhenReady = opts.idleWhenReady ?? null;
   }
 
   get current(): SessionStatus {
@@ -73,6 +84,10 @@ export class Session {
   /** the dialog the rules put to the operator (a permission prompt on the screen) appeared, changed, or went (null) */
   onDialog(f: (d: DialogSeen | null) => void): Disposable {
     return this.dialogs.on(f);
+  }
+  /** the screen shows that the API refused the session (a missing or refused login) */
+  onApiTrouble(f: (t: ApiTrouble) => void): Disposable {
+    return this.troubles.on(f);
   }
 
   start(): void {
@@ -131,11 +146,33 @@ export class Session {
       this.beforePause = state;
       return;
     }
+    // a reason belongs to the state it was given with: what the session waited for is over when it moves on
+    const reason = extra.reason !== undefined ? extra.reason : state === this.status.state ? this.status.reason : null;
     this.set({
       state,
-      ...(extra.reason !== undefined ? { reason: extra.reason } : {}),
+      reason,
       ...(extra.activity !== undefined ? { activity: safeLine(extra.activity) } : {}),
     });
+  }
+
+  /**
+   * Ends the session because it cannot go on (the API refused its key): claude is stopped, and the session
+   * fails with `reason`. The first reason given stands.
+   */
+  fail(reason: string): void {
+    if (!this.proc || this.failure !== null || this.stopping) return;
+    this.failure = reason;
+    this.setActivity('failed: ending claude');
+    void this.end();
+  }
+
+  /**
+   * Leaves the session waiting for the operator, with why and what they can do (`reason`). The first reason
+   * given stands until the session moves on.
+   */
+  block(reason: string): void {
+    if (this.status.state === 'needs-input' && this.status.reason !== null) return;
+    this.setState('needs-input', { reason, activity: 'waiting for the operator' });
   }
 
   setActivity(activity: string): void {
@@ -191,9 +228,14 @@ export class Session {
 
   /** Ends the session: SIGTERM to claude, then SIGKILL to everything left of its tree after a grace period. */
   async stop(): Promise<void> {
+    if (!this.proc) return;
+    this.stopping = true;
+    await this.end();
+  }
+
+  private async end(): Promise<void> {
     const proc = this.proc;
     if (!proc) return;
-    this.stopping = true;
     const tree = processTree(proc.pid);
     continueTree(proc.pid);
     proc.kill('SIGTERM');
@@ -240,14 +282,33 @@ export class Session {
     return this.proc ? this.detector.detect(this.screen.lines()) : null;
   }
 
+  /**
+   * Claude Code retrying a refused request (shown as the activity), or the API refusing the session's login;
+   * and, for a session started with no prompt, its input box: it is ready, and idle.
+   */
+  private checkApi(): void {
+    const lines = this.screen.lines();
+    if (this.idleWhenReady !== null && this.status.state === 'starting' && inputBoxEnd(lines.map(cleanLine)) >= 0) {
+      this.setState('idle', { activity: this.idleWhenReady });
+      this.idleWhenReady = null;
+    }
+    const { retry, trouble } = apiTroubleOnScreen(lines);
+    if (retry) this.setActivity(`${retry.what}: Claude Code retries (attempt ${retry.attempt} of ${retry.of})`);
+    const key = trouble ? `${trouble.kind}|${trouble.message}` : null;
+    if (key === this.lastTrouble) return;
+    this.lastTrouble = key;
+    if (trouble) this.troubles.emit(trouble);
+  }
+
   private checkDialogs(): void {
     if (!this.proc || this.status.state === 'paused') return;
     const seen = this.detector.detect(this.screen.lines());
     if (seen?.fail) {
-      this.failure = `claude stopped at a dialog agency cannot answer (${seen.rule}): ${seen.fail}`;
+      this.failure = `Claude Code cannot go on (its screen shows ${seen.rule}): ${seen.fail}`;
       this.proc.kill('SIGTERM');
       return;
     }
+    if (!seen) this.checkApi();
     const escalation = seen && seen.keys === null ? seen.key : null;
     if (escalation !== this.lastEscalation) {
       this.lastEscalation = escalation;

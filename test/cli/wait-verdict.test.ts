@@ -5,6 +5,7 @@ import { SESSION_STATES, type SessionState } from '../../src/protocol/messages.j
 
 // exit codes as DESIGN.md §4 documents them: 0 done, 1 failed, 3 needs input; null: wait on
 type Row = [state: SessionState, openDecisions: number, done: number | null, input: number | null];
+const REASON = 'the API rate-limited this session: once the limit resets, agency send s-1 continue';
 const TABLE: Row[] = [
   ['starting', 0, null, null],
   ['working', 0, null, null],
@@ -30,8 +31,27 @@ describe('wait verdict', () => {
   });
 
   it.each(TABLE)('%s with %i open decisions: --until done → %s, --until input → %s', (state, open, done, input) => {
-    const at = (until: WaitUntil) => verdict({ state, openDecisions: open }, until);
+    const at = (until: WaitUntil) => verdict({ state, openDecisions: open, reason: null }, until);
     expect(at('done')).toBe(done);
     expect(at('input')).toBe(input);
+  });
+
+  // the API left it waiting: nothing answers it elsewhere, so even --until done ends, with 3
+  it('needs-input with a reason and no decision (rate-limited, overloaded): 3 either way', () => {
+    for (const until of ['done', 'input'] as const)
+      expect(verdict({ state: 'needs-input', openDecisions: 0, reason: REASON }, until)).toBe(3);
+  });
+
+  it('needs-input with a reason while a decision is open: --until done waits on for the decision', () => {
+    expect(verdict({ state: 'needs-input', openDecisions: 1, reason: REASON }, 'done')).toBeNull();
+    expect(verdict({ state: 'needs-input', openDecisions: 1, reason: REASON }, 'input')).toBe(3);
+  });
+
+  it('a reason on any other state changes nothing', () => {
+    for (const [state, open, done, input] of TABLE) {
+      if (state === 'needs-input') continue;
+      expect(verdict({ state, openDecisions: open, reason: REASON }, 'done')).toBe(done);
+      expect(verdict({ state, openDecisions: open, reason: REASON }, 'input')).toBe(input);
+    }
   });
 });

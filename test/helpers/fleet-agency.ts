@@ -78,7 +78,9 @@ export async function agencyFleet(
         ].join('\n');
         const setup = [
           'mkdir -p ~/.agency && cat > ~/.agency/node.env',
-          'git init -q -b main ~/repo && cd ~/repo && echo fixture > README.md && git add -A && git -c user.name=t -c user.email=t@example.invalid commit -qm init',
+          // the identity its sessions commit with (run checks that git has one)
+          'git init -q -b main ~/repo && cd ~/repo && git config user.name t && git config user.email t@example.invalid',
+          'echo fixture > README.md && git add -A && git commit -qm init',
         ].join(' && ');
         const r = await ssh(fleet, x, [setup], { input: `${nodeEnv}\n`, timeoutMs: 30_000 });
         // a node whose disk is full cannot take even this; the test of that node expects so

@@ -31,7 +31,7 @@ export interface TestNode {
   repo: string;
   env: NodeJS.ProcessEnv;
   /** runs `agency …` without blocking this process (the scripted API lives here) */
-  agency(args: string[], opts?: { timeoutMs?: number }): Promise<Run>;
+  agency(args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<Run>;
   /** the pid of the running node daemon, from its lock file */
   daemonPid(): number | null;
   cleanup(): Promise<void>;
@@ -44,6 +44,8 @@ export async function testNode(
     env?: NodeJS.ProcessEnv;
     /** the node's home where an operator's is, ~/.agency (its worktrees in it), instead of a short folder in /tmp */
     homeAgency?: boolean;
+    /** false: no key in the node's node.env (and none in the commands' environment) */
+    key?: boolean;
   } = {},
 ): Promise<TestNode> {
   const api = await startScriptedApi(scenario);
@@ -53,7 +55,11 @@ export async function testNode(
   mkdirSync(agencyHome, { recursive: true, mode: 0o700 });
   // the key is in the node's node.env, as an operator sets a node up, not in the environment of the
   // commands that start it: its sessions get it through their key helper
-  writeFileSync(join(agencyHome, 'node.env'), `ANTHROPIC_API_KEY=${home.env.ANTHROPIC_API_KEY}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(agencyHome, 'node.env'),
+    opts.key === false ? '' : `ANTHROPIC_API_KEY=${home.env.ANTHROPIC_API_KEY}\n`,
+    { mode: 0o600 },
+  );
   const { ANTHROPIC_API_KEY: _key, ...homeEnv } = home.env;
   const repo = join(home.home, 'repo');
   const env: NodeJS.ProcessEnv = {
@@ -73,9 +79,13 @@ export async function testNode(
   git('add', '-A');
   git('commit', '-q', '-m', 'init');
 
-  const agency = (args: string[], o: { timeoutMs?: number } = {}) =>
+  const agency = (args: string[], o: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}) =>
     new Promise<Run>((resolve, reject) => {
-      const p = spawn(process.execPath, [AGENCY_BIN, ...args], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, [AGENCY_BIN, ...args], {
+        cwd: repo,
+        env: o.env ?? env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d) => (stdout += d));

@@ -1,7 +1,7 @@
 /**
  * A session's compiled context is restored before every resume. `rm -rf .claude`, `mv .claude x` and a
  * settings.json edited to disable all hooks are done to a live session's worktree; the daemon dies and
- * comes back; the resumed session still has its guard (a destructive command is blocked), its node's
+ * comes back, and the operator sends the session (resumed idle, as it was) its next line; it still has its guard (a destructive command is blocked), its node's
  * policy answering its permission requests through its hooks, and its hooks reporting its state. The
  * real Claude Code CLI in the node's PTY, against the scripted Messages API.
  */
@@ -36,14 +36,17 @@ const round = (victim: string, i: number): Step[] => [
   { text: `round ${i} done` },
 ];
 
-async function restart(n: TestNode): Promise<void> {
+async function restart(n: TestNode, session: string): Promise<void> {
   const pid = n.daemonPid();
   expect(pid).toBeGreaterThan(0);
   process.kill(pid!, 'SIGKILL');
-  // any command brings the node back, and it resumes the session
+  // any command brings the node back, and it resumes the session: idle, as it was, until it is told more
   const status = await n.agency(['status', '--json']);
   expect(status.code, status.stderr).toBe(0);
   expect(JSON.parse(status.stdout).nodes[0].info.pid).not.toBe(pid);
+  const back = await n.agency(['wait', session, '--timeout', '60']);
+  expect(back.code, back.stdout + back.stderr).toBe(0);
+  expect((await n.agency(['send', session, 'go on'])).code).toBe(0);
 }
 
 describe('the compiled context of a session', () => {
@@ -71,7 +74,7 @@ describe('the compiled context of a session', () => {
 
       for (const [i, [what, tamper]] of TAMPERING.entries()) {
         tamper(worktree);
-        await restart(n);
+        await restart(n, session);
         // the request that gets the round's last word comes after both commands were answered
         await n.api.waitForStep(2 + 3 * i + 2, 90_000);
         const done = await n.agency(['wait', session, '--timeout', '90']);

@@ -60,6 +60,8 @@ export interface UsageTrackerOptions {
   reader?: TranscriptReader;
   /** largest single read, in bytes (default 4 MiB) */
   chunkBytes?: number;
+  /** sees each new line that carries usage (assistant entries, the API's error entries among them) */
+  onLine?: (line: string) => void;
 }
 
 interface FileState {
@@ -154,7 +156,11 @@ export class UsageTracker {
     while (start <= end) {
       const nl = data.indexOf(NEWLINE, start);
       const line = data.subarray(start, nl);
-      if (line.indexOf(USAGE_KEY) >= 0) this.acc.addLine(line.toString('utf8'));
+      if (line.indexOf(USAGE_KEY) >= 0) {
+        const text = line.toString('utf8');
+        this.acc.addLine(text);
+        this.opts.onLine?.(text);
+      }
       start = nl + 1;
     }
     // copy the rest so the (possibly large) chunk it came from is not kept alive
