@@ -11,6 +11,8 @@ import type { NodeInfo, OpArgs } from '../protocol/messages.js';
 import { loadRegistry, type Registry } from '../registry/index.js';
 import { hasClaudeLogin, type LoginProbe } from '../session/claude-login.js';
 import { gitIdentityProblem } from '../worktree/identity.js';
+import { dirname } from 'node:path';
+import { isRepoUrl } from '../protocol/repo-url.js';
 import { repoRootOf, WorktreeError } from '../worktree/index.js';
 import { findProgram } from './find-program.js';
 import { hasKey } from './session-env.js';
@@ -68,13 +70,15 @@ export async function admitRun(
       'bad-request',
       `unknown discipline ${JSON.stringify(discipline)}; known disciplines: ${[...registry.disciplines.keys()].sort().join(', ')}`,
     );
-  let root: string;
-  try {
-    root = await repoRootOf(args.repo);
-  } catch (e) {
-    if (e instanceof WorktreeError) throw new RemoteError('bad-request', e.message);
-    throw e;
-  }
+  // a URL is checked as its mirror is made (repo-source.ts); git's identity is then its user's own, from outside any repository
+  let root = dirname(node.nodeEnvFile);
+  if (!isRepoUrl(args.repo))
+    try {
+      root = await repoRootOf(args.repo);
+    } catch (e) {
+      if (e instanceof WorktreeError) throw new RemoteError('bad-request', e.message);
+      throw e;
+    }
   const identity = await gitIdentityProblem(root, node.env);
   if (identity) throw new RemoteError('failed', `node ${node.info.name}: ${identity}`);
   return { registry, discipline };

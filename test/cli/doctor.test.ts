@@ -171,7 +171,11 @@ describe('agency doctor', () => {
     const withKey = { ...env, ANTHROPIC_API_KEY: key };
     const { json, check } = await doctor(withKey);
     expect(json.code).toBe(1);
-    expect(check('node local')).toMatchObject({ ok: true, detail: expect.stringMatching(/^up: agent /) });
+    // the node reports that it has neither key nor login; the line after it says why, and what to do here
+    expect(check('node local')).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^up: agent .*; it has no key and no Claude Code login/),
+    });
     expect(check('node local key')).toEqual({
       name: 'node local key',
       ok: false,

@@ -59,7 +59,13 @@ async function node() {
     claudeBin: '/bin/true',
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
     programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
-    env: { ...process.env, HOME: dir.path, AGENCY_PREPARE_CLAUDE: '0' },
+    env: {
+      ...process.env,
+      HOME: dir.path,
+      AGENCY_PREPARE_CLAUDE: '0',
+      ANTHROPIC_API_KEY: 'sk-ant-repo-source-test',
+      ...GIT_IDENTITY,
+    },
   });
   const server = createNodeServer({
     manager,
@@ -116,6 +122,13 @@ function filesWith(root: string, s: string): string[] {
   walk(root);
   return hits;
 }
+
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Ada',
+  GIT_AUTHOR_EMAIL: 'ada@example.com',
+  GIT_COMMITTER_NAME: 'Ada',
+  GIT_COMMITTER_EMAIL: 'ada@example.com',
+};
 
 describe('a run from a URL', () => {
   it('works in the mirror, from the default branch, and the token goes nowhere but to the server', async () => {
