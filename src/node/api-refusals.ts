@@ -2,10 +2,13 @@
  * A session the API refused (session/api-trouble.ts reads it from Claude Code's StopFailure hook, its transcript
  * and its screen): the one-line reason that names the cause and the fix, and what becomes of the session. A
  * refused or missing key or login, no credit, or an unknown model ends it (`failed`): every turn would fail
- * the same way. A rate limit, an overload or a refused request leaves it waiting for the operator
+ * the same way. An API that could not answer (overloaded, failing, out of reach: it passes) is sent on by the
+ * node a few times, waiting longer each time, the session still at work and its activity saying so; Claude
+ * Code's own retries are capped at a few seconds (session-env.ts), so these carry it through a longer outage.
+ * A rate limit, a refused request, or an outage that outlasts those tries leaves it waiting for the operator
  * (`needs-input` with the reason), its conversation kept, until they send it a line or stop it.
  */
-import type { NodeInfo } from '../protocol/messages.js';
+import { isLive, type NodeInfo } from '../protocol/messages.js';
 import { endsSession, type ApiTrouble } from '../session/api-trouble.js';
 import type { Session } from '../session/session.js';
 
@@ -16,7 +19,19 @@ export interface RefusalContext {
   nodeEnvFile: string;
   session: string;
   model: string | null;
+  /** how many times the node sent it on already, for an outage */
+  sentOn?: number;
 }
+
+/** How long the node waits before each time it sends on a session the API could not answer, in seconds. */
+export const SEND_ON_AFTER_S = [10, 30, 60, 120];
+
+/** How often a paused session is looked at again, to be sent on once resumed. */
+const PAUSED_MS = 5000;
+
+/** The line the node sends it on with. */
+export const SEND_ON_LINE =
+  'The API could not answer a moment ago (agency sent this). Continue the task from where you left off.';
 
 const RESTART = '`agency node stop` there (the next agency command starts the node with it)';
 
@@ -47,30 +62,82 @@ export function refusalReason(t: ApiTrouble, c: RefusalContext): string {
       return `the API has no model ${c.model ?? '(the default)'} for this account ${said}: run the task again with another --model`;
     case 'rate-limit':
       return `the API rate-limited this session and Claude Code's retries ran out ${said}: once the limit resets, ${send}; or ${stop}`;
-    case 'server':
-      return `the API could not answer (overloaded, failing or out of reach) and Claude Code's retries ran out ${said}: ${send} to try again, or ${stop}`;
+    case 'server': {
+      const tries = c.sentOn ? `, and the node sent it on ${c.sentOn} times over ${minutes(c.sentOn)}` : '';
+      return `the API could not answer (overloaded, failing or out of reach): Claude Code's retries ran out${tries} ${said}: ${send} to try again, or ${stop}`;
+    }
     default:
       return `the API refused this session's last request ${said}: send it a line to go on (${send}), or ${stop}`;
   }
 }
 
-/** What this needs of the session's running process. */
-export type RefusedSession = Pick<Session, 'fail' | 'block'>;
+const minutes = (tries: number) => {
+  const s = SEND_ON_AFTER_S.slice(0, tries).reduce((a, b) => a + b, 0);
+  return s < 60 ? `${s} s` : `${Math.round(s / 60)} min`;
+};
 
-/** Carries a trouble seen for one session (from any of its witnesses) to the session, with its reason. */
+/** What this needs of the session's running process. */
+export type RefusedSession = Pick<Session, 'fail' | 'block' | 'setState' | 'sendLine' | 'current'>;
+
+/**
+ * Carries a trouble seen for one session (from any of its witnesses) to the session, with its reason; sends the
+ * session on after an outage, unless a prompt goes in first (`moved`), until a turn ends well (`settled`) or
+ * the tries run out.
+ */
 export class ApiRefusals {
+  private sentOn = 0;
+  private pending: NodeJS.Timeout | null = null;
+
   constructor(
     private readonly node: Pick<RefusalContext, 'info' | 'nodeEnvFile'>,
     private readonly record: { id: string; model: string | null },
     private readonly session: () => RefusedSession | null,
   ) {}
 
+  /** The node is about to send the session on: it is not idle, whatever Claude Code's screen says. */
+  get sendingOn(): boolean {
+    return this.pending !== null;
+  }
+
   seen(t: ApiTrouble): void {
     const s = this.session();
-    if (!s) return;
+    if (!s || this.pending) return;
     const { info, nodeEnvFile } = this.node;
-    const reason = refusalReason(t, { info, nodeEnvFile, session: this.record.id, model: this.record.model });
-    if (endsSession(t.kind)) s.fail(reason);
-    else s.block(reason);
+    const c = { info, nodeEnvFile, session: this.record.id, model: this.record.model, sentOn: this.sentOn };
+    if (endsSession(t.kind)) s.fail(refusalReason(t, c));
+    else if (t.kind === 'server' && this.sentOn < SEND_ON_AFTER_S.length) this.sendOnLater(s, t);
+    else s.block(refusalReason(t, c));
+  }
+
+  /** A turn ended well: the next outage gets its tries anew. */
+  settled(): void {
+    this.sentOn = 0;
+  }
+
+  private sendOnLater(s: RefusedSession, t: ApiTrouble): void {
+    const wait = SEND_ON_AFTER_S[this.sentOn]!;
+    this.sentOn += 1;
+    const at = new Date(Date.now() + wait * 1000).toISOString().slice(11, 19);
+    const activity = `the API could not answer (${what(t)}); agency sends it on at ${at} UTC (try ${this.sentOn} of ${SEND_ON_AFTER_S.length})`;
+    s.setState('working', { activity });
+    this.arm(wait * 1000);
+  }
+
+  /** A new prompt went in (the operator's, or the node's own): there is nothing left to send it on for. */
+  moved(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
+  }
+
+  private arm(ms: number): void {
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      const now = this.session();
+      if (!now || !isLive(now.current.state)) return;
+      // paused: it is sent on once resumed
+      if (now.current.state === 'paused') return this.arm(PAUSED_MS);
+      void now.sendLine(SEND_ON_LINE);
+    }, ms);
+    this.pending.unref();
   }
 }

@@ -20,7 +20,7 @@ export interface HookTarget {
   readonly session: Pick<Session, 'setState' | 'setActivity' | 'current'> | null;
   readonly usage: Pick<UsageWatch, 'refresh'>;
   readonly dialogs: Pick<ScreenAnswers, 'duringHook'>;
-  readonly refusals: Pick<ApiRefusals, 'seen'>;
+  readonly refusals: Pick<ApiRefusals, 'seen' | 'settled' | 'moved' | 'sendingOn'>;
 }
 
 export interface HookAnswersOptions {
@@ -48,10 +48,14 @@ export class HookAnswers {
     }
     if (event !== 'PermissionRequest') {
       const effect = hookEffect(event, input);
-      // a turn that ends while a decision is open, or the API made it wait, is still waiting for the operator
+      // a turn that ends while a decision is open, or the API made it wait, is still waiting for the operator;
+      // one the node is about to send on is still at work
       const now = t.session?.current;
-      const blocked = now?.state === 'needs-input' && now.reason !== null;
+      const blocked = (now?.state === 'needs-input' && now.reason !== null) || t.refusals.sendingOn;
       if (effect.state === 'idle' && (blocked || this.o.decisions.openFor(t.record.id).length > 0)) delete effect.state;
+      // a turn that ended well: the next outage gets the node's tries anew; a new prompt needs no sending on
+      if (event === 'Stop') t.refusals.settled();
+      if (event === 'UserPromptSubmit') t.refusals.moved();
       if (effect.state)
         t.session?.setState(effect.state, effect.activity !== undefined ? { activity: effect.activity } : {});
       else if (effect.activity) t.session?.setActivity(effect.activity);

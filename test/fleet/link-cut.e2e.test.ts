@@ -75,8 +75,12 @@ describe('a link cut for 30 s', () => {
           },
           onReset: () => resets++,
         });
-        // the session's tool is running and printing
-        await until('the session to be printing', () => next > 2000, 60_000);
+        // the session's tool is running and printing: the API has been asked (and answers at once), and what is
+        // counted is printed after that, not the bytes of Claude Code's own first screen
+        const api = f.apis.get('n1')!;
+        await until('the session to ask the API', () => api.requests.some((r) => r.kind === 'main'), 60_000);
+        const asked = next;
+        await until('the session to be printing', () => next > asked + 2000, 60_000);
 
         const cutAt = Date.now();
         await f.fleet.cut(1);
@@ -91,7 +95,16 @@ describe('a link cut for 30 s', () => {
 
         // everything the session printed, also while cut off, arrives
         const status = async () => JSON.parse((await f.agency(['status', '--json'])).stdout).sessions[0];
-        await until('the session to finish', async () => (await status()).state === 'idle', 120_000);
+        let last: unknown = null;
+        await until(
+          'the session to finish',
+          async () => {
+            last = await status();
+            return (last as { state: string }).state === 'idle';
+          },
+          120_000,
+          () => JSON.stringify(last),
+        );
         const total = (await status()).outputSeq;
         await until('every byte to arrive', () => next === total, 30_000);
         expect(next).toBeGreaterThan(seqAtCut);

@@ -1,16 +1,19 @@
 /**
  * The real Claude Code CLI against a scripted API that refuses it: a node with no key is refused by `run`
  * before anything is made; a key the API rejects (401) ends the session `failed`, and a rate limit (429)
- * leaves it waiting for the operator, each with its own reason, within seconds, and `agency wait` returns.
+ * leaves it waiting for the operator, each with its own reason, within seconds, and `agency wait` returns. An
+ * overload that passes is ridden out: the node sends the session on by itself.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SEND_ON_LINE } from '../../src/node/api-refusals.js';
 import { API_ERRORS, type ApiError, type Scenario } from '../fixtures/messages-api.js';
 import { deferAfterEach } from '../helpers/defer.js';
 import { FAKE_API_KEY } from '../helpers/claude.js';
 import { testNode, type TestNode } from '../helpers/node.js';
+import { until } from '../helpers/until.js';
 
 const defer = deferAfterEach();
 
@@ -138,6 +141,49 @@ describe('a session the API refuses', () => {
       expect(end.code, end.stdout + end.stderr).toBe(0);
       const after = await status(n, id);
       expect(after).toMatchObject({ state: 'idle', reason: null });
+    },
+  );
+
+  it(
+    'an overload (529) that passes: the node sends the session on by itself, and it finishes',
+    { timeout: 120_000 },
+    async () => {
+      // the first turn's request and Claude Code's 3 retries are refused; then the API is back
+      let refused = 0;
+      const scenario: Scenario = {
+        steps: [{ text: 'done once the API was back' }],
+        error: (r) => (r.kind === 'main' && refused++ < 4 ? API_ERRORS.overloaded : null),
+      };
+      const n = await testNode(scenario);
+      defer(() => n.cleanup());
+      const run = await n.agency(['run', 'add an endpoint', '--discipline', 'backend']);
+      expect(run.code, run.stderr).toBe(0);
+      const id = run.stdout.trim();
+      let seen: { state: string; activity: string; reason: string | null } | undefined;
+      await until(
+        'the node says it will send the session on',
+        async () => {
+          seen = await status(n, id);
+          return /agency sends it on at .* \(try 1 of 4\)$/.test(seen?.activity ?? '');
+        },
+        60_000,
+        () => JSON.stringify(seen),
+      );
+      // at work meanwhile, not waiting for the operator: a plain wait waits on, to the end
+      expect(seen).toMatchObject({ state: 'working', reason: null });
+      expect(seen!.activity).toMatch(
+        /^the API could not answer \(529 server_error: "API Error: Repeated 529 Overloaded/,
+      );
+      const done = await n.agency(['wait', id, '--timeout', '90']);
+      expect(done.code, done.stdout + done.stderr).toBe(0);
+      expect(await status(n, id)).toMatchObject({
+        state: 'idle',
+        reason: null,
+        activity: 'done once the API was back',
+      });
+      const main = n.api.requests.filter((r) => r.kind === 'main');
+      expect(main).toHaveLength(5);
+      expect(JSON.stringify(main.at(-1)!.body.messages)).toContain(SEND_ON_LINE);
     },
   );
 });

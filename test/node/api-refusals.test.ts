@@ -1,6 +1,13 @@
 /** A session the API refused: the reason names the cause and the fix, and the session ends or waits by kind. */
-import { describe, expect, it } from 'vitest';
-import { ApiRefusals, refusalReason, type RefusalContext } from '../../src/node/api-refusals.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ApiRefusals,
+  refusalReason,
+  SEND_ON_AFTER_S,
+  SEND_ON_LINE,
+  type RefusalContext,
+} from '../../src/node/api-refusals.js';
+import type { SessionState } from '../../src/protocol/messages.js';
 import { troubleFromHook, type ApiTrouble } from '../../src/session/api-trouble.js';
 
 const ctx = (auth: { key: boolean; login: boolean }): RefusalContext => ({
@@ -41,7 +48,7 @@ describe('refusalReason', () => {
     );
     expect(limit).toContain('once the limit resets, `agency send s-abc123 continue`; or `agency stop s-abc123`');
     expect(refusalReason(trouble('server', 'server_error', 529), ctx(KEY))).toMatch(
-      /^the API could not answer \(overloaded, failing or out of reach\) .*\(529 server_error: .*`agency send s-abc123 continue` to try again, or `agency stop s-abc123`$/,
+      /^the API could not answer \(overloaded, failing or out of reach\): Claude Code's retries ran out \(529 server_error: .*`agency send s-abc123 continue` to try again, or `agency stop s-abc123`$/,
     );
   });
 
@@ -64,22 +71,96 @@ describe('refusalReason', () => {
 });
 
 describe('ApiRefusals', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** A session as the refusals see it, recording what is done to it. */
   function target() {
     const calls: string[] = [];
     const session = {
+      current: { state: 'working' as SessionState, reason: null, activity: 'working', exitCode: null },
       fail: (r: string) => void calls.push(`fail ${r}`),
       block: (r: string) => void calls.push(`block ${r}`),
+      setState: (state: SessionState, extra: { activity?: string } = {}) => {
+        session.current = { ...session.current, state, activity: extra.activity ?? session.current.activity };
+        calls.push(`state ${state}`);
+      },
+      sendLine: async (text: string) => void calls.push(`send ${text}`),
     };
     return { calls, session };
   }
+  const refusals = (t: ReturnType<typeof target>) =>
+    new ApiRefusals(ctx(KEY), { id: 's-abc123', model: 'opus' }, () => t.session);
 
-  it('ends the session on a refused login, no credit or an unknown model; leaves it waiting otherwise', () => {
+  it('ends the session on a refused login, no credit or an unknown model; leaves it waiting on a limit or a refused request', () => {
     const t = target();
-    const r = new ApiRefusals(ctx(KEY), { id: 's-abc123', model: 'opus' }, () => t.session);
-    for (const kind of ['auth', 'billing', 'model', 'rate-limit', 'server', 'request', 'unknown'] as const)
-      r.seen(trouble(kind));
-    expect(t.calls.map((c) => c.split(' ')[0])).toEqual(['fail', 'fail', 'fail', 'block', 'block', 'block', 'block']);
+    const r = refusals(t);
+    for (const kind of ['auth', 'billing', 'model', 'rate-limit', 'request', 'unknown'] as const) r.seen(trouble(kind));
+    expect(t.calls.map((c) => c.split(' ')[0])).toEqual(['fail', 'fail', 'fail', 'block', 'block', 'block']);
     expect(t.calls[0]).toBe(`fail ${refusalReason(trouble('auth'), ctx(KEY))}`);
+  });
+
+  it('an API that could not answer: the node sends the session on, waiting longer each time, then leaves it to the operator', async () => {
+    vi.useFakeTimers();
+    const t = target();
+    const r = refusals(t);
+    const outage = trouble('server', 'server_error', 529);
+    for (const [i, wait] of SEND_ON_AFTER_S.entries()) {
+      t.calls.length = 0;
+      r.seen(outage);
+      expect(t.calls).toEqual(['state working']);
+      expect(t.session.current.activity).toMatch(
+        new RegExp(
+          `^the API could not answer \\(529 server_error: .*\\); agency sends it on at \\d\\d:\\d\\d:\\d\\d UTC \\(try ${i + 1} of 4\\)$`,
+        ),
+      );
+      // still at work meanwhile: an idle notification does not make it idle
+      expect(r.sendingOn).toBe(true);
+      r.seen(outage); // the same trouble from another witness changes nothing
+      await vi.advanceTimersByTimeAsync(wait * 1000 - 1);
+      expect(t.calls).toEqual(['state working']);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(t.calls).toEqual(['state working', `send ${SEND_ON_LINE}`]);
+      expect(r.sendingOn).toBe(false);
+    }
+    t.calls.length = 0;
+    r.seen(outage);
+    expect(t.calls).toHaveLength(1);
+    expect(t.calls[0]).toMatch(/^block the API could not answer .*the node sent it on 4 times over 4 min/);
+  });
+
+  it('a turn that ends well gives the next outage its tries anew; a prompt that goes in first calls the sending off', async () => {
+    vi.useFakeTimers();
+    const t = target();
+    const r = refusals(t);
+    for (let i = 0; i < 3; i++) {
+      r.seen(trouble('server'));
+      await vi.runAllTimersAsync();
+    }
+    r.settled();
+    t.calls.length = 0;
+    r.seen(trouble('server'));
+    expect(t.session.current.activity).toContain('(try 1 of 4)');
+    r.moved();
+    expect(r.sendingOn).toBe(false);
+    await vi.runAllTimersAsync();
+    expect(t.calls).toEqual(['state working']);
+  });
+
+  it('a paused session is sent on once it is resumed; a stopped one is not', async () => {
+    vi.useFakeTimers();
+    const t = target();
+    const r = refusals(t);
+    r.seen(trouble('server'));
+    t.session.current.state = 'paused';
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.calls.filter((c) => c.startsWith('send'))).toEqual([]);
+    t.session.current.state = 'working';
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(t.calls.filter((c) => c.startsWith('send'))).toHaveLength(1);
+    r.seen(trouble('server'));
+    t.session.current.state = 'exited';
+    await vi.runAllTimersAsync();
+    expect(t.calls.filter((c) => c.startsWith('send'))).toHaveLength(1);
   });
 
   it('a session with no running process is left alone', () => {

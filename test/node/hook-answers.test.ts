@@ -26,15 +26,21 @@ function setup() {
   const order: string[] = [];
   const seen: ApiTrouble[] = [];
   const session = new Session({ id: 's-1', cwd: '/', command: 'claude', args: [], env: {} });
+  const refusals = {
+    seen: (t: ApiTrouble) => (order.push('refusal'), void seen.push(t)),
+    settled: () => void order.push('settled'),
+    moved: () => void order.push('moved'),
+    sendingOn: false,
+  };
   const target: HookTarget = {
     record: { id: 's-1', worktree: '/w' },
     session,
     usage: { refresh: async () => void order.push('transcript read') },
     dialogs: { duringHook: (f) => f() },
-    refusals: { seen: (t) => (order.push('refusal'), void seen.push(t)) },
+    refusals,
   };
   const hook = (event: string, raw: unknown) => answers.answer(target, event, raw, new Promise(() => undefined));
-  return { hook, session, seen, order };
+  return { hook, session, seen, order, refusals };
 }
 
 describe('HookAnswers', () => {
@@ -65,5 +71,17 @@ describe('HookAnswers', () => {
     // the operator sends it on: a new prompt, and the reason is gone
     await t.hook('UserPromptSubmit', { prompt: 'continue' });
     expect(t.session.current).toMatchObject({ state: 'working', reason: null });
+  });
+
+  it('while the node is about to send a session on, an idle notification leaves it at work; a turn that ends well, or a new prompt, is told', async () => {
+    const t = setup();
+    await t.hook('UserPromptSubmit', { prompt: 'go' });
+    t.refusals.sendingOn = true;
+    await t.hook('Notification', { hook_event_name: 'Notification', notification_type: 'idle_prompt' });
+    expect(t.session.current.state).toBe('working');
+    t.refusals.sendingOn = false;
+    await t.hook('Stop', { last_assistant_message: 'done' });
+    expect(t.session.current.state).toBe('idle');
+    expect(t.order).toEqual(['moved', 'settled', 'transcript read']);
   });
 });
