@@ -7,7 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Cockpit } from '../cockpit/client.js';
 import { loadConfig } from '../config/config.js';
-import type { DiffFile, DiffResult, RemoveResult, SessionSummary } from '../protocol/messages.js';
+import {
+  DIFF_STATUS_LETTER,
+  type DiffFile,
+  type DiffResult,
+  type RemoveResult,
+  type SessionSummary,
+} from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printable, printJson, say, UserError, warn } from './output.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
@@ -23,15 +29,6 @@ const short = (sha: string) => sha.slice(0, 12);
 /** A word for a shell command line: as it is when nothing in it is special, else single-quoted. */
 const word = (s: string) => (/^[A-Za-z0-9_/.,:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-const LETTER: Record<DiffFile['status'], string> = {
-  added: 'A',
-  modified: 'M',
-  deleted: 'D',
-  renamed: 'R',
-  copied: 'C',
-  'type-changed': 'T',
-};
-
 /** The stat of a diff: one line a file, then the totals. */
 export function statText(d: DiffResult, branch: string): string[] {
   // a file's name is shown with what is unsafe in it escaped, so that two names never look the same
@@ -39,7 +36,7 @@ export function statText(d: DiffResult, branch: string): string[] {
   const width = Math.min(60, Math.max(0, ...d.files.map((f) => name(f).length)));
   const lines = d.files.map((f) => {
     const counts = f.added === null ? 'binary' : `+${f.added} -${f.removed}`;
-    return `  ${LETTER[f.status]}  ${name(f).padEnd(width)}  ${counts}`;
+    return `  ${DIFF_STATUS_LETTER[f.status]}  ${name(f).padEnd(width)}  ${counts}`;
   });
   const added = d.files.reduce((n, f) => n + (f.added ?? 0), 0);
   const removed = d.files.reduce((n, f) => n + (f.removed ?? 0), 0);

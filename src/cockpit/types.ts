@@ -16,7 +16,14 @@ export type {
   SessionSummary,
   Usage,
 } from '../protocol/messages.js';
-export { ENDED_STATES, LIVE_STATES, SESSION_STATES, isLive, readyToLand } from '../protocol/messages.js';
+export {
+  DIFF_STATUS_LETTER,
+  ENDED_STATES,
+  LIVE_STATES,
+  SESSION_STATES,
+  isLive,
+  readyToLand,
+} from '../protocol/messages.js';
 export { leastLoaded } from './placement.js';
 export type { PtyStream } from './pty-subscription.js';
 export type { CockpitEvent, FleetSnapshot } from './client.js';

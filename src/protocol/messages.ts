@@ -154,6 +154,16 @@ export interface DiffFile {
   from?: string;
 }
 
+/** The letter git gives each kind of change, as `agency diff --stat` and the cockpit's diff view show it. */
+export const DIFF_STATUS_LETTER: Record<DiffFile['status'], string> = {
+  added: 'A',
+  modified: 'M',
+  deleted: 'D',
+  renamed: 'R',
+  copied: 'C',
+  'type-changed': 'T',
+};
+
 export interface DiffResult {
   session: string;
   /** the merge base the diff starts from, and the session branch's commit it ends at */

@@ -4,7 +4,7 @@
  * text here, once, as it arrives (escape sequences removed whole, controls and bidi overrides dropped, tabs
  * laid out as spaces); the view then only cuts lines to its width.
  */
-import type { DiffFile, DiffResult } from '../cockpit/types.js';
+import { DIFF_STATUS_LETTER, type DiffFile, type DiffResult } from '../cockpit/types.js';
 import { safeText, truncateCodePoints } from '../terminal/index.js';
 
 /** What a line is, for its colour. */
@@ -20,15 +20,6 @@ const MAX_LINE = 1000;
 /** Most patch lines kept; past that the view says the rest is left out. */
 export const MAX_PATCH_LINES = 50_000;
 const TAB = 4;
-
-const STATUS: Record<DiffFile['status'], string> = {
-  added: 'A',
-  modified: 'M',
-  deleted: 'D',
-  renamed: 'R',
-  copied: 'C',
-  'type-changed': 'T',
-};
 
 /** One line of remote text as plain text: no escape sequences, no controls, tabs as spaces to the next stop. */
 export function plainLine(s: string): string {
@@ -74,7 +65,7 @@ export function diffTitle(d: DiffResult): string {
 function fileLine(f: DiffFile, width: number): string {
   const counts = f.added === null || f.removed === null ? 'binary' : `+${f.added} −${f.removed}`;
   const path = plainLine(f.from ? `${f.from} → ${f.path}` : f.path);
-  return ` ${STATUS[f.status] ?? '?'} ${counts.padStart(width)}  ${path}`;
+  return ` ${DIFF_STATUS_LETTER[f.status] ?? '?'} ${counts.padStart(width)}  ${path}`;
 }
 
 export function diffLines(d: DiffResult): DiffLine[] {
