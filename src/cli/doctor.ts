@@ -9,7 +9,7 @@ import { loadConfig, type OperatorConfig } from '../config/config.js';
 import { findProgram } from '../node/find-program.js';
 import { checkSandbox } from '../node/sandbox-check.js';
 import { hasKey, KEY_VARIABLES } from '../node/session-env.js';
-import { claudeLogin } from '../paths/claude-login.js';
+import { claudeLogin } from '../session/claude-login.js';
 import { agencyHome } from '../paths/node-home.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 import { SANDBOX_INSTALL, SANDBOX_OPT_OUT } from '../paths/sandbox-programs.js';

@@ -51,13 +51,21 @@ export function keychainService(env: NodeJS.ProcessEnv): string {
   return `Claude Code-credentials${suffix}`;
 }
 
-export function hasClaudeLogin(env: NodeJS.ProcessEnv, probe: LoginProbe = SYSTEM): boolean {
-  if (env.CLAUDE_CODE_OAUTH_TOKEN?.trim()) return true;
-  if (PROVIDERS.some((v) => env[v] && env[v] !== '0')) return true;
+/** Where Claude Code's own login is (for the operator to read), or null when it has none. */
+export function claudeLogin(env: NodeJS.ProcessEnv, probe: LoginProbe = SYSTEM): string | null {
+  if (env.CLAUDE_CODE_OAUTH_TOKEN?.trim()) return 'CLAUDE_CODE_OAUTH_TOKEN';
+  const provider = PROVIDERS.find((v) => env[v] && env[v] !== '0');
+  if (provider) return `${provider} (its cloud provider's credentials)`;
+  const file = join(claudeConfigDir(env), '.credentials.json');
   try {
-    if (statSync(join(claudeConfigDir(env), '.credentials.json')).size > 0) return true;
+    if (statSync(file).size > 0) return file;
   } catch {
     // no saved login there
   }
-  return probe.platform === 'darwin' && probe.keychainHas(keychainService(env));
+  const service = keychainService(env);
+  return probe.platform === 'darwin' && probe.keychainHas(service) ? `the macOS keychain (${service})` : null;
+}
+
+export function hasClaudeLogin(env: NodeJS.ProcessEnv, probe: LoginProbe = SYSTEM): boolean {
+  return claudeLogin(env, probe) !== null;
 }
