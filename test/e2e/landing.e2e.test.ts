@@ -9,22 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deferAfterEach } from '../helpers/defer.js';
 import { git, reachable, refAt } from '../helpers/git-repo.js';
-import { testNode, type TestNode } from '../helpers/node.js';
+import { runApproving, testNode } from '../helpers/node.js';
 import { until } from '../helpers/until.js';
 
 const defer = deferAfterEach();
-
-/** Runs the session until it is done, approving whatever it asks the operator. */
-async function runApproving(n: TestNode, session: string): Promise<void> {
-  for (let round = 0; round < 20; round++) {
-    const w = await n.agency(['wait', session, '--until', 'input', '--timeout', '90'], { timeoutMs: 100_000 });
-    if (w.code === 0) return;
-    if (w.code !== 3) throw new Error(`wait ended with ${w.code}: ${w.stdout}${w.stderr}`);
-    const open = JSON.parse((await n.agency(['decisions', '--json'])).stdout).decisions as { id: string }[];
-    for (const d of open) await n.agency(['approve', d.id]);
-  }
-  throw new Error('the session kept asking');
-}
 
 describe('landing the work of a session', () => {
   it(

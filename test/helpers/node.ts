@@ -143,3 +143,15 @@ export async function testNode(
     },
   };
 }
+
+/** Runs a session to its end, approving whatever it asks the operator (at most `rounds` times). */
+export async function runApproving(n: TestNode, session: string, rounds = 40): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    const w = await n.agency(['wait', session, '--until', 'input', '--timeout', '90'], { timeoutMs: 100_000 });
+    if (w.code === 0) return;
+    if (w.code !== 3) throw new Error(`wait ended with ${w.code}: ${w.stdout}${w.stderr}`);
+    const open = JSON.parse((await n.agency(['decisions', '--json'])).stdout).decisions as { id: string }[];
+    for (const d of open) await n.agency(['approve', d.id]);
+  }
+  throw new Error('the session kept asking');
+}

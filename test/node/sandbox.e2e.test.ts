@@ -8,25 +8,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deferAfterEach } from '../helpers/defer.js';
-import { testNode, type TestNode } from '../helpers/node.js';
+import { runApproving, testNode, type TestNode } from '../helpers/node.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { Reply, Step } from '../fixtures/messages-api.js';
 
 const defer = deferAfterEach();
 
 const bash = (command: string): Reply => ({ tool: 'Bash', input: { command, description: 'step' } });
-
-/** Runs the session to its end, approving whatever it asks the operator. */
-async function runApproving(n: TestNode, session: string): Promise<void> {
-  for (let round = 0; round < 40; round++) {
-    const w = await n.agency(['wait', session, '--until', 'input', '--timeout', '90'], { timeoutMs: 100_000 });
-    if (w.code === 0) return;
-    if (w.code !== 3) throw new Error(`wait ended with ${w.code}: ${w.stdout}${w.stderr}`);
-    const open = JSON.parse((await n.agency(['decisions', '--json'])).stdout).decisions as { id: string }[];
-    for (const d of open) await n.agency(['approve', d.id]);
-  }
-  throw new Error('the session kept asking');
-}
 
 /** Every file under dir, with its text. */
 function texts(dir: string): [string, string][] {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, reachable, refAt } from '../helpers/git-repo.js';
-import { testNode, type TestNode } from '../helpers/node.js';
+import { runApproving, testNode, type TestNode } from '../helpers/node.js';
 import { tmux as makeTmux, tuiScript, until, type Tmux } from '../helpers/tmux.js';
 import { until as waitFor } from '../helpers/until.js';
 
@@ -27,18 +27,6 @@ const lines = (t: Tmux) =>
     .map((l) => l.trimEnd());
 const said = (t: Tmux) => lines(t).join(' ').replace(/\s+/g, ' ');
 const row = (t: Tmux, id: string) => lines(t).find((l) => new RegExp(`^[› ] ${id} `).test(l)) ?? '';
-
-/** Runs the session until it is done, approving whatever it asks the operator. */
-async function runApproving(n: TestNode, session: string): Promise<void> {
-  for (let round = 0; round < 20; round++) {
-    const w = await n.agency(['wait', session, '--until', 'input', '--timeout', '90'], { timeoutMs: 100_000 });
-    if (w.code === 0) return;
-    if (w.code !== 3) throw new Error(`wait ended with ${w.code}: ${w.stdout}${w.stderr}`);
-    const open = JSON.parse((await n.agency(['decisions', '--json'])).stdout).decisions as { id: string }[];
-    for (const d of open) await n.agency(['approve', d.id]);
-  }
-  throw new Error('the session kept asking');
-}
 
 describe('landing from agency tui', () => {
   it(
