@@ -15,17 +15,9 @@ import {
   type Usage,
 } from '../protocol/messages.js';
 
-/** A worker (sub-agent or parallel worker process) of a session; the protocol does not report them yet. */
-export type WorkerState = 'queued' | 'running' | 'done' | 'failed';
-export const WORKER_STATES: readonly WorkerState[] = ['queued', 'running', 'done', 'failed'];
-export interface WorkerSummary {
-  id: string;
-  node: string;
-  session: string;
-  state: WorkerState;
-  activity: string;
-  updatedAt: string;
-}
+export type { WorkerState, WorkerSummary } from '../protocol/messages.js';
+export { WORKER_STATES } from '../protocol/messages.js';
+import { WORKER_STATES, type WorkerState, type WorkerSummary } from '../protocol/messages.js';
 
 export type CountBy<K extends string> = Readonly<Record<K, number>>;
 

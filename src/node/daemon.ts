@@ -19,6 +19,7 @@ import { basename, join } from 'node:path';
 import { connect } from 'node:net';
 import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
+import { Dispatcher } from '../dispatch/dispatcher.js';
 import { NodeLanding } from './landing.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
@@ -157,7 +158,9 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     process.exit(0);
   };
   const landing = new NodeLanding({ manager, paths });
-  const server = createNodeServer({ manager, landing, info, tokens, onShutdown: () => void stop() });
+  const workers = new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) });
+  manager.workerList = () => workers.snapshot();
+  const server = createNodeServer({ manager, landing, workers, info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(paths.socket, () => resolve());

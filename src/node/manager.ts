@@ -16,6 +16,7 @@ import {
   type ScreenView,
   type SessionSummary,
   type Snapshot,
+  type WorkerSummary,
 } from '../protocol/messages.js';
 import { RemoteError } from '../protocol/connection.js';
 import { Emitter } from '../protocol/events.js';
@@ -65,6 +66,8 @@ export class NodeManager {
   private readonly env: NodeJS.ProcessEnv;
   private readonly node: SessionNode;
   private readonly repos: RepoSources;
+  /** the node's workers, as the dispatcher lists them (the daemon wires it) */
+  workerList: () => WorkerSummary[] = () => [];
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
@@ -136,7 +139,13 @@ export class NodeManager {
       node: this.o.info,
       sessions: [...this.runtimes.values()].map((r) => this.summary(r)),
       decisions: this.decisions.list(),
+      workers: this.workerList(),
     };
+  }
+
+  /** Tells the node's watchers of an event of a module wired to the table (a worker's summary). */
+  relay(e: NodeEvent): void {
+    this.emit(e);
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {

@@ -8,6 +8,7 @@
 import { RemoteError } from '../protocol/connection.js';
 import type { Hello, OpResults, Snapshot } from '../protocol/messages.js';
 import { clip, isOp, parseOpArgs, type Op, type OpArgs } from '../protocol/ops.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
 import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -38,6 +39,7 @@ export function identify(hello: Hello | null, tokens: Pick<SessionTokens, 'holds
 export interface OpContext {
   manager: NodeManager;
   landing: NodeLanding;
+  workers: Dispatcher;
   /** settles when the asking connection closes */
   closed: Promise<void>;
   /** starts this connection's stream of events and returns the state they follow on from */
@@ -57,6 +59,12 @@ type OpTable = { [O in Op]: OpEntry<O> };
 const COCKPIT: readonly Role[] = ['cockpit'];
 /** A session's own hook program, reporting its events. */
 const HOOK: readonly Role[] = ['hook'];
+
+/**
+ * A session's own program: its hooks reporting its events, and its `agency` MCP server fanning out and
+ * merging its own workers. Never deciding, running or stopping anything else.
+ */
+const SESSION_OWN: readonly Role[] = ['hook'];
 
 /** A hook connection reports for the session its token is for, and for no other. */
 function ownSession(session: string, peer: Peer): void {
@@ -101,6 +109,37 @@ export const NODE_OPS: OpTable = {
   rm: { roles: COCKPIT, handle: (a, c) => c.landing.rm(a) },
   gc: { roles: COCKPIT, handle: (a, c) => c.landing.gc(a) },
   mirror: { roles: COCKPIT, handle: (a, c) => c.manager.mirror(a) },
+  workers: { roles: COCKPIT, handle: (a, c) => c.workers.list(a) },
+  'worker-output': { roles: COCKPIT, handle: (a, c) => c.workers.output(a) },
+  'worker-stop': { roles: COCKPIT, handle: (a, c) => c.workers.stop(a) },
+  'spawn-workers': {
+    roles: SESSION_OWN,
+    handle: (a, c, peer) => {
+      ownSession(a.session, peer);
+      return c.workers.spawn(a);
+    },
+  },
+  'wait-workers': {
+    roles: SESSION_OWN,
+    handle: (a, c, peer) => {
+      ownSession(a.session, peer);
+      return c.workers.wait(a, c.closed);
+    },
+  },
+  'worker-status': {
+    roles: SESSION_OWN,
+    handle: (a, c, peer) => {
+      ownSession(a.session, peer);
+      return c.workers.status(a);
+    },
+  },
+  'merge-workers': {
+    roles: SESSION_OWN,
+    handle: (a, c, peer) => {
+      ownSession(a.session, peer);
+      return c.workers.merge(a);
+    },
+  },
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {

@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, RemoteError } from '../protocol/connection.js';
 import type { NodeEvent, NodeInfo } from '../protocol/messages.js';
+import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
 import type { NodeManager } from './manager.js';
 import { dispatch, identify, type OpContext, type Peer } from './ops.js';
@@ -29,6 +30,7 @@ interface Subscription {
 export interface NodeServerOptions {
   manager: NodeManager;
   landing: NodeLanding;
+  workers: Dispatcher;
   info: NodeInfo;
   /** what a hook connection's token is checked against */
   tokens: Pick<SessionTokens, 'holds'>;
@@ -146,6 +148,7 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
   const ctx: OpContext = {
     manager,
     landing: o.landing,
+    workers: o.workers,
     closed,
     watch,
     subscribePty,

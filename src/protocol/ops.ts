@@ -44,6 +44,34 @@ const id = (prefix: 's' | 'd', kind: string) =>
     .max(40)
     .regex(prefix === 's' ? SESSION_ID : DECISION_ID, `not a ${kind} id (they look like ${prefix}-1a2b3c)`);
 const session = id('s', 'session');
+
+/** Worker and run ids the node gives: `w-` / `r-` and a few hex digits. */
+export const WORKER_ID = /^w-[0-9a-f]{1,32}$/;
+export const RUN_ID = /^r-[0-9a-f]{1,32}$/;
+/**
+ * The id a session gives a worker: it becomes part of a branch name (agency/<session>/w-<id>) and of file
+ * names, so letters, digits and . _ - only, starting with a letter or digit, never `..` or `.lock`.
+ */
+export const WORKER_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Most workers one spawn may ask for, and the longest prompt one may have (bytes of UTF-8, as a task). */
+export const MAX_SPAWN = 200;
+const workerId = z.string().max(40).regex(WORKER_ID, 'not a worker id (they look like w-1a2b3c)');
+const runId = z.string().max(40).regex(RUN_ID, 'not a run id (they look like r-1a2b3c)');
+const workerName = z
+  .string()
+  .max(64)
+  .regex(WORKER_NAME, 'not a worker id: letters, digits and . _ - (at most 64, starting with a letter or digit)');
+const groupName = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._ -]{0,63}$/, 'not a group name: letters, digits, spaces and . _ -');
+/** A path a worker's sparse checkout is limited to: relative, inside the repository. */
+const sparsePath = z
+  .string()
+  .max(1024)
+  .refine((p) => p !== '' && !p.startsWith('/') && !p.split('/').includes('..') && !p.includes('\0'), {
+    message: 'not a path inside the repository (relative, no ..)',
+  });
 const text = (max: number) => z.string().max(max);
 const nonBlank = (max: number) => text(max).regex(/\S/, 'is empty');
 const task = z.string().superRefine((t, ctx) => {
@@ -135,6 +163,38 @@ export const OP_SCHEMAS = {
   gc: z.strictObject({ force: z.boolean().optional() }),
   /** the node's bare mirror of that name, made if it is missing, for the operator to push a repository into */
   mirror: z.strictObject({ name: z.string().regex(MIRROR_NAME, 'not a mirror name') }),
+
+  /** a session's workers, or all the node's with no session named */
+  workers: z.strictObject({ session: session.optional() }),
+  'worker-output': z.strictObject({ worker: workerId }),
+  /** stops one worker, or every worker of a run that has not ended */
+  'worker-stop': z.union([z.strictObject({ worker: workerId }), z.strictObject({ run: runId })]),
+
+  /** a session's fan-out (its `agency` MCP server's spawn_workers): the workers queue on the session's node */
+  'spawn-workers': z.strictObject({
+    session,
+    workers: z
+      .array(
+        z.strictObject({
+          id: workerName,
+          prompt: task,
+          model: z.enum(['haiku', 'sonnet', 'opus']).optional(),
+          write: z.boolean().optional(),
+          discipline: nonBlank(64).optional(),
+          group: groupName.optional(),
+          /** what a write worker's sparse checkout holds (the whole tree when absent) */
+          paths: z.array(sparsePath).max(100).optional(),
+        }),
+      )
+      .min(1, 'no workers to spawn')
+      .max(MAX_SPAWN, `at most ${MAX_SPAWN} workers in one spawn`),
+    coordinate: z.boolean().optional(),
+  }),
+  /** waits until every worker of the run has ended, or timeoutS (default 600) has passed */
+  'wait-workers': z.strictObject({ session, run: runId, timeoutS: z.int().min(0).max(86_400).optional() }),
+  'worker-status': z.strictObject({ session, run: runId }),
+  /** the run's write workers' branches into the session's branch, oldest first */
+  'merge-workers': z.strictObject({ session, run: runId }),
 } as const;
 
 /** Operations a client may ask a node for; their results are in `OpResults` (messages.ts). */

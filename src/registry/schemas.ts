@@ -31,6 +31,11 @@ export const disciplineSchema = z.strictObject({
   tools: uniqueIds('tool').default([]),
   hooks: uniqueIds('hook').min(1, 'a discipline needs at least one hook file (its guard policy)'),
   model: model.optional(),
+  /**
+   * the command that tells whether the work is sound (`npm test`, `forge test`): run by the merge queue in the
+   * session's worktree, inside a sandbox, after workers' branches are merged into it
+   */
+  check: nonEmpty.optional(),
   permissions: permissionsSchema
     .omit({ defaultMode: true, additionalDirectories: true, disableBypassPermissionsMode: true })
     .extend({ defaultMode: z.enum(COMPILED_PERMISSION_MODES, 'defaultMode must be default, acceptEdits, plan or dontAsk').optional() })

@@ -1,6 +1,7 @@
 /** The fleet store: recorded and synthetic event sequences in, batched and bounded state out. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FleetStore, type FleetState } from '../../src/cockpit/store.js';
+import { workerSummary } from '../helpers/workers.js';
 import {
   at,
   decision,
@@ -223,14 +224,13 @@ describe('fleet store', () => {
     for (let i = 0; i < 20; i++) {
       s.ingest({
         kind: 'worker',
-        worker: {
+        worker: workerSummary({
           id: `w-${i}`,
           node: 'a',
           session: 's-1',
           state: i < 12 ? 'done' : i < 16 ? 'running' : 'queued',
-          activity: '',
           updatedAt: at(i),
-        },
+        }),
       });
     }
     s.flush();

@@ -12,6 +12,7 @@ import { SessionTokens } from '../../src/node/session-tokens.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../../src/paths/node-home.js';
 import { PROTOCOL_VERSION, type NodeInfo } from '../../src/protocol/messages.js';
 import { tempDir } from './tmp.js';
+import { Dispatcher } from '../../src/dispatch/dispatcher.js';
 
 export interface OfflineNode {
   dir: { path: string; remove(): void };
@@ -60,6 +61,7 @@ export function offlineNode(
   const server = createNodeServer({
     manager,
     landing,
+    workers: new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) }),
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),

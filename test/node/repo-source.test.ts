@@ -20,6 +20,7 @@ import { PROTOCOL_VERSION, type NodeEvent, type NodeInfo } from '../../src/proto
 import { gitHttpServer } from '../helpers/git-http.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
+import { Dispatcher } from '../../src/dispatch/dispatcher.js';
 
 const TOKEN = 'ghp_NodeSideSecretToken42';
 let cleanup: (() => unknown)[] = [];
@@ -70,6 +71,7 @@ async function node() {
   const server = createNodeServer({
     manager,
     landing: new NodeLanding({ manager, paths }),
+    workers: new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) }),
     info,
     tokens,
     onShutdown: () => undefined,

@@ -101,7 +101,7 @@ describe('layout', () => {
       sessions: { starting: 1, working: 40, 'needs-input': 3, idle: 20, paused: 2, exited: 5, failed: 1 },
       live: 66,
       readyToLand: 4,
-      workers: { queued: 5, running: 10, done: 3, failed: 0 },
+      workers: { queued: 5, running: 10, done: 3, failed: 0, stopped: 0 },
       decisions: 7,
       tokens: 1e6,
       costUsd: 123.45,
