@@ -234,7 +234,7 @@ describe('fleet store', () => {
       });
     }
     s.flush();
-    expect(s.getSnapshot().nodes.get('a')!.workers).toEqual({ queued: 4, running: 4, done: 5, failed: 0 });
+    expect(s.getSnapshot().nodes.get('a')!.workers).toEqual({ queued: 4, running: 4, done: 5, failed: 0, stopped: 0 });
     expect(s.getSnapshot().health.workers.running).toBe(4);
   });
 

@@ -109,7 +109,7 @@ describe('a request the node cannot take', () => {
       const conn = await connectAs('cockpit');
       expect(await refusal(wire(conn, op, args))).toEqual({ code: 'bad-request', message });
       const status = await conn.request('status', {});
-      expect(status).toEqual({ node: info, sessions: [], decisions: [] });
+      expect(status).toEqual({ node: info, sessions: [], decisions: [], workers: [] });
     },
   );
 
@@ -226,7 +226,7 @@ describe('who may ask for what', () => {
 
   it('serves the cockpit its status', async () => {
     const cockpit = await connectAs('cockpit');
-    expect(await cockpit.request('status', {})).toEqual({ node: info, sessions: [], decisions: [] });
-    expect(await cockpit.request('watch', {})).toEqual({ node: info, sessions: [], decisions: [] });
+    expect(await cockpit.request('status', {})).toEqual({ node: info, sessions: [], decisions: [], workers: [] });
+    expect(await cockpit.request('watch', {})).toEqual({ node: info, sessions: [], decisions: [], workers: [] });
   });
 });
