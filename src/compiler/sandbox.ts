@@ -101,6 +101,7 @@ export function sandboxSettings(
       .map((s) => s.slice(1))
       .filter((s) => !GLOB.test(s) && under(s)),
     o.nodeHome && inside(o.nodeHome, policy.root) ? [policy.root] : [],
+    (o.readDirs ?? []).filter((d) => under(d)),
   );
   const network: SandboxSettings['network'] = {
     allowedDomains: [...policy.network.allow],
@@ -118,7 +119,7 @@ export function sandboxSettings(
     network,
     filesystem: {
       allowWrite: ['.claude', ...(o.tmpDir ? [o.tmpDir] : [])],
-      denyWrite: [...COMPILED_CONTEXT, ...SHARED_TMP],
+      denyWrite: [...COMPILED_CONTEXT, ...SHARED_TMP, ...(o.readOnlyDirs ?? [])],
       denyRead,
       ...(allowRead.length ? { allowRead } : {}),
     },

@@ -48,6 +48,10 @@ export interface SandboxOptions {
   secretEnv?: string[];
   /** further secret files of the node (Claude Code's account files where CLAUDE_CONFIG_DIR puts them) */
   secretFiles?: string[];
+  /** folders it may read besides its own (a read-only worker's view of its session's worktree), even in the node's home */
+  readDirs?: string[];
+  /** folders it may read but never write (that same view) */
+  readOnlyDirs?: string[];
 }
 
 /** Events the lifecycle hook reports, with their timeouts in seconds (a PermissionRequest may wait for the operator). */

@@ -5,61 +5,459 @@
  * files, sums groups up through coordinators, merges write workers' branches through the merge queue, and
  * keeps all of it across restarts of the node.
  */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { join } from 'node:path';
 import { RemoteError } from '../protocol/connection.js';
-import type {
-  MergeWorkersResult,
-  NodeEvent,
-  OpArgs,
-  SpawnResult,
-  WaitResult,
-  WorkerOutput,
-  WorkersResult,
-  WorkerStatusResult,
-  WorkerStopResult,
-  WorkerSummary,
+import {
+  isLive,
+  isWorkerLive,
+  WORKER_MODELS,
+  WORKER_STATES,
+  type Decision,
+  type MergeWorkersResult,
+  type OpArgs,
+  type SpawnResult,
+  type WaitResult,
+  type WorkerOutput,
+  type WorkersResult,
+  type WorkerState,
+  type WorkerStatusResult,
+  type WorkerStopResult,
+  type WorkerSummary,
 } from '../protocol/messages.js';
+import type { DispatchHost, SessionView } from './host.js';
+import { Launcher, type Prepared } from './launch.js';
+import { workerLimits, DEFAULT_MODEL_LIMITS, DEFAULT_WORKER_BYTES, treeRss, type WorkerLimits } from './limits.js';
+import { MergeDesk } from './merge-desk.js';
+import { clampWords } from './coordinator.js';
+import { oneSentence } from './results.js';
+import { pickStarts, zeroByModel } from './scheduler.js';
+import { newWorkerId, oneLine, summaryOf, waitResult } from './views.js';
+import { emptyUsage, WorkerTable, type WorkerRecord } from './worker-table.js';
+import { WorkerProcess, type WorkerExit } from './worker-process.js';
 
-/** What the node's daemon gives the dispatcher: the sessions it serves and how to tell watchers. */
-export interface DispatchHost {
-  /** the node's name */
-  node: string;
-  /** tells the node's watchers (a worker's summary changed) */
-  emit(e: NodeEvent): void;
+export type { DispatchHost, SessionView } from './host.js';
+
+/** A worker that ends without its result is started once more; then it has failed. */
+const MAX_ATTEMPTS = 2;
+/** Output lines kept of a worker that has ended, for the operator to open. */
+const KEPT_OUTPUTS = 200;
+
+interface Running {
+  proc: WorkerProcess | null;
+  prepared: Prepared | null;
+  /** why the node stopped it, if it did: then it is not retried */
+  stopping: string | null;
 }
 
 export class Dispatcher {
-  constructor(private readonly host: DispatchHost) {}
+  private readonly table: WorkerTable;
+  private readonly limits: WorkerLimits;
+  private readonly launcher: Launcher;
+  private readonly merges: MergeDesk;
+  private readonly running = new Map<string, Running>();
+  private readonly changed = new Set<() => void>();
+  private readonly ended = new Map<string, { lines: string[]; truncated: boolean }>();
+  private measured: { at: number; used: number; per: number } = { at: 0, used: 0, per: DEFAULT_WORKER_BYTES };
+  private scheduling = false;
+  private again = false;
 
-  /** every live worker and the most recent that ended, for snapshots */
-  snapshot(): WorkerSummary[] {
-    return [];
+  constructor(private readonly host: DispatchHost) {
+    const { table, warnings } = WorkerTable.load(join(host.home, 'workers.json'));
+    this.table = table;
+    for (const w of warnings) host.warn(w);
+    try {
+      this.limits = workerLimits(host.env);
+    } catch (e) {
+      host.warn(`${(e as Error).message}; the defaults hold`);
+      this.limits = workerLimits({});
+    }
+    this.launcher = new Launcher(host);
+    this.merges = new MergeDesk(host, this.table, this.launcher, (w) => this.enqueue(w));
   }
 
-  list(_args: OpArgs['workers']): WorkersResult {
-    return { session: _args.session ?? null, workers: [] };
+  /** After the node restarts: workers that were running start again where their wave was; queued ones wait on. */
+  recover(): void {
+    for (const w of this.table.workers.values()) {
+      if (w.state !== 'running') continue;
+      if (w.pid) killGroup(w.pid, w.claudeSession);
+      // a restart is not the worker's failure: it does not use up an attempt
+      this.update(w, { state: 'queued', pid: null, attempts: Math.max(0, w.attempts - 1), activity: 'queued again: the node restarted' });
+    }
+    this.table.flush();
+    this.schedule();
+  }
+
+  snapshot(): WorkerSummary[] {
+    return [...this.table.workers.values()].map((w) => summaryOf(this.host.node, w));
+  }
+
+  list(args: OpArgs['workers']): WorkersResult {
+    if (args.session && !this.host.session(args.session))
+      throw new RemoteError('not-found', `no session ${JSON.stringify(args.session)} on node ${this.host.node}`);
+    const ws = args.session ? this.table.ofSession(args.session) : [...this.table.workers.values()];
+    return { session: args.session ?? null, workers: ws.map((w) => summaryOf(this.host.node, w)) };
   }
 
   output(args: OpArgs['worker-output']): WorkerOutput {
-    throw new RemoteError('not-found', `no worker ${JSON.stringify(args.worker)} on node ${this.host.node}`);
+    const w = this.worker(args.worker);
+    const r = this.running.get(w.id);
+    const out = r?.proc?.output() ?? this.ended.get(w.id) ?? { lines: [], truncated: false };
+    return { worker: w.id, lines: out.lines, truncated: out.truncated, result: this.merges.resultText(w) };
   }
 
-  async stop(_args: OpArgs['worker-stop']): Promise<WorkerStopResult> {
-    return { stopped: [] };
+  async stop(args: OpArgs['worker-stop']): Promise<WorkerStopResult> {
+    let targets: WorkerRecord[];
+    if ('worker' in args) targets = [this.worker(args.worker)];
+    else {
+      if (!this.table.runs.has(args.run))
+        throw new RemoteError('not-found', `no run ${JSON.stringify(args.run)} on node ${this.host.node}`);
+      targets = this.table.ofRun(args.run);
+    }
+    const live = targets.filter((w) => isWorkerLive(w));
+    await Promise.all(live.map((w) => this.halt(w, 'stopped by the operator')));
+    return { stopped: live.map((w) => w.id) };
   }
 
-  async spawn(_args: OpArgs['spawn-workers']): Promise<SpawnResult> {
-    throw new RemoteError('failed', 'workers are not available on this node yet');
+  async spawn(args: OpArgs['spawn-workers']): Promise<SpawnResult> {
+    const s = this.session(args.session);
+    const registry = this.launcher.registry(s);
+    const seen = new Set(this.table.ofSession(s.id).map((w) => w.name));
+    const problems: string[] = [];
+    const names = new Set<string>();
+    for (const spec of args.workers) {
+      if (seen.has(spec.id) || names.has(spec.id)) problems.push(`worker id ${JSON.stringify(spec.id)} is already used in this session`);
+      names.add(spec.id);
+      const d = spec.discipline ?? s.discipline;
+      if (!registry.disciplines.has(d)) problems.push(`worker ${spec.id}: unknown discipline ${JSON.stringify(d)}`);
+      if (spec.paths && !spec.write) problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
+    }
+    if (problems.length)
+      throw new RemoteError('bad-request', `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`);
+    const run = newWorkerId('r', (id) => this.table.runs.has(id));
+    const now = new Date().toISOString();
+    const groups = [...new Set(args.workers.map((w) => w.group ?? 'default'))];
+    this.table.runs.set(run, { id: run, session: s.id, coordinate: args.coordinate ?? false, createdAt: now, groups, merged: [], sentBack: [], decisions: [] });
+    for (const spec of args.workers)
+      this.add({
+        name: spec.id,
+        session: s.id,
+        run,
+        group: spec.group ?? 'default',
+        role: 'worker',
+        model: spec.model ?? 'haiku',
+        write: spec.write ?? false,
+        discipline: spec.discipline ?? s.discipline,
+        prompt: spec.prompt,
+        paths: spec.paths ?? null,
+        resolves: null,
+      });
+    this.table.flush();
+    this.schedule();
+    return { run, queued: args.workers.length };
   }
 
-  async wait(_args: OpArgs['wait-workers'], _closed: Promise<void>): Promise<WaitResult> {
-    throw new RemoteError('failed', 'workers are not available on this node yet');
+  async wait(args: OpArgs['wait-workers'], closed: Promise<void>): Promise<WaitResult> {
+    const run = this.run(args.session, args.run);
+    const timeoutS = args.timeoutS ?? 600;
+    const finished = () => this.table.ofRun(run.id).every((w) => !isWorkerLive(w));
+    if (!finished() && timeoutS > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutS * 1000);
+        const check = () => finished() && done();
+        function done() {
+          clearTimeout(timer);
+          changed.delete(check);
+          resolve();
+        }
+        const changed = this.changed;
+        changed.add(check);
+        void closed.then(done);
+      });
+    }
+    return waitResult(run, this.table.ofRun(run.id));
   }
 
-  status(_args: OpArgs['worker-status']): WorkerStatusResult {
-    throw new RemoteError('failed', 'workers are not available on this node yet');
+  status(args: OpArgs['worker-status']): WorkerStatusResult {
+    const run = this.run(args.session, args.run);
+    const states = Object.fromEntries(WORKER_STATES.map((s) => [s, 0])) as Record<WorkerState, number>;
+    const models = Object.fromEntries(WORKER_MODELS.map((m) => [m, { ...states }])) as WorkerStatusResult['models'];
+    for (const w of this.table.ofRun(run.id)) {
+      states[w.state] += 1;
+      models[w.model][w.state] += 1;
+    }
+    return { run: run.id, states, models };
   }
 
-  async merge(_args: OpArgs['merge-workers']): Promise<MergeWorkersResult> {
-    throw new RemoteError('failed', 'workers are not available on this node yet');
+  async merge(args: OpArgs['merge-workers']): Promise<MergeWorkersResult> {
+    const run = this.run(args.session, args.run);
+    const s = this.session(args.session);
+    return this.merges.merge(run, s);
+  }
+
+  /** The operator answered a decision the merge queue opened. */
+  async answered(d: Decision): Promise<void> {
+    const s = this.host.session(d.session);
+    if (s) await this.merges.answered(d, s);
+  }
+
+  /** A session ended: its workers that have not, stop (their work is kept). */
+  sessionEnded(session: string): void {
+    for (const w of this.table.ofSession(session)) if (isWorkerLive(w)) void this.halt(w, `its session ${session} ended`);
+  }
+
+  /** A session was removed: its workers go from the table (rm kept their branches). */
+  sessionRemoved(session: string): void {
+    for (const w of this.table.ofSession(session)) {
+      if (isWorkerLive(w)) continue;
+      this.table.workers.delete(w.id);
+      this.ended.delete(w.id);
+    }
+    this.table.trim();
+    this.table.schedule();
+  }
+
+  /**
+   * The node is stopping: its workers' processes go with it (they are not the operator's to lose: their
+   * records stay `running`, and recover() starts them again when the node is back).
+   */
+  async close(): Promise<void> {
+    for (const r of this.running.values()) if (r.proc?.pid) killGroup(r.proc.pid, null);
+    this.table.flush();
+  }
+
+  // --- the table ---
+
+  private add(f: Pick<WorkerRecord, 'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'>): WorkerRecord {
+    const now = new Date().toISOString();
+    const id = newWorkerId('w', (x) => this.table.workers.has(x));
+    const w: WorkerRecord = {
+      ...f,
+      id,
+      state: 'queued',
+      task: oneLine(f.prompt, 200),
+      activity: 'queued',
+      attempts: 0,
+      sentence: null,
+      reason: null,
+      branch: f.write ? `agency/${f.session}/w-${f.name}` : null,
+      worktree: null,
+      createdAt: now,
+      startedAt: null,
+      endedAt: null,
+      updatedAt: now,
+      usage: emptyUsage(),
+      order: this.table.nextOrder(),
+      claudeSession: randomUUID(),
+      pid: null,
+      cwd: null,
+    };
+    this.table.workers.set(id, w);
+    this.host.emit({ kind: 'worker', worker: summaryOf(this.host.node, w) });
+    return w;
+  }
+
+  /** A new worker in the queue (a coordinator, a resolver), then a wave. */
+  private enqueue(f: Parameters<Dispatcher['add']>[0]): WorkerRecord {
+    const w = this.add(f);
+    this.table.schedule();
+    this.schedule();
+    return w;
+  }
+
+  private update(w: WorkerRecord, patch: Partial<WorkerRecord>): void {
+    Object.assign(w, patch, { updatedAt: new Date().toISOString() });
+    this.host.emit({ kind: 'worker', worker: summaryOf(this.host.node, w) });
+    this.table.schedule();
+    for (const f of [...this.changed]) f();
+  }
+
+  private worker(id: string): WorkerRecord {
+    const w = this.table.workers.get(id);
+    if (!w) throw new RemoteError('not-found', `no worker ${JSON.stringify(id)} on node ${this.host.node}`);
+    return w;
+  }
+
+  private session(id: string): SessionView {
+    const s = this.host.session(id);
+    if (!s) throw new RemoteError('not-found', `no session ${JSON.stringify(id)} on node ${this.host.node}`);
+    return s;
+  }
+
+  private run(session: string, id: string) {
+    const run = this.table.runs.get(id);
+    if (!run || run.session !== session)
+      throw new RemoteError('not-found', `no run ${JSON.stringify(id)} of session ${session} on node ${this.host.node}`);
+    return run;
+  }
+
+  // --- waves ---
+
+  /** Starts what the limits leave room for; runs again if something changed meanwhile. */
+  private schedule(): void {
+    if (this.scheduling) {
+      this.again = true;
+      return;
+    }
+    this.scheduling = true;
+    try {
+      do {
+        this.again = false;
+        const queued = [...this.table.workers.values()].filter((w) => w.state === 'queued');
+        if (queued.length === 0) break;
+        const running = zeroByModel();
+        for (const id of this.running.keys()) running[this.table.workers.get(id)!.model] += 1;
+        const load = this.load();
+        const start = pickStarts(queued, { running, usedBytes: load.used, perWorkerBytes: load.per, freeBytes: freemem() }, this.limits);
+        for (const id of start) void this.start(this.table.workers.get(id)!);
+      } while (this.again);
+    } finally {
+      this.scheduling = false;
+    }
+  }
+
+  /** Memory the running workers use, measured at most once a second; per worker, the larger of the measure and a floor. */
+  private load(): { used: number; per: number } {
+    const now = Date.now();
+    if (now - this.measured.at < 1000) {
+      const starting = [...this.running.values()].filter((r) => !r.proc).length;
+      return { used: this.measured.used + starting * this.measured.per, per: this.measured.per };
+    }
+    let used = 0;
+    let counted = 0;
+    let unmeasured = 0;
+    for (const r of this.running.values()) {
+      const rss = r.proc?.pid ? treeRss(r.proc.pid) : null;
+      if (rss === null || rss === 0) unmeasured += 1;
+      else {
+        used += rss;
+        counted += 1;
+      }
+    }
+    const per = counted ? Math.max(used / counted, 64 * 1024 * 1024) : DEFAULT_WORKER_BYTES;
+    this.measured = { at: now, used: used + unmeasured * per, per };
+    return { used: this.measured.used, per };
+  }
+
+  private async start(w: WorkerRecord): Promise<void> {
+    const s = this.host.session(w.session);
+    if (!s || !isLive(s.state)) {
+      this.update(w, { state: 'stopped', reason: `its session ${w.session} ended`, endedAt: new Date().toISOString() });
+      return;
+    }
+    const slot: Running = { proc: null, prepared: null, stopping: null };
+    this.running.set(w.id, slot);
+    const now = new Date().toISOString();
+    this.update(w, { state: 'running', attempts: w.attempts + 1, activity: 'preparing', startedAt: w.startedAt ?? now, reason: null });
+    let prepared: Prepared;
+    try {
+      prepared = await this.launcher.prepare(w, s, w.role === 'coordinator' ? this.merges.groupResults(w) : undefined);
+    } catch (e) {
+      this.running.delete(w.id);
+      this.update(w, { state: 'failed', reason: `could not be prepared: ${oneLine((e as Error).message, 300)}`, endedAt: new Date().toISOString() });
+      this.schedule();
+      return;
+    }
+    slot.prepared = prepared;
+    if (slot.stopping) return this.ended_(w, slot, null);
+    const proc = WorkerProcess.start({
+      id: w.id,
+      cwd: prepared.cwd,
+      claudeBin: this.host.claudeBin,
+      model: w.model,
+      prompt: prepared.prompt,
+      env: this.host.workerEnv(w.id, this.host.tmpDir(w.id)),
+      claudeSession: w.claudeSession,
+      addDirs: prepared.addDirs,
+      extraArgs: prepared.extraArgs,
+      silenceMs: this.limits.silenceMs,
+    });
+    slot.proc = proc;
+    this.update(w, { pid: proc.pid, cwd: prepared.cwd, worktree: w.write ? prepared.cwd : null, activity: 'starting' });
+    proc.onActivity((line) => this.update(w, { activity: line }));
+    proc.onUsage((u) => this.update(w, { usage: u }));
+    const exit = await proc.exited;
+    await this.ended_(w, slot, exit);
+  }
+
+  /** A worker's claude has ended (or never started): its result decides done, a retry, or failed. */
+  private async ended_(w: WorkerRecord, slot: Running, exit: WorkerExit | null): Promise<void> {
+    const s = this.host.session(w.session);
+    let outcome = { done: false, text: '', problem: 'it did not start' as string | null, recovered: null as string | null };
+    if (slot.prepared)
+      try {
+        outcome = await this.launcher.finish(w, s, slot.prepared);
+      } catch (e) {
+        outcome.problem = `its folder could not be given back: ${(e as Error).message}`;
+      }
+    if (slot.proc) this.keepOutput(w.id, slot.proc.output());
+    this.running.delete(w.id);
+    const usage = exit?.usage ?? w.usage;
+    const endedAt = new Date().toISOString();
+    const recovered = outcome.recovered ? ` (uncommitted work kept at ${outcome.recovered})` : '';
+    if (slot.stopping) {
+      this.update(w, { state: 'stopped', reason: slot.stopping + recovered, endedAt, pid: null, usage, activity: 'stopped' });
+    } else if (w.role === 'coordinator' ? exit && !exit.isError && exit.result : outcome.done) {
+      const sentence = w.role === 'coordinator' ? clampWords(exit!.result ?? '', 300) : oneSentence(exit?.result ?? '');
+      this.update(w, { state: 'done', sentence, reason: null, endedAt, pid: null, usage, activity: 'done' });
+    } else {
+      const why = oneLine(
+        exit?.silent
+          ? `printed nothing for ${Math.round(this.limits.silenceMs / 1000)} s and was interrupted`
+          : (exit?.reason ?? outcome.problem ?? (exit?.result ? 'it ended without the DONE line in its result file' : 'it ended without a result')),
+        300,
+      );
+      if (w.attempts < MAX_ATTEMPTS)
+        this.update(w, { state: 'queued', reason: `retrying: ${why}`, pid: null, usage, claudeSession: randomUUID(), activity: 'queued again' });
+      else this.update(w, { state: 'failed', reason: why + recovered, endedAt, pid: null, usage, activity: 'failed' });
+    }
+    if (!isWorkerLive(w)) this.merges.workerEnded(w);
+    this.schedule();
+  }
+
+  private keepOutput(id: string, out: { lines: string[]; truncated: boolean }): void {
+    this.ended.set(id, out);
+    while (this.ended.size > KEPT_OUTPUTS) this.ended.delete(this.ended.keys().next().value!);
+  }
+
+  /** Stops a worker the node or the operator no longer wants: queued ones at once, running ones through their process. */
+  private async halt(w: WorkerRecord, why: string): Promise<void> {
+    const slot = this.running.get(w.id);
+    if (!slot) {
+      if (w.state === 'queued') this.update(w, { state: 'stopped', reason: why, endedAt: new Date().toISOString(), activity: 'stopped' });
+      this.merges.workerEnded(w);
+      return;
+    }
+    slot.stopping = why;
+    if (slot.proc) await slot.proc.stop(why);
+    // one being prepared stops as soon as its folder is ready (start() sees `stopping`)
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.running.has(w.id)) return;
+        this.changed.delete(check);
+        resolve();
+      };
+      this.changed.add(check);
+      check();
+    });
   }
 }
+
+/** Kills what is left of a worker from before a restart: its process group, if that pid is still its claude. */
+function killGroup(pid: number, claudeSession: string | null): void {
+  if (claudeSession !== null)
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(claudeSession)) return;
+    } catch {
+      return;
+    }
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+export { DEFAULT_MODEL_LIMITS };

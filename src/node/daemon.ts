@@ -19,7 +19,7 @@ import { basename, join } from 'node:path';
 import { connect } from 'node:net';
 import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
-import { Dispatcher } from '../dispatch/dispatcher.js';
+import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
@@ -152,14 +152,22 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     server.close();
     await guard.close();
     await manager.shutdown();
+    await workers.close();
     rmSync(paths.socket, { force: true });
     rmSync(paths.buildFile, { force: true });
     rmSync(paths.lock, { force: true });
     process.exit(0);
   };
   const landing = new NodeLanding({ manager, paths });
-  const workers = new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) });
-  manager.workerList = () => workers.snapshot();
+  const workers = nodeDispatcher({
+    manager,
+    paths,
+    info,
+    env: process.env,
+    claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
+    registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
+    programs: { node: process.execPath, guard: guardScriptPath() },
+  });
   const server = createNodeServer({ manager, landing, workers, info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -172,6 +180,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
   manager.recover();
+  workers.recover();
   void landing.measureMissing();
   // a session's temporary folder goes when it ends; those of sessions that ended while no node ran, now
   pruneSessionTmpDirs(paths, (id) => manager.snapshot().sessions.some((x) => x.id === id && isLive(x)));

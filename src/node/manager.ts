@@ -118,8 +118,9 @@ export class NodeManager {
     for (const d of this.decisions.list())
       if (!this.runtimes.has(d.session)) this.decisions.withdraw(d.id, 'its session is not on this node');
     for (const rt of this.runtimes.values()) {
+      // a merge queue's decision is about a branch, not the session's turn: it stays open
       for (const d of this.decisions.openFor(rt.record.id))
-        this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
+        if (d.source !== 'merge') this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
       const back = comebackFor(rt.record.state);
       if (!back) continue;
       rt.record.resumes += 1;
@@ -142,6 +143,14 @@ export class NodeManager {
       workers: this.workerList(),
     };
   }
+
+  /** The merge queue's question to the operator, about a session's worker branch; answered through onMergeAnswer. */
+  openDecision(fields: Pick<Decision, 'session' | 'tool' | 'summary' | 'input'>): Decision {
+    return this.decisions.open({ ...fields, node: this.o.info.name, source: 'merge' });
+  }
+
+  /** Where the operator's answers to the merge queue's decisions go (the daemon wires the dispatcher). */
+  onMergeAnswer: (d: Decision) => void = () => undefined;
 
   /** Tells the node's watchers of an event of a module wired to the table (a worker's summary). */
   relay(e: NodeEvent): void {
@@ -199,6 +208,11 @@ export class NodeManager {
       throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
     if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
     const settle = () => this.decisions.settle(d.id, args.approve, args.reason ?? null);
+    if (d.source === 'merge') {
+      const answered = settle();
+      this.onMergeAnswer(answered);
+      return answered;
+    }
     // a hook waits for this answer; otherwise the prompt is on the screen, and answered there
     if (this.decisions.isWaited(d.id)) return settle();
     return this.get(d.session).dialogs.answer(args.approve, settle);
@@ -350,7 +364,8 @@ export class NodeManager {
       });
       if (ended) {
         rt.dialogs.ended();
-        for (const d of this.decisions.openFor(r.id)) this.decisions.withdraw(d.id, `the session ${s.state}`);
+        for (const d of this.decisions.openFor(r.id))
+          if (d.source !== 'merge') this.decisions.withdraw(d.id, `the session ${s.state}`);
         void rt.usage.refresh();
         this.writer.flush();
       }

@@ -80,7 +80,7 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
   };
   socket.on('drain', catchUp);
 
-  /** summaries at a bounded rate: a session's changes within the interval go as its latest state; decisions at once */
+  /** summaries at a bounded rate: a session's or worker's changes within the interval go as its latest state; decisions at once */
   const watch = () => {
     const latest = new Map<string, NodeEvent>();
     let timer: NodeJS.Timeout | null = null;
@@ -91,8 +91,10 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
     };
     disposers.push(
       manager.onEvent((e) => {
-        if (e.kind !== 'session') return conn.sendEvent(e);
-        latest.set(e.session.id, e);
+        // sessions and workers go as their latest state within the interval; decisions and removals at once
+        const key = e.kind === 'session' ? e.session.id : e.kind === 'worker' ? e.worker.id : null;
+        if (key === null) return conn.sendEvent(e);
+        latest.set(key, e);
         timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
       }),
     );

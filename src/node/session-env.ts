@@ -66,21 +66,16 @@ export interface SessionNode {
   env: NodeJS.ProcessEnv;
 }
 
-/** How a session's context is compiled on this node: in the sandbox unless the node was opted out, with the key helper when the node has a key. */
-export function sessionCompileOptions(
-  node: SessionNode,
-  programs: HookPrograms,
-  session: { id: string; token: string },
-): CompileOptions {
+/**
+ * How a context is compiled on this node for whatever runs claude in tmpDir (a session, a worker): in the
+ * sandbox unless the node was opted out, with the key helper when the node has a key.
+ */
+export function nodeCompileOptions(node: SessionNode, programs: HookPrograms, tmpDir: string): CompileOptions {
   return {
-    programs: {
-      ...programs,
-      session: { socket: node.paths.socket, ...session },
-      ...(hasKey(node.env) ? { keyFile: keyFilePath(node.paths) } : {}),
-    },
+    programs: { ...programs, ...(hasKey(node.env) ? { keyFile: keyFilePath(node.paths) } : {}) },
     sandbox: {
       enabled: node.info.sandbox?.mode !== 'off',
-      tmpDir: sessionTmpDir(node.paths, session.id),
+      tmpDir,
       nodeHome: realpathSync(node.paths.home),
       secretEnv: secretVariables(node.env),
       ...(node.env.CLAUDE_CONFIG_DIR
@@ -90,6 +85,16 @@ export function sessionCompileOptions(
         : {}),
     },
   };
+}
+
+/** How a session's context is compiled: as nodeCompileOptions, with its hooks reporting to the node under its token. */
+export function sessionCompileOptions(
+  node: SessionNode,
+  programs: HookPrograms,
+  session: { id: string; token: string },
+): CompileOptions {
+  const o = nodeCompileOptions(node, programs, sessionTmpDir(node.paths, session.id));
+  return { ...o, programs: { ...o.programs, session: { socket: node.paths.socket, ...session } } };
 }
 
 /**

@@ -12,7 +12,7 @@ import { SessionTokens } from '../../src/node/session-tokens.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../../src/paths/node-home.js';
 import { PROTOCOL_VERSION, type NodeInfo } from '../../src/protocol/messages.js';
 import { tempDir } from './tmp.js';
-import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { nodeDispatcher } from '../../src/node/worker-host.js';
 
 export interface OfflineNode {
   dir: { path: string; remove(): void };
@@ -61,7 +61,15 @@ export function offlineNode(
   const server = createNodeServer({
     manager,
     landing,
-    workers: new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) }),
+    workers: nodeDispatcher({
+      manager,
+      paths,
+      info,
+      env: process.env,
+      claudeBin: '/nonexistent/claude',
+      registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+      programs: { node: process.execPath, guard: '/nonexistent/guard.cjs' },
+    }),
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),

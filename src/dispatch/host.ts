@@ -1,0 +1,50 @@
+/** What the node's daemon gives the dispatcher: its sessions, how a worker's context is compiled and run, and its watchers. */
+import type { CompileOptions } from '../compiler/index.js';
+import type { Decision, NodeEvent, SessionState } from '../protocol/messages.js';
+
+/** A session as the dispatcher needs it: where its work is, and what it is. */
+export interface SessionView {
+  id: string;
+  state: SessionState;
+  worktree: string;
+  branch: string;
+  /** the repository its worktree links to (a checkout or the node's mirror) */
+  repo: string;
+  discipline: string;
+  /** the registry it was compiled from, when not the node's default */
+  registry: string | null;
+}
+
+export interface WorkerSandbox {
+  tmpDir: string;
+  /** what a read-only worker may read besides its own folder (its session's worktree) */
+  readDirs?: string[];
+  /** and may never write */
+  readOnlyDirs?: string[];
+}
+
+export interface DispatchHost {
+  /** the node's name */
+  node: string;
+  /** the node's home (AGENCY_HOME): the dispatcher keeps its table, pools and worker folders there */
+  home: string;
+  claudeBin: string;
+  /** the node's environment (its own and node.env's): limits are read from it */
+  env: NodeJS.ProcessEnv;
+  /** the registry sessions are compiled from unless they name another */
+  registryDir: string;
+  /** whether the node runs what sessions make (checks, workers) in the OS sandbox */
+  sandbox: boolean;
+  emit(e: NodeEvent): void;
+  session(id: string): SessionView | null;
+  /** how a worker's folder is compiled: the guard, the key helper and the sandbox, as for sessions */
+  compileOptions(workerId: string, sandbox: WorkerSandbox): CompileOptions;
+  /** a worker's claude's environment, as a session's (no keys in it), with its own temporary folder */
+  workerEnv(workerId: string, tmpDir: string): NodeJS.ProcessEnv;
+  tmpDir(workerId: string): string;
+  removeTmpDir(workerId: string): void;
+  /** opens an operator's decision for a session (the merge queue's: a branch that conflicts even after a resolver) */
+  openDecision(fields: Pick<Decision, 'session' | 'tool' | 'summary' | 'input'>): Decision;
+  /** tells the operator (the node's log and its warnings) */
+  warn(text: string): void;
+}

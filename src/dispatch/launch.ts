@@ -1,0 +1,153 @@
+/**
+ * A worker's folder, before and after its claude: a pooled worktree on its own branch for a write worker, a
+ * folder of its own beside its session's (read-only) worktree otherwise; the context compiled for its
+ * discipline into it; its prompt with the result file's instructions. Afterwards: its result read and kept
+ * in its session's memory bank, a write worker's leftover changes committed on its branch, and the folder
+ * given back (the pool never loses a commit or an uncommitted file).
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { compileInto } from '../compiler/index.js';
+import { loadRegistry, type Registry } from '../registry/index.js';
+import { git, gitEnv, gitOut } from '../worktree/git.js';
+import { WorktreePool } from '../worktree/pool.js';
+import { coordinatorPrompt } from './coordinator.js';
+import type { DispatchHost, SessionView, WorkerSandbox } from './host.js';
+import { readResult, RESULT_FILE, resultInstructions } from './results.js';
+import type { WorkerRecord } from './worker-table.js';
+
+export interface Prepared {
+  cwd: string;
+  prompt: string;
+  addDirs: string[];
+  extraArgs: string[];
+  /** absolute path of its result file; null for a coordinator (its reply is its result) */
+  resultFile: string | null;
+}
+
+/** Where the session keeps its workers' results: its memory bank, which git does not track. */
+export function keptResultPath(s: SessionView, run: string, name: string): string {
+  return join(s.worktree, '.context', 'workers', run, `${name}.md`);
+}
+
+export class Launcher {
+  private readonly pools = new Map<string, Promise<WorktreePool>>();
+  private readonly registries = new Map<string, Registry>();
+
+  constructor(private readonly host: DispatchHost) {}
+
+  registry(s: SessionView): Registry {
+    const dir = s.registry ?? this.host.registryDir;
+    let r = this.registries.get(dir);
+    if (!r) this.registries.set(dir, (r = loadRegistry(dir)));
+    return r;
+  }
+
+  pool(repo: string): Promise<WorktreePool> {
+    const known = this.pools.get(repo);
+    if (known) return known;
+    const tag = createHash('sha1').update(repo).digest('hex').slice(0, 8);
+    const dir = join(this.host.home, 'pool', `${basename(repo).replace(/[^A-Za-z0-9._-]/g, '_')}-${tag}`);
+    const p = WorktreePool.open({ repo, dir, env: this.host.env });
+    p.catch(() => this.pools.delete(repo));
+    this.pools.set(repo, p);
+    return p;
+  }
+
+  /** Makes the worker's folder ready and returns how to start its claude. */
+  async prepare(w: WorkerRecord, s: SessionView, coordinatorInput?: { name: string; text: string }[]): Promise<Prepared> {
+    const tmpDir = this.host.tmpDir(w.id);
+    let cwd: string;
+    let sandbox: WorkerSandbox;
+    const addDirs: string[] = [];
+    if (w.write) {
+      const pool = await this.pool(s.repo);
+      const base = (await gitOut(s.worktree, ['rev-parse', '--verify', 'HEAD^{commit}'], { env: gitEnv(this.host.env) })).trim();
+      const claimed = await pool.claim({ branch: w.branch!, base, ...(w.paths ? { paths: w.paths } : {}) });
+      cwd = claimed.path;
+      sandbox = { tmpDir };
+    } else {
+      cwd = join(this.host.home, 'workers', w.id);
+      rmSync(cwd, { recursive: true, force: true });
+      mkdirSync(cwd, { recursive: true, mode: 0o700 });
+      sandbox = { tmpDir, readDirs: [s.worktree], readOnlyDirs: [s.worktree] };
+      if (w.role !== 'coordinator') addDirs.push(s.worktree);
+    }
+    const resultFile = w.role === 'coordinator' ? null : join(cwd, RESULT_FILE);
+    const prompt =
+      w.role === 'coordinator'
+        ? coordinatorPrompt(w.group, coordinatorInput ?? [])
+        : `${w.prompt}\n\n---\n${this.briefing(w, s)}\n\n${resultInstructions(resultFile!)}`;
+    compileInto(
+      cwd,
+      this.registry(s),
+      { discipline: w.discipline, task: prompt },
+      { ...this.host.compileOptions(w.id, sandbox), force: true },
+    );
+    if (resultFile) rmSync(resultFile, { force: true });
+    // the local settings (allow rules, sandbox, key helper) also as --settings: applied whether or not Claude
+    // Code trusts the folder (a read-only worker's is no repository at all). A coordinator reads what it is
+    // given and nothing else: no tools, no MCP servers.
+    const settings = ['--settings', join(cwd, '.claude', 'settings.local.json')];
+    const extraArgs =
+      w.role === 'coordinator'
+        ? [...settings, '--tools', '', '--strict-mcp-config']
+        : [...settings, '--permission-mode', 'acceptEdits'];
+    return { cwd, prompt, addDirs, extraArgs, resultFile };
+  }
+
+  private briefing(w: WorkerRecord, s: SessionView): string {
+    const who = `You are worker "${w.name}", one of the workers session ${s.id} sent out in parallel; keep to your own task.`;
+    if (w.write)
+      return `${who} You work in a git worktree of your own, on branch ${w.branch}, which starts from the session's branch. Commit your changes there (git add, git commit) before you finish: the session merges your branch into its own.`;
+    return `${who} The session's worktree is at ${s.worktree}: read what you need there. It is read-only to you; change nothing in it.`;
+  }
+
+  /**
+   * After the worker's claude has ended: its result (done only with the DONE line), kept in the session's
+   * memory bank; a write worker's uncommitted changes committed on its branch; the folder given back.
+   */
+  async finish(
+    w: WorkerRecord,
+    s: SessionView | null,
+    p: Pick<Prepared, 'cwd' | 'resultFile'>,
+  ): Promise<{ done: boolean; text: string; problem: string | null; recovered: string | null }> {
+    let result = { done: false, text: '', problem: null as string | null };
+    if (p.resultFile) {
+      const r = readResult(p.resultFile);
+      result = { done: r.done, text: r.text, problem: r.problem };
+      if (s && r.text) {
+        const kept = keptResultPath(s, w.run, w.name);
+        try {
+          mkdirSync(join(kept, '..'), { recursive: true });
+          writeFileSync(kept, r.done ? `${r.text}\nDONE\n` : r.text);
+        } catch (e) {
+          this.host.warn(`worker ${w.id}: its result could not be kept in ${kept}: ${(e as Error).message}`);
+        }
+      }
+    }
+    let recovered: string | null = null;
+    if (w.write) {
+      await this.commitLeftovers(w, p.cwd);
+      const pool = s ? await this.pool(s.repo) : null;
+      if (pool) recovered = (await pool.release(p.cwd, { message: `agency: what worker ${w.name} left` })).recovered;
+    } else {
+      rmSync(p.cwd, { recursive: true, force: true });
+    }
+    this.host.removeTmpDir(w.id);
+    return { ...result, recovered };
+  }
+
+  /** A write worker's changes it did not commit go onto its branch, so that the merge queue takes them. */
+  private async commitLeftovers(w: WorkerRecord, cwd: string): Promise<void> {
+    const env = gitEnv(this.host.env);
+    const status = await git(cwd, ['status', '--porcelain'], { env });
+    if (status.code !== 0 || status.stdout.trim() === '') return;
+    await git(cwd, ['add', '-A'], { env });
+    const c = await git(cwd, ['commit', '--quiet', '--no-verify', '-m', `Work of worker ${w.name} it left uncommitted`], {
+      env,
+    });
+    if (c.code !== 0) this.host.warn(`worker ${w.id}: its uncommitted changes could not be committed; the pool keeps them`);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * What happens to workers' results: a coordinator per group once the group has ended (for a coordinated
+ * run), and the merge queue for write workers' branches. A branch that conflicts goes back to a new worker
+ * (a resolver) with the conflict in its task; a resolver's that still conflicts becomes an operator's
+ * decision. Nothing here deletes a branch: merged, or kept.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { isWorkerLive, type Decision, type MergeWorkersResult } from '../protocol/messages.js';
+import { git, gitEnv } from '../worktree/git.js';
+import type { DispatchHost, SessionView } from './host.js';
+import { keptResultPath, type Launcher } from './launch.js';
+import { runMergeQueue, type CheckSpec } from './merge-queue.js';
+import { readResult, RESULT_FILE } from './results.js';
+import type { RunRecord, WorkerRecord, WorkerTable } from './worker-table.js';
+
+type NewWorker = Pick<
+  WorkerRecord,
+  'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'
+>;
+
+/** What the operator's answer to a merge decision carries. */
+interface MergeQuestion {
+  run: string;
+  worker: string;
+  branch: string;
+  files: string[];
+}
+
+export class MergeDesk {
+  constructor(
+    private readonly host: DispatchHost,
+    private readonly table: WorkerTable,
+    private readonly launcher: Launcher,
+    private readonly enqueue: (w: NewWorker) => WorkerRecord,
+  ) {}
+
+  /** A worker's result as its session keeps it (or as it is being written), bounded. */
+  resultText(w: WorkerRecord): string | null {
+    const s = this.host.session(w.session);
+    const files = [s ? keptResultPath(s, w.run, w.name) : null, w.cwd ? join(w.cwd, RESULT_FILE) : null];
+    for (const f of files) if (f && existsSync(f)) return readResult(f).text;
+    if (w.role === 'coordinator') return w.sentence;
+    return null;
+  }
+
+  /** What a group's coordinator reads: its group's finished results, by worker name. */
+  groupResults(coordinator: WorkerRecord): { name: string; text: string }[] {
+    const s = this.host.session(coordinator.session);
+    if (!s) return [];
+    return this.table
+      .ofRun(coordinator.run)
+      .filter((w) => w.group === coordinator.group && w.role !== 'coordinator' && w.state === 'done')
+      .map((w) => ({ name: w.name, text: this.resultText(w) ?? w.sentence ?? '' }));
+  }
+
+  /** A worker has ended: in a coordinated run, its group's coordinator starts once the whole group has. */
+  workerEnded(w: WorkerRecord): void {
+    const run = this.table.runs.get(w.run);
+    if (!run?.coordinate || w.role === 'coordinator') return;
+    const group = this.table.ofRun(run.id).filter((x) => x.group === w.group);
+    if (group.some((x) => x.role === 'coordinator')) return;
+    const tasks = group.filter((x) => x.role !== 'coordinator');
+    if (tasks.some((x) => isWorkerLive(x)) || !tasks.some((x) => x.state === 'done')) return;
+    this.enqueue({
+      name: `${w.group.replace(/[^A-Za-z0-9._-]/g, '-')}.coordinator`,
+      session: w.session,
+      run: run.id,
+      group: w.group,
+      role: 'coordinator',
+      model: 'haiku',
+      write: false,
+      discipline: w.discipline,
+      prompt: `Sum up the results of group ${w.group} (${tasks.length} workers) in at most 300 words`,
+      paths: null,
+      resolves: null,
+    });
+  }
+
+  /** The run's finished write workers' branches into the session's branch, oldest first (merge_workers). */
+  async merge(run: RunRecord, s: SessionView): Promise<MergeWorkersResult> {
+    const handled = new Set([...run.merged, ...run.sentBack]);
+    const ready = this.table
+      .ofRun(run.id)
+      .filter((w) => w.write && w.state === 'done' && w.branch && !handled.has(w.name));
+    const result: MergeWorkersResult = { merged: [], conflicts: [], decisions: [] };
+    if (ready.length === 0) return result;
+    const d = this.launcher.registry(s).disciplines.get(s.discipline)?.value;
+    const check: CheckSpec | null = d?.check ? { command: d.check, sandbox: this.host.sandbox, env: this.host.env } : null;
+    const out = await runMergeQueue({
+      worktree: s.worktree,
+      branch: s.branch,
+      items: ready.map((w) => ({ id: w.name, branch: w.branch!, order: w.order })),
+      check,
+      env: this.host.env,
+    });
+    run.merged.push(...out.merged, ...out.already);
+    result.merged.push(...out.merged, ...out.already);
+    const trouble = [
+      ...out.conflicts.map((c) => ({ ...c, why: { files: c.files, output: null as string | null } })),
+      ...out.failedChecks.map((c) => ({ ...c, why: { files: [] as string[], output: c.output } })),
+    ];
+    for (const t of trouble) {
+      const w = ready.find((x) => x.name === t.id)!;
+      if (w.role === 'resolver') {
+        const decision = this.ask(s, run, w, t.why.files, t.why.output);
+        run.decisions.push(decision.id);
+        result.decisions.push(decision.id);
+        run.sentBack.push(w.name);
+        continue;
+      }
+      this.sendBack(run, s, w, t.why.files, t.why.output, check?.command ?? null);
+      run.sentBack.push(w.name);
+      result.conflicts.push(w.name);
+    }
+    this.table.schedule();
+    return result;
+  }
+
+  /** A new write worker that brings the branch in by hand: its branch starts at the session's head. */
+  private sendBack(run: RunRecord, s: SessionView, w: WorkerRecord, files: string[], output: string | null, check: string | null): void {
+    const taken = new Set(this.table.ofSession(s.id).map((x) => x.name));
+    let name = `${w.name}.resolve`.slice(0, 64);
+    for (let i = 2; taken.has(name); i++) name = `${w.name}.resolve${i}`.slice(0, 64);
+    const problem = output
+      ? `After it is merged, the check \`${check}\` fails:\n\n\`\`\`\n${output.slice(-4000)}\n\`\`\`\n\nMerge it, then make the check pass.`
+      : `It conflicts with the session's branch in: ${files.join(', ')}. Merge it and resolve each conflict so that both sides' intent holds.`;
+    this.enqueue({
+      name,
+      session: s.id,
+      run: run.id,
+      group: w.group,
+      role: 'resolver',
+      model: w.model,
+      write: true,
+      discipline: w.discipline,
+      prompt:
+        `Bring branch ${w.branch} (worker ${w.name}'s work) into your branch: run \`git merge ${w.branch}\`. ${problem} ` +
+        `Commit the merge. Worker ${w.name}'s task was:\n\n${w.prompt}`,
+      paths: null,
+      resolves: w.name,
+    });
+  }
+
+  private ask(s: SessionView, run: RunRecord, w: WorkerRecord, files: string[], output: string | null): Decision {
+    const input: MergeQuestion = { run: run.id, worker: w.name, branch: w.branch!, files };
+    const what = output ? 'fails the check' : `conflicts in ${files.slice(0, 5).join(', ')}${files.length > 5 ? '…' : ''}`;
+    return this.host.openDecision({
+      session: s.id,
+      tool: 'merge',
+      summary: `merge ${w.branch} into ${s.branch}: it still ${what} after a resolver tried; approve takes its side of each conflict, deny keeps it unmerged`,
+      input,
+    });
+  }
+
+  /** The operator's answer: approve merges the branch taking its side of each conflict; deny keeps it under refs/agency/recovered/. */
+  async answered(d: Decision, s: SessionView): Promise<void> {
+    const q = d.input as Partial<MergeQuestion>;
+    if (typeof q?.branch !== 'string' || !q.branch.startsWith(`agency/${s.id}/w-`)) return;
+    const env = gitEnv(this.host.env);
+    if (d.state === 'approved') {
+      const r = await git(s.worktree, ['merge', '--no-ff', '--no-edit', '-X', 'theirs', '-m', `Merge ${q.branch} (the operator took its side)`, q.branch], { env });
+      if (r.code !== 0) {
+        await git(s.worktree, ['merge', '--abort'], { env });
+        this.host.warn(`the merge of ${q.branch} into ${s.branch} failed even taking its side; the branch is kept as it is`);
+        return;
+      }
+      const run = q.run ? this.table.runs.get(q.run) : undefined;
+      if (run && q.worker) run.merged.push(q.worker);
+      this.table.schedule();
+    } else {
+      const ref = `refs/agency/recovered/${q.branch.replace(/^agency\//, '')}`;
+      await git(s.worktree, ['update-ref', ref, q.branch], { env });
+    }
+  }
+}

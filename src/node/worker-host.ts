@@ -1,0 +1,72 @@
+/**
+ * The node's side of its dispatcher: the sessions it serves (from the session table), how a worker's context
+ * is compiled and its claude's environment made (as a session's: the guard, the key helper, the sandbox, no
+ * key in the environment), its temporary folders, decisions, and the wiring of session ends and removals
+ * and of the operator's answers to the merge queue's questions.
+ */
+import { realpathSync } from 'node:fs';
+import type { HookPrograms } from '../compiler/index.js';
+import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
+import { isLive, type NodeInfo } from '../protocol/messages.js';
+import type { NodePaths } from '../paths/node-home.js';
+import type { NodeManager } from './manager.js';
+import { nodeCompileOptions, sessionEnv } from './session-env.js';
+import { removeSessionTmpDir, sessionTmpDir } from './session-tmp.js';
+import { warnOperator } from './warnings.js';
+
+export interface WorkerNode {
+  manager: NodeManager;
+  paths: NodePaths;
+  info: NodeInfo;
+  env: NodeJS.ProcessEnv;
+  claudeBin: string;
+  registryDir: string;
+  /** the programs a compiled context runs: workers get the guard (standalone) and no lifecycle hooks */
+  programs: Pick<HookPrograms, 'node' | 'guard'>;
+}
+
+/** The dispatcher of a node, wired to its session table. */
+export function nodeDispatcher(n: WorkerNode): Dispatcher {
+  const { manager, paths, info, env } = n;
+  const node = { paths, info, env };
+  const host: DispatchHost = {
+    node: info.name,
+    home: realpathSync(paths.home),
+    claudeBin: n.claudeBin,
+    env,
+    registryDir: n.registryDir,
+    sandbox: info.sandbox?.mode !== 'off',
+    emit: (e) => manager.relay(e),
+    session: (id) => {
+      if (!manager.has(id)) return null;
+      const r = manager.record(id);
+      return {
+        id: r.id,
+        state: r.state,
+        worktree: r.worktree,
+        branch: r.branch,
+        repo: r.repo,
+        discipline: r.discipline,
+        registry: r.registry,
+      };
+    },
+    compileOptions: (_workerId, sandbox) => {
+      // a worker reports to no one: its guard runs standalone, with the policy compiled into its folder
+      const o = nodeCompileOptions(node, { node: n.programs.node, guard: n.programs.guard }, sandbox.tmpDir);
+      return { ...o, sandbox: { ...o.sandbox!, readDirs: sandbox.readDirs, readOnlyDirs: sandbox.readOnlyDirs } };
+    },
+    workerEnv: (workerId, tmpDir) => ({ ...sessionEnv(node, { id: workerId }), TMPDIR: tmpDir, CLAUDE_CODE_TMPDIR: tmpDir }),
+    tmpDir: (workerId) => sessionTmpDir(paths, workerId),
+    removeTmpDir: (workerId) => removeSessionTmpDir(paths, workerId),
+    openDecision: (fields) => manager.openDecision(fields),
+    warn: (text) => warnOperator(info, text),
+  };
+  const dispatcher = new Dispatcher(host);
+  manager.onEvent((e) => {
+    if (e.kind === 'session' && !isLive(e.session)) dispatcher.sessionEnded(e.session.id);
+    if (e.kind === 'removed') dispatcher.sessionRemoved(e.session);
+  });
+  manager.onMergeAnswer = (d) => void dispatcher.answered(d);
+  manager.workerList = () => dispatcher.snapshot();
+  return dispatcher;
+}
