@@ -15,7 +15,6 @@ import {
   isWorkerLive,
   WORKER_MODELS,
   WORKER_STATES,
-  type Decision,
   type MergeWorkersResult,
   type OpArgs,
   type SpawnResult,
@@ -84,9 +83,15 @@ export class Dispatcher {
       if (w.state !== 'running') continue;
       if (w.pid) killGroup(w.pid, w.claudeSession);
       // a restart is not the worker's failure: it does not use up an attempt
-      this.update(w, { state: 'queued', pid: null, attempts: Math.max(0, w.attempts - 1), activity: 'queued again: the node restarted' });
+      this.update(w, {
+        state: 'queued',
+        pid: null,
+        attempts: Math.max(0, w.attempts - 1),
+        activity: 'queued again: the node restarted',
+      });
     }
     this.table.flush();
+    for (const a of this.host.asked()) this.merges.await(a);
     this.schedule();
   }
 
@@ -128,18 +133,32 @@ export class Dispatcher {
     const problems: string[] = [];
     const names = new Set<string>();
     for (const spec of args.workers) {
-      if (seen.has(spec.id) || names.has(spec.id)) problems.push(`worker id ${JSON.stringify(spec.id)} is already used in this session`);
+      if (seen.has(spec.id) || names.has(spec.id))
+        problems.push(`worker id ${JSON.stringify(spec.id)} is already used in this session`);
       names.add(spec.id);
       const d = spec.discipline ?? s.discipline;
       if (!registry.disciplines.has(d)) problems.push(`worker ${spec.id}: unknown discipline ${JSON.stringify(d)}`);
-      if (spec.paths && !spec.write) problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
+      if (spec.paths && !spec.write)
+        problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
     }
     if (problems.length)
-      throw new RemoteError('bad-request', `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`);
+      throw new RemoteError(
+        'bad-request',
+        `${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; and ${problems.length - 3} more` : ''}`,
+      );
     const run = newWorkerId('r', (id) => this.table.runs.has(id));
     const now = new Date().toISOString();
     const groups = [...new Set(args.workers.map((w) => w.group ?? 'default'))];
-    this.table.runs.set(run, { id: run, session: s.id, coordinate: args.coordinate ?? false, createdAt: now, groups, merged: [], sentBack: [], decisions: [] });
+    this.table.runs.set(run, {
+      id: run,
+      session: s.id,
+      coordinate: args.coordinate ?? false,
+      createdAt: now,
+      groups,
+      merged: [],
+      sentBack: [],
+      decisions: [],
+    });
     for (const spec of args.workers)
       this.add({
         name: spec.id,
@@ -197,15 +216,10 @@ export class Dispatcher {
     return this.merges.merge(run, s);
   }
 
-  /** The operator answered a decision the merge queue opened. */
-  async answered(d: Decision): Promise<void> {
-    const s = this.host.session(d.session);
-    if (s) await this.merges.answered(d, s);
-  }
-
   /** A session ended: its workers that have not, stop (their work is kept). */
   sessionEnded(session: string): void {
-    for (const w of this.table.ofSession(session)) if (isWorkerLive(w)) void this.halt(w, `its session ${session} ended`);
+    for (const w of this.table.ofSession(session))
+      if (isWorkerLive(w)) void this.halt(w, `its session ${session} ended`);
   }
 
   /** A session was removed: its workers go from the table (rm kept their branches). */
@@ -230,7 +244,12 @@ export class Dispatcher {
 
   // --- the table ---
 
-  private add(f: Pick<WorkerRecord, 'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'>): WorkerRecord {
+  private add(
+    f: Pick<
+      WorkerRecord,
+      'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'
+    >,
+  ): WorkerRecord {
     const now = new Date().toISOString();
     const id = newWorkerId('w', (x) => this.table.workers.has(x));
     const w: WorkerRecord = {
@@ -289,7 +308,10 @@ export class Dispatcher {
   private run(session: string, id: string) {
     const run = this.table.runs.get(id);
     if (!run || run.session !== session)
-      throw new RemoteError('not-found', `no run ${JSON.stringify(id)} of session ${session} on node ${this.host.node}`);
+      throw new RemoteError(
+        'not-found',
+        `no run ${JSON.stringify(id)} of session ${session} on node ${this.host.node}`,
+      );
     return run;
   }
 
@@ -310,7 +332,11 @@ export class Dispatcher {
         const running = zeroByModel();
         for (const id of this.running.keys()) running[this.table.workers.get(id)!.model] += 1;
         const load = this.load();
-        const start = pickStarts(queued, { running, usedBytes: load.used, perWorkerBytes: load.per, freeBytes: freemem() }, this.limits);
+        const start = pickStarts(
+          queued,
+          { running, usedBytes: load.used, perWorkerBytes: load.per, freeBytes: freemem() },
+          this.limits,
+        );
         for (const id of start) void this.start(this.table.workers.get(id)!);
       } while (this.again);
     } finally {
@@ -350,13 +376,23 @@ export class Dispatcher {
     const slot: Running = { proc: null, prepared: null, stopping: null };
     this.running.set(w.id, slot);
     const now = new Date().toISOString();
-    this.update(w, { state: 'running', attempts: w.attempts + 1, activity: 'preparing', startedAt: w.startedAt ?? now, reason: null });
+    this.update(w, {
+      state: 'running',
+      attempts: w.attempts + 1,
+      activity: 'preparing',
+      startedAt: w.startedAt ?? now,
+      reason: null,
+    });
     let prepared: Prepared;
     try {
       prepared = await this.launcher.prepare(w, s, w.role === 'coordinator' ? this.merges.groupResults(w) : undefined);
     } catch (e) {
       this.running.delete(w.id);
-      this.update(w, { state: 'failed', reason: `could not be prepared: ${oneLine((e as Error).message, 300)}`, endedAt: new Date().toISOString() });
+      this.update(w, {
+        state: 'failed',
+        reason: `could not be prepared: ${oneLine((e as Error).message, 300)}`,
+        endedAt: new Date().toISOString(),
+      });
       this.schedule();
       return;
     }
@@ -385,7 +421,12 @@ export class Dispatcher {
   /** A worker's claude has ended (or never started): its result decides done, a retry, or failed. */
   private async ended_(w: WorkerRecord, slot: Running, exit: WorkerExit | null): Promise<void> {
     const s = this.host.session(w.session);
-    let outcome = { done: false, text: '', problem: 'it did not start' as string | null, recovered: null as string | null };
+    let outcome = {
+      done: false,
+      text: '',
+      problem: 'it did not start' as string | null,
+      recovered: null as string | null,
+    };
     if (slot.prepared)
       try {
         outcome = await this.launcher.finish(w, s, slot.prepared);
@@ -398,7 +439,14 @@ export class Dispatcher {
     const endedAt = new Date().toISOString();
     const recovered = outcome.recovered ? ` (uncommitted work kept at ${outcome.recovered})` : '';
     if (slot.stopping) {
-      this.update(w, { state: 'stopped', reason: slot.stopping + recovered, endedAt, pid: null, usage, activity: 'stopped' });
+      this.update(w, {
+        state: 'stopped',
+        reason: slot.stopping + recovered,
+        endedAt,
+        pid: null,
+        usage,
+        activity: 'stopped',
+      });
     } else if (w.role === 'coordinator' ? exit && !exit.isError && exit.result : outcome.done) {
       const sentence = w.role === 'coordinator' ? clampWords(exit!.result ?? '', 300) : oneSentence(exit?.result ?? '');
       this.update(w, { state: 'done', sentence, reason: null, endedAt, pid: null, usage, activity: 'done' });
@@ -406,11 +454,20 @@ export class Dispatcher {
       const why = oneLine(
         exit?.silent
           ? `printed nothing for ${Math.round(this.limits.silenceMs / 1000)} s and was interrupted`
-          : (exit?.reason ?? outcome.problem ?? (exit?.result ? 'it ended without the DONE line in its result file' : 'it ended without a result')),
+          : (exit?.reason ??
+              outcome.problem ??
+              (exit?.result ? 'it ended without the DONE line in its result file' : 'it ended without a result')),
         300,
       );
       if (w.attempts < MAX_ATTEMPTS)
-        this.update(w, { state: 'queued', reason: `retrying: ${why}`, pid: null, usage, claudeSession: randomUUID(), activity: 'queued again' });
+        this.update(w, {
+          state: 'queued',
+          reason: `retrying: ${why}`,
+          pid: null,
+          usage,
+          claudeSession: randomUUID(),
+          activity: 'queued again',
+        });
       else this.update(w, { state: 'failed', reason: why + recovered, endedAt, pid: null, usage, activity: 'failed' });
     }
     if (!isWorkerLive(w)) this.merges.workerEnded(w);
@@ -426,7 +483,8 @@ export class Dispatcher {
   private async halt(w: WorkerRecord, why: string): Promise<void> {
     const slot = this.running.get(w.id);
     if (!slot) {
-      if (w.state === 'queued') this.update(w, { state: 'stopped', reason: why, endedAt: new Date().toISOString(), activity: 'stopped' });
+      if (w.state === 'queued')
+        this.update(w, { state: 'stopped', reason: why, endedAt: new Date().toISOString(), activity: 'stopped' });
       this.merges.workerEnded(w);
       return;
     }

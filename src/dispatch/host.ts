@@ -2,6 +2,12 @@
 import type { CompileOptions } from '../compiler/index.js';
 import type { Decision, NodeEvent, SessionState } from '../protocol/messages.js';
 
+/** A decision asked of the operator, and the answer (approve or not) when it comes. */
+export interface Asked {
+  decision: Decision;
+  answer: Promise<{ approve: boolean; reason: string | null }>;
+}
+
 /** A session as the dispatcher needs it: where its work is, and what it is. */
 export interface SessionView {
   id: string;
@@ -44,7 +50,9 @@ export interface DispatchHost {
   tmpDir(workerId: string): string;
   removeTmpDir(workerId: string): void;
   /** opens an operator's decision for a session (the merge queue's: a branch that conflicts even after a resolver) */
-  openDecision(fields: Pick<Decision, 'session' | 'tool' | 'summary' | 'input'>): Decision;
+  ask(fields: Pick<Decision, 'session' | 'tool' | 'summary' | 'input'>): Asked;
+  /** the merge queue's decisions still open (after a restart), with their answers when they come */
+  asked(): Asked[];
   /** tells the operator (the node's log and its warnings) */
   warn(text: string): void;
 }

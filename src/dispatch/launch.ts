@@ -56,14 +56,20 @@ export class Launcher {
   }
 
   /** Makes the worker's folder ready and returns how to start its claude. */
-  async prepare(w: WorkerRecord, s: SessionView, coordinatorInput?: { name: string; text: string }[]): Promise<Prepared> {
+  async prepare(
+    w: WorkerRecord,
+    s: SessionView,
+    coordinatorInput?: { name: string; text: string }[],
+  ): Promise<Prepared> {
     const tmpDir = this.host.tmpDir(w.id);
     let cwd: string;
     let sandbox: WorkerSandbox;
     const addDirs: string[] = [];
     if (w.write) {
       const pool = await this.pool(s.repo);
-      const base = (await gitOut(s.worktree, ['rev-parse', '--verify', 'HEAD^{commit}'], { env: gitEnv(this.host.env) })).trim();
+      const base = (
+        await gitOut(s.worktree, ['rev-parse', '--verify', 'HEAD^{commit}'], { env: gitEnv(this.host.env) })
+      ).trim();
       const claimed = await pool.claim({ branch: w.branch!, base, ...(w.paths ? { paths: w.paths } : {}) });
       cwd = claimed.path;
       sandbox = { tmpDir };
@@ -145,9 +151,14 @@ export class Launcher {
     const status = await git(cwd, ['status', '--porcelain'], { env });
     if (status.code !== 0 || status.stdout.trim() === '') return;
     await git(cwd, ['add', '-A'], { env });
-    const c = await git(cwd, ['commit', '--quiet', '--no-verify', '-m', `Work of worker ${w.name} it left uncommitted`], {
-      env,
-    });
-    if (c.code !== 0) this.host.warn(`worker ${w.id}: its uncommitted changes could not be committed; the pool keeps them`);
+    const c = await git(
+      cwd,
+      ['commit', '--quiet', '--no-verify', '-m', `Work of worker ${w.name} it left uncommitted`],
+      {
+        env,
+      },
+    );
+    if (c.code !== 0)
+      this.host.warn(`worker ${w.id}: its uncommitted changes could not be committed; the pool keeps them`);
   }
 }

@@ -53,7 +53,8 @@ export function workerLimits(env: NodeJS.ProcessEnv, total = totalmem()): Worker
 function positive(env: NodeJS.ProcessEnv, name: string): number | null {
   const v = env[name]?.trim();
   if (!v) return null;
-  if (!/^\d{1,9}$/.test(v) || Number(v) === 0) throw new Error(`${name}: ${JSON.stringify(v)} is not a whole number above 0`);
+  if (!/^\d{1,9}$/.test(v) || Number(v) === 0)
+    throw new Error(`${name}: ${JSON.stringify(v)} is not a whole number above 0`);
   return Number(v);
 }
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWorkerLive, type Decision, type MergeWorkersResult } from '../protocol/messages.js';
 import { git, gitEnv } from '../worktree/git.js';
-import type { DispatchHost, SessionView } from './host.js';
+import type { Asked, DispatchHost, SessionView } from './host.js';
 import { keptResultPath, type Launcher } from './launch.js';
 import { runMergeQueue, type CheckSpec } from './merge-queue.js';
 import { readResult, RESULT_FILE } from './results.js';
@@ -86,7 +86,9 @@ export class MergeDesk {
     const result: MergeWorkersResult = { merged: [], conflicts: [], decisions: [] };
     if (ready.length === 0) return result;
     const d = this.launcher.registry(s).disciplines.get(s.discipline)?.value;
-    const check: CheckSpec | null = d?.check ? { command: d.check, sandbox: this.host.sandbox, env: this.host.env } : null;
+    const check: CheckSpec | null = d?.check
+      ? { command: d.check, sandbox: this.host.sandbox, env: this.host.env }
+      : null;
     const out = await runMergeQueue({
       worktree: s.worktree,
       branch: s.branch,
@@ -118,7 +120,14 @@ export class MergeDesk {
   }
 
   /** A new write worker that brings the branch in by hand: its branch starts at the session's head. */
-  private sendBack(run: RunRecord, s: SessionView, w: WorkerRecord, files: string[], output: string | null, check: string | null): void {
+  private sendBack(
+    run: RunRecord,
+    s: SessionView,
+    w: WorkerRecord,
+    files: string[],
+    output: string | null,
+    check: string | null,
+  ): void {
     const taken = new Set(this.table.ofSession(s.id).map((x) => x.name));
     let name = `${w.name}.resolve`.slice(0, 64);
     for (let i = 2; taken.has(name); i++) name = `${w.name}.resolve${i}`.slice(0, 64);
@@ -144,25 +153,52 @@ export class MergeDesk {
 
   private ask(s: SessionView, run: RunRecord, w: WorkerRecord, files: string[], output: string | null): Decision {
     const input: MergeQuestion = { run: run.id, worker: w.name, branch: w.branch!, files };
-    const what = output ? 'fails the check' : `conflicts in ${files.slice(0, 5).join(', ')}${files.length > 5 ? '…' : ''}`;
-    return this.host.openDecision({
+    const what = output
+      ? 'fails the check'
+      : `conflicts in ${files.slice(0, 5).join(', ')}${files.length > 5 ? '…' : ''}`;
+    const asked = this.host.ask({
       session: s.id,
       tool: 'merge',
       summary: `merge ${w.branch} into ${s.branch}: it still ${what} after a resolver tried; approve takes its side of each conflict, deny keeps it unmerged`,
       input,
     });
+    this.await(asked);
+    return asked.decision;
+  }
+
+  /** Carries out the operator's answer to a merge question when it comes (also for one asked before a restart). */
+  await(a: Asked): void {
+    void a.answer.then(async (answer) => {
+      const s = this.host.session(a.decision.session);
+      if (s) await this.answered(a.decision, answer.approve, s);
+    });
   }
 
   /** The operator's answer: approve merges the branch taking its side of each conflict; deny keeps it under refs/agency/recovered/. */
-  async answered(d: Decision, s: SessionView): Promise<void> {
+  private async answered(d: Decision, approve: boolean, s: SessionView): Promise<void> {
     const q = d.input as Partial<MergeQuestion>;
     if (typeof q?.branch !== 'string' || !q.branch.startsWith(`agency/${s.id}/w-`)) return;
     const env = gitEnv(this.host.env);
-    if (d.state === 'approved') {
-      const r = await git(s.worktree, ['merge', '--no-ff', '--no-edit', '-X', 'theirs', '-m', `Merge ${q.branch} (the operator took its side)`, q.branch], { env });
+    if (approve) {
+      const r = await git(
+        s.worktree,
+        [
+          'merge',
+          '--no-ff',
+          '--no-edit',
+          '-X',
+          'theirs',
+          '-m',
+          `Merge ${q.branch} (the operator took its side)`,
+          q.branch,
+        ],
+        { env },
+      );
       if (r.code !== 0) {
         await git(s.worktree, ['merge', '--abort'], { env });
-        this.host.warn(`the merge of ${q.branch} into ${s.branch} failed even taking its side; the branch is kept as it is`);
+        this.host.warn(
+          `the merge of ${q.branch} into ${s.branch} failed even taking its side; the branch is kept as it is`,
+        );
         return;
       }
       const run = q.run ? this.table.runs.get(q.run) : undefined;

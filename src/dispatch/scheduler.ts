@@ -28,7 +28,11 @@ export interface Load {
 export const SYSTEM_RESERVE_BYTES = 512 * 1024 * 1024;
 
 /** The ids to start now, in the order to start them. */
-export function pickStarts(queued: readonly Waiting[], load: Load, limits: Pick<WorkerLimits, 'models' | 'memoryBytes'>): string[] {
+export function pickStarts(
+  queued: readonly Waiting[],
+  load: Load,
+  limits: Pick<WorkerLimits, 'models' | 'memoryBytes'>,
+): string[] {
   const running = { ...load.running };
   let room = Math.floor((limits.memoryBytes - load.usedBytes) / load.perWorkerBytes);
   if (load.freeBytes !== undefined)

@@ -5,13 +5,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  WORKER_MODELS,
-  WORKER_STATES,
-  isWorkerLive,
-  type Usage,
-  type WorkerSummary,
-} from '../protocol/messages.js';
+import { WORKER_MODELS, WORKER_STATES, isWorkerLive, type Usage, type WorkerSummary } from '../protocol/messages.js';
 import { RUN_ID, SESSION_ID, WORKER_ID } from '../protocol/ops.js';
 
 export interface WorkerRecord extends Omit<WorkerSummary, 'node'> {
@@ -148,7 +142,10 @@ export class WorkerTable {
       if (ok.success && table.runs.has(ok.data.run)) table.workers.set(ok.data.id, ok.data as WorkerRecord);
       else warnings.push(`${file}: a worker record does not hold; left out`);
     }
-    table.order = Math.max(Number.isInteger(f.order) ? f.order! : 0, ...[...table.workers.values()].map((w) => w.order + 1));
+    table.order = Math.max(
+      Number.isInteger(f.order) ? f.order! : 0,
+      ...[...table.workers.values()].map((w) => w.order + 1),
+    );
     return { table, warnings };
   }
 
@@ -180,7 +177,12 @@ export class WorkerTable {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const data: TableFile = { version: 1, order: this.order, runs: [...this.runs.values()], workers: [...this.workers.values()] };
+    const data: TableFile = {
+      version: 1,
+      order: this.order,
+      runs: [...this.runs.values()],
+      workers: [...this.workers.values()],
+    };
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {

@@ -4,6 +4,12 @@ import { newId } from './ids.js';
 
 export type Answer = { approve: boolean; reason: string | null };
 
+/** A question asked of the operator by a module wired to the session table, and its answer when it comes. */
+export interface Asked {
+  decision: Decision;
+  answer: Promise<Answer>;
+}
+
 export class Decisions {
   readonly all = new Map<string, Decision>();
   private readonly waiting = new Map<string, (a: Answer) => void>();
@@ -27,6 +33,19 @@ export class Decisions {
     this.all.set(d.id, d);
     this.changed(d);
     return d;
+  }
+
+  /** The merge queue's question to the operator (about a session's worker branch), and its answer. */
+  ask(fields: Pick<Decision, 'node' | 'session' | 'tool' | 'summary' | 'input'>): Asked {
+    const decision = this.open({ ...fields, source: 'merge' });
+    return { decision, answer: this.answer(decision.id) };
+  }
+
+  /** The merge queue's questions still open (after a restart), each with its answer when it comes. */
+  asked(): Asked[] {
+    return this.list()
+      .filter((d) => d.source === 'merge' && d.state === 'open')
+      .map((decision) => ({ decision, answer: this.answer(decision.id) }));
   }
 
   /** Resolves when the operator answers (or the decision is withdrawn: then with a denial). */

@@ -20,7 +20,6 @@ import {
 } from '../protocol/messages.js';
 import { RemoteError } from '../protocol/connection.js';
 import { Emitter } from '../protocol/events.js';
-import { prepareClaudeState } from '../session/claude-state.js';
 import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
@@ -35,7 +34,7 @@ import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { SessionTokens } from './session-tokens.js';
-import { hasKey, sessionCompileOptions, sessionEnv, type SessionNode } from './session-env.js';
+import { launchEnv, sessionCompileOptions, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { warnOperator } from './warnings.js';
 
@@ -57,7 +56,8 @@ const USAGE_INTERVAL_MS = 3000;
 
 export class NodeManager {
   private readonly runtimes = new Map<string, Runtime>();
-  private readonly decisions: Decisions;
+  /** the operator's open questions and their answers (the merge queue asks its own through them) */
+  readonly decisions: Decisions;
   private readonly hooks: HookAnswers;
   private readonly writer: StateWriter;
   private readonly context: ContextCheck;
@@ -144,14 +144,6 @@ export class NodeManager {
     };
   }
 
-  /** The merge queue's question to the operator, about a session's worker branch; answered through onMergeAnswer. */
-  openDecision(fields: Pick<Decision, 'session' | 'tool' | 'summary' | 'input'>): Decision {
-    return this.decisions.open({ ...fields, node: this.o.info.name, source: 'merge' });
-  }
-
-  /** Where the operator's answers to the merge queue's decisions go (the daemon wires the dispatcher). */
-  onMergeAnswer: (d: Decision) => void = () => undefined;
-
   /** Tells the node's watchers of an event of a module wired to the table (a worker's summary). */
   relay(e: NodeEvent): void {
     this.emit(e);
@@ -208,11 +200,6 @@ export class NodeManager {
       throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
     if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
     const settle = () => this.decisions.settle(d.id, args.approve, args.reason ?? null);
-    if (d.source === 'merge') {
-      const answered = settle();
-      this.onMergeAnswer(answered);
-      return answered;
-    }
     // a hook waits for this answer; otherwise the prompt is on the screen, and answered there
     if (this.decisions.isWaited(d.id)) return settle();
     return this.get(d.session).dialogs.answer(args.approve, settle);
@@ -327,14 +314,7 @@ export class NodeManager {
       return;
     }
     // the hooks find the node through their command line (lifecycleCommand), not through this environment
-    const env = sessionEnv(this.node, { id: r.id });
-    if (this.env.AGENCY_PREPARE_CLAUDE !== '0')
-      try {
-        const changes = prepareClaudeState({ trust: [r.worktree], env, keyHelper: hasKey(this.env) });
-        if (changes.length) process.stderr.write(`agency node: ${r.id}: ${changes.join('; ')}\n`);
-      } catch (e) {
-        process.stderr.write(`agency node: ${r.id}: ${(e as Error).message}\n`);
-      }
+    const env = launchEnv(this.node, r.id, r.worktree);
     // `--`: a prompt that starts with a dash is the prompt, not an option of claude's
     const prompt = how.prompt === null ? [] : ['--', how.prompt];
     const args = [...claudeArgs, ...(r.model ? ['--model', r.model] : []), ...prompt];

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { CompileOptions, HookPrograms } from '../compiler/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeInfo } from '../protocol/messages.js';
+import { prepareClaudeState } from '../session/claude-state.js';
 import { sessionTmpDir } from './session-tmp.js';
 
 /** The variables that authenticate Claude Code itself: served by the key helper, never in a session's environment. */
@@ -126,5 +127,21 @@ export function sessionEnv(node: SessionNode, session: { id: string }): NodeJS.P
   }
   delete env.CLAUDECODE;
   if (hasKey(node.env)) for (const k of KEY_VARIABLES) delete env[k];
+  return env;
+}
+
+/**
+ * The environment a session's claude starts in, with Claude Code's own state prepared for it (onboarding
+ * done, the worktree trusted, the key helper's key approved) unless the node is told not to.
+ */
+export function launchEnv(node: SessionNode, id: string, worktree: string): NodeJS.ProcessEnv {
+  const env = sessionEnv(node, { id });
+  if (node.env.AGENCY_PREPARE_CLAUDE !== '0')
+    try {
+      const changes = prepareClaudeState({ trust: [worktree], env, keyHelper: hasKey(node.env) });
+      if (changes.length) process.stderr.write(`agency node: ${id}: ${changes.join('; ')}\n`);
+    } catch (e) {
+      process.stderr.write(`agency node: ${id}: ${(e as Error).message}\n`);
+    }
   return env;
 }

@@ -55,10 +55,15 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
       const o = nodeCompileOptions(node, { node: n.programs.node, guard: n.programs.guard }, sandbox.tmpDir);
       return { ...o, sandbox: { ...o.sandbox!, readDirs: sandbox.readDirs, readOnlyDirs: sandbox.readOnlyDirs } };
     },
-    workerEnv: (workerId, tmpDir) => ({ ...sessionEnv(node, { id: workerId }), TMPDIR: tmpDir, CLAUDE_CODE_TMPDIR: tmpDir }),
+    workerEnv: (workerId, tmpDir) => ({
+      ...sessionEnv(node, { id: workerId }),
+      TMPDIR: tmpDir,
+      CLAUDE_CODE_TMPDIR: tmpDir,
+    }),
     tmpDir: (workerId) => sessionTmpDir(paths, workerId),
     removeTmpDir: (workerId) => removeSessionTmpDir(paths, workerId),
-    openDecision: (fields) => manager.openDecision(fields),
+    ask: (fields) => manager.decisions.ask({ ...fields, node: info.name }),
+    asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
   };
   const dispatcher = new Dispatcher(host);
@@ -66,7 +71,6 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     if (e.kind === 'session' && !isLive(e.session)) dispatcher.sessionEnded(e.session.id);
     if (e.kind === 'removed') dispatcher.sessionRemoved(e.session);
   });
-  manager.onMergeAnswer = (d) => void dispatcher.answered(d);
   manager.workerList = () => dispatcher.snapshot();
   return dispatcher;
 }
