@@ -5,7 +5,7 @@
  * in its session's memory bank, a write worker's leftover changes committed on its branch, and the folder
  * given back (the pool never loses a commit or an uncommitted file).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { compileInto } from '../compiler/index.js';
@@ -73,6 +73,8 @@ export class Launcher {
       const claimed = await pool.claim({ branch: w.branch!, base, ...(w.paths ? { paths: w.paths } : {}) });
       cwd = claimed.path;
       sandbox = { tmpDir };
+      // a resolver finds the merge it is to finish already begun, its conflicts marked in the files
+      if (w.role === 'resolver' && w.resolves) await this.beginMerge(cwd, `agency/${w.session}/w-${w.resolves}`);
     } else {
       cwd = join(this.host.home, 'workers', w.id);
       rmSync(cwd, { recursive: true, force: true });
@@ -105,6 +107,8 @@ export class Launcher {
 
   private briefing(w: WorkerRecord, s: SessionView): string {
     const who = `You are worker "${w.name}", one of the workers session ${s.id} sent out in parallel; keep to your own task.`;
+    if (w.role === 'resolver')
+      return `${who} You work in a git worktree of your own, on branch ${w.branch}; agency commits the merge there when you finish.`;
     if (w.write)
       return `${who} You work in a git worktree of your own, on branch ${w.branch}, which starts from the session's branch. Commit your changes there (git add, git commit) before you finish: the session merges your branch into its own.`;
     return `${who} The session's worktree is at ${s.worktree}: read what you need there. It is read-only to you; change nothing in it.`;
@@ -135,7 +139,8 @@ export class Launcher {
     }
     let recovered: string | null = null;
     if (w.write) {
-      await this.commitLeftovers(w, p.cwd);
+      const problem = await this.commitLeftovers(w, p.cwd);
+      if (problem) result = { ...result, done: false, problem };
       const pool = s ? await this.pool(s.repo) : null;
       if (pool) recovered = (await pool.release(p.cwd, { message: `agency: what worker ${w.name} left` })).recovered;
     } else {
@@ -145,11 +150,32 @@ export class Launcher {
     return { ...result, recovered };
   }
 
-  /** A write worker's changes it did not commit go onto its branch, so that the merge queue takes them. */
-  private async commitLeftovers(w: WorkerRecord, cwd: string): Promise<void> {
+  private async beginMerge(cwd: string, branch: string): Promise<void> {
     const env = gitEnv(this.host.env);
+    if ((await git(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'], { env })).code === 0) return;
+    // exit 1 is the conflict the resolver is for; anything else (no such branch) is a failure to prepare
+    const r = await git(cwd, ['merge', '--no-ff', '--no-commit', branch], { env });
+    if (r.code > 1) throw new Error(`git merge ${branch} failed: ${(r.stderr || r.stdout).trim().split('\n')[0]}`);
+  }
+
+  /**
+   * A write worker's changes it did not commit go onto its branch, so that the merge queue takes them (a
+   * resolver's, as the merge it finished). Files still holding conflict markers are not committed: the
+   * merge is given up and the worker has not done its task.
+   */
+  private async commitLeftovers(w: WorkerRecord, cwd: string): Promise<string | null> {
+    const env = gitEnv(this.host.env);
+    const unmerged = (await git(cwd, ['diff', '--name-only', '--diff-filter=U'], { env })).stdout
+      .split('\n')
+      .filter(Boolean);
+    const marked = unmerged.filter((f) => hasConflictMarkers(join(cwd, f)));
+    if (marked.length) {
+      await git(cwd, ['merge', '--abort'], { env });
+      return `conflict markers are still in ${marked.slice(0, 5).join(', ')}`;
+    }
     const status = await git(cwd, ['status', '--porcelain'], { env });
-    if (status.code !== 0 || status.stdout.trim() === '') return;
+    const merging = (await git(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'], { env })).code === 0;
+    if (status.code !== 0 || (status.stdout.trim() === '' && !merging)) return null;
     await git(cwd, ['add', '-A'], { env });
     const c = await git(
       cwd,
@@ -160,5 +186,15 @@ export class Launcher {
     );
     if (c.code !== 0)
       this.host.warn(`worker ${w.id}: its uncommitted changes could not be committed; the pool keeps them`);
+    return null;
+  }
+}
+
+/** Whether a file still has a line git writes to mark a conflict. */
+function hasConflictMarkers(file: string): boolean {
+  try {
+    return /^(<{7}|>{7})( |$)|^={7}$/m.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
   }
 }

@@ -132,8 +132,8 @@ export class MergeDesk {
     let name = `${w.name}.resolve`.slice(0, 64);
     for (let i = 2; taken.has(name); i++) name = `${w.name}.resolve${i}`.slice(0, 64);
     const problem = output
-      ? `After it is merged, the check \`${check}\` fails:\n\n\`\`\`\n${output.slice(-4000)}\n\`\`\`\n\nMerge it, then make the check pass.`
-      : `It conflicts with the session's branch in: ${files.join(', ')}. Merge it and resolve each conflict so that both sides' intent holds.`;
+      ? `After it is merged, the check \`${check}\` fails:\n\n\`\`\`\n${output.slice(-4000)}\n\`\`\`\n\nMake the check pass.`
+      : `It conflicts with the session's branch in: ${files.join(', ')}. Resolve each conflict in those files (their conflict markers show both sides) so that both sides' intent holds, and leave no marker.`;
     this.enqueue({
       name,
       session: s.id,
@@ -144,8 +144,8 @@ export class MergeDesk {
       write: true,
       discipline: w.discipline,
       prompt:
-        `Bring branch ${w.branch} (worker ${w.name}'s work) into your branch: run \`git merge ${w.branch}\`. ${problem} ` +
-        `Commit the merge. Worker ${w.name}'s task was:\n\n${w.prompt}`,
+        `The merge of branch ${w.branch} (worker ${w.name}'s work) into your branch is under way in your worktree. ${problem} ` +
+        `agency commits the merge when you are done. Worker ${w.name}'s task was:\n\n${w.prompt}`,
       paths: null,
       resolves: w.name,
     });

@@ -68,8 +68,14 @@ export function managerScript(o: {
   return (ctx) => {
     const last = lastToolExchange(ctx);
     if (last) o.seen?.push({ tool: last.tool, result: last.result });
-    if (!last)
+    if (!last) {
+      // resumed after its node restarted: it waits on the run it spawned before
+      run ||= spawnedRun(ctx) ?? '';
+      if (run) return { tool: TOOL.wait, input: { run, timeout_s: 600 } };
       return { tool: TOOL.spawn, input: { workers: o.workers, ...(o.coordinate ? { coordinate: true } : {}) } };
+    }
+    if (last.isError && last.tool === TOOL.wait && (run ||= spawnedRun(ctx) ?? ''))
+      return { tool: TOOL.wait, input: { run, timeout_s: 600 } };
     if (last.isError) return { text: `the tool failed: ${last.result}` };
     const answer = JSON.parse(last.result) as Obj;
     if (last.tool === TOOL.spawn) run = String(answer.run);
@@ -81,6 +87,12 @@ export function managerScript(o: {
       return { tool: TOOL.wait, input: { run, timeout_s: 600 } };
     return { text: 'all merged' };
   };
+}
+
+/** The run a spawn earlier in the conversation answered with. */
+function spawnedRun(ctx: StepContext): string | null {
+  const m = /\\?"run\\?":\\?"(r-[0-9a-f]+)/.exec(JSON.stringify(ctx.request.body?.messages ?? []));
+  return m ? m[1]! : null;
 }
 
 /** The absolute result file a worker's prompt names. */
