@@ -18,13 +18,14 @@ import { runCheck, sandboxReady, type CheckResult } from './check-run.js';
 import {
   changes,
   commitMerge,
+  compiledIn,
   gitDirsOf,
-  isAncestor,
+  mergeBase,
   moveTo,
   overwritten,
   queueEnv,
   sessionHead,
-  tipOf,
+  tipsOf,
   undoCheckWrites,
   worktreeStatus,
   type Checkout,
@@ -118,6 +119,10 @@ class Queue {
   /** the session's uncommitted changes when the queue began: never overwritten, kept out of the check's reach */
   private dirty = new Map<string, string>();
   private gitDirs: string[] = [];
+  /** each item's branch's commit, read once when the queue starts */
+  private tips = new Map<string, string>();
+  /** the session's compiled context files there were when the queue began */
+  private compiled: string[] = [];
 
   constructor(
     private readonly o: {
@@ -139,6 +144,7 @@ class Queue {
     const items = await this.validate();
     this.dirty = await worktreeStatus(this.c);
     this.gitDirs = await gitDirsOf(this.c);
+    this.compiled = compiledIn(this.o.worktree);
     try {
       if (!o.check) await this.land(await this.chain(items, start));
       else if (o.mode === 'each') for (const item of items) await this.each(item);
@@ -155,13 +161,16 @@ class Queue {
   /** Items oldest first; every id once and every branch there, or a RemoteError before anything is done. */
   private async validate(): Promise<MergeItem[]> {
     const seen = new Set<string>();
-    const gone: string[] = [];
     for (const item of this.o.items) {
       if (seen.has(item.id))
         throw new RemoteError('bad-request', `worker ${JSON.stringify(item.id)} is in the merge queue twice`);
       seen.add(item.id);
-      if ((await tipOf(this.c, item.branch)) === null) gone.push(item.branch);
     }
+    this.tips = await tipsOf(
+      this.c,
+      this.o.items.map((i) => i.branch),
+    );
+    const gone = this.o.items.filter((i) => !this.tips.has(i.branch)).map((i) => i.branch);
     if (gone.length)
       throw new RemoteError(
         'not-found',
@@ -173,37 +182,39 @@ class Queue {
   /**
    * Merges items one on top of the other from `onto`, in the object store: the clean ones as a chain of
    * commits; conflicts and items already merged are reported. Neither the branch nor the worktree moves.
+   * What each merge changes is compared with the session's uncommitted files when it has some; else the
+   * chain's files are looked at once, for an ignored file one would overwrite, and item by item only then.
    */
-  private async chain(items: MergeItem[], onto: string): Promise<Link[]> {
+  private async chain(items: MergeItem[], onto: string, byItem = this.dirty.size > 0): Promise<Link[]> {
+    const found = { conflicts: [] as MergeConflict[], already: [] as string[] };
     const links: Link[] = [];
     let head = onto;
     for (const item of items) {
-      const tip = (await tipOf(this.c, item.branch))!;
+      const tip = this.tips.get(item.branch)!;
       const conflict = (files: string[], reason: string) =>
-        this.out.conflicts.push({ id: item.id, branch: item.branch, files, reason });
-      if (await isAncestor(this.c, tip, head)) {
-        this.out.already.push(item.id);
+        found.conflicts.push({ id: item.id, branch: item.branch, files, reason });
+      // both at once: where they meet tells an item already merged or a fast-forward, and then the merge is not needed
+      const [meet, merge] = await Promise.all([
+        mergeBase(this.c, head, tip),
+        mergeTree(this.c.worktree, head, tip).catch((e: Error) => e),
+      ]);
+      if (meet === tip) {
+        found.already.push(item.id);
         continue;
       }
-      let next: string;
-      let tree: string;
-      if (await isAncestor(this.c, head, tip)) next = tree = tip;
-      else {
-        let m: { tree: string; conflicts: string[] };
-        try {
-          m = await mergeTree(this.c.worktree, head, tip);
-        } catch (e) {
-          conflict([], `git could not merge ${item.branch} into ${this.o.branch}: ${(e as Error).message}`);
+      let tree = tip;
+      if (meet !== head) {
+        if (merge instanceof Error) {
+          conflict([], `git could not merge ${item.branch} into ${this.o.branch}: ${merge.message}`);
           continue;
         }
-        if (m.conflicts.length) {
-          conflict(m.conflicts, `${item.branch} conflicts with ${this.o.branch} in ${list(m.conflicts)}`);
+        if (merge.conflicts.length) {
+          conflict(merge.conflicts, `${item.branch} conflicts with ${this.o.branch} in ${list(merge.conflicts)}`);
           continue;
         }
-        tree = m.tree;
-        next = '';
+        tree = merge.tree;
       }
-      const hit = overwritten(this.c.worktree, await changes(this.c, head, tree), this.dirty);
+      const hit = byItem ? overwritten(this.c.worktree, await changes(this.c, head, tree), this.dirty) : [];
       if (hit.length) {
         conflict(
           hit,
@@ -211,16 +222,23 @@ class Queue {
         );
         continue;
       }
-      next ||= await commitMerge(
-        this.c,
-        tree,
-        head,
-        tip,
-        `Merge worker ${item.id} (${item.branch}) into ${this.o.branch}\n\nAgency-Worker: ${item.id}\n`,
-      );
+      const next =
+        tree === tip
+          ? tip
+          : await commitMerge(
+              this.c,
+              tree,
+              head,
+              tip,
+              `Merge worker ${item.id} (${item.branch}) into ${this.o.branch}\n\nAgency-Worker: ${item.id}\n`,
+            );
       links.push({ item, commit: next });
       head = next;
     }
+    if (!byItem && links.length && overwritten(this.c.worktree, await changes(this.c, onto, head), this.dirty).length)
+      return this.chain(items, onto, true);
+    this.out.conflicts.push(...found.conflicts);
+    this.out.already.push(...found.already);
     return links;
   }
 
@@ -240,10 +258,14 @@ class Queue {
   private async checkAt(commit: string): Promise<CheckResult> {
     await this.move(commit, `checking ${commit.slice(0, 12)}`);
     this.out.checks++;
+    const check = { ...this.o.check!, env: this.o.check!.env ?? this.o.env ?? process.env };
+    // read-only for the check: the session's uncommitted files, and its compiled context (hooks and MCP
+    // servers there would run outside any sandbox)
+    const protect = [...this.dirty.keys(), ...this.compiled];
     try {
-      return await runCheck(this.o.worktree, this.o.check!, { gitDirs: this.gitDirs, protect: [...this.dirty.keys()] });
+      return await runCheck(this.o.worktree, check, { gitDirs: this.gitDirs, protect });
     } finally {
-      await undoCheckWrites(this.c, this.dirty);
+      await undoCheckWrites(this.c, this.dirty, this.compiled);
     }
   }
 

@@ -8,6 +8,7 @@
 import { existsSync, lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteError } from '../protocol/connection.js';
+import { COMPILED_PATHS } from '../worktree/exclude.js';
 import { firstLines, git, gitEnv, gitOut } from '../worktree/git.js';
 import { gitIdentityProblem } from '../worktree/identity.js';
 
@@ -31,9 +32,14 @@ export async function queueEnv(worktree: string, env: NodeJS.ProcessEnv = proces
   return (await gitIdentityProblem(worktree, base)) === null ? base : { ...base, ...AGENCY_IDENTITY };
 }
 
+/**
+ * No hook of the repository runs for the queue's git: what the check wrote in the worktree (a hooks folder
+ * that core.hooksPath names there, say) must not run outside the sandbox.
+ */
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
 const run = (c: Checkout, args: string[], input?: string) =>
-  git(c.worktree, args, { env: c.env, ...(input === undefined ? {} : { input }) });
-const out = (c: Checkout, args: string[]) => gitOut(c.worktree, args, { env: c.env });
+  git(c.worktree, [...NO_HOOKS, ...args], { env: c.env, ...(input === undefined ? {} : { input }) });
+const out = (c: Checkout, args: string[]) => gitOut(c.worktree, [...NO_HOOKS, ...args], { env: c.env });
 
 /** Files whose presence in the git folder says an operation is under way there. */
 const IN_PROGRESS: [string, string][] = [
@@ -87,14 +93,27 @@ export async function worktreeStatus(c: Checkout): Promise<Map<string, string>> 
   return status;
 }
 
-/** The commit a branch names, or null. */
-export async function tipOf(c: Checkout, branch: string): Promise<string | null> {
-  const r = await run(c, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`]);
-  return r.code === 0 ? r.stdout.trim() : null;
+/** The commits the branches name, by branch (one git for all); a branch that is not there is missing. */
+export async function tipsOf(c: Checkout, branches: string[]): Promise<Map<string, string>> {
+  const tips = new Map<string, string>();
+  if (!branches.length) return tips;
+  const o = await out(c, [
+    'for-each-ref',
+    '--format=%(objecttype) %(objectname) %(refname)',
+    ...branches.map((b) => `refs/heads/${b}`),
+  ]);
+  const wanted = new Set(branches.map((b) => `refs/heads/${b}`));
+  for (const line of o.split('\n')) {
+    const m = /^commit ([0-9a-f]+) (.+)$/.exec(line);
+    if (m && wanted.has(m[2]!)) tips.set(m[2]!.slice('refs/heads/'.length), m[1]!);
+  }
+  return tips;
 }
 
-export async function isAncestor(c: Checkout, a: string, b: string): Promise<boolean> {
-  return (await run(c, ['merge-base', '--is-ancestor', a, b])).code === 0;
+/** Where a and b meet (null when they share no history). */
+export async function mergeBase(c: Checkout, a: string, b: string): Promise<string | null> {
+  const r = await run(c, ['merge-base', a, b]);
+  return r.code === 0 ? r.stdout.trim() : null;
 }
 
 /** The paths that differ between two commits or trees, with whether each is new in `to`. */
@@ -172,12 +191,23 @@ export async function moveTo(c: Checkout, from: string, to: string, why: string)
   }
 }
 
+/** The paths of the session's compiled context, relative to its worktree. */
+export const compiledPaths = () => COMPILED_PATHS.map((p) => p.replace(/^\/|\/$/g, ''));
+
+/** Those that are there now. */
+export const compiledIn = (worktree: string) => compiledPaths().filter((p) => exists(join(worktree, p)));
+
 /**
  * Puts back what a check changed in the worktree: files it changed or removed that were committed are
- * checked out again, files it made are removed, files the session had deleted are deleted again. The
- * session's own changes (in `before`) are left as they are; ignored files (build output) too.
+ * checked out again, files it made are removed, files the session had deleted are deleted again, and a
+ * file of the session's compiled context it made is removed. The session's own changes (in `before`) are
+ * left as they are; other ignored files (build output) too.
  */
-export async function undoCheckWrites(c: Checkout, before: Map<string, string>): Promise<string[]> {
+export async function undoCheckWrites(
+  c: Checkout,
+  before: Map<string, string>,
+  compiledBefore: string[],
+): Promise<string[]> {
   const after = await worktreeStatus(c);
   const restore: string[] = [];
   const remove: string[] = [];
@@ -188,6 +218,8 @@ export async function undoCheckWrites(c: Checkout, before: Map<string, string>):
   }
   for (const [path, xy] of before)
     if (xy.includes('D') && xy !== '??' && exists(join(c.worktree, path))) remove.push(path);
+  // the session's context, ignored by git: one the check made where there was none goes
+  for (const p of compiledPaths()) if (!compiledBefore.includes(p) && exists(join(c.worktree, p))) remove.push(p);
   if (remove.length)
     await run(
       c,

@@ -207,6 +207,32 @@ describe('the merge queue with the sandbox', () => {
     expect(existsSync(join(s.home, 'pwned'))).toBe(false);
   });
 
+  it("keeps the check off the session's compiled context and uncommitted files", async () => {
+    const s = await setup();
+    // what agency compile writes (ignored by git in the session's worktree), and an edit of the session's
+    write(s.wt, { 'CLAUDE.md': 'context\n', '.claude/settings.json': '{}\n', 'app.txt': "the session's edit\n" });
+    const branch = workerBranch(ID, 'a');
+    branchWith(s.repo, branch, s.base, { 'a.txt': 'a\n' });
+    const tamper = [
+      'echo injected >> CLAUDE.md',
+      `echo '{"hooks":{"PreToolUse":[]}}' > .claude/settings.json`,
+      'echo x > .claude/settings.local.json',
+      'echo theirs > app.txt',
+    ];
+    const command = tamper.map((c, i) => `if (${c}) 2>/dev/null; then echo ${i} wrote; else echo ${i} refused; fi`);
+    const out = await runMergeQueue({
+      worktree: s.wt,
+      branch: s.branch,
+      items: [{ id: 'a', branch, order: 1 }],
+      check: sandboxed([...command, 'exit 1'].join('\n'), s.env),
+    });
+    expect(out.failedChecks[0]!.output.split('\n').slice(1, 5)).toEqual(tamper.map((_, i) => `${i} refused`));
+    expect(readFileSync(join(s.wt, 'CLAUDE.md'), 'utf8')).toBe('context\n');
+    expect(readFileSync(join(s.wt, '.claude', 'settings.json'), 'utf8')).toBe('{}\n');
+    expect(existsSync(join(s.wt, '.claude', 'settings.local.json'))).toBe(false);
+    expect(readFileSync(join(s.wt, 'app.txt'), 'utf8')).toBe("the session's edit\n");
+  });
+
   it('merges nothing where the sandbox cannot be made', async () => {
     const s = await setup();
     const branch = workerBranch(ID, 'a');

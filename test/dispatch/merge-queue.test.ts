@@ -210,6 +210,36 @@ describe('the merge queue', () => {
     expect(textAt(s.repo, s.branch, 'clean.txt')).toBe('clean\n');
   });
 
+  it("runs no hook the check wrote, and removes the session's context files it made", async () => {
+    const s = await setup();
+    // hooks in an ignored folder of the worktree, as husky's are: what the check writes there stays
+    commit(s.wt, 'hooks folder', { '.gitignore': '.hooks/\n' });
+    git(s.repo, 'config', 'core.hooksPath', '.hooks');
+    const marker = join(s.t.path, 'hook-ran');
+    const hook = `#!/bin/sh\necho ran >> ${marker}\n`;
+    const items = [item('a', s.worker('a', 1), 1)];
+    const check = shell(
+      [
+        'mkdir -p .hooks .claude',
+        ...['post-checkout', 'reference-transaction', 'post-merge'].map(
+          (h) => `printf '${hook.replace(/\n/g, '\\n')}' > .hooks/${h} && chmod +x .hooks/${h}`,
+        ),
+        `echo '{"hooks":{}}' > .claude/settings.json`,
+        `echo '{"mcpServers":{}}' > .mcp.json`,
+        'echo changed >> README.md',
+        'exit 1',
+      ].join('; '),
+    );
+    const out = await runMergeQueue({ worktree: s.wt, branch: s.branch, items, check });
+    expect(out.failedChecks.map((f) => f.id)).toEqual(['a']);
+    expect(out.checks).toBe(2);
+    expect(existsSync(join(s.wt, '.hooks', 'post-checkout'))).toBe(true);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(join(s.wt, '.claude'))).toBe(false);
+    expect(existsSync(join(s.wt, '.mcp.json'))).toBe(false);
+    expect(status(s.wt)).toBe('');
+  });
+
   it('refuses a worktree in the middle of a merge, a branch not checked out, and a branch that is gone', async () => {
     const s = await setup();
     const items = [item('a', s.worker('a', 1), 1)];
