@@ -11,6 +11,7 @@ import { benchGitFetch } from './git-fetch.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
 import { benchLanding } from './landing.js';
+import { benchMergeQueue } from './merge-queue.js';
 import { benchOps } from './ops.js';
 import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
@@ -37,6 +38,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'tool-latency': () => benchToolLatency(),
   'sandbox-latency': () => benchSandboxLatency(),
   fetch: () => benchGitFetch(),
+  'merge-queue': () => benchMergeQueue(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;

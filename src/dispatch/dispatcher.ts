@@ -32,6 +32,7 @@ import { workerLimits, DEFAULT_MODEL_LIMITS, DEFAULT_WORKER_BYTES, treeRss, type
 import { MergeDesk } from './merge-desk.js';
 import { clampWords } from './coordinator.js';
 import { oneSentence } from './results.js';
+import { workerBranch } from '../protocol/worker-branch.js';
 import { pickStarts, zeroByModel } from './scheduler.js';
 import { newWorkerId, oneLine, summaryOf, waitResult } from './views.js';
 import { emptyUsage, WorkerTable, type WorkerRecord } from './worker-table.js';
@@ -261,7 +262,7 @@ export class Dispatcher {
       attempts: 0,
       sentence: null,
       reason: null,
-      branch: f.write ? `agency/${f.session}/w-${f.name}` : null,
+      branch: f.write ? workerBranch(f.session, f.name) : null,
       worktree: null,
       createdAt: now,
       startedAt: null,

@@ -12,6 +12,7 @@ import { compileInto } from '../compiler/index.js';
 import { loadRegistry, type Registry } from '../registry/index.js';
 import { git, gitEnv, gitOut } from '../worktree/git.js';
 import { WorktreePool } from '../worktree/pool.js';
+import { workerBranch } from '../protocol/worker-branch.js';
 import { coordinatorPrompt } from './coordinator.js';
 import type { DispatchHost, SessionView, WorkerSandbox } from './host.js';
 import { readResult, RESULT_FILE, resultInstructions } from './results.js';
@@ -74,7 +75,7 @@ export class Launcher {
       cwd = claimed.path;
       sandbox = { tmpDir };
       // a resolver finds the merge it is to finish already begun, its conflicts marked in the files
-      if (w.role === 'resolver' && w.resolves) await this.beginMerge(cwd, `agency/${w.session}/w-${w.resolves}`);
+      if (w.role === 'resolver' && w.resolves) await this.beginMerge(cwd, workerBranch(w.session, w.resolves));
     } else {
       cwd = join(this.host.home, 'workers', w.id);
       rmSync(cwd, { recursive: true, force: true });

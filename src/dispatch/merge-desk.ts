@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWorkerLive, type Decision, type MergeWorkersResult } from '../protocol/messages.js';
+import { recoveredWorkerRef, workerNameOf } from '../protocol/worker-branch.js';
 import { git, gitEnv } from '../worktree/git.js';
 import type { Asked, DispatchHost, SessionView } from './host.js';
 import { keptResultPath, type Launcher } from './launch.js';
@@ -177,7 +178,8 @@ export class MergeDesk {
   /** The operator's answer: approve merges the branch taking its side of each conflict; deny keeps it under refs/agency/recovered/. */
   private async answered(d: Decision, approve: boolean, s: SessionView): Promise<void> {
     const q = d.input as Partial<MergeQuestion>;
-    if (typeof q?.branch !== 'string' || !q.branch.startsWith(`agency/${s.id}/w-`)) return;
+    const name = typeof q?.branch === 'string' ? workerNameOf(s.id, q.branch) : null;
+    if (!name || !q.branch) return;
     const env = gitEnv(this.host.env);
     if (approve) {
       const r = await git(
@@ -205,8 +207,7 @@ export class MergeDesk {
       if (run && q.worker) run.merged.push(q.worker);
       this.table.schedule();
     } else {
-      const ref = `refs/agency/recovered/${q.branch.replace(/^agency\//, '')}`;
-      await git(s.worktree, ['update-ref', ref, q.branch], { env });
+      await git(s.worktree, ['update-ref', recoveredWorkerRef(s.id, name), q.branch], { env });
     }
   }
 }

@@ -10,25 +10,13 @@ import type { CompileOptions, HookPrograms } from '../compiler/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeInfo } from '../protocol/messages.js';
 import { prepareClaudeState } from '../session/claude-state.js';
+import { secretVariables } from '../protocol/secret-env.js';
 import { sessionTmpDir } from './session-tmp.js';
+
+export { isSecretVariable, secretVariables } from '../protocol/secret-env.js';
 
 /** The variables that authenticate Claude Code itself: served by the key helper, never in a session's environment. */
 export const KEY_VARIABLES = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const;
-
-/** One word of a variable's name (split at `_`) that makes it a secret: ANTHROPIC_API_KEY, GH_TOKEN, DB_PASSWORD. */
-const SECRET_WORD =
-  /^(?:KEY|KEYS|APIKEY|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|CREDENTIALS|AUTH|COOKIE|PAT)$/i;
-
-export function isSecretVariable(name: string): boolean {
-  return name.split('_').some((w) => SECRET_WORD.test(w));
-}
-
-/** The names of the secret variables in an environment. */
-export function secretVariables(env: NodeJS.ProcessEnv): string[] {
-  return Object.keys(env)
-    .filter((k) => env[k] !== undefined && isSecretVariable(k))
-    .sort();
-}
 
 /** Where the node keeps the key its sessions use: its private run folder, which no sandbox can read. */
 export const keyFilePath = (paths: NodePaths) => join(paths.runDir, 'api-key');

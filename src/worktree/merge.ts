@@ -20,8 +20,12 @@ export interface MergeRequest {
 
 export type Merged = Omit<MergeResult, 'session'>;
 
-/** The files a merge would leave in conflict, or the tree it makes. */
-async function mergeTree(repo: string, ours: string, theirs: string): Promise<{ tree: string; conflicts: string[] }> {
+/** The files a merge would leave in conflict, or the tree it makes (nothing is touched but the object store). */
+export async function mergeTree(
+  repo: string,
+  ours: string,
+  theirs: string,
+): Promise<{ tree: string; conflicts: string[] }> {
   const r = await git(repo, ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', ours, theirs]);
   if (r.code !== 0 && r.code !== 1) throw new LandingError('failed', `git merge-tree failed: ${firstLines(r.stderr)}`);
   const [tree, ...rest] = r.stdout.split('\0');

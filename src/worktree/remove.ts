@@ -3,10 +3,14 @@
  * holds (a branch of the user's, a tag, a remote's branch, an earlier recovered ref), and changes never
  * committed, make the removal refuse; with `force`, that work is first kept as a commit under
  * `refs/agency/recovered/<session>` (changes not committed as a commit on top of the branch), then removed.
+ * The session's workers' branches (agency/workers/<session>/w-*) go with it: those merged into the session's
+ * branch (or held by another ref) are deleted; one that is not makes the removal refuse, and with `force`
+ * it is kept under refs/agency/recovered/workers/<session>/w-<name> first.
  */
 import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { recoveredWorkerRef, workerBranchFolder, workerNameOf } from '../protocol/worker-branch.js';
 import { checkouts, firstLines, git, gitEnv, gitOut, resolveRef } from './git.js';
 import { forgetExclusion } from './exclude.js';
 import { isDirty, LandingError, type SessionBranch } from './landing.js';
@@ -65,18 +69,48 @@ async function snapshot(worktree: string, id: string): Promise<string> {
   }
 }
 
-/** Keeps commit under refs/agency/recovered/<id> (or <id>-2, … when that name already holds something else). */
-async function keep(repo: string, id: string, commit: string): Promise<string> {
+/** Keeps commit under ref (or ref-2, … when that name already holds something else); the ref it is under. */
+async function keep(repo: string, ref: string, commit: string, what: string): Promise<string> {
   for (let n = 1; ; n++) {
-    const ref = `${RECOVERED}/${id}${n === 1 ? '' : `-${n}`}`;
-    const at = await resolveRef(repo, ref);
-    if (at === commit) return ref;
+    const name = `${ref}${n === 1 ? '' : `-${n}`}`;
+    const at = await resolveRef(repo, name);
+    if (at === commit) return name;
     if (at !== null) continue;
-    const r = await git(repo, ['update-ref', '-m', `agency: keep session ${id}`, ref, commit, '0'.repeat(40)]);
-    if (r.code === 0) return ref;
-    if (n > 100) throw new LandingError('failed', `could not keep ${id}'s work: ${firstLines(r.stderr)}`);
+    const r = await git(repo, ['update-ref', '-m', `agency: keep ${what}`, name, commit, '0'.repeat(40)]);
+    if (r.code === 0) return name;
+    if (n > 100) throw new LandingError('failed', `could not keep ${what}'s work: ${firstLines(r.stderr)}`);
   }
 }
+
+interface WorkerBranch {
+  branch: string;
+  name: string;
+  tip: string;
+}
+
+/** The session's workers' branches. */
+async function workerBranches(repo: string, id: string): Promise<WorkerBranch[]> {
+  const out = await gitOut(repo, [
+    'for-each-ref',
+    '--format=%(objectname) %(refname:lstrip=2)',
+    `refs/heads/${workerBranchFolder(id)}`,
+  ]);
+  return out
+    .split('\n')
+    .map((l) => /^([0-9a-f]+) (.+)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(([, tip, branch]) => ({ branch: branch!, tip: tip!, name: workerNameOf(id, branch!) }))
+    .filter((w): w is WorkerBranch => w.name !== null);
+}
+
+/** Whether a worker's branch is merged into the session's branch, or held by a ref that stays. */
+async function workerKept(repo: string, w: WorkerBranch, sessionTip: string | null): Promise<boolean> {
+  if (sessionTip && (await git(repo, ['merge-base', '--is-ancestor', w.tip, sessionTip])).code === 0) return true;
+  return (await commitsOnlyOn(repo, w.tip)) === 0;
+}
+
+const listed = (names: string[], max = 5) =>
+  names.slice(0, max).join(', ') + (names.length > max ? ` and ${names.length - max} more` : '');
 
 export async function removeSession(r: RemoveRequest): Promise<Removed> {
   const { session: s, id, force } = r;
@@ -97,22 +131,49 @@ export async function removeSession(r: RemoveRequest): Promise<Removed> {
       'conflict',
       `${s.branch} is checked out in ${checkedOut}; switch that checkout to another branch first (nothing was removed)`,
     );
+  const workers = await workerBranches(s.repo, id);
+  const where = await checkouts(s.repo);
+  for (const w of workers) {
+    const at = where.get(`refs/heads/${w.branch}`);
+    if (at !== undefined)
+      throw new LandingError(
+        'conflict',
+        `${w.branch}, a branch of session ${id}'s worker ${w.name}, is checked out in ${at}; stop the session's workers or switch that checkout to another branch first (nothing was removed)`,
+      );
+  }
+  const unmerged: WorkerBranch[] = [];
+  for (const w of workers) if (!(await workerKept(s.repo, w, tip))) unmerged.push(w);
   const dirty = hadWorktree && (await isDirty(s.worktree));
   const only = tip ? await commitsOnlyOn(s.repo, tip) : 0;
   let recovered: string | null = null;
-  if (only > 0 || dirty) {
+  if (only > 0 || dirty || unmerged.length) {
     const why = [
       only > 0 ? `${only} commit${only === 1 ? '' : 's'} on ${s.branch} that no other branch has` : null,
       dirty ? `changes in its worktree ${s.worktree} that were never committed` : null,
+      unmerged.length
+        ? `${unmerged.length} worker branch${unmerged.length === 1 ? '' : 'es'} never merged into ${s.branch} (${listed(unmerged.map((w) => w.branch))})`
+        : null,
     ]
       .filter(Boolean)
       .join(', and ');
+    const under = [
+      only > 0 || dirty ? `${RECOVERED}/${id}` : null,
+      unmerged.length ? `${RECOVERED}/workers/${id}/` : null,
+    ].filter(Boolean);
     if (!force)
       throw new LandingError(
         'conflict',
-        `session ${id} has ${why}; nothing was removed. Land them (agency merge ${id}, or agency pr ${id}), or remove it anyway keeping them under ${RECOVERED}/${id} (agency rm ${id} --force)`,
+        `session ${id} has ${why}; nothing was removed. Land them (agency merge ${id}, or agency pr ${id}), or remove it anyway keeping them under ${under.join(' and ')} (agency rm ${id} --force)`,
       );
-    recovered = await keep(s.repo, id, dirty ? await snapshot(s.worktree, id) : tip!);
+    for (const w of unmerged)
+      await keep(s.repo, recoveredWorkerRef(id, w.name), w.tip, `worker ${w.name} of session ${id}`);
+    if (only > 0 || dirty)
+      recovered = await keep(
+        s.repo,
+        `${RECOVERED}/${id}`,
+        dirty ? await snapshot(s.worktree, id) : tip!,
+        `session ${id}`,
+      );
   }
   if (hadWorktree) {
     const w = await git(s.repo, ['worktree', 'remove', '--force', '--force', s.worktree]);
@@ -124,6 +185,11 @@ export async function removeSession(r: RemoveRequest): Promise<Removed> {
   if (tip) {
     const b = await git(s.repo, ['branch', '-D', s.branch]);
     if (b.code !== 0) throw new LandingError('failed', `could not remove ${s.branch}: ${firstLines(b.stderr)}`);
+  }
+  for (const w of workers) {
+    // only at the commit it was found at: a branch that moved since is left, with its work
+    const d = await git(s.repo, ['update-ref', '-d', `refs/heads/${w.branch}`, w.tip]);
+    if (d.code !== 0) throw new LandingError('failed', `could not remove ${w.branch}: ${firstLines(d.stderr)}`);
   }
   return { worktree: hadWorktree ? s.worktree : null, branch: tip ? s.branch : null, recovered };
 }

@@ -147,7 +147,7 @@ describe('write workers and the merge queue', () => {
       ]);
       // every commit a worker made is reachable from the session branch or kept under refs/agency/recovered/
       const kept = git('for-each-ref', '--format=%(refname)', 'refs/agency/recovered/').split('\n').filter(Boolean);
-      for (const ref of git('for-each-ref', '--format=%(refname)', `refs/heads/agency/${session}/`)
+      for (const ref of git('for-each-ref', '--format=%(refname)', `refs/heads/agency/workers/${session}/`)
         .split('\n')
         .filter(Boolean))
         for (const c of git('rev-list', ref, `^${branch}~0`, ...kept.map((k) => `^${k}`))
