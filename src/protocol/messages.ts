@@ -168,7 +168,7 @@ export type WorkerRole = 'worker' | 'coordinator' | 'resolver';
 export interface WorkerSummary {
   /** the node's id for it: `w-` and hex digits */
   id: string;
-  /** the id its session gave it (unique within the session; its branch is agency/<session>/w-<name>) */
+  /** the id its session gave it (unique within the session; its branch is agency/workers/<session>/w-<name>, worker-branch.ts) */
   name: string;
   node: string;
   session: string;

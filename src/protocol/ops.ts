@@ -49,7 +49,7 @@ const session = id('s', 'session');
 export const WORKER_ID = /^w-[0-9a-f]{1,32}$/;
 export const RUN_ID = /^r-[0-9a-f]{1,32}$/;
 /**
- * The id a session gives a worker: it becomes part of a branch name (agency/<session>/w-<id>) and of file
+ * The id a session gives a worker: it becomes part of a branch name (agency/workers/<session>/w-<id>) and of file
  * names, so letters, digits and . _ - only, starting with a letter or digit, never `..` or `.lock`.
  */
 export const WORKER_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
