@@ -197,9 +197,10 @@ export class WorkerProcess {
 
   /** Stops it: SIGTERM to its process group, SIGKILL after a grace period; resolves when it has exited. */
   stop(reason: string): Promise<WorkerExit> {
-    if (!this.done && this.stopReason === null) {
+    // one that has exited already (its output still closing) ends as it did
+    if (!this.done && !this.exitStatus && this.stopReason === null) {
       this.stopReason = oneLine(reason, 200) || 'stopped';
-      if (!this.exitStatus) this.escalate(['SIGTERM', 'SIGKILL']);
+      this.escalate(['SIGTERM', 'SIGKILL']);
     }
     return this.exited;
   }
