@@ -17,6 +17,7 @@ import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
 import { benchTuiLatency } from './tui-latency.js';
 import { benchSandboxLatency, benchToolLatency } from './tool-latency.js';
+import { benchWorkerMemory } from './worker-memory.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -39,6 +40,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'sandbox-latency': () => benchSandboxLatency(),
   fetch: () => benchGitFetch(),
   'merge-queue': () => benchMergeQueue(),
+  'worker-memory': () => benchWorkerMemory(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
