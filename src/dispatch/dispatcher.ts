@@ -410,6 +410,7 @@ export class Dispatcher {
       addDirs: prepared.addDirs,
       extraArgs: prepared.extraArgs,
       silenceMs: this.limits.silenceMs,
+      ...(this.host.price ? { price: this.host.price } : {}),
     });
     slot.proc = proc;
     this.update(w, { pid: proc.pid, cwd: prepared.cwd, worktree: w.write ? prepared.cwd : null, activity: 'starting' });

@@ -1,5 +1,6 @@
 /** What the node's daemon gives the dispatcher: its sessions, how a worker's context is compiled and run, and its watchers. */
 import type { CompileOptions } from '../compiler/index.js';
+import type { PriceOf } from './stream-events.js';
 import type { Decision, NodeEvent, SessionState } from '../protocol/messages.js';
 
 /** A decision asked of the operator, and the answer (approve or not) when it comes. */
@@ -53,6 +54,8 @@ export interface DispatchHost {
   ask(fields: Pick<Decision, 'session' | 'tool' | 'summary' | 'input'>): Asked;
   /** the merge queue's decisions still open (after a restart), with their answers when they come */
   asked(): Asked[];
+  /** the cost of a worker's tokens while it runs (its own figure replaces it when it ends); null where unknown */
+  price?: PriceOf;
   /** tells the operator (the node's log and its warnings) */
   warn(text: string): void;
 }

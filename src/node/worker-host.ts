@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import type { HookPrograms } from '../compiler/index.js';
 import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
 import { isLive, type NodeInfo } from '../protocol/messages.js';
+import { costUsd, priceFor } from '../session/cost/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
 import { nodeCompileOptions, sessionEnv } from './session-env.js';
@@ -65,6 +66,10 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     ask: (fields) => manager.decisions.ask({ ...fields, node: info.name }),
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
+    price: (model, t) => {
+      const p = priceFor(model);
+      return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
+    },
   };
   const dispatcher = new Dispatcher(host);
   manager.onEvent((e) => {

@@ -37,8 +37,8 @@ describe('waves per model', () => {
     for (const wave of all)
       for (const m of WORKER_MODELS)
         expect(wave.filter((w) => w.model === m).length).toBeLessThanOrEqual(limits.models[m]);
-    // 10 of each model: haiku fits in one wave, sonnet in two (8 + 2), opus in three (4 + 4 + 2)
-    expect(all.map((w) => w.length)).toEqual([24, 6, 2]);
+    // 10 of each model: haiku fits in one wave (10), sonnet in two (8 + 2), opus in three (4 + 4 + 2)
+    expect(all.map((w) => w.length)).toEqual([22, 6, 2]);
     expect(all[0]!.filter((w) => w.model === 'opus').map((w) => w.order)).toEqual([2, 5, 8, 11]);
   });
 
