@@ -16,6 +16,7 @@ import { benchScreen } from './screen.js';
 import { benchTui } from './tui.js';
 import { benchTuiLatency } from './tui-latency.js';
 import { benchSandboxLatency, benchToolLatency } from './tool-latency.js';
+import { benchWorktreePool } from './worktree-pool.js';
 
 const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
@@ -37,6 +38,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'tool-latency': () => benchToolLatency(),
   'sandbox-latency': () => benchSandboxLatency(),
   fetch: () => benchGitFetch(),
+  'worktree-pool': () => benchWorktreePool(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
