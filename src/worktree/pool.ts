@@ -277,7 +277,7 @@ export class WorktreePool {
   ): Promise<void> {
     if (paths) await limitTo(e.path, e.gitDir, paths, this.env);
     if (!e.populated) {
-      // made at target: check out its files (within paths)
+      // made at target (or found half-made after a restart): check out HEAD's files, within paths
       await populate(e.path, this.env);
       e.populated = true;
     } else if (paths) {
@@ -287,11 +287,12 @@ export class WorktreePool {
       e.head = target;
     }
     if (e.head === target) {
-      // the files are already target's: only HEAD moves, without git reading the whole index
+      // the files are already target's: only HEAD moves, without git reading the whole index (the empty
+      // old value makes update-ref refuse a branch made meanwhile)
       if (!exists)
         await run(
           e.path,
-          ['update-ref', '-m', `branch: Created from ${target}`, `refs/heads/${branch}`, target, '0'.repeat(40)],
+          ['update-ref', '-m', `branch: Created from ${target}`, `refs/heads/${branch}`, target, ''],
           this.env,
         );
       await run(

@@ -57,7 +57,7 @@ export async function keepUnder(
     const at = await resolveRef(repo, ref);
     if (at === commit) return ref;
     if (at !== null) continue;
-    const r = await git(repo, ['update-ref', '-m', reason, ref, commit, '0'.repeat(40)], { env });
+    const r = await git(repo, ['update-ref', '-m', reason, ref, commit, ''], { env });
     if (r.code === 0) return ref;
     if (n > 100) throw new GitError(`could not keep ${commit.slice(0, 12)} under ${ref}: ${firstLines(r.stderr)}`);
   }

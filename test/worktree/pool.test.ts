@@ -359,7 +359,7 @@ describe('after a restart, and draining', () => {
     write(busy.path, { 'a/one.txt': 'in progress\n' });
     // a release cut short by a restart: detached, with work still there
     git(left.path, 'checkout', '-q', '--detach');
-    write(left.path, { 'left.txt': 'not yet kept\n' });
+    write(left.path, { 'left.txt': 'not yet kept\n', 'node_modules/pkg/index.js': 'build output\n' });
     await first.fill(3);
 
     const pool = await WorktreePool.open({ repo, dir });
