@@ -118,10 +118,12 @@ export async function populate(path: string, env: NodeJS.ProcessEnv): Promise<vo
 
 /** What a worker may leave in its administrative folder: an operation under way, and a lock from a killed git. */
 const UNDER_WAY = ['rebase-merge', 'rebase-apply', 'sequencer'];
+/** What a merge, cherry-pick or revert stopped half-way leaves; `git reset --hard` clears it. */
+const HALF_DONE = ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REVERT_HEAD'];
 
 /** Whether the worktree is as the pool keeps an idle one: detached, populated, clean, not sparse. */
 export async function isIdleShape(path: string, gitDir: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  if (isSparse(gitDir) || UNDER_WAY.some((d) => existsSync(join(gitDir, d)))) return false;
+  if (isSparse(gitDir) || [...UNDER_WAY, ...HALF_DONE].some((d) => existsSync(join(gitDir, d)))) return false;
   if (existsSync(join(gitDir, 'index.lock'))) return false;
   const status = await run(path, ['status', '--porcelain', '-z', '--untracked-files=normal'], env);
   return status === '';
@@ -149,7 +151,8 @@ export async function settle(
   const { path, gitDir, env } = { ...w, env: o.env };
   // the worker is gone; a lock its git left behind when it was killed would stop every step below
   rmSync(join(gitDir, 'index.lock'), { force: true });
-  const dirty = (await run(path, ['status', '--porcelain', '-z', '--untracked-files=normal'], env)) !== '';
+  const status = await run(path, ['status', '--porcelain', '-z', '--untracked-files=normal'], env);
+  const dirty = status !== '';
   const head = (await run(path, ['rev-parse', '--verify', 'HEAD^{commit}'], env)).trim();
   const detached = (await git(path, ['symbolic-ref', '--quiet', 'HEAD'], { env })).code !== 0;
   let keep: string | null = null;
@@ -163,10 +166,13 @@ export async function settle(
   const recovered = keep
     ? await keepUnder(path, `${label.replace(/\//g, '-')}-${stamp(new Date())}`, keep, `agency: keep ${label}`, env)
     : null;
+  // each step only where there is something to do: on a large repository each walks every file
   for (const d of UNDER_WAY) rmSync(join(gitDir, d), { recursive: true, force: true });
-  await run(path, ['reset', '--quiet', '--hard', 'HEAD'], env);
-  await run(path, ['checkout', '--quiet', '--detach', 'HEAD'], env);
-  await run(path, ['clean', '-fdq'], env);
+  if (dirty || HALF_DONE.some((f) => existsSync(join(gitDir, f))))
+    await run(path, ['reset', '--quiet', '--hard', 'HEAD'], env);
+  // the index and files are HEAD's now, so detaching is only HEAD's own change
+  if (!detached) await run(path, ['update-ref', '--no-deref', '-m', 'agency: released', 'HEAD', head], env);
+  if (/(^|\0)\?\? /.test(status)) await run(path, ['clean', '-fdq'], env);
   const compiled = COMPILED_PATHS.map((p) => `:(top,literal)${p.replace(/^\/|\/$/g, '')}`);
   await run(path, ['clean', '-fdxq', '--', ...compiled], env);
   await unlimit(path, gitDir, env);

@@ -158,7 +158,7 @@ export class WorktreePool {
         }
       }
       const target = tip ?? base;
-      let e = [...this.entries.values()].find((x) => x.state === 'idle');
+      let e = this.pick(paths !== null);
       const fresh = !e;
       if (e) e.state = 'claiming';
       else e = await this.make(r, target);
@@ -259,6 +259,17 @@ export class WorktreePool {
       throw new WorktreeError(
         `${JSON.stringify(branch)} is not a branch name git accepts (see git check-ref-format); name it like agency/<session>/w-<name>`,
       );
+  }
+
+  /**
+   * An idle worktree for a claim: one with every file checked out, if there is one. Not for a sparse
+   * claim: taking files away from a whole checkout costs about as much as checking them out, so a sparse
+   * claim takes one with nothing checked out yet (found after a restart) or gets a new one, which checks out
+   * only its paths.
+   */
+  private pick(sparse: boolean): Entry | undefined {
+    const idle = [...this.entries.values()].filter((x) => x.state === 'idle');
+    return sparse ? idle.find((x) => !x.populated) : (idle.find((x) => x.populated) ?? idle[0]);
   }
 
   /** A new worktree in the pool's folder, detached at commit, not yet checked out and not yet in the table. */

@@ -254,40 +254,59 @@ describe('releasing', () => {
 describe('sparse checkouts', () => {
   it('checks out only the paths named (and the top files), leaving the repository config and checkout alone', async () => {
     const { repo, dir } = setup();
+    const configFile = join(repo, '.git', 'config');
+    const config = readFileSync(configFile, 'utf8');
+    const userFiles = files(repo);
+    const userIndex = git(repo, 'ls-files', '-t', '-s');
+    /** the user's repository: its config as it was but for the includes of the pool's worktrees, no
+     * extension and no sparse setting; its own checkout whole and clean, its index's entries unchanged */
+    const untouched = () => {
+      const withoutIncludes = readFileSync(configFile, 'utf8').replace(
+        /\[includeIf "gitdir:[^"]*"\]\n\tpath = .*\n/g,
+        '',
+      );
+      expect(withoutIncludes).toBe(config);
+      expect(git(repo, 'config', '--list')).not.toMatch(/^extensions\.|sparsecheckout/im);
+      expect(existsSync(join(repo, '.git', 'info', 'sparse-checkout'))).toBe(false);
+      expect(files(repo)).toEqual(userFiles);
+      expect(status(repo)).toBe('');
+      expect(git(repo, 'ls-files', '-t', '-s')).toBe(userIndex);
+    };
     const pool = new WorktreePool({ repo, dir });
     await pool.fill(1);
-    const config = readFileSync(join(repo, '.git', 'config'), 'utf8');
-    const userFiles = files(repo);
     const c = await pool.claim({ branch: 'w/sparse', base: 'main', paths: ['a', 'c/d/deep.txt'] });
     expect(files(c.path)).toEqual(['.gitignore', 'README.md', 'a/one.txt', 'a/two.txt', 'app.txt', 'c/d/deep.txt']);
     expect(status(c.path)).toBe('');
+    expect(git(c.path, 'config', 'core.sparseCheckout').trim()).toBe('true');
+    untouched();
+    // a sparse claim leaves the whole idle worktree for a whole claim
+    expect(pool.idle()).toBe(1);
     // work in and outside the paths, committed and kept like any other
     write(c.path, { 'a/one.txt': 'edited\n', 'b/new.txt': 'outside\n' });
     const { recovered } = await pool.release(c.path);
     expect(git(repo, 'show', '--stat', '--format=', recovered!)).toMatch(
       /^ a\/one\.txt +\| 2 \+-\n b\/new\.txt +\| 1 \+\n 2 files changed/,
     );
-    // the released worktree has every file again, and the next claim without paths gets the whole tree
+    // the released worktree has every file again, and a claim without paths gets the whole tree
     expect(files(c.path)).toEqual(userFiles);
-    const next = await pool.claim({ branch: 'w/whole', base: 'main' });
-    expect(next.path).toBe(c.path);
-    expect(files(next.path)).toEqual(userFiles);
+    expect(pool.idle()).toBe(2);
+    const [x, y] = [
+      await pool.claim({ branch: 'w/x', base: 'main' }),
+      await pool.claim({ branch: 'w/y', base: 'main' }),
+    ];
+    expect([x.path, y.path]).toContain(c.path);
+    expect(files(c.path)).toEqual(userFiles);
+    expect(() => git(c.path, 'config', '--get', 'core.sparseCheckout')).toThrow();
     expect(
-      git(next.path, 'ls-files', '-t')
+      git(c.path, 'ls-files', '-t')
         .split('\n')
         .filter((l) => l && !l.startsWith('H ')),
     ).toEqual([]);
-    // the user's repository: the same config, no extension, its own checkout whole and clean
-    expect(readFileSync(join(repo, '.git', 'config'), 'utf8')).toBe(config);
-    expect(git(repo, 'config', '--list', '--local')).not.toMatch(/^extensions\.|sparsecheckout/im);
-    expect(existsSync(join(repo, '.git', 'info', 'sparse-checkout'))).toBe(false);
-    expect(files(repo)).toEqual(userFiles);
-    expect(status(repo)).toBe('');
-    expect(
-      git(repo, 'ls-files', '-t')
-        .split('\n')
-        .filter((l) => l && !l.startsWith('H ')),
-    ).toEqual([]);
+    untouched();
+    await pool.release(x.path);
+    await pool.release(y.path);
+    await pool.drain();
+    expect(readFileSync(configFile, 'utf8')).toBe(config);
   });
 });
 
@@ -337,13 +356,18 @@ describe('bad input', () => {
     expect(worktrees(repo)).toEqual([repo]);
     expect(readdirSync(dir)).toEqual([]);
     expect(readFileSync(join(repo, '.git', 'config'), 'utf8')).toBe(config);
-    // with one idle: it stays idle, clean and whole (its sparse patterns undone)
-    await pool.fill(1);
+    // a sparse claim (which gets a worktree of its own) likewise
     await expect(pool.claim({ branch: 'taken/sub', base, paths: ['a'] })).rejects.toThrow(WorktreeError);
-    expect([pool.idle(), pool.busy()]).toEqual([1, 0]);
+    expect(worktrees(repo)).toEqual([repo]);
+    // with one idle: it stays idle, clean and whole
+    await pool.fill(1);
     const [idle] = worktrees(repo).filter((p) => p.startsWith(dir));
+    await expect(pool.claim({ branch: 'taken/sub', base })).rejects.toThrow(WorktreeError);
+    expect([pool.idle(), pool.busy()]).toEqual([1, 0]);
+    expect(worktrees(repo)).toEqual([repo, idle]);
     expect(files(idle!)).toEqual(files(repo));
     expect(status(idle!)).toBe('');
+    expect(() => branchAt(idle!)).toThrow();
     expect(refAt(repo, 'refs/heads/taken/sub')).toBeNull();
   });
 });
