@@ -141,12 +141,13 @@ const stamp = (d: Date) =>
  * recovery ref (`refs/agency/recovered/<label with / as ->-<time>`), as are commits of a detached HEAD that
  * no ref holds; then the worktree is detached at its HEAD, reset, cleaned of untracked files and of agency's
  * compiled context (ignored build output stays), and its sparse checkout undone. Returns the recovery ref
- * and the commit the worktree is left at.
+ * and the commit the worktree is left at. With `tidy` false, only the work is kept (for a worktree about
+ * to be removed).
  */
 export async function settle(
   w: { path: string; gitDir: string },
   label: string,
-  o: { message?: string; env: NodeJS.ProcessEnv },
+  o: { message?: string; env: NodeJS.ProcessEnv; tidy?: boolean },
 ): Promise<{ recovered: string | null; head: string }> {
   const { path, gitDir, env } = { ...w, env: o.env };
   // the worker is gone; a lock its git left behind when it was killed would stop every step below
@@ -166,6 +167,7 @@ export async function settle(
   const recovered = keep
     ? await keepUnder(path, `${label.replace(/\//g, '-')}-${stamp(new Date())}`, keep, `agency: keep ${label}`, env)
     : null;
+  if (o.tidy === false) return { recovered, head };
   // each step only where there is something to do: on a large repository each walks every file
   for (const d of UNDER_WAY) rmSync(join(gitDir, d), { recursive: true, force: true });
   if (dirty || HALF_DONE.some((f) => existsSync(join(gitDir, f))))

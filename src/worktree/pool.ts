@@ -22,7 +22,7 @@ import {
   settle,
 } from './pool-tree.js';
 import { commonDirOf, inTurn, withRepoLock, type Turns } from './repo-lock.js';
-import { limitTo, sparsePatterns } from './sparse.js';
+import { dropLimits, isSparse, limitTo, sparsePatterns } from './sparse.js';
 
 export interface PoolOptions {
   /** the repository the worktrees link to: a main checkout, or a bare mirror */
@@ -177,8 +177,8 @@ export class WorktreePool {
 
   /**
    * Gives a claimed worktree back: uncommitted work is committed onto a recovery ref first (returned), then
-   * the worktree is detached, cleaned, its sparse checkout undone, and it is idle again. Giving back an
-   * idle worktree does nothing.
+   * the worktree is detached, cleaned, and idle again; a sparse one is removed instead (its branch stays).
+   * Giving back an idle worktree does nothing.
    */
   async release(path: string, o: { message?: string } = {}): Promise<{ recovered: string | null }> {
     const e = this.entries.get(canonical(path));
@@ -200,12 +200,7 @@ export class WorktreePool {
       }
       e.state = 'releasing';
       try {
-        const label = e.branch ?? `pool-${e.path.split(sep).pop()}`;
-        const { recovered, head } = await settle(e, label, { message: o.message, env: this.env });
-        e.head = head;
-        e.state = 'idle';
-        e.branch = null;
-        return { recovered };
+        return { recovered: await this.putBack(r, e, e.branch ?? `pool-${e.path.split(sep).pop()}`, o.message) };
       } catch (err) {
         e.state = 'busy';
         throw err;
@@ -316,13 +311,31 @@ export class WorktreePool {
     e.head = target;
   }
 
-  /** After a failed claim: a worktree made for it goes; one taken from the idle ones is settled and idle again. */
+  /**
+   * Keeps a given-back worktree's work, then makes it idle again; a sparse one is removed instead, since
+   * checking out every file again costs as much as a new worktree (more, on a slow disk).
+   */
+  private async putBack(r: Repo, e: Entry, label: string, message?: string): Promise<string | null> {
+    const sparse = isSparse(e.gitDir);
+    const { recovered, head } = await settle(e, label, { message, env: this.env, tidy: !sparse });
+    if (sparse) {
+      await removeTree(r.root, r.common, e.path, { force: true, env: this.env });
+      this.entries.delete(e.path);
+    } else {
+      e.head = head;
+      e.state = 'idle';
+      e.branch = null;
+    }
+    return recovered;
+  }
+
+  /** After a failed claim: a worktree made for it, or a sparse one, goes; one taken whole from the idle ones is idle again. */
   private async giveBack(r: Repo, e: Entry, fresh: boolean): Promise<void> {
     const drop = async () => {
       this.entries.delete(e.path);
       await removeTree(r.root, r.common, e.path, { force: true, env: this.env }).catch(() => undefined);
     };
-    if (fresh || !e.populated) return drop();
+    if (fresh || !e.populated || isSparse(e.gitDir)) return drop();
     try {
       e.head = (await settle(e, `pool-${e.path.split(sep).pop()}`, { env: this.env })).head;
       e.state = 'idle';
@@ -345,13 +358,16 @@ export class WorktreePool {
       const e: Entry = { path, gitDir, state: 'busy', branch: null, populated: true, head: w.head };
       if (w.branch !== null) e.branch = w.branch.replace(/^refs\/heads\//, '');
       else if (!existsSync(join(gitDir, 'index'))) {
+        // made, not yet checked out: whatever sparse patterns a claim cut short had set go
+        await dropLimits(path, gitDir, this.env);
         e.populated = false;
         e.state = 'idle';
       } else if (await isIdleShape(path, gitDir, this.env)) e.state = 'idle';
       else {
-        // left mid-release: keep what is there, then it is idle like the others
-        e.head = (await settle(e, `pool-${path.split(sep).pop()}`, { env: this.env })).head;
-        e.state = 'idle';
+        // left mid-release: keep what is there, then it is idle like the others (or removed, if sparse)
+        this.entries.set(path, e);
+        await this.putBack(r, e, `pool-${path.split(sep).pop()}`);
+        continue;
       }
       this.entries.set(path, e);
     }

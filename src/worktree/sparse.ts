@@ -80,7 +80,12 @@ export async function unlimit(worktree: string, gitDir: string, env: NodeJS.Proc
     writeFileSync(patternsFile(gitDir), '/*\n');
     await setSwitch(worktree, gitDir, true, env);
     await gitOut(worktree, ['read-tree', '-mu', 'HEAD'], { env });
-    rmSync(patternsFile(gitDir), { force: true });
   }
+  await dropLimits(worktree, gitDir, env);
+}
+
+/** Removes the settings and patterns of limitTo without checking anything out (for a worktree with nothing checked out). */
+export async function dropLimits(worktree: string, gitDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  rmSync(patternsFile(gitDir), { force: true });
   await setSwitch(worktree, gitDir, false, env);
 }

@@ -287,24 +287,17 @@ describe('sparse checkouts', () => {
     expect(git(repo, 'show', '--stat', '--format=', recovered!)).toMatch(
       /^ a\/one\.txt +\| 2 \+-\n b\/new\.txt +\| 1 \+\n 2 files changed/,
     );
-    // the released worktree has every file again, and a claim without paths gets the whole tree
-    expect(files(c.path)).toEqual(userFiles);
-    expect(pool.idle()).toBe(2);
-    const [x, y] = [
-      await pool.claim({ branch: 'w/x', base: 'main' }),
-      await pool.claim({ branch: 'w/y', base: 'main' }),
-    ];
-    expect([x.path, y.path]).toContain(c.path);
-    expect(files(c.path)).toEqual(userFiles);
-    expect(() => git(c.path, 'config', '--get', 'core.sparseCheckout')).toThrow();
-    expect(
-      git(c.path, 'ls-files', '-t')
-        .split('\n')
-        .filter((l) => l && !l.startsWith('H ')),
-    ).toEqual([]);
+    // the sparse worktree itself goes (checking out every file again would cost a whole new one); its branch stays
+    expect(existsSync(c.path)).toBe(false);
+    expect(worktrees(repo)).not.toContain(c.path);
+    expect(refAt(repo, 'refs/heads/w/sparse')).not.toBeNull();
+    expect([pool.idle(), pool.busy()]).toEqual([1, 0]);
+    // and a claim without paths gets a whole tree
+    const x = await pool.claim({ branch: 'w/x', base: 'main' });
+    expect(files(x.path)).toEqual(userFiles);
+    expect(() => git(x.path, 'config', '--get', 'core.sparseCheckout')).toThrow();
     untouched();
     await pool.release(x.path);
-    await pool.release(y.path);
     await pool.drain();
     expect(readFileSync(configFile, 'utf8')).toBe(config);
   });
@@ -414,6 +407,28 @@ describe('after a restart, and draining', () => {
   });
 });
 
+describe('after a restart, the odd ones', () => {
+  it('checks out a worktree found made but never checked out, and removes a sparse one when it is given back', async () => {
+    const { repo, base, dir } = setup();
+    const first = new WorktreePool({ repo, dir });
+    const sparse = await first.claim({ branch: 'w/sparse', base, paths: ['a'] });
+    write(sparse.path, { 'a/one.txt': 'in progress\n' });
+    git(repo, 'worktree', 'add', '-q', '--detach', '--no-checkout', join(dir, 'w-half'), base);
+
+    const pool = await WorktreePool.open({ repo, dir });
+    expect([pool.idle(), pool.busy()]).toEqual([1, 1]);
+    const whole = await pool.claim({ branch: 'w/whole', base });
+    expect(whole.path).toBe(join(dir, 'w-half'));
+    expect(files(whole.path)).toEqual(files(repo));
+    expect(status(whole.path)).toBe('');
+    const { recovered } = await pool.release(sparse.path);
+    expect(git(repo, 'show', `${recovered}:a/one.txt`)).toBe('in progress\n');
+    expect(existsSync(sparse.path)).toBe(false);
+    expect(worktrees(repo)).toEqual([repo, whole.path]);
+    expect([pool.idle(), pool.busy()]).toEqual([0, 1]);
+  });
+});
+
 describe('a bare mirror', () => {
   it('fills, claims and releases worktrees of a bare repository', async () => {
     const { root, repo, base } = setup();
@@ -428,7 +443,8 @@ describe('a bare mirror', () => {
     writeFileSync(join(c.path, 'b', 'more', 'x.txt'), 'x\n');
     const { recovered } = await pool.release(c.path);
     expect(git(mirror, 'show', `${recovered}:b/more/x.txt`)).toBe('x\n');
-    expect(files(c.path)).toEqual(files(repo));
+    const d = await pool.claim({ branch: 'agency/s-2/w-b', base: 'main' });
+    expect(files(d.path)).toEqual(files(repo));
     expect(git(mirror, 'config', '--list', '--local')).not.toMatch(/^extensions\.|sparsecheckout/im);
   });
 });
