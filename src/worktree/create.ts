@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { excludeCompiledFiles } from './exclude.js';
+import { commonDirOf, withRepoLock } from './repo-lock.js';
 
 export interface Worktree {
   /** the repository's main checkout: where Claude Code keys its trust of the worktree */
@@ -71,7 +72,9 @@ export async function createWorktree(opts: {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, opts.id);
   const branch = `agency/${opts.id}`;
-  await git.raw(['worktree', 'add', '--quiet', '-b', branch, path, base]);
-  await excludeCompiledFiles(path);
+  await withRepoLock(await commonDirOf(repoRoot), async () => {
+    await git.raw(['worktree', 'add', '--quiet', '-b', branch, path, base]);
+    await excludeCompiledFiles(path);
+  });
   return { repoRoot, path: realpathSync(path), branch, base, baseBranch };
 }

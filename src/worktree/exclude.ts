@@ -42,6 +42,9 @@ export const SANDBOX_PLACEHOLDERS = [
 const INCLUDED = 'agency.gitconfig';
 const EXCLUDES = 'agency-exclude';
 
+/** The config file that applies to the worktree whose administrative folder is gitDir alone. */
+export const worktreeConfigFile = (gitDir: string) => join(gitDir, INCLUDED);
+
 /** A path as a literal gitdir: pattern (git matches it with wildmatch). */
 const literalPattern = (p: string) => p.replace(/[*?[\]\\]/g, '\\$&');
 /** A value of a git config file, quoted. */

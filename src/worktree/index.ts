@@ -14,3 +14,5 @@ export {
   type MirrorProblem,
   type SyncedMirror,
 } from './mirror.js';
+export { WorktreePool, type Claimed, type PoolOptions } from './pool.js';
+export { withRepoLock } from './repo-lock.js';

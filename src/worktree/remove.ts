@@ -7,13 +7,13 @@
  * branch (or held by another ref) are deleted; one that is not makes the removal refuse, and with `force`
  * it is kept under refs/agency/recovered/workers/<session>/w-<name> first.
  */
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { recoveredWorkerRef, workerBranchFolder, workerNameOf } from '../protocol/worker-branch.js';
-import { checkouts, firstLines, git, gitEnv, gitOut, resolveRef } from './git.js';
+import { checkouts, firstLines, git, gitOut, resolveRef } from './git.js';
 import { forgetExclusion } from './exclude.js';
 import { isDirty, LandingError, type SessionBranch } from './landing.js';
+import { commitsNoRefHolds, keepUnder, RECOVERED, snapshotWork } from './recover.js';
+import { commonDirOf, withRepoLock } from './repo-lock.js';
 
 export interface RemoveRequest {
   id: string;
@@ -30,56 +30,23 @@ export interface Removed {
   recovered: string | null;
 }
 
-const RECOVERED = 'refs/agency/recovered';
 /** Branches of sessions: they do not count as a place the work is kept (gc removes them too). */
 const SESSION_BRANCHES = 'refs/heads/agency/';
-const IDENTITY = {
-  GIT_AUTHOR_NAME: 'agency',
-  GIT_AUTHOR_EMAIL: 'agency@localhost',
-  GIT_COMMITTER_NAME: 'agency',
-  GIT_COMMITTER_EMAIL: 'agency@localhost',
-};
 const canonical = (p: string) => (existsSync(p) ? realpathSync(p) : p);
 
 /** Commits of tip that no ref but sessions' branches holds. */
-export async function commitsOnlyOn(repo: string, tip: string): Promise<number> {
-  const refs = await gitOut(repo, ['for-each-ref', '--format=%(objecttype) %(*objecttype) %(refname)']);
-  const keepers = refs
-    .split('\n')
-    .map((l) => /^(\S+) (\S*) (.+)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .filter(([, type, peeled, ref]) => (type === 'commit' || peeled === 'commit') && !ref!.startsWith(SESSION_BRANCHES))
-    .map(([, , , ref]) => `^${ref}\n`);
-  const out = await gitOut(repo, ['rev-list', '--count', tip, '--stdin'], { input: keepers.join('') });
-  return Number(out.trim());
+export function commitsOnlyOn(repo: string, tip: string): Promise<number> {
+  return commitsNoRefHolds(repo, tip, (ref) => ref.startsWith(SESSION_BRANCHES));
 }
 
 /** A commit of everything in the worktree not committed (untracked files too), on top of its HEAD. */
-async function snapshot(worktree: string, id: string): Promise<string> {
-  const tmp = mkdtempSync(join(tmpdir(), 'agency-recover-'));
-  try {
-    const env = gitEnv(process.env, { ...IDENTITY, GIT_INDEX_FILE: join(tmp, 'index') });
-    await gitOut(worktree, ['read-tree', 'HEAD'], { env });
-    await gitOut(worktree, ['add', '-A'], { env });
-    const tree = (await gitOut(worktree, ['write-tree'], { env })).trim();
-    const message = `agency: changes of session ${id} not committed when it was removed\n`;
-    return (await gitOut(worktree, ['commit-tree', tree, '-p', 'HEAD', '-F', '-'], { env, input: message })).trim();
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-  }
+function snapshot(worktree: string, id: string): Promise<string> {
+  return snapshotWork(worktree, `agency: changes of session ${id} not committed when it was removed`);
 }
 
-/** Keeps commit under ref (or ref-2, … when that name already holds something else); the ref it is under. */
-async function keep(repo: string, ref: string, commit: string, what: string): Promise<string> {
-  for (let n = 1; ; n++) {
-    const name = `${ref}${n === 1 ? '' : `-${n}`}`;
-    const at = await resolveRef(repo, name);
-    if (at === commit) return name;
-    if (at !== null) continue;
-    const r = await git(repo, ['update-ref', '-m', `agency: keep ${what}`, name, commit, '0'.repeat(40)]);
-    if (r.code === 0) return name;
-    if (n > 100) throw new LandingError('failed', `could not keep ${what}'s work: ${firstLines(r.stderr)}`);
-  }
+/** Keeps commit under ref, a ref under refs/agency/recovered/ (or ref-2, … when that holds something else); the ref it is under. */
+function keep(repo: string, ref: string, commit: string, what: string): Promise<string> {
+  return keepUnder(repo, ref.slice(RECOVERED.length + 1), commit, `agency: keep ${what}`);
 }
 
 interface WorkerBranch {
@@ -175,13 +142,15 @@ export async function removeSession(r: RemoveRequest): Promise<Removed> {
         `session ${id}`,
       );
   }
-  if (hadWorktree) {
-    const w = await git(s.repo, ['worktree', 'remove', '--force', '--force', s.worktree]);
-    // a folder git does not know as a worktree (its administrative files were lost) goes all the same
-    if (w.code !== 0) rmSync(s.worktree, { recursive: true, force: true });
-  }
-  await git(s.repo, ['worktree', 'prune']);
-  await forgetExclusion(s.repo, s.worktree);
+  await withRepoLock(await commonDirOf(s.repo), async () => {
+    if (hadWorktree) {
+      const w = await git(s.repo, ['worktree', 'remove', '--force', '--force', s.worktree]);
+      // a folder git does not know as a worktree (its administrative files were lost) goes all the same
+      if (w.code !== 0) rmSync(s.worktree, { recursive: true, force: true });
+    }
+    await git(s.repo, ['worktree', 'prune']);
+    await forgetExclusion(s.repo, s.worktree);
+  });
   if (tip) {
     const b = await git(s.repo, ['branch', '-D', s.branch]);
     if (b.code !== 0) throw new LandingError('failed', `could not remove ${s.branch}: ${firstLines(b.stderr)}`);
