@@ -243,25 +243,24 @@ export class Cockpit {
     return found[0]!;
   }
 
-  /** A session's workers (`s-abc`, or `node/s-abc`), from the node it is on: running, queued, and those that ended. */
-  async workers(ref: string): Promise<SessionWorkersResult> {
-    const s = await this.findSession(ref);
+  /** A session's workers (found with findSession), from its node: running, queued, and those that ended. */
+  async workers(s: Pick<SessionSummary, 'id' | 'node'>): Promise<SessionWorkersResult> {
     const r = await this.requestOn(s.node, 'workers', { session: s.id });
     return { session: r.session ?? s.id, node: s.node, workers: r.workers };
   }
 
   /** A worker's output as its node kept it (its last lines), and its result once it wrote one. */
-  workerOutput(node: string, worker: string): Promise<WorkerOutput> {
+  async workerOutput(node: string, worker: string): Promise<WorkerOutput> {
     return this.requestOn(node, 'worker-output', { worker });
   }
 
   /** Stops a worker that has not ended; `stopped` is empty when it had ended already. */
-  stopWorker(node: string, worker: string): Promise<WorkerStopResult> {
+  async stopWorker(node: string, worker: string): Promise<WorkerStopResult> {
     return this.requestOn(node, 'worker-stop', { worker });
   }
 
   /** Stops every worker of a run (one fan-out of a session) that has not ended. */
-  stopRun(node: string, run: string): Promise<WorkerStopResult> {
+  async stopRun(node: string, run: string): Promise<WorkerStopResult> {
     return this.requestOn(node, 'worker-stop', { run });
   }
 

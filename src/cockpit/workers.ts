@@ -109,6 +109,20 @@ export function workerDoing(w: Pick<WorkerSummary, 'state' | 'reason' | 'sentenc
   return w.state === 'queued' ? 'waiting for its wave' : '';
 }
 
+/** `2 running, 3 queued, 5 done` in the order of WORKER_STATES, states with none left out; '' for none. */
+export function statesText(c: Pick<WorkerCounts, 'states'>, sep = ', '): string {
+  return WORKER_STATES.filter((s) => c.states[s] > 0)
+    .map((s) => `${c.states[s]} ${s}`)
+    .join(sep);
+}
+
+/** `haiku 4, sonnet 1`: the workers not ended, by model, models with none left out; '' for none. */
+export function liveModelsText(c: Pick<WorkerCounts, 'models'>, sep = ', '): string {
+  return WORKER_MODELS.filter((m) => liveOfModel(c, m) > 0)
+    .map((m) => `${m} ${liveOfModel(c, m)}`)
+    .join(sep);
+}
+
 /** Whether two counts say the same. */
 export function sameWorkerCounts(a: WorkerCounts, b: WorkerCounts): boolean {
   if (a === b) return true;
