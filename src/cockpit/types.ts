@@ -41,6 +41,7 @@ export type { CountBy, FleetHealth, NodeSummary, RecentActivity, WorkerState, Wo
 export { WORKER_STATES, usageTokens } from './summary.js';
 export type { SessionWorkers, WorkerCounts } from './workers.js';
 export {
+  STATES_SHOWN,
   allWorkers,
   countWorkers,
   liveOfModel,

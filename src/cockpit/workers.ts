@@ -109,9 +109,12 @@ export function workerDoing(w: Pick<WorkerSummary, 'state' | 'reason' | 'sentenc
   return w.state === 'queued' ? 'waiting for its wave' : '';
 }
 
-/** `2 running, 3 queued, 5 done` in the order of WORKER_STATES, states with none left out; '' for none. */
+/** The order workers' states are written in: what is happening first. */
+export const STATES_SHOWN: readonly WorkerState[] = ['running', 'queued', 'done', 'failed', 'stopped'];
+
+/** `2 running, 3 queued, 5 done` (see STATES_SHOWN), states with none left out; '' for none. */
 export function statesText(c: Pick<WorkerCounts, 'states'>, sep = ', '): string {
-  return WORKER_STATES.filter((s) => c.states[s] > 0)
+  return STATES_SHOWN.filter((s) => c.states[s] > 0)
     .map((s) => `${c.states[s]} ${s}`)
     .join(sep);
 }

@@ -111,7 +111,7 @@ describe('workers in status and watch', () => {
     expect(usageOf(doc)).toEqual(before);
     const text = await agency('status');
     expect(text.stdout).toContain(
-      '  workers: 1 queued, 1 running, 1 failed (not ended: haiku 1, opus 1) (agency workers <session> lists them)',
+      '  workers: 1 running, 1 queued, 1 failed (not ended: haiku 1, opus 1) (agency workers <session> lists them)',
     );
   });
 
@@ -209,7 +209,7 @@ describe('the workers table', () => {
   it('has a line about them, the header, then one line a worker: running, queued, then ended newest first', () => {
     const lines = workersText(r, Date.parse(T)).split('\n');
     expect(lines[0]).toBe(
-      's-aaa111 on studio-01: 4 workers (1 queued, 1 running, 1 done, 1 failed); not ended: haiku 1, sonnet 1; 1.5k tokens, $0.01',
+      's-aaa111 on studio-01: 4 workers (1 running, 1 queued, 1 done, 1 failed); not ended: haiku 1, sonnet 1; 1.5k tokens, $0.01',
     );
     expect(lines[1]).toBe(WORKERS_HEADER);
     expect(lines.slice(2).map((l) => l.split(' ')[0])).toEqual(['runner', 'queued', 'new-failed', 'old-done']);
