@@ -9,7 +9,6 @@
 import {
   WORKER_MODELS,
   WORKER_STATES,
-  isWorkerLive,
   type WorkerModel,
   type WorkerState,
   type WorkerSummary,
@@ -151,5 +150,3 @@ export function sameWorker(a: WorkerSummary, b: WorkerSummary): boolean {
     u.unpricedModels.length === v.unpricedModels.length
   );
 }
-
-export { isWorkerLive };

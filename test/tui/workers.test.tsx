@@ -141,7 +141,7 @@ describe("a session's workers", () => {
     const c = await app({ events: base });
     await c.press(KEY.enter, { shows: 's-1' });
     expect(c.frame()).not.toContain('workers of s-1');
-    await c.press('w', { shows: 'no workers: a session starts them itself' });
+    await c.press('w', { shows: 'no workers: a session starts them with its agency tools' });
     await c.press(KEY.enter, { shows: 'session s-1 has no workers' });
   });
 

@@ -17,6 +17,7 @@ import { useTui } from '../context.js';
 import { age, dollars, tokens } from '../../cockpit/format.js';
 import { pickWorker, sessionWorkers, workerCursorKey } from '../select.js';
 import { clean, fit } from '../text.js';
+import { stringWidth } from '../../terminal/index.js';
 import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
 import { workerColour } from '../worker-text.js';
@@ -65,6 +66,12 @@ const WorkerRow = memo(function WorkerRow({
   );
 });
 
+/** The column heads, and at the right end what fits of where the list is and how to move into it. */
+function headLine(head: string, tail: string, width: number): string {
+  const room = Math.max(10, width - stringWidth(tail));
+  return `${fit(head, room).padEnd(room)}${tail}`;
+}
+
 export const WorkerTable = memo(function WorkerTable({
   node,
   session,
@@ -92,24 +99,21 @@ export const WorkerTable = memo(function WorkerTable({
   const title = c
     ? `workers of ${clean(session, 20)}: ${statesText(c, ' · ')}${models ? ` │ ${models}` : ''} │ ${tokens(c.tokens)} tokens ${dollars(c.costUsd)}`
     : `workers of ${clean(session, 20)}`;
-  const where = list.length > rows ? `  ${first + 1}–${Math.min(list.length, first + rows)} of ${list.length} ` : '';
-  const hint = !focused && list.length > 0 && width >= 110 ? '  (w: choose one)' : '';
+  const where = list.length > rows ? `  ${first + 1}–${Math.min(list.length, first + rows)} of ${list.length}` : '';
+  const hint = !focused && list.length > 0 ? '  (w: choose one)' : '';
   const head = `  ${'WORKER'.padEnd(cols.name)} ${'STATE'.padEnd(cols.state)} ${'MODEL'.padEnd(cols.model)} ${'AGE'.padStart(cols.age)} ${cols.tokens ? `${'TOKENS'.padStart(cols.tokens)} ` : ''}${'COST'.padStart(cols.cost)}  TASK — DOING NOW`;
   const now = Date.now();
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate">
-        <Text bold color={focused ? theme.focus.fg : theme.text.fg}>
-          {` ${fit(title, Math.max(10, width - 2 - hint.length))}`}
-        </Text>
-        <Text color={theme.text.dim}>{hint}</Text>
+        <Text bold color={focused ? theme.focus.fg : theme.text.fg}>{` ${fit(title, width - 1)}`}</Text>
       </Text>
       <Text wrap="truncate" color={theme.text.dim}>
-        {`${fit(head, Math.max(10, width - where.length)).padEnd(Math.max(10, width - where.length))}${where}`}
+        {headLine(head, `${where}${stringWidth(head) + where.length + hint.length <= width ? hint : ''}`, width)}
       </Text>
       {list.length === 0 ? (
         <Text wrap="truncate" color={theme.text.dim}>
-          {fit('  no workers: a session starts them itself, with its agency tools (spawn_workers)', width)}
+          {fit('  no workers: a session starts them with its agency tools (spawn_workers)', width)}
         </Text>
       ) : (
         list
