@@ -82,6 +82,14 @@ export function registerCommands(program: Command): void {
     .action(async (opts) => (await import('./session-commands.js')).watch(opts));
 
   program
+    .command('workers <session>')
+    .description(
+      "a session's workers: state, model, tries, tokens, cost, age, task; running first, then queued, then ended",
+    )
+    .option('--json', 'print them as JSON')
+    .action(async (session: string, opts) => (await import('./worker-commands.js')).workers(session, opts));
+
+  program
     .command('wait <session>')
     .description('wait for a session: exit 0 done, 3 needs input, 4 timeout, 1 failed')
     .option(

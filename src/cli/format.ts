@@ -2,6 +2,7 @@
 import type { FleetSnapshot } from '../cockpit/client.js';
 import { age, doing, dollars, tokens } from '../cockpit/format.js';
 import { usageTokens } from '../cockpit/types.js';
+import { countWorkers, liveModelsText, statesText } from '../cockpit/workers.js';
 import type { Decision, SessionSummary } from '../protocol/messages.js';
 import { safeLine } from '../terminal/index.js';
 
@@ -30,6 +31,12 @@ export function fleetText(s: FleetSnapshot): string {
     const where = n.info ? ` (${safeLine(n.info.host)}, agent ${n.info.agentVersion}, pid ${n.info.pid})` : '';
     lines.push(`node ${safeLine(n.name)} ${n.state}${where}${n.error ? `: ${safeLine(n.error)}` : ''}`);
     for (const w of n.info?.warnings ?? []) lines.push(`  warning: ${safeLine(w)}`);
+    const workers = countWorkers(s.workers.filter((w) => w.node === n.name));
+    const models = liveModelsText(workers);
+    if (statesText(workers))
+      lines.push(
+        `  workers: ${statesText(workers)}${models ? ` (not ended: ${models})` : ''} (agency workers <session> lists them)`,
+      );
     const sb = n.info?.sandbox;
     if (sb && sb.mode !== 'on')
       lines.push(

@@ -4,6 +4,8 @@ import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
+import { statusDocument } from './status-json.js';
+import { workerLine } from './worker-commands.js';
 import { EXIT, printJson, printJsonLine, say, UserError, warn } from './output.js';
 import { runFrom } from './repo-source.js';
 import { keyAdvice, runDetails } from './run-advice.js';
@@ -51,19 +53,20 @@ export async function run(
 
 export async function status(o: { json?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: true }, (c) => c.status());
-  if (o.json) printJson(snap);
+  if (o.json) printJson(statusDocument(snap));
   else say(fleetText(snap));
 }
 
 /**
- * NDJSON: the whole state first (`snapshot`), then one line per change (`session`, `decision`, `node`),
+ * NDJSON: the whole state first (`snapshot`, as status prints it), then one line per change (`session`,
+ * `decision`, `worker`, `node`),
  * each with the time it was seen (`at`), until interrupted. What the snapshot already said is not repeated.
  */
 export async function watch(o: { json?: boolean }): Promise<void> {
   await withCockpit({ start: true, live: true }, async (c) => {
     const at = () => new Date().toISOString();
     const snap = await c.status();
-    if (o.json) printJsonLine({ kind: 'snapshot', at: at(), snapshot: snap });
+    if (o.json) printJsonLine({ kind: 'snapshot', at: at(), snapshot: statusDocument(snap) });
     else say(fleetText(snap));
     c.watch(
       (e) => {
@@ -71,6 +74,8 @@ export async function watch(o: { json?: boolean }): Promise<void> {
           const { kind, ...what } = e;
           printJsonLine({ kind, at: at(), ...what });
         } else if (e.kind === 'session') say(sessionLine(e.session));
+        else if (e.kind === 'worker')
+          say(`${safeLine(e.worker.node)}/${safeLine(e.worker.session)} ${workerLine(e.worker)}`);
         else if (e.kind === 'node')
           say(`node ${e.node.name} ${e.node.state}${e.node.error ? `: ${safeLine(e.node.error)}` : ''}`);
       },

@@ -14,6 +14,10 @@ import {
   type OpArgs,
   type OpResults,
   type SessionSummary,
+  type WorkerOutput,
+  type WorkersResult,
+  type WorkerStopResult,
+  type WorkerSummary,
 } from '../protocol/messages.js';
 
 export interface NodeView extends LinkStatus {
@@ -24,6 +28,13 @@ export interface FleetSnapshot {
   nodes: NodeView[];
   sessions: SessionSummary[];
   decisions: Decision[];
+  /** every node's workers: the live ones, and the most recent that ended (each node keeps a bounded number) */
+  workers: WorkerSummary[];
+}
+
+/** A session's workers, as its node lists them, with the node the session is on. */
+export interface SessionWorkersResult extends WorkersResult {
+  node: string;
 }
 
 export type CockpitEvent = NodeEvent | { kind: 'node'; node: LinkStatus };
@@ -43,11 +54,12 @@ function asNode<T>(value: T, node: string): T {
   if (!value || typeof value !== 'object') return value;
   const v = value as Record<string, unknown>;
   if (typeof v.node === 'string' && v.node !== node && typeof v.id === 'string') return { ...v, node } as T;
-  if (Array.isArray(v.sessions) || Array.isArray(v.decisions)) {
+  if (Array.isArray(v.sessions) || Array.isArray(v.decisions) || Array.isArray(v.workers)) {
     return {
       ...v,
       ...(Array.isArray(v.sessions) ? { sessions: v.sessions.map((x: unknown) => asNode(x, node)) } : {}),
       ...(Array.isArray(v.decisions) ? { decisions: v.decisions.map((x: unknown) => asNode(x, node)) } : {}),
+      ...(Array.isArray(v.workers) ? { workers: v.workers.map((x: unknown) => asNode(x, node)) } : {}),
     } as T;
   }
   return value;
@@ -56,12 +68,13 @@ function asNode<T>(value: T, node: string): T {
 function eventAsNode(e: NodeEvent, node: string): NodeEvent {
   if (e.kind === 'session') return { ...e, session: asNode(e.session, node) };
   if (e.kind === 'decision') return { ...e, decision: asNode(e.decision, node) };
+  if (e.kind === 'worker') return { ...e, worker: asNode(e.worker, node) };
   if (e.kind === 'removed') return { ...e, node };
   return e;
 }
 
 /**
- * What a watcher has been told of each session, decision and node, so that an event that says nothing new
+ * What a watcher has been told of each session, decision, worker and node, so that an event that says nothing new
  * (the same summary again, an older report, a node's link in the state it was in) is left out.
  */
 class Told {
@@ -71,6 +84,7 @@ class Told {
     if (!after) return;
     for (const session of after.sessions) this.news({ kind: 'session', session });
     for (const decision of after.decisions) this.news({ kind: 'decision', decision });
+    for (const worker of after.workers) this.news({ kind: 'worker', worker });
     for (const n of after.nodes) this.news({ kind: 'node', node: n });
   }
 
@@ -86,6 +100,10 @@ class Told {
     } else if (e.kind === 'decision') {
       key = `d ${e.decision.node}/${e.decision.id}`;
       fingerprint = JSON.stringify(e.decision);
+    } else if (e.kind === 'worker') {
+      key = `w ${e.worker.node}/${e.worker.id}`;
+      fingerprint = JSON.stringify(e.worker);
+      updatedAt = e.worker.updatedAt;
     } else if (e.kind === 'node') {
       key = `n ${e.node.name}`;
       fingerprint = JSON.stringify([e.node.state, e.node.error]);
@@ -174,6 +192,7 @@ export class Cockpit {
             view: { ...l.status(), sessions: 0 },
             sessions: [] as SessionSummary[],
             decisions: [] as Decision[],
+            workers: [] as WorkerSummary[],
           };
         try {
           const s = asNode(await c.request('status', {}), l.name);
@@ -181,12 +200,15 @@ export class Cockpit {
             view: { ...l.status(), info: s.node, sessions: s.sessions.length },
             sessions: s.sessions,
             decisions: s.decisions,
+            // a node from before workers sends none
+            workers: Array.isArray(s.workers) ? s.workers : [],
           };
         } catch (e) {
           return {
             view: { ...l.status(), state: 'down' as const, error: (e as Error).message, sessions: 0 },
             sessions: [],
             decisions: [],
+            workers: [],
           };
         }
       }),
@@ -195,6 +217,7 @@ export class Cockpit {
       nodes: parts.map((p) => p.view),
       sessions: parts.flatMap((p) => p.sessions),
       decisions: parts.flatMap((p) => p.decisions),
+      workers: parts.flatMap((p) => p.workers),
     };
   }
 
@@ -218,6 +241,27 @@ export class Cockpit {
       throw new CockpitError(`no decision ${JSON.stringify(ref)} on ${node ? `node ${node}` : 'any reachable node'}`);
     if (found.length > 1) throw new CockpitError(`decision id ${id} is on several nodes: say which, as node/${id}`);
     return found[0]!;
+  }
+
+  /** A session's workers (found with findSession), from its node: running, queued, and those that ended. */
+  async workers(s: Pick<SessionSummary, 'id' | 'node'>): Promise<SessionWorkersResult> {
+    const r = await this.requestOn(s.node, 'workers', { session: s.id });
+    return { session: r.session ?? s.id, node: s.node, workers: r.workers };
+  }
+
+  /** A worker's output as its node kept it (its last lines), and its result once it wrote one. */
+  async workerOutput(node: string, worker: string): Promise<WorkerOutput> {
+    return this.requestOn(node, 'worker-output', { worker });
+  }
+
+  /** Stops a worker that has not ended; `stopped` is empty when it had ended already. */
+  async stopWorker(node: string, worker: string): Promise<WorkerStopResult> {
+    return this.requestOn(node, 'worker-stop', { worker });
+  }
+
+  /** Stops every worker of a run (one fan-out of a session) that has not ended. */
+  async stopRun(node: string, run: string): Promise<WorkerStopResult> {
+    return this.requestOn(node, 'worker-stop', { run });
   }
 
   /** Runs on the node named, or on the reachable node with the fewest live sessions. */
@@ -255,6 +299,8 @@ export class Cockpit {
           (snap) => {
             for (const s of snap.sessions) tell({ kind: 'session', session: asNode(s, l.name) });
             for (const d of snap.decisions) tell({ kind: 'decision', decision: asNode(d, l.name) });
+            for (const w of Array.isArray(snap.workers) ? snap.workers : [])
+              tell({ kind: 'worker', worker: asNode(w, l.name) });
           },
           () => undefined,
         );

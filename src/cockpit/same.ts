@@ -1,6 +1,6 @@
 /** When two reports say the same thing: a session's summary, the fleet's health. A repeat is not news to the views. */
 import type { SessionSummary } from '../protocol/messages.js';
-import type { FleetHealth } from './summary.js';
+import { sameByModel, type FleetHealth } from './summary.js';
 
 /** Everything of a session but its output position: a change in outputSeq alone is not news for a summary. */
 export function sameSession(a: SessionSummary, b: SessionSummary): boolean {
@@ -37,6 +37,7 @@ export function sameHealth(a: FleetHealth, b: FleetHealth): boolean {
     Math.round(a.tokensPerHour) === Math.round(b.tokensPerHour) &&
     a.costPerHour.toFixed(4) === b.costPerHour.toFixed(4) &&
     (Object.keys(a.sessions) as (keyof FleetHealth['sessions'])[]).every((k) => a.sessions[k] === b.sessions[k]) &&
-    (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k])
+    (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k]) &&
+    sameByModel(a.workerModels, b.workerModels)
   );
 }

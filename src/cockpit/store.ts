@@ -21,9 +21,11 @@ import {
   type NodeSummary,
   type WorkerSummary,
 } from './summary.js';
+import { WorkerTable } from './worker-table.js';
+import { countWorkers, type SessionWorkers } from './workers.js';
 
-/** What the store takes in: the cockpit's events, and workers (which the protocol does not report yet). */
-export type StoreEvent = CockpitEvent | { kind: 'worker'; worker: WorkerSummary };
+/** What the store takes in: the cockpit's events (a node's, with its workers', and its links'). */
+export type StoreEvent = CockpitEvent;
 
 export interface FleetState {
   /** grows by one with every batch that changed something */
@@ -36,6 +38,8 @@ export interface FleetState {
   readonly sessions: ReadonlyMap<string, readonly SessionSummary[]>;
   /** by node: workers in order of first sight */
   readonly workers: ReadonlyMap<string, readonly WorkerSummary[]>;
+  /** by node, then session: a session's workers in list order, counted (with what they spent) */
+  readonly sessionWorkers: ReadonlyMap<string, ReadonlyMap<string, SessionWorkers>>;
   /** open decisions of every node, oldest first */
   readonly decisions: readonly Decision[];
   readonly health: FleetHealth;
@@ -49,7 +53,7 @@ export interface StoreOptions {
   batchMs?: number;
   /** sessions that ended kept per node (default 50); older ones are dropped, their usage still counted */
   maxEndedSessions?: number;
-  /** workers that ended kept per node (default 200) */
+  /** workers that ended kept per node (default 200); older ones are dropped, their usage still counted */
   maxEndedWorkers?: number;
   /** how often the rates are recomputed when nothing happens (default 5 s; 0: never) */
   tickMs?: number;
@@ -71,7 +75,7 @@ export class FleetStore {
   private ticker: NodeJS.Timeout | null = null;
   private readonly links = new Map<string, LinkStatus>();
   private readonly sessionTable = new Map<string, Map<string, SessionSummary>>();
-  private readonly workerTable = new Map<string, Map<string, WorkerSummary>>();
+  private readonly workerTable: WorkerTable;
   private readonly openDecisions = new Map<string, Map<string, Decision>>();
   private readonly closed = new Set<string>();
   private readonly retired = new Map<string, { tokens: number; costUsd: number }>();
@@ -81,7 +85,6 @@ export class FleetStore {
   private readonly meter = new RateMeter();
   private readonly batchMs: number;
   private readonly maxEndedSessions: number;
-  private readonly maxEndedWorkers: number;
   private readonly now: () => number;
   private state: FleetState = {
     version: 0,
@@ -90,6 +93,7 @@ export class FleetStore {
     links: new Map(),
     sessions: new Map(),
     workers: new Map(),
+    sessionWorkers: new Map(),
     decisions: [],
     health: EMPTY_HEALTH,
   };
@@ -97,7 +101,7 @@ export class FleetStore {
   constructor(opts: StoreOptions = {}) {
     this.batchMs = opts.batchMs ?? 1000;
     this.maxEndedSessions = opts.maxEndedSessions ?? 50;
-    this.maxEndedWorkers = opts.maxEndedWorkers ?? 200;
+    this.workerTable = new WorkerTable(opts.maxEndedWorkers ?? 200);
     this.now = opts.now ?? Date.now;
     const tickMs = opts.tickMs ?? 5000;
     if (tickMs > 0) {
@@ -127,6 +131,8 @@ export class FleetStore {
     }
     for (const s of snap.sessions) this.ingest({ kind: 'session', session: s });
     for (const d of snap.decisions) this.ingest({ kind: 'decision', decision: d });
+    // a snapshot recorded before nodes reported workers has none
+    for (const w of snap.workers ?? []) this.ingest({ kind: 'worker', worker: w });
   }
 
   ingest(e: StoreEvent): void {
@@ -143,9 +149,12 @@ export class FleetStore {
       case 'decision':
         this.queue.set(`d:${key(e.decision.node, e.decision.id)}`, e);
         break;
-      case 'worker':
-        this.queue.set(`w:${key(e.worker.node, e.worker.id)}`, e);
+      case 'worker': {
+        const k = `w:${key(e.worker.node, e.worker.id)}`;
+        const had = this.queue.get(k);
+        if (!had || had.kind !== 'worker' || had.worker.updatedAt <= e.worker.updatedAt) this.queue.set(k, e);
         break;
+      }
       case 'removed':
         // a session its node removed (rm, gc), in its own slot: whichever of a report and the removal came last wins
         this.queue.set(`s:${key(e.node, e.session)}`, e);
@@ -254,24 +263,26 @@ export class FleetStore {
         return;
       }
       case 'removed': {
+        // its workers go with it; what they spent stays counted in their node's
+        const workersWent = this.workerTable.removeSession(e.node, e.session);
         const table = this.sessionTable.get(e.node);
         const had = table?.get(e.session);
-        if (!table || !had) return;
-        table.delete(e.session);
-        // what it spent stays spent: counted as a retired session's
-        const retired = this.retired.get(e.node) ?? { tokens: 0, costUsd: 0 };
-        retired.tokens += usageTokens(had.usage);
-        retired.costUsd += had.usage.costUsd;
-        this.retired.set(e.node, retired);
-        this.dirty.add(e.node);
+        if (table && had) {
+          table.delete(e.session);
+          // what it spent stays spent: counted as a retired session's
+          const retired = this.retired.get(e.node) ?? { tokens: 0, costUsd: 0 };
+          retired.tokens += usageTokens(had.usage);
+          retired.costUsd += had.usage.costUsd;
+          this.retired.set(e.node, retired);
+        }
+        if (had || workersWent) this.dirty.add(e.node);
         return;
       }
       case 'worker': {
-        const w = e.worker;
-        const table = this.table(this.workerTable, w.node);
-        table.set(w.id, w);
-        this.touch(w.node);
-        if (w.state === 'done' || w.state === 'failed') this.capEndedWorkers(w.node);
+        const change = this.workerTable.put(e.worker);
+        if (!change) return;
+        this.meter.add(change.tokens, change.costUsd);
+        this.touch(e.worker.node);
         return;
       }
       default:
@@ -306,14 +317,6 @@ export class FleetStore {
     this.retired.set(node, retired);
   }
 
-  private capEndedWorkers(node: string): void {
-    const table = this.workerTable.get(node)!;
-    const ended = [...table.values()].filter((w) => w.state === 'done' || w.state === 'failed');
-    if (ended.length <= this.maxEndedWorkers) return;
-    ended.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
-    for (const w of ended.slice(0, ended.length - this.maxEndedWorkers)) table.delete(w.id);
-  }
-
   private rebuild(rateOnly: boolean): void {
     const prev = this.state;
     let changed = false;
@@ -326,30 +329,36 @@ export class FleetStore {
     let nodes = prev.nodes;
     let sessions = prev.sessions;
     let workers = prev.workers;
+    let sessionWorkers = prev.sessionWorkers;
     let links = prev.links;
     if (!rateOnly && this.dirty.size > 0) {
       const n = new Map(prev.nodes);
       const s = new Map(prev.sessions);
       const w = new Map(prev.workers);
+      const sw = new Map(prev.sessionWorkers);
       for (const name of this.dirty) {
         const link = this.links.get(name)!;
         const list = [...(this.sessionTable.get(name)?.values() ?? [])].sort(
           (a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
         );
-        const ws = [...(this.workerTable.get(name)?.values() ?? [])];
+        const ws = this.workerTable.list(name);
         const open = [...(this.openDecisions.get(name)?.values() ?? [])].sort((a, b) =>
           a.createdAt.localeCompare(b.createdAt),
         );
-        const summary = summariseNode(link, list, ws, open, this.retired.get(name) ?? { tokens: 0, costUsd: 0 });
+        const counted = countWorkers(ws, this.workerTable.retired(name));
+        const summary = summariseNode(link, list, counted, open, this.retired.get(name) ?? { tokens: 0, costUsd: 0 });
         const had = prev.nodes.get(name);
         n.set(name, had && sameSummary(had, summary) ? had : summary);
         s.set(name, list);
         if (ws.length > 0 || w.has(name)) w.set(name, ws);
+        const bySession = this.workerTable.bySession(name, prev.sessionWorkers.get(name));
+        if (bySession.size > 0 || sw.has(name)) sw.set(name, bySession);
       }
       this.dirty.clear();
       nodes = n;
       sessions = s;
       workers = w;
+      sessionWorkers = sw;
       links = new Map(this.links);
       changed = true;
     }
@@ -372,6 +381,7 @@ export class FleetStore {
       links,
       sessions,
       workers,
+      sessionWorkers,
       decisions,
       health: keepHealth ? prev.health : health,
     };

@@ -7,19 +7,22 @@ import type { LinkState, LinkStatus } from '../fleet/link.js';
 import { doing } from './format.js';
 import {
   SESSION_STATES,
+  WORKER_MODELS,
+  WORKER_STATES,
   isLive,
   readyToLand,
   type Decision,
   type SessionState,
   type SessionSummary,
-  type Usage,
+  type WorkerModel,
+  type WorkerState,
 } from '../protocol/messages.js';
+import { countBy, usageTokens, type CountBy, type Spent } from './counts.js';
+import { sumWorkerCounts, type WorkerCounts } from './workers.js';
 
-export type { WorkerState, WorkerSummary } from '../protocol/messages.js';
-export { WORKER_STATES } from '../protocol/messages.js';
-import { WORKER_STATES, type WorkerState, type WorkerSummary } from '../protocol/messages.js';
-
-export type CountBy<K extends string> = Readonly<Record<K, number>>;
+export type { WorkerModel, WorkerState, WorkerSummary } from '../protocol/messages.js';
+export { WORKER_MODELS, WORKER_STATES } from '../protocol/messages.js';
+export { countBy, usageTokens, type CountBy } from './counts.js';
 
 export interface NodeSummary {
   name: string;
@@ -34,8 +37,12 @@ export interface NodeSummary {
   live: number;
   /** sessions that ended with work their base branch has not taken (readyToLand) */
   readyToLand: number;
+  /** its workers by state: every live one, and those ended that the cockpit still holds (see the store's cap) */
   workers: CountBy<WorkerState>;
+  /** the same, by model */
+  workerModels: Readonly<Record<WorkerModel, CountBy<WorkerState>>>;
   decisions: number;
+  /** what its sessions and their workers spent, including those the cockpit no longer holds */
   tokens: number;
   costUsd: number;
   /** one line: what the node is doing now, from its most recent activity */
@@ -69,22 +76,13 @@ export interface FleetHealth {
   live: number;
   readyToLand: number;
   workers: CountBy<WorkerState>;
+  workerModels: Readonly<Record<WorkerModel, CountBy<WorkerState>>>;
   decisions: number;
   tokens: number;
   costUsd: number;
   /** from usage deltas over the last minutes; 0 until two samples a second apart exist */
   tokensPerHour: number;
   costPerHour: number;
-}
-
-export function usageTokens(u: Usage): number {
-  return u.inputTokens + u.outputTokens + u.cacheCreationTokens + u.cacheReadTokens;
-}
-
-export function countBy<K extends string>(keys: readonly K[], items: Iterable<{ state: K }>): CountBy<K> {
-  const out = Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
-  for (const i of items) out[i.state] = (out[i.state] ?? 0) + 1;
-  return out;
 }
 
 /** What the node is doing now: an open decision first, then the most recently active live session. */
@@ -115,15 +113,20 @@ function doingNow(
   return last ? { text: `idle; last: ${last.id} ${last.state}`, session: last.id } : { text: 'idle', session: null };
 }
 
+/**
+ * A node's summary. `workers` are its workers counted (with what those no longer held spent); `retired` is
+ * what its sessions no longer held spent. A session's usage is its own process's, a worker's its own: the
+ * node's tokens and cost are their sum, each counted once.
+ */
 export function summariseNode(
   link: LinkStatus,
   sessions: readonly SessionSummary[],
-  workers: Iterable<WorkerSummary>,
+  workers: WorkerCounts,
   decisions: readonly Decision[],
-  retired: { tokens: number; costUsd: number },
+  retired: Spent,
 ): NodeSummary {
-  let tokens = retired.tokens;
-  let costUsd = retired.costUsd;
+  let tokens = retired.tokens + workers.tokens;
+  let costUsd = retired.costUsd + workers.costUsd;
   for (const s of sessions) {
     tokens += usageTokens(s.usage);
     costUsd += s.usage.costUsd;
@@ -144,7 +147,8 @@ export function summariseNode(
     sessions: counts,
     live: sessions.filter(isLive).length,
     readyToLand: sessions.filter(readyToLand).length,
-    workers: countBy(WORKER_STATES, workers),
+    workers: workers.states,
+    workerModels: workers.models,
     decisions: decisions.length,
     tokens,
     costUsd,
@@ -169,6 +173,10 @@ export function sameSummary(a: NodeSummary, b: NodeSummary): boolean {
       if (!sameRecent(a.recent, b.recent)) return false;
       continue;
     }
+    if (k === 'workerModels') {
+      if (!sameByModel(a.workerModels, b.workerModels)) return false;
+      continue;
+    }
     if (typeof x === 'object' && x !== null && typeof y === 'object' && y !== null) {
       const xs = x as Record<string, number>;
       const ys = y as Record<string, number>;
@@ -178,6 +186,10 @@ export function sameSummary(a: NodeSummary, b: NodeSummary): boolean {
     return false;
   }
   return true;
+}
+
+export function sameByModel(a: NodeSummary['workerModels'], b: NodeSummary['workerModels']): boolean {
+  return WORKER_MODELS.every((m) => WORKER_STATES.every((s) => a[m][s] === b[m][s]));
 }
 
 function sumCounts<K extends string>(keys: readonly K[], parts: readonly CountBy<K>[]): CountBy<K> {
@@ -190,6 +202,9 @@ export function fleetHealth(
   nodes: readonly NodeSummary[],
   rate: { tokensPerHour: number; costPerHour: number },
 ): FleetHealth {
+  const workers = sumWorkerCounts(
+    nodes.map((n) => ({ states: n.workers, models: n.workerModels, tokens: 0, costUsd: 0 })),
+  );
   return {
     nodesUp: nodes.filter((n) => n.link === 'up').length,
     nodesTotal: nodes.length,
@@ -199,10 +214,8 @@ export function fleetHealth(
     ),
     live: nodes.reduce((a, n) => a + n.live, 0),
     readyToLand: nodes.reduce((a, n) => a + n.readyToLand, 0),
-    workers: sumCounts(
-      WORKER_STATES,
-      nodes.map((n) => n.workers),
-    ),
+    workers: workers.states,
+    workerModels: workers.models,
     decisions: nodes.reduce((a, n) => a + n.decisions, 0),
     tokens: nodes.reduce((a, n) => a + n.tokens, 0),
     costUsd: nodes.reduce((a, n) => a + n.costUsd, 0),

@@ -23,6 +23,7 @@ import {
 } from './keys.js';
 import { topLayer, type Layer, type LayerKind } from './layers.js';
 import { initialUi, type MessageTone, type UiState } from './ui-state.js';
+import { OutputFollower } from './worker-output.js';
 
 export interface FleetSource {
   getSnapshot(): FleetState;
@@ -81,6 +82,8 @@ export class Controller {
   private readonly changes = new Emitter<void>();
   private pane: PaneInfo | null = null;
   private diffPage = 10;
+  private outputPage = 10;
+  private readonly output: OutputFollower;
   /** what the bindings' handlers may do */
   private readonly actions: Actions;
 
@@ -106,11 +109,17 @@ export class Controller {
         o.fleet.flush?.();
       },
       diffRows: () => this.diffPage,
+      outputRows: () => this.outputPage,
       scroll: (by) => this.set({ scroll: Math.max(0, Math.min(this.pane?.scrollMax ?? 0, this.ui.scroll + by)) }),
       pageRows: () => Math.max(1, (this.pane?.rows ?? 10) - 1),
       terminalSize: () => o.terminalSize?.(),
       quit: () => o.onQuit(),
     };
+    this.output = new OutputFollower({
+      port: o.port,
+      stack: () => this.ui.stack,
+      setStack: (stack) => this.set({ stack }),
+    });
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -146,6 +155,16 @@ export class Controller {
   /** The diff view reports how many lines it shows: a page of it scrolls by that much. */
   setDiffRows(rows: number): void {
     this.diffPage = Math.max(1, rows);
+  }
+
+  /** The worker output view reports how many lines it shows: a page of it scrolls by that much. */
+  setOutputRows(rows: number): void {
+    this.outputPage = Math.max(1, rows);
+  }
+
+  /** Asks the node again for the output of the worker whose view is open (see worker-output.ts). */
+  refreshOutput(): void {
+    this.output.refresh();
   }
 
   /** What is in focus now, as the bindings see it. */

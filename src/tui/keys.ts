@@ -10,6 +10,7 @@ import { LANDING_BINDINGS } from './bindings/landing.js';
 import { NAVIGATION_BINDINGS } from './bindings/navigation.js';
 import { FORM_BINDINGS } from './bindings/new-task.js';
 import { OVERLAY_BINDINGS } from './bindings/overlays.js';
+import { WORKER_BINDINGS } from './bindings/workers.js';
 
 export type { Actions, Binding, BindingId, DisciplineChoice, KeyContext } from './bindings/binding.js';
 
@@ -18,6 +19,7 @@ export const BINDINGS: readonly Binding[] = [
   ...NAVIGATION_BINDINGS,
   ...COMMAND_BINDINGS,
   ...LANDING_BINDINGS,
+  ...WORKER_BINDINGS,
   ...OVERLAY_BINDINGS,
   ...FORM_BINDINGS,
 ];
@@ -68,6 +70,8 @@ export const LAYER_NAMES: Record<LayerKind, string> = {
   prompt: 'input line',
   form: 'new-task form',
   diff: 'diff',
+  workers: 'workers list',
+  output: 'worker output',
   confirm: 'confirm',
   takeover: 'takeover',
 };

@@ -1,9 +1,10 @@
 /**
  * Focus as a stack of layers: the fleet at the bottom, a node and a session above it, and overlays (help,
- * an input line, the new-task form, a session's diff, a confirmation, a takeover) on top. Only the top layer
- * receives keys; Escape pops it.
+ * an input line, the new-task form, a session's diff, a session's workers list, a worker's output, a
+ * confirmation, a takeover) on top. Only the top layer receives keys; Escape pops it.
  */
 import type { DiffLine } from './diff-lines.js';
+import type { OutputLine } from './output-lines.js';
 
 export type PromptPurpose = 'send' | 'filter';
 
@@ -34,6 +35,28 @@ export interface DiffLayer {
   scroll: number;
 }
 
+/** Focus in a session's workers list, on the node or session view under it. */
+export interface WorkersLayer {
+  kind: 'workers';
+  node: string;
+  session: string;
+}
+
+/** A worker's output: its lines, then its result; asked of its node again while it is shown. */
+export interface OutputLayer {
+  kind: 'output';
+  node: string;
+  worker: string;
+  /** null while the node's first answer is on its way */
+  lines: readonly OutputLine[] | null;
+  /** why the node's last answer could not be shown, if it could not */
+  error: string | null;
+  /** the first line shown, when not following */
+  scroll: number;
+  /** showing the end, and staying there as lines come (as `tail -f` does) */
+  follow: boolean;
+}
+
 export type Layer =
   | { kind: 'fleet' }
   | { kind: 'node'; node: string }
@@ -42,6 +65,8 @@ export type Layer =
   | { kind: 'prompt'; purpose: PromptPurpose; title: string; text: string; node?: string; session?: string }
   | TaskForm
   | DiffLayer
+  | WorkersLayer
+  | OutputLayer
   | { kind: 'confirm'; message: string; onYes: () => void }
   | { kind: 'takeover'; node: string; session: string };
 
@@ -55,6 +80,8 @@ export const LAYER_KINDS: readonly LayerKind[] = [
   'prompt',
   'form',
   'diff',
+  'workers',
+  'output',
   'confirm',
   'takeover',
 ];
@@ -72,4 +99,24 @@ export function baseLayer(stack: readonly Layer[]): BaseLayer {
 
 export function topLayer(stack: readonly Layer[]): Layer {
   return stack[stack.length - 1] ?? { kind: 'fleet' };
+}
+
+/** The workers list in focus over the view under it (with anything above it, a question or the help), if any. */
+export function workersLayer(stack: readonly Layer[]): WorkersLayer | null {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const l = stack[i]!;
+    if (l.kind === 'workers') return l;
+    if (l.kind === 'fleet' || l.kind === 'node' || l.kind === 'session') return null;
+  }
+  return null;
+}
+
+/** The worker output open over the view under it, if any (a question or the help may be above it). */
+export function outputLayer(stack: readonly Layer[]): OutputLayer | null {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const l = stack[i]!;
+    if (l.kind === 'output') return l;
+    if (l.kind === 'fleet' || l.kind === 'node' || l.kind === 'session') return null;
+  }
+  return null;
 }

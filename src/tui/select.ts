@@ -1,5 +1,5 @@
 /** What the views show of the store under the operator's filter: the same lists for the views and the keys. */
-import type { Decision, FleetState, SessionSummary } from '../cockpit/types.js';
+import type { Decision, FleetState, SessionSummary, SessionWorkers, WorkerSummary } from '../cockpit/types.js';
 
 const EMPTY: readonly SessionSummary[] = [];
 
@@ -42,4 +42,31 @@ export function findSession(fleet: FleetState, node: string, id: string): Sessio
 /** The oldest open decision of a session, or of a node when no session is given. */
 export function decisionFor(fleet: FleetState, node: string, session?: string): Decision | null {
   return fleet.decisions.find((d) => d.node === node && (session === undefined || d.session === session)) ?? null;
+}
+
+/** A session's workers, listed and counted, or null when it has none. */
+export function sessionWorkers(fleet: FleetState, node: string, session: string): SessionWorkers | null {
+  return fleet.sessionWorkers.get(node)?.get(session) ?? null;
+}
+
+export function findWorker(fleet: FleetState, node: string, id: string): WorkerSummary | null {
+  return fleet.workers.get(node)?.find((w) => w.id === id) ?? null;
+}
+
+/** The key of a session's entry in the UI's worker cursors. */
+export const workerCursorKey = (node: string, session: string) => `${node}/${session}`;
+
+/** The worker in focus in a session's list: the cursor's, or the first. */
+export function focusedWorker(
+  fleet: FleetState,
+  cursor: Readonly<Record<string, string>>,
+  node: string,
+  session: string,
+): WorkerSummary | null {
+  return pickWorker(sessionWorkers(fleet, node, session)?.list ?? [], cursor[workerCursorKey(node, session)]);
+}
+
+/** The worker of a list the cursor is on, or the first when it is on none of them. */
+export function pickWorker(list: readonly WorkerSummary[], id: string | undefined): WorkerSummary | null {
+  return list.find((w) => w.id === id) ?? list[0] ?? null;
 }

@@ -10,6 +10,8 @@ export interface UiState {
   readonly nodeCursor: string | null;
   /** by node: the session in focus on that node's view */
   readonly sessionCursor: Readonly<Record<string, string>>;
+  /** by `node/session`: the worker in focus in that session's workers list */
+  readonly workerCursor: Readonly<Record<string, string>>;
   /** tiles per row of the grid as last laid out (up and down move by this much) */
   readonly columns: number;
   readonly filter: string;
@@ -27,6 +29,7 @@ export const initialUi = (bell = false): UiState => ({
   stack: [{ kind: 'fleet' }],
   nodeCursor: null,
   sessionCursor: {},
+  workerCursor: {},
   columns: 1,
   filter: '',
   scroll: 0,

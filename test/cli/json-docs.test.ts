@@ -24,6 +24,7 @@ import { decisionRecord, sessionRecord } from '../helpers/state-records.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 import { compareShapes, docExamples } from '../helpers/json-shapes.js';
+import { workerSummary } from '../helpers/workers.js';
 
 const DOC = fileURLToPath(new URL('../../docs/json.md', import.meta.url));
 
@@ -115,6 +116,7 @@ describe('JSON output', () => {
     expect(unknown.stderr).toBe('agency: unknown discipline "nosuch"; known disciplines: backend, docs\n');
     const run = keep('run', await a('run', 'say hello', '--discipline', 'backend', '--json')) as { session: string };
     const s = run.session;
+    keep('workers', await a('workers', s, '--json'));
     keep('wait', await a('wait', s, '--timeout', '90', '--json'));
     keep('screen', await a('screen', s, '--json'));
     keep('send', await a('send', s, 'once more', '--json'));
@@ -172,9 +174,14 @@ describe('JSON output', () => {
         () => out,
       );
       keep('deny', await a('deny', 'd-1e1e1e', '--json'));
+      // a worker's report, as the node's dispatcher tells its watchers
+      offline.manager.relay({
+        kind: 'worker',
+        worker: workerSummary({ id: 'w-1a', node: 'edge', session: 's-aaa111', state: 'running' }),
+      });
       await until(
-        'a decision and a session event',
-        () => kinds().has('decision') && kinds().has('session'),
+        'a decision, a session and a worker event',
+        () => kinds().has('decision') && kinds().has('session') && kinds().has('worker'),
         10_000,
         () => out,
       );

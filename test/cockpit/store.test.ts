@@ -112,6 +112,7 @@ describe('fleet store', () => {
       nodes: [{ ...link('a'), sessions: 1 }],
       sessions: [session('a', 's-1', { state: 'working', updatedAt: at(1000) })],
       decisions: [],
+      workers: [],
     });
     s.flush();
     expect(s.getSnapshot().sessions.get('a')![0]!.state).toBe('paused');

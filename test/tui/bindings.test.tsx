@@ -21,6 +21,7 @@ import {
   sessionEvent,
 } from '../cockpit/fixtures.js';
 import { type Cockpit, KEY, keySeq, mountEach } from './harness.js';
+import { workerSummary } from '../helpers/workers.js';
 
 const app = mountEach();
 
@@ -67,6 +68,19 @@ const merged = [
   sessionEvent(session('studio-01', 's-1', { state: 'exited', endedAt: at(1), landing: landing({ merged: true }) })),
 ];
 const form = (c: Cockpit) => top(c) as Extract<Layer, { kind: 'form' }>;
+/** s-1001 with a run of two workers: w-1 running, w-2 queued */
+const withWorkers = [
+  ...one,
+  ...(['running', 'queued'] as const).map((state, i): CockpitEvent => ({
+    kind: 'worker',
+    worker: workerSummary({ id: `w-${i + 1}`, node: 'studio-01', session: 's-1001', state }),
+  })),
+];
+/** s-1001 with a run whose only worker, w-1, is done */
+const doneWorker: CockpitEvent[] = [
+  ...one,
+  { kind: 'worker', worker: workerSummary({ id: 'w-1', node: 'studio-01', session: 's-1001', state: 'done' }) },
+];
 
 /** Waits for the key's effect: the controller's state replaced (every handler and every refusal replaces it). */
 const changed = (before: UiState) => (c: Cockpit) => ui(c) !== before;
@@ -315,6 +329,64 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
           kind: 'confirm',
           message:
             'Remove s-1 on studio-01: its worktree and branch agency/s-1? Its 2 commits not merged are kept under refs/agency/recovered/.',
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  workers: {
+    disabled: { events: noSessions, to: [KEY.enter], reason: 'no session in focus' },
+    enabled: {
+      events: one,
+      to: [KEY.enter],
+      then: (c) => expect(top(c)).toEqual({ kind: 'workers', node: 'studio-01', session: 's-1001' }),
+    },
+  },
+  'worker-output': {
+    disabled: { events: one, to: [KEY.enter, 'w'], reason: 'session s-1001 has no workers' },
+    enabled: {
+      events: withWorkers,
+      to: [KEY.enter, 'w'],
+      // the node's answer is still on its way when the view is looked at
+      prepare: async (c) => void (c.port.answer['worker-output'] = () => new Promise(() => {})),
+      then: (c) => {
+        expect(top(c)).toEqual({
+          kind: 'output',
+          node: 'studio-01',
+          worker: 'w-1',
+          lines: null,
+          error: null,
+          scroll: 0,
+          follow: true,
+        });
+      },
+    },
+  },
+  'stop-worker': {
+    disabled: { events: doneWorker, to: [KEY.enter, 'w'], reason: 'worker w-1 is done' },
+    enabled: {
+      events: withWorkers,
+      to: [KEY.enter, 'w'],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message:
+            'Stop worker w-1 (w-1) of s-1001 on studio-01? It is running on haiku; a stopped worker is not started again.',
+        });
+        expect(c.port.calls).toEqual([]);
+      },
+    },
+  },
+  'stop-run': {
+    disabled: { events: doneWorker, to: [KEY.enter, 'w'], reason: 'every worker of run r-1 has ended' },
+    enabled: {
+      events: withWorkers,
+      to: [KEY.enter, 'w'],
+      then: (c) => {
+        expect(top(c)).toMatchObject({
+          kind: 'confirm',
+          message:
+            'Stop run r-1 of s-1001 on studio-01: its 2 workers not ended (1 running, 1 queued)? Stopped workers are not started again.',
         });
         expect(c.port.calls).toEqual([]);
       },

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decision, decisionEvent, link, nodeEvent, session, sessionEvent } from '../cockpit/fixtures.js';
 import { type Cockpit, KEY, mountEach, type Until } from './harness.js';
+import { workerSummary } from '../helpers/workers.js';
 
 const app = mountEach();
 
@@ -99,6 +100,58 @@ describe('hostile text from nodes', () => {
     expect(all).not.toContain(']52;');
     expect(all).toContain('rm'); // the text is there, without its controls
     expect(all).toContain('connection reset');
+  });
+
+  it("a hostile worker's name, task, activity, reason, output and result never reach the frame raw", async () => {
+    const w = (id: string, state: 'running' | 'failed') =>
+      workerSummary({
+        id,
+        name: `n${OSC52}${id}`,
+        node: 'studio-01',
+        session: 's-1',
+        state,
+        // a node that sends what its type does not allow
+        model: `haiku${HOSTILE}` as 'haiku',
+        task: `task ${HOSTILE}`,
+        activity: `act ${HOSTILE}`,
+        reason: `why ${HOSTILE}`,
+        run: `r-1${OSC52}`,
+      });
+    const c = await app({
+      columns: 100,
+      rows: 30,
+      events: [
+        nodeEvent(link('studio-01')),
+        sessionEvent(session('studio-01', 's-1')),
+        { kind: 'worker', worker: w('w-1', 'running') },
+        { kind: 'worker', worker: w('w-2', 'failed') },
+      ],
+    });
+    c.port.answer['worker-output'] = () => ({
+      worker: 'w-1',
+      lines: [`said ${HOSTILE}`, `\t\x1b[1A\x1b[2K tabbed`],
+      truncated: true,
+      result: `found ${HOSTILE}\r\nDONE`,
+    });
+    const frames: string[] = [c.frame()];
+    const look = async (key: string, until: Until) => {
+      await c.press(key, until);
+      frames.push(c.frame());
+    };
+    await look(KEY.enter, { shows: 'workers of s-1' });
+    await look('w', (c) => c.controller.getSnapshot().stack.at(-1)?.kind === 'workers');
+    await look('s', { shows: 'Stop worker' });
+    await look('n', { gone: 'Stop worker' });
+    await look('S', { shows: 'Stop run' });
+    await look('n', { gone: 'Stop run' });
+    await look(KEY.enter, { shows: '── result ──' });
+    await look('?', { shows: 'keys (Esc or ? closes' });
+    for (const f of frames) expect(unsafe(f)).toEqual([]);
+    const all = frames.join('\n');
+    expect(all).not.toContain(']52;');
+    expect(all).toContain('said ');
+    expect(all).toContain('found ');
+    expect(all).toContain('… its earlier lines were dropped');
   });
 
   it('a diff from a hostile session is plain text: its patch, file names and commits never reach the frame raw', async () => {

@@ -102,6 +102,11 @@ describe('layout', () => {
       live: 66,
       readyToLand: 4,
       workers: { queued: 5, running: 10, done: 3, failed: 0, stopped: 0 },
+      workerModels: {
+        haiku: { queued: 5, running: 6, done: 3, failed: 0, stopped: 0 },
+        sonnet: { queued: 0, running: 3, done: 0, failed: 0, stopped: 0 },
+        opus: { queued: 0, running: 1, done: 0, failed: 0, stopped: 0 },
+      },
       decisions: 7,
       tokens: 1e6,
       costUsd: 123.45,

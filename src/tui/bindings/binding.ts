@@ -4,7 +4,15 @@
  * right now (lazygit's GetDisabledReason) or hands the handler the context narrowed to what it needs, so
  * that a handler never runs on a focus it did not check.
  */
-import type { CockpitPort, Decision, FleetState, LinkState, SessionSummary, StoreEvent } from '../../cockpit/types.js';
+import type {
+  CockpitPort,
+  Decision,
+  FleetState,
+  LinkState,
+  SessionSummary,
+  StoreEvent,
+  WorkerSummary,
+} from '../../cockpit/types.js';
 import type { Layer, LayerKind } from '../layers.js';
 import type { MessageTone, UiState } from '../ui-state.js';
 
@@ -20,6 +28,8 @@ export interface KeyContext {
   readonly session: SessionSummary | null;
   /** the decision in front of the operator: the focused session's oldest, or on the fleet view the tile's */
   readonly decision: Decision | null;
+  /** the worker in focus: the selected row of a workers list, or the one whose output is open */
+  readonly worker: WorkerSummary | null;
 }
 
 /** What a handler may do: the controller's side of the cockpit, and nothing of its key dispatch. */
@@ -59,6 +69,8 @@ export interface Actions {
   learn(e: StoreEvent): void;
   /** the lines a page of the diff view scrolls */
   diffRows(): number;
+  /** the lines a page of a worker's output scrolls */
+  outputRows(): number;
   /** scrolls the session pane back (positive) or forward, within its scrollback */
   scroll(by: number): void;
   /** the lines a page of the session pane scrolls */
@@ -101,6 +113,10 @@ export type BindingId =
   | 'diff'
   | 'merge'
   | 'clean-up'
+  | 'workers'
+  | 'worker-output'
+  | 'stop-worker'
+  | 'stop-run'
   | 'next-field'
   | 'previous-field'
   | 'next-choice'

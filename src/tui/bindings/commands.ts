@@ -171,7 +171,7 @@ export const COMMAND_BINDINGS = [
     id: 'quit',
     keys: ['q', 'ctrl+c'],
     description: 'quit the cockpit (the sessions go on running)',
-    layers: [...VIEWS, 'diff'],
+    layers: [...VIEWS, 'diff', 'workers', 'output'],
     hint: 'quit',
     when: always,
     run: (a, c) =>

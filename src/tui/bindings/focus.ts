@@ -1,7 +1,7 @@
 /** What is in focus now, worked out from the fleet and the UI state: what every binding's precondition sees. */
-import type { FleetState, SessionSummary } from '../../cockpit/types.js';
-import { baseLayer, topLayer } from '../layers.js';
-import { decisionFor, findSession, visibleNodes, visibleSessions } from '../select.js';
+import type { FleetState, SessionSummary, WorkerSummary } from '../../cockpit/types.js';
+import { baseLayer, outputLayer, topLayer, workersLayer } from '../layers.js';
+import { decisionFor, findSession, findWorker, focusedWorker, visibleNodes, visibleSessions } from '../select.js';
 import type { UiState } from '../ui-state.js';
 import type { KeyContext } from './binding.js';
 
@@ -22,6 +22,17 @@ export function keyContext(fleet: FleetState, ui: UiState): KeyContext {
     node = base.node;
     session = findSession(fleet, base.node, base.session);
   }
+  // a workers list or a worker's output over the view: its session and worker are in focus
+  let worker: WorkerSummary | null = null;
+  const output = outputLayer(ui.stack);
+  const list = workersLayer(ui.stack);
+  if (output) {
+    worker = findWorker(fleet, output.node, output.worker);
+    if (worker) session = findSession(fleet, worker.node, worker.session) ?? session;
+  } else if (list) {
+    session = findSession(fleet, list.node, list.session) ?? session;
+    worker = focusedWorker(fleet, ui.workerCursor, list.node, list.session);
+  }
   const decision =
     node === null
       ? null
@@ -38,5 +49,6 @@ export function keyContext(fleet: FleetState, ui: UiState): KeyContext {
     link: node === null ? null : (fleet.nodes.get(node)?.link ?? null),
     session,
     decision,
+    worker,
   };
 }

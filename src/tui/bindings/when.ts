@@ -2,7 +2,7 @@
  * The preconditions bindings share. Each returns why a command cannot run now, or the context narrowed to
  * what the command runs on: a node in focus, a session in focus (live, taking input), a decision.
  */
-import { isLive, type Decision, type SessionSummary } from '../../cockpit/types.js';
+import { isLive, isWorkerLive, type Decision, type SessionSummary, type WorkerSummary } from '../../cockpit/types.js';
 import { noNodeReachable } from '../advice.js';
 import type { Layer } from '../layers.js';
 import type { KeyContext } from './binding.js';
@@ -10,6 +10,7 @@ import type { KeyContext } from './binding.js';
 export type NodeContext = KeyContext & { readonly node: string };
 export type SessionContext = KeyContext & { readonly node: string; readonly session: SessionSummary };
 export type DecisionContext = KeyContext & { readonly decision: Decision };
+export type WorkerContext = KeyContext & { readonly node: string; readonly worker: WorkerSummary };
 export type ConfirmContext = KeyContext & { readonly top: Extract<Layer, { kind: 'confirm' }> };
 export type PromptContext = KeyContext & { readonly top: Extract<Layer, { kind: 'prompt' }> };
 
@@ -98,4 +99,27 @@ export function onForm(c: KeyContext): string | FormContext {
 export function onDiff(c: KeyContext): string | DiffContext {
   const top = c.top;
   return top.kind === 'diff' ? { ...c, top } : 'no diff open';
+}
+
+/** A worker in focus: the selected row of a workers list, or the one whose output is open. */
+export function workerInFocus(c: KeyContext): string | WorkerContext {
+  const w = c.worker;
+  if (w) return { ...c, node: w.node, worker: w };
+  if (c.top.kind === 'workers') return `session ${c.session?.id ?? '?'} has no workers`;
+  if (c.top.kind === 'output') return 'that worker is no longer listed by its node';
+  return 'no worker in focus';
+}
+
+const ENDED_AS: Record<string, string> = { done: 'is done', failed: 'has failed', stopped: 'was stopped' };
+
+/** A worker in focus, on a reachable node. */
+export function reachableWorker(c: KeyContext): string | WorkerContext {
+  return refine(workerInFocus(c), (w) => nodeDown(w));
+}
+
+/** A worker in focus, on a reachable node, that has not ended. */
+export function liveWorker(c: KeyContext): string | WorkerContext {
+  return refine(reachableWorker(c), (w) =>
+    isWorkerLive(w.worker) ? null : `worker ${w.worker.name} ${ENDED_AS[w.worker.state] ?? w.worker.state}`,
+  );
 }

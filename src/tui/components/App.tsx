@@ -17,18 +17,19 @@ import { InputOwner } from './InputOwner.js';
 import { NewTaskForm } from './NewTaskForm.js';
 import { NodeView } from './NodeView.js';
 import { SessionView } from './SessionView.js';
+import { WorkerOutputView } from './WorkerOutputView.js';
 
 const HEADER = 2;
 const FOOTER = 2;
 
 const sameBase = (a: BaseLayer, b: BaseLayer) => JSON.stringify(a) === JSON.stringify(b);
 
-/** The overlay that takes the body: the help on top, or the form or diff under a question about it. */
-function overlayOf(stack: readonly Layer[]): 'help' | 'form' | 'diff' | null {
+/** The overlay that takes the body: the help on top, or the form, a diff or a worker's output under a question about it. */
+function overlayOf(stack: readonly Layer[]): 'help' | 'form' | 'diff' | 'output' | null {
   if (topLayer(stack).kind === 'help') return 'help';
   for (let i = stack.length - 1; i >= 0; i--) {
     const k = stack[i]!.kind;
-    if (k === 'form' || k === 'diff') return k;
+    if (k === 'form' || k === 'diff' || k === 'output') return k;
     if (k === 'fleet' || k === 'node' || k === 'session') return null;
   }
   return null;
@@ -43,6 +44,7 @@ function Body({ width, height }: { width: number; height: number }) {
   if (overlay === 'help') return <HelpOverlay width={width} height={height} />;
   if (overlay === 'form') return <NewTaskForm width={width} height={height} />;
   if (overlay === 'diff') return <DiffView width={width} height={height} />;
+  if (overlay === 'output') return <WorkerOutputView width={width} height={height} />;
   if (base.kind === 'node') return <NodeView node={base.node} width={width} height={height} />;
   if (base.kind === 'session')
     return <SessionView node={base.node} session={base.session} width={width} height={height} />;

@@ -1,13 +1,24 @@
 /**
- * A node's view: its sessions as a selectable list (state, how its branch stands, discipline, tokens, cost,
- * age, task), and its open decisions.
+ * A node's view: its sessions as a selectable list (state, how its branch stands, discipline, tokens and
+ * cost with its workers', age, task), its open decisions, and the selected session's workers (`w` moves
+ * into them).
  */
 import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
-import { readyToLand, usageTokens, type Decision, type FleetState, type SessionSummary } from '../../cockpit/types.js';
+import {
+  readyToLand,
+  usageTokens,
+  type Decision,
+  type FleetState,
+  type SessionSummary,
+  type SessionWorkers,
+} from '../../cockpit/types.js';
 import { landingCell } from '../landing-text.js';
 import { useTui } from '../context.js';
 import { visibleSessions } from '../select.js';
+import { workersLayer } from '../layers.js';
+import { workersHeight } from '../worker-layout.js';
+import { WorkerTable } from './WorkerTable.js';
 import { age, doing, dollars, tokens } from '../../cockpit/format.js';
 import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
@@ -49,11 +60,13 @@ const SessionRow = memo(function SessionRow({
   selected,
   width,
   waiting,
+  workers,
 }: {
   s: SessionSummary;
   selected: boolean;
   width: number;
   waiting: number;
+  workers: SessionWorkers | undefined;
 }) {
   const { theme } = useTui();
   const cols = columnsFor(width);
@@ -61,6 +74,10 @@ const SessionRow = memo(function SessionRow({
   const what = doing(s);
   const lead = `${selected ? '›' : ' '} ${fit(clean(s.id, cols.id), cols.id).padEnd(cols.id)} `;
   const ready = readyToLand(s);
+  // what the session spent with its workers': its own process's usage, and theirs, each once
+  const spentTokens = usageTokens(s.usage) + (workers?.counts.tokens ?? 0);
+  const spentCost = s.usage.costUsd + (workers?.counts.costUsd ?? 0);
+  const live = workers ? workers.counts.states.running + workers.counts.states.queued : 0;
   return (
     <Text wrap="truncate" inverse={selected}>
       <Text color={selected ? theme.focus.fg : theme.text.fg}>{lead}</Text>
@@ -68,8 +85,9 @@ const SessionRow = memo(function SessionRow({
       <Text color={ready ? theme.focus.fg : theme.text.dim} bold={ready}>
         {fit(landingCell(s, cols.landing), cols.landing).padEnd(cols.landing)}
       </Text>
-      {` ${fit(clean(s.discipline, cols.discipline), cols.discipline).padEnd(cols.discipline)} ${cols.tokens ? `${tokens(usageTokens(s.usage)).padStart(cols.tokens)} ` : ''}${dollars(s.usage.costUsd).padStart(cols.cost)} ${age(s.createdAt).padStart(cols.age)}  `}
+      {` ${fit(clean(s.discipline, cols.discipline), cols.discipline).padEnd(cols.discipline)} ${cols.tokens ? `${tokens(spentTokens).padStart(cols.tokens)} ` : ''}${dollars(spentCost).padStart(cols.cost)} ${age(s.createdAt).padStart(cols.age)}  `}
       {waiting > 0 ? <Text bold color={theme.decision.fg}>{`⚑${waiting} `}</Text> : null}
+      {live > 0 ? <Text color={theme.states.working}>{`w${workers!.counts.states.running}/${live} `}</Text> : null}
       {clean(`${s.task} — ${what}`, rest)}
     </Text>
   );
@@ -107,9 +125,20 @@ export const NodeView = memo(function NodeView({
     useCallback((s: FleetState) => s.decisions.filter((d) => d.node === node), [node]),
     sameDecisions,
   );
+  const byWorkers = useFleet(useCallback((s: FleetState) => s.sessionWorkers.get(node), [node]));
+  const inList = useUi(useCallback((u: UiState) => workersLayer(u.stack), []));
   const shownDecisions = decisions.slice(0, 3);
-  const listHeight = Math.max(1, height - 3 - (shownDecisions.length ? shownDecisions.length + 1 : 0));
   const selected = sessions.find((s) => s.id === cursor) ?? sessions[0];
+  // the selected session's workers, under its list, when it has some or when the operator moved into them
+  const focusedList = inList !== null && inList.node === node ? inList : null;
+  const tableSession = focusedList?.session ?? selected?.id ?? null;
+  const tableWorkers = tableSession ? byWorkers?.get(tableSession) : undefined;
+  const rest = height - 3 - (shownDecisions.length ? shownDecisions.length + 1 : 0);
+  const tableHeight =
+    tableSession && (focusedList || tableWorkers)
+      ? workersHeight(rest, tableWorkers?.list.length ?? 0, !!focusedList)
+      : 0;
+  const listHeight = Math.max(1, rest - tableHeight);
   const at = selected ? sessions.indexOf(selected) : 0;
   const first = Math.max(0, Math.min(sessions.length - listHeight, at - listHeight + 1));
   const waitingBy = new Map<string, number>();
@@ -138,9 +167,21 @@ export const NodeView = memo(function NodeView({
         sessions
           .slice(first, first + listHeight)
           .map((s) => (
-            <SessionRow key={s.id} s={s} width={width} selected={s === selected} waiting={waitingBy.get(s.id) ?? 0} />
+            <SessionRow
+              key={s.id}
+              s={s}
+              width={width}
+              selected={s === selected}
+              waiting={waitingBy.get(s.id) ?? 0}
+              workers={byWorkers?.get(s.id)}
+            />
           ))
       )}
+      {tableHeight > 0 && tableSession ? (
+        <Box marginTop={1} height={tableHeight} flexShrink={0}>
+          <WorkerTable node={node} session={tableSession} width={width} height={tableHeight} focused={!!focusedList} />
+        </Box>
+      ) : null}
       {shownDecisions.length > 0 ? (
         <Box flexDirection="column" marginTop={1}>
           {shownDecisions.map((d) => (

@@ -1,8 +1,9 @@
 /**
- * One node (its VP) as a tile: name and persona, link state, sessions by state, workers, decisions waiting
- * (the tile is highlighted while any wait), what it is doing now, tokens and cost; a taller tile lists its
- * most recently active sessions too. It reads its own node's summary from the store, so it re-renders when
- * that summary changes and at no other time.
+ * One node (its VP) as a tile: name and persona, link state, sessions by state, decisions waiting (the tile
+ * is highlighted while any wait), workers by state and model, what it is doing now, tokens and cost; a
+ * taller tile gives its workers a line of their own and lists its most recently active sessions too. It
+ * reads its own node's summary from the store, so it re-renders when that summary changes and at no other
+ * time.
  */
 import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
@@ -10,7 +11,9 @@ import type { FleetState, NodeSummary } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
 import { dollars, tokens } from '../../cockpit/format.js';
 import { clean, fit } from '../text.js';
+import { stringWidth } from '../../terminal/index.js';
 import { useFleet } from '../use-store.js';
+import { workersLine } from '../worker-text.js';
 
 /** the smallest tile: border, title, counts, decisions, doing now, tokens */
 export const TILE_MIN_HEIGHT = 7;
@@ -31,13 +34,6 @@ function counts(n: NodeSummary): string {
   if (s.starting) parts.push(`${s.starting} starting`);
   if (s.failed) parts.push(`${s.failed} failed`);
   return parts.join(' · ');
-}
-
-function workers(n: NodeSummary): string {
-  const w = n.workers;
-  const all = w.queued + w.running + w.done + w.failed;
-  if (all === 0) return n.readyToLand ? '' : '0 workers';
-  return `${w.running}/${w.queued + w.running} workers`;
 }
 
 export const VpTile = memo(function VpTile({
@@ -64,8 +60,18 @@ export const VpTile = memo(function VpTile({
   const unsandboxed = n.link === 'up' ? UNSANDBOXED[n.sandbox ?? 'on'] : '';
   const titleRoom = Math.max(1, inner - link.length - 1 - (unsandboxed ? unsandboxed.length + 1 : 0));
   const extra = Math.max(0, height - TILE_MIN_HEIGHT);
+  const counted = { states: n.workers, models: n.workerModels };
+  // workers get a line of their own where the tile has one to spare; otherwise what fits after the decisions
+  const ownLine = extra > 0 ? workersLine(counted, inner) : '';
+  const decisionPart = waiting ? ` ⚑ ${n.decisions} decision${n.decisions === 1 ? '' : 's'} waiting ` : 'no decisions';
+  const ready = n.readyToLand ? ` · ${n.readyToLand} ready to land` : '';
+  const inlineRoom = inner - stringWidth(decisionPart) - stringWidth(ready) - 3;
+  const inline = ownLine
+    ? ''
+    : workersLine(counted, inlineRoom) || (n.readyToLand || inlineRoom < 9 ? '' : '0 workers');
   // the doing-now line already names the first of them
-  const recent = n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, extra) : [];
+  const recent =
+    n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, extra - (ownLine ? 1 : 0)) : [];
   return (
     <Box
       width={width}
@@ -87,17 +93,22 @@ export const VpTile = memo(function VpTile({
       </Text>
       <Text wrap="truncate">
         {waiting ? (
-          <Text
-            bold
-            inverse
-            color={theme.decision.fg}
-          >{` ⚑ ${n.decisions} decision${n.decisions === 1 ? '' : 's'} waiting `}</Text>
+          <Text bold inverse color={theme.decision.fg}>
+            {decisionPart}
+          </Text>
         ) : (
-          <Text color={theme.text.dim}>no decisions</Text>
+          <Text color={theme.text.dim}>{decisionPart}</Text>
         )}
-        {workers(n) ? <Text color={theme.text.dim}>{` · ${workers(n)}`}</Text> : null}
-        {n.readyToLand ? <Text color={theme.focus.fg}>{` · ${n.readyToLand} ready to land`}</Text> : null}
+        {inline ? (
+          <Text color={n.workers.running > 0 ? theme.states.working : theme.text.dim}>{` · ${inline}`}</Text>
+        ) : null}
+        {ready ? <Text color={theme.focus.fg}>{ready}</Text> : null}
       </Text>
+      {ownLine ? (
+        <Text wrap="truncate" color={n.workers.running > 0 ? theme.states.working : theme.text.dim}>
+          {ownLine}
+        </Text>
+      ) : null}
       <Text wrap="truncate" color={n.link === 'up' ? (waiting ? theme.decision.fg : theme.text.fg) : theme.error}>
         {clean(n.doing, inner)}
       </Text>
