@@ -21,6 +21,8 @@ export interface OfflineNode {
   tokens: SessionTokens;
   manager: NodeManager;
   landing: NodeLanding;
+  /** the node's dispatcher, as its server serves it */
+  workers: Dispatcher;
   server: Server;
   /** starts serving on the node's socket */
   listen(): Promise<void>;
@@ -54,14 +56,20 @@ export function offlineNode(
     // never started: nothing here runs a session
     claudeBin: '/nonexistent/claude',
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
+    programs: {
+      node: process.execPath,
+      guard: '/nonexistent/guard.cjs',
+      lifecycle: '/nonexistent/hook.cjs',
+      mcp: '/nonexistent/mcp.cjs',
+    },
   });
   // the node's environment for landing: where it finds gh, and whose ~/.claude.json it cleans up
   const landing = new NodeLanding({ manager, paths, env: o.env ?? { ...process.env, CLAUDE_CONFIG_DIR: dir.path } });
+  const workers = new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) });
   const server = createNodeServer({
     manager,
     landing,
-    workers: new Dispatcher({ node: info.name, emit: (e) => manager.relay(e) }),
+    workers,
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),
@@ -73,6 +81,7 @@ export function offlineNode(
     tokens,
     manager,
     landing,
+    workers,
     server,
     listen: () => new Promise<void>((r) => server.listen(paths.socket, r)),
     async close() {
