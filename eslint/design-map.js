@@ -55,6 +55,7 @@ export const PACKAGES = {
   '@anthropic-ai/sdk': ['genesis'],
   '@slack/bolt': ['intake'],
   '@xterm/headless': ['terminal'],
+  '@modelcontextprotocol/sdk': ['dispatch'],
 };
 
 const RULE = 'DESIGN.md §2';

@@ -1,4 +1,5 @@
 /** Merging agency's JSON into a user's own `.claude/settings.json` or `.mcp.json`, and taking it out again. */
+import { AGENCY_MCP_SERVER } from '../protocol/agency-mcp.js';
 import type { ClaudeSettings, McpServer } from '../registry/index.js';
 
 /** What agency added to a user's file, so a later compile can take exactly that out before adding anew. */
@@ -74,7 +75,8 @@ export function mergeMcp(
   for (const [name, s] of Object.entries(us)) if (!(prev?.mcpServers ?? []).includes(name)) servers[name] = s;
   const mine: string[] = [];
   for (const [name, s] of Object.entries(ours)) {
-    if (name in servers) continue; // the user's own definition of a server wins
+    // the user's own definition of a server wins, except of agency's own: approved and allowed, it must be ours
+    if (name in servers && name !== AGENCY_MCP_SERVER) continue;
     servers[name] = s;
     mine.push(name);
   }

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { mcpJsonSchema, type Registry, type Discipline, type McpServer } from '../registry/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
+import { AGENCY_MCP_SERVER } from '../protocol/agency-mcp.js';
+import { agencyMcpEntry } from './agency-mcp.js';
 import { mergePolicy } from './policy.js';
 import { nodeSecretPaths } from './sandbox.js';
 import { buildSettings, type HookPrograms, type SandboxOptions } from './settings.js';
@@ -89,6 +91,8 @@ export function planCompile(
   files.push({ path: '.claude/settings.local.json', content: jsonFile(settings.local), merge: 'settings' });
   const servers: Record<string, McpServer> = {};
   for (const t of tools) servers[t.id] = t.file.value.server;
+  const agency = agencyMcpEntry(programs);
+  if (agency) servers[AGENCY_MCP_SERVER] = agency;
   files.push({ path: '.mcp.json', content: jsonFile(mcpJsonSchema.parse({ mcpServers: servers })), merge: 'mcp' });
   files.push({ path: POLICY_FILE, content: jsonFile(policy) });
   files.push(...memoryBank(d, task));

@@ -1,6 +1,7 @@
 /** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
 import type { GuardPolicy } from '../guard/policy.js';
 import { findSocat, guardMatcher, residentGuardCommand } from './guard-hook.js';
+import { agencyMcpApprovals } from './agency-mcp.js';
 import { approvalAllows } from './policy.js';
 import { keyHelperCommand, sandboxSettings } from './sandbox.js';
 import {
@@ -21,6 +22,11 @@ export interface HookPrograms {
    * SessionStart, UserPromptSubmit, PermissionRequest, Notification, Stop, StopFailure and SessionEnd to the node
    */
   lifecycle?: string;
+  /**
+   * absolute path of agency's MCP server program, for a worktree the node runs a session in: compiled into
+   * its .mcp.json as the server `agency`, through which the session fans work out to workers
+   */
+  mcp?: string;
   /**
    * in a session the node runs: where its hooks reach the node, and the token that names the session to
    * it (a hook connection may report for this session only, and never decide, run or stop anything)
@@ -150,11 +156,14 @@ export function buildSettings(
   };
   // the policy's own allow rules go to Claude Code too: a call they cover needs no question to anyone
   // (the guard enforces the policy's deny rules before Claude Code's rules are consulted)
-  const allow = [...new Set([...(perms.allow ?? []), ...approvalAllows(hookFiles)])];
+  // and agency's own MCP server's tools, in a session the node runs (agency-mcp.ts)
+  const agency = agencyMcpApprovals(programs);
+  const allow = [...new Set([...(perms.allow ?? []), ...approvalAllows(hookFiles), ...agency.allow])];
+  const servers = [...d.tools, ...agency.servers];
   const local: ClaudeSettings = {
     permissions: { ...(allow.length ? { allow } : {}), ...(perms.ask?.length ? { ask: perms.ask } : {}), ...mode },
-    // the discipline's own MCP servers are approved; Claude Code honours this from the local file untrusted
-    ...(d.tools.length ? { enabledMcpjsonServers: [...d.tools] } : {}),
+    // the discipline's own MCP servers and agency's are approved; Claude Code honours this from the local file untrusted
+    ...(servers.length ? { enabledMcpjsonServers: servers } : {}),
     // the highest of the project's files, so no other project file turns it off; its paths are this machine's
     sandbox: sandboxSettings(sandbox, policy),
     ...(programs.keyFile ? { apiKeyHelper: keyHelperCommand(programs.keyFile) } : {}),

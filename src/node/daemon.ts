@@ -17,7 +17,13 @@ import {
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { connect } from 'node:net';
-import { defaultRegistryDir, guardScriptPath, lifecycleHookPath, packageRoot } from '../paths/package.js';
+import {
+  defaultRegistryDir,
+  guardScriptPath,
+  lifecycleHookPath,
+  mcpServerPath,
+  packageRoot,
+} from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
@@ -143,7 +149,12 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     tokens,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
     registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
-    programs: { node: process.execPath, guard: guardScriptPath(), lifecycle: lifecycleHookPath() },
+    programs: {
+      node: process.execPath,
+      guard: guardScriptPath(),
+      lifecycle: lifecycleHookPath(),
+      mcp: mcpServerPath(),
+    },
   });
   let stopping = false;
   const stop = async () => {

@@ -1,4 +1,4 @@
-/** Where agency's own files are: the package root, the default registry, the built hook programs. */
+/** Where agency's own files are: the package root, the default registry, the built programs a session runs. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,3 +27,4 @@ export function packageRoot(): string {
 export const defaultRegistryDir = () => join(packageRoot(), 'registry');
 export const guardScriptPath = () => join(packageRoot(), 'dist', 'guard', 'guard.cjs');
 export const lifecycleHookPath = () => join(packageRoot(), 'dist', 'guard', 'hook.cjs');
+export const mcpServerPath = () => join(packageRoot(), 'dist', 'dispatch', 'mcp.cjs');

@@ -195,16 +195,26 @@ function secretRefinement(kind: string) {
   };
 }
 
+/**
+ * What 2.1.197 takes besides: `timeout`, the longest a call to one of the server's tools may run (ms; over
+ * MCP_TOOL_TIMEOUT), and `alwaysLoad`, its tools always in the prompt (never behind tool search).
+ */
+const serverOptions = {
+  timeout: z.int().positive().optional(),
+  alwaysLoad: z.boolean().optional(),
+};
 const stdioServer = z.strictObject({
   type: z.literal('stdio'),
   command: z.string().min(1),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional().superRefine(secretRefinement('env variable')),
+  ...serverOptions,
 });
 const remoteServer = z.strictObject({
   type: z.enum(['http', 'sse']),
   url: z.string().regex(/^https?:\/\/[^\s]+$/, 'url must be an http(s) URL'),
   headers: z.record(z.string(), z.string()).optional().superRefine(secretRefinement('header')),
+  ...serverOptions,
 });
 export const mcpServerSchema = z.discriminatedUnion('type', [stdioServer, remoteServer], {
   error: (iss) => (iss.code === 'invalid_union' ? 'server.type must be "stdio", "http" or "sse" (Claude Code skips an entry without a type)' : undefined),

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
+import { AGENCY_MCP_SERVER } from '../protocol/agency-mcp.js';
 import { isValidId, idProblem } from './ids.js';
 import { type Problem, RegistryError } from './problems.js';
 import { isProblem, parseJson, parseYaml, splitFrontmatter, type ParsedSource } from './source.js';
@@ -138,6 +139,10 @@ function loadOne(reg: Registry, folder: Folder, id: string, file: string, path: 
       return;
     }
     case 'tools': {
+      if (id === AGENCY_MCP_SERVER) {
+        problems.push({ file, line: 0, message: `the name ${JSON.stringify(id)} is taken by agency's own MCP server (a session's workers): rename this file, and the tools: entries that name it` });
+        return;
+      }
       const v = validate(parseJson(file, text), toolFileSchema, problems);
       if (v) reg.tools.set(id, { id, file, ...v });
       return;
@@ -202,12 +207,12 @@ function crossCheck(reg: Registry, problems: Problem[]) {
     ref('hook file', 'hooks', reg.hooks);
     for (const a of d.value.agents) if (!agentOwner.has(a)) agentOwner.set(a, d.id);
   }
-  // A subagent may call MCP tools only of servers the registry defines.
+  // A subagent may call MCP tools only of servers the registry defines, and agency's own (in a node's session).
   for (const a of reg.agents.values()) {
     const tools = [...(a.value.frontmatter.tools ?? []), ...(a.value.frontmatter.disallowedTools ?? [])];
     tools.forEach((t) => {
       const m = /^mcp__([A-Za-z0-9_-]+?)(?:__|$)/.exec(t);
-      if (m && !reg.tools.has(m[1] as string))
+      if (m && m[1] !== AGENCY_MCP_SERVER && !reg.tools.has(m[1] as string))
         problems.push({ file: a.file, line: a.lineOf(['tools']), message: `tool ${JSON.stringify(t)} refers to MCP server ${JSON.stringify(m[1])}, which no tools/ file defines` });
     });
   }

@@ -13,6 +13,7 @@ import { ensureDirs, nodePaths, type NodePaths } from '../../src/paths/node-home
 import { PROTOCOL_VERSION, type NodeInfo } from '../../src/protocol/messages.js';
 import { tempDir } from './tmp.js';
 import { nodeDispatcher } from '../../src/node/worker-host.js';
+import type { Dispatcher } from '../../src/dispatch/dispatcher.js';
 
 export interface OfflineNode {
   dir: { path: string; remove(): void };
@@ -21,6 +22,8 @@ export interface OfflineNode {
   tokens: SessionTokens;
   manager: NodeManager;
   landing: NodeLanding;
+  /** the node's dispatcher, as its server serves it */
+  workers: Dispatcher;
   server: Server;
   /** starts serving on the node's socket */
   listen(): Promise<void>;
@@ -54,22 +57,28 @@ export function offlineNode(
     // never started: nothing here runs a session
     claudeBin: '/nonexistent/claude',
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
+    programs: {
+      node: process.execPath,
+      guard: '/nonexistent/guard.cjs',
+      lifecycle: '/nonexistent/hook.cjs',
+      mcp: '/nonexistent/mcp.cjs',
+    },
   });
   // the node's environment for landing: where it finds gh, and whose ~/.claude.json it cleans up
   const landing = new NodeLanding({ manager, paths, env: o.env ?? { ...process.env, CLAUDE_CONFIG_DIR: dir.path } });
+  const workers = nodeDispatcher({
+    manager,
+    paths,
+    info,
+    env: process.env,
+    claudeBin: '/nonexistent/claude',
+    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs' },
+  });
   const server = createNodeServer({
     manager,
     landing,
-    workers: nodeDispatcher({
-      manager,
-      paths,
-      info,
-      env: process.env,
-      claudeBin: '/nonexistent/claude',
-      registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-      programs: { node: process.execPath, guard: '/nonexistent/guard.cjs' },
-    }),
+    workers,
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),
@@ -81,6 +90,7 @@ export function offlineNode(
     tokens,
     manager,
     landing,
+    workers,
     server,
     listen: () => new Promise<void>((r) => server.listen(paths.socket, r)),
     async close() {

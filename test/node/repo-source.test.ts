@@ -59,7 +59,12 @@ async function node() {
     // a session program that ends at once: the run is what is under test, not the session
     claudeBin: '/bin/true',
     registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs', lifecycle: '/nonexistent/hook.cjs' },
+    programs: {
+      node: process.execPath,
+      guard: '/nonexistent/guard.cjs',
+      lifecycle: '/nonexistent/hook.cjs',
+      mcp: '/nonexistent/mcp.cjs',
+    },
     env: {
       ...process.env,
       HOME: dir.path,

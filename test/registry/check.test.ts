@@ -79,6 +79,22 @@ describe('agency registry check', () => {
     const dir = broken((d) => edit(d, 'tools/notes.json', (s) => s.replace('"${NOTES_TOKEN}"', '"ghp_live_secret"')));
     expect(oneError(dir)).toMatch(/^tools\/notes\.json:7: server\.env\.NOTES_TOKEN: .*looks like a secret/);
   });
+  it("refuses a tool file named agency: the name is agency's own MCP server's", () => {
+    const dir = broken((d) => cpSync(join(d, 'tools/notes.json'), join(d, 'tools/agency.json')));
+    expect(oneError(dir)).toBe(
+      `tools/agency.json: the name "agency" is taken by agency's own MCP server (a session's workers): rename this file, and the tools: entries that name it`,
+    );
+  });
+  it("lets a subagent list agency's own MCP tools, and no other server's the registry lacks", () => {
+    const ok = broken((d) =>
+      edit(d, 'agents/reviewer.md', (s) => s.replace('tools: Read, Grep, Glob', 'tools: Read, mcp__agency__spawn_workers, mcp__agency__wait_workers')),
+    );
+    expect(agency(['registry', 'check', ok]).code).toBe(0);
+    const bad = broken((d) => edit(d, 'agents/reviewer.md', (s) => s.replace('tools: Read, Grep, Glob', 'tools: Read, mcp__agencies__spawn_workers')));
+    expect(oneError(bad)).toBe(
+      'agents/reviewer.md:4: tool "mcp__agencies__spawn_workers" refers to MCP server "agencies", which no tools/ file defines',
+    );
+  });
   it('reports a charter template error with its line', () => {
     const dir = broken((d) => writeFileSync(join(d, 'charters/docs.md.hbs'), '# Docs\n\n{{#each agents}}\n- {{name}}\n'));
     expect(oneError(dir)).toMatch(/^charters\/docs\.md\.hbs:\d+: template error/);
