@@ -93,7 +93,12 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
       manager.onEvent((e) => {
         // sessions and workers go as their latest state within the interval; decisions and removals at once
         const key = e.kind === 'session' ? e.session.id : e.kind === 'worker' ? e.worker.id : null;
-        if (key === null) return conn.sendEvent(e);
+        if (key === null) {
+          // what was held back goes first: a watcher sees events in the order the node had them
+          if (timer) clearTimeout(timer);
+          flush();
+          return conn.sendEvent(e);
+        }
         latest.set(key, e);
         timer ??= setTimeout(flush, SUMMARY_INTERVAL_MS);
       }),
