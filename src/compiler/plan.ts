@@ -54,7 +54,7 @@ export function planCompile(
   if (task === '') throw new Error('the task is empty');
 
   const hookFiles = d.hooks.map((h) => reg.hooks.get(h)!);
-  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? [], sandbox, nodeSecretPaths(sandbox));
+  const policy = mergePolicy(root, hookFiles, d.permissions?.ask ?? [], sandbox, nodeSecretPaths(sandbox, root));
   const agents = d.agents.map((a) => reg.agents.get(a)!);
   const tools = d.tools.map((t) => ({ id: t, file: reg.tools.get(t)! }));
 

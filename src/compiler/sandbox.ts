@@ -143,6 +143,13 @@ export function keyHelperCommand(file: string): string {
  * The node's secret files (where its home is not ~/.agency, the base policy names those): for the guard,
  * which covers the file tools the sandbox does not (Read, Grep, Edit run outside it).
  */
-export function nodeSecretPaths(o: SandboxOptions | undefined): string[] {
-  return [...(o?.nodeHome ? nodeHomeSecrets(o.nodeHome) : []), ...(o?.secretFiles ?? [])];
+export function nodeSecretPaths(o: SandboxOptions | undefined, root?: string): string[] {
+  if (!o?.nodeHome) return [...(o?.secretFiles ?? [])];
+  // what the context is compiled for may lie in the node's home too (a worker's pooled worktree or its own
+  // folder, and the session worktree a read-only worker reads): those are not the node's secrets
+  const home = o.nodeHome;
+  const own = [...(root ? [root] : []), ...(o.readDirs ?? [])].filter(
+    (d) => inside(home, d) && d !== home && !inside(`${home}/worktrees`, d),
+  );
+  return [...nodeHomeSecrets(home), ...own.map((d) => `!${d}/**`), ...(o.secretFiles ?? [])];
 }

@@ -58,7 +58,17 @@ describe('workers', () => {
 
       const list = JSON.parse((await n.agency(['workers', session, '--json'])).stdout);
       const tasks = list.workers.filter((w: { role: string }) => w.role === 'worker');
-      expect(tasks).toHaveLength(30);
+      expect(
+        tasks,
+        JSON.stringify({
+          seen,
+          requests: n.api.requests.map((r) => [
+            r.kind,
+            r.turns,
+            r.body?.tools?.map?.((t: { name: string }) => t.name).filter((x: string) => x.startsWith('mcp')),
+          ]),
+        }),
+      ).toHaveLength(30);
       expect(tasks.every((w: { state: string }) => w.state === 'done')).toBe(true);
       expect(
         list.workers.filter((w: { role: string; state: string }) => w.role === 'coordinator' && w.state === 'done'),
@@ -83,16 +93,10 @@ describe('workers', () => {
       );
       for (const r of managerRequests) expect(JSON.stringify(r.body.messages)).not.toMatch(/RAW-task-/);
       // the raw results are kept, in the session's memory bank, for whoever wants them
-      const worktree = JSON.parse((await n.agency(['status', '--json'])).stdout).sessions?.find?.(
-        (s: { id: string }) => s.id === session,
-      )?.worktree;
-      if (worktree)
-        expect(
-          execFileSync('ls', [`${worktree}/.context/workers/${answer.run}`])
-            .toString()
-            .split('\n')
-            .filter(Boolean),
-        ).toHaveLength(30);
+      const status = JSON.parse((await n.agency(['status', '--json'])).stdout);
+      const worktree = status.sessions.find((s: { id: string }) => s.id === session).worktree;
+      const kept = execFileSync('ls', [`${worktree}/.context/workers/${answer.run}`]).toString();
+      expect(kept.split('\n').filter((f) => /^task-\d+\.md$/.test(f))).toHaveLength(30);
     },
   );
 });
@@ -128,7 +132,8 @@ describe('write workers and the merge queue', () => {
         conflicts: ['edit-3'],
         decisions: [],
       });
-      expect(merges[1]).toEqual({ merged: ['edit-3.resolve'], conflicts: [], decisions: [] });
+      const listed = (await n.agency(['workers', session, '--json'])).stdout;
+      expect(merges[1], listed).toEqual({ merged: ['edit-3.resolve'], conflicts: [], decisions: [] });
 
       const branch = `agency/${session}`;
       const git = (...a: string[]) => execFileSync('git', a, { cwd: n.repo }).toString();

@@ -68,7 +68,10 @@ export function managerScript(o: {
   return (ctx) => {
     const last = lastToolExchange(ctx);
     if (last) o.seen?.push({ tool: last.tool, result: last.result });
-    if (!last) {
+    // Claude Code connects MCP servers while the session starts: the first request may come before the
+    // agency server's tools are listed, and then the manager looks around first, as a model would
+    if (!hasTool(ctx, TOOL.spawn)) return { tool: 'Read', input: { file_path: `${ctx.cwd ?? '.'}/README.md` } };
+    if (!last || last.tool === 'Read') {
       // resumed after its node restarted: it waits on the run it spawned before
       run ||= spawnedRun(ctx) ?? '';
       if (run) return { tool: TOOL.wait, input: { run, timeout_s: 600 } };
@@ -87,6 +90,12 @@ export function managerScript(o: {
       return { tool: TOOL.wait, input: { run, timeout_s: 600 } };
     return { text: 'all merged' };
   };
+}
+
+/** Whether the request offers the model this tool. */
+function hasTool(ctx: StepContext, name: string): boolean {
+  const tools = isObj(ctx.request.body) && Array.isArray(ctx.request.body.tools) ? ctx.request.body.tools : [];
+  return tools.some((t) => isObj(t) && t.name === name);
 }
 
 /** The run a spawn earlier in the conversation answered with. */
@@ -123,10 +132,12 @@ export function workerRoute(o: {
     if (!name || !result) return null;
     const cwd = result.replace(/\/\.context\/result\.md$/, '');
     const files = o.files?.(name, ctx.prompt) ?? {};
-    const writes = Object.entries(files).map(([path, content]) => ({
-      tool: 'Write',
-      input: { file_path: `${cwd}/${path}`, content },
-    }));
+    // Claude Code writes over a file only after reading it: each is read first (a new one's read fails, and that is fine)
+    const writes = Object.entries(files).flatMap(([path, content]) => [
+      { tool: 'Read', input: { file_path: `${cwd}/${path}` } },
+      { tool: 'Write', input: { file_path: `${cwd}/${path}`, content } },
+    ]);
+
     const raw = o.raw?.(name) ?? `RAW-${name} ${'finding '.repeat(200)}`;
     return [
       ...writes,
