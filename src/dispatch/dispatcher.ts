@@ -289,8 +289,11 @@ export class Dispatcher {
 
   private update(w: WorkerRecord, patch: Partial<WorkerRecord>): void {
     Object.assign(w, patch, { updatedAt: new Date().toISOString() });
+    // a change of state is on disk before anyone hears of it: a node killed right after a worker is done
+    // never runs it again; what it is doing and its tokens may wait for the next write
+    if (patch.state !== undefined) this.table.flush();
+    else this.table.schedule();
     this.host.emit({ kind: 'worker', worker: summaryOf(this.host.node, w) });
-    this.table.schedule();
     for (const f of [...this.changed]) f();
   }
 

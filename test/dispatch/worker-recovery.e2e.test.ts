@@ -59,8 +59,13 @@ describe('supervision of workers', () => {
     const { session } = JSON.parse(
       (await n.agency(['run', 'read the parts', '--discipline', 'backend', '--json'])).stdout,
     );
+    // killed once it is at work: its first request has reached the API
     let pid: number | null = null;
-    await until('the claude of worker part-0', () => (pid = claudeOf('part-0')) !== null, 120_000);
+    await until(
+      'worker part-0 at work',
+      () => (starts(n).get('part-0') ?? 0) > 0 && (pid = claudeOf('part-0')) !== null,
+      120_000,
+    );
     process.kill(pid!, 'SIGKILL');
     await runApproving(n, session);
     const list = await workers(n, session);
@@ -91,7 +96,11 @@ describe('supervision of workers', () => {
         180_000,
       );
       const finished = before.filter((w) => w.state === 'done').map((w) => w.name);
-      process.kill(n.daemonPid()!, 'SIGKILL');
+      const pid = n.daemonPid()!;
+      process.kill(pid, 'SIGKILL');
+      // any command brings the node back
+      const after = JSON.parse((await n.agency(['status', '--json'])).stdout);
+      expect(after.nodes[0].info.pid).not.toBe(pid);
       // the next command starts the node again; it resumes the session and the wave
       await until(
         'every worker done after the restart',
