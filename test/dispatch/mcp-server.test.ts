@@ -160,10 +160,11 @@ describe("agency's MCP server", () => {
       const direct = await nodeAnswer(op, opArgs);
       expect(await callTool(client, tool, args), tool).toEqual(direct);
     }
-    // the stub dispatcher refuses every fan-out: its message is what the manager reads
-    expect((await callTool(client, 'worker_status', { run: 'r-1' })).text).toBe(
-      'workers are not available on this node yet',
-    );
+    // the node's refusal is what the manager reads
+    expect(await callTool(client, 'worker_status', { run: 'r-1' })).toEqual({
+      text: `no run "r-1" of session ${SESSION} on node ${node.info.name}`,
+      isError: true,
+    });
   });
 
   it("names the node's objections to the arguments in the tool's own terms", async () => {
