@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { freemem } from 'node:os';
+import { freemem, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { RemoteError } from '../protocol/connection.js';
 import {
@@ -416,6 +416,7 @@ export class Dispatcher {
       ...(this.host.price ? { price: this.host.price } : {}),
     });
     slot.proc = proc;
+    lowerPriority(proc.pid);
     this.update(w, { pid: proc.pid, cwd: prepared.cwd, worktree: w.write ? prepared.cwd : null, activity: 'starting' });
     proc.onActivity((line) => this.update(w, { activity: line }));
     proc.onUsage((u) => this.update(w, { usage: u }));
@@ -505,6 +506,22 @@ export class Dispatcher {
       this.changed.add(check);
       check();
     });
+  }
+}
+
+/**
+ * Workers are the node's batch work: they run at a lower priority than the node itself, its sessions and the
+ * operator's cockpit, so that a wave that takes every core leaves the node answering at once. What a worker
+ * starts inherits it.
+ */
+export const WORKER_NICENESS = 10;
+
+function lowerPriority(pid: number | null): void {
+  if (pid === null) return;
+  try {
+    setPriority(pid, WORKER_NICENESS);
+  } catch {
+    // it has ended already, or the system does not allow it: it runs as it is
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * The dispatcher's table: runs (a session's spawns) and their workers, kept in AGENCY_HOME/workers.json,
- * written atomically after changes so that a node that is killed mid-wave picks the wave up where it was.
+ * replaced whole (write, then rename) after changes so that a node that is killed mid-wave picks the wave up where it was.
  * What is read back is checked before use; a record that does not hold is left out, with a warning.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { WORKER_MODELS, WORKER_STATES, isWorkerLive, type Usage, type WorkerSummary } from '../protocol/messages.js';
 import { RUN_ID, SESSION_ID, WORKER_ID } from '../protocol/ops.js';
@@ -186,8 +186,9 @@ export class WorkerTable {
     const tmp = `${this.file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
+      // written and renamed, not synced: what a killed node wrote is in the system's cache all the same, and
+      // a sync on a busy disk would hold up every report of the node's (seconds, with many workers at once)
       writeSync(fd, JSON.stringify(data));
-      fsyncSync(fd);
     } catch (e) {
       closeSync(fd);
       rmSync(tmp, { force: true });
