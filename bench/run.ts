@@ -18,6 +18,7 @@ import { benchTui } from './tui.js';
 import { benchTuiLatency } from './tui-latency.js';
 import { benchSandboxLatency, benchToolLatency } from './tool-latency.js';
 import { benchWorkerMemory } from './worker-memory.js';
+import { benchWorkerTokens } from './worker-tokens.js';
 import { benchWorktreePool } from './worktree-pool.js';
 
 const only = process.argv[2];
@@ -42,6 +43,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   fetch: () => benchGitFetch(),
   'merge-queue': () => benchMergeQueue(),
   'worker-memory': () => benchWorkerMemory(),
+  'worker-tokens': () => benchWorkerTokens(),
   'worktree-pool': () => benchWorktreePool(),
 };
 for (const [name, run] of Object.entries(benches)) {

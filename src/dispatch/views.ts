@@ -57,13 +57,15 @@ export function waitResult(run: RunRecord, workers: WorkerRecord[]): WaitResult 
   const failed = tasks.filter((w) => w.state === 'failed' || w.state === 'stopped').length;
   const pending = workers.filter((w) => isWorkerLive(w)).length;
   const summaries: WaitResult['summaries'] = [];
+  // however many groups there are, their summaries together stay within the budget
+  const perGroup = Math.max(MIN_GROUP_CHARS, Math.floor(SUMMARY_BUDGET_CHARS / Math.max(1, run.groups.length)));
   for (const group of run.groups) {
     const members = tasks.filter((w) => w.group === group);
     const coordinator = run.coordinate
       ? workers.find((w) => w.role === 'coordinator' && w.group === group && w.state === 'done')
       : undefined;
     if (coordinator?.sentence) {
-      summaries.push({ group, text: coordinator.sentence });
+      summaries.push({ group, text: cut(coordinator.sentence, perGroup) });
       const failures = members.filter((w) => w.state !== 'done' && !isWorkerLive(w));
       for (const w of failures) summaries.push({ group, text: line(w) });
       continue;
@@ -71,6 +73,21 @@ export function waitResult(run: RunRecord, workers: WorkerRecord[]): WaitResult 
     for (const w of members) if (!isWorkerLive(w)) summaries.push({ group, text: line(w) });
   }
   return { run: run.id, done, failed, pending, summaries };
+}
+
+/**
+ * What the coordinators' summaries of a run may come to together, in characters (about 1,200 tokens): each
+ * is at most 300 words, and with several groups, its share of this; never less than MIN_GROUP_CHARS.
+ */
+export const SUMMARY_BUDGET_CHARS = 4800;
+const MIN_GROUP_CHARS = 400;
+
+/** text cut at a word boundary to at most n characters, marked when it was */
+function cut(text: string, n: number): string {
+  if (text.length <= n) return text;
+  const head = text.slice(0, n - 1);
+  const space = head.lastIndexOf(' ');
+  return `${space > n / 2 ? head.slice(0, space) : head}…`;
 }
 
 function line(w: WorkerRecord): string {
