@@ -70,7 +70,7 @@ const SESSION_OWN: readonly Role[] = ['hook'];
 function ownSession(session: string, peer: Peer): void {
   if (peer.role === 'hook' && peer.session === session) return;
   const who = peer.role === 'hook' ? `session ${peer.session}` : 'this connection';
-  throw new RemoteError('forbidden', `the hook connection of ${who} may not report for session ${clip(session)}`);
+  throw new RemoteError('forbidden', `the hook connection of ${who} may not act for session ${clip(session)}`);
 }
 
 const ROLE_NAMES: Record<Role, string> = { cockpit: "the operator's cockpit", hook: "a session's hook program" };

@@ -158,6 +158,10 @@ describe('who may ask for what', () => {
       ['screen', { session }],
       ['pty-subscribe', { session, fromSeq: 0 }],
       ['shutdown', {}],
+      // a session may fan out its own workers, never list, read or stop the node's
+      ['workers', {}],
+      ['worker-output', { worker: 'w-abc123' }],
+      ['worker-stop', { run: 'r-abc123' }],
     ];
     for (const [op, args] of asks)
       expect(await refusal(wire(hook, op, args))).toEqual({
@@ -171,13 +175,33 @@ describe('who may ask for what', () => {
     expect(shutdowns).toBe(0);
   });
 
+  it("refuses the operator's cockpit a session's own worker ops, and a session another's", async () => {
+    const cockpit = await connectAs('cockpit');
+    for (const [op, args] of [
+      ['spawn-workers', { session, workers: [{ id: 'a', prompt: 'x' }] }],
+      ['wait-workers', { session, run: 'r-1' }],
+      ['merge-workers', { session, run: 'r-1' }],
+    ] as const)
+      expect(await refusal(wire(cockpit, op, args))).toEqual({
+        code: 'forbidden',
+        message: `the operator's cockpit may not ask this node for ${op}; only a session's hook program may`,
+      });
+    const hook = await asHook();
+    expect(
+      await refusal(hook.request('spawn-workers', { session: 's-def456', workers: [{ id: 'a', prompt: 'x' }] })),
+    ).toEqual({
+      code: 'forbidden',
+      message: `the hook connection of session ${session} may not act for session "s-def456"`,
+    });
+  });
+
   it('lets a hook connection report for its own session only', async () => {
     const hook = await asHook();
     expect(
       await refusal(hook.request('hook', { session: 's-def456', event: 'Stop', input: { hook_event_name: 'Stop' } })),
     ).toEqual({
       code: 'forbidden',
-      message: `the hook connection of session ${session} may not report for session "s-def456"`,
+      message: `the hook connection of session ${session} may not act for session "s-def456"`,
     });
   });
 
