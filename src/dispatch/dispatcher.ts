@@ -389,6 +389,9 @@ export class Dispatcher {
     });
     let prepared: Prepared;
     try {
+      // a wave starts many at once, and preparing one (its folder, its compiled context) is work done in
+      // one go: each waits its turn, so the node answers its other connections in between
+      await new Promise<void>((resolve) => setImmediate(resolve));
       prepared = await this.launcher.prepare(w, s, w.role === 'coordinator' ? this.merges.groupResults(w) : undefined);
     } catch (e) {
       this.running.delete(w.id);

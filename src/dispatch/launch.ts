@@ -5,7 +5,7 @@
  * in its session's memory bank, a write worker's leftover changes committed on its branch, and the folder
  * given back (the pool never loses a commit or an uncommitted file).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { compileInto } from '../compiler/index.js';
@@ -14,6 +14,7 @@ import { git, gitEnv, gitOut } from '../worktree/git.js';
 import { WorktreePool } from '../worktree/pool.js';
 import { workerBranch } from '../protocol/worker-branch.js';
 import { coordinatorPrompt } from './coordinator.js';
+import { keepResult } from './kept-results.js';
 import type { DispatchHost, SessionView, WorkerSandbox } from './host.js';
 import { readResult, RESULT_FILE, resultInstructions } from './results.js';
 import type { WorkerRecord } from './worker-table.js';
@@ -27,10 +28,6 @@ export interface Prepared {
   resultFile: string | null;
 }
 
-/** Where the session keeps its workers' results: its memory bank, which git does not track. */
-export function keptResultPath(s: SessionView, run: string, name: string): string {
-  return join(s.worktree, '.context', 'workers', run, `${name}.md`);
-}
 
 export class Launcher {
   private readonly pools = new Map<string, Promise<WorktreePool>>();
@@ -129,20 +126,19 @@ export class Launcher {
       const r = readResult(p.resultFile);
       result = { done: r.done, text: r.text, problem: r.problem };
       if (s && r.text) {
-        const kept = keptResultPath(s, w.run, w.name);
         try {
-          mkdirSync(join(kept, '..'), { recursive: true });
-          writeFileSync(kept, r.done ? `${r.text}\nDONE\n` : r.text);
+          keepResult(s.worktree, w.run, w.name, r.done ? `${r.text}\nDONE\n` : r.text);
         } catch (e) {
-          this.host.warn(`worker ${w.id}: its result could not be kept in ${kept}: ${(e as Error).message}`);
+          this.host.warn(`worker ${w.id}: its result was not kept in session ${s.id}'s memory bank: ${(e as Error).message}`);
         }
       }
     }
     let recovered: string | null = null;
     if (w.write) {
+      const pool = s ? await this.pool(s.repo) : null;
+      pool?.anchor(p.cwd);
       const problem = await this.commitLeftovers(w, p.cwd);
       if (problem) result = { ...result, done: false, problem };
-      const pool = s ? await this.pool(s.repo) : null;
       if (pool) recovered = (await pool.release(p.cwd, { message: `agency: what worker ${w.name} left` })).recovered;
     } else {
       rmSync(p.cwd, { recursive: true, force: true });
@@ -153,6 +149,7 @@ export class Launcher {
 
   private async beginMerge(cwd: string, branch: string): Promise<void> {
     const env = gitEnv(this.host.env);
+    const git = plainGit;
     if ((await git(cwd, ['rev-parse', '-q', '--verify', 'MERGE_HEAD'], { env })).code === 0) return;
     // exit 1 is the conflict the resolver is for; anything else (no such branch) is a failure to prepare
     const r = await git(cwd, ['merge', '--no-ff', '--no-commit', branch], { env });
@@ -166,6 +163,7 @@ export class Launcher {
    */
   private async commitLeftovers(w: WorkerRecord, cwd: string): Promise<string | null> {
     const env = gitEnv(this.host.env);
+    const git = plainGit;
     const unmerged = (await git(cwd, ['diff', '--name-only', '--diff-filter=U'], { env })).stdout
       .split('\n')
       .filter(Boolean);
@@ -185,8 +183,8 @@ export class Launcher {
         env,
       },
     );
-    if (c.code !== 0)
-      this.host.warn(`worker ${w.id}: its uncommitted changes could not be committed; the pool keeps them`);
+    // not done then: its work is kept on a recovery ref by the pool, and the merge queue would not see it
+    if (c.code !== 0) return `its uncommitted changes could not be committed (${(c.stderr || c.stdout).trim().split('\n')[0]})`;
     return null;
   }
 }
@@ -198,4 +196,12 @@ function hasConflictMarkers(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * git as the node runs it in a worker's worktree (after the pool has anchored its `.git`): none of the
+ * repository's hooks or file-system monitor, which the worker could have set up to run outside its sandbox.
+ */
+function plainGit(cwd: string, args: string[], o: Parameters<typeof git>[2] = {}) {
+  return git(cwd, ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args], o);
 }

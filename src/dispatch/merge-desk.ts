@@ -10,7 +10,8 @@ import { isWorkerLive, type Decision, type MergeWorkersResult } from '../protoco
 import { recoveredWorkerRef, workerNameOf } from '../protocol/worker-branch.js';
 import { git, gitEnv } from '../worktree/git.js';
 import type { Asked, DispatchHost, SessionView } from './host.js';
-import { keptResultPath, type Launcher } from './launch.js';
+import type { Launcher } from './launch.js';
+import { readKept } from './kept-results.js';
 import { runMergeQueue, type CheckSpec } from './merge-queue.js';
 import { readResult, RESULT_FILE } from './results.js';
 import type { RunRecord, WorkerRecord, WorkerTable } from './worker-table.js';
@@ -39,8 +40,10 @@ export class MergeDesk {
   /** A worker's result as its session keeps it (or as it is being written), bounded. */
   resultText(w: WorkerRecord): string | null {
     const s = this.host.session(w.session);
-    const files = [s ? keptResultPath(s, w.run, w.name) : null, w.cwd ? join(w.cwd, RESULT_FILE) : null];
-    for (const f of files) if (f && existsSync(f)) return readResult(f).text;
+    const kept = s ? readKept(s.worktree, w.run, w.name) : null;
+    if (kept !== null) return kept;
+    // one still at work: its own result file, as far as it has written it
+    if (isWorkerLive(w) && w.cwd && existsSync(join(w.cwd, RESULT_FILE))) return readResult(join(w.cwd, RESULT_FILE)).text;
     if (w.role === 'coordinator') return w.sentence;
     return null;
   }
@@ -130,11 +133,16 @@ export class MergeDesk {
     check: string | null,
   ): void {
     const taken = new Set(this.table.ofSession(s.id).map((x) => x.name));
-    let name = `${w.name}.resolve`.slice(0, 64);
-    for (let i = 2; taken.has(name); i++) name = `${w.name}.resolve${i}`.slice(0, 64);
+    // a name the session could give too, and a branch git takes: room for the suffix, no trailing dot
+    const base = w.name.slice(0, 48).replace(/\.+$/, '');
+    let name = `${base}.resolve`;
+    for (let i = 2; taken.has(name); i++) {
+      if (i > 99) throw new Error(`worker ${w.name} has been sent back too often`);
+      name = `${base}.resolve${i}`;
+    }
     const problem = output
       ? `After it is merged, the check \`${check}\` fails:\n\n\`\`\`\n${output.slice(-4000)}\n\`\`\`\n\nMake the check pass.`
-      : `It conflicts with the session's branch in: ${files.join(', ')}. Resolve each conflict in those files (their conflict markers show both sides) so that both sides' intent holds, and leave no marker.`;
+      : `It conflicts with the session's branch in: ${files.slice(0, 50).join(', ')}${files.length > 50 ? ` and ${files.length - 50} more` : ''}. Resolve each conflict in those files (their conflict markers show both sides) so that both sides' intent holds, and leave no marker.`;
     this.enqueue({
       name,
       session: s.id,

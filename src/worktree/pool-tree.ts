@@ -12,8 +12,11 @@ import { commitsNoRefHolds, keepUnder, snapshotWork } from './recover.js';
 import { withRepoLock } from './repo-lock.js';
 import { isSparse, unlimit } from './sparse.js';
 
-/** The pool's own checkouts run no hooks of the repository's: they are agency's plumbing, not the user's. */
-const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+/**
+ * The pool's own git runs no hooks and no file-system monitor of the repository's: it is agency's plumbing,
+ * not the user's, and what a worker wrote into a worktree must not run through it.
+ */
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
 
 /** git in cwd: its standard output, or a WorktreeError naming the command, the folder and what git said. */
 export async function run(cwd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {

@@ -6,7 +6,7 @@
  * deleted here.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { repoRootOf, WorktreeError } from './create.js';
 import { git, gitEnv, resolveRef } from './git.js';
@@ -180,6 +180,27 @@ export class WorktreePool {
    * the worktree is detached, cleaned, and idle again; a sparse one is removed instead (its branch stays).
    * Giving back an idle worktree does nothing.
    */
+  /**
+   * Points a claimed worktree's `.git` back at its own administrative folder. What ran in it (a worker) may
+   * have rewritten that file to send git elsewhere, into a repository whose config runs programs; git run
+   * there by the node afterwards must be the pool's own. Called before any such git.
+   */
+  anchor(path: string): void {
+    const e = this.entries.get(canonical(path));
+    if (!e) throw new WorktreeError(`${path} is not a worktree of the pool`);
+    const link = join(e.path, '.git');
+    const want = `gitdir: ${e.gitDir}\n`;
+    let ok = false;
+    try {
+      ok = lstatSync(link).isFile() && readFileSync(link, 'utf8') === want;
+    } catch {
+      ok = false;
+    }
+    if (ok) return;
+    rmSync(link, { recursive: true, force: true });
+    writeFileSync(link, want);
+  }
+
   async release(path: string, o: { message?: string } = {}): Promise<{ recovered: string | null }> {
     const e = this.entries.get(canonical(path));
     if (!e) {
@@ -191,6 +212,7 @@ export class WorktreePool {
     return inTurn(this.branchTurns, e.branch ?? e.path, async () => {
       const r = await this.setup();
       if (e.state === 'idle') return { recovered: null };
+      if (existsSync(e.path)) this.anchor(e.path);
       if (e.state !== 'busy') throw new WorktreeError(`${e.path} is being ${e.state.replace(/ing$/, 'ed')} now`);
       if (!existsSync(e.path)) {
         // its folder was removed behind the pool's back: nothing is left there to keep
