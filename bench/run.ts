@@ -43,6 +43,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'merge-queue': () => benchMergeQueue(),
   'worker-memory': () => benchWorkerMemory(),
   'worktree-pool': () => benchWorktreePool(),
+  'worker-sustain': async () => (await import('./worker-sustain.js')).benchWorkerSustain(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
