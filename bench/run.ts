@@ -45,6 +45,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'worker-memory': () => benchWorkerMemory(),
   'worker-tokens': () => benchWorkerTokens(),
   'worktree-pool': () => benchWorktreePool(),
+  'worker-sustain': async () => (await import('./worker-sustain.js')).benchWorkerSustain(),
 };
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
