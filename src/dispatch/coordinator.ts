@@ -8,8 +8,11 @@ import { singleLine, stripUnsafe } from '../protocol/safe-text.js';
 
 /** the most words of a coordinator's summary */
 export const SUMMARY_WORDS = 300;
-/** the most characters of all results in one coordinator's prompt (about 25,000 tokens) */
-export const RESULTS_CHARS = 100_000;
+/**
+ * the most characters of all results in one coordinator's prompt: claude is given the prompt as one
+ * argument, which Linux limits to 128 KiB, and a character may take four bytes
+ */
+export const RESULTS_CHARS = 30_000;
 /** the most characters of one result in it */
 export const RESULT_CHARS = 20_000;
 

@@ -33,6 +33,7 @@ import { MergeDesk } from './merge-desk.js';
 import { clampWords } from './coordinator.js';
 import { oneSentence } from './results.js';
 import { workerBranch } from '../protocol/worker-branch.js';
+import { git, gitEnv } from '../worktree/git.js';
 import { pickStarts, zeroByModel } from './scheduler.js';
 import { newWorkerId, oneLine, summaryOf, waitResult } from './views.js';
 import { emptyUsage, WorkerTable, type WorkerRecord } from './worker-table.js';
@@ -42,6 +43,11 @@ export type { DispatchHost, SessionView } from './host.js';
 
 /** A worker that ends without its result is started once more; then it has failed. */
 const MAX_ATTEMPTS = 2;
+/** Workers a session may have not ended at once, and the bytes of their prompts: a session is not trusted to be modest. */
+export const MAX_LIVE_PER_SESSION = 200;
+export const MAX_PROMPT_BYTES_PER_SESSION = 8 * 1024 * 1024;
+/** How often a queue is looked at again while it waits (memory may have come free). */
+const REVISIT_MS = 2000;
 /** Output lines kept of a worker that has ended, for the operator to open. */
 const KEPT_OUTPUTS = 200;
 
@@ -60,7 +66,7 @@ export class Dispatcher {
   private readonly running = new Map<string, Running>();
   private readonly changed = new Set<() => void>();
   private readonly ended = new Map<string, { lines: string[]; truncated: boolean }>();
-  private measured: { at: number; used: number; per: number } = { at: 0, used: 0, per: DEFAULT_WORKER_BYTES };
+  private measured = { at: 0, used: 0, per: DEFAULT_WORKER_BYTES, count: 0 };
   private scheduling = false;
   private again = false;
 
@@ -75,6 +81,13 @@ export class Dispatcher {
       this.limits = workerLimits({});
     }
     this.launcher = new Launcher(host);
+    if (this.limits.memoryBytes < DEFAULT_WORKER_BYTES)
+      host.warn(
+        `AGENCY_WORKER_MEMORY_MB leaves room for no worker until one is measured smaller than ${DEFAULT_WORKER_BYTES / 1024 / 1024} MB`,
+      );
+    setInterval(() => {
+      if ([...this.table.workers.values()].some((w) => w.state === 'queued')) this.schedule();
+    }, REVISIT_MS).unref();
     this.merges = new MergeDesk(host, this.table, this.launcher, (w) => this.enqueue(w));
   }
 
@@ -130,17 +143,40 @@ export class Dispatcher {
   async spawn(args: OpArgs['spawn-workers']): Promise<SpawnResult> {
     const s = this.session(args.session);
     const registry = this.launcher.registry(s);
-    const seen = new Set(this.table.ofSession(s.id).map((w) => w.name));
+    const mine = this.table.ofSession(s.id);
+    const seen = new Set(mine.map((w) => w.name));
     const problems: string[] = [];
+    const live = mine.filter((w) => isWorkerLive(w));
+    if (live.length + args.workers.length > MAX_LIVE_PER_SESSION)
+      problems.push(
+        `session ${s.id} has ${live.length} workers not ended; with ${args.workers.length} more it would pass the ${MAX_LIVE_PER_SESSION} a session may have at once (wait for some to end)`,
+      );
+    const bytes = [...live, ...args.workers].reduce((n, w) => n + Buffer.byteLength(w.prompt), 0);
+    if (bytes > MAX_PROMPT_BYTES_PER_SESSION)
+      problems.push(
+        `the prompts of session ${s.id}'s workers not ended would come to ${Math.ceil(bytes / 1024 / 1024)} MB, over ${MAX_PROMPT_BYTES_PER_SESSION / 1024 / 1024} MB`,
+      );
     const names = new Set<string>();
     for (const spec of args.workers) {
       if (seen.has(spec.id) || names.has(spec.id))
         problems.push(`worker id ${JSON.stringify(spec.id)} is already used in this session`);
       names.add(spec.id);
       const d = spec.discipline ?? s.discipline;
-      if (!registry.disciplines.has(d)) problems.push(`worker ${spec.id}: unknown discipline ${JSON.stringify(d)}`);
-      if (spec.paths && !spec.write)
-        problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
+      // a worker is held to its session's policy: a session cannot hand its workers a wider one
+      if (d !== s.discipline)
+        problems.push(
+          `worker ${spec.id}: workers work in their session's discipline (${s.discipline}), not ${JSON.stringify(d)}`,
+        );
+      else if (!registry.disciplines.has(d))
+        problems.push(`worker ${spec.id}: unknown discipline ${JSON.stringify(d)}`);
+      const model = spec.model ?? 'haiku';
+      if (this.limits.models[model] === 0)
+        problems.push(`worker ${spec.id}: this node runs no ${model} workers (AGENCY_WORKER_LIMITS)`);
+      if (spec.write && (await branchExists(s.repo, workerBranch(s.id, spec.id), this.host.env)))
+        problems.push(
+          `worker ${spec.id}: its branch ${workerBranch(s.id, spec.id)} is there already; give it another id`,
+        );
+      problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
     }
     if (problems.length)
       throw new RemoteError(
@@ -182,7 +218,7 @@ export class Dispatcher {
   async wait(args: OpArgs['wait-workers'], closed: Promise<void>): Promise<WaitResult> {
     const run = this.run(args.session, args.run);
     const timeoutS = args.timeoutS ?? 600;
-    const finished = () => this.table.ofRun(run.id).every((w) => !isWorkerLive(w));
+    const finished = () => runFinished(run.coordinate, this.table.ofRun(run.id));
     if (!finished() && timeoutS > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, timeoutS * 1000);
@@ -230,7 +266,7 @@ export class Dispatcher {
       this.table.workers.delete(w.id);
       this.ended.delete(w.id);
     }
-    this.table.trim();
+    this.table.trim((id) => this.host.session(id) !== null);
     this.table.schedule();
   }
 
@@ -331,7 +367,7 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
-        const queued = [...this.table.workers.values()].filter((w) => w.state === 'queued');
+        const queued = fairOrder([...this.table.workers.values()].filter((w) => w.state === 'queued'));
         if (queued.length === 0) break;
         const running = zeroByModel();
         for (const id of this.running.keys()) running[this.table.workers.get(id)!.model] += 1;
@@ -352,8 +388,9 @@ export class Dispatcher {
   private load(): { used: number; per: number } {
     const now = Date.now();
     if (now - this.measured.at < 1000) {
-      const starting = [...this.running.values()].filter((r) => !r.proc).length;
-      return { used: this.measured.used + starting * this.measured.per, per: this.measured.per };
+      // those that started since the measure count at the measured rate
+      const since = Math.max(0, this.running.size - this.measured.count);
+      return { used: this.measured.used + since * this.measured.per, per: this.measured.per };
     }
     let used = 0;
     let counted = 0;
@@ -367,7 +404,7 @@ export class Dispatcher {
       }
     }
     const per = counted ? Math.max(used / counted, 64 * 1024 * 1024) : DEFAULT_WORKER_BYTES;
-    this.measured = { at: now, used: used + unmeasured * per, per };
+    this.measured = { at: now, used: used + unmeasured * per, per, count: this.running.size };
     return { used: this.measured.used, per };
   }
 
@@ -375,6 +412,7 @@ export class Dispatcher {
     const s = this.host.session(w.session);
     if (!s || !isLive(s.state)) {
       this.update(w, { state: 'stopped', reason: `its session ${w.session} ended`, endedAt: new Date().toISOString() });
+      this.merges.workerEnded(w);
       return;
     }
     const slot: Running = { proc: null, prepared: null, stopping: null };
@@ -395,11 +433,13 @@ export class Dispatcher {
       prepared = await this.launcher.prepare(w, s, w.role === 'coordinator' ? this.merges.groupResults(w) : undefined);
     } catch (e) {
       this.running.delete(w.id);
-      this.update(w, {
-        state: 'failed',
-        reason: `could not be prepared: ${oneLine((e as Error).message, 300)}`,
-        endedAt: new Date().toISOString(),
-      });
+      const why = `could not be prepared: ${oneLine((e as Error).message, 300)}`;
+      const endedAt = new Date().toISOString();
+      if (slot.stopping) this.update(w, { state: 'stopped', reason: slot.stopping, endedAt });
+      else if (w.attempts < MAX_ATTEMPTS)
+        this.update(w, { state: 'queued', reason: `retrying: ${why}`, activity: 'queued again' });
+      else this.update(w, { state: 'failed', reason: why, endedAt, activity: 'failed' });
+      if (!isWorkerLive(w)) this.merges.workerEnded(w);
       this.schedule();
       return;
     }
@@ -510,6 +550,36 @@ export class Dispatcher {
       check();
     });
   }
+}
+
+/**
+ * The queue in the order waves take it: sessions in turn (each one's oldest first), so that one session's
+ * large fan-out does not hold back another's.
+ */
+function fairOrder(queued: WorkerRecord[]): { id: string; model: WorkerRecord['model']; order: number }[] {
+  const seen = new Map<string, number>();
+  return [...queued]
+    .sort((a, b) => a.order - b.order)
+    .map((w) => {
+      const rank = seen.get(w.session) ?? 0;
+      seen.set(w.session, rank + 1);
+      return { id: w.id, model: w.model, order: rank * 1e9 + w.order };
+    });
+}
+
+async function branchExists(repo: string, branch: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  return (await git(repo, ['rev-parse', '-q', '--verify', `refs/heads/${branch}`], { env: gitEnv(env) })).code === 0;
+}
+
+/**
+ * Whether a run has ended: every worker has, and in a coordinated run every group with a finished worker
+ * has its coordinator's summary (which starts only once its group has ended).
+ */
+function runFinished(coordinate: boolean, ws: WorkerRecord[]): boolean {
+  if (ws.some((w) => isWorkerLive(w))) return false;
+  if (!coordinate) return true;
+  const groups = new Set(ws.filter((w) => w.role !== 'coordinator' && w.state === 'done').map((w) => w.group));
+  return [...groups].every((g) => ws.some((w) => w.role === 'coordinator' && w.group === g));
 }
 
 /**

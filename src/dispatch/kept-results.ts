@@ -13,14 +13,16 @@ function folder(worktree: string, run: string, make: boolean): string | null {
   let dir = worktree;
   for (const part of ['.context', 'workers', run]) {
     dir = join(dir, part);
+    let st;
     try {
-      if (!lstatSync(dir).isDirectory()) throw new Error(`${dir} is not a folder (a link, or a file)`);
+      st = lstatSync(dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       if (!make) return null;
       mkdirSync(dir, { mode: 0o755 });
-      if (!lstatSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
+      st = lstatSync(dir);
     }
+    if (!st.isDirectory()) throw new Error(`${dir} is not a folder (a link, or a file)`);
   }
   return dir;
 }
@@ -45,7 +47,10 @@ export function readKept(worktree: string, run: string, name: string): string | 
     try {
       const buf = Buffer.alloc(MAX_READ);
       const n = readSync(fd, buf, 0, MAX_READ, 0);
-      return buf.subarray(0, n).toString('utf8').replace(/\n?DONE\n?$/, '');
+      return buf
+        .subarray(0, n)
+        .toString('utf8')
+        .replace(/\n?DONE\n?$/, '');
     } finally {
       closeSync(fd);
     }

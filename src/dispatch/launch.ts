@@ -28,7 +28,6 @@ export interface Prepared {
   resultFile: string | null;
 }
 
-
 export class Launcher {
   private readonly pools = new Map<string, Promise<WorktreePool>>();
   private readonly registries = new Map<string, Registry>();
@@ -129,7 +128,9 @@ export class Launcher {
         try {
           keepResult(s.worktree, w.run, w.name, r.done ? `${r.text}\nDONE\n` : r.text);
         } catch (e) {
-          this.host.warn(`worker ${w.id}: its result was not kept in session ${s.id}'s memory bank: ${(e as Error).message}`);
+          this.host.warn(
+            `worker ${w.id}: its result was not kept in session ${s.id}'s memory bank: ${(e as Error).message}`,
+          );
         }
       }
     }
@@ -184,7 +185,8 @@ export class Launcher {
       },
     );
     // not done then: its work is kept on a recovery ref by the pool, and the merge queue would not see it
-    if (c.code !== 0) return `its uncommitted changes could not be committed (${(c.stderr || c.stdout).trim().split('\n')[0]})`;
+    if (c.code !== 0)
+      return `its uncommitted changes could not be committed (${(c.stderr || c.stdout).trim().split('\n')[0]})`;
     return null;
   }
 }

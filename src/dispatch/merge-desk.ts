@@ -43,7 +43,8 @@ export class MergeDesk {
     const kept = s ? readKept(s.worktree, w.run, w.name) : null;
     if (kept !== null) return kept;
     // one still at work: its own result file, as far as it has written it
-    if (isWorkerLive(w) && w.cwd && existsSync(join(w.cwd, RESULT_FILE))) return readResult(join(w.cwd, RESULT_FILE)).text;
+    if (isWorkerLive(w) && w.cwd && existsSync(join(w.cwd, RESULT_FILE)))
+      return readResult(join(w.cwd, RESULT_FILE)).text;
     if (w.role === 'coordinator') return w.sentence;
     return null;
   }
@@ -61,6 +62,17 @@ export class MergeDesk {
   /** A worker has ended: in a coordinated run, its group's coordinator starts once the whole group has. */
   workerEnded(w: WorkerRecord): void {
     const run = this.table.runs.get(w.run);
+    // a resolver that could not bring its branch in leaves the branch to the operator
+    if (run && w.role === 'resolver' && w.state !== 'done' && w.resolves) {
+      const original = this.table.ofRun(run.id).find((x) => x.name === w.resolves && x.branch);
+      const s = this.host.session(w.session);
+      if (original && s) {
+        const decision = this.ask(s, run, original, [], null, w.reason ?? 'it failed');
+        run.decisions.push(decision.id);
+        this.table.schedule();
+      }
+      return;
+    }
     if (!run?.coordinate || w.role === 'coordinator') return;
     const group = this.table.ofRun(run.id).filter((x) => x.group === w.group);
     if (group.some((x) => x.role === 'coordinator')) return;
@@ -81,8 +93,23 @@ export class MergeDesk {
     });
   }
 
+  /** One thing at a time in a session's worktree: its merges, and the operator's answers to its questions. */
+  private readonly turns = new Map<string, Promise<unknown>>();
+  private inTurn<T>(session: string, f: () => Promise<T>): Promise<T> {
+    const next = (this.turns.get(session) ?? Promise.resolve()).then(f, f);
+    this.turns.set(
+      session,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
   /** The run's finished write workers' branches into the session's branch, oldest first (merge_workers). */
-  async merge(run: RunRecord, s: SessionView): Promise<MergeWorkersResult> {
+  merge(run: RunRecord, s: SessionView): Promise<MergeWorkersResult> {
+    return this.inTurn(s.id, () => this.mergeNow(run, s));
+  }
+
+  private async mergeNow(run: RunRecord, s: SessionView): Promise<MergeWorkersResult> {
     const handled = new Set([...run.merged, ...run.sentBack]);
     const ready = this.table
       .ofRun(run.id)
@@ -160,15 +187,24 @@ export class MergeDesk {
     });
   }
 
-  private ask(s: SessionView, run: RunRecord, w: WorkerRecord, files: string[], output: string | null): Decision {
+  private ask(
+    s: SessionView,
+    run: RunRecord,
+    w: WorkerRecord,
+    files: string[],
+    output: string | null,
+    resolverFailed: string | null = null,
+  ): Decision {
     const input: MergeQuestion = { run: run.id, worker: w.name, branch: w.branch!, files };
-    const what = output
-      ? 'fails the check'
-      : `conflicts in ${files.slice(0, 5).join(', ')}${files.length > 5 ? '…' : ''}`;
+    const what = resolverFailed
+      ? `could not be brought in: its resolver failed (${resolverFailed})`
+      : output
+        ? 'still fails the check after a resolver tried'
+        : `still conflicts in ${files.slice(0, 5).join(', ')}${files.length > 5 ? '…' : ''} after a resolver tried`;
     const asked = this.host.ask({
       session: s.id,
       tool: 'merge',
-      summary: `merge ${w.branch} into ${s.branch}: it still ${what} after a resolver tried; approve takes its side of each conflict, deny keeps it unmerged`,
+      summary: `merge ${w.branch} into ${s.branch}: it ${what}; approve takes its side of each conflict, deny keeps it unmerged`,
       input,
     });
     this.await(asked);
@@ -179,7 +215,7 @@ export class MergeDesk {
   await(a: Asked): void {
     void a.answer.then(async (answer) => {
       const s = this.host.session(a.decision.session);
-      if (s) await this.answered(a.decision, answer.approve, s);
+      if (s) await this.inTurn(s.id, () => this.answered(a.decision, answer.approve, s));
     });
   }
 

@@ -161,9 +161,14 @@ export class WorkerTable {
     return [...this.workers.values()].filter((w) => w.session === session).sort((a, b) => a.order - b.order);
   }
 
-  /** Forgets the oldest ended workers past KEEP_ENDED (their runs too, once they have none). */
-  trim(): void {
-    const ended = [...this.workers.values()].filter((w) => !isWorkerLive(w)).sort((a, b) => a.order - b.order);
+  /**
+   * Forgets the oldest ended workers past KEEP_ENDED (their runs too, once they have none), of sessions the
+   * node no longer has only: a live session's workers, merged or not, stay.
+   */
+  trim(sessionKnown: (id: string) => boolean): void {
+    const ended = [...this.workers.values()]
+      .filter((w) => !isWorkerLive(w) && !sessionKnown(w.session))
+      .sort((a, b) => a.order - b.order);
     for (const w of ended.slice(0, Math.max(0, ended.length - KEEP_ENDED))) this.workers.delete(w.id);
     const used = new Set([...this.workers.values()].map((w) => w.run));
     for (const id of this.runs.keys()) if (!used.has(id)) this.runs.delete(id);

@@ -263,7 +263,7 @@ export class NodeManager {
   }
 
   async shutdown(): Promise<void> {
-    this.writer.flush();
+    this.writer.close();
     for (const rt of this.runtimes.values()) rt.log.close();
   }
 

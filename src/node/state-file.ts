@@ -100,14 +100,23 @@ export class StateWriter {
     private readonly intervalMs = 100,
   ) {}
 
+  private closed = false;
+
   schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setTimeout(() => this.flush(), this.intervalMs);
   }
 
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.closed) return;
     writeFileAtomic(this.path, `${JSON.stringify(this.snapshot(), null, 1)}\n`);
+  }
+
+  /** The last write: what changes after the node has shut down is not its to keep. */
+  close(): void {
+    this.flush();
+    this.closed = true;
   }
 }

@@ -190,7 +190,7 @@ export class WorktreePool {
     if (!e) throw new WorktreeError(`${path} is not a worktree of the pool`);
     const link = join(e.path, '.git');
     const want = `gitdir: ${e.gitDir}\n`;
-    let ok = false;
+    let ok: boolean;
     try {
       ok = lstatSync(link).isFile() && readFileSync(link, 'utf8') === want;
     } catch {

@@ -448,3 +448,25 @@ describe('a bare mirror', () => {
     expect(git(mirror, 'config', '--list', '--local')).not.toMatch(/^extensions\.|sparsecheckout/im);
   });
 });
+
+describe('a worktree a worker had', () => {
+  it('is given back through its own .git, whatever the worker wrote there, and nothing the worker set up runs', async () => {
+    const { root, repo, base, dir } = setup();
+    const pool = await WorktreePool.open({ repo, dir });
+    const c = await pool.claim({ branch: 'agency/workers/s-1/w-x', base });
+    // the worker points its .git at a repository of its own whose config would run a program of its choosing
+    const evil = join(root, 'evil');
+    mkdirSync(evil);
+    git(evil, 'init', '-q');
+    const ran = join(root, 'ran');
+    git(evil, 'config', 'core.fsmonitor', `touch ${ran}; false`);
+    writeFileSync(join(c.path, '.git'), `gitdir: ${join(evil, '.git')}\n`);
+    write(c.path, { 'a/one.txt': 'changed by the worker\n' });
+    const { recovered } = await pool.release(c.path);
+    // the work went where the pool's worktree keeps it, in the user's repository
+    expect(recovered).not.toBeNull();
+    expect(git(repo, 'show', `${recovered}:a/one.txt`).trim()).toBe('changed by the worker');
+    expect(readFileSync(join(c.path, '.git'), 'utf8')).toMatch(/^gitdir: .*\/repo\/\.git\/worktrees\//);
+    expect(existsSync(ran)).toBe(false);
+  });
+});
