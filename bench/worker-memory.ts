@@ -10,24 +10,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { WorkerProcess } from '../src/dispatch/worker-process.js';
-import { percentile, report } from './stats.js';
+import { gcNow, percentile, report } from './stats.js';
 
 const READY = 'bench: all printed';
 const WAIT_MS = 120_000;
-
-function gcNow(): () => void {
-  let gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  return () => {
-    for (let i = 0; i < 4; i++) gc();
-  };
-}
 
 interface Mem {
   /** heap, external and array buffers after a full collection */

@@ -11,14 +11,12 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Dispatcher, type DispatchHost, type SessionView } from '../src/dispatch/dispatcher.js';
 import type { NodeEvent, WorkerState } from '../src/protocol/messages.js';
 import { createWorktree } from '../src/worktree/index.js';
 import { commit, userRepo } from '../test/helpers/git-repo.js';
 import { tempDir } from '../test/helpers/tmp.js';
-import { percentile, report } from './stats.js';
+import { gcNow, percentile, report } from './stats.js';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 200);
 const LIMIT_MS = 180_000;
@@ -57,17 +55,6 @@ mkdir -p "$(dirname "$result")"
 printf 'The cache is read in three places.\nDONE\n' > "$result"
 echo '{"type":"result","subtype":"success","is_error":false,"duration_ms":2100,"num_turns":10,"result":"Found where the cache is read and wrote it down.","session_id":"'$sid'","total_cost_usd":0.0123,"usage":{"input_tokens":12000,"output_tokens":400,"cache_creation_input_tokens":0,"cache_read_input_tokens":90000},"modelUsage":{"'$m'":{"inputTokens":12000,"outputTokens":400,"cacheReadInputTokens":90000,"cacheCreationInputTokens":0}}}'
 `;
-
-function gcNow(): () => void {
-  let gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  return () => {
-    for (let i = 0; i < 4; i++) gc();
-  };
-}
 
 interface Mem {
   heap: number;

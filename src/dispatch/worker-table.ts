@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { z } from 'zod';
-import { WORKER_MODELS, WORKER_STATES, isWorkerLive, type Usage, type WorkerSummary } from '../protocol/messages.js';
+import { WORKER_MODELS, WORKER_STATES, isWorkerLive, noUsage, type WorkerSummary } from '../protocol/messages.js';
 import { RUN_ID, SESSION_ID, WORKER_ID } from '../protocol/ops.js';
 
 export interface WorkerRecord extends Omit<WorkerSummary, 'node'> {
@@ -49,14 +49,8 @@ interface TableFile {
 /** Ended workers kept (and shown) per node beyond the live ones. */
 export const KEEP_ENDED = 500;
 
-export const emptyUsage = (): Usage => ({
-  inputTokens: 0,
-  outputTokens: 0,
-  cacheCreationTokens: 0,
-  cacheReadTokens: 0,
-  costUsd: 0,
-  unpricedModels: [],
-});
+/** A new worker's usage. */
+export const emptyUsage = noUsage;
 
 const text = z.string().max(200_000);
 const when = z.string().max(40);

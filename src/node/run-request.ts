@@ -17,6 +17,7 @@ import { repoRootOf, WorktreeError } from '../worktree/index.js';
 import { findProgram } from './find-program.js';
 import { hasKey } from './session-env.js';
 import type { SessionRecord } from './state-file.js';
+import { noUsage } from '../protocol/messages.js';
 
 export interface RunNode {
   info: NodeInfo;
@@ -113,14 +114,7 @@ export function newRecord(
     exitCode: null,
     reason: null,
     activity: 'starting',
-    usage: {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheCreationTokens: 0,
-      cacheReadTokens: 0,
-      costUsd: 0,
-      unpricedModels: [],
-    },
+    usage: noUsage(),
     outputSeq: 0,
     registry: args.registry ?? null,
     resumes: 0,

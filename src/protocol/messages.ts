@@ -35,6 +35,18 @@ export interface Usage {
   unpricedModels: string[];
 }
 
+/** Usage before anything was spent: a new session's, a new worker's. */
+export function noUsage(): Usage {
+  return {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheCreationTokens: 0,
+    cacheReadTokens: 0,
+    costUsd: 0,
+    unpricedModels: [],
+  };
+}
+
 /** What a session branched from: the branch checked out in the repository then (null if detached), and its commit. */
 export interface SessionBase {
   branch: string | null;

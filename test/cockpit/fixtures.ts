@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { CockpitEvent, FleetSnapshot } from '../../src/cockpit/client.js';
 import type { LinkStatus } from '../../src/fleet/link.js';
 import type { Decision, Landing, SessionSummary } from '../../src/protocol/messages.js';
+import { noUsage } from '../../src/protocol/messages.js';
 
 /**
  * `agency watch --json` from a real local node (real Claude Code, scripted API): a session starts, asks to
@@ -66,14 +67,7 @@ export function session(node: string, id: string, patch: Partial<SessionSummary>
     activity: 'thinking',
     openDecisions: 0,
     outputSeq: 0,
-    usage: {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheCreationTokens: 0,
-      cacheReadTokens: 0,
-      costUsd: 0,
-      unpricedModels: [],
-    },
+    usage: noUsage(),
     ...patch,
   };
 }

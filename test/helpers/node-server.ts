@@ -66,15 +66,7 @@ export function offlineNode(
   });
   // the node's environment for landing: where it finds gh, and whose ~/.claude.json it cleans up
   const landing = new NodeLanding({ manager, paths, env: o.env ?? { ...process.env, CLAUDE_CONFIG_DIR: dir.path } });
-  const workers = nodeDispatcher({
-    manager,
-    paths,
-    info,
-    env: process.env,
-    claudeBin: '/nonexistent/claude',
-    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs' },
-  });
+  const workers = offlineDispatcher(manager, paths, info);
   const server = createNodeServer({
     manager,
     landing,
@@ -99,4 +91,17 @@ export function offlineNode(
       dir.remove();
     },
   };
+}
+
+/** The dispatcher of a node that never starts a process: for tests of ops and views, not of workers running. */
+export function offlineDispatcher(manager: NodeManager, paths: NodePaths, info: NodeInfo): Dispatcher {
+  return nodeDispatcher({
+    manager,
+    paths,
+    info,
+    env: process.env,
+    claudeBin: '/nonexistent/claude',
+    registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+    programs: { node: process.execPath, guard: '/nonexistent/guard.cjs' },
+  });
 }

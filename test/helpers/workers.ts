@@ -1,5 +1,5 @@
 /** A worker's summary as a node reports it, for tests of what the cockpit makes of workers. */
-import type { WorkerSummary } from '../../src/protocol/messages.js';
+import { noUsage, type WorkerSummary } from '../../src/protocol/messages.js';
 
 export function workerSummary(
   w: Partial<WorkerSummary> & Pick<WorkerSummary, 'id' | 'node' | 'session' | 'state'>,
@@ -24,14 +24,7 @@ export function workerSummary(
     startedAt: null,
     endedAt: null,
     updatedAt: at,
-    usage: {
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheCreationTokens: 0,
-      cacheReadTokens: 0,
-      costUsd: 0,
-      unpricedModels: [],
-    },
+    usage: noUsage(),
     ...w,
   };
 }

@@ -20,7 +20,7 @@ import { PROTOCOL_VERSION, type NodeEvent, type NodeInfo } from '../../src/proto
 import { gitHttpServer } from '../helpers/git-http.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
-import { nodeDispatcher } from '../../src/node/worker-host.js';
+import { offlineDispatcher } from '../helpers/node-server.js';
 
 const TOKEN = 'ghp_NodeSideSecretToken42';
 let cleanup: (() => unknown)[] = [];
@@ -76,15 +76,7 @@ async function node() {
   const server = createNodeServer({
     manager,
     landing: new NodeLanding({ manager, paths }),
-    workers: nodeDispatcher({
-      manager,
-      paths,
-      info,
-      env: process.env,
-      claudeBin: '/nonexistent/claude',
-      registryDir: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
-      programs: { node: process.execPath, guard: '/nonexistent/guard.cjs' },
-    }),
+    workers: offlineDispatcher(manager, paths, info),
     info,
     tokens,
     onShutdown: () => undefined,
