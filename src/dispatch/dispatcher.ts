@@ -176,7 +176,8 @@ export class Dispatcher {
         problems.push(
           `worker ${spec.id}: its branch ${workerBranch(s.id, spec.id)} is there already; give it another id`,
         );
-      problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
+      if (spec.paths && !spec.write)
+        problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
     }
     if (problems.length)
       throw new RemoteError(

@@ -15,9 +15,16 @@ const workers: WorkerSpec[] = [
   { id: 'look-b', prompt: 'Look at part b.' },
 ];
 let f: AgencyFleet;
+/** what each node's manager was told by its tools, to say why a node fell short */
+const tools = new Map<string, { tool: string; result: string }[]>();
+const told = (node: string) => {
+  const list: { tool: string; result: string }[] = [];
+  tools.set(node, list);
+  return list;
+};
 
 beforeAll(async () => {
-  f = await agencyFleet(NODES, () => scenario(managerScript({ workers }), workerRoute({})), {
+  f = await agencyFleet(NODES, (n) => scenario(managerScript({ workers, seen: told(n.name) }), workerRoute({})), {
     prefix: 'agw',
     subnet: '10.207',
   });
@@ -77,7 +84,8 @@ describe(`workers on a fleet of ${NODES} nodes`, () => {
 
         // every node's two workers ended done, as the nodes say
         const status = JSON.parse((await f.agency(['status', '--json'])).stdout);
-        for (const n of status.nodes) expect(n.workers.states.done, n.name).toBe(2);
+        for (const n of status.nodes)
+          expect(n.workers.states.done, `${n.name}: ${JSON.stringify(tools.get(n.name))}`).toBe(2);
         // and the cockpit heard each worker's end, soon after it happened
         const ends = seen.filter((s) => s.line.kind === 'worker' && s.line.worker!.state === 'done');
         // the first time the cockpit heard of it (a later line may repeat what it said)
