@@ -67,6 +67,7 @@ export class Dispatcher {
   private readonly changed = new Set<() => void>();
   private readonly ended = new Map<string, { lines: string[]; truncated: boolean }>();
   private measured = { at: 0, used: 0, per: DEFAULT_WORKER_BYTES, count: 0 };
+  private prepareTurn: Promise<void> = Promise.resolve();
   private scheduling = false;
   private again = false;
 
@@ -429,8 +430,10 @@ export class Dispatcher {
     let prepared: Prepared;
     try {
       // a wave starts many at once, and preparing one (its folder, its compiled context) is work done in
-      // one go: each waits its turn, so the node answers its other connections in between
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // one go: they take turns, one per pass of the event loop, so the node answers in between
+      const turn = this.prepareTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+      this.prepareTurn = turn;
+      await turn;
       prepared = await this.launcher.prepare(w, s, w.role === 'coordinator' ? this.merges.groupResults(w) : undefined);
     } catch (e) {
       this.running.delete(w.id);
