@@ -8,7 +8,8 @@
 import { clampWords } from '../src/dispatch/coordinator.js';
 import { oneSentence } from '../src/dispatch/results.js';
 import { waitResult } from '../src/dispatch/views.js';
-import { emptyUsage, type RunRecord, type WorkerRecord } from '../src/dispatch/worker-table.js';
+import { noUsage } from '../src/protocol/messages.js';
+import type { RunRecord, WorkerRecord } from '../src/dispatch/worker-table.js';
 import { report } from './stats.js';
 
 const WORKERS = 30;
@@ -62,7 +63,7 @@ function record(i: number, state: WorkerRecord['state'], extra: Partial<WorkerRe
     startedAt: now,
     endedAt: now,
     updatedAt: now,
-    usage: emptyUsage(),
+    usage: noUsage(),
     prompt: `Look into part ${i}.`,
     paths: null,
     order: i,

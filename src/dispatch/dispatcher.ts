@@ -6,46 +6,39 @@
  * keeps all of it across restarts of the node.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { freemem, setPriority } from 'node:os';
+import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { RemoteError } from '../protocol/connection.js';
 import {
   isLive,
   isWorkerLive,
-  WORKER_MODELS,
-  WORKER_STATES,
   type MergeWorkersResult,
   type OpArgs,
   type SpawnResult,
   type WaitResult,
   type WorkerOutput,
   type WorkersResult,
-  type WorkerState,
   type WorkerStatusResult,
   type WorkerStopResult,
   type WorkerSummary,
 } from '../protocol/messages.js';
 import type { DispatchHost, SessionView } from './host.js';
 import { Launcher, type Prepared } from './launch.js';
-import { workerLimits, DEFAULT_MODEL_LIMITS, DEFAULT_WORKER_BYTES, treeRss, type WorkerLimits } from './limits.js';
+import { MemoryGauge, workerLimits, DEFAULT_WORKER_BYTES, type WorkerLimits } from './limits.js';
 import { MergeDesk } from './merge-desk.js';
 import { clampWords } from './coordinator.js';
 import { oneSentence } from './results.js';
-import { workerBranch } from '../protocol/worker-branch.js';
-import { git, gitEnv } from '../worktree/git.js';
-import { pickStarts, zeroByModel } from './scheduler.js';
-import { newWorkerId, oneLine, summaryOf, waitResult } from './views.js';
-import { emptyUsage, WorkerTable, type WorkerRecord } from './worker-table.js';
+import { fairOrder, pickStarts, zeroByModel } from './scheduler.js';
+import { spawnProblems } from './spawn-check.js';
+import { killGroup, lowerPriority } from './worker-os.js';
+import { newWorkerId, oneLine, runFinished, statusOf, summaryOf, waitResult } from './views.js';
+import { WorkerTable, type NewWorker, type WorkerRecord } from './worker-table.js';
 import { WorkerProcess, type WorkerExit } from './worker-process.js';
 
 export type { DispatchHost, SessionView } from './host.js';
 
 /** A worker that ends without its result is started once more; then it has failed. */
 const MAX_ATTEMPTS = 2;
-/** Workers a session may have not ended at once, and the bytes of their prompts: a session is not trusted to be modest. */
-export const MAX_LIVE_PER_SESSION = 200;
-export const MAX_PROMPT_BYTES_PER_SESSION = 8 * 1024 * 1024;
 /** How often a queue is looked at again while it waits (memory may have come free). */
 const REVISIT_MS = 2000;
 /** Output lines kept of a worker that has ended, for the operator to open. */
@@ -66,7 +59,7 @@ export class Dispatcher {
   private readonly running = new Map<string, Running>();
   private readonly changed = new Set<() => void>();
   private readonly ended = new Map<string, { lines: string[]; truncated: boolean }>();
-  private measured = { at: 0, used: 0, per: DEFAULT_WORKER_BYTES, count: 0 };
+  private readonly gauge = new MemoryGauge();
   private prepareTurn: Promise<void> = Promise.resolve();
   private scheduling = false;
   private again = false;
@@ -143,43 +136,8 @@ export class Dispatcher {
 
   async spawn(args: OpArgs['spawn-workers']): Promise<SpawnResult> {
     const s = this.session(args.session);
-    const registry = this.launcher.registry(s);
     const mine = this.table.ofSession(s.id);
-    const seen = new Set(mine.map((w) => w.name));
-    const problems: string[] = [];
-    const live = mine.filter((w) => isWorkerLive(w));
-    if (live.length + args.workers.length > MAX_LIVE_PER_SESSION)
-      problems.push(
-        `session ${s.id} has ${live.length} workers not ended; with ${args.workers.length} more it would pass the ${MAX_LIVE_PER_SESSION} a session may have at once (wait for some to end)`,
-      );
-    const bytes = [...live, ...args.workers].reduce((n, w) => n + Buffer.byteLength(w.prompt), 0);
-    if (bytes > MAX_PROMPT_BYTES_PER_SESSION)
-      problems.push(
-        `the prompts of session ${s.id}'s workers not ended would come to ${Math.ceil(bytes / 1024 / 1024)} MB, over ${MAX_PROMPT_BYTES_PER_SESSION / 1024 / 1024} MB`,
-      );
-    const names = new Set<string>();
-    for (const spec of args.workers) {
-      if (seen.has(spec.id) || names.has(spec.id))
-        problems.push(`worker id ${JSON.stringify(spec.id)} is already used in this session`);
-      names.add(spec.id);
-      const d = spec.discipline ?? s.discipline;
-      // a worker is held to its session's policy: a session cannot hand its workers a wider one
-      if (d !== s.discipline)
-        problems.push(
-          `worker ${spec.id}: workers work in their session's discipline (${s.discipline}), not ${JSON.stringify(d)}`,
-        );
-      else if (!registry.disciplines.has(d))
-        problems.push(`worker ${spec.id}: unknown discipline ${JSON.stringify(d)}`);
-      const model = spec.model ?? 'haiku';
-      if (this.limits.models[model] === 0)
-        problems.push(`worker ${spec.id}: this node runs no ${model} workers (AGENCY_WORKER_LIMITS)`);
-      if (spec.write && (await branchExists(s.repo, workerBranch(s.id, spec.id), this.host.env)))
-        problems.push(
-          `worker ${spec.id}: its branch ${workerBranch(s.id, spec.id)} is there already; give it another id`,
-        );
-      if (spec.paths && !spec.write)
-        problems.push(`worker ${spec.id}: paths limit a write worker's checkout; it is not one`);
-    }
+    const problems = await spawnProblems(args, s, mine, this.launcher.registry(s), this.limits, this.host.env);
     if (problems.length)
       throw new RemoteError(
         'bad-request',
@@ -240,13 +198,7 @@ export class Dispatcher {
 
   status(args: OpArgs['worker-status']): WorkerStatusResult {
     const run = this.run(args.session, args.run);
-    const states = Object.fromEntries(WORKER_STATES.map((s) => [s, 0])) as Record<WorkerState, number>;
-    const models = Object.fromEntries(WORKER_MODELS.map((m) => [m, { ...states }])) as WorkerStatusResult['models'];
-    for (const w of this.table.ofRun(run.id)) {
-      states[w.state] += 1;
-      models[w.model][w.state] += 1;
-    }
-    return { run: run.id, states, models };
+    return statusOf(run.id, this.table.ofRun(run.id));
   }
 
   async merge(args: OpArgs['merge-workers']): Promise<MergeWorkersResult> {
@@ -283,36 +235,8 @@ export class Dispatcher {
 
   // --- the table ---
 
-  private add(
-    f: Pick<
-      WorkerRecord,
-      'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'
-    >,
-  ): WorkerRecord {
-    const now = new Date().toISOString();
-    const id = newWorkerId('w', (x) => this.table.workers.has(x));
-    const w: WorkerRecord = {
-      ...f,
-      id,
-      state: 'queued',
-      task: oneLine(f.prompt, 200),
-      activity: 'queued',
-      attempts: 0,
-      sentence: null,
-      reason: null,
-      branch: f.write ? workerBranch(f.session, f.name) : null,
-      worktree: null,
-      createdAt: now,
-      startedAt: null,
-      endedAt: null,
-      updatedAt: now,
-      usage: emptyUsage(),
-      order: this.table.nextOrder(),
-      claudeSession: randomUUID(),
-      pid: null,
-      cwd: null,
-    };
-    this.table.workers.set(id, w);
+  private add(f: NewWorker): WorkerRecord {
+    const w = this.table.add(f);
     this.host.emit({ kind: 'worker', worker: summaryOf(this.host.node, w) });
     return w;
   }
@@ -388,26 +312,7 @@ export class Dispatcher {
 
   /** Memory the running workers use, measured at most once a second; per worker, the larger of the measure and a floor. */
   private load(): { used: number; per: number } {
-    const now = Date.now();
-    if (now - this.measured.at < 1000) {
-      // those that started since the measure count at the measured rate
-      const since = Math.max(0, this.running.size - this.measured.count);
-      return { used: this.measured.used + since * this.measured.per, per: this.measured.per };
-    }
-    let used = 0;
-    let counted = 0;
-    let unmeasured = 0;
-    for (const r of this.running.values()) {
-      const rss = r.proc?.pid ? treeRss(r.proc.pid) : null;
-      if (rss === null || rss === 0) unmeasured += 1;
-      else {
-        used += rss;
-        counted += 1;
-      }
-    }
-    const per = counted ? Math.max(used / counted, 64 * 1024 * 1024) : DEFAULT_WORKER_BYTES;
-    this.measured = { at: now, used: used + unmeasured * per, per, count: this.running.size };
-    return { used: this.measured.used, per };
+    return this.gauge.load([...this.running.values()].map((r) => r.proc?.pid ?? null));
   }
 
   private async start(w: WorkerRecord): Promise<void> {
@@ -555,66 +460,3 @@ export class Dispatcher {
     });
   }
 }
-
-/**
- * The queue in the order waves take it: sessions in turn (each one's oldest first), so that one session's
- * large fan-out does not hold back another's.
- */
-function fairOrder(queued: WorkerRecord[]): { id: string; model: WorkerRecord['model']; order: number }[] {
-  const seen = new Map<string, number>();
-  return [...queued]
-    .sort((a, b) => a.order - b.order)
-    .map((w) => {
-      const rank = seen.get(w.session) ?? 0;
-      seen.set(w.session, rank + 1);
-      return { id: w.id, model: w.model, order: rank * 1e9 + w.order };
-    });
-}
-
-async function branchExists(repo: string, branch: string, env: NodeJS.ProcessEnv): Promise<boolean> {
-  return (await git(repo, ['rev-parse', '-q', '--verify', `refs/heads/${branch}`], { env: gitEnv(env) })).code === 0;
-}
-
-/**
- * Whether a run has ended: every worker has, and in a coordinated run every group with a finished worker
- * has its coordinator's summary (which starts only once its group has ended).
- */
-function runFinished(coordinate: boolean, ws: WorkerRecord[]): boolean {
-  if (ws.some((w) => isWorkerLive(w))) return false;
-  if (!coordinate) return true;
-  const groups = new Set(ws.filter((w) => w.role !== 'coordinator' && w.state === 'done').map((w) => w.group));
-  return [...groups].every((g) => ws.some((w) => w.role === 'coordinator' && w.group === g));
-}
-
-/**
- * Workers are the node's batch work: they run at a lower priority than the node itself, its sessions and the
- * operator's cockpit, so that a wave that takes every core leaves the node answering at once. What a worker
- * starts inherits it.
- */
-export const WORKER_NICENESS = 10;
-
-function lowerPriority(pid: number | null): void {
-  if (pid === null) return;
-  try {
-    setPriority(pid, WORKER_NICENESS);
-  } catch {
-    // it has ended already, or the system does not allow it: it runs as it is
-  }
-}
-
-/** Kills what is left of a worker from before a restart: its process group, if that pid is still its claude. */
-function killGroup(pid: number, claudeSession: string | null): void {
-  if (claudeSession !== null)
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(claudeSession)) return;
-    } catch {
-      return;
-    }
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone already
-  }
-}
-
-export { DEFAULT_MODEL_LIMITS };

@@ -58,6 +58,22 @@ export class Launcher {
     s: SessionView,
     coordinatorInput?: { name: string; text: string }[],
   ): Promise<Prepared> {
+    const claimed: { path: string | null } = { path: null };
+    try {
+      return await this.prepareIn(w, s, claimed, coordinatorInput);
+    } catch (e) {
+      // a worktree claimed for it goes back to the pool (its work kept), not left busy
+      if (claimed.path) await (await this.pool(s.repo)).release(claimed.path).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async prepareIn(
+    w: WorkerRecord,
+    s: SessionView,
+    claimed: { path: string | null },
+    coordinatorInput?: { name: string; text: string }[],
+  ): Promise<Prepared> {
     const tmpDir = this.host.tmpDir(w.id);
     let cwd: string;
     let sandbox: WorkerSandbox;
@@ -67,8 +83,8 @@ export class Launcher {
       const base = (
         await gitOut(s.worktree, ['rev-parse', '--verify', 'HEAD^{commit}'], { env: gitEnv(this.host.env) })
       ).trim();
-      const claimed = await pool.claim({ branch: w.branch!, base, ...(w.paths ? { paths: w.paths } : {}) });
-      cwd = claimed.path;
+      cwd = (await pool.claim({ branch: w.branch!, base, ...(w.paths ? { paths: w.paths } : {}) })).path;
+      claimed.path = cwd;
       sandbox = { tmpDir };
       // a resolver finds the merge it is to finish already begun, its conflicts marked in the files
       if (w.role === 'resolver' && w.resolves) await this.beginMerge(cwd, workerBranch(w.session, w.resolves));

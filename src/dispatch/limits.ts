@@ -111,3 +111,32 @@ function childTable(): Map<number, number[]> {
   }
   return out;
 }
+
+/**
+ * What the running workers use together, measured at most once a second from their process trees; those
+ * started since the last measure count at the measured rate per worker (at least 64 MB, the default before
+ * any is measured).
+ */
+export class MemoryGauge {
+  private measured = { at: 0, used: 0, per: DEFAULT_WORKER_BYTES, count: 0 };
+
+  load(pids: (number | null)[]): { used: number; per: number } {
+    const now = Date.now();
+    if (now - this.measured.at < 1000) {
+      const since = Math.max(0, pids.length - this.measured.count);
+      return { used: this.measured.used + since * this.measured.per, per: this.measured.per };
+    }
+    let used = 0;
+    let counted = 0;
+    for (const pid of pids) {
+      const rss = pid ? treeRss(pid) : null;
+      if (rss) {
+        used += rss;
+        counted += 1;
+      }
+    }
+    const per = counted ? Math.max(used / counted, 64 * 1024 * 1024) : DEFAULT_WORKER_BYTES;
+    this.measured = { at: now, used: used + (pids.length - counted) * per, per, count: pids.length };
+    return { used: this.measured.used, per };
+  }
+}

@@ -51,3 +51,18 @@ export function pickStarts(
 export function zeroByModel(): Record<WorkerModel, number> {
   return Object.fromEntries(WORKER_MODELS.map((m) => [m, 0])) as Record<WorkerModel, number>;
 }
+
+/**
+ * The queue in the order waves take it: sessions in turn (each one's oldest first), so that one session's
+ * large fan-out does not hold back another's.
+ */
+export function fairOrder(queued: readonly (Waiting & { session: string })[]): Waiting[] {
+  const seen = new Map<string, number>();
+  return [...queued]
+    .sort((a, b) => a.order - b.order)
+    .map((w) => {
+      const rank = seen.get(w.session) ?? 0;
+      seen.set(w.session, rank + 1);
+      return { id: w.id, model: w.model, order: rank * 1e9 + w.order };
+    });
+}

@@ -1,6 +1,14 @@
 /** What the dispatcher shows of its table: workers' summaries, a run's wait result, ids. */
 import { randomBytes } from 'node:crypto';
-import { isWorkerLive, type WaitResult, type WorkerSummary } from '../protocol/messages.js';
+import {
+  isWorkerLive,
+  WORKER_MODELS,
+  WORKER_STATES,
+  type WaitResult,
+  type WorkerState,
+  type WorkerStatusResult,
+  type WorkerSummary,
+} from '../protocol/messages.js';
 import { singleLine } from '../protocol/safe-text.js';
 import type { RunRecord, WorkerRecord } from './worker-table.js';
 
@@ -93,4 +101,26 @@ function cut(text: string, n: number): string {
 function line(w: WorkerRecord): string {
   if (w.state === 'done') return `${w.name}: ${w.sentence ?? ''}`.trim();
   return `${w.name} ${w.state}: ${w.reason ?? 'no reason given'}`;
+}
+
+/**
+ * Whether a run has ended: every worker has, and in a coordinated run every group with a finished worker
+ * has its coordinator's summary (which starts only once its group has ended).
+ */
+export function runFinished(coordinate: boolean, ws: WorkerRecord[]): boolean {
+  if (ws.some((w) => isWorkerLive(w))) return false;
+  if (!coordinate) return true;
+  const groups = new Set(ws.filter((w) => w.role !== 'coordinator' && w.state === 'done').map((w) => w.group));
+  return [...groups].every((g) => ws.some((w) => w.role === 'coordinator' && w.group === g));
+}
+
+/** What worker_status answers: a run's workers counted by state, and by model and state. */
+export function statusOf(run: string, ws: WorkerRecord[]): WorkerStatusResult {
+  const states = Object.fromEntries(WORKER_STATES.map((s) => [s, 0])) as Record<WorkerState, number>;
+  const models = Object.fromEntries(WORKER_MODELS.map((m) => [m, { ...states }])) as WorkerStatusResult['models'];
+  for (const w of ws) {
+    states[w.state] += 1;
+    models[w.model][w.state] += 1;
+  }
+  return { run, states, models };
 }

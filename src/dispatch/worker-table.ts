@@ -7,6 +7,9 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writ
 import { z } from 'zod';
 import { WORKER_MODELS, WORKER_STATES, isWorkerLive, noUsage, type WorkerSummary } from '../protocol/messages.js';
 import { RUN_ID, SESSION_ID, WORKER_ID } from '../protocol/ops.js';
+import { workerBranch } from '../protocol/worker-branch.js';
+import { newWorkerId, oneLine } from './views.js';
+import { randomUUID } from 'node:crypto';
 
 export interface WorkerRecord extends Omit<WorkerSummary, 'node'> {
   /** its whole task, as its session gave it (the summary's `task` is one shortened line) */
@@ -23,6 +26,12 @@ export interface WorkerRecord extends Omit<WorkerSummary, 'node'> {
   /** for a resolver: the worker whose branch it brings in */
   resolves: string | null;
 }
+
+/** What a new worker is made from: what its session asked (or the node made it for). */
+export type NewWorker = Pick<
+  WorkerRecord,
+  'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'
+>;
 
 export interface RunRecord {
   id: string;
@@ -48,9 +57,6 @@ interface TableFile {
 
 /** Ended workers kept (and shown) per node beyond the live ones. */
 export const KEEP_ENDED = 500;
-
-/** A new worker's usage. */
-export const emptyUsage = noUsage;
 
 const text = z.string().max(200_000);
 const when = z.string().max(40);
@@ -143,8 +149,32 @@ export class WorkerTable {
     return { table, warnings };
   }
 
-  nextOrder(): number {
-    return this.order++;
+  /** A new worker, queued, at the end of the node-wide order. */
+  add(f: NewWorker): WorkerRecord {
+    const now = new Date().toISOString();
+    const w: WorkerRecord = {
+      ...f,
+      id: newWorkerId('w', (x) => this.workers.has(x)),
+      state: 'queued',
+      task: oneLine(f.prompt, 200),
+      activity: 'queued',
+      attempts: 0,
+      sentence: null,
+      reason: null,
+      branch: f.write ? workerBranch(f.session, f.name) : null,
+      worktree: null,
+      createdAt: now,
+      startedAt: null,
+      endedAt: null,
+      updatedAt: now,
+      usage: noUsage(),
+      order: this.order++,
+      claudeSession: randomUUID(),
+      pid: null,
+      cwd: null,
+    };
+    this.workers.set(w.id, w);
+    return w;
   }
 
   ofRun(run: string): WorkerRecord[] {

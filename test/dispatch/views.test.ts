@@ -1,7 +1,8 @@
 /** What wait_workers answers a session: counts, and a summary per group or a sentence per worker, within a budget. */
 import { describe, expect, it } from 'vitest';
 import { SUMMARY_BUDGET_CHARS, waitResult } from '../../src/dispatch/views.js';
-import { emptyUsage, type RunRecord, type WorkerRecord } from '../../src/dispatch/worker-table.js';
+import { noUsage } from '../../src/protocol/messages.js';
+import type { RunRecord, WorkerRecord } from '../../src/dispatch/worker-table.js';
 
 const now = '2026-01-01T00:00:00.000Z';
 function w(i: number, f: Partial<WorkerRecord>): WorkerRecord {
@@ -27,7 +28,7 @@ function w(i: number, f: Partial<WorkerRecord>): WorkerRecord {
     startedAt: now,
     endedAt: now,
     updatedAt: now,
-    usage: emptyUsage(),
+    usage: noUsage(),
     prompt: '',
     paths: null,
     order: i,
