@@ -1,5 +1,17 @@
 /** The messages of agency's protocol, and the shapes of state that `--json` output and scripts rely on. */
 import type { Op, OpArgs } from './ops.js';
+import type {
+  MergeWorkersResult,
+  SpawnResult,
+  WaitResult,
+  WorkerOutput,
+  WorkersResult,
+  WorkerStatusResult,
+  WorkerStopResult,
+  WorkerSummary,
+} from './workers.js';
+
+export * from './workers.js';
 
 /** Bump when a cockpit and a node could misunderstand each other; they then refuse to talk. */
 export const PROTOCOL_VERSION = 1;
@@ -152,109 +164,6 @@ export interface Snapshot {
   decisions: Decision[];
   /** the node's workers: every live one, and the most recent that ended (bounded) */
   workers: WorkerSummary[];
-}
-
-/** The models a worker can be routed to (claude's aliases); a worker names one, haiku by default. */
-export type WorkerModel = 'haiku' | 'sonnet' | 'opus';
-export const WORKER_MODELS: readonly WorkerModel[] = ['haiku', 'sonnet', 'opus'];
-
-/**
- * A worker's state. `queued`: waiting for room in its model's wave (or for memory); `running`: its claude
- * is at work; `done`: it ended with its result file complete (the `DONE` line); `failed`: it ended without
- * one, twice, or could not start; `stopped`: the operator (or its session's end) stopped it.
- */
-export type WorkerState = 'queued' | 'running' | 'done' | 'failed' | 'stopped';
-export const WORKER_STATES: readonly WorkerState[] = ['queued', 'running', 'done', 'failed', 'stopped'];
-export const ENDED_WORKER_STATES: readonly WorkerState[] = ['done', 'failed', 'stopped'];
-export function isWorkerLive(w: WorkerState | { state: WorkerState }): boolean {
-  return !ENDED_WORKER_STATES.includes(typeof w === 'string' ? w : w.state);
-}
-
-/**
- * What a worker is for: `worker`, one of the tasks a session fanned out; `coordinator`, the one that reads
- * a group's result files and sums them up for the session; `resolver`, a write worker sent a merge
- * conflict to resolve.
- */
-export type WorkerRole = 'worker' | 'coordinator' | 'resolver';
-
-export interface WorkerSummary {
-  /** the node's id for it: `w-` and hex digits */
-  id: string;
-  /** the id its session gave it (unique within the session; its branch is agency/workers/<session>/w-<name>, worker-branch.ts) */
-  name: string;
-  node: string;
-  session: string;
-  /** the spawn it came from: `r-` and hex digits */
-  run: string;
-  group: string;
-  role: WorkerRole;
-  model: WorkerModel;
-  /** a write worker has a worktree and branch of its own; a read-only one reads its session's worktree */
-  write: boolean;
-  discipline: string;
-  state: WorkerState;
-  /** its task, one line, shortened */
-  task: string;
-  /** what it is doing now, one line of plain text */
-  activity: string;
-  /** how many times it was started (a worker that ends without its result is started once more) */
-  attempts: number;
-  /** its one-sentence reply, once done */
-  sentence: string | null;
-  /** why it failed or was stopped, one line */
-  reason: string | null;
-  branch: string | null;
-  worktree: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  updatedAt: string;
-  usage: Usage;
-}
-
-/** `agency workers`: a session's workers (or the node's, with no session named). */
-export interface WorkersResult {
-  session: string | null;
-  workers: WorkerSummary[];
-}
-
-/** A worker's output as its node kept it (bounded), and its result file once written. */
-export interface WorkerOutput {
-  worker: string;
-  /** plain-text lines: what it said and which tools it called, oldest first */
-  lines: string[];
-  /** older lines were dropped */
-  truncated: boolean;
-  /** its result file's text (bounded), or null before it wrote one */
-  result: string | null;
-}
-
-export interface WorkerStopResult {
-  stopped: string[];
-}
-
-/** The worker tools' results, as a session's `agency` MCP server returns them (DESIGN.md §9). */
-export interface SpawnResult {
-  run: string;
-  queued: number;
-}
-export interface WaitResult {
-  run: string;
-  done: number;
-  failed: number;
-  /** how many have not ended yet (the wait timed out first) */
-  pending: number;
-  summaries: { group: string; text: string }[];
-}
-export interface WorkerStatusResult {
-  run: string;
-  states: Record<WorkerState, number>;
-  models: Record<WorkerModel, Record<WorkerState, number>>;
-}
-export interface MergeWorkersResult {
-  merged: string[];
-  conflicts: string[];
-  decisions: string[];
 }
 
 export interface ScreenView {
