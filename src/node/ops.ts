@@ -57,20 +57,30 @@ type OpTable = { [O in Op]: OpEntry<O> };
 
 /** The operator's: everything that reads or changes the node's sessions. */
 const COCKPIT: readonly Role[] = ['cockpit'];
-/** A session's own hook program, reporting its events. */
-const HOOK: readonly Role[] = ['hook'];
-
 /**
  * A session's own program: its hooks reporting its events, and its `agency` MCP server fanning out and
  * merging its own workers. Never deciding, running or stopping anything else.
  */
 const SESSION_OWN: readonly Role[] = ['hook'];
 
-/** A hook connection reports for the session its token is for, and for no other. */
+/** A session's own connection acts for the session its token is for, and for no other. */
 function ownSession(session: string, peer: Peer): void {
   if (peer.role === 'hook' && peer.session === session) return;
   const who = peer.role === 'hook' ? `session ${peer.session}` : 'this connection';
   throw new RemoteError('forbidden', `the hook connection of ${who} may not act for session ${clip(session)}`);
+}
+
+/** An op of a session's own connection, for the session its token is for and no other. */
+function ownOp<O extends Op>(
+  handle: (args: OpArgs[O], ctx: OpContext) => OpResults[O] | Promise<OpResults[O]>,
+): OpEntry<O> {
+  return {
+    roles: SESSION_OWN,
+    handle: (a, c, peer) => {
+      ownSession((a as { session: string }).session, peer);
+      return handle(a, c);
+    },
+  };
 }
 
 const ROLE_NAMES: Record<Role, string> = { cockpit: "the operator's cockpit", hook: "a session's hook program" };
@@ -95,13 +105,7 @@ export const NODE_OPS: OpTable = {
       return {};
     },
   },
-  hook: {
-    roles: HOOK,
-    handle: (a, c, peer) => {
-      ownSession(a.session, peer);
-      return c.manager.hook(a, c.closed);
-    },
-  },
+  hook: ownOp((a, c) => c.manager.hook(a, c.closed)),
   diff: { roles: COCKPIT, handle: (a, c) => c.landing.diff(a) },
   log: { roles: COCKPIT, handle: (a, c) => c.landing.log(a) },
   merge: { roles: COCKPIT, handle: (a, c) => c.landing.merge(a) },
@@ -112,34 +116,10 @@ export const NODE_OPS: OpTable = {
   workers: { roles: COCKPIT, handle: (a, c) => c.workers.list(a) },
   'worker-output': { roles: COCKPIT, handle: (a, c) => c.workers.output(a) },
   'worker-stop': { roles: COCKPIT, handle: (a, c) => c.workers.stop(a) },
-  'spawn-workers': {
-    roles: SESSION_OWN,
-    handle: (a, c, peer) => {
-      ownSession(a.session, peer);
-      return c.workers.spawn(a);
-    },
-  },
-  'wait-workers': {
-    roles: SESSION_OWN,
-    handle: (a, c, peer) => {
-      ownSession(a.session, peer);
-      return c.workers.wait(a, c.closed);
-    },
-  },
-  'worker-status': {
-    roles: SESSION_OWN,
-    handle: (a, c, peer) => {
-      ownSession(a.session, peer);
-      return c.workers.status(a);
-    },
-  },
-  'merge-workers': {
-    roles: SESSION_OWN,
-    handle: (a, c, peer) => {
-      ownSession(a.session, peer);
-      return c.workers.merge(a);
-    },
-  },
+  'spawn-workers': ownOp((a, c) => c.workers.spawn(a)),
+  'wait-workers': ownOp((a, c) => c.workers.wait(a, c.closed)),
+  'worker-status': ownOp((a, c) => c.workers.status(a)),
+  'merge-workers': ownOp((a, c) => c.workers.merge(a)),
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {
