@@ -1,12 +1,17 @@
 /** Loading the registry a command was pointed at, with errors that name the files. */
 import { relative, isAbsolute, join } from 'node:path';
-import { checkRegistry, formatProblem, type Problem, type Registry } from '../registry/index.js';
+import { checkRegistryAt, formatProblem, type Problem, type Registry } from '../registry/index.js';
 import { charterProblem } from '../compiler/index.js';
 import { defaultRegistryDir } from '../paths/package.js';
 import { UserError } from './output.js';
 
 export function registryDir(opt: string | undefined): string {
-  return opt ?? process.env.AGENCY_REGISTRY ?? defaultRegistryDir();
+  return opt ?? baseRegistryDir();
+}
+
+/** The registry an organisation's overlay is laid over: AGENCY_REGISTRY, else the one agency ships. */
+export function baseRegistryDir(): string {
+  return process.env.AGENCY_REGISTRY || defaultRegistryDir();
 }
 
 /**
@@ -14,7 +19,7 @@ export function registryDir(opt: string | undefined): string {
  * which renders none) its charters' templates.
  */
 export function fullCheck(dir: string, charters = true): { registry: Registry; problems: Problem[] } {
-  const { registry, problems } = checkRegistry(dir);
+  const { registry, problems } = checkRegistryAt(dir, baseRegistryDir());
   for (const c of charters ? registry.charters.values() : []) {
     const p = charterProblem(c.value.source);
     if (p) problems.push({ file: c.file, line: p.line, message: p.message });

@@ -52,6 +52,8 @@ const configSchema = z
     bell: z.boolean().optional(),
     /** seconds between refreshes of the cockpit's tiles and lists (decisions and links show at once) */
     refresh: z.number().min(0.1).max(60).optional(),
+    /** the organisation given to the nodes (`agency org apply`): the folder that holds its org.yaml */
+    org: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();

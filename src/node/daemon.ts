@@ -27,6 +27,7 @@ import {
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
+import { NodeOrgStore } from './org-store.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
@@ -179,7 +180,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
     programs: { node: process.execPath, guard: guardScriptPath() },
   });
-  const server = createNodeServer({ manager, landing, workers, info, tokens, onShutdown: () => void stop() });
+  const org = new NodeOrgStore();
+  const server = createNodeServer({ manager, landing, workers, org, info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(paths.socket, () => resolve());

@@ -10,6 +10,7 @@ import type { Hello, OpResults, Snapshot } from '../protocol/messages.js';
 import { clip, isOp, parseOpArgs, type Op, type OpArgs } from '../protocol/ops.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
+import type { NodeOrgStore } from './org-store.js';
 import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
 
@@ -40,6 +41,8 @@ export interface OpContext {
   manager: NodeManager;
   landing: NodeLanding;
   workers: Dispatcher;
+  /** the organisation the node was given, and its VPs */
+  org: NodeOrgStore;
   /** settles when the asking connection closes */
   closed: Promise<void>;
   /** starts this connection's stream of events and returns the state they follow on from */
@@ -120,6 +123,7 @@ export const NODE_OPS: OpTable = {
   'wait-workers': ownOp((a, c) => c.workers.wait(a, c.closed)),
   'worker-status': ownOp((a, c) => c.workers.status(a)),
   'merge-workers': ownOp((a, c) => c.workers.merge(a)),
+  'org-apply': { roles: COCKPIT, handle: (a, c) => c.org.apply(a) },
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {

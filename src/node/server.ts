@@ -8,6 +8,7 @@ import { Connection, RemoteError } from '../protocol/connection.js';
 import type { NodeEvent, NodeInfo } from '../protocol/messages.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
+import type { NodeOrgStore } from './org-store.js';
 import type { NodeManager } from './manager.js';
 import { dispatch, identify, type OpContext, type Peer } from './ops.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -31,6 +32,7 @@ export interface NodeServerOptions {
   manager: NodeManager;
   landing: NodeLanding;
   workers: Dispatcher;
+  org: NodeOrgStore;
   info: NodeInfo;
   /** what a hook connection's token is checked against */
   tokens: Pick<SessionTokens, 'holds'>;
@@ -156,6 +158,7 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
     manager,
     landing: o.landing,
     workers: o.workers,
+    org: o.org,
     closed,
     watch,
     subscribePty,

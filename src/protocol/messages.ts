@@ -12,6 +12,8 @@ import type {
 } from './workers.js';
 
 export * from './workers.js';
+export * from './org.js';
+import type { NodeOrg } from './org.js';
 
 /** Bump when a cockpit and a node could misunderstand each other; they then refuse to talk. */
 export const PROTOCOL_VERSION = 1;
@@ -115,6 +117,8 @@ export interface SessionSummary {
   activity: string;
   usage: Usage;
   openDecisions: number;
+  /** the VP the session works for (triaged to it, or its discipline's VP on this node), else null */
+  vp?: string | null;
   /** bytes of terminal output so far: the next output starts at this sequence number */
   outputSeq: number;
 }
@@ -156,6 +160,8 @@ export interface NodeInfo {
   warnings?: string[];
   /** how the node's sessions reach the API: a key in its environment, a Claude Code login, or neither */
   auth?: { key: boolean; login: boolean };
+  /** the organisation the node was given (`agency org apply`) and the VPs it carries; absent: none */
+  org?: NodeOrg;
 }
 
 export interface Snapshot {
@@ -318,6 +324,7 @@ export interface OpResults {
   'wait-workers': WaitResult;
   'worker-status': WorkerStatusResult;
   'merge-workers': MergeWorkersResult;
+  'org-apply': NodeOrg;
 }
 
 export interface Request<O extends Op = Op> {

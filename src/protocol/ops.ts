@@ -3,6 +3,7 @@
  * them, so what the types promise and what the node checks on the wire are the same thing.
  */
 import { z } from 'zod';
+import { orgApplySchema } from './org.js';
 import { MIRROR_NAME, repoProblem } from './repo-url.js';
 
 /** Longest text a session is typed in one request (characters). */
@@ -116,6 +117,11 @@ export const OP_SCHEMAS = {
       .optional(),
     model: z.string().regex(MODEL_NAME, 'not a model name (sonnet, opus, haiku or a claude-… model id)').optional(),
     registry: nonBlank(MAX_PATH).optional(),
+    /** the VP the task was triaged to (its org's id for the VP), recorded on the session */
+    vp: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a VP id')
+      .optional(),
   }),
   /** `enter: false` types the text as keys (a pane's keystrokes); otherwise it is sent as a line */
   send: z.strictObject({ session, text: text(MAX_TEXT), enter: z.boolean().optional() }),
@@ -195,6 +201,8 @@ export const OP_SCHEMAS = {
   'worker-status': z.strictObject({ session, run: runId }),
   /** the run's write workers' branches into the session's branch, oldest first */
   'merge-workers': z.strictObject({ session, run: runId }),
+  /** the operator's organisation overlay and the VPs this node carries (replaces any the node had) */
+  'org-apply': orgApplySchema,
 } as const;
 
 /** Operations a client may ask a node for; their results are in `OpResults` (messages.ts). */

@@ -3,3 +3,5 @@ export { type Problem, RegistryError, formatProblem } from './problems.js';
 export { isValidId, idProblem, ID_PATTERN } from './ids.js';
 export * from './schemas.js';
 export * from './claude-schema.js';
+export * from './org.js';
+export { checkRegistryAt, loadRegistryAt, isOrgDir } from './overlay.js';

@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { AGENCY_MCP_SERVER } from '../protocol/agency-mcp.js';
 import { isValidId, idProblem } from './ids.js';
+import type { Org } from './org.js';
 import { type Problem, RegistryError } from './problems.js';
 import { isProblem, parseJson, parseYaml, splitFrontmatter, type ParsedSource } from './source.js';
 import {
@@ -24,23 +25,36 @@ export interface Registry {
   agents: Map<string, Located<Agent>>;
   tools: Map<string, Located<ToolFile>>;
   hooks: Map<string, Located<HookFile>>;
+  /** the organisation, when the folder is an overlay (it holds org.yaml) laid over a base registry (overlay.ts) */
+  org: Located<Org> | null;
 }
 
-const FOLDERS = {
+export const FOLDERS = {
   disciplines: '.yaml',
   charters: '.md.hbs',
   agents: '.md',
   tools: '.json',
   hooks: '.json',
 } as const;
-type Folder = keyof typeof FOLDERS;
+export type Folder = keyof typeof FOLDERS;
 
 /** Loads and validates; never throws for bad content, returns every problem instead. */
 export function checkRegistry(dir: string): { registry: Registry; problems: Problem[] } {
+  const { registry, problems } = readRegistryFiles(dir, false);
+  crossCheck(registry, problems);
+  problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  return { registry, problems };
+}
+
+/**
+ * Every file of a registry folder, each validated on its own, references between them not yet checked
+ * (crossCheck). In an overlay every folder may be missing.
+ */
+export function readRegistryFiles(dir: string, overlay: boolean): { registry: Registry; problems: Problem[] } {
   const root = resolve(dir);
   const problems: Problem[] = [];
   const registry: Registry = {
-    root, invalid: new Set(), disciplines: new Map(), charters: new Map(), agents: new Map(), tools: new Map(), hooks: new Map(),
+    root, invalid: new Set(), disciplines: new Map(), charters: new Map(), agents: new Map(), tools: new Map(), hooks: new Map(), org: null,
   };
   const rel = (p: string) => relative(root, p) || p;
 
@@ -57,7 +71,7 @@ export function checkRegistry(dir: string): { registry: Registry; problems: Prob
   }
 
   for (const folder of Object.keys(FOLDERS) as Folder[]) {
-    for (const { id, path } of listFolder(root, folder, problems, rel)) {
+    for (const { id, path } of listFolder(root, folder, problems, rel, overlay)) {
       const file = rel(path);
       let text: string;
       try {
@@ -71,8 +85,6 @@ export function checkRegistry(dir: string): { registry: Registry; problems: Prob
       if (problems.length > before) registry.invalid.add(`${folder}/${id}`);
     }
   }
-  crossCheck(registry, problems);
-  problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return { registry, problems };
 }
 
@@ -83,7 +95,7 @@ export function loadRegistry(dir: string): Registry {
   return registry;
 }
 
-function listFolder(root: string, folder: Folder, problems: Problem[], rel: (p: string) => string) {
+function listFolder(root: string, folder: Folder, problems: Problem[], rel: (p: string) => string, optional: boolean) {
   const dir = join(root, folder);
   const ext = FOLDERS[folder];
   let names: string[];
@@ -91,7 +103,7 @@ function listFolder(root: string, folder: Folder, problems: Problem[], rel: (p: 
     names = readdirSync(dir).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') problems.push({ file: rel(dir), line: 0, message: `cannot read folder: ${(e as Error).message}` });
-    else if (folder !== 'tools') problems.push({ file: rel(dir), line: 0, message: `missing folder ${folder}/` });
+    else if (folder !== 'tools' && !optional) problems.push({ file: rel(dir), line: 0, message: `missing folder ${folder}/` });
     return [];
   }
   const out: { id: string; path: string }[] = [];
@@ -193,7 +205,7 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
-function crossCheck(reg: Registry, problems: Problem[]) {
+export function crossCheck(reg: Registry, problems: Problem[]): void {
   const agentOwner = new Map<string, string>();
   for (const d of reg.disciplines.values()) {
     const ref = (kind: string, key: 'agents' | 'tools' | 'hooks', map: Map<string, unknown>) =>

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { NodeLanding } from '../../src/node/landing.js';
+import { NodeOrgStore } from '../../src/node/org-store.js';
 import { NodeManager } from '../../src/node/manager.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { SessionTokens } from '../../src/node/session-tokens.js';
@@ -71,6 +72,7 @@ export function offlineNode(
     manager,
     landing,
     workers,
+    org: new NodeOrgStore(),
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NodeLanding } from '../../src/node/landing.js';
+import { NodeOrgStore } from '../../src/node/org-store.js';
 import { NodeManager } from '../../src/node/manager.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { SessionTokens } from '../../src/node/session-tokens.js';
@@ -77,6 +78,7 @@ async function node() {
     manager,
     landing: new NodeLanding({ manager, paths }),
     workers: offlineDispatcher(manager, paths, info),
+    org: new NodeOrgStore(),
     info,
     tokens,
     onShutdown: () => undefined,
