@@ -17,11 +17,11 @@ export function isOrgDir(dir: string): boolean {
 }
 
 const KIND: Record<Folder, string> = {
-  disciplines: 'discipline',
-  charters: 'charter',
-  agents: 'agent',
-  tools: 'tool',
-  hooks: 'hook file',
+  disciplines: 'a discipline',
+  charters: 'a charter',
+  agents: 'an agent',
+  tools: 'a tool',
+  hooks: 'a hook file',
 };
 
 /**
@@ -49,7 +49,7 @@ export function checkRegistryAt(dir: string, base: string): { registry: Registry
         problems.push({
           file: loc.file,
           line: 1,
-          message: `the base registry has a ${KIND[folder]} ${JSON.stringify(id)} too: rename this one, or set replace: true in ${ORG_FILE} to replace it`,
+          message: `the base registry has ${KIND[folder]} ${JSON.stringify(id)} too: rename this one, or set replace: true in ${ORG_FILE} to replace it`,
         });
         continue;
       }
