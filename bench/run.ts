@@ -7,6 +7,7 @@ import { benchCost } from './cost.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
+import { benchGenesis } from './genesis.js';
 import { benchGitFetch } from './git-fetch.js';
 import { benchGuardE2e } from './guard-e2e.js';
 import { benchInkMemory } from './ink-memory.js';
@@ -45,6 +46,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'worker-memory': () => benchWorkerMemory(),
   'worker-tokens': () => benchWorkerTokens(),
   'worktree-pool': () => benchWorktreePool(),
+  genesis: () => benchGenesis(),
   'worker-sustain': async () => (await import('./worker-sustain.js')).benchWorkerSustain(),
 };
 for (const [name, run] of Object.entries(benches)) {

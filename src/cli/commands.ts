@@ -47,6 +47,18 @@ export function registerCommands(program: Command): void {
     .action(async (opts) => (await import('./compile.js')).compile(opts));
 
   program
+    .command('genesis <description>')
+    .description('generate an organisation (VPs, disciplines, subagents) as a registry overlay in DIR/orgs/<org>/')
+    .option('--out <dir>', 'the folder to write orgs/<org>/ in (default: the current folder)')
+    .option('--backend <name>', 'claude (claude -p with your Claude Code login) or api (ANTHROPIC_API_KEY)', 'claude')
+    .option('--vps <n>', 'how many VPs (default: the model chooses 3 to 8)')
+    .option('--model <model>', 'sonnet, opus, haiku or a full claude-… model id', 'sonnet')
+    .option('--replace', "let the organisation's ids replace the shipped registry's")
+    .option('--yes', 'write without asking (needed where there is no terminal to ask in)')
+    .option('--json', 'print the result as JSON')
+    .action(async (description: string, opts) => (await import('./genesis-command.js')).genesis(description, opts));
+
+  program
     .command('run <task>')
     .description('start a session for a task: a worktree, a compiled context, and claude in it; prints the session id')
     .option('--discipline <id>', 'the discipline (default: the best match for the task)')

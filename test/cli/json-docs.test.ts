@@ -24,6 +24,8 @@ import { decisionRecord, sessionRecord } from '../helpers/state-records.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 import { compareShapes, docExamples } from '../helpers/json-shapes.js';
+import { startScriptedApi } from '../fixtures/messages-api.js';
+import { genesisScenario } from '../helpers/genesis-script.js';
 import { workerSummary } from '../helpers/workers.js';
 
 const DOC = fileURLToPath(new URL('../../docs/json.md', import.meta.url));
@@ -216,6 +218,15 @@ describe('JSON output', () => {
         '--json',
       ),
     );
+    const model = await startScriptedApi(genesisScenario({ vps: 2, disciplines: 1, agents: 1 }));
+    try {
+      const genesisEnv = { ...env, ANTHROPIC_BASE_URL: model.url, XDG_CACHE_HOME: join(home.path, 'cache') };
+      const out = join(home.path, 'genesis');
+      const args = ['genesis', 'A fund operator', '--backend', 'api', '--vps', '2', '--out', out, '--yes', '--json'];
+      keep('genesis', await agencyAsync(args, genesisEnv));
+    } finally {
+      await model.close();
+    }
     keep('init', await a('init', '--yes', '--json'));
     keep('doctor', await a('doctor', '--json'));
   });

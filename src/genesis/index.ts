@@ -1,0 +1,10 @@
+export { apiBackend } from './api-backend.js';
+export { claudeBackend } from './claude-backend.js';
+export { type Backend, BackendError, MODEL_PATTERN, apiModelId } from './backend.js';
+export { cacheDir, fileCache, type AnswerCache } from './cache.js';
+export { GenesisError } from './errors.js';
+export { assignNodes, generate, type GenesisOptions, type Plan } from './generate.js';
+export { fileTree, orgChart } from './preview.js';
+export { escapeHandlebars, renderOverlay, type Files } from './render.js';
+export { overlayProblems, writeOverlay } from './writer.js';
+export { VPS_DEFAULT } from './schemas.js';

@@ -1,0 +1,53 @@
+/**
+ * What the operator sees before anything is written: the tree of files, and the org chart (VP → disciplines →
+ * subagents, with their models and the VP's nodes). Text a model wrote is shown with unsafe characters escaped.
+ */
+import { escapeUnsafe } from '../protocol/safe-text.js';
+import type { Plan } from './generate.js';
+import type { Files } from './render.js';
+
+const s = (t: string) => escapeUnsafe(t, 'nothing');
+
+/** The files as a tree under `root` (DIR/orgs/<org>/). */
+export function fileTree(root: string, files: Files): string {
+  const lines = [`${s(root)}/`];
+  const byFolder = new Map<string, string[]>();
+  for (const path of [...files.keys()].sort()) {
+    const slash = path.indexOf('/');
+    const folder = slash < 0 ? '' : path.slice(0, slash);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), slash < 0 ? path : path.slice(slash + 1)]);
+  }
+  const entries = [...(byFolder.get('') ?? []).map((f) => ({ name: f, children: [] as string[] }))];
+  for (const [folder, children] of byFolder) if (folder) entries.push({ name: `${folder}/`, children });
+  entries.forEach((e, i) => {
+    const last = i === entries.length - 1;
+    lines.push(`${last ? '└── ' : '├── '}${s(e.name)}`);
+    e.children.forEach((c, j) =>
+      lines.push(`${last ? '    ' : '│   '}${j === e.children.length - 1 ? '└── ' : '├── '}${s(c)}`),
+    );
+  });
+  return lines.join('\n');
+}
+
+/** VP → disciplines → subagents, with models. */
+export function orgChart(plan: Plan): string {
+  const lines = [`${s(plan.org.name)} (${plan.org.id})`];
+  plan.vps.forEach((vp, i) => {
+    const lastVp = i === plan.vps.length - 1;
+    const nodes = vp.nodes.length > 0 ? ` on ${vp.nodes.join(', ')}` : '';
+    lines.push(`${lastVp ? '└─ ' : '├─ '}VP ${s(vp.name)} (${vp.id})${nodes}: ${s(vp.mandate)}`);
+    const a = lastVp ? '   ' : '│  ';
+    vp.disciplines.forEach((d, j) => {
+      const lastD = j === vp.disciplines.length - 1;
+      const tools = d.tools.length > 0 ? `, tools ${d.tools.join(', ')}` : '';
+      lines.push(
+        `${a}${lastD ? '└─ ' : '├─ '}${s(d.title)} (${d.id}) · ${d.model}, guard ${d.hooks.join(', ')}${tools}`,
+      );
+      const b = `${a}${lastD ? '   ' : '│  '}`;
+      d.agents.forEach((ag, k) =>
+        lines.push(`${b}${k === d.agents.length - 1 ? '└─ ' : '├─ '}${ag.name} · ${ag.model} · ${ag.tools.join(', ')}`),
+      );
+    });
+  });
+  return lines.join('\n');
+}
