@@ -35,10 +35,7 @@ function classifyForOrg(task: string, triage: OrgTriage, opts: { json?: boolean 
   const org = `${triage.org.name} (${triage.org.id})`;
   if (!vp)
     say(`no discipline of the organisation ${org} matches this task; agency run sends it to the least loaded node`);
-  else
-    say(
-      `VP ${vp.name} (${vp.id}) of ${org}${vp.nodes.length ? `, on ${vp.nodes.join(', ')}` : ''}`,
-    );
+  else say(`VP ${vp.name} (${vp.id}) of ${org}${vp.nodes.length ? `, on ${vp.nodes.join(', ')}` : ''}`);
   printRanking(ranking);
 }
 
