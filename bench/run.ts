@@ -15,6 +15,7 @@ import { benchLanding } from './landing.js';
 import { benchMergeQueue } from './merge-queue.js';
 import { benchOps } from './ops.js';
 import { benchScreen } from './screen.js';
+import { benchTriage } from './triage.js';
 import { benchTui } from './tui.js';
 import { benchTuiLatency } from './tui-latency.js';
 import { benchSandboxLatency, benchToolLatency } from './tool-latency.js';
@@ -26,6 +27,7 @@ const only = process.argv[2];
 const benches: Record<string, () => Promise<void> | void> = {
   classify: () => benchClassify(),
   compile: () => benchCompile(),
+  triage: () => benchTriage(),
   guard: () => benchGuard(),
   'guard-e2e': () => benchGuardE2e(),
   approval: () => benchApproval(),

@@ -30,7 +30,9 @@ export function registerCommands(program: Command): void {
 
   program
     .command('classify <task>')
-    .description("rank the registry's disciplines for a task, with scores")
+    .description(
+      "rank the registry's disciplines for a task, with scores (with an organisation configured: its VPs' disciplines, and the VP)",
+    )
     .option('--registry <dir>', 'registry folder (default: the one agency ships)')
     .option('--json', 'print the ranking as JSON')
     .action(async (task: string, opts) => (await import('./classify.js')).classify(task, opts));
@@ -62,7 +64,11 @@ export function registerCommands(program: Command): void {
     .command('run <task>')
     .description('start a session for a task: a worktree, a compiled context, and claude in it; prints the session id')
     .option('--discipline <id>', 'the discipline (default: the best match for the task)')
-    .option('--node <name>', 'the node to run it on (default: the reachable node with the fewest live sessions)')
+    .option(
+      '--node <name>',
+      "the node to run it on (default: with an organisation configured, its VP's least loaded node; else the reachable node with the fewest live sessions)",
+    )
+    .option('--split', 'let the node split a task that spans disciplines into sessions, one per discipline')
     .option(
       '--repo <path|url>',
       'the repository: a path here (sent to a remote node over its link), a URL the node clones, or a path on the node (default: the current folder)',

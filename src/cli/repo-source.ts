@@ -25,14 +25,23 @@ export interface RunRepo {
  * Starts a run on its node with its repository resolved (runRepo). Whatever comes back is scrubbed of the
  * URL's credentials, whichever node or agent put them in a message.
  */
-export async function runFrom(
+export function runFrom(
   c: Cockpit,
   o: { repo?: string; node?: string },
   args: Omit<OpArgs['run'], 'repo' | 'base'>,
 ): Promise<SessionSummary> {
+  return startFrom(c, o, (node, repo) => c.run({ ...args, ...repo }, node));
+}
+
+/** As runFrom, for any start of sessions on a node given the repository (`run-split`, say). */
+export async function startFrom<T>(
+  c: Cockpit,
+  o: { repo?: string; node?: string },
+  start: (node: string, repo: Omit<RunRepo, 'node'>) => Promise<T>,
+): Promise<T> {
   try {
     const { node, ...repo } = await runRepo(c, o);
-    return await c.run({ ...args, ...repo }, node);
+    return await start(node, repo);
   } catch (e) {
     if (e instanceof Error) e.message = scrubText(e.message, o.repo !== undefined ? secretsIn(o.repo) : []);
     throw e;

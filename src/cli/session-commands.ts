@@ -1,25 +1,40 @@
 /** `agency run`, `status`, `watch`, `send`, `screen`, `interrupt`, `pause`, `resume`, `stop`: sessions across the fleet. */
 import { resolve } from 'node:path';
-import { isLive, type SessionSummary } from '../protocol/messages.js';
+import { isLive, type OpArgs, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { statusDocument } from './status-json.js';
 import { workerLine } from './worker-commands.js';
 import { EXIT, printJson, printJsonLine, say, UserError, warn } from './output.js';
-import { runFrom } from './repo-source.js';
+import { runFrom, startFrom } from './repo-source.js';
+import { loadOrgTriage } from './org-triage.js';
+import { placeRun } from './run-place.js';
+import type { Cockpit } from '../cockpit/client.js';
 import { keyAdvice, runDetails } from './run-advice.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
 
 export async function run(
   task: string,
-  o: { discipline?: string; node?: string; repo?: string; model?: string; registry?: string; json?: boolean },
+  o: {
+    discipline?: string;
+    node?: string;
+    repo?: string;
+    model?: string;
+    registry?: string;
+    split?: boolean;
+    json?: boolean;
+  },
 ): Promise<void> {
   // before any node is asked: no worktree or branch is made for a task claude could not be given
   const problem = taskProblem(task);
   if (problem) throw new UserError(problem, EXIT.usage);
+  if (o.split && o.discipline)
+    throw new UserError('--split lets the node choose a discipline for each part: leave out --discipline', EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
-  const s = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, (c) => {
+  // an organisation places a task that names no node (and no registry of its own) on its VP's node
+  const triage = o.node === undefined && o.registry === undefined ? loadOrgTriage() : null;
+  const started = await withCockpit({ start: true, ...(o.node ? { nodes: [o.node] } : {}) }, async (c) => {
     // the node checks the rest (claude, a key or login, the repository, git's identity) before it makes anything
     const advice = keyAdvice(
       c.links.map((l) => l.status()),
@@ -27,28 +42,59 @@ export async function run(
     );
     if (advice?.refuse) throw new UserError(advice.message);
     if (advice) warn(`agency: ${advice.message}`);
-    // the repository: a URL as it is, the operator's own sent to a remote node over the link (repo-source.ts)
-    return runFrom(c, o, {
+    const place = await placeRun(c, triage, task, o.split ? undefined : o.discipline);
+    const where = { ...o, ...(place.node ? { node: place.node } : {}) };
+    const args = {
       task,
-      ...(o.discipline ? { discipline: o.discipline } : {}),
       ...(o.model ? { model: o.model } : {}),
       ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
+    };
+    // the repository: a URL as it is, the operator's own sent to a remote node over the link (repo-source.ts)
+    if (o.split) return startFrom(c, where, (node, repo) => runSplitOn(c, node, { ...args, ...repo }));
+    const s = await runFrom(c, where, {
+      ...args,
+      ...(place.discipline ? { discipline: place.discipline } : {}),
+      ...(place.vp ? { vp: place.vp } : {}),
     });
+    return [{ ...s, vp: s.vp ?? place.vp ?? null }];
   });
-  if (o.json)
-    printJson({
-      session: s.id,
-      node: s.node,
-      discipline: s.discipline,
-      worktree: s.worktree,
-      branch: s.branch,
-      state: s.state,
-    });
+  if (o.split) {
+    if (o.json) printJson({ sessions: started.map(runJson) });
+    else for (const s of started) say(s.id);
+    return;
+  }
+  const s = started[0]!;
+  if (o.json) printJson(runJson(s));
   else {
     // the id alone on stdout, as `id=$(agency run …)` takes it; the rest is for the operator's eyes
     say(s.id);
     for (const line of runDetails(s)) warn(line);
   }
+}
+
+/** A started session as `run --json` prints it. */
+function runJson(s: SessionSummary) {
+  return {
+    session: s.id,
+    node: s.node,
+    discipline: s.discipline,
+    vp: s.vp ?? null,
+    worktree: s.worktree,
+    branch: s.branch,
+    state: s.state,
+  };
+}
+
+/** The node's split of a task into sessions, one per discipline; an agent from before it is told to upgrade. */
+async function runSplitOn(c: Cockpit, node: string, args: OpArgs['run-split']): Promise<SessionSummary[]> {
+  const r = await c.requestOn(node, 'run-split', args).catch((e: Error & { code?: string }) => {
+    if (e.code === 'bad-request' && /unknown operation/.test(e.message))
+      throw new UserError(
+        `node ${node} runs an older agency agent, which cannot split a task; run agency push --node ${node}`,
+      );
+    throw e;
+  });
+  return r.sessions;
 }
 
 export async function status(o: { json?: boolean }): Promise<void> {

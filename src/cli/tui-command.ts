@@ -8,6 +8,7 @@ import { loadConfig, type OperatorConfig } from '../config/config.js';
 import { checkRegistry } from '../registry/index.js';
 import { runTui, TuiUsageError, type DisciplineChoice, type TuiOptions } from '../tui/run.js';
 import { EXIT, UserError } from './output.js';
+import { loadOrgTriage } from './org-triage.js';
 import { defaultRegistryDir } from '../paths/package.js';
 
 /** The theme, bell and refresh the operator config sets, each defaulted when it is not set. */
@@ -35,8 +36,15 @@ export function registryDisciplines(dir = process.env.AGENCY_REGISTRY ?? default
 }
 
 export async function tui(opts: TuiOptions): Promise<void> {
+  // an organisation configured places new tasks on their VPs' nodes, and offers its disciplines too
+  const triage = loadOrgTriage();
+  const disciplines = triage
+    ? [...triage.registry.disciplines.values()]
+        .map((d) => ({ id: d.id, title: d.value.title }))
+        .sort((a, b) => a.id.localeCompare(b.id))
+    : registryDisciplines();
   try {
-    await runTui(opts, viewSettings(), registryDisciplines());
+    await runTui(opts, viewSettings(), disciplines, triage ?? undefined);
   } catch (e) {
     if (e instanceof TuiUsageError) throw new UserError(e.message, EXIT.usage);
     throw e;

@@ -33,6 +33,8 @@ export {
   readyToLand,
 } from '../protocol/messages.js';
 export { leastLoaded } from './placement.js';
+export { placeTask, vpNodes } from './triage.js';
+export type { Placement, TaskFit, TaskTriage, TriageNode, TriageOrg, TriageVp } from './triage.js';
 export type { PtyStream } from './pty-subscription.js';
 export type { CockpitEvent, FleetSnapshot, SessionWorkersResult } from './client.js';
 export type { CockpitPort } from './port.js';

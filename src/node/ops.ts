@@ -13,6 +13,13 @@ import type { NodeLanding } from './landing.js';
 import type { NodeOrgStore } from './org-store.js';
 import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
+import { runSplit } from './run-split.js';
+import { defaultRegistryDir } from '../paths/package.js';
+
+/** The registry a node's sessions are compiled from, and an organisation's overlay is laid over. */
+export function baseRegistryDir(): string {
+  return process.env.AGENCY_REGISTRY || defaultRegistryDir();
+}
 
 /** The roles a connection can be granted. */
 export type Role = Exclude<Hello['role'], 'node'>;
@@ -43,6 +50,8 @@ export interface OpContext {
   workers: Dispatcher;
   /** the organisation the node was given, and its VPs */
   org: NodeOrgStore;
+  /** the node's registry folder, which `run-split` classifies over */
+  registryDir: string;
   /** settles when the asking connection closes */
   closed: Promise<void>;
   /** starts this connection's stream of events and returns the state they follow on from */
@@ -92,6 +101,19 @@ export const NODE_OPS: OpTable = {
   status: { roles: COCKPIT, handle: (_, c) => c.manager.freshSnapshot() },
   watch: { roles: COCKPIT, handle: (_, c) => c.watch() },
   run: { roles: COCKPIT, handle: (a, c) => c.manager.run(a) },
+  'run-split': {
+    roles: COCKPIT,
+    handle: (a, c) =>
+      runSplit(
+        {
+          run: (args) => c.manager.run(args),
+          org: () => c.org.current(),
+          registryDir: c.registryDir,
+          baseRegistryDir: baseRegistryDir(),
+        },
+        a,
+      ),
+  },
   send: { roles: COCKPIT, handle: (a, c) => c.manager.send(a) },
   pause: { roles: COCKPIT, handle: (a, c) => c.manager.pause(a) },
   resume: { roles: COCKPIT, handle: (a, c) => c.manager.resume(a) },

@@ -10,7 +10,7 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
 import type { NodeOrgStore } from './org-store.js';
 import type { NodeManager } from './manager.js';
-import { dispatch, identify, type OpContext, type Peer } from './ops.js';
+import { baseRegistryDir, dispatch, identify, type OpContext, type Peer } from './ops.js';
 import type { SessionTokens } from './session-tokens.js';
 
 /** Past this many bytes queued for a slow subscriber, its PTY bytes wait in the replay buffer instead. */
@@ -33,6 +33,8 @@ export interface NodeServerOptions {
   landing: NodeLanding;
   workers: Dispatcher;
   org: NodeOrgStore;
+  /** the registry `run-split` classifies over (default: AGENCY_REGISTRY, else the one agency ships) */
+  registryDir?: string;
   info: NodeInfo;
   /** what a hook connection's token is checked against */
   tokens: Pick<SessionTokens, 'holds'>;
@@ -159,6 +161,7 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
     landing: o.landing,
     workers: o.workers,
     org: o.org,
+    registryDir: o.registryDir ?? baseRegistryDir(),
     closed,
     watch,
     subscribePty,

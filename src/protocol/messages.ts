@@ -297,6 +297,7 @@ export type { Op, OpArgs } from './ops.js';
 export interface OpResults {
   status: Snapshot;
   run: SessionSummary;
+  'run-split': { sessions: SessionSummary[] };
   send: SessionSummary;
   pause: SessionSummary;
   resume: SessionSummary;

@@ -102,27 +102,38 @@ const dimension = (what: 'columns' | 'rows', bounds: { min: number; max: number 
 const none = z.strictObject({});
 const sessionOnly = z.strictObject({ session });
 
+/** What a session is started from: `run`'s arguments (and `run-split`'s, but for discipline and vp). */
+const runArgs = {
+  task,
+  discipline: nonBlank(64).optional(),
+  repo,
+  /** what to branch from, where the repository's HEAD is not it (a repository pushed to the node's mirror) */
+  base: z
+    .strictObject({
+      commit: z.string().regex(COMMIT_ID, 'not a full commit id'),
+      branch: z.string().regex(BRANCH_NAME, 'not a branch name').nullable(),
+    })
+    .optional(),
+  model: z.string().regex(MODEL_NAME, 'not a model name (sonnet, opus, haiku or a claude-… model id)').optional(),
+  registry: nonBlank(MAX_PATH).optional(),
+  /** the VP the task was triaged to (its org's id for the VP), recorded on the session */
+  vp: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a VP id')
+    .optional(),
+};
+
+/** the node chooses each session's discipline and VP */
+const { discipline: _discipline, vp: _vp, ...splitArgs } = runArgs;
+
 export const OP_SCHEMAS = {
   status: none,
-  run: z.strictObject({
-    task,
-    discipline: nonBlank(64).optional(),
-    repo,
-    /** what to branch from, where the repository's HEAD is not it (a repository pushed to the node's mirror) */
-    base: z
-      .strictObject({
-        commit: z.string().regex(COMMIT_ID, 'not a full commit id'),
-        branch: z.string().regex(BRANCH_NAME, 'not a branch name').nullable(),
-      })
-      .optional(),
-    model: z.string().regex(MODEL_NAME, 'not a model name (sonnet, opus, haiku or a claude-… model id)').optional(),
-    registry: nonBlank(MAX_PATH).optional(),
-    /** the VP the task was triaged to (its org's id for the VP), recorded on the session */
-    vp: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a VP id')
-      .optional(),
-  }),
+  run: z.strictObject(runArgs),
+  /**
+   * one session per discipline the task spans (at most 4), each told the whole task and which part is its
+   * own: the node classifies it over the disciplines of the VPs it carries (all its registry's, carrying none)
+   */
+  'run-split': z.strictObject(splitArgs),
   /** `enter: false` types the text as keys (a pane's keystrokes); otherwise it is sent as a line */
   send: z.strictObject({ session, text: text(MAX_TEXT), enter: z.boolean().optional() }),
   pause: sessionOnly,

@@ -5,7 +5,7 @@
  * turns a handler's requests into messages; the commands themselves live with their keys in bindings/.
  */
 import type { Key } from 'ink';
-import type { CockpitPort, Decision, FleetState, SessionSummary, StoreEvent } from '../cockpit/types.js';
+import type { CockpitPort, Decision, FleetState, SessionSummary, StoreEvent, TaskTriage } from '../cockpit/types.js';
 import { Emitter } from '../protocol/events.js';
 import { singleLine } from '../protocol/safe-text.js';
 import { keyContext } from './bindings/focus.js';
@@ -43,6 +43,8 @@ export interface ControllerOptions {
   cwd?: string;
   /** the disciplines the new-task form offers */
   disciplines?: readonly DisciplineChoice[];
+  /** the organisation a task with no node chosen is placed by (see cockpit/triage.ts) */
+  triage?: TaskTriage;
   bell?: boolean;
   /** the operator's terminal: taking over a session gives the session this size (only taking over does) */
   terminalSize?: () => { columns: number; rows: number };
@@ -94,6 +96,7 @@ export class Controller {
       repo: o.repo,
       cwd: o.cwd ?? process.cwd(),
       disciplines: o.disciplines ?? [],
+      triage: o.triage ?? null,
       fleet: () => o.fleet.getSnapshot(),
       ui: () => this.ui,
       set: (patch) => this.set(patch),
@@ -132,6 +135,11 @@ export class Controller {
   /** the disciplines the new-task form offers */
   get disciplines(): readonly DisciplineChoice[] {
     return this.actions.disciplines;
+  }
+
+  /** the organisation the new-task form places a task by when no node is chosen, or null */
+  get triage(): TaskTriage | null {
+    return this.actions.triage;
   }
 
   private set(patch: Partial<UiState>): void {

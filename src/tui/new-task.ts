@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import { leastLoaded, type FleetState } from '../cockpit/types.js';
+import { leastLoaded, placeTask, type FleetState, type Placement, type TaskTriage } from '../cockpit/types.js';
 import { taskProblem } from '../protocol/ops.js';
 import type { TaskForm } from './layers.js';
 
@@ -18,6 +18,21 @@ export function reachableNodes(fleet: FleetState): string[] {
 export function leastLoadedNode(fleet: FleetState): string | null {
   const nodes = fleet.order.map((name) => ({ name, state: fleet.links.get(name)?.state ?? 'down' }));
   return leastLoaded(nodes, [...fleet.sessions.values()].flat());
+}
+
+/**
+ * Where a task with no node chosen goes, by the organisation's triage (its VP's least loaded reachable
+ * node, else the least loaded node, with a note); null without an organisation (the least loaded node).
+ */
+export function formPlacement(form: TaskForm, fleet: FleetState, triage: TaskTriage | null): Placement | null {
+  if (!triage || form.node !== null) return null;
+  const nodes = fleet.order.map((name) => {
+    const link = fleet.links.get(name);
+    return { name, state: link?.state ?? 'down', info: link?.info ?? null };
+  });
+  const discipline = form.discipline.trim();
+  const fit = triage.fit(form.task, discipline === '' ? undefined : discipline);
+  return placeTask(triage.org, fit, nodes, [...fleet.sessions.values()].flat());
 }
 
 /** The next (by 1) or previous (by -1) of `options` after `current`; from a value not among them, the first or last. */

@@ -9,6 +9,7 @@ import { Cockpit, CockpitError } from '../cockpit/client.js';
 import { cockpitPort, feedStore } from '../cockpit/port.js';
 import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js';
 import { FleetStore } from '../cockpit/store.js';
+import type { TaskTriage } from '../cockpit/triage.js';
 import { ringOnNewDecision } from './bell.js';
 import { Controller } from './controller.js';
 import type { DisciplineChoice } from './keys.js';
@@ -56,12 +57,14 @@ export function alternateScreen(fd = 1): () => void {
 
 /**
  * Runs the view until the operator quits; `o` (the command line) wins over `settings` (the operator config).
- * `disciplines` are what the new-task form offers (the registry the caller knows).
+ * `disciplines` are what the new-task form offers (the registry the caller knows); `triage`, the organisation
+ * that places a task with no node chosen on its VP's node.
  */
 export async function runTui(
   o: TuiOptions = {},
   settings: ViewSettings = DEFAULT_VIEW_SETTINGS,
   disciplines: readonly DisciplineChoice[] = [],
+  triage?: TaskTriage,
 ): Promise<void> {
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
@@ -101,6 +104,7 @@ export async function runTui(
     repo: o.repo ? (isUrl(o.repo) ? o.repo : resolve(o.repo)) : process.cwd(),
     cwd: process.cwd(),
     disciplines,
+    ...(triage ? { triage } : {}),
     bell: o.bell ?? settings.bell,
     onQuit: quit,
     terminalSize: () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),

@@ -8,7 +8,7 @@
  * documented.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -29,6 +29,7 @@ import { genesisScenario } from '../helpers/genesis-script.js';
 import { workerSummary } from '../helpers/workers.js';
 
 const DOC = fileURLToPath(new URL('../../docs/json.md', import.meta.url));
+const ORG = fileURLToPath(new URL('../fixtures/orgs/studio-three', import.meta.url));
 
 /** What each command printed: its label (as docs/json.md names its example) → the documents. */
 const printed = new Map<string, unknown[]>();
@@ -128,6 +129,15 @@ describe('JSON output', () => {
     keep('resume', await a('resume', s, '--json'));
     keep('pause --all', await a('pause', '--all', '--json'));
     keep('resume --all', await a('resume', '--all', '--json'));
+    // split by the node over its registry's disciplines: one session for the endpoint, one for the readme
+    const split = keep(
+      'run split',
+      await a('run', '--split', 'add an api endpoint and write a readme guide', '--json'),
+    );
+    expect((split as { sessions: { discipline: string }[] }).sessions.map((x) => x.discipline)).toEqual([
+      'docs',
+      'backend',
+    ]);
     keep('stop --all', await a('stop', '--all', '--json'));
     keep('stop', await a('stop', s, '--json'));
     keep('status', await a('status', '--json'));
@@ -200,6 +210,11 @@ describe('JSON output', () => {
     const a = (...args: string[]) => agencyAsync(args, env);
     keep('registry check', await a('registry', 'check', MIN_REGISTRY, '--json'));
     keep('classify', await a('classify', 'add a rest api endpoint', '--registry', MIN_REGISTRY, '--json'));
+    // with an organisation configured: its VPs' disciplines, and the VP
+    const orgEnv = operatorEnv(join(home.path, 'org-op'), { AGENCY_CONFIG: join(home.path, 'org-config.json') });
+    delete orgEnv.AGENCY_REGISTRY;
+    writeFileSync(orgEnv.AGENCY_CONFIG!, JSON.stringify({ org: ORG }));
+    keep('classify org', await agencyAsync(['classify', 'add a helm chart for the service', '--json'], orgEnv));
     const repo = join(home.path, 'repo');
     mkdirSync(repo);
     execFileSync('git', ['init', '-q', repo]);

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { render, type Instance } from 'ink';
 import type { CockpitEvent } from '../../src/cockpit/client.js';
-import type { CockpitPort, PtyStream } from '../../src/cockpit/types.js';
+import type { CockpitPort, PtyStream, TaskTriage } from '../../src/cockpit/types.js';
 import { FleetStore } from '../../src/cockpit/store.js';
 import type { OpArgs, SessionSummary } from '../../src/protocol/messages.js';
 import { App } from '../../src/tui/components/App.js';
@@ -218,6 +218,7 @@ export async function cockpit(
     batchMs?: number;
     disciplines?: DisciplineChoice[];
     cwd?: string;
+    triage?: TaskTriage;
   } = {},
 ): Promise<Cockpit> {
   // events wait for the batch (default 1 s) unless a test feeds them, which flushes at once
@@ -235,6 +236,7 @@ export async function cockpit(
     repo: '/work/repo',
     cwd: opts.cwd ?? '/work',
     disciplines: opts.disciplines ?? [],
+    ...(opts.triage ? { triage: opts.triage } : {}),
     onQuit: () => {
       c.quits++;
       changed();

@@ -11,6 +11,7 @@ import type {
   LinkState,
   SessionSummary,
   StoreEvent,
+  TaskTriage,
   WorkerSummary,
 } from '../../cockpit/types.js';
 import type { Layer, LayerKind } from '../layers.js';
@@ -47,6 +48,8 @@ export interface Actions {
   readonly cwd: string;
   /** the disciplines the new-task form offers (it takes any other name typed, too) */
   readonly disciplines: readonly DisciplineChoice[];
+  /** the organisation a task with no node chosen is placed by (its VP's node), or null: the least loaded node */
+  readonly triage: TaskTriage | null;
   /** the fleet as it is now: a confirmed question may run well after the key that asked it */
   fleet(): FleetState;
   /** the UI as it is now: an answer may come after the operator moved on */

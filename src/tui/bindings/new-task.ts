@@ -4,7 +4,7 @@
  * input line's). The form stays until the node answers, so a refusal keeps everything typed.
  */
 import { FORM_FIELDS, topLayer, type TaskForm } from '../layers.js';
-import { cycle, formProblem, reachableNodes, resolveRepo } from '../new-task.js';
+import { cycle, formPlacement, formProblem, reachableNodes, resolveRepo } from '../new-task.js';
 import { onForm, refine, type FormContext } from './when.js';
 import { bind, type Actions, type KeyContext } from './binding.js';
 
@@ -45,20 +45,32 @@ function choose(a: Actions, { top, fleet }: FormContext, by: 1 | -1): void {
 function start(a: Actions, { top: form, fleet }: FormContext): void {
   const resolved = resolveRepo(form.repo, fleet, form.node, a.cwd);
   if ('problem' in resolved) return a.say(resolved.problem, 'why');
-  const discipline = form.discipline.trim();
+  const chosen = form.discipline.trim();
+  // with an organisation, a task with no node chosen goes to its VP's node, with that VP's discipline
+  const place = formPlacement(form, fleet, a.triage);
+  const node = form.node ?? place?.node ?? undefined;
+  const discipline = place?.discipline ?? chosen;
   const busy: TaskForm = { ...form, busy: true };
   a.replaceTop(busy);
-  a.say(`starting on ${form.node ?? 'the least loaded node'}…`);
+  a.say(`starting on ${node ?? 'the least loaded node'}${place?.vp ? ` for VP ${place.vp.name}` : ''}…`);
   const open = () => {
     const top = topLayer(a.ui().stack);
     return top.kind === 'form' && top.busy ? top : null;
   };
   a.port
-    .run({ task: form.task, repo: resolved.repo, ...(discipline ? { discipline } : {}) }, form.node ?? undefined)
+    .run(
+      {
+        task: form.task,
+        repo: resolved.repo,
+        ...(discipline ? { discipline } : {}),
+        ...(place?.vp ? { vp: place.vp.id } : {}),
+      },
+      node,
+    )
     .then(
       (s) => {
         if (open()) a.pop();
-        a.set({ taskDefaults: { repo: form.repo, discipline } });
+        a.set({ taskDefaults: { repo: form.repo, discipline: chosen } });
         a.learn({ kind: 'session', session: s });
         a.say(`started ${s.id} on ${s.node} (${s.discipline}) in ${resolved.repo}`);
       },

@@ -9,7 +9,7 @@ import type { FleetState } from '../../cockpit/types.js';
 import { isLive } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
 import type { FormField, TaskForm } from '../layers.js';
-import { formProblem, leastLoadedNode, reachableNodes } from '../new-task.js';
+import { formPlacement, formProblem, leastLoadedNode, reachableNodes } from '../new-task.js';
 import { clean, fit, plain } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
@@ -70,6 +70,8 @@ export const NewTaskForm = memo(function NewTaskForm({ width, height }: { width:
   const discipline = form.discipline.trim();
   const known = disciplines.find((d) => d.id === discipline);
   const problem = formProblem(form, fleet);
+  // with an organisation: the VP the task goes to and its node, as Enter would place it now
+  const place = formPlacement(form, fleet, controller.triage);
 
   const field = (f: FormField, text: string, dim = false) => {
     const focused = form.field === f;
@@ -88,11 +90,19 @@ export const NewTaskForm = memo(function NewTaskForm({ width, height }: { width:
       {`${' '.repeat(LABEL_WIDTH + 2)}${text}`}
     </Text>
   );
+  const placed = place?.node ? `${clean(place.node, 40)}, ${live(place.node)} live` : 'no node is reachable';
   const nodeText =
-    form.node === null
-      ? `least loaded${least ? ` (now ${clean(least, 40)}, ${live(least)} live)` : ': no node is reachable'}`
-      : `${clean(form.node, 40)}${fleet.links.get(form.node)?.state === 'up' ? ` (${live(form.node)} live)` : ` (${fleet.links.get(form.node)?.state ?? 'gone'})`}`;
-  const nodeOptions = ['least loaded', ...nodes.map((n) => `${clean(n, 30)} (${live(n)} live)`)];
+    form.node === null && place
+      ? place.vp
+        ? `VP ${clean(place.vp.name, 40)}'s node (now ${placed})`
+        : `least loaded (now ${placed})`
+      : form.node === null
+        ? `least loaded${least ? ` (now ${clean(least, 40)}, ${live(least)} live)` : ': no node is reachable'}`
+        : `${clean(form.node, 40)}${fleet.links.get(form.node)?.state === 'up' ? ` (${live(form.node)} live)` : ` (${fleet.links.get(form.node)?.state ?? 'gone'})`}`;
+  const nodeOptions = [
+    controller.triage ? 'by VP' : 'least loaded',
+    ...nodes.map((n) => `${clean(n, 30)} (${live(n)} live)`),
+  ];
   const disciplineOptions = ['best match', ...disciplines.map((d) => clean(d.id, 30))];
   const chosenDiscipline = discipline === '' ? 0 : disciplines.findIndex((d) => d.id === discipline) + 1;
 
@@ -115,7 +125,9 @@ export const NewTaskForm = memo(function NewTaskForm({ width, height }: { width:
         {field(
           'discipline',
           discipline === ''
-            ? 'best match (the registry’s closest discipline for the task)'
+            ? place?.discipline
+              ? `best match (now ${clean(place.discipline, 40)})`
+              : 'best match (the registry’s closest discipline for the task)'
             : `${clean(discipline, value)}${known ? `: ${clean(known.title, value)}` : disciplines.length ? ' (not in this cockpit’s registry: the node decides)' : ''}`,
           discipline === '',
         )}
@@ -123,7 +135,9 @@ export const NewTaskForm = memo(function NewTaskForm({ width, height }: { width:
         {field('node', nodeText, form.node === null)}
         {form.field === 'node'
           ? hint(`← → ${choices(nodeOptions, form.node === null ? 0 : nodes.indexOf(form.node) + 1, value - 4)}`)
-          : null}
+          : place?.note
+            ? hint(clean(place.note, value * 2))
+            : null}
         <Box flexGrow={1} />
         <Text wrap="truncate" color={problem ? theme.decision.fg : theme.text.dim}>
           {fit(problem ? `cannot start yet: ${clean(problem, inner)}` : 'Enter starts the task', inner)}

@@ -1,0 +1,67 @@
+/**
+ * `run-split`: the node splits a task that spans disciplines into sessions, one per discipline (compiler/
+ * split.ts says which), over the disciplines of the VPs it carries, or over all its registry's when it
+ * carries none. Each session is told the whole task and which part is its own, and records its VP.
+ */
+import { buildClassifier } from '../compiler/classify.js';
+import { partTask, splitParts } from '../compiler/split.js';
+import { RemoteError } from '../protocol/connection.js';
+import type { NodeOrg, OpArgs, SessionSummary } from '../protocol/messages.js';
+import { taskProblem } from '../protocol/ops.js';
+import { loadRegistryAt, RegistryError, type Registry } from '../registry/index.js';
+
+export interface SplitNode {
+  /** starts one session (the manager's run) */
+  run(args: OpArgs['run']): Promise<SessionSummary>;
+  /** the organisation the node carries, or null */
+  org(): NodeOrg | null;
+  /** the node's registry folder (an organisation's overlay, or a plain registry) and the base it lies over */
+  registryDir: string;
+  baseRegistryDir: string;
+}
+
+export async function runSplit(node: SplitNode, args: OpArgs['run-split']): Promise<{ sessions: SessionSummary[] }> {
+  const registry = load(args.registry ?? node.registryDir, node.baseRegistryDir);
+  const vps = node.org()?.vps ?? [];
+  const owner = new Map<string, string>();
+  for (const vp of vps) for (const d of vp.disciplines) owner.set(d, vp.id);
+  const disciplines =
+    vps.length > 0 ? new Map([...registry.disciplines].filter(([id]) => owner.has(id))) : registry.disciplines;
+  const parts = splitParts(buildClassifier({ ...registry, disciplines }).rank(args.task));
+  if (parts.length === 0)
+    throw new RemoteError(
+      'bad-request',
+      `no discipline ${vps.length > 0 ? `of the VPs this node carries (${vps.map((v) => v.id).join(', ')}) ` : ''}matches this task; run it without --split, with --discipline`,
+    );
+  const tasks = parts.map((p) => partTask(args.task, p, parts));
+  for (const t of tasks) {
+    const problem = taskProblem(t);
+    if (problem) throw new RemoteError('bad-request', `split into ${parts.length} parts, ${problem}`);
+  }
+  const sessions: SessionSummary[] = [];
+  for (const [i, p] of parts.entries()) {
+    const vp = owner.get(p.discipline);
+    try {
+      sessions.push(await node.run({ ...args, task: tasks[i]!, discipline: p.discipline, ...(vp ? { vp } : {}) }));
+    } catch (e) {
+      if (sessions.length === 0) throw e;
+      // the sessions started stay; the operator is told which, and which part did not start
+      const started = sessions.map((s) => `${s.id} (${s.discipline})`).join(', ');
+      throw new RemoteError(
+        e instanceof RemoteError ? e.code : 'failed',
+        `started ${started}; the ${p.discipline} part did not start: ${(e as Error).message}`,
+      );
+    }
+  }
+  return { sessions };
+}
+
+function load(dir: string, base: string): Registry {
+  try {
+    return loadRegistryAt(dir, base);
+  } catch (e) {
+    if (e instanceof RegistryError)
+      throw new RemoteError('failed', `the node's registry at ${dir} cannot be used: ${e.message}`);
+    throw e;
+  }
+}
