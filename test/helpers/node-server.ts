@@ -72,7 +72,11 @@ export function offlineNode(
     manager,
     landing,
     workers,
-    org: new NodeOrgStore(),
+    org: new NodeOrgStore({
+      home: paths.home,
+      base: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+      info,
+    }),
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),
