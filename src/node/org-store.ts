@@ -87,7 +87,9 @@ export class NodeOrgStore {
       if (!this.isDir(this.root, false)) return;
       const st = lstatSync(file);
       if (!st.isFile()) throw new Error(`${file} is not a plain file`);
-      pointer = pointerSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+      const r = pointerSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (!r.success) throw new Error('it does not name a folder of organisations and the VPs carried');
+      pointer = r.data;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       return this.refuseStored(`${file} cannot be read (${(e as Error).message.split('\n')[0]})`);
