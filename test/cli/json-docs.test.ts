@@ -27,6 +27,7 @@ import { compareShapes, docExamples } from '../helpers/json-shapes.js';
 import { workerSummary } from '../helpers/workers.js';
 
 const DOC = fileURLToPath(new URL('../../docs/json.md', import.meta.url));
+const ORG = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
 
 /** What each command printed: its label (as docs/json.md names its example) → the documents. */
 const printed = new Map<string, unknown[]>();
@@ -114,6 +115,9 @@ describe('JSON output', () => {
     const unknown = await a('run', 'say hello', '--discipline', 'nosuch', '--json');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('agency: unknown discipline "nosuch"; known disciplines: backend, docs\n');
+    // the node is given an organisation: its sessions of a VP's discipline say whose they are
+    const org = keep('org apply', await a('org', 'apply', ORG, '--json')) as { nodes: { vps: string[] }[] };
+    expect(org.nodes).toEqual([{ node: 'local', result: 'applied', vps: ['quant', 'risk', 'ir'], error: null }]);
     const run = keep('run', await a('run', 'say hello', '--discipline', 'backend', '--json')) as { session: string };
     const s = run.session;
     keep('workers', await a('workers', s, '--json'));
