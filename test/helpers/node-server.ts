@@ -76,6 +76,8 @@ export function offlineNode(
       home: paths.home,
       base: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
       info,
+      // as the daemon wires it: watchers hear of the node's new organisation
+      onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
     }),
     info,
     tokens,

@@ -23,6 +23,11 @@ import { PROTOCOL_VERSION, type NodeInfo, type NodeOrg } from '../../src/protoco
 import { parseOpArgs } from '../../src/protocol/ops.js';
 import type { OrgFile } from '../../src/protocol/org.js';
 import { tempDir } from '../helpers/tmp.js';
+import { offlineNode } from '../helpers/node-server.js';
+import { until } from '../helpers/until.js';
+import { connect } from 'node:net';
+import { Connection } from '../../src/protocol/connection.js';
+import type { NodeEvent } from '../../src/protocol/messages.js';
 
 const BASE = fileURLToPath(new URL('../fixtures/registry-min', import.meta.url));
 const ORG = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
@@ -234,5 +239,40 @@ describe('NodeOrgStore', () => {
     fourth.s.load();
     expect(fourth.info.warnings).toBeUndefined();
     expect(existsSync(join(home, 'org', 'current'))).toBe(false);
+  });
+});
+
+describe('org-apply over the node socket', () => {
+  it("is the operator's alone; the node's watchers hear of the new organisation, and its status carries it", async () => {
+    const node = offlineNode('agency-org-op-');
+    cleanup.push(() => void node.close());
+    await node.listen();
+    const open = (role: 'cockpit' | 'hook', more: object = {}) => {
+      const c = new Connection(connect(node.paths.socket), { role, agent: 'test', ...more });
+      cleanup.push(() => c.close());
+      return c;
+    };
+    const watcher = open('cockpit');
+    await watcher.ready;
+    const events: NodeEvent[] = [];
+    watcher.onEvent((e) => events.push(e));
+    await watcher.request('watch', {});
+    const hook = open('hook', { session: 's-aaa111', token: node.tokens.token('s-aaa111') });
+    await hook.ready;
+    const refused = await refusal(hook.request('org-apply', { files: files(), vps: ['quant'] }));
+    expect(refused.code).toBe('forbidden');
+    const org = await watcher.request('org-apply', { files: files(), vps: ['risk'] });
+    expect(org.vps.map((v) => v.id)).toEqual(['risk']);
+    await until('the node-info event', () => events.some((e) => e.kind === 'node-info'));
+    const e = events.find((x) => x.kind === 'node-info')!;
+    expect(e.kind === 'node-info' && e.info.org).toEqual(org);
+    expect((await watcher.request('status', {})).node.org).toEqual(org);
+    // a bad overlay is refused with the node's problems, as a bad request
+    const bad = edit(files(), 'org.yaml', (t) => t.replace('schema: 1', 'schema: 2'));
+    const e2 = await refusal(watcher.request('org-apply', { files: bad, vps: ['risk'] }));
+    expect([e2.code, e2.message]).toEqual([
+      'bad-request',
+      expect.stringContaining('org.yaml:1: schema: schema must be 1'),
+    ]);
   });
 });
