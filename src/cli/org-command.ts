@@ -93,8 +93,8 @@ export async function orgApply(dirArg: string, o: { node?: string[]; json?: bool
     );
   const nodes = o.node?.length ? all.filter((n) => o.node!.includes(n)) : all;
   await saveOrg(plan.dir);
-  // the local node is started as `run` starts it; a remote node is not started here (push does that)
-  const sent = await sendOrg(plan, nodes, { start: loadConfig().nodes.length === 0 });
+  // a local node is started as `run` starts it (push never starts one); a remote node is not started here
+  const sent = await sendOrg(plan, nodes, { start: true });
   const name = (id: string) => plan.org.vps.find((v) => v.id === id)?.name ?? id;
   if (o.json)
     printJson({
