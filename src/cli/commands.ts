@@ -14,6 +14,14 @@ export function registerCommands(program: Command): void {
       (await import('./registry-check.js')).registryCheck(dir, opts),
     );
 
+  const org = program.command('org').description("an organisation's VPs on the nodes");
+  org
+    .command('apply <dir>')
+    .description('give each node its VPs from DIR/orgs/<org> (nodes that are down get them with the next push)')
+    .option('--node <name>', 'send it only to this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, opts) => (await import('./org-command.js')).orgApply(dir, opts));
+
   program
     .command('tui')
     .description('the cockpit: one tile per node, drill into sessions, answer decisions (? lists the keys)')

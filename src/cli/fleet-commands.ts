@@ -9,6 +9,7 @@ import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { withCockpit } from './with-cockpit.js';
+import { orgForPush, sendOrg, type OrgPlan } from './org-command.js';
 
 export async function listNodes(o: { json?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: false }, (c) => c.status());
@@ -22,13 +23,15 @@ export async function listNodes(o: { json?: boolean }): Promise<void> {
     host: n.info?.host ?? null,
     platform: n.info?.platform ?? null,
     sessions: n.sessions,
+    org: n.info?.org ? { id: n.info.org.id, name: n.info.org.name } : null,
+    vps: n.info?.org?.vps ?? [],
     error: n.error,
   }));
   if (o.json) printJson({ nodes });
   else
     for (const n of nodes)
       say(
-        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
+        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.vps.length ? ` ${safeLine(n.vps.map((v) => v.name).join(', '))}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
       );
   if (nodes.some((n) => !n.reachable)) process.exitCode = EXIT.failure;
 }
@@ -131,6 +134,15 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
   }
   for (const l of links) l.close();
   const chosen = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local);
+  // the organisation given to the nodes goes to each node pushed, once its agent runs
+  let org: OrgPlan | null = null;
+  let orgProblem = false;
+  try {
+    org = orgForPush();
+  } catch (e) {
+    warn(`warning: ${(e as Error).message}`);
+    orgProblem = true;
+  }
   const bundles = new BundleCache();
   bundles.prefetchLocal();
   const ssh = sshOptions();
@@ -151,7 +163,26 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
       return r;
     }),
   );
-  if (o.json) printJson({ results });
-  else say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
-  if (results.some((r) => !r.ok)) process.exitCode = EXIT.failure;
+  const sent = org
+    ? await sendOrg(
+        org,
+        results.filter((r) => r.ok).map((r) => r.node),
+      )
+    : [];
+  const withOrg = results.map((r) => {
+    const got = sent.find((x) => x.node === r.node);
+    return got ? { ...r, org: { result: got.result, vps: got.vps, error: got.error } } : r;
+  });
+  if (o.json) printJson({ results: withOrg });
+  else {
+    for (const x of sent)
+      warn(
+        x.result === 'applied'
+          ? `${x.node}: carries ${x.vps.join(', ')} of organisation ${org!.org.id}`
+          : `${x.node}: organisation ${org!.org.id} not taken: ${safeLine(x.error ?? x.result)}`,
+      );
+    say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
+  }
+  if (results.some((r) => !r.ok) || orgProblem || sent.some((x) => x.result !== 'applied'))
+    process.exitCode = EXIT.failure;
 }

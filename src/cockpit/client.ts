@@ -106,7 +106,7 @@ class Told {
       updatedAt = e.worker.updatedAt;
     } else if (e.kind === 'node') {
       key = `n ${e.node.name}`;
-      fingerprint = JSON.stringify([e.node.state, e.node.error]);
+      fingerprint = JSON.stringify([e.node.state, e.node.error, e.node.info?.org ?? null]);
     } else return true;
     const had = this.seen.get(key);
     if (had && (had.fingerprint === fingerprint || (updatedAt && had.updatedAt && had.updatedAt > updatedAt)))
@@ -294,9 +294,15 @@ export class Cockpit {
     for (const l of this.links) {
       l.onStatus((s) => tell({ kind: 'node', node: s }));
       const subscribe = (c: Connection) => {
-        c.onEvent((e) => tell(eventAsNode(e, l.name)));
+        // a node whose info changed (it was given an organisation) is told as its link with that info
+        c.onEvent((e) =>
+          tell(
+            e.kind === 'node-info' ? { kind: 'node', node: { ...l.status(), info: e.info } } : eventAsNode(e, l.name),
+          ),
+        );
         c.request('watch', {}).then(
           (snap) => {
+            if (snap.node) tell({ kind: 'node', node: { ...l.status(), info: snap.node } });
             for (const s of snap.sessions) tell({ kind: 'session', session: asNode(s, l.name) });
             for (const d of snap.decisions) tell({ kind: 'decision', decision: asNode(d, l.name) });
             for (const w of Array.isArray(snap.workers) ? snap.workers : [])

@@ -225,7 +225,8 @@ export class FleetStore {
           had.state === e.node.state &&
           had.error === e.node.error &&
           had.info?.pid === e.node.info?.pid &&
-          had.info?.host === e.node.info?.host
+          had.info?.host === e.node.info?.host &&
+          JSON.stringify(had.info?.org) === JSON.stringify(e.node.info?.org)
         )
           return;
         if (!had) this.orderDirty = true;

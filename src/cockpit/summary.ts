@@ -14,6 +14,7 @@ import {
   type Decision,
   type SessionState,
   type SessionSummary,
+  type VpInfo,
   type WorkerModel,
   type WorkerState,
 } from '../protocol/messages.js';
@@ -29,8 +30,12 @@ export interface NodeSummary {
   link: LinkState;
   /** why the link is not up, one line */
   error: string | null;
-  /** the VP's persona, once the protocol carries one */
+  /** the VPs the node carries (`agency org apply`), their names joined; null: none */
   persona: string | null;
+  /** their mandates, joined; null: none */
+  mandate: string | null;
+  /** the VPs the node carries, with their disciplines, as the node reported them */
+  vps: readonly VpInfo[];
   host: string | null;
   sessions: CountBy<SessionState>;
   /** sessions not exited or failed */
@@ -68,6 +73,7 @@ export interface RecentActivity {
 }
 
 export const RECENT = 6;
+const NO_VPS: readonly VpInfo[] = [];
 
 export interface FleetHealth {
   nodesUp: number;
@@ -132,6 +138,8 @@ export function summariseNode(
     costUsd += s.usage.costUsd;
   }
   const counts = countBy(SESSION_STATES, sessions);
+  // the node's own list, as long as its info is the same: a tile re-renders when it changes, not before
+  const vps = Array.isArray(link.info?.org?.vps) ? link.info.org.vps : NO_VPS;
   const now = doingNow(link, sessions, decisions);
   const recent = sessions
     .filter(isLive)
@@ -142,7 +150,9 @@ export function summariseNode(
     name: link.name,
     link: link.state,
     error: link.error,
-    persona: null,
+    persona: vps.length ? vps.map((v) => v.name).join(', ') : null,
+    mandate: vps.length ? vps.map((v) => v.mandate).join(' / ') : null,
+    vps,
     host: link.info?.host ?? null,
     sessions: counts,
     live: sessions.filter(isLive).length,

@@ -6,6 +6,7 @@ export {
   MEMORY_BANK,
   type CompileRequest,
   type PlannedFile,
+  type VpContext,
 } from './plan.js';
 export {
   compileInto,

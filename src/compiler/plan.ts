@@ -19,6 +19,14 @@ export interface CompileRequest {
   task: string;
 }
 
+/** The VP a session works for, and its organisation, as CLAUDE.md names them. */
+export interface VpContext {
+  org: string;
+  name: string;
+  mandate: string;
+  persona: string;
+}
+
 export interface PlannedFile {
   /** relative to the worktree, with `/` separators */
   path: string;
@@ -46,6 +54,7 @@ export function planCompile(
   root: string,
   programs: HookPrograms,
   sandbox?: SandboxOptions,
+  vp?: VpContext,
 ): { files: PlannedFile[]; policy: GuardPolicy } {
   const located = reg.disciplines.get(req.discipline);
   if (!located) throw new UnknownDisciplineError(req.discipline, [...reg.disciplines.keys()].sort());
@@ -71,7 +80,8 @@ export function planCompile(
     memoryBank: MEMORY_BANK,
   };
   const files: PlannedFile[] = [];
-  files.push({ path: 'CLAUDE.md', content: renderCharter(reg.charters.get(d.charter)!.value.source, ctx) });
+  const charter = renderCharter(reg.charters.get(d.charter)!.value.source, ctx);
+  files.push({ path: 'CLAUDE.md', content: vp ? `${charter.replace(/\n*$/, '\n')}${vpSection(vp)}` : charter });
   for (const a of agents) {
     const fm = a.value.frontmatter;
     const front = {
@@ -97,6 +107,28 @@ export function planCompile(
   files.push({ path: POLICY_FILE, content: jsonFile(policy) });
   files.push(...memoryBank(d, task));
   return { files, policy };
+}
+
+/** Who the session works for: the VP's name, organisation and mandate on one line, then its persona. */
+export function vpSection(vp: VpContext): string {
+  const persona = cleanText(vp.persona)
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+  return [
+    ``,
+    `## Who you work for`,
+    ``,
+    `You work for ${plain(vp.name, 60)} of ${plain(vp.org, 80)}: ${plain(vp.mandate, 200)}`,
+    ``,
+    fencedBlock(persona),
+    ``,
+  ].join('\n');
+}
+
+/** One line as it reads, or as a code span where an `@` in it could be taken for a CLAUDE.md import. */
+function plain(text: string, max: number): string {
+  const line = oneLine(text, max);
+  return line.includes('@') ? inlineCode(line) : line;
 }
 
 function memoryBank(d: Discipline, task: string): PlannedFile[] {

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { mcpJsonSchema, type ClaudeSettings, type McpServer, type Registry } from '../registry/index.js';
 import { mergeMcp, mergeSettings, type Added } from './merge.js';
-import { planCompile, type CompileRequest, type PlannedFile } from './plan.js';
+import { planCompile, type CompileRequest, type PlannedFile, type VpContext } from './plan.js';
 import { applyChanges, readIfExists, safeJoin, UnsafePathError } from './safe-fs.js';
 import { validateSettings, type HookPrograms, type SandboxOptions } from './settings.js';
 import { jsonFile } from './text.js';
@@ -46,6 +46,8 @@ export interface CompileOptions {
   sandbox?: SandboxOptions;
   /** replace files the user wrote instead of keeping them */
   force?: boolean;
+  /** the VP the session works for: a short section of CLAUDE.md says who that is */
+  vp?: VpContext;
 }
 
 export function compileInto(dir: string, reg: Registry, req: CompileRequest, opts: CompileOptions): CompileResult {
@@ -88,7 +90,7 @@ function fileSystemError(e: unknown, root: string): unknown {
 }
 
 function compileRoot(root: string, reg: Registry, req: CompileRequest, opts: CompileOptions): CompileResult {
-  const { files } = planCompile(reg, req, root, opts.programs, opts.sandbox);
+  const { files } = planCompile(reg, req, root, opts.programs, opts.sandbox, opts.vp);
   const prev = readManifest(root);
   const manifest: Manifest = { version: 1, discipline: req.discipline, files: {}, added: {} };
   const result: CompileResult = { dir: root, discipline: req.discipline, files: [], warnings: [] };

@@ -156,6 +156,12 @@ export async function saveNode(node: NodeConfig, path = configPath()): Promise<S
   return { replaced, localAdded };
 }
 
+/** Records the organisation given to the nodes (`agency org apply`): the folder of its org.yaml, absolute. */
+export async function saveOrg(dir: string, path = configPath()): Promise<void> {
+  loadConfig(path);
+  (await store(path)).set('org', dir);
+}
+
 export async function removeNode(name: string, path = configPath()): Promise<boolean> {
   const config = loadConfig(path);
   const nodes = config.nodes.filter((n) => n.name !== name);

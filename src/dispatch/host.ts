@@ -1,5 +1,6 @@
 /** What the node's daemon gives the dispatcher: its sessions, how a worker's context is compiled and run, and its watchers. */
 import type { CompileOptions } from '../compiler/index.js';
+import type { Registry } from '../registry/index.js';
 import type { PriceOf } from './stream-events.js';
 import type { Decision, NodeEvent, SessionState } from '../protocol/messages.js';
 
@@ -40,6 +41,8 @@ export interface DispatchHost {
   env: NodeJS.ProcessEnv;
   /** the registry sessions are compiled from unless they name another */
   registryDir: string;
+  /** the organisation's overlay the node was given (over registryDir): used instead of it when there is one */
+  orgRegistry?: () => Registry | null;
   /** whether the node runs what sessions make (checks, workers) in the OS sandbox */
   sandbox: boolean;
   emit(e: NodeEvent): void;

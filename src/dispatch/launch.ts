@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { compileInto } from '../compiler/index.js';
-import { loadRegistry, type Registry } from '../registry/index.js';
+import { loadRegistryAt, type Registry } from '../registry/index.js';
 import { git, gitEnv, gitOut } from '../worktree/git.js';
 import { WorktreePool } from '../worktree/pool.js';
 import { workerBranch } from '../protocol/worker-branch.js';
@@ -35,9 +35,11 @@ export class Launcher {
   constructor(private readonly host: DispatchHost) {}
 
   registry(s: SessionView): Registry {
+    const org = s.registry ? null : this.host.orgRegistry?.();
+    if (org) return org;
     const dir = s.registry ?? this.host.registryDir;
     let r = this.registries.get(dir);
-    if (!r) this.registries.set(dir, (r = loadRegistry(dir)));
+    if (!r) this.registries.set(dir, (r = loadRegistryAt(dir, this.host.registryDir)));
     return r;
   }
 

@@ -144,12 +144,21 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   // sessions get the key through their key helper, from this file, never through their environment
   writeKeyFile(paths, process.env);
   const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id));
+  const baseRegistry = process.env.AGENCY_REGISTRY || defaultRegistryDir();
+  // the organisation given to the node (agency org apply): its overlay is the registry runs and workers use
+  const org = new NodeOrgStore({
+    home: paths.home,
+    base: baseRegistry,
+    info,
+    onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
+  });
   const manager = new NodeManager({
     paths,
     info,
     tokens,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
-    registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
+    registryDir: baseRegistry,
+    orgRegistry: () => org.registry(),
     programs: {
       node: process.execPath,
       guard: guardScriptPath(),
@@ -177,10 +186,12 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     info,
     env: process.env,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
-    registryDir: process.env.AGENCY_REGISTRY || defaultRegistryDir(),
+    registryDir: baseRegistry,
+    orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
   });
-  const org = new NodeOrgStore();
+  // read back and checked again; one that does not pass is a warning of the node's, not its end
+  org.load();
   const server = createNodeServer({ manager, landing, workers, org, info, tokens, onShutdown: () => void stop() });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -24,6 +24,7 @@ import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
 import { createWorktree } from '../worktree/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
+import type { Registry } from '../registry/index.js';
 import { BACK_IDLE, comebackFor, startWith, type LaunchPlan } from './comeback.js';
 import { newRuntime, nodeEnvFile, type Runtime } from './runtime.js';
 import { Decisions } from './decisions.js';
@@ -43,6 +44,8 @@ export interface ManagerOptions {
   info: NodeInfo;
   claudeBin: string;
   registryDir: string;
+  /** the organisation's overlay the node was given, used instead of registryDir when there is one */
+  orgRegistry?: () => Registry | null;
   programs: Required<Omit<HookPrograms, 'session' | 'keyFile'>>;
   /** the token each session's hook command carries */
   tokens: Pick<SessionTokens, 'token'>;
@@ -150,11 +153,12 @@ export class NodeManager {
   }
 
   async run(args: OpArgs['run']): Promise<SessionSummary> {
-    const { registry, discipline } = await admitRun(
+    const { registry, discipline, vp } = await admitRun(
       {
         ...this.node,
         claudeBin: this.o.claudeBin,
         registryDir: this.o.registryDir,
+        orgRegistry: this.o.orgRegistry,
         nodeEnvFile: nodeEnvFile(this.o.paths),
       },
       args,
@@ -168,15 +172,11 @@ export class NodeManager {
       throw new RemoteError('bad-request', (e as Error).message);
     }
     const session = { id, token: this.o.tokens.token(id) };
-    compileInto(
-      wt.path,
-      registry,
-      { discipline, task: args.task },
-      sessionCompileOptions(this.node, this.o.programs, session),
-    );
+    const options = sessionCompileOptions(this.node, this.o.programs, session, vp.context);
+    compileInto(wt.path, registry, { discipline, task: args.task }, options);
     this.context.keep(id, wt.path);
     const model = args.model ?? registry.disciplines.get(discipline)!.value.model ?? null;
-    const record = newRecord(id, args, discipline, model, wt, source.origin);
+    const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
     this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task));

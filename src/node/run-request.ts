@@ -5,10 +5,10 @@
  * starts from.
  */
 import { randomUUID } from 'node:crypto';
-import { buildClassifier } from '../compiler/index.js';
+import { buildClassifier, type VpContext } from '../compiler/index.js';
 import { RemoteError } from '../protocol/connection.js';
 import type { NodeInfo, OpArgs } from '../protocol/messages.js';
-import { loadRegistry, type Registry } from '../registry/index.js';
+import { loadRegistry, loadRegistryAt, type Registry } from '../registry/index.js';
 import { hasClaudeLogin, type LoginProbe } from '../session/claude-login.js';
 import { gitIdentityProblem } from '../worktree/identity.js';
 import { dirname } from 'node:path';
@@ -28,6 +28,14 @@ export interface RunNode {
   nodeEnvFile: string;
   /** how a login is looked for (the system's, unless a test says otherwise) */
   loginProbe?: LoginProbe;
+  /** the organisation's overlay the node was given (org-store.ts), over registryDir; null: none */
+  orgRegistry?: (() => Registry | null) | undefined;
+}
+
+/** The VP a session works for: its id as recorded, and who it is when the node's organisation has it. */
+export interface SessionVp {
+  id: string | null;
+  context: VpContext | null;
 }
 
 /** How the node's sessions reach the API now: a key it serves them, or a Claude Code login of its user. */
@@ -42,7 +50,7 @@ export function nodeAuth(env: NodeJS.ProcessEnv, probe?: LoginProbe): { key: boo
 export async function admitRun(
   node: RunNode,
   args: OpArgs['run'],
-): Promise<{ registry: Registry; discipline: string }> {
+): Promise<{ registry: Registry; discipline: string; vp: SessionVp }> {
   const sandbox = node.info.sandbox;
   if (sandbox?.mode === 'unavailable')
     throw new RemoteError('failed', `node ${node.info.name} cannot start sessions: ${sandbox.reason}`);
@@ -57,7 +65,9 @@ export async function admitRun(
       'failed',
       `node ${node.info.name} has no API key and no Claude Code login, so a session there could not reach the API: put ANTHROPIC_API_KEY=<your key> in ${node.nodeEnvFile} and run \`agency node stop\` there (the next agency command starts the node with the key), or log in to Claude Code as the node's user (run claude, then /login)`,
     );
-  const registry = loadRegistry(args.registry ?? node.registryDir);
+  const registry = args.registry
+    ? loadRegistryAt(args.registry, node.registryDir)
+    : (node.orgRegistry?.() ?? loadRegistry(node.registryDir));
   let discipline = args.discipline;
   if (!discipline) {
     const best = buildClassifier(registry).rank(args.task)[0];
@@ -82,7 +92,18 @@ export async function admitRun(
     }
   const identity = await gitIdentityProblem(root, node.env);
   if (identity) throw new RemoteError('failed', `node ${node.info.name}: ${identity}`);
-  return { registry, discipline };
+  return { registry, discipline, vp: sessionVp(registry, discipline, args.vp) };
+}
+
+/** The VP named by the request, else the VP of the organisation that owns the discipline, else none. */
+export function sessionVp(registry: Registry, discipline: string, asked: string | undefined): SessionVp {
+  const org = registry.org?.value;
+  const id = asked ?? org?.vps.find((v) => v.disciplines.includes(discipline))?.id ?? null;
+  const vp = org?.vps.find((v) => v.id === id);
+  return {
+    id,
+    context: org && vp ? { org: org.name, name: vp.name, mandate: vp.mandate, persona: vp.persona } : null,
+  };
 }
 
 /** The record of a session about to start in worktree `wt`. */
@@ -93,6 +114,7 @@ export function newRecord(
   model: string | null,
   wt: { repoRoot: string; path: string; branch: string; base: string; baseBranch: string | null },
   origin: string | null = null,
+  vp: string | null = null,
 ): SessionRecord {
   const now = new Date().toISOString();
   return {
@@ -117,6 +139,7 @@ export function newRecord(
     usage: noUsage(),
     outputSeq: 0,
     registry: args.registry ?? null,
+    vp,
     resumes: 0,
   };
 }

@@ -6,7 +6,7 @@
  */
 import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompileOptions, HookPrograms } from '../compiler/index.js';
+import type { CompileOptions, HookPrograms, VpContext } from '../compiler/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeInfo } from '../protocol/messages.js';
 import { prepareClaudeState } from '../session/claude-state.js';
@@ -76,14 +76,22 @@ export function nodeCompileOptions(node: SessionNode, programs: HookPrograms, tm
   };
 }
 
-/** How a session's context is compiled: as nodeCompileOptions, with its hooks reporting to the node under its token. */
+/**
+ * How a session's context is compiled: as nodeCompileOptions, with its hooks reporting to the node under its
+ * token, and the VP it works for named in its CLAUDE.md.
+ */
 export function sessionCompileOptions(
   node: SessionNode,
   programs: HookPrograms,
   session: { id: string; token: string },
+  vp: VpContext | null = null,
 ): CompileOptions {
   const o = nodeCompileOptions(node, programs, sessionTmpDir(node.paths, session.id));
-  return { ...o, programs: { ...o.programs, session: { socket: node.paths.socket, ...session } } };
+  return {
+    ...o,
+    programs: { ...o.programs, session: { socket: node.paths.socket, ...session } },
+    ...(vp ? { vp } : {}),
+  };
 }
 
 /**

@@ -56,6 +56,11 @@ function sessionSchema(worktrees: string) {
       resumes: count,
       // records written before these were kept have none
       origin: z.string().max(MAX_PATH).nullable().default(null),
+      vp: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a VP id')
+        .nullable()
+        .optional(),
       base: z
         .object({
           branch: z.string().max(255).nullable(),

@@ -6,6 +6,7 @@
  */
 import { realpathSync } from 'node:fs';
 import type { HookPrograms } from '../compiler/index.js';
+import type { Registry } from '../registry/index.js';
 import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
 import { isLive, type NodeInfo } from '../protocol/messages.js';
 import { costUsd, priceFor } from '../session/cost/index.js';
@@ -22,6 +23,8 @@ export interface WorkerNode {
   env: NodeJS.ProcessEnv;
   claudeBin: string;
   registryDir: string;
+  /** the organisation's overlay the node was given, used instead of registryDir when there is one */
+  orgRegistry?: () => Registry | null;
   /** the programs a compiled context runs: workers get the guard (standalone) and no lifecycle hooks */
   programs: Pick<HookPrograms, 'node' | 'guard'>;
 }
@@ -36,6 +39,7 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     claudeBin: n.claudeBin,
     env,
     registryDir: n.registryDir,
+    ...(n.orgRegistry ? { orgRegistry: n.orgRegistry } : {}),
     sandbox: info.sandbox?.mode !== 'off',
     emit: (e) => manager.relay(e),
     session: (id) => {

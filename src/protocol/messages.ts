@@ -350,7 +350,9 @@ export type NodeEvent =
   /** a session was removed (agency rm, gc): it leaves the node's table */
   | { kind: 'removed'; node: string; session: string }
   /** a PTY subscriber fell further behind than the replay buffer reaches: repaint from this screen, then bytes resume at view.outputSeq */
-  | { kind: 'pty-reset'; view: ScreenView };
+  | { kind: 'pty-reset'; view: ScreenView }
+  /** the node's info changed (it was given an organisation): the whole of it, as the hello carried it */
+  | { kind: 'node-info'; info: NodeInfo };
 export interface EventMessage {
   t: 'event';
   event: NodeEvent;

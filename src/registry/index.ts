@@ -1,4 +1,4 @@
-export { checkRegistry, loadRegistry, type Registry, type Agent, type Charter, type Located } from './load.js';
+export { checkRegistry, loadRegistry, FOLDERS, type Registry, type Agent, type Charter, type Located } from './load.js';
 export { type Problem, RegistryError, formatProblem } from './problems.js';
 export { isValidId, idProblem, ID_PATTERN } from './ids.js';
 export * from './schemas.js';

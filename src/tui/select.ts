@@ -15,10 +15,15 @@ function sessionMatches(s: SessionSummary, f: string): boolean {
 
 function nodeNameMatches(fleet: FleetState, name: string, f: string): boolean {
   const n = fleet.nodes.get(name);
-  return matches(name, f) || (n?.persona ? matches(n.persona, f) : false) || (n?.host ? matches(n.host, f) : false);
+  return (
+    matches(name, f) ||
+    (n?.persona ? matches(n.persona, f) : false) ||
+    (n?.mandate ? matches(n.mandate, f) : false) ||
+    (n?.host ? matches(n.host, f) : false)
+  );
 }
 
-/** Nodes in tile order, those that match the filter (by name, persona, host, or any session's id, task, discipline). */
+/** Nodes in tile order, those that match the filter (by name, its VPs' names and mandates, host, or any session's id, task, discipline). */
 export function visibleNodes(fleet: FleetState, filter: string): string[] {
   const f = filter.trim().toLowerCase();
   if (f === '') return [...fleet.order];

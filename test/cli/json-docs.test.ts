@@ -29,7 +29,8 @@ import { genesisScenario } from '../helpers/genesis-script.js';
 import { workerSummary } from '../helpers/workers.js';
 
 const DOC = fileURLToPath(new URL('../../docs/json.md', import.meta.url));
-const ORG = fileURLToPath(new URL('../fixtures/orgs/studio-three', import.meta.url));
+const STUDIO_ORG = fileURLToPath(new URL('../fixtures/orgs/studio-three', import.meta.url));
+const ORG = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
 
 /** What each command printed: its label (as docs/json.md names its example) → the documents. */
 const printed = new Map<string, unknown[]>();
@@ -117,6 +118,9 @@ describe('JSON output', () => {
     const unknown = await a('run', 'say hello', '--discipline', 'nosuch', '--json');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe('agency: unknown discipline "nosuch"; known disciplines: backend, docs\n');
+    // the node is given an organisation: its sessions of a VP's discipline say whose they are
+    const org = keep('org apply', await a('org', 'apply', ORG, '--json')) as { nodes: { vps: string[] }[] };
+    expect(org.nodes).toEqual([{ node: 'local', result: 'applied', vps: ['quant', 'risk', 'ir'], error: null }]);
     const run = keep('run', await a('run', 'say hello', '--discipline', 'backend', '--json')) as { session: string };
     const s = run.session;
     keep('workers', await a('workers', s, '--json'));
@@ -213,7 +217,7 @@ describe('JSON output', () => {
     // with an organisation configured: its VPs' disciplines, and the VP
     const orgEnv = operatorEnv(join(home.path, 'org-op'), { AGENCY_CONFIG: join(home.path, 'org-config.json') });
     delete orgEnv.AGENCY_REGISTRY;
-    writeFileSync(orgEnv.AGENCY_CONFIG!, JSON.stringify({ org: ORG }));
+    writeFileSync(orgEnv.AGENCY_CONFIG!, JSON.stringify({ org: STUDIO_ORG }));
     keep('classify org', await agencyAsync(['classify', 'add a helm chart for the service', '--json'], orgEnv));
     const repo = join(home.path, 'repo');
     mkdirSync(repo);

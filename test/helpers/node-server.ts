@@ -72,7 +72,13 @@ export function offlineNode(
     manager,
     landing,
     workers,
-    org: new NodeOrgStore(),
+    org: new NodeOrgStore({
+      home: paths.home,
+      base: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+      info,
+      // as the daemon wires it: watchers hear of the node's new organisation
+      onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
+    }),
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),

@@ -78,7 +78,11 @@ async function node() {
     manager,
     landing: new NodeLanding({ manager, paths }),
     workers: offlineDispatcher(manager, paths, info),
-    org: new NodeOrgStore(),
+    org: new NodeOrgStore({
+      home: paths.home,
+      base: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
+      info,
+    }),
     info,
     tokens,
     onShutdown: () => undefined,

@@ -1,5 +1,5 @@
 /**
- * A node's view: its sessions as a selectable list (state, how its branch stands, discipline, tokens and
+ * A node's view: the VPs it carries (name, mandate, disciplines), its sessions as a selectable list (state, how its branch stands, discipline, tokens and
  * cost with its workers', age, task), its open decisions, and the selected session's workers (`w` moves
  * into them).
  */
@@ -133,7 +133,9 @@ export const NodeView = memo(function NodeView({
   const focusedList = inList !== null && inList.node === node ? inList : null;
   const tableSession = focusedList?.session ?? selected?.id ?? null;
   const tableWorkers = tableSession ? byWorkers?.get(tableSession) : undefined;
-  const rest = height - 3 - (shownDecisions.length ? shownDecisions.length + 1 : 0);
+  // the VPs it carries, a line each, under its name (at most a third of the view)
+  const vps = (summary?.vps ?? []).slice(0, Math.max(1, Math.floor(height / 3)));
+  const rest = height - 3 - vps.length - (shownDecisions.length ? shownDecisions.length + 1 : 0);
   const tableHeight =
     tableSession && (focusedList || tableWorkers)
       ? workersHeight(rest, tableWorkers?.list.length ?? 0, !!focusedList)
@@ -156,6 +158,13 @@ export const NodeView = memo(function NodeView({
           >{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${dollars(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text>
         ) : null}
       </Text>
+      {vps.map((v) => (
+        <Text key={v.id} wrap="truncate">
+          <Text bold color={theme.focus.fg}>{` ${clean(v.name, 40)}`}</Text>
+          <Text>{`: ${clean(v.mandate, width)}`}</Text>
+          <Text color={theme.text.dim}>{` (${clean(v.disciplines.join(', '), width)})`}</Text>
+        </Text>
+      ))}
       <Text wrap="truncate" color={theme.text.dim}>
         {fit(head, width)}
       </Text>

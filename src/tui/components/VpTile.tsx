@@ -1,5 +1,5 @@
 /**
- * One node (its VP) as a tile: name and persona, link state, sessions by state, decisions waiting (the tile
+ * One node (its VP) as a tile: name and the names of the VPs it carries, with their mandate, link state, sessions by state, decisions waiting (the tile
  * is highlighted while any wait), workers by state and model, what it is doing now, tokens and cost; a
  * taller tile gives its workers a line of their own and lists its most recently active sessions too. It
  * reads its own node's summary from the store, so it re-renders when that summary changes and at no other
@@ -69,9 +69,12 @@ export const VpTile = memo(function VpTile({
   const inline = ownLine
     ? ''
     : workersLine(counted, inlineRoom) || (n.readyToLand || inlineRoom < 9 ? '' : '0 workers');
+  // the VP's mandate under its name where the tile has a line to spare; otherwise in place of the host
+  const mandateLine = n.mandate !== null && extra > (ownLine ? 1 : 0);
+  const spare = extra - (ownLine ? 1 : 0) - (mandateLine ? 1 : 0);
   // the doing-now line already names the first of them
-  const recent =
-    n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, extra - (ownLine ? 1 : 0)) : [];
+  const recent = n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, spare) : [];
+  const where = n.mandate !== null && !mandateLine ? n.mandate : n.host;
   return (
     <Box
       width={width}
@@ -88,6 +91,11 @@ export const VpTile = memo(function VpTile({
         {unsandboxed ? <Text color={theme.error}>{`${unsandboxed} `}</Text> : null}
         <Text color={theme.links[n.link]}>{link}</Text>
       </Text>
+      {mandateLine ? (
+        <Text wrap="truncate" italic color={theme.text.fg}>
+          {clean(n.mandate, inner)}
+        </Text>
+      ) : null}
       <Text wrap="truncate" color={n.live > 0 ? theme.states.working : theme.text.dim}>
         {fit(counts(n), inner)}
       </Text>
@@ -120,7 +128,7 @@ export const VpTile = memo(function VpTile({
       ))}
       <Box flexGrow={1} />
       <Text wrap="truncate" color={theme.text.dim}>
-        {fit(`${tokens(n.tokens)} tokens  ${dollars(n.costUsd)}${n.host ? `  ${clean(n.host, 30)}` : ''}`, inner)}
+        {fit(`${tokens(n.tokens)} tokens  ${dollars(n.costUsd)}${where ? `  ${clean(where, inner)}` : ''}`, inner)}
       </Text>
     </Box>
   );
