@@ -7,7 +7,7 @@ import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js
 import { loadConfig, type OperatorConfig } from '../config/config.js';
 import { checkRegistry } from '../registry/index.js';
 import { runTui, TuiUsageError, type DisciplineChoice, type TuiOptions } from '../tui/run.js';
-import { EXIT, UserError } from './output.js';
+import { EXIT, UserError, warn } from './output.js';
 import { loadOrgTriage } from './org-triage.js';
 import { defaultRegistryDir } from '../paths/package.js';
 
@@ -37,7 +37,14 @@ export function registryDisciplines(dir = process.env.AGENCY_REGISTRY ?? default
 
 export async function tui(opts: TuiOptions): Promise<void> {
   // an organisation configured places new tasks on their VPs' nodes, and offers its disciplines too
-  const triage = loadOrgTriage();
+  // a broken one does not keep the operator from the cockpit (its decisions may be waiting): it is said, and left out
+  let triage: ReturnType<typeof loadOrgTriage> = null;
+  try {
+    triage = loadOrgTriage();
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    warn(`agency: new tasks go to the least loaded node, without triage: ${e.message}`);
+  }
   const disciplines = triage
     ? [...triage.registry.disciplines.values()]
         .map((d) => ({ id: d.id, title: d.value.title }))

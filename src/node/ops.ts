@@ -108,6 +108,7 @@ export const NODE_OPS: OpTable = {
         {
           run: (args) => c.manager.run(args),
           org: () => c.org.current(),
+          orgRegistry: () => c.org.registry(),
           registryDir: c.registryDir,
           baseRegistryDir: baseRegistryDir(),
         },

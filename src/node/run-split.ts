@@ -15,13 +15,17 @@ export interface SplitNode {
   run(args: OpArgs['run']): Promise<SessionSummary>;
   /** the organisation the node carries, or null */
   org(): NodeOrg | null;
-  /** the node's registry folder (an organisation's overlay, or a plain registry) and the base it lies over */
+  /** the organisation's overlay the node was given, already checked (org-store.ts); null: none */
+  orgRegistry?: () => Registry | null;
+  /** the node's registry folder when it has no organisation, and the base an overlay lies over */
   registryDir: string;
   baseRegistryDir: string;
 }
 
 export async function runSplit(node: SplitNode, args: OpArgs['run-split']): Promise<{ sessions: SessionSummary[] }> {
-  const registry = load(args.registry ?? node.registryDir, node.baseRegistryDir);
+  const registry = args.registry
+    ? load(args.registry, node.baseRegistryDir)
+    : (node.orgRegistry?.() ?? load(node.registryDir, node.baseRegistryDir));
   const vps = node.org()?.vps ?? [];
   const owner = new Map<string, string>();
   for (const vp of vps) for (const d of vp.disciplines) owner.set(d, vp.id);

@@ -2,9 +2,11 @@
  * `agency org apply` on a fleet of 16 test nodes with a 3-VP organisation: the VPs go round robin over the
  * nodes, every node that is up reports its VP in `nodes --json` and on its tile in the real TUI (tmux,
  * 160×48); a node that was down at apply gets its VP with the next push; and a session of the overlay's own
- * discipline runs from the overlay, on the node of the VP that owns it, with the VP in its CLAUDE.md.
+ * discipline runs from the overlay, on the node of the VP that owns it, with the VP in its CLAUDE.md; and
+ * `agency run` with no --node sends a task for each VP's mandate to one of that VP's nodes.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,4 +138,50 @@ describe(`agency org apply on a fleet of ${NODES} nodes`, () => {
       expect(files.stdout).toContain('name: scenario-simulator');
     },
   );
+
+  it("a task for each VP's mandate lands on one of that VP's nodes", { timeout: 300_000 }, async () => {
+    // the operator's repository goes to whichever node a task lands on, into a mirror with no git identity
+    await Promise.all(
+      f.fleet.nodes.map((n) =>
+        ssh(f.fleet, n, ['git config --global user.name t && git config --global user.email t@example.invalid'], {}),
+      ),
+    );
+    const repo = join(dir, 'repo');
+    execFileSync('git', ['init', '-q', '-b', 'main', repo]);
+    writeFileSync(join(repo, 'README.md'), 'fund\n');
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'add', '-A']);
+    execFileSync('git', [
+      '-C',
+      repo,
+      '-c',
+      'user.name=t',
+      '-c',
+      'user.email=t@example.invalid',
+      'commit',
+      '-qm',
+      'init',
+    ]);
+    const tasks = [
+      {
+        vp: 'quant',
+        discipline: 'stress-testing',
+        task: 'backtest the momentum strategy through a 2008 drawdown scenario',
+      },
+      { vp: 'risk', discipline: 'backend', task: 'add a database migration behind the exposure limits api endpoint' },
+      { vp: 'ir', discipline: 'docs', task: 'write the readme and a tutorial guide for our investors' },
+    ];
+    for (const t of tasks) {
+      const classified = JSON.parse((await f.agency(['classify', t.task, '--json'])).stdout) as {
+        best: string;
+        vp: { id: string } | null;
+      };
+      expect([classified.best, classified.vp?.id], t.task).toEqual([t.discipline, t.vp]);
+      const r = await f.agency(['run', t.task, '--repo', repo, '--json']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const started = JSON.parse(r.stdout) as { node: string; vp: string | null; discipline: string };
+      expect(started, t.task).toMatchObject({ vp: t.vp, discipline: t.discipline });
+      expect(vpOf(started.node), `${t.task} went to ${started.node}`).toBe(t.vp);
+      expect(r.stderr).not.toContain('least loaded');
+    }
+  });
 });
