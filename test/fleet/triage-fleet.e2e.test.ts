@@ -3,7 +3,8 @@
  * over the disciplines agency ships, so the nodes need no overlay) named in the operator config, org.yaml
  * giving each VP one node. `agency run` with no --node sends a task for each VP's mandate to that VP's node,
  * with its discipline and VP; with the VP's node cut off it falls back to the least loaded node, with a note;
- * `run --split` on a task spanning two disciplines starts two sessions there, each told its own part, and the
+ * `run --split` on a task spanning two disciplines of the VP (push gave the nodes the organisation, so a node
+ * splits over the VPs it carries) starts two sessions there, each told its own part, and the
  * real Claude Code CLI runs each against the scripted Messages API.
  */
 import { execFileSync } from 'node:child_process';
@@ -126,13 +127,13 @@ describe('triage on a fleet of three nodes', () => {
     'run --split starts one session per discipline the task spans, each told its own part',
     { timeout: 400_000 },
     async () => {
-      const task = 'add a kubernetes helm chart for the service and write the readme documentation for it';
+      const task = 'add a helm chart and a ci pipeline, then run a threat model and a vulnerability audit of it';
       const r = await f.agency(['run', '--split', task, '--repo', repo, '--json']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const sessions = JSON.parse(r.stdout).sessions as Started[];
       expect(sessions.map((s) => [s.node, s.discipline])).toEqual([
         ['n2', 'devops'],
-        ['n2', 'documentation'],
+        ['n2', 'security-audit'],
       ]);
       const waited = await Promise.all(
         sessions.map((s) => f.agency(['wait', `${s.node}/${s.session}`, '--timeout', '240'], { timeoutMs: 260_000 })),
@@ -145,8 +146,8 @@ describe('triage on a fleet of three nodes', () => {
         .map((q) => firstUserText(q.body));
       const mine = (title: string) => prompts.find((p) => p.includes(`Your part is the ${title}`));
       expect(mine('DevOps and Infrastructure')).toContain(task);
-      expect(mine('Technical Documentation')).toContain(task);
-      expect(mine('Technical Documentation')).toContain(
+      expect(mine('Security Audit')).toContain(task);
+      expect(mine('Security Audit')).toContain(
         'The other parts are taken by other sessions: DevOps and Infrastructure',
       );
       // and text output: the ids, one per line
