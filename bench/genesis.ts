@@ -1,7 +1,8 @@
 /**
  * `agency genesis` for 3 VPs × 3 disciplines × 4 subagents, api backend, against the scripted Messages API
  * answering every call after a fixed delay: the wall time against the sum of the calls' times (the phases 2 and
- * 3 run their calls in parallel, so the aim is near the longest chain, 3 calls long), and calls and tokens.
+ * 3 run their calls in parallel, with a pool of 9 so that all 9 disciplines fit, so the aim is near the longest
+ * chain, 3 calls long), and calls and tokens.
  */
 import { fileURLToPath } from 'node:url';
 import { apiBackend, generate } from '../src/genesis/index.js';
@@ -25,6 +26,7 @@ export async function benchGenesis(delayMs = 250): Promise<void> {
       out: '/nonexistent-genesis-bench',
       replace: false,
       nodes: ['local'],
+      parallel: 9,
       cache: { get: () => undefined, put: () => undefined },
       env,
     });

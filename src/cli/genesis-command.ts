@@ -13,18 +13,23 @@ import {
   cacheDir,
   claudeBackend,
   fileCache,
+  changeList,
   fileTree,
   generate,
   GenesisError,
   MODEL_PATTERN,
   orgChart,
+  PARALLEL_DEFAULT,
   renderOverlay,
-  writeOverlay,
+  secretIn,
+  secretValues,
+  stageOverlay,
   type Backend,
   type Plan,
+  type Staged,
 } from '../genesis/index.js';
 import { hasUnsafe } from '../protocol/safe-text.js';
-import { MAX_VPS } from '../registry/index.js';
+import { ID_PATTERN } from '../registry/index.js';
 import { EXIT, printable, printJson, say, UserError, warn } from './output.js';
 import { baseRegistryDir } from './registry-source.js';
 
@@ -36,9 +41,15 @@ export interface GenesisOpts {
   replace?: boolean;
   yes?: boolean;
   json?: boolean;
+  orgId?: string;
+  parallel?: string;
 }
 
 const MAX_DESCRIPTION = 4000;
+/** VPs genesis generates at most: each is a call, and each of its disciplines more calls */
+export const GENESIS_MAX_VPS = 16;
+/** calls at once at most, whatever is asked */
+const MAX_PARALLEL = 32;
 
 export async function genesis(description: string, o: GenesisOpts): Promise<void> {
   const started = performance.now();
@@ -51,10 +62,31 @@ export async function genesis(description: string, o: GenesisOpts): Promise<void
       EXIT.usage,
     );
   if (hasUnsafe(text, 'newlines'))
-    throw new UserError('the organisation description holds control characters: give it as plain text', EXIT.usage);
+    throw new UserError(
+      'the organisation description holds control characters or invisible direction marks: give it as plain text',
+      EXIT.usage,
+    );
+  const secret = secretIn(text, secretValues(process.env));
+  if (secret)
+    throw new UserError(
+      `the organisation description holds what looks like ${secret}: it is sent to a model and written to org.yaml, so leave credentials out`,
+      EXIT.usage,
+    );
   const vps = o.vps === undefined ? undefined : Number(o.vps);
-  if (vps !== undefined && (!Number.isInteger(vps) || vps < 1 || vps > MAX_VPS))
-    throw new UserError(`--vps ${printable(o.vps!)} is not a number of VPs from 1 to ${MAX_VPS}`, EXIT.usage);
+  if (vps !== undefined && (!Number.isInteger(vps) || vps < 1 || vps > GENESIS_MAX_VPS))
+    throw new UserError(`--vps ${printable(o.vps!)} is not a number of VPs from 1 to ${GENESIS_MAX_VPS}`, EXIT.usage);
+  const parallelText = o.parallel ?? process.env.AGENCY_GENESIS_PARALLEL;
+  const parallel = parallelText === undefined || parallelText === '' ? PARALLEL_DEFAULT : Number(parallelText);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > MAX_PARALLEL)
+    throw new UserError(
+      `${o.parallel !== undefined ? '--parallel' : 'AGENCY_GENESIS_PARALLEL'} ${printable(String(parallelText))} is not a number of calls at once from 1 to ${MAX_PARALLEL}`,
+      EXIT.usage,
+    );
+  if (o.orgId !== undefined && !ID_PATTERN.test(o.orgId))
+    throw new UserError(
+      `--org-id ${printable(o.orgId)}: use lowercase letters, digits and hyphens, starting with a letter`,
+      EXIT.usage,
+    );
   const model = o.model ?? 'sonnet';
   if (!MODEL_PATTERN.test(model))
     throw new UserError(`--model ${printable(model)}: use sonnet, opus, haiku or a full claude-… model id`, EXIT.usage);
@@ -83,36 +115,52 @@ export async function genesis(description: string, o: GenesisOpts): Promise<void
       replace: o.replace === true,
       cache: fileCache(cacheDir()),
       progress: (line) => warn(`  ${printable(line)}`),
+      parallel,
       ...(vps !== undefined ? { vps } : {}),
+      ...(o.orgId !== undefined ? { orgId: o.orgId } : {}),
     });
   } catch (e) {
     throw asUserError(e);
   }
 
+  // rendered, staged next to the target and checked before the operator is asked
   const files = renderOverlay(plan);
-  const target = resolve(out, 'orgs', plan.org.id);
-  const shown = relative(process.cwd(), target) || '.';
-  warn('');
-  warn(`${plan.fromOrgFile ? 'Replaces' : 'Writes'} ${files.size} files:`);
-  warn(fileTree(shown.startsWith('..') ? target : shown, files));
-  warn('');
-  warn(orgChart(plan));
-  warn('');
-  if (!o.yes) {
-    if (!process.stdin.isTTY || !process.stderr.isTTY)
-      throw new UserError(
-        `genesis asks before it writes, and there is no terminal to ask in: run it in one, or pass --yes (the answers are cached, so no call is repeated)`,
-        EXIT.usage,
-      );
-    if (!(await confirm(`Write ${plan.org.id} to ${target}?`))) {
-      warn('Nothing was written (the answers are cached: running again asks no model).');
-      process.exitCode = EXIT.failure;
-      return;
-    }
-  }
+  let staged: Staged;
   try {
-    writeOverlay(out, plan.org.id, files, baseRegistryDir());
+    staged = stageOverlay(out, plan.org.id, files, baseRegistryDir(), plan.existing, plan.org.replace);
   } catch (e) {
+    throw asUserError(e);
+  }
+  const target = staged.target;
+  try {
+    const shown = relative(process.cwd(), target) || '.';
+    warn('');
+    if (plan.existing) {
+      warn(`Rewrites ${target}, an organisation genesis wrote from the same description:`);
+      warn(changeList(staged.changes));
+    } else {
+      warn(`Writes ${files.size} files:`);
+      warn(fileTree(shown.startsWith('..') ? target : shown, files));
+    }
+    warn('');
+    warn(orgChart(plan));
+    warn('');
+    if (!o.yes) {
+      if (!process.stdin.isTTY || !process.stderr.isTTY)
+        throw new UserError(
+          `genesis asks before it writes, and there is no terminal to ask in: run it in one, or pass --yes (the answers are cached, so no call is repeated)`,
+          EXIT.usage,
+        );
+      if (!(await confirm(`Write ${plan.org.id} to ${target}?`))) {
+        warn('Nothing was written (the answers are cached: running again asks no model).');
+        process.exitCode = EXIT.failure;
+        staged.discard();
+        return;
+      }
+    }
+    staged.commit();
+  } catch (e) {
+    staged.discard();
     throw asUserError(e);
   }
   const seconds = Math.round((performance.now() - started) / 10) / 100;

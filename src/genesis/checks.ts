@@ -48,6 +48,26 @@ function* strings(v: unknown, path: PropertyKey[] = []): Generator<[string, Prop
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) yield* strings(x, [...path, k]);
 }
 
+/**
+ * `@path`: Claude Code reads an `@` followed by a path in CLAUDE.md as an import of that file (absolute, `~` and
+ * relative paths alike). Model text ends up in CLAUDE.md, so an `@` that does not follow a letter or digit (as in
+ * an e-mail address) and is followed by something path-like is refused.
+ */
+const IMPORT_REF = /(?<![A-Za-z0-9])@[A-Za-z0-9._~/\\-]/;
+
+/** Whether text holds what Claude Code would read as a file import. */
+export function importIn(s: string): boolean {
+  return IMPORT_REF.test(s);
+}
+
+/** Text with every secret this check knows of replaced by [redacted]: an answer sent back never carries one. */
+export function redactSecrets(s: string, secrets: readonly string[]): string {
+  let out = s;
+  for (const v of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(v).join('[redacted]');
+  for (const [re] of SECRET_PATTERNS) out = out.replace(new RegExp(re.source, 'g'), '[redacted]');
+  return out;
+}
+
 /** Fields where line breaks are layout (a persona, a charter, a prompt); everything else is one line. */
 const MULTILINE = new Set(['persona', 'charter', 'prompt']);
 
@@ -57,6 +77,10 @@ export function contentProblems(answer: unknown, secrets: readonly string[]): st
   for (const [s, path] of strings(answer)) {
     const secret = secretIn(s, secrets);
     if (secret) out.push(`${pathName(path)}: holds what looks like ${secret}; an answer never carries credentials`);
+    if (importIn(s))
+      out.push(
+        `${pathName(path)}: "@" followed by a path would make Claude Code import that file; write "at" or leave the @ out`,
+      );
     const key = path.filter((k) => typeof k === 'string').at(-1);
     const kept: Kept = typeof key === 'string' && MULTILINE.has(key) ? 'newlines' : 'nothing';
     if (hasUnsafe(s.replace(/\r\n/g, '\n'), kept))

@@ -1,8 +1,10 @@
 /**
  * The claude backend: `claude -p --output-format json --tools "" --json-schema <schema>` with the operator's own
- * Claude Code login, stdin closed, in an empty temporary folder (no project's CLAUDE.md, settings or agents).
- * With no tools the CLI offers the model only its StructuredOutput tool; the answer is the result's
- * `structured_output`. A retry is a fresh call whose prompt carries the previous answer and its problems.
+ * Claude Code login, the prompt on stdin (never in argv, where its length and `ps` would matter), in an empty
+ * temporary folder, cut off from the operator's own Claude Code setup: no settings files (--setting-sources ""),
+ * no MCP servers (--strict-mcp-config with none), no tools but the StructuredOutput the CLI offers for the
+ * schema, and few turns. The answer is the result's `structured_output`. A retry is a fresh call whose prompt
+ * carries the previous answer (secrets redacted) and its problems.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,36 +13,52 @@ import { join } from 'node:path';
 import { findProgram } from '../paths/find-program.js';
 import { escapeUnsafe } from '../protocol/safe-text.js';
 import { type Backend, BackendError, type CallRequest, retryText, type Turn } from './backend.js';
+import { redactSecrets, secretValues } from './checks.js';
+import { onInterrupt } from './interrupt.js';
 
 /** longest a call may take before it is given up */
 const CALL_MS = 15 * 60_000;
+/** the most stdout a call may print: far above any answer, far below what would exhaust memory */
+export const MAX_STDOUT = 16 * 1024 * 1024;
+/** the model answers with StructuredOutput in one turn; the CLI may need one more to re-ask on a bad answer */
+const MAX_TURNS = 4;
 
-export function claudeBackend(model: string, env: NodeJS.ProcessEnv = process.env): Backend {
+export interface ClaudeLimits {
+  callMs?: number;
+  maxStdout?: number;
+}
+
+export function claudeBackend(model: string, env: NodeJS.ProcessEnv = process.env, limits: ClaudeLimits = {}): Backend {
   const named = env.AGENCY_CLAUDE_BIN || 'claude';
   const bin = findProgram(named, env.PATH ?? '');
   if (!bin)
     throw new BackendError(
       `cannot find ${JSON.stringify(named)}${env.AGENCY_CLAUDE_BIN ? ' (AGENCY_CLAUDE_BIN)' : ' on PATH'}: install Claude Code (npm install -g @anthropic-ai/claude-code), set AGENCY_CLAUDE_BIN to it, or use --backend api`,
     );
+  const secrets = secretValues(env);
+  const run = { callMs: limits.callMs ?? CALL_MS, maxStdout: limits.maxStdout ?? MAX_STDOUT };
 
   const turn = async (req: CallRequest, prompt: string): Promise<Turn> => {
-    const out = await runClaude(
-      bin,
-      [
-        '-p',
-        '--output-format',
-        'json',
-        '--no-session-persistence',
-        '--tools',
-        '',
-        '--json-schema',
-        JSON.stringify(req.schema),
-        '--model',
-        model,
-        prompt,
-      ],
-      env,
-    );
+    const args = [
+      '-p',
+      '--output-format',
+      'json',
+      '--no-session-persistence',
+      '--setting-sources',
+      '',
+      '--strict-mcp-config',
+      '--mcp-config',
+      '{"mcpServers":{}}',
+      '--tools',
+      '',
+      '--max-turns',
+      String(MAX_TURNS),
+      '--json-schema',
+      JSON.stringify(req.schema),
+      '--model',
+      model,
+    ];
+    const out = await runClaude(bin, args, prompt, env, run);
     const usage = (out.usage ?? {}) as Record<string, number>;
     const tokens = {
       input:
@@ -62,7 +80,7 @@ export function claudeBackend(model: string, env: NodeJS.ProcessEnv = process.en
             '',
             'You answered this before:',
             '<previous_answer>',
-            value === undefined ? '(no JSON)' : JSON.stringify(value),
+            value === undefined ? '(no JSON)' : redactSecrets(JSON.stringify(value), secrets),
             '</previous_answer>',
             '',
             retryText(problems),
@@ -76,29 +94,75 @@ export function claudeBackend(model: string, env: NodeJS.ProcessEnv = process.en
 type Result = Record<string, unknown>;
 
 /** Runs claude once; the result event. An answer that is not the model's fault (no login, a refused call) throws. */
-function runClaude(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise<Result> {
-  const cwd = mkdtempSync(join(tmpdir(), 'agency-genesis-'));
+function runClaude(
+  bin: string,
+  args: string[],
+  prompt: string,
+  env: NodeJS.ProcessEnv,
+  limits: { callMs: number; maxStdout: number },
+): Promise<Result> {
+  let cwd: string;
+  try {
+    cwd = mkdtempSync(join(tmpdir(), 'agency-genesis-'));
+  } catch (e) {
+    return Promise.reject(new BackendError(`cannot make a temporary folder for claude: ${(e as Error).message}`));
+  }
   return new Promise<Result>((resolve, reject) => {
-    const child = spawn(bin, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-    const timer = setTimeout(() => {
+    let finished = false;
+    let child: ReturnType<typeof spawn> | null = null;
+    const kill = () => {
+      if (child?.pid === undefined) return;
       try {
-        process.kill(-child.pid!, 'SIGKILL');
+        process.kill(-child.pid, 'SIGKILL');
       } catch {
         /* gone already */
       }
-    }, CALL_MS);
+    };
+    const unregister = onInterrupt(() => {
+      kill();
+      rmSync(cwd, { recursive: true, force: true });
+    });
+    const timer: { id?: NodeJS.Timeout } = {};
     const done = (f: () => void) => {
-      clearTimeout(timer);
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer.id);
+      unregister();
+      kill();
       rmSync(cwd, { recursive: true, force: true });
       f();
     };
+    try {
+      child = spawn(bin, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    } catch (e) {
+      return done(() => reject(new BackendError(`cannot start ${bin}: ${(e as Error).message}`)));
+    }
+    let why: string | null = null;
+    timer.id = setTimeout(() => {
+      why = `claude did not answer within ${Math.round(limits.callMs / 1000)} s (timed out); run again, or try another --model`;
+      kill();
+    }, limits.callMs);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > limits.maxStdout) {
+        why ??= `claude printed more than ${limits.maxStdout} bytes without finishing its answer; it was stopped`;
+        kill();
+        return;
+      }
+      chunks.push(d);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    // the prompt goes on stdin; a claude that exits before reading it is reported by its exit, not by EPIPE
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.end(prompt);
     child.on('error', (e) => done(() => reject(new BackendError(`cannot start ${bin}: ${e.message}`))));
     child.on('close', (code, signal) =>
       done(() => {
+        if (why) return reject(new BackendError(why));
+        const stdout = Buffer.concat(chunks).toString('utf8');
         let result: Result | null = null;
         try {
           const parsed = JSON.parse(stdout) as unknown;
@@ -107,9 +171,9 @@ function runClaude(bin: string, args: string[], env: NodeJS.ProcessEnv): Promise
           /* not the CLI's JSON */
         }
         if (!result) {
-          const why = signal ? `was ended by ${signal}` : `exited with code ${code}`;
+          const ended = signal ? `was ended by ${signal}` : `exited with code ${code}`;
           const tail = shown(stderr || stdout);
-          return reject(new BackendError(`claude ${why} without a result${tail ? `: ${tail}` : ''}`));
+          return reject(new BackendError(`claude ${ended} without a result${tail ? `: ${tail}` : ''}`));
         }
         // the model's fault: it never gave JSON that fits; anything else that failed is the CLI's or the account's
         const modelFault = result.subtype === 'error_max_structured_output_retries';

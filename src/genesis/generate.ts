@@ -1,18 +1,18 @@
 /**
  * The three phases: the organisation and its VPs (one call), each VP's disciplines (one call per VP, in
- * parallel), each discipline's subagents (one call per discipline, in parallel). A re-run over an organisation
- * that is already written takes its VPs from its org.yaml (the operator may have edited them), so only what
- * changed is asked again; the rest comes from the cache.
+ * parallel within a pool), each discipline's subagents (one call per discipline, likewise). A re-run over an
+ * organisation generated from the same sentence takes its VPs from its org.yaml (the operator may have edited
+ * them, and dropped disciplines from a VP), so only what changed is asked again; the rest comes from the cache.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { checkRegistry, formatProblem, ORG_FILE, orgSchema, type Vp } from '../registry/index.js';
+import { checkRegistry, formatProblem, ORG_FILE } from '../registry/index.js';
 import type { Backend } from './backend.js';
 import type { AnswerCache } from './cache.js';
-import { ask, askAll, type CallContext, type CallSpec, type CallStats, newStats } from './calls.js';
-import { clashProblems, duplicateProblems, schemaProblems, secretValues } from './checks.js';
+import { ask, askAll, type CallContext, type CallSpec, type CallStats, newStats, pool } from './calls.js';
+import { clashProblems, duplicateProblems, secretValues } from './checks.js';
 import { GenesisError } from './errors.js';
+import { type ExistingOrg, existingOrg } from './existing.js';
+import { recoverInterrupted } from './writer.js';
 import { agentsPrompt, type Choice, disciplinesPrompt, orgPrompt, type VpBrief } from './prompts.js';
 import {
   type AgentAnswer,
@@ -21,9 +21,13 @@ import {
   disciplinesAnswerSchema,
   jsonSchemaOf,
   orgAnswerSchema,
+  STANDARD_GUARD,
   SUBAGENT_TOOLS,
   VPS_DEFAULT,
 } from './schemas.js';
+
+/** calls with the backend at once, unless told otherwise */
+export const PARALLEL_DEFAULT = 6;
 
 export interface GenesisOptions {
   description: string;
@@ -40,6 +44,10 @@ export interface GenesisOptions {
   /** the fleet's node names, handed to VPs round robin */
   nodes: readonly string[];
   cache: AnswerCache;
+  /** the organisation's id, instead of the model's choice */
+  orgId?: string;
+  /** at most this many calls at once (PARALLEL_DEFAULT) */
+  parallel?: number;
   env?: NodeJS.ProcessEnv;
   progress?: (line: string) => void;
 }
@@ -47,6 +55,8 @@ export interface GenesisOptions {
 export interface PlannedVp extends VpBrief {
   nodes: string[];
   disciplines: (DisciplineAnswer & { agents: AgentAnswer[] })[];
+  /** disciplines the operator gave the VP that genesis does not generate (the base registry's, or their own) */
+  others: string[];
 }
 
 export interface Plan {
@@ -54,6 +64,8 @@ export interface Plan {
   vps: PlannedVp[];
   /** whether the VPs came from an org.yaml already written */
   fromOrgFile: boolean;
+  /** the organisation already there, when this run replaces its generated files */
+  existing: ExistingOrg | null;
   stats: CallStats;
 }
 
@@ -66,8 +78,13 @@ export async function generate(o: GenesisOptions): Promise<Plan> {
     secrets: secretValues(o.env ?? process.env),
     stats: newStats(),
     progress: o.progress ?? (() => undefined),
+    slot: pool(o.parallel ?? PARALLEL_DEFAULT),
   };
-  const taken = (ids: Map<string, string>) => (o.replace ? new Map<string, string>() : ids);
+  const find = (id: string): ExistingOrg | null => {
+    const recovered = recoverInterrupted(o.out, id);
+    if (recovered) ctx.progress(recovered);
+    return existingOrg(join(o.out, 'orgs', id), o.description);
+  };
 
   // phase 1: the organisation and its VPs
   const count = o.vps ? { min: o.vps, max: o.vps } : VPS_DEFAULT;
@@ -85,15 +102,27 @@ export async function generate(o: GenesisOptions): Promise<Plan> {
         'vps',
       ),
   };
-  const first = (await ask(orgCall, ctx)).value;
-  const existing = readExistingOrg(o.out, first.org.id);
+  // an organisation named by the operator and already there needs no phase 1: its VPs are in its org.yaml
+  let existing = o.orgId ? find(o.orgId) : null;
+  const first = existing ? null : (await ask(orgCall, ctx)).value;
+  const id = o.orgId ?? first!.org.id;
+  if (!o.orgId) existing = find(id);
   const org = {
-    id: first.org.id,
-    name: existing?.name ?? first.org.name,
+    id,
+    name: existing?.org.name ?? first!.org.name,
     description: o.description,
     replace: o.replace,
   };
-  const vps: VpBrief[] = existing ? existing.vps : first.vps;
+  const old = existing?.org.vps ?? null;
+  const vps: VpBrief[] = old ?? first!.vps;
+  // the operator's own files in the folder keep their ids
+  const own = (ids: Set<string> | undefined, what: string) =>
+    new Map(
+      [...(ids ?? [])].map((x) => [x, `the ${what} ${x} already in ${join('orgs', id)}/ (not written by genesis)`]),
+    );
+  const handDisciplines = own(existing?.handDisciplines, 'discipline');
+  const handAgents = own(existing?.handAgents, 'subagent');
+  const taken = (ids: Map<string, string>, hand: Map<string, string>) => new Map([...(o.replace ? [] : ids), ...hand]);
   ctx.progress(
     `phase 1: ${org.name} (${org.id}), ${vps.length} VPs${existing ? ` from the existing ${ORG_FILE}` : ''}`,
   );
@@ -115,7 +144,7 @@ export async function generate(o: GenesisOptions): Promise<Plan> {
         const ids = v.disciplines.map((d) => d.id);
         return [
           ...duplicateProblems('discipline', ids, 'disciplines'),
-          ...clashProblems('discipline', ids, 'disciplines', taken(base.disciplines)),
+          ...clashProblems('discipline', ids, 'disciplines', taken(base.disciplines, handDisciplines)),
           ...v.disciplines.flatMap((d, i) => duplicateProblems('tool', d.tools, `disciplines[${i}].tools`)),
           ...v.disciplines.flatMap((d, i) => duplicateProblems('hook', d.hooks, `disciplines[${i}].hooks`)),
         ];
@@ -125,6 +154,25 @@ export async function generate(o: GenesisOptions): Promise<Plan> {
     'discipline',
     (v) => v.disciplines.map((d) => d.id),
   );
+  // every discipline has the standard guard first; the model's choice only adds to it
+  for (const a of answers)
+    for (const d of a.disciplines) d.hooks = [STANDARD_GUARD, ...d.hooks.filter((h) => h !== STANDARD_GUARD)];
+  // a VP whose disciplines the operator cut down in org.yaml keeps only those; the others are not written
+  const others = vps.map(() => [] as string[]);
+  if (old)
+    answers.forEach((a, i) => {
+      const listed = new Set(old[i]!.disciplines);
+      const kept = a.disciplines.filter((d) => listed.has(d.id));
+      if (kept.length > 0 && kept.length < a.disciplines.length) {
+        const dropped = a.disciplines.filter((d) => !listed.has(d.id)).map((d) => d.id);
+        ctx.progress(`VP ${vps[i]!.id}: leaves out ${dropped.join(', ')}, as its org.yaml says`);
+        a.disciplines = kept;
+      }
+      const generated = new Set(a.disciplines.map((d) => d.id));
+      others[i] = old[i]!.disciplines.filter(
+        (d) => !generated.has(d) && (base.disciplineIds.has(d) || handDisciplines.has(d)),
+      );
+    });
   ctx.progress(`phase 2: ${answers.reduce((n, a) => n + a.disciplines.length, 0)} disciplines`);
 
   // phase 3: each discipline's subagents
@@ -142,7 +190,7 @@ export async function generate(o: GenesisOptions): Promise<Plan> {
           const names = v.agents.map((a) => a.name);
           return [
             ...duplicateProblems('subagent', names, 'agents'),
-            ...clashProblems('subagent', names, 'agents', taken(base.agents)),
+            ...clashProblems('subagent', names, 'agents', taken(base.agents, handAgents)),
             ...v.agents.flatMap((a, i) => duplicateProblems('tool', a.tools, `agents[${i}].tools`)),
           ];
         },
@@ -159,14 +207,16 @@ export async function generate(o: GenesisOptions): Promise<Plan> {
   return {
     org,
     fromOrgFile: existing !== null,
+    existing,
     stats: ctx.stats,
     vps: vps.map((vp, i) => ({
       id: vp.id,
       name: vp.name,
       persona: vp.persona,
       mandate: vp.mandate,
-      nodes: existing?.vps[i]?.nodes.length ? existing.vps[i]!.nodes : nodes[i]!,
+      nodes: old?.[i]?.nodes.length ? old[i]!.nodes : nodes[i]!,
       disciplines: answers[i]!.disciplines.map((d) => ({ ...d, agents: agents[k++]!.agents })),
+      others: others[i]!,
     })),
   };
 }
@@ -187,6 +237,7 @@ interface BaseChoices {
   /** ids the overlay may not take (unless replacing), each with what has it */
   disciplines: Map<string, string>;
   agents: Map<string, string>;
+  disciplineIds: Set<string>;
 }
 
 function baseChoices(dir: string): BaseChoices {
@@ -195,6 +246,10 @@ function baseChoices(dir: string): BaseChoices {
     throw new GenesisError(
       `the base registry at ${dir} has ${problems.length} problem(s); fix them first (agency registry check ${dir}):\n${problems.slice(0, 10).map(formatProblem).join('\n')}`,
     );
+  if (!registry.hooks.has(STANDARD_GUARD))
+    throw new GenesisError(
+      `the base registry at ${dir} has no hooks/${STANDARD_GUARD}.json, the guard every generated discipline gets: use a registry that has it`,
+    );
   const ids = (m: Map<string, unknown>, what: string) =>
     new Map([...m.keys()].map((k) => [k, `the base registry's ${what} ${k}`]));
   return {
@@ -202,25 +257,6 @@ function baseChoices(dir: string): BaseChoices {
     hooks: [...registry.hooks.values()].map((h) => ({ id: h.id, description: h.value.description })),
     disciplines: new Map([...ids(registry.charters, 'charter'), ...ids(registry.disciplines, 'discipline')]),
     agents: ids(registry.agents, 'subagent'),
+    disciplineIds: new Set(registry.disciplines.keys()),
   };
-}
-
-/** The org.yaml already at DIR/orgs/<org>/, validated; null when there is none. */
-function readExistingOrg(out: string, orgId: string): { name: string; vps: Vp[] } | null {
-  const file = join(out, 'orgs', orgId, ORG_FILE);
-  if (!existsSync(file)) return null;
-  let data: unknown;
-  try {
-    data = parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new GenesisError(
-      `${file}: not valid YAML (${(e as Error).message.split('\n')[0]}): fix it, or move it away to start afresh`,
-    );
-  }
-  const r = schemaProblems(orgSchema, data);
-  if (r.value === null)
-    throw new GenesisError(
-      `${file} has problems; fix them, or move it away to start afresh:\n${r.problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
-  return { name: r.value.name, vps: r.value.vps };
 }

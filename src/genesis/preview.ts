@@ -5,6 +5,7 @@
 import { escapeUnsafe } from '../protocol/safe-text.js';
 import type { Plan } from './generate.js';
 import type { Files } from './render.js';
+import type { Changes } from './writer.js';
 
 const s = (t: string) => escapeUnsafe(t, 'nothing');
 
@@ -37,11 +38,13 @@ export function orgChart(plan: Plan): string {
     const nodes = vp.nodes.length > 0 ? ` on ${vp.nodes.join(', ')}` : '';
     lines.push(`${lastVp ? '└─ ' : '├─ '}VP ${s(vp.name)} (${vp.id})${nodes}: ${s(vp.mandate)}`);
     const a = lastVp ? '   ' : '│  ';
+    if (vp.others.length > 0) lines.push(`${a}├─ also: ${vp.others.join(', ')} (not generated)`);
     vp.disciplines.forEach((d, j) => {
       const lastD = j === vp.disciplines.length - 1;
       const tools = d.tools.length > 0 ? `, tools ${d.tools.join(', ')}` : '';
+      const check = d.check ? `, check: ${s(d.check)}` : '';
       lines.push(
-        `${a}${lastD ? '└─ ' : '├─ '}${s(d.title)} (${d.id}) · ${d.model}, guard ${d.hooks.join(', ')}${tools}`,
+        `${a}${lastD ? '└─ ' : '├─ '}${s(d.title)} (${d.id}) · ${d.model}, guard ${d.hooks.join(', ')}${tools}${check}`,
       );
       const b = `${a}${lastD ? '   ' : '│  '}`;
       d.agents.forEach((ag, k) =>
@@ -49,5 +52,22 @@ export function orgChart(plan: Plan): string {
       );
     });
   });
+  return lines.join('\n');
+}
+
+/** What a write over an organisation already there does: the files replaced, removed, kept. */
+export function changeList(c: Changes): string {
+  const lines: string[] = [];
+  const group = (title: string, paths: string[]) => {
+    if (paths.length === 0) return;
+    lines.push(`${title} (${paths.length}):`);
+    for (const p of paths) lines.push(`  ${s(p)}`);
+  };
+  group('New', c.added);
+  group('Replaced', c.replaced);
+  group('Removed (genesis wrote them, and no longer generates them)', c.removed);
+  group('Kept (genesis did not write them)', c.kept);
+  group('Kept (edited by hand since genesis wrote them; delete one to have it generated again)', c.edited);
+  if (c.unchanged.length > 0) lines.push(`Unchanged: ${c.unchanged.length} file(s)`);
   return lines.join('\n');
 }

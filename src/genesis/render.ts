@@ -68,7 +68,7 @@ function renderOrg(plan: Plan): string {
       name: vp.name,
       persona: norm(vp.persona),
       mandate: vp.mandate,
-      disciplines: vp.disciplines.map((d) => d.id),
+      disciplines: [...vp.disciplines.map((d) => d.id), ...vp.others],
       nodes: vp.nodes,
     })),
   };

@@ -16,8 +16,9 @@ export const SUBAGENT_TOOLS = ['Read', 'Grep', 'Glob', 'Bash', 'Edit', 'Write', 
 export const VPS_DEFAULT = { min: 3, max: 8 } as const;
 
 const id = z.string().regex(ID_PATTERN).describe('lowercase letters, digits and hyphens, starting with a letter');
-const line = (max: number) => z.string().min(1).max(max);
-const text = (max: number) => z.string().min(1).max(max);
+/** strings the registry requires non-blank are non-blank here too, so that a blank one is sent back, never cached */
+const line = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().trim().min(1).max(max);
 
 export function orgAnswerSchema(vps: { min: number; max: number }) {
   return z.strictObject({
@@ -37,6 +38,9 @@ export function orgAnswerSchema(vps: { min: number; max: number }) {
 }
 export type OrgAnswer = z.infer<ReturnType<typeof orgAnswerSchema>>;
 
+/** the guard every generated discipline has first; a model's choice of hooks can only add to it */
+export const STANDARD_GUARD = 'guard-standard';
+
 /** tools: the base registry's MCP server ids; hooks: its guard policies (hook file ids) */
 export function disciplinesAnswerSchema(tools: readonly string[], hooks: readonly string[]) {
   const toolId = tools.length > 0 ? z.enum(tools as [string, ...string[]]) : z.never();
@@ -54,9 +58,8 @@ export function disciplinesAnswerSchema(tools: readonly string[], hooks: readonl
           tools: z.array(toolId).max(8).describe('MCP servers the discipline needs, from the list given'),
           hooks: z
             .array(z.enum(hooks as [string, ...string[]]))
-            .min(1)
             .max(4)
-            .describe('its guard policy'),
+            .describe('guard policies on top of the standard guard, which every discipline has'),
           model: z.enum(TIERS),
           check: line(200).optional().describe('a command that tells whether the work is sound, such as npm test'),
         }),

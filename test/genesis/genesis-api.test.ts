@@ -151,7 +151,10 @@ describe('agency genesis with the api backend', () => {
   it('refuses bad options as usage errors', async () => {
     const w = await world(SHAPE);
     for (const [args, msg] of [
-      [['x', '--vps', '0'], '--vps 0 is not a number of VPs from 1 to 64'],
+      [['x', '--vps', '0'], '--vps 0 is not a number of VPs from 1 to 16'],
+      [['x', '--vps', '17'], '--vps 17 is not a number of VPs from 1 to 16'],
+      [['x', '--parallel', '0'], '--parallel 0 is not a number of calls at once from 1 to 32'],
+      [['x', '--org-id', '../x'], '--org-id ../x: use lowercase letters, digits and hyphens'],
       [['x', '--model', 'gpt-4'], '--model gpt-4: use sonnet, opus, haiku or a full claude-… model id'],
       [['x', '--backend', 'openai'], '--backend openai: use claude'],
       [['  '], 'the organisation description is empty'],

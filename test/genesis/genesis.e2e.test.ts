@@ -4,13 +4,17 @@
  * from one of its disciplines that the real Claude Code CLI accepts, listing the generated subagents in its
  * init event. With the claude backend, a broken answer is sent back once (a new call carrying it and its problems).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { BackendError, claudeBackend } from '../../src/genesis/index.js';
 import { checkRegistryAt } from '../../src/registry/index.js';
+import { HANG, startScriptedApi } from '../fixtures/messages-api.js';
+import { AGENCY_BIN } from '../helpers/agency.js';
 import { FAKE_API_KEY, isolatedHome, runClaudePrint } from '../helpers/claude.js';
+import { until } from '../helpers/until.js';
 import { deferAfterEach } from '../helpers/defer.js';
 import { agencyAsync } from '../helpers/operator.js';
 import { genesisScenario } from '../helpers/genesis-script.js';
@@ -113,6 +117,9 @@ describe('agency genesis end to end', () => {
       expect(JSON.stringify(again.body.messages)).toContain(
         'vps[0].persona: holds what looks like an Anthropic API key; an answer never carries credentials',
       );
+      // the previous answer it carries has the secret redacted
+      expect(JSON.stringify(again.body.messages)).toContain('Holds [redacted].');
+      expect(JSON.stringify(again.body.messages)).not.toContain(FAKE_API_KEY);
       expect(r.stdout + r.stderr).not.toContain(FAKE_API_KEY);
     },
   );
@@ -143,4 +150,74 @@ describe('agency genesis end to end', () => {
       expect(w.listing()).toEqual([]);
     },
   );
+
+  it(
+    'with the claude backend, the prompt goes on stdin to an isolated claude, and SIGTERM ends every claude and removes its folder',
+    { timeout: 120_000 },
+    async () => {
+      const api = await startScriptedApi({ steps: [], route: () => [HANG] });
+      const w = await genesisWorld({ steps: [] });
+      defer(() => w.close());
+      defer(() => api.close());
+      const tmp = join(w.home, 'tmp');
+      mkdirSync(tmp, { recursive: true });
+      const env = { ...w.env, ANTHROPIC_BASE_URL: api.url, TMPDIR: tmp };
+      const agency = spawn(
+        process.execPath,
+        [AGENCY_BIN, 'genesis', DESCRIPTION, '--vps', '1', '--yes', '--backend', 'claude', '--out', w.out],
+        { env, stdio: 'ignore' },
+      );
+      const exited = new Promise<number | null>((r) => agency.on('close', (code) => r(code)));
+      const claudes = () =>
+        readdirSync('/proc')
+          .filter((p) => /^\d+$/.test(p))
+          .filter((p) => {
+            try {
+              return readlinkSync(`/proc/${p}/cwd`).startsWith(tmp);
+            } catch {
+              return false;
+            }
+          });
+      await until('claude asks the model', () => api.requests.some((q) => q.kind === 'main'));
+      const running = claudes();
+      expect(running.length).toBeGreaterThan(0);
+      const argv = readFileSync(`/proc/${running[0]}/cmdline`, 'utf8').split('\0');
+      expect(argv.join(' ')).not.toContain('public-markets');
+      for (const flag of ['--setting-sources', '--strict-mcp-config', '--mcp-config', '--max-turns', '--tools'])
+        expect(argv).toContain(flag);
+      expect(argv[argv.indexOf('--setting-sources') + 1]).toBe('');
+      expect(argv[argv.indexOf('--mcp-config') + 1]).toBe('{"mcpServers":{}}');
+      const first = api.requests.find((q) => q.kind === 'main')!;
+      expect(JSON.stringify(first.body.messages)).toContain('An AI-managed public-markets fund operator');
+
+      agency.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      await until('every claude has ended', () => claudes().length === 0, 10_000);
+      expect(readdirSync(tmp).filter((f) => f.startsWith('agency-genesis-'))).toEqual([]);
+      expect(w.listing()).toEqual([]);
+    },
+  );
+
+  it('with the claude backend, a call that hangs is reported as a timeout, and endless output as too much', async () => {
+    const api = await startScriptedApi({ steps: [], route: () => [HANG] });
+    defer(() => api.close());
+    const w = await genesisWorld({ steps: [] });
+    defer(() => w.close());
+    const env = { ...w.env, ANTHROPIC_BASE_URL: api.url };
+    const req = { name: 'org', prompt: 'hello', schema: { type: 'object' } };
+    const slow = claudeBackend('sonnet', env, { callMs: 3000 });
+    const e = await slow.call(req).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(BackendError);
+    expect((e as Error).message).toBe(
+      'claude did not answer within 3 s (timed out); run again, or try another --model',
+    );
+
+    const chatty = await startScriptedApi({ steps: [{ tool: 'StructuredOutput', input: { a: 'x'.repeat(5000) } }] });
+    defer(() => chatty.close());
+    const small = claudeBackend('sonnet', { ...env, ANTHROPIC_BASE_URL: chatty.url }, { maxStdout: 1000 });
+    const f = await small.call(req).catch((x: unknown) => x);
+    expect((f as Error).message).toBe(
+      'claude printed more than 1000 bytes without finishing its answer; it was stopped',
+    );
+  }, 60_000);
 });
