@@ -9,6 +9,9 @@ import type { Changes } from './writer.js';
 
 const s = (t: string) => escapeUnsafe(t, 'nothing');
 
+/** a folder with more files than this shows its first three and its last */
+const FOLDER_LINES = 12;
+
 /** The files as a tree under `root` (DIR/orgs/<org>/). */
 export function fileTree(root: string, files: Files): string {
   const lines = [`${s(root)}/`];
@@ -23,9 +26,12 @@ export function fileTree(root: string, files: Files): string {
   entries.forEach((e, i) => {
     const last = i === entries.length - 1;
     lines.push(`${last ? '└── ' : '├── '}${s(e.name)}`);
-    e.children.forEach((c, j) =>
-      lines.push(`${last ? '    ' : '│   '}${j === e.children.length - 1 ? '└── ' : '├── '}${s(c)}`),
-    );
+    // a long folder shows its ends (the org chart names every file's subject)
+    const shown =
+      e.children.length > FOLDER_LINES
+        ? [...e.children.slice(0, 3), `… ${e.children.length - 4} more …`, e.children.at(-1)!]
+        : e.children;
+    shown.forEach((c, j) => lines.push(`${last ? '    ' : '│   '}${j === shown.length - 1 ? '└── ' : '├── '}${s(c)}`));
   });
   return lines.join('\n');
 }

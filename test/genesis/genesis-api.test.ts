@@ -130,6 +130,10 @@ describe('agency genesis with the api backend', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('Writes 31 files:');
     expect(r.stderr).toMatch(/├── agents\/\n│ {3}├── practice-1-1-helper-1\.md/);
+    // a long folder shows its ends: 18 agent files
+    expect(r.stderr).toMatch(
+      /│ {3}├── practice-1-1-helper-3\.md\n│ {3}├── … 14 more …\n│ {3}└── practice-3-2-helper-3\.md/,
+    );
     expect(r.stderr).toContain('├─ VP Division 1 (vp-1) on studio-01: Answerable for the work of division 1.');
     expect(r.stderr).toContain('│  ├─ Practice 1.1 (d1-practice-1) · sonnet, guard guard-standard, tools context7');
     expect(r.stderr).toContain('│  │  ├─ practice-1-1-helper-1 · haiku · Read, Grep, Glob');
