@@ -3,7 +3,9 @@
  * refuses (keeping the one it had), that a path never leaves its folder, that a link planted where it keeps
  * the organisation is not followed, and that a restarted node reads back what it was given.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -31,6 +33,7 @@ import type { NodeEvent } from '../../src/protocol/messages.js';
 
 const BASE = fileURLToPath(new URL('../fixtures/registry-min', import.meta.url));
 const ORG = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
 let cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -239,6 +242,116 @@ describe('NodeOrgStore', () => {
     fourth.s.load();
     expect(fourth.info.warnings).toBeUndefined();
     expect(existsSync(join(home, 'org', 'current'))).toBe(false);
+  });
+});
+
+describe('NodeOrgStore, what it reads and writes', () => {
+  it('refuses a charter that does not render, when given and when read back', async () => {
+    const { s, home } = store();
+    const broken = edit(files(), 'charters/stress-testing.md.hbs', (t) => `${t}\n{{#if task}}unclosed\n`);
+    const e = await refusal(s.apply({ files: broken, vps: ['quant'] }));
+    expect(e.code).toBe('bad-request');
+    expect(e.message).toMatch(/charters\/stress-testing\.md\.hbs:\d+: template error/);
+    expect(s.current()).toBeNull();
+    await s.apply({ files: files(), vps: ['quant'] });
+    writeFileSync(join(orgFolder(home), 'charters', 'stress-testing.md.hbs'), '{{nope.}}\n');
+    const restarted = store(home);
+    restarted.s.load();
+    expect(restarted.s.current()).toBeNull();
+    expect(restarted.info.warnings?.join('\n')).toMatch(/charters\/stress-testing\.md\.hbs:1: template error/);
+  });
+
+  it("points its registry's files into the folder it keeps, not the staging folder it wrote them in", async () => {
+    const { s, home } = store();
+    await s.apply({ files: files(), vps: ['quant'] });
+    const reg = s.registry()!;
+    const kept = orgFolder(home);
+    expect(reg.root).toBe(kept);
+    const charter = reg.charters.get('stress-testing')!.value.path;
+    expect(charter).toBe(join(kept, 'charters', 'stress-testing.md.hbs'));
+    expect(existsSync(charter)).toBe(true);
+    // the base's stay where they are
+    expect(reg.charters.get('docs')!.value.path).toBe(join(BASE, 'charters', 'docs.md.hbs'));
+  });
+
+  it('flushes the files and their folders to disk before the pointer names them', () => {
+    const home = tempDir('agency-org-sync-');
+    cleanup.push(home.remove);
+    const script = `
+      import { NodeOrgStore } from ${JSON.stringify(join(SRC, 'node/org-store.ts'))};
+      import { readOrgFiles } from ${JSON.stringify(join(SRC, 'cli/org-files.ts'))};
+      const s = new NodeOrgStore({ home: ${JSON.stringify(home.path)}, base: ${JSON.stringify(BASE)}, info: { name: 'n1' } });
+      await s.apply({ files: readOrgFiles(${JSON.stringify(ORG)}), vps: ['quant'] });
+    `;
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-y',
+        '-qq',
+        '-e',
+        'trace=fsync,rename,renameat,renameat2',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', cwd: join(SRC, '..') },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const calls = r.stderr.split('\n').filter((l) => /\b(fsync|rename\w*)\(/.test(l) && l.includes(home.path));
+    const at = (re: RegExp) => calls.findIndex((l) => re.test(l));
+    const pointer = at(/rename\w*\(.*current\.\d+\.tmp.*current"/);
+    expect(pointer, calls.join('\n')).toBeGreaterThan(0);
+    for (const f of [
+      'org.yaml',
+      'disciplines/stress-testing.yaml',
+      'charters/stress-testing.md.hbs',
+      'agents/scenario-simulator.md',
+    ])
+      expect(at(new RegExp(`fsync\\(\\d+<[^>]*/t-[0-9a-f]+/${f.replace(/\./g, '\\.')}>`)), f).toBeGreaterThanOrEqual(0);
+    const folderSync = at(/fsync\(\d+<[^>]*\/t-[0-9a-f]+>\)/);
+    const moved = at(/rename\w*\(.*\/t-[0-9a-f]+".*\/o-[0-9a-f]+"/);
+    expect(folderSync).toBeGreaterThanOrEqual(0);
+    expect(folderSync).toBeLessThan(moved);
+    // the rename of the folder is on the disk before the pointer names it
+    expect(calls.slice(moved, pointer).some((l) => /fsync\(\d+<[^>]*\/org>\)/.test(l))).toBe(true);
+  });
+
+  it('a folder it cannot list is a warning at start, not an exception that stops the node', async () => {
+    const { s, home } = store();
+    await s.apply({ files: files(), vps: ['quant'] });
+    // as a user who owns the home but cannot list one folder in it (root could list it anyway)
+    execFileSync('chown', ['-R', 'nobody', home]);
+    chmodSync(join(orgFolder(home), 'disciplines'), 0o000);
+    const script = `
+      import { NodeOrgStore } from ${JSON.stringify(join(SRC, 'node/org-store.ts'))};
+      const info = { name: 'n1' };
+      const s = new NodeOrgStore({ home: ${JSON.stringify(home)}, base: ${JSON.stringify(BASE)}, info });
+      s.load();
+      console.log(JSON.stringify({ current: s.current(), warnings: info.warnings }));
+    `;
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', cwd: join(SRC, '..'), env: { ...process.env, HOME: home } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { current: unknown; warnings: string[] };
+    expect(out.current).toBeNull();
+    expect(out.warnings.join('\n')).toContain('disciplines: cannot be listed (EACCES)');
   });
 });
 
