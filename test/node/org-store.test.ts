@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -23,7 +24,8 @@ import { NodeOrgStore } from '../../src/node/org-store.js';
 import { RemoteError } from '../../src/protocol/connection.js';
 import { PROTOCOL_VERSION, type NodeInfo, type NodeOrg } from '../../src/protocol/messages.js';
 import { parseOpArgs } from '../../src/protocol/ops.js';
-import type { OrgFile } from '../../src/protocol/org.js';
+import { MAX_ORG_BYTES, orgFilesBytes, type OrgFile } from '../../src/protocol/org.js';
+import { encodeJson, MAX_FRAME } from '../../src/protocol/frames.js';
 import { tempDir } from '../helpers/tmp.js';
 import { offlineNode } from '../helpers/node-server.js';
 import { until } from '../helpers/until.js';
@@ -352,6 +354,32 @@ describe('NodeOrgStore, what it reads and writes', () => {
     const out = JSON.parse(r.stdout) as { current: unknown; warnings: string[] };
     expect(out.current).toBeNull();
     expect(out.warnings.join('\n')).toContain('disciplines: cannot be listed (EACCES)');
+  });
+});
+
+describe('the size of an organisation', () => {
+  it('is measured in bytes as sent, and refused before a frame could not carry it', () => {
+    // 5 million characters of CJK: under 16 million characters, but 15 MiB as UTF-8 JSON
+    const big = '量'.repeat(5_000_000);
+    const dir = tempDir('agency-org-big-');
+    cleanup.push(dir.remove);
+    cpSync(ORG, dir.path, { recursive: true });
+    writeFileSync(
+      join(dir.path, 'agents', 'scenario-simulator.md'),
+      `${readFileSync(join(ORG, 'agents', 'scenario-simulator.md'), 'utf8')}${big}\n`,
+    );
+    expect(() => readOrgFiles(dir.path)).toThrow(
+      /are 14\.3 MiB as sent \(JSON, UTF-8\), over the 12\.0 MiB an organisation may send/,
+    );
+    const sent = [...files(), { path: 'agents/big.md', text: big }];
+    const r = parseOpArgs('org-apply', { files: sent, vps: ['risk'] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem).toContain('over the 12.0 MiB an organisation may send');
+    // what the node takes, a frame carries: the largest request it accepts is under the frame limit
+    const fill = 'x'.repeat(MAX_ORG_BYTES - orgFilesBytes(files()) - 200);
+    const most = [...files(), { path: 'agents/fill.md', text: fill }];
+    expect(parseOpArgs('org-apply', { files: most, vps: ['risk'] }).ok).toBe(true);
+    expect(encodeJson({ id: 1, op: 'org-apply', args: { files: most, vps: ['risk'] } }).length).toBeLessThan(MAX_FRAME);
   });
 });
 
