@@ -16,6 +16,7 @@ import {
   type OverlayPrivilege,
 } from '../registry/index.js';
 import { safeLine } from '../terminal/index.js';
+import { olderAgentHint } from './older-agent.js';
 import { AssignmentError, assignVps } from './org-assign.js';
 import { readOrgFiles } from './org-files.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
@@ -82,20 +83,13 @@ export async function sendOrg(plan: OrgPlan, nodes: string[], opts: { start?: bo
           const got: NodeOrg = await cockpit.requestOn(node, 'org-apply', { files: plan.files, vps });
           return { node, result: 'applied', vps: got.vps.map((v) => v.id), error: null };
         } catch (e) {
-          return { node, result: 'refused', vps, error: olderAgent(node, e as Error) ?? (e as Error).message };
+          return { node, result: 'refused', vps, error: olderAgentHint(node, e as Error) ?? (e as Error).message };
         }
       }),
     );
   } finally {
     cockpit.close();
   }
-}
-
-/** An agent from before organisations answers org-apply as an operation it does not know: it needs a push. */
-function olderAgent(node: string, e: Error & { code?: string }): string | null {
-  if (e.code === 'bad-request' && /unknown operation/.test(e.message))
-    return `node ${node} runs an older agency agent, which cannot take an organisation; run agency push --node ${node}`;
-  return null;
 }
 
 export async function orgApply(dirArg: string, o: { node?: string[]; json?: boolean }): Promise<void> {
