@@ -213,9 +213,14 @@ export class NodeOrgStore {
 
   /** Removes the folders of earlier organisations and staging folders left by a crash. */
   private prune(keep: string): void {
-    for (const name of readdirSync(this.root))
-      if (name !== keep && (FOLDER.test(name) || STAGING.test(name)))
-        rmSync(join(this.root, name), { recursive: true, force: true });
+    try {
+      for (const name of readdirSync(this.root))
+        if (name !== keep && (FOLDER.test(name) || STAGING.test(name)))
+          rmSync(join(this.root, name), { recursive: true, force: true });
+    } catch (e) {
+      // the new organisation is in use already: what is left over goes with the next apply
+      warnOperator(this.o.info, `could not remove earlier organisations under ${this.root}: ${(e as Error).message}`);
+    }
   }
 }
 
