@@ -136,12 +136,12 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
   const chosen = config.nodes.filter((n) => links.some((l) => l.name === n.name) && !n.local);
   // the organisation given to the nodes goes to each node pushed, once its agent runs
   let org: OrgPlan | null = null;
-  let orgProblem = false;
+  let orgProblem: string | null = null;
   try {
     org = orgForPush();
   } catch (e) {
     warn(`warning: ${(e as Error).message}`);
-    orgProblem = true;
+    orgProblem = (e as Error).message;
   }
   const bundles = new BundleCache();
   bundles.prefetchLocal();
@@ -173,7 +173,7 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
     const got = sent.find((x) => x.node === r.node);
     return got ? { ...r, org: { result: got.result, vps: got.vps, error: got.error } } : r;
   });
-  if (o.json) printJson({ results: withOrg });
+  if (o.json) printJson({ ...(orgProblem !== null ? { org: { error: orgProblem } } : {}), results: withOrg });
   else {
     for (const x of sent)
       warn(
@@ -183,6 +183,6 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
       );
     say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
   }
-  if (results.some((r) => !r.ok) || orgProblem || sent.some((x) => x.result !== 'applied'))
+  if (results.some((r) => !r.ok) || orgProblem !== null || sent.some((x) => x.result !== 'applied'))
     process.exitCode = EXIT.failure;
 }

@@ -3,12 +3,20 @@
  * records the organisation in the operator's config, and sends it to every node that is up; a node that is
  * down gets it with the next `agency push`, which sends the configured organisation too (orgForPush).
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Cockpit } from '../cockpit/client.js';
 import { configPath, LOCAL_NODE, loadConfig, saveOrg } from '../config/config.js';
 import type { NodeOrg, OrgFile } from '../protocol/messages.js';
-import { formatProblem, isOrgDir, ORG_FILE, type Org } from '../registry/index.js';
+import {
+  formatProblem,
+  isOrgDir,
+  ORG_FILE,
+  overlayPrivileges,
+  type Org,
+  type OverlayPrivilege,
+} from '../registry/index.js';
 import { safeLine } from '../terminal/index.js';
+import { olderAgentHint } from './older-agent.js';
 import { AssignmentError, assignVps } from './org-assign.js';
 import { readOrgFiles } from './org-files.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
@@ -20,6 +28,8 @@ export interface OrgPlan {
   org: Org;
   files: OrgFile[];
   carried: Map<string, string[]>;
+  /** the overlay's files that add hook commands (run outside the sandbox) or rules allowed unasked */
+  privileges: OverlayPrivilege[];
 }
 
 /** What became of the organisation on one node. */
@@ -57,7 +67,7 @@ export function planOrg(dirArg: string): OrgPlan {
     if (e instanceof AssignmentError) throw new UserError(`${dir}/${ORG_FILE}: ${e.message}`);
     throw e;
   }
-  return { dir, org, files: readOrgFiles(dir), carried };
+  return { dir, org, files: readOrgFiles(dir), carried, privileges: overlayPrivileges(registry) };
 }
 
 /** Sends the organisation to the nodes named (each its own VPs), at once; nodes that are not up are `down`. */
@@ -73,7 +83,7 @@ export async function sendOrg(plan: OrgPlan, nodes: string[], opts: { start?: bo
           const got: NodeOrg = await cockpit.requestOn(node, 'org-apply', { files: plan.files, vps });
           return { node, result: 'applied', vps: got.vps.map((v) => v.id), error: null };
         } catch (e) {
-          return { node, result: 'refused', vps, error: (e as Error).message };
+          return { node, result: 'refused', vps, error: olderAgentHint(node, e as Error) ?? (e as Error).message };
         }
       }),
     );
@@ -92,18 +102,23 @@ export async function orgApply(dirArg: string, o: { node?: string[]; json?: bool
       EXIT.usage,
     );
   const nodes = o.node?.length ? all.filter((n) => o.node!.includes(n)) : all;
-  await saveOrg(plan.dir);
   // a local node is started as `run` starts it (push never starts one); a remote node is not started here
   const sent = await sendOrg(plan, nodes, { start: true });
+  // recorded once a node took it or will with its next push; not when every node that answered refused it
+  const recorded = sent.some((s) => s.result !== 'refused');
+  if (recorded) await saveOrg(plan.dir);
   const name = (id: string) => plan.org.vps.find((v) => v.id === id)?.name ?? id;
   if (o.json)
     printJson({
       org: { id: plan.org.id, name: plan.org.name, dir: plan.dir },
       config: configPath(),
+      recorded,
+      privileges: plan.privileges,
       nodes: sent,
     });
   else {
-    say(`organisation ${plan.org.id} (${safeLine(plan.org.name)}) recorded in ${configPath()}`);
+    if (recorded) say(`organisation ${plan.org.id} (${safeLine(plan.org.name)}) recorded in ${configPath()}`);
+    for (const line of privilegeLines(plan)) say(line);
     for (const s of sent) {
       const vps = s.vps.map(name).join(', ');
       if (s.result === 'applied') say(`${s.node}: ${vps}`);
@@ -112,7 +127,22 @@ export async function orgApply(dirArg: string, o: { node?: string[]; json?: bool
       else warn(`${s.node}: refused ${vps}: ${safeLine(s.error ?? '')}`);
     }
   }
+  if (!recorded && !o.json)
+    warn(
+      `organisation ${plan.org.id} was not recorded in ${configPath()}: every node refused it (the config keeps the organisation it had)`,
+    );
   if (sent.some((s) => s.result === 'refused')) process.exitCode = EXIT.failure;
+}
+
+/** What the overlay lets run outside the sandbox or without asking, one line per file, for the operator to read. */
+export function privilegeLines(plan: Pick<OrgPlan, 'dir' | 'privileges'>): string[] {
+  return plan.privileges.map((p) => {
+    const what = [
+      ...(p.hooks.length ? [`hook commands on ${p.hooks.join(', ')} (they run outside the sandbox)`] : []),
+      ...(p.allow.length ? [`allows ${p.allow.join(', ')} without asking`] : []),
+    ];
+    return `${join(plan.dir, p.file)}: ${safeLine(what.join('; '))}`;
+  });
 }
 
 /**

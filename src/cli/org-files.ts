@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FOLDERS, ORG_FILE } from '../registry/index.js';
-import { MAX_ORG_CHARS, MAX_ORG_FILES, ORG_FILE_PATH, type OrgFile } from '../protocol/org.js';
+import { MAX_ORG_BYTES, MAX_ORG_FILES, mib, ORG_FILE_PATH, orgFilesBytes, type OrgFile } from '../protocol/org.js';
 import { UserError } from './output.js';
 
 export function readOrgFiles(dir: string): OrgFile[] {
@@ -40,10 +40,11 @@ export function readOrgFiles(dir: string): OrgFile[] {
   }
   if (files.length > MAX_ORG_FILES)
     throw new UserError(`${dir} holds ${files.length} files; an organisation may send at most ${MAX_ORG_FILES}`);
-  const chars = files.reduce((n, f) => n + f.text.length, 0);
-  if (chars > MAX_ORG_CHARS)
+  // measured as the request carries them: a character may take several bytes, an escape several characters
+  const bytes = orgFilesBytes(files);
+  if (bytes > MAX_ORG_BYTES)
     throw new UserError(
-      `${dir} holds over ${MAX_ORG_CHARS / 1024 / 1024} MB of text; an organisation may send no more`,
+      `the organisation's files in ${dir} are ${mib(bytes)} as sent (JSON, UTF-8), over the ${mib(MAX_ORG_BYTES)} an organisation may send; move large texts out of its charters and agents`,
     );
   return files;
 }

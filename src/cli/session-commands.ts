@@ -10,6 +10,7 @@ import { EXIT, printJson, printJsonLine, say, UserError, warn } from './output.j
 import { runFrom, startFrom } from './repo-source.js';
 import { loadOrgTriage } from './org-triage.js';
 import { placeRun } from './run-place.js';
+import { olderAgentHint } from './older-agent.js';
 import type { Cockpit } from '../cockpit/client.js';
 import { keyAdvice, runDetails } from './run-advice.js';
 import { nodesOf, withCockpit } from './with-cockpit.js';
@@ -55,6 +56,9 @@ export async function run(
       ...args,
       ...(place.discipline ? { discipline: place.discipline } : {}),
       ...(place.vp ? { vp: place.vp } : {}),
+    }).catch((e: Error) => {
+      const hint = place.node ? olderAgentHint(place.node, e) : null;
+      throw hint ? new UserError(hint) : e;
     });
     return [{ ...s, vp: s.vp ?? place.vp ?? null }];
   });

@@ -2,8 +2,9 @@
  * Where a task goes when the operator names no node and an organisation is configured: to the VP whose
  * disciplines fit the task best, on the least loaded of that VP's reachable nodes. A VP's nodes are those
  * that report carrying it (NodeInfo.org), else those org.yaml gives it. When none of them is reachable, or
- * the task fits no discipline of the organisation, the task goes to the least loaded reachable node, with
- * a note saying why. One rule for `agency run` and the cockpit's new-task form. The classifier that says
+ * the task fits no discipline of the organisation, the task goes to the least loaded reachable node that
+ * carries the organisation, else to the least loaded reachable node, with a note saying why (and that a
+ * node without the organisation may not know the discipline). One rule for `agency run` and the cockpit's new-task form. The classifier that says
  * which discipline fits is given to the cockpit (it lives in compiler/), as a TaskTriage.
  */
 import type { NodeInfo, SessionSummary } from '../protocol/messages.js';
@@ -72,7 +73,13 @@ export function placeTask(
   sessions: Iterable<Pick<SessionSummary, 'node' | 'state'>>,
 ): Placement {
   const all = [...sessions];
-  const anywhere = leastLoaded(nodes, all);
+  // where a task goes when not to its VP's node: a node that carries the organisation knows its disciplines
+  const carrying = nodes.filter((n) => n.info?.org?.id === org.id);
+  const anywhere = leastLoaded(carrying, all) ?? leastLoaded(nodes, all);
+  const unknowing = (discipline: string) =>
+    anywhere && !carrying.some((n) => n.name === anywhere)
+      ? ` (${anywhere} does not carry the organisation ${org.id}: it may not know discipline ${discipline})`
+      : '';
   if (!fit) {
     return {
       node: anywhere,
@@ -85,7 +92,7 @@ export function placeTask(
       node: anywhere,
       vp: null,
       discipline: fit.discipline,
-      note: `discipline ${fit.discipline} belongs to no VP of the organisation ${org.name} (${org.id}): ${anywhere ? `running on ${anywhere}, the least loaded node` : 'no node is reachable'}`,
+      note: `discipline ${fit.discipline} belongs to no VP of the organisation ${org.name} (${org.id}): ${anywhere ? `running on ${anywhere}, the least loaded node${unknowing(fit.discipline)}` : 'no node is reachable'}`,
     };
   }
   const vp = { id: fit.vp.id, name: fit.vp.name };
@@ -97,7 +104,7 @@ export function placeTask(
     node: anywhere,
     vp,
     discipline: fit.discipline,
-    note: `VP ${fit.vp.name} (${fit.vp.id}): ${whyNot(own, nodes)}; ${anywhere ? `running on ${anywhere}, the least loaded reachable node` : 'and no other node is reachable either'}`,
+    note: `VP ${fit.vp.name} (${fit.vp.id}): ${whyNot(own, nodes)}; ${anywhere ? `running on ${anywhere}, the least loaded reachable node${carrying.length ? ' of the organisation' : ''}${unknowing(fit.discipline)}` : 'and no other node is reachable either'}`,
   };
 }
 

@@ -125,6 +125,10 @@ export abstract class LinkBase implements NodeLink {
       this.conn = conn;
       this.attempt = 0;
       conn.onClose((e) => this.dropped(e?.message ?? 'the node closed the connection'));
+      // a node given an organisation says so: the link shows it from then on, also once it drops
+      conn.onEvent((e) => {
+        if (e.kind === 'node-info' && this.conn === conn) this.set({ info: e.info });
+      });
       this.set({ state: 'up', transport, error: null, info });
       this.connections.emit(conn);
     } catch (e) {

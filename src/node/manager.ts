@@ -22,7 +22,6 @@ import { RemoteError } from '../protocol/connection.js';
 import { Emitter } from '../protocol/events.js';
 import type { PtyFactory } from '../session/pty.js';
 import { Session } from '../session/session.js';
-import { createWorktree } from '../worktree/index.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import type { Registry } from '../registry/index.js';
 import { BACK_IDLE, comebackFor, startWith, type LaunchPlan } from './comeback.js';
@@ -33,6 +32,7 @@ import { HookAnswers } from './hook-answers.js';
 import { newId } from './ids.js';
 import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
+import { compiledWorktree } from './run-worktree.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { SessionTokens } from './session-tokens.js';
 import { launchEnv, sessionCompileOptions, type SessionNode } from './session-env.js';
@@ -165,15 +165,11 @@ export class NodeManager {
     );
     const id = newId('s', (x) => this.runtimes.has(x));
     const source = await this.repos.resolve(args);
-    let wt;
-    try {
-      wt = await createWorktree({ ...source, id, under: this.o.paths.worktrees });
-    } catch (e) {
-      throw new RemoteError('bad-request', (e as Error).message);
-    }
     const session = { id, token: this.o.tokens.token(id) };
     const options = sessionCompileOptions(this.node, this.o.programs, session, vp.context);
-    compileInto(wt.path, registry, { discipline, task: args.task }, options);
+    const wt = await compiledWorktree({ ...source, id, under: this.o.paths.worktrees }, (path) =>
+      compileInto(path, registry, { discipline, task: args.task }, options),
+    );
     this.context.keep(id, wt.path);
     const model = args.model ?? registry.disciplines.get(discipline)!.value.model ?? null;
     const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);

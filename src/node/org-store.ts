@@ -9,14 +9,26 @@
  * node's registry, the VPs in it.
  */
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RemoteError } from '../protocol/connection.js';
 import type { NodeInfo, NodeOrg } from '../protocol/messages.js';
 import { ORG_FILE_PATH, type OrgFile } from '../protocol/org.js';
 import type { OpArgs } from '../protocol/ops.js';
-import { checkRegistryAt, formatProblem, type Org, type Problem, type Registry } from '../registry/index.js';
+import { charterProblem } from '../compiler/index.js';
+import { checkRegistryAt, formatProblem, FOLDERS, type Org, type Problem, type Registry } from '../registry/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { warnOperator } from './warnings.js';
 
@@ -95,8 +107,15 @@ export class NodeOrgStore {
       return this.refuseStored(`${file} cannot be read (${(e as Error).message.split('\n')[0]})`);
     }
     const dir = join(this.root, pointer.folder);
-    const problems = storedProblems(dir);
-    const held = problems.length ? null : this.check(dir, pointer.vps, problems);
+    const problems: Problem[] = [];
+    let held: Held | null = null;
+    try {
+      problems.push(...storedProblems(dir));
+      if (problems.length === 0) held = this.check(dir, pointer.vps, problems);
+    } catch (e) {
+      // whatever the disk does, the node starts: without the organisation, saying why
+      problems.push({ file: '.', line: 0, message: `cannot be read (${(e as Error).message.split('\n')[0]})` });
+    }
     if (!held) return this.refuseStored(`${dir}: ${problems.map(formatProblem).join('; ')}`);
     this.set(held);
   }
@@ -128,9 +147,11 @@ export class NodeOrgStore {
     const folder = `o-${name}`;
     const dir = join(this.root, folder);
     renameSync(staging, dir);
+    syncDir(this.root);
     writeFileAtomic(join(this.root, CURRENT), `${JSON.stringify({ folder, vps: args.vps })}\n`);
+    syncDir(this.root);
     // the registry was read from the staging folder: its files are the same ones, now under their new name
-    this.set({ ...held, dir, registry: { ...held.registry, root: dir } });
+    this.set({ ...held, dir, registry: rebase(held.registry, staging, dir) });
     this.prune(folder);
     return this.current()!;
   }
@@ -139,6 +160,11 @@ export class NodeOrgStore {
   private check(dir: string, vps: string[], problems: Problem[]): Held | null {
     const { registry, problems: found } = checkRegistryAt(dir, this.o.base);
     problems.push(...found);
+    // a charter's template that does not render would fail each run of its discipline: refused here instead
+    for (const c of registry.charters.values()) {
+      const p = charterProblem(c.value.source);
+      if (p) problems.push({ file: c.file, line: p.line, message: p.message });
+    }
     const org = registry.org?.value;
     if (!org) {
       if (problems.length === 0) problems.push({ file: 'org.yaml', line: 0, message: 'no organisation in it' });
@@ -187,21 +213,71 @@ export class NodeOrgStore {
 
   /** Removes the folders of earlier organisations and staging folders left by a crash. */
   private prune(keep: string): void {
-    for (const name of readdirSync(this.root))
-      if (name !== keep && (FOLDER.test(name) || STAGING.test(name)))
-        rmSync(join(this.root, name), { recursive: true, force: true });
+    try {
+      for (const name of readdirSync(this.root))
+        if (name !== keep && (FOLDER.test(name) || STAGING.test(name)))
+          rmSync(join(this.root, name), { recursive: true, force: true });
+    } catch (e) {
+      // the new organisation is in use already: what is left over goes with the next apply
+      warnOperator(this.o.info, `could not remove earlier organisations under ${this.root}: ${(e as Error).message}`);
+    }
   }
 }
 
-/** Writes an overlay's files (their paths checked against ORG_FILE_PATH on the wire) into a new folder. */
+/**
+ * Writes an overlay's files (their paths checked against ORG_FILE_PATH on the wire) into a new folder, each
+ * file and folder flushed to disk: the pointer that names the folder is written after, and a crash between
+ * the two must not leave it naming files that were never on the disk.
+ */
 function writeFiles(dir: string, files: OrgFile[]): void {
+  const folders = new Set<string>();
   for (const f of files) {
     // checked on the wire already; checked again here, where it becomes a path
     if (!ORG_FILE_PATH.test(f.path)) throw new Error(`${JSON.stringify(f.path)} is not a file of an overlay`);
     const slash = f.path.indexOf('/');
-    if (slash > 0) mkdirSync(join(dir, f.path.slice(0, slash)), { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, f.path), f.text, { mode: 0o600, flag: 'wx' });
+    if (slash > 0) {
+      const sub = join(dir, f.path.slice(0, slash));
+      if (!folders.has(sub)) mkdirSync(sub, { mode: 0o700 });
+      folders.add(sub);
+    }
+    const fd = openSync(join(dir, f.path), 'wx', 0o600);
+    try {
+      writeSync(fd, Buffer.from(f.text, 'utf8'));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
+  for (const sub of folders) syncDir(sub);
+  syncDir(dir);
+}
+
+/** Flushes a folder's entries (names created, renamed) to disk. */
+function syncDir(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The registry read from `from`, its paths into that folder now into `to` (the same files, renamed). */
+function rebase(reg: Registry, from: string, to: string): Registry {
+  const moved = (p: string) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
+  const out = { ...reg, root: moved(reg.root) } as Registry;
+  for (const folder of Object.keys(FOLDERS) as (keyof typeof FOLDERS)[]) {
+    const map = new Map<string, unknown>();
+    for (const [id, loc] of reg[folder] as Map<string, { file: string; value: unknown }>) {
+      const value =
+        folder === 'charters'
+          ? { ...(loc.value as { path: string }), path: moved((loc.value as { path: string }).path) }
+          : loc.value;
+      map.set(id, { ...loc, file: moved(loc.file), value });
+    }
+    (out as unknown as Record<string, Map<string, unknown>>)[folder] = map;
+  }
+  return out;
 }
 
 /** What is wrong with a stored overlay's folder as files: anything but its own file names, any link. */
@@ -217,9 +293,20 @@ function storedProblems(dir: string): Problem[] {
       return;
     }
     if (st.isSymbolicLink()) problems.push({ file: rel || '.', line: 0, message: 'is a link (not followed)' });
-    else if (st.isDirectory() && depth < 2)
-      for (const n of readdirSync(path).sort()) walk(rel ? `${rel}/${n}` : n, depth + 1);
-    else if (!st.isFile() || !ORG_FILE_PATH.test(rel))
+    else if (st.isDirectory() && depth < 2) {
+      let names: string[];
+      try {
+        names = readdirSync(path).sort();
+      } catch (e) {
+        problems.push({
+          file: rel || '.',
+          line: 0,
+          message: `cannot be listed (${(e as NodeJS.ErrnoException).code})`,
+        });
+        return;
+      }
+      for (const n of names) walk(rel ? `${rel}/${n}` : n, depth + 1);
+    } else if (!st.isFile() || !ORG_FILE_PATH.test(rel))
       problems.push({ file: rel || '.', line: 0, message: 'is not a file of an overlay' });
   };
   walk('', 0);

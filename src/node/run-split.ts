@@ -1,7 +1,8 @@
 /**
  * `run-split`: the node splits a task that spans disciplines into sessions, one per discipline (compiler/
  * split.ts says which), over the disciplines of the VPs it carries, or over all its registry's when it
- * carries none. Each session is told the whole task and which part is its own, and records its VP.
+ * carries none or the request names a registry of its own. Each session is told the whole task and which
+ * part is its own, and records its VP.
  */
 import { buildClassifier } from '../compiler/classify.js';
 import { partTask, splitParts } from '../compiler/split.js';
@@ -26,7 +27,8 @@ export async function runSplit(node: SplitNode, args: OpArgs['run-split']): Prom
   const registry = args.registry
     ? load(args.registry, node.baseRegistryDir)
     : (node.orgRegistry?.() ?? load(node.registryDir, node.baseRegistryDir));
-  const vps = node.org()?.vps ?? [];
+  // a registry the request names is the operator's choice over the organisation's: all its disciplines, no VPs
+  const vps = args.registry ? [] : (node.org()?.vps ?? []);
   const owner = new Map<string, string>();
   for (const vp of vps) for (const d of vp.disciplines) owner.set(d, vp.id);
   const disciplines =

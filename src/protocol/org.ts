@@ -30,8 +30,21 @@ export interface OrgFile {
 export const ORG_FILE_PATH =
   /^(?:org\.yaml|disciplines\/[a-z][a-z0-9-]{0,63}\.yaml|charters\/[a-z][a-z0-9-]{0,63}\.md\.hbs|agents\/[a-z][a-z0-9-]{0,63}\.md|(?:tools|hooks)\/[a-z][a-z0-9-]{0,63}\.json)$/;
 export const MAX_ORG_FILES = 4000;
-/** all of an overlay's files together, in characters */
-export const MAX_ORG_CHARS = 16 * 1024 * 1024;
+/**
+ * All of an overlay's files together, as the request carries them (JSON-encoded, in UTF-8 bytes): well
+ * under the largest frame (frames.ts MAX_FRAME), leaving room for the rest of the request.
+ */
+export const MAX_ORG_BYTES = 12 * 1024 * 1024;
+
+/** The size of the files in a request: their paths and texts, JSON-encoded, in UTF-8 bytes. */
+export function orgFilesBytes(files: readonly OrgFile[]): number {
+  let n = 0;
+  for (const f of files) n += Buffer.byteLength(JSON.stringify(f.path)) + Buffer.byteLength(JSON.stringify(f.text));
+  return n;
+}
+
+/** A size in MiB, for messages. */
+export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const VP_ID = /^[a-z][a-z0-9-]{0,63}$/;
 
 export const orgApplySchema = z
@@ -52,17 +65,16 @@ export const orgApplySchema = z
   })
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
-    let chars = 0;
     for (const f of a.files) {
       if (seen.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files'], message: `${f.path} is sent twice` });
       seen.add(f.path);
-      chars += f.text.length;
     }
     if (!seen.has('org.yaml')) ctx.addIssue({ code: 'custom', path: ['files'], message: 'org.yaml is missing' });
-    if (chars > MAX_ORG_CHARS)
+    const bytes = orgFilesBytes(a.files);
+    if (bytes > MAX_ORG_BYTES)
       ctx.addIssue({
         code: 'custom',
         path: ['files'],
-        message: `the overlay is over ${MAX_ORG_CHARS / 1024 / 1024} MB`,
+        message: `the overlay's files are ${mib(bytes)}, over the ${mib(MAX_ORG_BYTES)} an organisation may send`,
       });
   });

@@ -4,4 +4,4 @@ export { isValidId, idProblem, ID_PATTERN } from './ids.js';
 export * from './schemas.js';
 export * from './claude-schema.js';
 export * from './org.js';
-export { checkRegistryAt, loadRegistryAt, isOrgDir } from './overlay.js';
+export { checkRegistryAt, loadRegistryAt, isOrgDir, overlayPrivileges, type OverlayPrivilege } from './overlay.js';

@@ -2,10 +2,11 @@
  * A registry folder, or an organisation's overlay laid over a base registry. A folder that holds org.yaml is
  * an overlay: its own disciplines, charters, agents, tools and hooks (every folder optional) are added to
  * the base's, and its VPs are checked against the result. An overlay file with the id of a base file is
- * refused unless org.yaml says `replace: true`; then the overlay's wins.
+ * refused unless org.yaml says `replace: true`; then the overlay's wins. A hook file (a guard policy) of the
+ * base is never replaced: every discipline of the base relies on it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { crossCheck, FOLDERS, readRegistryFiles, type Folder, type Located, type Registry } from './load.js';
 import { ORG_FILE, orgSchema, type Org } from './org.js';
 import { type Problem, RegistryError } from './problems.js';
@@ -45,6 +46,14 @@ export function checkRegistryAt(dir: string, base: string): { registry: Registry
     for (const [id, loc] of under.registry[folder] as Map<string, Located<never>>)
       merged.set(id, { ...loc, file: join(baseRoot, loc.file) });
     for (const [id, loc] of over.registry[folder] as Map<string, Located<never>>) {
+      if (folder === 'hooks' && merged.has(id)) {
+        problems.push({
+          file: loc.file,
+          line: 1,
+          message: `the base registry has a hook file ${JSON.stringify(id)} too: guard policies of the base registry cannot be replaced by an organisation; give the file another id and list it in the disciplines that should use it`,
+        });
+        continue;
+      }
       if (merged.has(id) && !org?.value.replace) {
         problems.push({
           file: loc.file,
@@ -67,6 +76,34 @@ export function loadRegistryAt(dir: string, base: string): Registry {
   const { registry, problems } = checkRegistryAt(dir, base);
   if (problems.length > 0) throw new RegistryError(problems);
   return registry;
+}
+
+/** An overlay file that widens what a session may do outside the sandbox: hook commands, rules allowed unasked. */
+export interface OverlayPrivilege {
+  /** the file, relative to the overlay */
+  file: string;
+  /** the events the file's hook commands run on (outside the sandbox, as the operator's user) */
+  hooks: string[];
+  /** permission rules allowed without asking the operator */
+  allow: string[];
+}
+
+/** The overlay's own hook files and disciplines that add hook commands or allowed rules (the base's are not listed). */
+export function overlayPrivileges(reg: Registry): OverlayPrivilege[] {
+  const out: OverlayPrivilege[] = [];
+  if (!reg.org) return out;
+  for (const h of reg.hooks.values()) {
+    if (isAbsolute(h.file)) continue;
+    const hooks = Object.keys(h.value.hooks ?? {}).sort();
+    const allow = [...(h.value.approvals?.allow ?? [])];
+    if (hooks.length || allow.length) out.push({ file: h.file, hooks, allow });
+  }
+  for (const d of reg.disciplines.values()) {
+    if (isAbsolute(d.file)) continue;
+    const allow = [...(d.value.permissions?.allow ?? [])];
+    if (allow.length) out.push({ file: d.file, hooks: [], allow });
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 function readOrg(dir: string, problems: Problem[]): Located<Org> | null {

@@ -1,9 +1,9 @@
 /** A git worktree of its own for each session, on a branch of its own, made from the repository's HEAD. */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { excludeCompiledFiles } from './exclude.js';
+import { excludeCompiledFiles, forgetExclusion } from './exclude.js';
 import { commonDirOf, withRepoLock } from './repo-lock.js';
 
 export interface Worktree {
@@ -77,4 +77,20 @@ export async function createWorktree(opts: {
     await excludeCompiledFiles(path);
   });
   return { repoRoot, path: realpathSync(path), branch, base, baseBranch };
+}
+
+/**
+ * Takes back a worktree createWorktree just made, and its branch, when the session it was for cannot start:
+ * nothing was done in it, so nothing is kept.
+ */
+export async function discardWorktree(wt: Worktree): Promise<void> {
+  const git = simpleGit(wt.repoRoot);
+  await withRepoLock(await commonDirOf(wt.repoRoot), async () => {
+    await git.raw(['worktree', 'remove', '--force', '--force', wt.path]).catch(() => undefined);
+    // a folder git no longer knows as a worktree goes all the same
+    rmSync(wt.path, { recursive: true, force: true });
+    await git.raw(['worktree', 'prune']);
+    await forgetExclusion(wt.repoRoot, wt.path);
+  });
+  await git.raw(['branch', '-D', wt.branch]);
 }

@@ -1,4 +1,4 @@
-export { createWorktree, repoRootOf, WorktreeError, type Worktree } from './create.js';
+export { createWorktree, discardWorktree, repoRootOf, WorktreeError, type Worktree } from './create.js';
 export { COMPILED_PATHS, SANDBOX_PLACEHOLDERS } from './exclude.js';
 export { GitError, isBare } from './git.js';
 export { diffOf, LandingError, logOf, measureLanding, type SessionBranch } from './landing.js';

@@ -171,6 +171,15 @@ describe('JSON output', () => {
     );
     keep('nodes', await a('nodes', '--json'));
     keep('push', await a('push', '--json'));
+    // a configured organisation that no longer passes its checks: the document says why it went nowhere
+    const config = JSON.parse(readFileSync(env.AGENCY_CONFIG!, 'utf8'));
+    writeFileSync(env.AGENCY_CONFIG!, JSON.stringify({ ...config, org: join(home.path, 'no-such-org') }));
+    const broken = await a('push', '--json');
+    expect(broken.code).toBe(1);
+    expect((keep('push', broken) as { org: { error: string } }).org.error).toContain(
+      `the organisation in the config (${join(home.path, 'no-such-org')}) was not sent`,
+    );
+    writeFileSync(env.AGENCY_CONFIG!, JSON.stringify(config));
     // watch: the snapshot, the down node's link going round, and a decision answered
     const p = spawn(process.execPath, [AGENCY_BIN, 'watch', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -3,12 +3,13 @@
  * or sent), a link in the overlay, a VP placed on a node that is not configured, an unknown --node; and a
  * configured node that is down, which is told to get its VPs with the next push.
  */
-import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIN_REGISTRY } from '../helpers/node.js';
 import { agencyAsync, closedPort, operatorEnv, sshKey } from '../helpers/operator.js';
+import { offlineNode } from '../helpers/node-server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
@@ -105,5 +106,73 @@ describe('agency org apply', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('box2: down; gets Risk with the next push');
     expect(text.stdout).not.toContain('box1');
+  });
+
+  it('names the overlay files that add hook commands or allowed rules, and records what a node took', async () => {
+    const node = offlineNode('ag-orgpriv-');
+    await node.listen();
+    try {
+      const env = operatorEnv(join(home.path, `op-${++n}`), {
+        AGENCY_REGISTRY: MIN_REGISTRY,
+        AGENCY_HOME: node.dir.path,
+      });
+      const dir = org((d) => {
+        mkdirSync(join(d, 'hooks'));
+        const hook = {
+          description: 'formats after edits',
+          approvals: { allow: ['Bash(npm run fmt)'] },
+          hooks: { PostToolUse: [{ matcher: 'Edit', hooks: [{ type: 'command', command: 'npm run fmt' }] }] },
+        };
+        writeFileSync(join(d, 'hooks', 'fmt.json'), JSON.stringify(hook));
+        const p = join(d, 'disciplines', 'stress-testing.yaml');
+        writeFileSync(p, readFileSync(p, 'utf8').replace(/hooks: \[([^\]]*)\]/, 'hooks: [$1, fmt]'));
+      });
+      const text = await agencyAsync(['org', 'apply', dir], env);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(
+        `${join(dir, 'hooks', 'fmt.json')}: hook commands on PostToolUse (they run outside the sandbox); allows Bash(npm run fmt) without asking`,
+      );
+      expect(text.stdout).toContain('local: Quant Strategy, Risk, Investor Relations');
+      const json = await agencyAsync(['org', 'apply', dir, '--json'], env);
+      const doc = JSON.parse(json.stdout);
+      expect(doc.recorded).toBe(true);
+      expect(doc.privileges).toEqual([
+        { file: 'disciplines/stress-testing.yaml', hooks: [], allow: ['Bash(touch *)'] },
+        { file: 'hooks/fmt.json', hooks: ['PostToolUse'], allow: ['Bash(npm run fmt)'] },
+      ]);
+      expect(JSON.parse(readFileSync(env.AGENCY_CONFIG!, 'utf8')).org).toBe(dir);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('records nothing when every node that answered refused the organisation, and says so', async () => {
+    const node = offlineNode('ag-orgref-');
+    await node.listen();
+    try {
+      // the operator's base registry has a discipline the node's does not: the node refuses the VP that names it
+      const base = join(home.path, `base-${++n}`);
+      cpSync(MIN_REGISTRY, base, { recursive: true });
+      const backend = readFileSync(join(base, 'disciplines', 'backend.yaml'), 'utf8');
+      writeFileSync(join(base, 'disciplines', 'extra.yaml'), backend.replace('id: backend', 'id: extra'));
+      const env = operatorEnv(join(home.path, `op-${++n}`), { AGENCY_REGISTRY: base, AGENCY_HOME: node.dir.path });
+      const dir = org((d) => editYaml(d, 'disciplines: [docs]', 'disciplines: [docs, extra]'));
+      const r = await agencyAsync(['org', 'apply', dir], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('local: refused');
+      expect(r.stderr).toContain('unknown discipline "extra"');
+      expect(r.stderr).toContain(
+        `organisation fund-ops was not recorded in ${env.AGENCY_CONFIG}: every node refused it`,
+      );
+      expect(r.stdout).not.toContain('recorded in');
+      expect(
+        existsSync(env.AGENCY_CONFIG!) ? JSON.parse(readFileSync(env.AGENCY_CONFIG!, 'utf8')).org : undefined,
+      ).toBeUndefined();
+      const json = await agencyAsync(['org', 'apply', dir, '--json'], env);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toMatchObject({ recorded: false, nodes: [{ node: 'local', result: 'refused' }] });
+    } finally {
+      await node.close();
+    }
   });
 });

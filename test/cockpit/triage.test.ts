@@ -54,7 +54,7 @@ describe('triage', () => {
     expect(p.vp).toEqual({ id: 'platform', name: 'Platform and Security' });
     expect(p.discipline).toBe('devops');
     expect(p.note).toBe(
-      'VP Platform and Security (platform): none of its nodes is reachable (n2 down); running on n3, the least loaded reachable node',
+      'VP Platform and Security (platform): none of its nodes is reachable (n2 down); running on n3, the least loaded reachable node (n3 does not carry the organisation studio-three: it may not know discipline devops)',
     );
     // a node org.yaml names that the config does not have
     const gone = place(INFRA, [up('n1'), up('n3')]);
@@ -62,6 +62,26 @@ describe('triage', () => {
     expect(gone.note).toContain('(n2 is not a configured node)');
     // and nothing reachable at all
     expect(place(INFRA, [down('n1'), down('n2')]).node).toBeNull();
+  });
+
+  it('falling back, a node that carries the organisation goes before a less loaded one that does not', () => {
+    const org: NodeOrg = {
+      id: 'studio-three',
+      name: 'Studio Three',
+      vps: [{ id: 'product', name: 'Product', mandate: 'm', disciplines: ['frontend'] }],
+    };
+    const nodes = [up('n1'), down('n2'), up('n3', org), up('n4', { ...org, id: 'elsewhere' })];
+    const p = place(INFRA, nodes, live('n3', 3));
+    expect(p.node).toBe('n3');
+    expect(p.note).toBe(
+      'VP Platform and Security (platform): none of its nodes is reachable (n2 down); running on n3, the least loaded reachable node of the organisation',
+    );
+    // a discipline of no VP, too
+    expect(place(INFRA, nodes, live('n3', 3), 'mobile')).toMatchObject({ node: 'n3', discipline: 'mobile' });
+    // with none of the organisation reachable: any node, and the note says it may not know the discipline
+    const none = place(INFRA, [up('n1'), down('n2'), down('n3')]);
+    expect(none.node).toBe('n1');
+    expect(none.note).toContain('(n1 does not carry the organisation studio-three: it may not know discipline devops)');
   });
 
   it('a task that fits no discipline of the organisation: the least loaded node, with a note, and no discipline', () => {

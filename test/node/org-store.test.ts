@@ -3,7 +3,10 @@
  * refuses (keeping the one it had), that a path never leaves its folder, that a link planted where it keeps
  * the organisation is not followed, and that a restarted node reads back what it was given.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -21,7 +24,8 @@ import { NodeOrgStore } from '../../src/node/org-store.js';
 import { RemoteError } from '../../src/protocol/connection.js';
 import { PROTOCOL_VERSION, type NodeInfo, type NodeOrg } from '../../src/protocol/messages.js';
 import { parseOpArgs } from '../../src/protocol/ops.js';
-import type { OrgFile } from '../../src/protocol/org.js';
+import { MAX_ORG_BYTES, orgFilesBytes, type OrgFile } from '../../src/protocol/org.js';
+import { encodeJson, MAX_FRAME } from '../../src/protocol/frames.js';
 import { tempDir } from '../helpers/tmp.js';
 import { offlineNode } from '../helpers/node-server.js';
 import { until } from '../helpers/until.js';
@@ -31,6 +35,7 @@ import type { NodeEvent } from '../../src/protocol/messages.js';
 
 const BASE = fileURLToPath(new URL('../fixtures/registry-min', import.meta.url));
 const ORG = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
+const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
 let cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -239,6 +244,142 @@ describe('NodeOrgStore', () => {
     fourth.s.load();
     expect(fourth.info.warnings).toBeUndefined();
     expect(existsSync(join(home, 'org', 'current'))).toBe(false);
+  });
+});
+
+describe('NodeOrgStore, what it reads and writes', () => {
+  it('refuses a charter that does not render, when given and when read back', async () => {
+    const { s, home } = store();
+    const broken = edit(files(), 'charters/stress-testing.md.hbs', (t) => `${t}\n{{#if task}}unclosed\n`);
+    const e = await refusal(s.apply({ files: broken, vps: ['quant'] }));
+    expect(e.code).toBe('bad-request');
+    expect(e.message).toMatch(/charters\/stress-testing\.md\.hbs:\d+: template error/);
+    expect(s.current()).toBeNull();
+    await s.apply({ files: files(), vps: ['quant'] });
+    writeFileSync(join(orgFolder(home), 'charters', 'stress-testing.md.hbs'), '{{nope.}}\n');
+    const restarted = store(home);
+    restarted.s.load();
+    expect(restarted.s.current()).toBeNull();
+    expect(restarted.info.warnings?.join('\n')).toMatch(/charters\/stress-testing\.md\.hbs:1: template error/);
+  });
+
+  it("points its registry's files into the folder it keeps, not the staging folder it wrote them in", async () => {
+    const { s, home } = store();
+    await s.apply({ files: files(), vps: ['quant'] });
+    const reg = s.registry()!;
+    const kept = orgFolder(home);
+    expect(reg.root).toBe(kept);
+    const charter = reg.charters.get('stress-testing')!.value.path;
+    expect(charter).toBe(join(kept, 'charters', 'stress-testing.md.hbs'));
+    expect(existsSync(charter)).toBe(true);
+    // the base's stay where they are
+    expect(reg.charters.get('docs')!.value.path).toBe(join(BASE, 'charters', 'docs.md.hbs'));
+  });
+
+  it('flushes the files and their folders to disk before the pointer names them', () => {
+    const home = tempDir('agency-org-sync-');
+    cleanup.push(home.remove);
+    const script = `
+      import { NodeOrgStore } from ${JSON.stringify(join(SRC, 'node/org-store.ts'))};
+      import { readOrgFiles } from ${JSON.stringify(join(SRC, 'cli/org-files.ts'))};
+      const s = new NodeOrgStore({ home: ${JSON.stringify(home.path)}, base: ${JSON.stringify(BASE)}, info: { name: 'n1' } });
+      await s.apply({ files: readOrgFiles(${JSON.stringify(ORG)}), vps: ['quant'] });
+    `;
+    const r = spawnSync(
+      'strace',
+      [
+        '-f',
+        '-y',
+        '-qq',
+        '-e',
+        'trace=fsync,rename,renameat,renameat2',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', cwd: join(SRC, '..') },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const calls = r.stderr.split('\n').filter((l) => /\b(fsync|rename\w*)\(/.test(l) && l.includes(home.path));
+    const at = (re: RegExp) => calls.findIndex((l) => re.test(l));
+    const pointer = at(/rename\w*\(.*current\.\d+\.tmp.*current"/);
+    expect(pointer, calls.join('\n')).toBeGreaterThan(0);
+    for (const f of [
+      'org.yaml',
+      'disciplines/stress-testing.yaml',
+      'charters/stress-testing.md.hbs',
+      'agents/scenario-simulator.md',
+    ])
+      expect(at(new RegExp(`fsync\\(\\d+<[^>]*/t-[0-9a-f]+/${f.replace(/\./g, '\\.')}>`)), f).toBeGreaterThanOrEqual(0);
+    const folderSync = at(/fsync\(\d+<[^>]*\/t-[0-9a-f]+>\)/);
+    const moved = at(/rename\w*\(.*\/t-[0-9a-f]+".*\/o-[0-9a-f]+"/);
+    expect(folderSync).toBeGreaterThanOrEqual(0);
+    expect(folderSync).toBeLessThan(moved);
+    // the rename of the folder is on the disk before the pointer names it
+    expect(calls.slice(moved, pointer).some((l) => /fsync\(\d+<[^>]*\/org>\)/.test(l))).toBe(true);
+  });
+
+  it('a folder it cannot list is a warning at start, not an exception that stops the node', async () => {
+    const { s, home } = store();
+    await s.apply({ files: files(), vps: ['quant'] });
+    // as a user who owns the home but cannot list one folder in it (root could list it anyway)
+    execFileSync('chown', ['-R', 'nobody', home]);
+    chmodSync(join(orgFolder(home), 'disciplines'), 0o000);
+    const script = `
+      import { NodeOrgStore } from ${JSON.stringify(join(SRC, 'node/org-store.ts'))};
+      const info = { name: 'n1' };
+      const s = new NodeOrgStore({ home: ${JSON.stringify(home)}, base: ${JSON.stringify(BASE)}, info });
+      s.load();
+      console.log(JSON.stringify({ current: s.current(), warnings: info.warnings }));
+    `;
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', cwd: join(SRC, '..'), env: { ...process.env, HOME: home } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { current: unknown; warnings: string[] };
+    expect(out.current).toBeNull();
+    expect(out.warnings.join('\n')).toContain('disciplines: cannot be listed (EACCES)');
+  });
+});
+
+describe('the size of an organisation', () => {
+  it('is measured in bytes as sent, and refused before a frame could not carry it', () => {
+    // 5 million characters of CJK: under 16 million characters, but 15 MiB as UTF-8 JSON
+    const big = '量'.repeat(5_000_000);
+    const dir = tempDir('agency-org-big-');
+    cleanup.push(dir.remove);
+    cpSync(ORG, dir.path, { recursive: true });
+    writeFileSync(
+      join(dir.path, 'agents', 'scenario-simulator.md'),
+      `${readFileSync(join(ORG, 'agents', 'scenario-simulator.md'), 'utf8')}${big}\n`,
+    );
+    expect(() => readOrgFiles(dir.path)).toThrow(
+      /are 14\.3 MiB as sent \(JSON, UTF-8\), over the 12\.0 MiB an organisation may send/,
+    );
+    const sent = [...files(), { path: 'agents/big.md', text: big }];
+    const r = parseOpArgs('org-apply', { files: sent, vps: ['risk'] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problem).toContain('over the 12.0 MiB an organisation may send');
+    // what the node takes, a frame carries: the largest request it accepts is under the frame limit
+    const fill = 'x'.repeat(MAX_ORG_BYTES - orgFilesBytes(files()) - 200);
+    const most = [...files(), { path: 'agents/fill.md', text: fill }];
+    expect(parseOpArgs('org-apply', { files: most, vps: ['risk'] }).ok).toBe(true);
+    expect(encodeJson({ id: 1, op: 'org-apply', args: { files: most, vps: ['risk'] } }).length).toBeLessThan(MAX_FRAME);
   });
 });
 

@@ -55,6 +55,13 @@ describe('run-split on a node', () => {
     expect(n.asked[0]!.task).toBe(TASK);
   });
 
+  it('naming a registry of its own: all of its disciplines, whatever VPs the node carries', async () => {
+    const n = node(ORG);
+    const r = await runSplit(n, { task: TASK, repo: '/srv/repo', registry: defaultRegistryDir() });
+    expect(r.sessions.map((s) => s.discipline)).toEqual(['devops', 'documentation']);
+    expect(n.asked.map((a) => a.vp)).toEqual([undefined, undefined]);
+  });
+
   it('a task that fits nothing is refused before anything starts', async () => {
     const n = node(ORG);
     await expect(runSplit(n, { task: 'bake sourdough bread', repo: '/srv/repo' })).rejects.toThrow(

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkRegistryAt, isOrgDir, loadRegistryAt, RegistryError } from '../../src/registry/index.js';
+import { checkRegistryAt, isOrgDir, loadRegistryAt, overlayPrivileges, RegistryError } from '../../src/registry/index.js';
 import { agency } from '../helpers/agency.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -93,6 +93,37 @@ describe('an organisation overlay', () => {
     edit(dir, 'org.yaml', (s) => s.replace('vps:', 'replace: true\nvps:'));
     const reg = loadRegistryAt(dir, BASE);
     expect(reg.agents.get('reviewer')!.file).toBe('agents/reviewer.md');
+  });
+
+  it("never replaces a base hook file (a guard policy), even with replace: true", () => {
+    const open = JSON.stringify({ description: 'open', approvals: { allow: ['Bash'] } });
+    const dir = overlay((d) => {
+      mkdirSync(join(d, 'hooks'));
+      writeFileSync(join(d, 'hooks/guard.json'), open);
+      edit(d, 'org.yaml', (s) => s.replace('vps:', 'replace: true\nvps:'));
+    });
+    expect(messages(dir)).toEqual([
+      'hooks/guard.json:1: the base registry has a hook file "guard" too: guard policies of the base registry cannot be replaced by an organisation; give the file another id and list it in the disciplines that should use it',
+    ]);
+    // the base's guard stays what the base's disciplines use
+    expect(checkRegistryAt(dir, BASE).registry.hooks.get('guard')!.file).toBe(join(BASE, 'hooks/guard.json'));
+  });
+
+  it('lists the overlay files that add hook commands or rules allowed unasked, not the base ones', () => {
+    const dir = overlay((d) => {
+      mkdirSync(join(d, 'hooks'));
+      const hook = { description: 'wide', approvals: { allow: ['Bash(npm *)'] }, hooks: { PostToolUse: [{ matcher: 'Edit', hooks: [{ type: 'command', command: 'fmt' }] }] } };
+      writeFileSync(join(d, 'hooks/wide.json'), JSON.stringify(hook));
+      writeFileSync(join(d, 'hooks/plain.json'), JSON.stringify({ description: 'plain', policy: { secretPaths: ['x'] } }));
+      edit(d, 'disciplines/stress-testing.yaml', (s) => s.replace('hooks: [guard]', 'hooks: [guard, wide, plain]\npermissions:\n  allow: ["Read(./**)"]'));
+    });
+    const reg = loadRegistryAt(dir, BASE);
+    expect(overlayPrivileges(reg)).toEqual([
+      { file: 'disciplines/stress-testing.yaml', hooks: [], allow: ['Read(./**)'] },
+      { file: 'hooks/wide.json', hooks: ['PostToolUse'], allow: ['Bash(npm *)'] },
+    ]);
+    // the base's own guard allows rules too, and is not listed
+    expect(overlayPrivileges(loadRegistryAt(overlay(), BASE))).toEqual([]);
   });
 
   it('names VPs that list an unknown discipline, share one, or repeat', () => {

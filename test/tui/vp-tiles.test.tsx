@@ -66,6 +66,20 @@ describe("a node's VPs in the cockpit", () => {
     expect(frame).not.toContain('studio-02.lan');
   });
 
+  it('a VP named in wide (CJK) characters leaves the link state on the title line, at 80×24', async () => {
+    const wide = vp('quant', '量化策略研究部门负责人', 'Design strategies.', ['stress-testing']);
+    const events = fleetEvents(16, 1).map((e) =>
+      e.kind === 'node' && e.node.name === 'studio-02' ? nodeEvent(withOrg(e.node, [wide])) : e,
+    );
+    const c = await app({ columns: 80, rows: 24, events });
+    const lines = c.lines();
+    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(80);
+    const title = lines.find((l) => l.includes('studio-02 · 量化'));
+    expect(title, lines.join('\n')).toBeDefined();
+    // the tile's title line ends with its link state, the name cut to make room for it
+    expect(title).toMatch(/studio-02 · 量化[^│║]*… *1 live [│║]/);
+  });
+
   it('the node view lists its VPs with their mandates and disciplines', async () => {
     const c = await app({ columns: 160, rows: 48, events: orgEvents() });
     await c.press(KEY.enter, (x) => x.lines()[1]!.includes('fleet › studio-01'));

@@ -27,6 +27,11 @@ const UNSANDBOXED: Record<NonNullable<NodeSummary['sandbox']>, string> = {
   unavailable: 'no sandbox',
 };
 
+/** `s` padded with spaces to `width` columns (wide characters take two; padEnd would count them as one). */
+function padTo(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - stringWidth(s)));
+}
+
 function counts(n: NodeSummary): string {
   const s = n.sessions;
   const parts = [`${s.working} working`, `${s['needs-input']} input`, `${s.idle} idle`];
@@ -86,7 +91,7 @@ export const VpTile = memo(function VpTile({
     >
       <Text wrap="truncate">
         <Text bold color={focused ? theme.focus.fg : theme.text.fg}>
-          {fit(title, titleRoom).padEnd(titleRoom)}
+          {padTo(fit(title, titleRoom), titleRoom)}
         </Text>{' '}
         {unsandboxed ? <Text color={theme.error}>{`${unsandboxed} `}</Text> : null}
         <Text color={theme.links[n.link]}>{link}</Text>
