@@ -134,15 +134,24 @@ export async function orgApply(dirArg: string, o: { node?: string[]; json?: bool
   if (sent.some((s) => s.result === 'refused')) process.exitCode = EXIT.failure;
 }
 
-/** What the overlay lets run outside the sandbox or without asking, one line per file, for the operator to read. */
+/**
+ * What the overlay lets run outside the sandbox or without asking, for the operator to read: one line per file,
+ * or one per privilege that several files give alike (genesis gives every discipline the same rules).
+ */
 export function privilegeLines(plan: Pick<OrgPlan, 'dir' | 'privileges'>): string[] {
-  return plan.privileges.map((p) => {
+  const byWhat = new Map<string, string[]>();
+  for (const p of plan.privileges) {
     const what = [
       ...(p.hooks.length ? [`hook commands on ${p.hooks.join(', ')} (they run outside the sandbox)`] : []),
       ...(p.allow.length ? [`allows ${p.allow.join(', ')} without asking`] : []),
-    ];
-    return `${join(plan.dir, p.file)}: ${safeLine(what.join('; '))}`;
-  });
+    ].join('; ');
+    byWhat.set(what, [...(byWhat.get(what) ?? []), p.file]);
+  }
+  return [...byWhat].map(([what, files]) =>
+    files.length === 1
+      ? `${join(plan.dir, files[0]!)}: ${safeLine(what)}`
+      : `${files.length} files of ${plan.dir} (${files.join(', ')}): ${safeLine(what)}`,
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, write
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { privilegeLines } from '../../src/cli/org-command.js';
 import { MIN_REGISTRY } from '../helpers/node.js';
 import { agencyAsync, closedPort, operatorEnv, sshKey } from '../helpers/operator.js';
 import { offlineNode } from '../helpers/node-server.js';
@@ -174,5 +175,23 @@ describe('agency org apply', () => {
     } finally {
       await node.close();
     }
+  });
+});
+
+describe('the privileges org apply names', () => {
+  it('are one line per file, or one for the files that give the same rules alike', () => {
+    const same = { hooks: [], allow: ['Bash(git status)'] };
+    const lines = privilegeLines({
+      dir: '/o',
+      privileges: [
+        { file: 'disciplines/a.yaml', ...same },
+        { file: 'disciplines/b.yaml', ...same },
+        { file: 'hooks/fmt.json', hooks: ['PostToolUse'], allow: [] },
+      ],
+    });
+    expect(lines).toEqual([
+      '2 files of /o (disciplines/a.yaml, disciplines/b.yaml): allows Bash(git status) without asking',
+      '/o/hooks/fmt.json: hook commands on PostToolUse (they run outside the sandbox)',
+    ]);
   });
 });
