@@ -3,7 +3,7 @@
  * refuses (keeping the one it had), that a path never leaves its folder, that a link planted where it keeps
  * the organisation is not followed, and that a restarted node reads back what it was given.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -325,8 +325,7 @@ describe('NodeOrgStore, what it reads and writes', () => {
   it('a folder it cannot list is a warning at start, not an exception that stops the node', async () => {
     const { s, home } = store();
     await s.apply({ files: files(), vps: ['quant'] });
-    // as a user who owns the home but cannot list one folder in it (root could list it anyway)
-    execFileSync('chown', ['-R', 'nobody', home]);
+    // as root without the capabilities that let it read past permissions: its owner, who cannot list one folder
     chmodSync(join(orgFolder(home), 'disciplines'), 0o000);
     const script = `
       import { NodeOrgStore } from ${JSON.stringify(join(SRC, 'node/org-store.ts'))};
@@ -338,9 +337,8 @@ describe('NodeOrgStore, what it reads and writes', () => {
     const r = spawnSync(
       'setpriv',
       [
-        '--reuid=nobody',
-        '--regid=nogroup',
-        '--clear-groups',
+        '--bounding-set',
+        '-dac_override,-dac_read_search',
         process.execPath,
         '--import',
         'tsx',
