@@ -17,7 +17,6 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -28,7 +27,7 @@ import type { NodeInfo, NodeOrg } from '../protocol/messages.js';
 import { ORG_FILE_PATH, type OrgFile } from '../protocol/org.js';
 import type { OpArgs } from '../protocol/ops.js';
 import { charterProblem } from '../compiler/index.js';
-import { checkRegistryAt, formatProblem, FOLDERS, type Org, type Problem, type Registry } from '../registry/index.js';
+import { checkRegistryAt, formatProblem, type Org, type Problem, type Registry } from '../registry/index.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { warnOperator } from './warnings.js';
 
@@ -52,7 +51,6 @@ interface Held {
 }
 
 const FOLDER = /^o-[0-9a-z]{1,40}$/;
-const STAGING = /^t-[0-9a-z]{1,40}$/;
 const CURRENT = 'current';
 const pointerSchema = z.strictObject({
   folder: z.string().regex(FOLDER),
@@ -122,36 +120,34 @@ export class NodeOrgStore {
 
   async apply(args: OpArgs['org-apply']): Promise<NodeOrg> {
     this.ensureRoot();
-    const name = randomBytes(8).toString('hex');
-    const staging = join(this.root, `t-${name}`);
-    mkdirSync(staging, { mode: 0o700 });
+    // a folder of its own, which nothing uses until the pointer names it (prune takes it if that never comes)
+    const folder = `o-${randomBytes(8).toString('hex')}`;
+    const dir = join(this.root, folder);
+    mkdirSync(dir, { mode: 0o700 });
     let held: Held | null;
     const problems: Problem[] = [];
     try {
-      writeFiles(staging, args.files);
-      held = this.check(staging, args.vps, problems);
+      writeFiles(dir, args.files);
+      held = this.check(dir, args.vps, problems);
     } catch (e) {
-      rmSync(staging, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       throw new RemoteError(
         'failed',
         `node ${this.o.info.name} could not keep the organisation: ${(e as Error).message}`,
       );
     }
     if (!held) {
-      rmSync(staging, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
       throw new RemoteError(
         'bad-request',
         `node ${this.o.info.name} refused the organisation (it keeps the one it had):\n${problems.map(formatProblem).join('\n')}`,
       );
     }
-    const folder = `o-${name}`;
-    const dir = join(this.root, folder);
-    renameSync(staging, dir);
+    // the folder's entry is on the disk before the pointer names it, and the pointer after
     syncDir(this.root);
     writeFileAtomic(join(this.root, CURRENT), `${JSON.stringify({ folder, vps: args.vps })}\n`);
     syncDir(this.root);
-    // the registry was read from the staging folder: its files are the same ones, now under their new name
-    this.set({ ...held, dir, registry: rebase(held.registry, staging, dir) });
+    this.set(held);
     this.prune(folder);
     return this.current()!;
   }
@@ -211,12 +207,11 @@ export class NodeOrgStore {
     }
   }
 
-  /** Removes the folders of earlier organisations and staging folders left by a crash. */
+  /** Removes the folders of earlier organisations, and any a crash left before its pointer was written. */
   private prune(keep: string): void {
     try {
       for (const name of readdirSync(this.root))
-        if (name !== keep && (FOLDER.test(name) || STAGING.test(name)))
-          rmSync(join(this.root, name), { recursive: true, force: true });
+        if (name !== keep && FOLDER.test(name)) rmSync(join(this.root, name), { recursive: true, force: true });
     } catch (e) {
       // the new organisation is in use already: what is left over goes with the next apply
       warnOperator(this.o.info, `could not remove earlier organisations under ${this.root}: ${(e as Error).message}`);
@@ -260,24 +255,6 @@ function syncDir(path: string): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The registry read from `from`, its paths into that folder now into `to` (the same files, renamed). */
-function rebase(reg: Registry, from: string, to: string): Registry {
-  const moved = (p: string) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
-  const out = { ...reg, root: moved(reg.root) } as Registry;
-  for (const folder of Object.keys(FOLDERS) as (keyof typeof FOLDERS)[]) {
-    const map = new Map<string, unknown>();
-    for (const [id, loc] of reg[folder] as Map<string, { file: string; value: unknown }>) {
-      const value =
-        folder === 'charters'
-          ? { ...(loc.value as { path: string }), path: moved((loc.value as { path: string }).path) }
-          : loc.value;
-      map.set(id, { ...loc, file: moved(loc.file), value });
-    }
-    (out as unknown as Record<string, Map<string, unknown>>)[folder] = map;
-  }
-  return out;
 }
 
 /** What is wrong with a stored overlay's folder as files: anything but its own file names, any link. */
