@@ -31,7 +31,7 @@ import {
 import { hasUnsafe } from '../protocol/safe-text.js';
 import { ID_PATTERN } from '../registry/index.js';
 import { EXIT, printable, printJson, say, UserError, warn } from './output.js';
-import { baseRegistryDir } from './registry-source.js';
+import { baseRegistryDir } from '../paths/package.js';
 
 export interface GenesisOpts {
   out?: string;

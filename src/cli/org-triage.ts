@@ -10,7 +10,7 @@ import { buildClassifier, type Ranked } from '../compiler/classify.js';
 import type { TaskFit, TaskTriage, TriageOrg, TriageVp } from '../cockpit/triage.js';
 import { configPath, loadConfig, type OperatorConfig } from '../config/config.js';
 import { checkRegistryAt, formatProblem, ORG_FILE, type Registry } from '../registry/index.js';
-import { baseRegistryDir } from './registry-source.js';
+import { baseRegistryDir } from '../paths/package.js';
 import { UserError } from './output.js';
 
 /** A discipline ranked for a task, with the VP that owns it. */

@@ -1,7 +1,8 @@
 /** `agency registry check [DIR]`: validate a registry; every problem names its file and line. */
 import { formatProblem } from '../registry/index.js';
 import { EXIT, printable, printJson, say, warn } from './output.js';
-import { baseRegistryDir, fullCheck, registryDir } from './registry-source.js';
+import { baseRegistryDir } from '../paths/package.js';
+import { fullCheck, registryDir } from './registry-source.js';
 
 export function registryCheck(dirArg: string | undefined, opts: { json?: boolean }): void {
   const dir = registryDir(dirArg);

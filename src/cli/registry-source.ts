@@ -2,16 +2,11 @@
 import { relative, isAbsolute, join } from 'node:path';
 import { checkRegistryAt, formatProblem, type Problem, type Registry } from '../registry/index.js';
 import { charterProblem } from '../compiler/index.js';
-import { defaultRegistryDir } from '../paths/package.js';
+import { baseRegistryDir } from '../paths/package.js';
 import { UserError } from './output.js';
 
 export function registryDir(opt: string | undefined): string {
   return opt ?? baseRegistryDir();
-}
-
-/** The registry an organisation's overlay is laid over: AGENCY_REGISTRY, else the one agency ships. */
-export function baseRegistryDir(): string {
-  return process.env.AGENCY_REGISTRY || defaultRegistryDir();
 }
 
 /**

@@ -4,7 +4,7 @@
  * cockpit's rule of old (the least loaded).
  */
 import type { Cockpit } from '../cockpit/client.js';
-import { CockpitError } from '../cockpit/client.js';
+import { noNodeReachable } from '../cockpit/client.js';
 import { placeTask } from '../cockpit/triage.js';
 import type { OrgTriage } from './org-triage.js';
 import { warn } from './output.js';
@@ -26,10 +26,7 @@ export async function placeRun(
   if (!triage) return discipline ? { discipline } : {};
   const snap = await c.status();
   const p = placeTask(triage.org, triage.fit(task, discipline), snap.nodes, snap.sessions);
-  if (!p.node)
-    throw new CockpitError(
-      `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
-    );
+  if (!p.node) throw noNodeReachable(snap);
   if (p.note) warn(`agency: ${p.note}`);
   return { node: p.node, ...(p.discipline ? { discipline: p.discipline } : {}), ...(p.vp ? { vp: p.vp.id } : {}) };
 }

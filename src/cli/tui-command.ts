@@ -9,7 +9,7 @@ import { checkRegistry } from '../registry/index.js';
 import { runTui, TuiUsageError, type DisciplineChoice, type TuiOptions } from '../tui/run.js';
 import { EXIT, UserError, warn } from './output.js';
 import { loadOrgTriage } from './org-triage.js';
-import { defaultRegistryDir } from '../paths/package.js';
+import { baseRegistryDir } from '../paths/package.js';
 
 /** The theme, bell and refresh the operator config sets, each defaulted when it is not set. */
 export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSettings {
@@ -25,7 +25,7 @@ export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSet
  * The disciplines of the registry this machine knows (AGENCY_REGISTRY, or the one agency ships), for the
  * new-task form to offer; a registry that cannot be read offers none (the form still takes a name typed).
  */
-export function registryDisciplines(dir = process.env.AGENCY_REGISTRY ?? defaultRegistryDir()): DisciplineChoice[] {
+export function registryDisciplines(dir = baseRegistryDir()): DisciplineChoice[] {
   try {
     return [...checkRegistry(dir).registry.disciplines.values()]
       .map((d) => ({ id: d.id, title: d.value.title }))

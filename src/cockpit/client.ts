@@ -24,6 +24,13 @@ export interface NodeView extends LinkStatus {
   sessions: number;
 }
 
+/** The error of a task with nowhere to go: every node, and why it cannot be reached. */
+export function noNodeReachable(snap: Pick<FleetSnapshot, 'nodes'>): CockpitError {
+  return new CockpitError(
+    `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
+  );
+}
+
 export interface FleetSnapshot {
   nodes: NodeView[];
   sessions: SessionSummary[];
@@ -273,10 +280,7 @@ export class Cockpit {
   async pickNode(): Promise<string> {
     const snap = await this.status();
     const up = snap.nodes.filter((n) => n.state === 'up');
-    if (up.length === 0)
-      throw new CockpitError(
-        `no node is reachable: ${snap.nodes.map((n) => `${n.name} ${n.state}${n.error ? ` (${n.error})` : ''}`).join('; ')}`,
-      );
+    if (up.length === 0) throw noNodeReachable(snap);
     return leastLoaded(up, snap.sessions)!;
   }
 

@@ -17,13 +17,7 @@ import {
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { connect } from 'node:net';
-import {
-  defaultRegistryDir,
-  guardScriptPath,
-  lifecycleHookPath,
-  mcpServerPath,
-  packageRoot,
-} from '../paths/package.js';
+import { baseRegistryDir, guardScriptPath, lifecycleHookPath, mcpServerPath, packageRoot } from '../paths/package.js';
 import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js';
 import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
@@ -144,7 +138,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   // sessions get the key through their key helper, from this file, never through their environment
   writeKeyFile(paths, process.env);
   const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id));
-  const baseRegistry = process.env.AGENCY_REGISTRY || defaultRegistryDir();
+  const baseRegistry = baseRegistryDir();
   // the organisation given to the node (agency org apply): its overlay is the registry runs and workers use
   const org = new NodeOrgStore({
     home: paths.home,

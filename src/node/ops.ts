@@ -14,12 +14,7 @@ import type { NodeOrgStore } from './org-store.js';
 import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
 import { runSplit } from './run-split.js';
-import { defaultRegistryDir } from '../paths/package.js';
-
-/** The registry a node's sessions are compiled from, and an organisation's overlay is laid over. */
-export function baseRegistryDir(): string {
-  return process.env.AGENCY_REGISTRY || defaultRegistryDir();
-}
+import { runRegistry } from './run-request.js';
 
 /** The roles a connection can be granted. */
 export type Role = Exclude<Hello['role'], 'node'>;
@@ -108,9 +103,7 @@ export const NODE_OPS: OpTable = {
         {
           run: (args) => c.manager.run(args),
           org: () => c.org.current(),
-          orgRegistry: () => c.org.registry(),
-          registryDir: c.registryDir,
-          baseRegistryDir: baseRegistryDir(),
+          registry: (named) => runRegistry({ registryDir: c.registryDir, orgRegistry: () => c.org.registry() }, named),
         },
         a,
       ),

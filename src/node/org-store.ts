@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { RemoteError } from '../protocol/connection.js';
 import type { NodeInfo, NodeOrg } from '../protocol/messages.js';
-import { ORG_FILE_PATH, type OrgFile } from '../protocol/org.js';
+import { ORG_FILE_PATH, VP_ID, type OrgFile } from '../protocol/org.js';
 import type { OpArgs } from '../protocol/ops.js';
 import { charterProblem } from '../compiler/index.js';
 import { checkRegistryAt, formatProblem, type Org, type Problem, type Registry } from '../registry/index.js';
@@ -54,10 +54,7 @@ const FOLDER = /^o-[0-9a-z]{1,40}$/;
 const CURRENT = 'current';
 const pointerSchema = z.strictObject({
   folder: z.string().regex(FOLDER),
-  vps: z
-    .array(z.string().regex(/^[a-z][a-z0-9-]{0,63}$/))
-    .min(1)
-    .max(64),
+  vps: z.array(z.string().regex(VP_ID)).min(1).max(64),
 });
 
 export class NodeOrgStore {

@@ -44,6 +44,14 @@ export function nodeAuth(env: NodeJS.ProcessEnv, probe?: LoginProbe): { key: boo
 }
 
 /**
+ * The registry a run compiles from: the one it names (a registry, or an overlay over the node's), else the
+ * organisation the node was given, else the node's own.
+ */
+export function runRegistry(node: Pick<RunNode, 'registryDir' | 'orgRegistry'>, named: string | undefined): Registry {
+  return named ? loadRegistryAt(named, node.registryDir) : (node.orgRegistry?.() ?? loadRegistry(node.registryDir));
+}
+
+/**
  * Refuses (RemoteError) what the node cannot run, before anything is made; otherwise the registry and
  * discipline to run it with. Updates the node's auth in its info as it finds it.
  */
@@ -65,9 +73,7 @@ export async function admitRun(
       'failed',
       `node ${node.info.name} has no API key and no Claude Code login, so a session there could not reach the API: put ANTHROPIC_API_KEY=<your key> in ${node.nodeEnvFile} and run \`agency node stop\` there (the next agency command starts the node with the key), or log in to Claude Code as the node's user (run claude, then /login)`,
     );
-  const registry = args.registry
-    ? loadRegistryAt(args.registry, node.registryDir)
-    : (node.orgRegistry?.() ?? loadRegistry(node.registryDir));
+  const registry = runRegistry(node, args.registry);
   let discipline = args.discipline;
   if (!discipline) {
     const best = buildClassifier(registry).rank(args.task)[0];

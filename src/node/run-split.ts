@@ -9,24 +9,19 @@ import { partTask, splitParts } from '../compiler/split.js';
 import { RemoteError } from '../protocol/connection.js';
 import type { NodeOrg, OpArgs, SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
-import { loadRegistryAt, RegistryError, type Registry } from '../registry/index.js';
+import { RegistryError, type Registry } from '../registry/index.js';
 
 export interface SplitNode {
   /** starts one session (the manager's run) */
   run(args: OpArgs['run']): Promise<SessionSummary>;
   /** the organisation the node carries, or null */
   org(): NodeOrg | null;
-  /** the organisation's overlay the node was given, already checked (org-store.ts); null: none */
-  orgRegistry?: () => Registry | null;
-  /** the node's registry folder when it has no organisation, and the base an overlay lies over */
-  registryDir: string;
-  baseRegistryDir: string;
+  /** the registry a run compiles from (run-request.ts runRegistry): the one named, else the node's */
+  registry(named: string | undefined): Registry;
 }
 
 export async function runSplit(node: SplitNode, args: OpArgs['run-split']): Promise<{ sessions: SessionSummary[] }> {
-  const registry = args.registry
-    ? load(args.registry, node.baseRegistryDir)
-    : (node.orgRegistry?.() ?? load(node.registryDir, node.baseRegistryDir));
+  const registry = load(node, args.registry);
   // a registry the request names is the operator's choice over the organisation's: all its disciplines, no VPs
   const vps = args.registry ? [] : (node.org()?.vps ?? []);
   const owner = new Map<string, string>();
@@ -62,12 +57,12 @@ export async function runSplit(node: SplitNode, args: OpArgs['run-split']): Prom
   return { sessions };
 }
 
-function load(dir: string, base: string): Registry {
+function load(node: SplitNode, named: string | undefined): Registry {
   try {
-    return loadRegistryAt(dir, base);
+    return node.registry(named);
   } catch (e) {
     if (e instanceof RegistryError)
-      throw new RemoteError('failed', `the node's registry at ${dir} cannot be used: ${e.message}`);
+      throw new RemoteError('failed', `the node's registry${named ? ` at ${named}` : ''} cannot be used: ${e.message}`);
     throw e;
   }
 }

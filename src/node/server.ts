@@ -10,7 +10,8 @@ import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
 import type { NodeOrgStore } from './org-store.js';
 import type { NodeManager } from './manager.js';
-import { baseRegistryDir, dispatch, identify, type OpContext, type Peer } from './ops.js';
+import { baseRegistryDir } from '../paths/package.js';
+import { dispatch, identify, type OpContext, type Peer } from './ops.js';
 import type { SessionTokens } from './session-tokens.js';
 
 /** Past this many bytes queued for a slow subscriber, its PTY bytes wait in the replay buffer instead. */

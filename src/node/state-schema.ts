@@ -5,7 +5,7 @@
  */
 import { basename, dirname, isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
-import { SESSION_STATES, type Decision } from '../protocol/messages.js';
+import { SESSION_STATES, VP_ID, type Decision } from '../protocol/messages.js';
 import { DECISION_ID, MAX_PATH, MODEL_NAME, SESSION_ID, clip } from '../protocol/ops.js';
 import { isValidId } from '../registry/index.js';
 import type { SessionRecord } from './state-file.js';
@@ -56,11 +56,7 @@ function sessionSchema(worktrees: string) {
       resumes: count,
       // records written before these were kept have none
       origin: z.string().max(MAX_PATH).nullable().default(null),
-      vp: z
-        .string()
-        .regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a VP id')
-        .nullable()
-        .optional(),
+      vp: z.string().regex(VP_ID, 'not a VP id').nullable().optional(),
       base: z
         .object({
           branch: z.string().max(255).nullable(),

@@ -25,6 +25,8 @@ export function packageRoot(): string {
 }
 
 export const defaultRegistryDir = () => join(packageRoot(), 'registry');
+/** The registry runs compile from and an organisation's overlay lies over: AGENCY_REGISTRY, else the one agency ships. */
+export const baseRegistryDir = (env: NodeJS.ProcessEnv = process.env) => env.AGENCY_REGISTRY || defaultRegistryDir();
 export const guardScriptPath = () => join(packageRoot(), 'dist', 'guard', 'guard.cjs');
 export const lifecycleHookPath = () => join(packageRoot(), 'dist', 'guard', 'hook.cjs');
 export const mcpServerPath = () => join(packageRoot(), 'dist', 'dispatch', 'mcp.cjs');

@@ -3,7 +3,7 @@
  * them, so what the types promise and what the node checks on the wire are the same thing.
  */
 import { z } from 'zod';
-import { orgApplySchema } from './org.js';
+import { orgApplySchema, VP_ID } from './org.js';
 import { MIRROR_NAME, repoProblem } from './repo-url.js';
 
 /** Longest text a session is typed in one request (characters). */
@@ -117,10 +117,7 @@ const runArgs = {
   model: z.string().regex(MODEL_NAME, 'not a model name (sonnet, opus, haiku or a claude-… model id)').optional(),
   registry: nonBlank(MAX_PATH).optional(),
   /** the VP the task was triaged to (its org's id for the VP), recorded on the session */
-  vp: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,63}$/, 'not a VP id')
-    .optional(),
+  vp: z.string().regex(VP_ID, 'not a VP id').optional(),
 };
 
 /** the node chooses each session's discipline and VP */

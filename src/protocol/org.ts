@@ -45,7 +45,8 @@ export function orgFilesBytes(files: readonly OrgFile[]): number {
 
 /** A size in MiB, for messages. */
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const VP_ID = /^[a-z][a-z0-9-]{0,63}$/;
+/** a VP's id, as every registry id: a safe path segment */
+export const VP_ID = /^[a-z][a-z0-9-]{0,63}$/;
 
 export const orgApplySchema = z
   .strictObject({

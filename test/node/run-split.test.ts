@@ -5,6 +5,7 @@
  * others did names the sessions that did.
  */
 import { describe, expect, it } from 'vitest';
+import { runRegistry } from '../../src/node/run-request.js';
 import { runSplit, type SplitNode } from '../../src/node/run-split.js';
 import { RemoteError } from '../../src/protocol/connection.js';
 import type { NodeOrg, OpArgs, SessionSummary } from '../../src/protocol/messages.js';
@@ -26,8 +27,7 @@ function node(org: NodeOrg | null, fail?: string): SplitNode & { asked: OpArgs['
   const asked: OpArgs['run'][] = [];
   return {
     asked,
-    registryDir: defaultRegistryDir(),
-    baseRegistryDir: defaultRegistryDir(),
+    registry: (named) => runRegistry({ registryDir: defaultRegistryDir(), orgRegistry: () => null }, named),
     org: () => org,
     run: async (args) => {
       if (args.discipline === fail) throw new RemoteError('failed', 'the disk is full');
