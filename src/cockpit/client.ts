@@ -298,12 +298,10 @@ export class Cockpit {
     for (const l of this.links) {
       l.onStatus((s) => tell({ kind: 'node', node: s }));
       const subscribe = (c: Connection) => {
-        // a node whose info changed (it was given an organisation) is told as its link with that info
-        c.onEvent((e) =>
-          tell(
-            e.kind === 'node-info' ? { kind: 'node', node: { ...l.status(), info: e.info } } : eventAsNode(e, l.name),
-          ),
-        );
+        // a node whose info changed (it was given an organisation) is told by its link, which takes the new info
+        c.onEvent((e) => {
+          if (e.kind !== 'node-info') tell(eventAsNode(e, l.name));
+        });
         c.request('watch', {}).then(
           (snap) => {
             if (snap.node) tell({ kind: 'node', node: { ...l.status(), info: snap.node } });
