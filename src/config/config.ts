@@ -9,6 +9,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { z } from 'zod';
 import { hasUnsafe } from '../protocol/safe-text.js';
+import { budgetsSchema, modelsSchema, ratesSchema, type NodeSettings } from '../protocol/economics.js';
 
 export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -33,6 +34,10 @@ const nodeSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     identityFile: z.string().min(1).optional(),
     knownHostsFile: z.string().min(1).optional(),
+    /** this node's model routing, over the fleet's `models` */
+    models: modelsSchema.optional(),
+    /** this node's rate limits, over the fleet's `rates` */
+    rates: ratesSchema.optional(),
   })
   .superRefine((n, ctx) => {
     const ways = [n.local ? 'local' : null, n.host ? 'host' : null, n.ssh ? 'ssh' : null].filter(Boolean);
@@ -54,6 +59,28 @@ const configSchema = z
     refresh: z.number().min(0.1).max(60).optional(),
     /** the organisation given to the nodes (`agency org apply`): the folder that holds its org.yaml */
     org: z.string().min(1).optional(),
+    /** budgets: per session, per VP per day, for the fleet per day (docs/economics.md) */
+    budgets: budgetsSchema.optional(),
+    /** token buckets: session starts per minute per VP, tokens per minute per node */
+    rates: ratesSchema.optional(),
+    /** which model sessions and workers use, over their disciplines' */
+    models: modelsSchema.optional(),
+    /** how the operator is told what needs them: the bell, OS notifications, a command of theirs */
+    notify: z
+      .strictObject({
+        bell: z.boolean().optional(),
+        os: z.boolean().optional(),
+        /** run with the details in its environment (AGENCY_NOTIFY_*), through /bin/sh */
+        command: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** `agency intake slack`: the channel it takes tasks from, and who may answer decisions there */
+    slack: z
+      .strictObject({
+        channel: z.string().min(1).optional(),
+        allowedUsers: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)).default([]),
+      })
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
@@ -168,4 +195,25 @@ export async function removeNode(name: string, path = configPath()): Promise<boo
   if (nodes.length === config.nodes.length) return false;
   (await store(path)).set('nodes', nodes);
   return true;
+}
+
+/** What the config gives one node: the fleet's budgets, rates and models, with the node's own over them. */
+export function nodeSettingsFor(config: OperatorConfig, node: string): NodeSettings {
+  const n = config.nodes.find((x) => x.name === node);
+  const rates = config.rates || n?.rates ? { ...config.rates, ...n?.rates } : undefined;
+  const models =
+    config.models || n?.models
+      ? {
+          ...config.models,
+          ...n?.models,
+          ...(config.models?.disciplines || n?.models?.disciplines
+            ? { disciplines: { ...config.models?.disciplines, ...n?.models?.disciplines } }
+            : {}),
+        }
+      : undefined;
+  return {
+    ...(config.budgets ? { budgets: config.budgets } : {}),
+    ...(rates ? { rates } : {}),
+    ...(models ? { models } : {}),
+  };
 }

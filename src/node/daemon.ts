@@ -22,6 +22,8 @@ import { isLive, PROTOCOL_VERSION, type NodeInfo } from '../protocol/messages.js
 import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
 import { NodeOrgStore } from './org-store.js';
+import { NodeSettingsStore } from './settings-store.js';
+import { createEconomics } from './economics.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
@@ -146,6 +148,14 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     info,
     onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
   });
+  // the budgets, rate limits and model routing the operator's config gives the node
+  const settings = new NodeSettingsStore({
+    home: paths.home,
+    info,
+    onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
+  });
+  settings.load();
+  const economics = createEconomics({ home: paths.home, settings });
   const manager = new NodeManager({
     paths,
     info,
@@ -186,7 +196,16 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   });
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();
-  const server = createNodeServer({ manager, landing, workers, org, info, tokens, onShutdown: () => void stop() });
+  const server = createNodeServer({
+    manager,
+    landing,
+    workers,
+    org,
+    economics,
+    info,
+    tokens,
+    onShutdown: () => void stop(),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(paths.socket, () => resolve());

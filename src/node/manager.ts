@@ -32,6 +32,7 @@ import { HookAnswers } from './hook-answers.js';
 import { newId } from './ids.js';
 import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
+import { OPEN_ADMISSION, type Admission } from './admission.js';
 import { compiledWorktree } from './run-worktree.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -53,6 +54,8 @@ export interface ManagerOptions {
   pty?: PtyFactory;
   /** bytes of output kept per session for replay */
   replayBytes?: number;
+  /** budgets and rate limits a session passes to start (admission.ts); the daemon sets it once they are built */
+  admission?: Admission;
 }
 
 const USAGE_INTERVAL_MS = 3000;
@@ -71,9 +74,12 @@ export class NodeManager {
   private readonly repos: RepoSources;
   /** the node's workers, as the dispatcher lists them (the daemon wires it) */
   workerList: () => WorkerSummary[] = () => [];
+  /** what a session passes to start (the daemon wires the budget and rate modules) */
+  admission: Admission;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
+    this.admission = o.admission ?? OPEN_ADMISSION;
     this.node = { paths: o.paths, info: o.info, env: this.env };
     this.repos = new RepoSources(o.paths.home, this.env);
     const { state, warnings } = loadState(o.paths.state, o.paths);
@@ -163,6 +169,7 @@ export class NodeManager {
       },
       args,
     );
+    this.admission.check({ vp: vp.id, discipline });
     const id = newId('s', (x) => this.runtimes.has(x));
     const source = await this.repos.resolve(args);
     const session = { id, token: this.o.tokens.token(id) };
@@ -175,9 +182,27 @@ export class NodeManager {
     const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
-    this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task));
+    const turn = this.admission.turn({ session: id, vp: vp.id, discipline });
+    if (turn) this.queue(rt, turn, () => this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task)));
+    else this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task));
     this.writer.flush();
     return this.summary(rt);
+  }
+
+  /** The session waits `queued` for its turn, then starts, unless it was stopped meanwhile. */
+  private queue(rt: Runtime, turn: { why: string; ready: Promise<void> }, start: () => void): void {
+    this.update(rt, { state: 'queued', held: 'queued', activity: turn.why });
+    turn.ready.then(
+      () => {
+        if (rt.record.state !== 'queued') return;
+        this.update(rt, { held: null });
+        start();
+      },
+      (e: Error) => {
+        if (rt.record.state !== 'queued') return;
+        this.update(rt, { state: 'failed', held: null, reason: e.message, endedAt: new Date().toISOString() });
+      },
+    );
   }
 
   /** The bare mirror the operator pushes a repository of theirs into (see repo-source.ts). */
@@ -236,8 +261,15 @@ export class NodeManager {
   async stop(args: OpArgs['stop']): Promise<SessionSummary> {
     const rt = this.get(args.session);
     if (rt.session && rt.session.pid !== null) await rt.session.stop();
-    else if (isLive(rt.record))
-      this.update(rt, { state: 'exited', reason: 'stopped by the operator', endedAt: new Date().toISOString() });
+    else if (isLive(rt.record)) {
+      if (rt.record.state === 'queued') this.admission.cancel(rt.record.id);
+      this.update(rt, {
+        state: 'exited',
+        held: null,
+        reason: 'stopped by the operator',
+        endedAt: new Date().toISOString(),
+      });
+    }
     return this.summary(rt);
   }
 

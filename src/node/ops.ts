@@ -11,6 +11,7 @@ import { clip, isOp, parseOpArgs, type Op, type OpArgs } from '../protocol/ops.j
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
 import type { NodeOrgStore } from './org-store.js';
+import type { NodeEconomics } from './economics.js';
 import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
 import { runSplit } from './run-split.js';
@@ -45,6 +46,8 @@ export interface OpContext {
   workers: Dispatcher;
   /** the organisation the node was given, and its VPs */
   org: NodeOrgStore;
+  /** settings, spend, budgets and the audit trail */
+  economics: NodeEconomics;
   /** the node's registry folder, which `run-split` classifies over */
   registryDir: string;
   /** settles when the asking connection closes */
@@ -140,6 +143,17 @@ export const NODE_OPS: OpTable = {
   'worker-status': ownOp((a, c) => c.workers.status(a)),
   'merge-workers': ownOp((a, c) => c.workers.merge(a)),
   'org-apply': { roles: COCKPIT, handle: (a, c) => c.org.apply(a) },
+  'settings-apply': { roles: COCKPIT, handle: (a, c) => c.economics.settings.apply(a) },
+  'budget-sync': {
+    roles: COCKPIT,
+    handle: (a, c) => {
+      c.economics.sync(a);
+      return {};
+    },
+  },
+  cost: { roles: COCKPIT, handle: (a, c) => c.economics.cost(a) },
+  audit: { roles: COCKPIT, handle: (a, c) => c.economics.readAudit(a) },
+  'audit-verify': { roles: COCKPIT, handle: (_, c) => c.economics.verifyAudit() },
   shutdown: {
     roles: COCKPIT,
     handle: (_, c) => {

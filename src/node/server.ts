@@ -9,6 +9,7 @@ import type { NodeEvent, NodeInfo } from '../protocol/messages.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
 import type { NodeOrgStore } from './org-store.js';
+import type { NodeEconomics } from './economics.js';
 import type { NodeManager } from './manager.js';
 import { baseRegistryDir } from '../paths/package.js';
 import { dispatch, identify, type OpContext, type Peer } from './ops.js';
@@ -34,6 +35,7 @@ export interface NodeServerOptions {
   landing: NodeLanding;
   workers: Dispatcher;
   org: NodeOrgStore;
+  economics: NodeEconomics;
   /** the registry `run-split` classifies over (default: AGENCY_REGISTRY, else the one agency ships) */
   registryDir?: string;
   info: NodeInfo;
@@ -162,6 +164,7 @@ function serveConnection(socket: Socket, o: NodeServerOptions): void {
     landing: o.landing,
     workers: o.workers,
     org: o.org,
+    economics: o.economics,
     registryDir: o.registryDir ?? baseRegistryDir(),
     closed,
     watch,

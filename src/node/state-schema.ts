@@ -5,6 +5,7 @@
  */
 import { basename, dirname, isAbsolute, normalize } from 'node:path';
 import { z } from 'zod';
+import { amountSchema } from '../protocol/economics.js';
 import { SESSION_STATES, VP_ID, type Decision } from '../protocol/messages.js';
 import { DECISION_ID, MAX_PATH, MODEL_NAME, SESSION_ID, clip } from '../protocol/ops.js';
 import { isValidId } from '../registry/index.js';
@@ -57,6 +58,11 @@ function sessionSchema(worktrees: string) {
       // records written before these were kept have none
       origin: z.string().max(MAX_PATH).nullable().default(null),
       vp: z.string().regex(VP_ID, 'not a VP id').nullable().optional(),
+      budget: z
+        .object({ limit: amountSchema, spent: z.number().min(0), warned: z.boolean() })
+        .nullable()
+        .optional(),
+      held: z.enum(['operator', 'budget', 'queued']).nullable().optional(),
       base: z
         .object({
           branch: z.string().max(255).nullable(),
@@ -92,8 +98,9 @@ const decisionSchema = z.object({
   tool: line,
   summary: line,
   input: z.unknown(),
-  source: z.enum(['hook', 'screen']),
+  source: z.enum(['hook', 'screen', 'merge', 'budget']),
   state: z.enum(['open', 'approved', 'denied', 'withdrawn']),
+  by: z.string().max(200).nullable().optional(),
   createdAt: time,
   answeredAt: time.nullable(),
   reason: line.nullable(),

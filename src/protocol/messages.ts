@@ -13,14 +13,18 @@ import type {
 
 export * from './workers.js';
 export * from './org.js';
+export * from './economics.js';
 import type { NodeOrg } from './org.js';
+import type { AuditEntry, AuditVerify, CostResult, HeldFor, NodeSpend, SessionBudget } from './economics.js';
 
 /** Bump when a cockpit and a node could misunderstand each other; they then refuse to talk. */
 export const PROTOCOL_VERSION = 1;
 
-export type SessionState = 'starting' | 'working' | 'needs-input' | 'idle' | 'paused' | 'exited' | 'failed';
+/** `queued`: made (its worktree and context ready) but waiting under a rate limit to start; it starts oldest first. */
+export type SessionState = 'queued' | 'starting' | 'working' | 'needs-input' | 'idle' | 'paused' | 'exited' | 'failed';
 /** Every state, in the order views list them. */
 export const SESSION_STATES: readonly SessionState[] = [
+  'queued',
   'starting',
   'working',
   'needs-input',
@@ -116,6 +120,10 @@ export interface SessionSummary {
   /** what it is doing now, one line of plain text */
   activity: string;
   usage: Usage;
+  /** its budget (run --budget, its discipline's, or the config's) and what it spent of it; null: none */
+  budget?: SessionBudget | null;
+  /** why it is paused or not yet started (state paused or queued), else null */
+  held?: HeldFor | null;
   openDecisions: number;
   /** the VP the session works for (triaged to it, or its discipline's VP on this node), else null */
   vp?: string | null;
@@ -137,8 +145,10 @@ export interface Decision {
    * merge queue (a worker's branch that conflicts even after a resolver tried: approve takes the worker's
    * side of each conflict, deny keeps the branch unmerged under refs/agency/recovered/)
    */
-  source: 'hook' | 'screen' | 'merge';
+  source: 'hook' | 'screen' | 'merge' | 'budget';
   state: DecisionState;
+  /** who answered it: `operator`, `slack:<user id>`, `policy:<rule>`, or `node` (withdrawn); null while open */
+  by?: string | null;
   createdAt: string;
   answeredAt: string | null;
   reason: string | null;
@@ -162,6 +172,10 @@ export interface NodeInfo {
   auth?: { key: boolean; login: boolean };
   /** the organisation the node was given (`agency org apply`) and the VPs it carries; absent: none */
   org?: NodeOrg;
+  /** the SHA-256 of the settings the operator's config last gave it (`settings-apply`); absent: none */
+  settings?: string;
+  /** the API rate-limited the node (429): no new session or worker starts before `until` */
+  rateLimited?: { until: string; reason: string } | null;
 }
 
 export interface Snapshot {
@@ -170,6 +184,8 @@ export interface Snapshot {
   decisions: Decision[];
   /** the node's workers: every live one, and the most recent that ended (bounded) */
   workers: WorkerSummary[];
+  /** what the node spent today and in the last hours */
+  spend?: NodeSpend;
 }
 
 export interface ScreenView {
@@ -326,6 +342,11 @@ export interface OpResults {
   'worker-status': WorkerStatusResult;
   'merge-workers': MergeWorkersResult;
   'org-apply': NodeOrg;
+  'settings-apply': { settings: string };
+  'budget-sync': Record<string, never>;
+  cost: CostResult;
+  audit: { entries: AuditEntry[]; more: boolean };
+  'audit-verify': AuditVerify;
 }
 
 export interface Request<O extends Op = Op> {
@@ -352,7 +373,9 @@ export type NodeEvent =
   /** a PTY subscriber fell further behind than the replay buffer reaches: repaint from this screen, then bytes resume at view.outputSeq */
   | { kind: 'pty-reset'; view: ScreenView }
   /** the node's info changed (it was given an organisation): the whole of it, as the hello carried it */
-  | { kind: 'node-info'; info: NodeInfo };
+  | { kind: 'node-info'; info: NodeInfo }
+  /** the node's spend changed (at most once a second) */
+  | { kind: 'spend'; node: string; spend: NodeSpend };
 export interface EventMessage {
   t: 'event';
   event: NodeEvent;

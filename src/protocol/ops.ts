@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { orgApplySchema, VP_ID } from './org.js';
+import { amountSchema, COST_BY, nodeSettingsSchema, spendElsewhereSchema } from './economics.js';
 import { MIRROR_NAME, repoProblem } from './repo-url.js';
 
 /** Longest text a session is typed in one request (characters). */
@@ -118,6 +119,8 @@ const runArgs = {
   registry: nonBlank(MAX_PATH).optional(),
   /** the VP the task was triaged to (its org's id for the VP), recorded on the session */
   vp: z.string().regex(VP_ID, 'not a VP id').optional(),
+  /** the session's budget, its workers' spend counted in (instead of its discipline's or the config's) */
+  budget: amountSchema.optional(),
 };
 
 /** the node chooses each session's discipline and VP */
@@ -143,7 +146,18 @@ export const OP_SCHEMAS = {
     cols: dimension('columns', TERMINAL_COLS),
     rows: dimension('rows', TERMINAL_ROWS),
   }),
-  decide: z.strictObject({ decision: id('d', 'decision'), approve: z.boolean(), reason: text(2000).optional() }),
+  decide: z.strictObject({
+    decision: id('d', 'decision'),
+    approve: z.boolean(),
+    reason: text(2000).optional(),
+    /** a budget decision approved: how much to extend the budget by (default: its first preset) */
+    amount: amountSchema.optional(),
+    /** who answers, for the audit trail: `operator` (the default) or `slack:<user id>` */
+    by: z
+      .string()
+      .regex(/^(operator|slack:[A-Za-z0-9_.-]{1,64})$/, 'not who answers (operator or slack:<user id>)')
+      .optional(),
+  }),
   screen: sessionOnly,
   watch: none,
   'pty-subscribe': z.strictObject({ session, fromSeq: z.int().min(0, 'a sequence number is 0 or more') }),
@@ -211,6 +225,20 @@ export const OP_SCHEMAS = {
   'merge-workers': z.strictObject({ session, run: runId }),
   /** the operator's organisation overlay and the VPs this node carries (replaces any the node had) */
   'org-apply': orgApplySchema,
+  /** the budgets, rate limits and model routing the operator's config gives this node (replaces what it had) */
+  'settings-apply': nodeSettingsSchema,
+  /** what the rest of the fleet spent today, for the daily budgets of the fleet and of VPs that span nodes */
+  'budget-sync': spendElsewhereSchema,
+  /** the node's recorded spend, grouped, from `since` (ISO time) on */
+  cost: z.strictObject({ by: z.enum(COST_BY as [string, ...string[]]), since: z.iso.datetime().optional() }),
+  /** the node's audit trail, oldest first: entries after seq `after`, at most `limit` (default 1000) */
+  audit: z.strictObject({
+    session: session.optional(),
+    since: z.iso.datetime().optional(),
+    after: z.int().min(0).optional(),
+    limit: z.int().min(1).max(10_000).optional(),
+  }),
+  'audit-verify': none,
 } as const;
 
 /** Operations a client may ask a node for; their results are in `OpResults` (messages.ts). */

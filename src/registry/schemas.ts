@@ -1,6 +1,7 @@
 /** Schemas of the registry's files (docs/registry.md). */
 import { z } from 'zod';
 import { ID_PATTERN, idProblem } from './ids.js';
+import { amountSchema } from '../protocol/economics.js';
 import { COMPILED_PERMISSION_MODES, hooksSchema, mcpServerSchema, permissionRuleProblem, permissionsSchema, toolNameProblem } from './claude-schema.js';
 
 const id = (kind: string) =>
@@ -31,6 +32,10 @@ export const disciplineSchema = z.strictObject({
   tools: uniqueIds('tool').default([]),
   hooks: uniqueIds('hook').min(1, 'a discipline needs at least one hook file (its guard policy)'),
   model: model.optional(),
+  /** the model its workers use when their task names none (haiku otherwise) */
+  workerModel: model.optional(),
+  /** each of its sessions' budget, unless `run --budget` names one: {usd: 2} or {tokens: 500000} */
+  budget: amountSchema.optional(),
   /**
    * the command that tells whether the work is sound (`npm test`, `forge test`): run by the merge queue in the
    * session's worktree, inside a sandbox, after workers' branches are merged into it

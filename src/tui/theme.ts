@@ -83,6 +83,7 @@ const SAFE_DEFAULT: Theme = {
   decision: { fg: 'yellowBright', border: 'yellowBright' },
   error: 'redBright',
   states: {
+    queued: 'blue',
     starting: 'cyan',
     working: 'green',
     'needs-input': 'yellowBright',

@@ -7,6 +7,8 @@ import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { NodeLanding } from '../../src/node/landing.js';
 import { NodeOrgStore } from '../../src/node/org-store.js';
+import { createEconomics } from '../../src/node/economics.js';
+import { NodeSettingsStore } from '../../src/node/settings-store.js';
 import { NodeManager } from '../../src/node/manager.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { SessionTokens } from '../../src/node/session-tokens.js';
@@ -79,6 +81,7 @@ export function offlineNode(
       // as the daemon wires it: watchers hear of the node's new organisation
       onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
     }),
+    economics: createEconomics({ home: paths.home, settings: new NodeSettingsStore({ home: paths.home, info }) }),
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),

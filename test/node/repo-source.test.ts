@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NodeLanding } from '../../src/node/landing.js';
 import { NodeOrgStore } from '../../src/node/org-store.js';
+import { createEconomics } from '../../src/node/economics.js';
+import { NodeSettingsStore } from '../../src/node/settings-store.js';
 import { NodeManager } from '../../src/node/manager.js';
 import { createNodeServer } from '../../src/node/server.js';
 import { SessionTokens } from '../../src/node/session-tokens.js';
@@ -83,6 +85,7 @@ async function node() {
       base: fileURLToPath(new URL('../fixtures/registry-min', import.meta.url)),
       info,
     }),
+    economics: createEconomics({ home: paths.home, settings: new NodeSettingsStore({ home: paths.home, info }) }),
     info,
     tokens,
     onShutdown: () => undefined,

@@ -98,7 +98,7 @@ describe('layout', () => {
     const h: FleetHealth = {
       nodesUp: 12,
       nodesTotal: 16,
-      sessions: { starting: 1, working: 40, 'needs-input': 3, idle: 20, paused: 2, exited: 5, failed: 1 },
+      sessions: { queued: 0, starting: 1, working: 40, 'needs-input': 3, idle: 20, paused: 2, exited: 5, failed: 1 },
       live: 66,
       readyToLand: 4,
       workers: { queued: 5, running: 10, done: 3, failed: 0, stopped: 0 },

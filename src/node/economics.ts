@@ -1,0 +1,53 @@
+/**
+ * The node's economics and oversight, as its ops reach them: the settings the operator's config gives it, the
+ * spend it records per turn (budgets are enforced from it, `agency cost` reads it), and its audit trail.
+ */
+import { NO_AUDIT, type AuditSink } from '../audit/sink.js';
+import { RemoteError } from '../protocol/connection.js';
+import {
+  noSpend,
+  type AuditVerify,
+  type CostResult,
+  type NodeSpend,
+  type SpendElsewhere,
+} from '../protocol/economics.js';
+import type { OpArgs, OpResults } from '../protocol/messages.js';
+import type { NodeSettingsStore } from './settings-store.js';
+
+export interface NodeEconomics {
+  settings: NodeSettingsStore;
+  /** the audit trail every module appends to */
+  audit: AuditSink;
+  /** what the rest of the fleet spent today (`budget-sync`) */
+  sync(a: SpendElsewhere): void;
+  /** the recorded spend, grouped (`cost`) */
+  cost(a: OpArgs['cost']): CostResult | Promise<CostResult>;
+  /** what the node spent today and in the last hours, for snapshots */
+  spend(): NodeSpend;
+  /** the audit trail read (`audit`) and checked (`audit-verify`) */
+  readAudit(a: OpArgs['audit']): OpResults['audit'] | Promise<OpResults['audit']>;
+  verifyAudit(): AuditVerify | Promise<AuditVerify>;
+}
+
+/** What the node's economics are built from. */
+export interface EconomicsOptions {
+  home: string;
+  settings: NodeSettingsStore;
+}
+
+const notYet = (what: string) => () => {
+  throw new RemoteError('failed', `this node does not keep ${what} yet`);
+};
+
+/** The node's economics. */
+export function createEconomics(o: EconomicsOptions): NodeEconomics {
+  return {
+    settings: o.settings,
+    audit: NO_AUDIT,
+    sync: () => undefined,
+    cost: notYet('spend records'),
+    spend: () => ({ day: new Date().toISOString().slice(0, 10), today: noSpend(), hours: [], vps: {} }),
+    readAudit: notYet('an audit trail'),
+    verifyAudit: notYet('an audit trail'),
+  };
+}
