@@ -1,8 +1,9 @@
 /** Open questions to the operator, and the answers that are waiting for them. */
-import type { Decision } from '../protocol/messages.js';
+import type { Amount, Decision } from '../protocol/messages.js';
 import { newId } from './ids.js';
 
-export type Answer = { approve: boolean; reason: string | null };
+/** An answer: who gave it (`operator`, `slack:<user>`, `policy:<rule>`, `node`), and for a budget, how much more. */
+export type Answer = { approve: boolean; reason: string | null; by: string; amount?: Amount };
 
 /** A question asked of the operator by a module wired to the session table, and its answer when it comes. */
 export interface Asked {
@@ -21,7 +22,7 @@ export class Decisions {
     for (const d of initial) this.all.set(d.id, d);
   }
 
-  open(fields: Omit<Decision, 'id' | 'state' | 'createdAt' | 'answeredAt' | 'reason'>): Decision {
+  open(fields: Omit<Decision, 'id' | 'state' | 'createdAt' | 'answeredAt' | 'reason' | 'by'>): Decision {
     const d: Decision = {
       ...fields,
       id: newId('d', (id) => this.all.has(id)),
@@ -29,22 +30,26 @@ export class Decisions {
       createdAt: new Date().toISOString(),
       answeredAt: null,
       reason: null,
+      by: null,
     };
     this.all.set(d.id, d);
     this.changed(d);
     return d;
   }
 
-  /** The merge queue's question to the operator (about a session's worker branch), and its answer. */
-  ask(fields: Pick<Decision, 'node' | 'session' | 'tool' | 'summary' | 'input'>): Asked {
-    const decision = this.open({ ...fields, source: 'merge' });
+  /** A module's question to the operator (the merge queue's about a worker branch, a budget's), and its answer. */
+  ask(
+    fields: Pick<Decision, 'node' | 'session' | 'tool' | 'summary' | 'input'>,
+    source: 'merge' | 'budget' = 'merge',
+  ): Asked {
+    const decision = this.open({ ...fields, source });
     return { decision, answer: this.answer(decision.id) };
   }
 
-  /** The merge queue's questions still open (after a restart), each with its answer when it comes. */
-  asked(): Asked[] {
+  /** A module's questions still open (after a restart), each with its answer when it comes. */
+  asked(source: 'merge' | 'budget' = 'merge'): Asked[] {
     return this.list()
-      .filter((d) => d.source === 'merge' && d.state === 'open')
+      .filter((d) => d.source === source && d.state === 'open')
       .map((decision) => ({ decision, answer: this.answer(decision.id) }));
   }
 
@@ -61,19 +66,20 @@ export class Decisions {
     this.waiting.delete(id);
   }
 
-  settle(id: string, approve: boolean, reason: string | null): Decision {
+  settle(id: string, approve: boolean, reason: string | null, by = 'operator', amount?: Amount): Decision {
     const d = this.all.get(id)!;
     const next: Decision = {
       ...d,
       state: approve ? 'approved' : 'denied',
       answeredAt: new Date().toISOString(),
       reason,
+      by,
     };
     this.all.set(id, next);
     this.changed(next);
     const w = this.waiting.get(id);
     this.waiting.delete(id);
-    w?.({ approve, reason });
+    w?.({ approve, reason, by, ...(amount ? { amount } : {}) });
     return next;
   }
 
@@ -89,12 +95,12 @@ export class Decisions {
   withdraw(id: string, why: string): void {
     const d = this.all.get(id);
     if (!d || d.state !== 'open') return;
-    const next: Decision = { ...d, state: 'withdrawn', answeredAt: new Date().toISOString(), reason: why };
+    const next: Decision = { ...d, state: 'withdrawn', answeredAt: new Date().toISOString(), reason: why, by: 'node' };
     this.all.set(id, next);
     this.changed(next);
     const w = this.waiting.get(id);
     this.waiting.delete(id);
-    w?.({ approve: false, reason: why });
+    w?.({ approve: false, reason: why, by: 'node' });
   }
 
   openFor(session: string): Decision[] {

@@ -220,7 +220,8 @@ export class NodeManager {
     if (!d)
       throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
     if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
-    const settle = () => this.decisions.settle(d.id, args.approve, args.reason ?? null);
+    const settle = () =>
+      this.decisions.settle(d.id, args.approve, args.reason ?? null, args.by ?? 'operator', args.amount);
     // a hook waits for this answer; otherwise the prompt is on the screen, and answered there
     if (this.decisions.isWaited(d.id)) return settle();
     return this.get(d.session).dialogs.answer(args.approve, settle);
