@@ -13,11 +13,14 @@ import {
 } from '../protocol/economics.js';
 import type { OpArgs, OpResults } from '../protocol/messages.js';
 import type { NodeSettingsStore } from './settings-store.js';
+import { MemoryLedger, type SpendLedger } from '../budget/ledger.js';
 
 export interface NodeEconomics {
   settings: NodeSettingsStore;
   /** the audit trail every module appends to */
   audit: AuditSink;
+  /** the spend the node records per turn: budgets are enforced from it */
+  ledger: SpendLedger;
   /** what the rest of the fleet spent today (`budget-sync`) */
   sync(a: SpendElsewhere): void;
   /** the recorded spend, grouped (`cost`) */
@@ -44,6 +47,7 @@ export function createEconomics(o: EconomicsOptions): NodeEconomics {
   return {
     settings: o.settings,
     audit: NO_AUDIT,
+    ledger: new MemoryLedger(),
     sync: () => undefined,
     cost: notYet('spend records'),
     spend: () => ({ day: new Date().toISOString().slice(0, 10), today: noSpend(), hours: [], vps: {} }),
