@@ -114,6 +114,25 @@ export interface BudgetStop {
   presets: Amount[];
 }
 
+/**
+ * What happened to a budget, as the node tells its watchers (the operator's notifications, Slack, the audit
+ * trail): `warned` it passed the warning mark, `stopped` it ran out (its sessions paused, a decision open),
+ * `extended` the operator gave it more, `refused` a start was refused over it.
+ */
+export interface BudgetNotice {
+  scope: BudgetScope;
+  /** the session's id, the VP's id, or `fleet` */
+  subject: string;
+  state: 'warned' | 'stopped' | 'extended' | 'refused';
+  limit: Amount;
+  spent: number;
+  /** the session that crossed it, or that was refused */
+  session: string | null;
+  /** the budget decision asking to extend it, when stopped */
+  decision: string | null;
+  at: string;
+}
+
 /** The budgets a node enforces, as the operator's config sets them (resolved for that node). */
 export const budgetsSchema = z.strictObject({
   /** each session's, unless `run --budget` or its discipline names one */

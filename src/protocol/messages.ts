@@ -15,7 +15,15 @@ export * from './workers.js';
 export * from './org.js';
 export * from './economics.js';
 import type { NodeOrg } from './org.js';
-import type { AuditEntry, AuditVerify, CostResult, HeldFor, NodeSpend, SessionBudget } from './economics.js';
+import type {
+  AuditEntry,
+  AuditVerify,
+  BudgetNotice,
+  CostResult,
+  HeldFor,
+  NodeSpend,
+  SessionBudget,
+} from './economics.js';
 
 /** Bump when a cockpit and a node could misunderstand each other; they then refuse to talk. */
 export const PROTOCOL_VERSION = 1;
@@ -375,7 +383,9 @@ export type NodeEvent =
   /** the node's info changed (it was given an organisation): the whole of it, as the hello carried it */
   | { kind: 'node-info'; info: NodeInfo }
   /** the node's spend changed (at most once a second) */
-  | { kind: 'spend'; node: string; spend: NodeSpend };
+  | { kind: 'spend'; node: string; spend: NodeSpend }
+  /** a budget was passed, ran out, was extended, or refused a start */
+  | { kind: 'budget'; node: string; notice: BudgetNotice };
 export interface EventMessage {
   t: 'event';
   event: NodeEvent;
