@@ -23,7 +23,10 @@ import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
 import { NodeOrgStore } from './org-store.js';
 import { NodeSettingsStore } from './settings-store.js';
-import { createEconomics } from './economics.js';
+import { auditDir, createEconomics } from './economics.js';
+import { AuditLog } from '../audit/log.js';
+import { auditTable, recordStart } from './audit-events.js';
+import { warnOperator } from './warnings.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
@@ -139,7 +142,17 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
   writeKeyFile(paths, process.env);
-  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id));
+  // the audit trail, read back first: every module below appends to it
+  const auditBytes = Number(process.env.AGENCY_AUDIT_MAX_BYTES);
+  const audit = AuditLog.open({
+    dir: auditDir(paths.home),
+    node: info.name,
+    ...(auditBytes > 0 ? { maxBytes: auditBytes } : {}),
+    onTrouble: (m) => warnOperator(info, m),
+  });
+  for (const d of audit.damage) warnOperator(info, `audit trail: ${d}`);
+  recordStart(audit, auditDir(paths.home), info, audit.damage);
+  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id), audit);
   const baseRegistry = baseRegistryDir();
   // the organisation given to the node (agency org apply): its overlay is the registry runs and workers use
   const org = new NodeOrgStore({
@@ -155,7 +168,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
   });
   settings.load();
-  const economics = createEconomics({ home: paths.home, settings });
+  const economics = createEconomics({ home: paths.home, settings, node: info.name, audit });
   const manager = new NodeManager({
     paths,
     info,
@@ -163,6 +176,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
+    audit,
     programs: {
       node: process.execPath,
       guard: guardScriptPath(),
@@ -178,6 +192,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     await guard.close();
     await manager.shutdown();
     await workers.close();
+    audit.close();
     rmSync(paths.socket, { force: true });
     rmSync(paths.buildFile, { force: true });
     rmSync(paths.lock, { force: true });
@@ -216,6 +231,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
+  // runs, compiles and decisions from here on (what recover brings back was recorded when it happened)
+  auditTable(manager, audit, paths.sessions);
   manager.recover();
   workers.recover();
   void landing.measureMissing();

@@ -2,7 +2,9 @@
  * The node's economics and oversight, as its ops reach them: the settings the operator's config gives it, the
  * spend it records per turn (budgets are enforced from it, `agency cost` reads it), and its audit trail.
  */
-import { NO_AUDIT, type AuditSink } from '../audit/sink.js';
+import { join } from 'node:path';
+import type { AuditSink } from '../audit/sink.js';
+import { AuditLog } from '../audit/log.js';
 import { RemoteError } from '../protocol/connection.js';
 import {
   noSpend,
@@ -36,7 +38,14 @@ export interface NodeEconomics {
 export interface EconomicsOptions {
   home: string;
   settings: NodeSettingsStore;
+  /** the node's name, as its audit entries carry it */
+  node?: string;
+  /** the node's audit trail, when the daemon opened it (default: opened in `<home>/audit`) */
+  audit?: AuditLog;
 }
+
+/** Where a node keeps its audit trail. */
+export const auditDir = (home: string): string => join(home, 'audit');
 
 const notYet = (what: string) => () => {
   throw new RemoteError('failed', `this node does not keep ${what} yet`);
@@ -44,14 +53,15 @@ const notYet = (what: string) => () => {
 
 /** The node's economics. */
 export function createEconomics(o: EconomicsOptions): NodeEconomics {
+  const audit = o.audit ?? AuditLog.open({ dir: auditDir(o.home), node: o.node ?? 'local' });
   return {
     settings: o.settings,
-    audit: NO_AUDIT,
+    audit,
     ledger: new MemoryLedger(),
     sync: () => undefined,
     cost: notYet('spend records'),
     spend: () => ({ day: new Date().toISOString().slice(0, 10), today: noSpend(), hours: [], vps: {} }),
-    readAudit: notYet('an audit trail'),
-    verifyAudit: notYet('an audit trail'),
+    readAudit: (a) => audit.read(a),
+    verifyAudit: () => audit.verify(),
   };
 }

@@ -4,6 +4,7 @@
  * are answered by hook-answers.ts, the prompts on their screens by screen-answers.ts.
  */
 import { homedir } from 'node:os';
+import type { AuditSink } from '../audit/sink.js';
 import { compileInto, type HookPrograms } from '../compiler/index.js';
 import {
   isLive,
@@ -56,6 +57,8 @@ export interface ManagerOptions {
   replayBytes?: number;
   /** budgets and rate limits a session passes to start (admission.ts); the daemon sets it once they are built */
   admission?: Admission;
+  /** where the answers the policy gives by itself are recorded */
+  audit?: AuditSink;
 }
 
 const USAGE_INTERVAL_MS = 3000;
@@ -101,6 +104,7 @@ export class NodeManager {
       home: this.env.HOME || homedir(),
       decisions: this.decisions,
       policy: (id) => this.context.policy(id),
+      audit: o.audit,
     });
     for (const record of state.sessions) this.runtimes.set(record.id, this.runtime(record));
     // tokens and cost of live sessions, for watchers; status requests read them fresh besides
