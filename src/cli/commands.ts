@@ -164,6 +164,24 @@ export function registerCommands(program: Command): void {
       );
   }
 
+  const audit = program
+    .command('audit')
+    .description("the nodes' audit trails, merged by time: runs, decisions and who answered, guard blocks, stops")
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--session <id>', "only this session's entries (node/id where ids repeat)")
+    .option('--since <when>', 'from this time: an ISO date or time, today, or a span such as 2h or 7d')
+    .option('--json', 'print the entries as JSON')
+    .action(async (opts) => (await import('./audit-command.js')).audit(opts));
+  audit
+    .command('verify')
+    .description(
+      "check each node's chain of entries; names the first broken one (exit 1 if any, or a node is unreachable)",
+    )
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--json', 'print the result as JSON')
+    // `audit verify --json`: commander gives options the parent also has to the parent
+    .action(async (_opts, cmd: Command) => (await import('./audit-command.js')).auditVerify(cmd.optsWithGlobals()));
+
   program
     .command('decisions')
     .description('open decisions: prompts the sessions put to the operator')
