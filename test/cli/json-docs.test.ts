@@ -145,6 +145,9 @@ describe('JSON output', () => {
     keep('stop --all', await a('stop', '--all', '--json'));
     keep('stop', await a('stop', s, '--json'));
     keep('status', await a('status', '--json'));
+    const trail = keep('audit', await a('audit', '--json')) as { entries: { kind: string }[] };
+    expect(trail.entries.map((e) => e.kind)).toEqual(expect.arrayContaining(['node-start', 'run', 'pause', 'stop']));
+    expect(keep('audit verify', await a('audit', 'verify', '--json'))).toMatchObject({ ok: true });
     keep('node stop', await a('node', 'stop', '--json'));
   });
 
