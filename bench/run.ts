@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark, each printing its figure against a baseline measured in the same run. */
 import { benchApproval } from './approval.js';
+import { benchAudit } from './audit.js';
 import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
@@ -33,6 +34,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   approval: () => benchApproval(),
   screen: () => benchScreen(),
   cost: () => benchCost(),
+  audit: () => benchAudit(),
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
   tui: () => benchTui(),
