@@ -28,7 +28,8 @@ export function startResidentGuard(
       const call = b.tool ? `${b.tool} ${describeCall(b.tool, b.input)}` : 'a tool call';
       audit?.append({
         kind: 'guard-block',
-        by: 'policy:guard',
+        // a deny rule of the discipline's approvals names itself; anything else is the guard's own
+        by: `policy:${/^agency policy denies this \((.+?)\): /.exec(b.reason)?.[1] ?? 'guard'}`,
         session: b.session,
         summary: `guard blocked ${call}: ${b.reason}`,
         detail: { tool: b.tool, call: b.tool ? describeCall(b.tool, b.input) : null, reason: b.reason },
