@@ -36,6 +36,8 @@ export interface EventSink {
   activity(line: string): void;
   output(line: string): void;
   usage(u: Usage): void;
+  /** what one response (or a later event of it) added, and its model: a turn of the worker's */
+  turn?(model: string, added: TokenCounts): void;
 }
 
 /** Longest line of the output log and of an activity. */
@@ -231,16 +233,21 @@ export class ClaudeEvents {
     const prev = this.responses.get(key);
     const sums = this.byModel.get(prev?.model ?? model) ?? zeroTokens();
     let changed = false;
+    const added = zeroTokens();
     for (const f of FIELDS) {
       const next = Math.max(prev?.tokens[f] ?? 0, tokens[f]);
       const grew = next - (prev?.tokens[f] ?? 0);
       if (grew > 0) changed = true;
       sums[f] += grew;
+      added[f] = grew;
       if (prev) prev.tokens[f] = next;
     }
     this.byModel.set(prev?.model ?? model, sums);
     if (!prev) this.responses.set(key, { model, tokens: { ...tokens } });
-    if (changed) this.sink.usage(this.usage());
+    if (changed) {
+      this.sink.turn?.(prev?.model ?? model, added);
+      this.sink.usage(this.usage());
+    }
   }
 
   private user(e: z.infer<typeof User> | undefined): void {
