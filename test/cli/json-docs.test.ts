@@ -145,6 +145,7 @@ describe('JSON output', () => {
     keep('stop --all', await a('stop', '--all', '--json'));
     keep('stop', await a('stop', s, '--json'));
     keep('status', await a('status', '--json'));
+    keep('cost', await a('cost', '--by', 'model', '--json'));
     keep('node stop', await a('node', 'stop', '--json'));
   });
 
