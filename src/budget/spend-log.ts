@@ -153,6 +153,7 @@ export class SpendLog implements SpendLedger {
       day: t.day,
       today: t.node,
       hours: this.rollup.lastHours(now, 24),
+      lastHour: this.rollup.lastHour(now),
       vps: Object.fromEntries(t.vps),
     };
   }

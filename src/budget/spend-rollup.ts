@@ -10,6 +10,8 @@ import { noSpend, tokensOf, type CostBy, type CostResult, type CostRow, type Tur
 const WIDTH = 6;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
+/** minutes kept for the last hour's figure (a day: turns recorded late still land in it) */
+const RECENT_MINUTES = 1440;
 /** a group's key when it has no VP */
 export const NO_VP = '(none)';
 
@@ -53,6 +55,9 @@ export class SpendRollup {
   private readonly groups = new Map<string, Group>();
   /** per clock hour (ms / 3 600 000): the node's dollars and tokens */
   private readonly hours = new Map<number, { costUsd: number; tokens: number }>();
+  /** per minute of the last day or so: the node's dollars and tokens (the last hour's figure) */
+  private readonly recent = new Map<number, { costUsd: number; tokens: number }>();
+  private newestMinute = -Infinity;
 
   /** Adds a turn made at `ms` (epoch milliseconds). */
   add(t: Omit<Turn, 'at' | 'worker'>, ms: number): void {
@@ -97,6 +102,31 @@ export class SpendRollup {
     h.costUsd += s.costUsd;
     h.tokens += tokensOf(s);
     this.hours.set(hour, h);
+    if (minute > this.newestMinute - RECENT_MINUTES) {
+      const m = this.recent.get(minute) ?? { costUsd: 0, tokens: 0 };
+      m.costUsd += s.costUsd;
+      m.tokens += tokensOf(s);
+      this.recent.set(minute, m);
+      if (minute > this.newestMinute) {
+        this.newestMinute = minute;
+        if (this.recent.size > RECENT_MINUTES * 2)
+          for (const k of this.recent.keys()) if (k <= minute - RECENT_MINUTES) this.recent.delete(k);
+      }
+    }
+  }
+
+  /** The 60 minutes up to and including the one `now` is in. */
+  lastHour(now: Date): { costUsd: number; tokens: number } {
+    const current = Math.floor(now.getTime() / MINUTE_MS);
+    const out = { costUsd: 0, tokens: 0 };
+    for (let m = current - 59; m <= current; m++) {
+      const v = this.recent.get(m);
+      if (v) {
+        out.costUsd += v.costUsd;
+        out.tokens += v.tokens;
+      }
+    }
+    return out;
   }
 
   /**
