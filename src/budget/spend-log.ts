@@ -225,16 +225,16 @@ export class SpendLog implements SpendLedger {
           rest = Buffer.concat([rest, buf.subarray(0, n)]);
           continue;
         }
-        const text = Buffer.concat([rest, buf.subarray(0, end)]).toString('utf8');
+        const data = rest.length ? Buffer.concat([rest, buf.subarray(0, end + 1)]) : buf.subarray(0, end + 1);
         rest = Buffer.from(buf.subarray(end + 1, n));
+        // a line decoded on its own: what is kept of it (a group's names) holds no larger string alive
         let start = 0;
         for (;;) {
-          const nl = text.indexOf('\n', start);
+          const nl = data.indexOf(0x0a, start);
           if (nl < 0) break;
-          take(text.slice(start, nl));
+          take(data.toString('utf8', start, nl));
           start = nl + 1;
         }
-        take(text.slice(start));
       }
       if (rest.length > 0) take(rest.toString('utf8'));
     } finally {

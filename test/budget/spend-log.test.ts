@@ -119,6 +119,9 @@ describe('the spend log', () => {
     expect(spend.hours.at(-1)).toMatchObject({ hour: '2030-05-03T00:00:00.000Z', costUsd: 2 });
     expect(spend.hours.at(-2)).toMatchObject({ hour: '2030-05-02T23:00:00.000Z', costUsd: 1 });
     expect(spend.hours[0]!.hour).toBe('2030-05-02T01:00:00.000Z');
+    // the 60 minutes up to 00:10 hold both turns, across the day's end
+    expect(spend.lastHour!.costUsd).toBeCloseTo(3);
+    expect(spend.lastHour!.tokens).toBe(2 * 1125);
     expect(spend.vps).toEqual({ 'vp-eng': expect.objectContaining({ costUsd: 2 }) as unknown });
   });
 
