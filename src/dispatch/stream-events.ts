@@ -281,6 +281,30 @@ export class ClaudeEvents {
     }
   }
 
+  /**
+   * The run's totals per model, as the result event gives them: what they hold beyond the responses seen (a
+   * response's final output tokens, which its assistant events do not carry; calls of its own) is a turn too.
+   */
+  private settle(models: Record<string, z.infer<typeof ModelUsage>>): void {
+    if (!this.sink.turn) return;
+    for (const [model, m] of Object.entries(models)) {
+      if (model === NOT_BILLED) continue;
+      const seen = this.byModel.get(model) ?? zeroTokens();
+      const final: TokenCounts = {
+        inputTokens: m.inputTokens,
+        outputTokens: m.outputTokens,
+        cacheCreationTokens: m.cacheCreationInputTokens,
+        cacheReadTokens: m.cacheReadInputTokens,
+      };
+      const added = zeroTokens();
+      for (const f of FIELDS) added[f] = Math.max(0, final[f] - seen[f]);
+      if (total(added) === 0) continue;
+      for (const f of FIELDS) seen[f] += added[f];
+      this.byModel.set(model, seen);
+      this.sink.turn(model, added);
+    }
+  }
+
   private onResult(e: z.infer<typeof Result> | undefined): void {
     if (!e) return;
     const text = e.result === null ? null : stripUnsafe(e.result.replace(/\r\n?/g, '\n'), 'layout');
@@ -306,6 +330,7 @@ export class ClaudeEvents {
           zeroTokens(),
         )
       : tokensOf(e.usage);
+    this.settle(e.modelUsage);
     this.result = {
       text,
       isError: e.is_error,

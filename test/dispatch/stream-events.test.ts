@@ -163,6 +163,32 @@ describe('ClaudeEvents', () => {
     ]);
   });
 
+  it("tells as a turn what the result's totals hold beyond the responses seen (a response's final output)", () => {
+    const turns: { model: string; added: Record<string, number> }[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      turn: (model, added) => turns.push({ model, added: { ...added } }),
+    });
+    events.line(JSON.stringify(assistant('msg_1', [{ type: 'text', text: 'a' }], usageOf(100, 1))));
+    const modelUsage = (output: number) => ({
+      'claude-haiku-4-5-20251001': {
+        inputTokens: 100,
+        outputTokens: output,
+        cacheReadInputTokens: 0,
+        cacheCreationInputTokens: 0,
+      },
+    });
+    const result = { type: 'result', subtype: 'success', is_error: false, result: 'ok', total_cost_usd: 0.001 };
+    events.line(JSON.stringify({ ...result, usage: usageOf(100, 40), modelUsage: modelUsage(40) }));
+    expect(turns.map((t) => [t.model, t.added.inputTokens, t.added.outputTokens])).toEqual([
+      ['claude-haiku-4-5-20251001', 100, 1],
+      ['claude-haiku-4-5-20251001', 0, 39],
+    ]);
+    expect(events.finalUsage().outputTokens).toBe(40);
+  });
+
   it("takes the result's usage (every model, Claude Code's cost) unless it counts fewer tokens than were seen", () => {
     const r = reader();
     r.feed(assistant('msg_1', [{ type: 'text', text: 'a' }], usageOf(100, 1)), {
