@@ -4,6 +4,7 @@ import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
 import { benchCost } from './cost.js';
+import { benchCostTracker } from './cost-tracker.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
@@ -33,6 +34,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   approval: () => benchApproval(),
   screen: () => benchScreen(),
   cost: () => benchCost(),
+  'cost-tracker': () => benchCostTracker(),
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
   tui: () => benchTui(),

@@ -104,6 +104,14 @@ export function registerCommands(program: Command): void {
     .action(async (opts) => (await import('./session-commands.js')).status(opts));
 
   program
+    .command('cost')
+    .description('what the fleet spent, turn by turn as its nodes recorded it: tokens and dollars per key, and a total')
+    .option('--by <key>', 'session, vp, node, discipline or model', 'session')
+    .option('--since <when>', 'today, a span back from now (30m, 2h, 3d, 1w), or an ISO date or time (UTC)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => (await import('./cost-command.js')).cost(opts));
+
+  program
     .command('watch')
     .description('stream state changes until interrupted (NDJSON with --json)')
     .option('--json', 'one JSON object per line')

@@ -3,6 +3,7 @@
  * decisions, tokens, cost, and one line of what the node is doing now. Plain data, no UI: the TUI and
  * `--json` can both show it. Text in here is as the nodes sent it; whoever prints it makes it safe.
  */
+import type { FleetSpend } from './spend.js';
 import type { LinkState, LinkStatus } from '../fleet/link.js';
 import { doing } from './format.js';
 import {
@@ -89,6 +90,8 @@ export interface FleetHealth {
   /** from usage deltas over the last minutes; 0 until two samples a second apart exist */
   tokensPerHour: number;
   costPerHour: number;
+  /** the fleet's recorded spend: dollars in the last hour and today (UTC); null or absent when no node told it */
+  spend?: FleetSpend | null;
 }
 
 /** What the node is doing now: an open decision first, then the most recently active live session. */
@@ -211,6 +214,7 @@ function sumCounts<K extends string>(keys: readonly K[], parts: readonly CountBy
 export function fleetHealth(
   nodes: readonly NodeSummary[],
   rate: { tokensPerHour: number; costPerHour: number },
+  spend: FleetSpend | null = null,
 ): FleetHealth {
   const workers = sumWorkerCounts(
     nodes.map((n) => ({ states: n.workers, models: n.workerModels, tokens: 0, costUsd: 0 })),
@@ -230,6 +234,7 @@ export function fleetHealth(
     tokens: nodes.reduce((a, n) => a + n.tokens, 0),
     costUsd: nodes.reduce((a, n) => a + n.costUsd, 0),
     ...rate,
+    spend,
   };
 }
 

@@ -372,6 +372,7 @@ export class Dispatcher {
     this.update(w, { pid: proc.pid, cwd: prepared.cwd, worktree: w.write ? prepared.cwd : null, activity: 'starting' });
     proc.onActivity((line) => this.update(w, { activity: line }));
     proc.onUsage((u) => this.update(w, { usage: u }));
+    proc.onTurn((t) => this.host.turn?.(w, t));
     const exit = await proc.exited;
     await this.ended_(w, slot, exit);
   }

@@ -2,6 +2,7 @@
 import type { CompileOptions } from '../compiler/index.js';
 import type { Registry } from '../registry/index.js';
 import type { PriceOf } from './stream-events.js';
+import type { WorkerTurn } from './worker-process.js';
 import type { Decision, NodeEvent, SessionState } from '../protocol/messages.js';
 
 /** A decision asked of the operator, and the answer (approve or not) when it comes. */
@@ -59,6 +60,8 @@ export interface DispatchHost {
   asked(): Asked[];
   /** the cost of a worker's tokens while it runs (its own figure replaces it when it ends); null where unknown */
   price?: PriceOf;
+  /** a worker's API response, as it printed it: recorded as a turn of its session's */
+  turn?(worker: { id: string; session: string }, t: WorkerTurn): void;
   /** tells the operator (the node's log and its warnings) */
   warn(text: string): void;
 }

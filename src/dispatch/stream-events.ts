@@ -36,6 +36,8 @@ export interface EventSink {
   activity(line: string): void;
   output(line: string): void;
   usage(u: Usage): void;
+  /** what one response (or a later event of it) added, and its model: a turn of the worker's */
+  turn?(model: string, added: TokenCounts): void;
 }
 
 /** Longest line of the output log and of an activity. */
@@ -231,16 +233,21 @@ export class ClaudeEvents {
     const prev = this.responses.get(key);
     const sums = this.byModel.get(prev?.model ?? model) ?? zeroTokens();
     let changed = false;
+    const added = zeroTokens();
     for (const f of FIELDS) {
       const next = Math.max(prev?.tokens[f] ?? 0, tokens[f]);
       const grew = next - (prev?.tokens[f] ?? 0);
       if (grew > 0) changed = true;
       sums[f] += grew;
+      added[f] = grew;
       if (prev) prev.tokens[f] = next;
     }
     this.byModel.set(prev?.model ?? model, sums);
     if (!prev) this.responses.set(key, { model, tokens: { ...tokens } });
-    if (changed) this.sink.usage(this.usage());
+    if (changed) {
+      this.sink.turn?.(prev?.model ?? model, added);
+      this.sink.usage(this.usage());
+    }
   }
 
   private user(e: z.infer<typeof User> | undefined): void {
@@ -274,6 +281,30 @@ export class ClaudeEvents {
     }
   }
 
+  /**
+   * The run's totals per model, as the result event gives them: what they hold beyond the responses seen (a
+   * response's final output tokens, which its assistant events do not carry; calls of its own) is a turn too.
+   */
+  private settle(models: Record<string, z.infer<typeof ModelUsage>>): void {
+    if (!this.sink.turn) return;
+    for (const [model, m] of Object.entries(models)) {
+      if (model === NOT_BILLED) continue;
+      const seen = this.byModel.get(model) ?? zeroTokens();
+      const final: TokenCounts = {
+        inputTokens: m.inputTokens,
+        outputTokens: m.outputTokens,
+        cacheCreationTokens: m.cacheCreationInputTokens,
+        cacheReadTokens: m.cacheReadInputTokens,
+      };
+      const added = zeroTokens();
+      for (const f of FIELDS) added[f] = Math.max(0, final[f] - seen[f]);
+      if (total(added) === 0) continue;
+      for (const f of FIELDS) seen[f] += added[f];
+      this.byModel.set(model, seen);
+      this.sink.turn(model, added);
+    }
+  }
+
   private onResult(e: z.infer<typeof Result> | undefined): void {
     if (!e) return;
     const text = e.result === null ? null : stripUnsafe(e.result.replace(/\r\n?/g, '\n'), 'layout');
@@ -299,6 +330,7 @@ export class ClaudeEvents {
           zeroTokens(),
         )
       : tokensOf(e.usage);
+    this.settle(e.modelUsage);
     this.result = {
       text,
       isError: e.is_error,

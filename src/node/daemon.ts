@@ -24,6 +24,8 @@ import { NodeLanding } from './landing.js';
 import { NodeOrgStore } from './org-store.js';
 import { NodeSettingsStore } from './settings-store.js';
 import { createEconomics } from './economics.js';
+import { relaySpend } from './spend-events.js';
+import { warnOperator } from './warnings.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
@@ -155,7 +157,12 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
   });
   settings.load();
-  const economics = createEconomics({ home: paths.home, settings });
+  const economics = createEconomics({
+    home: paths.home,
+    settings,
+    node: info.name,
+    warn: (text) => warnOperator(info, `the spend log: ${text}`),
+  });
   const manager = new NodeManager({
     paths,
     info,
@@ -169,7 +176,10 @@ export async function serveNode(o: ServeOptions): Promise<void> {
       lifecycle: lifecycleHookPath(),
       mcp: mcpServerPath(),
     },
+    turns: economics.ledger,
   });
+  manager.spendNow = () => economics.spend();
+  relaySpend({ node: info.name, ledger: economics.ledger, spend: economics.spend, emit: (e) => manager.relay(e) });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -193,6 +203,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
+    turns: economics.ledger,
   });
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();

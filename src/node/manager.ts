@@ -12,6 +12,7 @@ import {
   type NodeEvent,
   type MirrorResult,
   type NodeInfo,
+  type NodeSpend,
   type OpArgs,
   type ScreenView,
   type SessionSummary,
@@ -39,6 +40,7 @@ import type { SessionTokens } from './session-tokens.js';
 import { launchEnv, sessionCompileOptions, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { warnOperator } from './warnings.js';
+import type { TurnSink } from './usage-watch.js';
 
 export interface ManagerOptions {
   paths: NodePaths;
@@ -56,6 +58,8 @@ export interface ManagerOptions {
   replayBytes?: number;
   /** budgets and rate limits a session passes to start (admission.ts); the daemon sets it once they are built */
   admission?: Admission;
+  /** where sessions' turns are recorded (the node's ledger) */
+  turns?: TurnSink;
 }
 
 const USAGE_INTERVAL_MS = 3000;
@@ -76,6 +80,8 @@ export class NodeManager {
   workerList: () => WorkerSummary[] = () => [];
   /** what a session passes to start (the daemon wires the budget and rate modules) */
   admission: Admission;
+  /** what the node spent, for snapshots (the daemon wires its ledger) */
+  spendNow: () => NodeSpend | undefined = () => undefined;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
@@ -150,6 +156,7 @@ export class NodeManager {
       sessions: [...this.runtimes.values()].map((r) => this.summary(r)),
       decisions: this.decisions.list(),
       workers: this.workerList(),
+      spend: this.spendNow(),
     };
   }
 
@@ -328,9 +335,11 @@ export class NodeManager {
   }
 
   private runtime(record: SessionRecord): Runtime {
-    const { paths, info, replayBytes } = this.o;
-    return newRuntime({ paths, info, env: this.env, decisions: this.decisions, replayBytes }, record, (rt, patch) =>
-      this.update(rt, patch),
+    const { paths, info, replayBytes, turns } = this.o;
+    return newRuntime(
+      { paths, info, env: this.env, decisions: this.decisions, replayBytes, turns },
+      record,
+      (rt, patch) => this.update(rt, patch),
     );
   }
 

@@ -12,7 +12,7 @@ import { sessionDir } from './ids.js';
 import { OutputLog } from './output-log.js';
 import { ScreenAnswers } from './screen-answers.js';
 import type { SessionRecord } from './state-file.js';
-import { UsageWatch } from './usage-watch.js';
+import { UsageWatch, type TurnSink } from './usage-watch.js';
 
 export interface Runtime {
   record: SessionRecord;
@@ -32,6 +32,8 @@ export interface RuntimeNode {
   decisions: Decisions;
   /** bytes of output kept per session for replay */
   replayBytes?: number;
+  /** where each session's turns are recorded (the node's ledger) */
+  turns?: TurnSink;
 }
 
 /** The node's node.env, where its key goes. */
@@ -52,6 +54,7 @@ export function newRuntime(
     node.env,
     (u) => changed(rt, { usage: u }),
     (t) => refusals.seen(t),
+    node.turns ?? null,
   );
   const dialogs = new ScreenAnswers({
     node: node.info.name,

@@ -15,6 +15,8 @@ import type { NodeManager } from './manager.js';
 import { nodeCompileOptions, sessionEnv } from './session-env.js';
 import { removeSessionTmpDir, sessionTmpDir } from './session-tmp.js';
 import { warnOperator } from './warnings.js';
+import type { TurnSink } from './usage-watch.js';
+import type { PriceOf } from '../dispatch/stream-events.js';
 
 export interface WorkerNode {
   manager: NodeManager;
@@ -27,7 +29,14 @@ export interface WorkerNode {
   orgRegistry?: () => Registry | null;
   /** the programs a compiled context runs: workers get the guard (standalone) and no lifecycle hooks */
   programs: Pick<HookPrograms, 'node' | 'guard'>;
+  /** where workers' turns are recorded, as their sessions' (the node's ledger) */
+  turns?: TurnSink;
 }
+
+const price: PriceOf = (model, t) => {
+  const p = priceFor(model);
+  return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
+};
 
 /** The dispatcher of a node, wired to its session table. */
 export function nodeDispatcher(n: WorkerNode): Dispatcher {
@@ -70,9 +79,19 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     ask: (fields) => manager.decisions.ask({ ...fields, node: info.name }),
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
-    price: (model, t) => {
-      const p = priceFor(model);
-      return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
+    price,
+    turn: (w, t) => {
+      if (!n.turns || !manager.has(w.session)) return;
+      const r = manager.record(w.session);
+      n.turns.record({
+        at: new Date().toISOString(),
+        session: w.session,
+        worker: w.id,
+        vp: r.vp ?? null,
+        discipline: r.discipline,
+        model: t.model,
+        spend: { ...t.tokens, costUsd: price(t.model, t.tokens) ?? 0 },
+      });
     },
   };
   const dispatcher = new Dispatcher(host);

@@ -210,6 +210,8 @@ export interface NodeSpend {
   today: Spend;
   /** the last 24 hours, oldest first, one entry per clock hour (UTC), the current hour last */
   hours: { hour: string; costUsd: number; tokens: number }[];
+  /** the last 60 minutes (to the minute) */
+  lastHour?: { costUsd: number; tokens: number };
   /** today, per VP */
   vps: Record<string, Spend>;
 }

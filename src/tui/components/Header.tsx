@@ -1,4 +1,7 @@
-/** The top line: fleet health (nodes up, sessions by state, decisions waiting, tokens and cost per hour), then where focus is. */
+/**
+ * The top line: fleet health (nodes up, sessions by state, decisions waiting, tokens per hour, and the fleet's
+ * spend in the last hour and today), then where focus is.
+ */
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetHealth, FleetState } from '../../cockpit/types.js';
@@ -50,8 +53,15 @@ function partsAt(h: FleetHealth, level: number): { left: string; decisions: stri
       : n > 0
         ? `⚑ ${n} waiting`
         : 'no decisions';
-  const rate =
-    level < 2
+  // the nodes' recorded spend when they tell it (the last hour, today), else what the sessions' usage shows
+  const sp = h.spend;
+  const rate = sp
+    ? level < 2
+      ? `${tokens(h.tokensPerHour)} tok/h  ${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
+      : level < 7
+        ? `${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
+        : `${dollars(sp.todayUsd)} today`
+    : level < 2
       ? `${tokens(h.tokensPerHour)} tok/h ${dollars(h.costPerHour)}/h  total ${dollars(h.costUsd)}`
       : level < 7
         ? `${dollars(h.costPerHour)}/h total ${dollars(h.costUsd)}`

@@ -1,5 +1,5 @@
 /**
- * A node's view: the VPs it carries (name, mandate, disciplines), its sessions as a selectable list (state, how its branch stands, discipline, tokens and
+ * A node's view: what it spent (a chart of its last hours), the VPs it carries (name, mandate, disciplines), its sessions as a selectable list (state, how its branch stands, discipline, tokens and
  * cost with its workers', age, task), its open decisions, and the selected session's workers (`w` moves
  * into them).
  */
@@ -19,6 +19,7 @@ import { visibleSessions } from '../select.js';
 import { workersLayer } from '../layers.js';
 import { workersHeight } from '../worker-layout.js';
 import { WorkerTable } from './WorkerTable.js';
+import { SpendLine } from './SpendLine.js';
 import { age, doing, dollars, tokens } from '../../cockpit/format.js';
 import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
@@ -126,6 +127,7 @@ export const NodeView = memo(function NodeView({
     sameDecisions,
   );
   const byWorkers = useFleet(useCallback((s: FleetState) => s.sessionWorkers.get(node), [node]));
+  const spendShown = useFleet(useCallback((s: FleetState) => s.spend.has(node), [node]));
   const inList = useUi(useCallback((u: UiState) => workersLayer(u.stack), []));
   const shownDecisions = decisions.slice(0, 3);
   const selected = sessions.find((s) => s.id === cursor) ?? sessions[0];
@@ -135,7 +137,7 @@ export const NodeView = memo(function NodeView({
   const tableWorkers = tableSession ? byWorkers?.get(tableSession) : undefined;
   // the VPs it carries, a line each, under its name (at most a third of the view)
   const vps = (summary?.vps ?? []).slice(0, Math.max(1, Math.floor(height / 3)));
-  const rest = height - 3 - vps.length - (shownDecisions.length ? shownDecisions.length + 1 : 0);
+  const rest = height - 3 - vps.length - (spendShown ? 1 : 0) - (shownDecisions.length ? shownDecisions.length + 1 : 0);
   const tableHeight =
     tableSession && (focusedList || tableWorkers)
       ? workersHeight(rest, tableWorkers?.list.length ?? 0, !!focusedList)
@@ -158,6 +160,7 @@ export const NodeView = memo(function NodeView({
           >{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${dollars(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text>
         ) : null}
       </Text>
+      {spendShown ? <SpendLine node={node} width={width} /> : null}
       {vps.map((v) => (
         <Text key={v.id} wrap="truncate">
           <Text bold color={theme.focus.fg}>{` ${clean(v.name, 40)}`}</Text>
