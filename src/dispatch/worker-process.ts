@@ -100,6 +100,7 @@ export class WorkerProcess {
   private readonly stdout: BoundedLines;
   private readonly activityListeners = new Set<(line: string) => void>();
   private readonly usageListeners = new Set<(u: Usage) => void>();
+  private readonly rateListeners = new Set<(retryMs: number | null) => void>();
   private resolve!: (e: WorkerExit) => void;
   private done: WorkerExit | null = null;
   private startError: string | null = null;
@@ -130,6 +131,7 @@ export class WorkerProcess {
         },
         output: (line) => this.keep(line),
         usage: (u) => this.emit(this.usageListeners, u),
+        rateLimited: (ms) => this.emit(this.rateListeners, ms),
       },
       o.price,
     );
@@ -188,6 +190,12 @@ export class WorkerProcess {
   onUsage(f: (u: Usage) => void): () => void {
     this.usageListeners.add(f);
     return () => this.usageListeners.delete(f);
+  }
+
+  /** The API rate-limited it (429): the wait the API named, or null when none is known. */
+  onRateLimited(f: (retryMs: number | null) => void): () => void {
+    this.rateListeners.add(f);
+    return () => this.rateListeners.delete(f);
   }
 
   /** Bounded plain-text log: what it said and which tools it called, oldest first; `truncated` if older lines went. */

@@ -25,6 +25,9 @@ import { NodeOrgStore } from './org-store.js';
 import { NodeSettingsStore } from './settings-store.js';
 import { createEconomics } from './economics.js';
 import { NodeManager } from './manager.js';
+import { composeAdmission, OPEN_ADMISSION } from './admission.js';
+import { RatePause } from './rate-pause.js';
+import { StartQueue } from './start-queue.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
 import { nodeAuth } from './run-request.js';
@@ -156,7 +159,12 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   });
   settings.load();
   const economics = createEconomics({ home: paths.home, settings });
+  // session starts per VP and tokens per minute (token buckets), and the API's 429 pause: work over them waits
+  const pause = new RatePause({ info, changed: () => manager.relay({ kind: 'node-info', info: { ...info } }) });
+  const rates = new StartQueue({ settings, turns: economics.ledger, pause });
   const manager = new NodeManager({
+    admission: composeAdmission(OPEN_ADMISSION, rates),
+    settings: () => settings.current(),
     paths,
     info,
     tokens,
@@ -193,6 +201,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
+    settings: () => settings.current(),
+    rates,
   });
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();

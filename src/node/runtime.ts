@@ -32,6 +32,8 @@ export interface RuntimeNode {
   decisions: Decisions;
   /** bytes of output kept per session for replay */
   replayBytes?: number;
+  /** the API rate-limited the session (429): new starts on the node wait (null: no retry time known) */
+  rateLimited?: (retryMs: number | null) => void;
 }
 
 /** The node's node.env, where its key goes. */
@@ -46,7 +48,7 @@ export function newRuntime(
   const log = OutputLog.open(sessionDir(node.paths.sessions, record.id), node.replayBytes ?? 1024 * 1024);
   record.outputSeq = log.buffer.end;
   const where = { info: node.info, nodeEnvFile: nodeEnvFile(node.paths) };
-  const refusals = new ApiRefusals(where, record, () => rt.session);
+  const refusals = new ApiRefusals(where, record, () => rt.session, node.rateLimited);
   const usage = new UsageWatch(
     record,
     node.env,

@@ -8,7 +8,9 @@ import { realpathSync } from 'node:fs';
 import type { HookPrograms } from '../compiler/index.js';
 import type { Registry } from '../registry/index.js';
 import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
-import { isLive, type NodeInfo } from '../protocol/messages.js';
+import { isLive, type NodeInfo, type NodeSettings } from '../protocol/messages.js';
+import { workerModel } from '../budget/model-routing.js';
+import type { StartQueue } from './start-queue.js';
 import { costUsd, priceFor } from '../session/cost/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
@@ -27,6 +29,10 @@ export interface WorkerNode {
   orgRegistry?: () => Registry | null;
   /** the programs a compiled context runs: workers get the guard (standalone) and no lifecycle hooks */
   programs: Pick<HookPrograms, 'node' | 'guard'>;
+  /** the node's settings (model routing) */
+  settings?: () => NodeSettings;
+  /** the node's rate limits: workers wait on its tokens and on the API's 429 pause, and a 429 pauses the node */
+  rates?: Pick<StartQueue, 'workerWait' | 'workerRateLimited'>;
 }
 
 /** The dispatcher of a node, wired to its session table. */
@@ -70,6 +76,9 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     ask: (fields) => manager.decisions.ask({ ...fields, node: info.name }),
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
+    workerModel: (o) => workerModel({ ...o, models: n.settings?.().models }),
+    startsHeld: () => n.rates?.workerWait() ?? null,
+    rateLimited: (worker, ms) => n.rates?.workerRateLimited(worker, ms),
     price: (model, t) => {
       const p = priceFor(model);
       return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
