@@ -57,7 +57,8 @@ export class TokenBucket {
   msUntil(n = 1): number {
     this.refill();
     if (this.level >= n - EPSILON) return 0;
-    return Math.ceil(((n - this.level) / this.perMinute) * MINUTE_MS);
+    // rounded up to the millisecond, past what floating point leaves over
+    return Math.ceil(((n - this.level) / this.perMinute) * MINUTE_MS - 1e-6);
   }
 
   /** A new rate: what it holds is kept, up to the new capacity. */
