@@ -2,7 +2,8 @@
  * Rate limits on a real node, with the real Claude Code CLI against the scripted Messages API: a VP's token
  * bucket of session starts (over it, sessions wait `queued` and start oldest first as it refills, by the
  * clock: these tests take the minute and a half a bucket of 2 a minute needs), queued sessions across a
- * restart of the node, and the API's 429 pausing new starts on the node.
+ * restart of the node, and the API's 429 pausing new starts on the node; workers routed to their models by
+ * the node's settings, and a worker's 429 naming its retry time.
  */
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { Connection } from '../../src/protocol/connection.js';
 import type { NodeInfo, SessionSummary } from '../../src/protocol/messages.js';
 import { API_ERRORS, firstUserText, type Scenario } from '../fixtures/messages-api.js';
 import { deferAfterEach } from '../helpers/defer.js';
-import { testNode, type TestNode } from '../helpers/node.js';
+import { runApproving, testNode, type TestNode } from '../helpers/node.js';
+import { managerScript, scenario, workerNameOf, workerRoute, type WorkerSpec } from '../helpers/worker-scripts.js';
 import { until } from '../helpers/until.js';
 
 const defer = deferAfterEach();
@@ -184,6 +186,67 @@ describe('rate limits', () => {
       const done = await n.agency(['wait', b.id, '--timeout', '60']);
       expect(done.code, done.stdout + done.stderr).toBe(0);
       await until('the pause is over in the node info', () => info()?.rateLimited === null, 10_000);
+    },
+  );
+});
+
+describe('workers under the node’s settings', () => {
+  it(
+    "workers run on the models the settings route them to, and a worker's 429 with retry-after pauses the node's new starts",
+    { timeout: 300_000 },
+    async () => {
+      const workers: WorkerSpec[] = [
+        { id: 'task-a', prompt: 'Look into part a and report.' },
+        { id: 'task-b', prompt: 'Look into part b and report.' },
+        { id: 'task-c', prompt: 'Look into part c and report.', model: 'opus' },
+      ];
+      let refused = 0;
+      const { n, conn, started, info, run } = await node(
+        scenario(
+          managerScript({ workers }),
+          (ctx) => (ctx.prompt === 'a task during the pause' ? [{ text: 'done' }] : workerRoute({})(ctx)),
+          {
+            // task-a's first request is refused once, with a retry-after of 20 s
+            error: (r) =>
+              r.kind === 'main' && workerNameOf(firstUserText(r.body)) === 'task-a' && refused++ === 0
+                ? API_ERRORS.rateLimited(20)
+                : null,
+          },
+        ),
+      );
+      await conn.request('settings-apply', { models: { worker: 'claude-sonnet-4-5' } });
+      const manager = await run('survey the repository with workers');
+      await until('the node is rate-limited', () => Boolean(info()?.rateLimited), 120_000);
+      const pause = info()!.rateLimited!;
+      expect(pause.reason).toMatch(/^the API rate-limited worker w-[0-9a-f]+ \(429\): it asked to retry in 20 s$/);
+      // a session asked for meanwhile waits for the pause to end
+      const later = await run('a task during the pause');
+      expect(later).toMatchObject({ state: 'queued', held: 'queued' });
+      await until('the queued session started', () => started.has(later.id), 60_000);
+      expect(started.get(later.id)!).toBeGreaterThanOrEqual(Date.parse(pause.until) - 50);
+
+      await runApproving(n, manager.id);
+      const list = JSON.parse((await n.agency(['workers', manager.id, '--json'])).stdout).workers as {
+        name: string;
+        model: string;
+        state: string;
+      }[];
+      expect(list.map((w) => [w.name, w.model, w.state]).sort()).toEqual([
+        ['task-a', 'sonnet', 'done'],
+        ['task-b', 'sonnet', 'done'],
+        ['task-c', 'opus', 'done'],
+      ]);
+      // claude was given the full id the settings named; the spawn's own model won over them
+      const modelOf = (name: string) =>
+        new Set(
+          n.api.requests
+            .filter((r) => r.kind === 'main' && workerNameOf(firstUserText(r.body)) === name)
+            .map((r) => String(r.body.model)),
+        );
+      expect(modelOf('task-a')).toEqual(new Set(['claude-sonnet-4-5']));
+      expect(modelOf('task-b')).toEqual(new Set(['claude-sonnet-4-5']));
+      expect([...modelOf('task-c')]).not.toContain('claude-sonnet-4-5');
+      expect(refused).toBeGreaterThan(1);
     },
   );
 });
