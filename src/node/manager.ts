@@ -125,7 +125,7 @@ export class NodeManager {
 
   /**
    * Brings back the sessions that were live when the node stopped, with Claude Code's own resume: a new turn
-   * for those that were at work, none for idle and paused ones (comeback.ts).
+   * for those that were at work, none for idle and paused ones; queued ones wait their turn again (comeback.ts).
    */
   recover(): void {
     for (const d of this.decisions.list())
