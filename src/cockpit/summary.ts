@@ -5,7 +5,7 @@
  */
 import type { FleetSpend } from './spend.js';
 import type { LinkState, LinkStatus } from '../fleet/link.js';
-import { doing } from './format.js';
+import { doing, modelsText } from './format.js';
 import {
   SESSION_STATES,
   WORKER_MODELS,
@@ -64,6 +64,10 @@ export interface NodeSummary {
   sandbox: 'on' | 'off' | 'unavailable' | null;
   /** why it is not `on`, one line */
   sandboxReason: string | null;
+  /** its live sessions that name a model, by model, most used first (`sonnet 2 · opus 1`); '' for none */
+  sessionModels: string;
+  /** the API rate-limited it (429): no new session or worker starts before `until`; null: not now */
+  rateLimited: { until: string; reason: string } | null;
 }
 
 export interface RecentActivity {
@@ -170,6 +174,8 @@ export function summariseNode(
     recent,
     sandbox: link.info?.sandbox?.mode ?? null,
     sandboxReason: link.info?.sandbox?.reason ?? null,
+    sessionModels: modelsText(sessions.filter((s) => isLive(s) && s.model).map((s) => s.model)),
+    rateLimited: link.info?.rateLimited ?? null,
   };
 }
 

@@ -38,6 +38,11 @@ export interface EventSink {
   usage(u: Usage): void;
   /** what one response (or a later event of it) added, and its model: a turn of the worker's */
   turn?(model: string, added: TokenCounts): void;
+  /**
+   * The API rate-limited the run (429): while Claude Code retries (with the wait the API asked for in its
+   * retry-after, when it named one) and when the run ends on it (the last wait named, if any); null: none known.
+   */
+  rateLimited?(retryMs: number | null): void;
 }
 
 /** Longest line of the output log and of an activity. */
@@ -83,6 +88,7 @@ const System = z.object({
   model: Text,
   attempt: Count,
   max_retries: Count,
+  retry_delay_ms: Count,
   error_status: z.number().nullable().catch(null),
   error: Text,
 });
@@ -161,6 +167,8 @@ export class ClaudeEvents {
   private readonly responses = new Recent<{ model: string; tokens: TokenCounts }>(RECENT);
   private readonly tools = new Recent<string>(RECENT);
   private anonymous = 0;
+  /** the last wait the API named for a 429 (its retry-after, as Claude Code waits it) */
+  private namedWait: number | null = null;
 
   constructor(
     private readonly cwd: string,
@@ -278,6 +286,12 @@ export class ClaudeEvents {
       );
       this.sink.output(line);
       this.sink.activity(line);
+      if (e.error_status === 429) {
+        // a retry-after is whole seconds; Claude Code's own backoff (when the API named none) is not
+        const named = e.retry_delay_ms > 0 && e.retry_delay_ms % 1000 === 0 ? e.retry_delay_ms : null;
+        if (named !== null) this.namedWait = named;
+        this.sink.rateLimited?.(named);
+      }
     }
   }
 
@@ -318,6 +332,7 @@ export class ClaudeEvents {
         300,
       );
     }
+    if (e.is_error && e.api_error_status === 429) this.sink.rateLimited?.(this.namedWait);
     const models = Object.values(e.modelUsage);
     const tokens = models.length
       ? models.reduce<TokenCounts>(

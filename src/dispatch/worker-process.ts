@@ -107,6 +107,7 @@ export class WorkerProcess {
   private readonly activityListeners = new Set<(line: string) => void>();
   private readonly usageListeners = new Set<(u: Usage) => void>();
   private readonly turnListeners = new Set<(t: WorkerTurn) => void>();
+  private readonly rateListeners = new Set<(retryMs: number | null) => void>();
   private resolve!: (e: WorkerExit) => void;
   private done: WorkerExit | null = null;
   private startError: string | null = null;
@@ -138,6 +139,7 @@ export class WorkerProcess {
         output: (line) => this.keep(line),
         usage: (u) => this.emit(this.usageListeners, u),
         turn: (model, tokens) => this.emit(this.turnListeners, { model, tokens }),
+        rateLimited: (ms) => this.emit(this.rateListeners, ms),
       },
       o.price,
     );
@@ -202,6 +204,12 @@ export class WorkerProcess {
   onTurn(f: (t: WorkerTurn) => void): () => void {
     this.turnListeners.add(f);
     return () => this.turnListeners.delete(f);
+  }
+
+  /** The API rate-limited it (429): the wait the API named, or null when none is known. */
+  onRateLimited(f: (retryMs: number | null) => void): () => void {
+    this.rateListeners.add(f);
+    return () => this.rateListeners.delete(f);
   }
 
   /** Bounded plain-text log: what it said and which tools it called, oldest first; `truncated` if older lines went. */

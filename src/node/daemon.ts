@@ -27,6 +27,9 @@ import { createEconomics } from './economics.js';
 import { relaySpend } from './spend-events.js';
 import { warnOperator } from './warnings.js';
 import { NodeManager } from './manager.js';
+import { composeAdmission, OPEN_ADMISSION } from './admission.js';
+import { RatePause } from './rate-pause.js';
+import { StartQueue } from './start-queue.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
 import { nodeAuth } from './run-request.js';
@@ -163,7 +166,12 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     node: info.name,
     warn: (text) => warnOperator(info, `the spend log: ${text}`),
   });
+  // session starts per VP and tokens per minute (token buckets), and the API's 429 pause: work over them waits
+  const pause = new RatePause({ info, changed: () => manager.relay({ kind: 'node-info', info: { ...info } }) });
+  const rates = new StartQueue({ settings, turns: economics.ledger, pause });
   const manager = new NodeManager({
+    admission: composeAdmission(OPEN_ADMISSION, rates),
+    settings: () => settings.current(),
     paths,
     info,
     tokens,
@@ -204,6 +212,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
     turns: economics.ledger,
+    settings: () => settings.current(),
+    rates,
   });
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();

@@ -11,6 +11,7 @@ import {
   type Landing,
   type NodeEvent,
   type MirrorResult,
+  type NodeSettings,
   type NodeInfo,
   type NodeSpend,
   type OpArgs,
@@ -33,7 +34,8 @@ import { HookAnswers } from './hook-answers.js';
 import { newId } from './ids.js';
 import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
-import { OPEN_ADMISSION, type Admission } from './admission.js';
+import { OPEN_ADMISSION, startInTurn, type Admission } from './admission.js';
+import { sessionModel } from '../budget/model-routing.js';
 import { compiledWorktree } from './run-worktree.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -60,6 +62,8 @@ export interface ManagerOptions {
   admission?: Admission;
   /** where sessions' turns are recorded (the node's ledger) */
   turns?: TurnSink;
+  /** the settings the operator's config gave the node (model routing) */
+  settings?: () => NodeSettings;
 }
 
 const USAGE_INTERVAL_MS = 3000;
@@ -127,7 +131,7 @@ export class NodeManager {
 
   /**
    * Brings back the sessions that were live when the node stopped, with Claude Code's own resume: a new turn
-   * for those that were at work, none for idle and paused ones (comeback.ts).
+   * for those that were at work, none for idle and paused ones; queued ones wait their turn again (comeback.ts).
    */
   recover(): void {
     for (const d of this.decisions.list())
@@ -138,6 +142,10 @@ export class NodeManager {
         if (d.source !== 'merge') this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
       const back = comebackFor(rt.record.state);
       if (!back) continue;
+      if (back === 'queue-again') {
+        this.begin(rt);
+        continue;
+      }
       rt.record.resumes += 1;
       this.launch(rt, ['--resume', rt.record.claudeSession], back);
     }
@@ -185,31 +193,20 @@ export class NodeManager {
       compileInto(path, registry, { discipline, task: args.task }, options),
     );
     this.context.keep(id, wt.path);
-    const model = args.model ?? registry.disciplines.get(discipline)!.value.model ?? null;
-    const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);
-    const rt = this.runtime(record);
+    const registryModel = registry.disciplines.get(discipline)!.value.model;
+    const models = this.o.settings?.().models;
+    const model = sessionModel({ asked: args.model, discipline, models, registry: registryModel });
+    const rt = this.runtime(newRecord(id, args, discipline, model, wt, source.origin, vp.id));
     this.runtimes.set(id, rt);
-    const turn = this.admission.turn({ session: id, vp: vp.id, discipline });
-    if (turn) this.queue(rt, turn, () => this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task)));
-    else this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task));
+    this.begin(rt);
     this.writer.flush();
     return this.summary(rt);
   }
 
-  /** The session waits `queued` for its turn, then starts, unless it was stopped meanwhile. */
-  private queue(rt: Runtime, turn: { why: string; ready: Promise<void> }, start: () => void): void {
-    this.update(rt, { state: 'queued', held: 'queued', activity: turn.why });
-    turn.ready.then(
-      () => {
-        if (rt.record.state !== 'queued') return;
-        this.update(rt, { held: null });
-        start();
-      },
-      (e: Error) => {
-        if (rt.record.state !== 'queued') return;
-        this.update(rt, { state: 'failed', held: null, reason: e.message, endedAt: new Date().toISOString() });
-      },
-    );
+  /** A new session (or one still queued when the node stopped) starts with its task when admission lets it. */
+  private begin(rt: Runtime): void {
+    const start = () => this.launch(rt, ['--session-id', rt.record.claudeSession], startWith(rt.record.task));
+    startInTurn(this.admission, rt.record, (patch) => this.update(rt, patch), start);
   }
 
   /** The bare mirror the operator pushes a repository of theirs into (see repo-source.ts). */
@@ -336,11 +333,9 @@ export class NodeManager {
 
   private runtime(record: SessionRecord): Runtime {
     const { paths, info, replayBytes, turns } = this.o;
-    return newRuntime(
-      { paths, info, env: this.env, decisions: this.decisions, replayBytes, turns },
-      record,
-      (rt, patch) => this.update(rt, patch),
-    );
+    const rateLimited = (retryMs: number | null) => this.admission.rateLimited?.(record.id, retryMs);
+    const node = { paths, info, env: this.env, decisions: this.decisions, replayBytes, turns, rateLimited };
+    return newRuntime(node, record, (rt, patch) => this.update(rt, patch));
   }
 
   private launch(rt: Runtime, claudeArgs: string[], how: LaunchPlan): void {

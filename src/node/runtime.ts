@@ -34,6 +34,8 @@ export interface RuntimeNode {
   replayBytes?: number;
   /** where each session's turns are recorded (the node's ledger) */
   turns?: TurnSink;
+  /** the API rate-limited the session (429): new starts on the node wait (null: no retry time known) */
+  rateLimited?: (retryMs: number | null) => void;
 }
 
 /** The node's node.env, where its key goes. */
@@ -48,7 +50,7 @@ export function newRuntime(
   const log = OutputLog.open(sessionDir(node.paths.sessions, record.id), node.replayBytes ?? 1024 * 1024);
   record.outputSeq = log.buffer.end;
   const where = { info: node.info, nodeEnvFile: nodeEnvFile(node.paths) };
-  const refusals = new ApiRefusals(where, record, () => rt.session);
+  const refusals = new ApiRefusals(where, record, () => rt.session, node.rateLimited);
   const usage = new UsageWatch(
     record,
     node.env,

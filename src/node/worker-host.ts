@@ -8,7 +8,9 @@ import { realpathSync } from 'node:fs';
 import type { HookPrograms } from '../compiler/index.js';
 import type { Registry } from '../registry/index.js';
 import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
-import { isLive, type NodeInfo } from '../protocol/messages.js';
+import { isLive, type NodeInfo, type NodeSettings } from '../protocol/messages.js';
+import { workerModel } from '../budget/model-routing.js';
+import type { StartQueue } from './start-queue.js';
 import { costUsd, priceFor } from '../session/cost/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
@@ -31,6 +33,10 @@ export interface WorkerNode {
   programs: Pick<HookPrograms, 'node' | 'guard'>;
   /** where workers' turns are recorded, as their sessions' (the node's ledger) */
   turns?: TurnSink;
+  /** the node's settings (model routing) */
+  settings?: () => NodeSettings;
+  /** the node's rate limits: workers wait on its tokens and on the API's 429 pause, and a 429 pauses the node */
+  rates?: Pick<StartQueue, 'workerWait' | 'workerRateLimited'>;
 }
 
 const price: PriceOf = (model, t) => {
@@ -93,6 +99,9 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
         spend: { ...t.tokens, costUsd: price(t.model, t.tokens) ?? 0 },
       });
     },
+    workerModel: (o) => workerModel({ ...o, models: n.settings?.().models }),
+    startsHeld: () => n.rates?.workerWait() ?? null,
+    rateLimited: (worker, ms) => n.rates?.workerRateLimited(worker, ms),
   };
   const dispatcher = new Dispatcher(host);
   manager.onEvent((e) => {

@@ -233,6 +233,43 @@ describe('ClaudeEvents', () => {
     });
   });
 
+  it('a 429: the wait the API named (retry-after, whole seconds) while Claude Code retries, and again when the run ends on it', () => {
+    const limits: (number | null)[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      rateLimited: (ms) => limits.push(ms),
+    });
+    const retry = (attempt: number, delay: number, status = 429) =>
+      JSON.stringify({
+        type: 'system',
+        subtype: 'api_retry',
+        attempt,
+        max_retries: 3,
+        retry_delay_ms: delay,
+        error_status: status,
+        error: status === 429 ? 'rate_limit' : 'server_error',
+      });
+    // as 2.1.197 printed them: retry-after 37 (37000), then its own backoff where the API named none
+    events.line(retry(1, 37000));
+    events.line(retry(2, 586.4608949606384));
+    events.line(retry(3, 1200.5, 529));
+    events.line(
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: true,
+        api_error_status: 429,
+        result: 'API Error: Request rejected (429) · Number of request tokens has exceeded your per-minute rate limit',
+        total_cost_usd: 0,
+        modelUsage: {},
+      }),
+    );
+    expect(limits).toEqual([37000, null, 37000]);
+    expect(events.result?.reason).toMatch(/^API error 429: API Error: Request rejected \(429\)/);
+  });
+
   it('names an error: the API status and message, or the run errors', () => {
     const r = reader();
     r.feed(

@@ -29,10 +29,14 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
  */
 function partsAt(h: FleetHealth, level: number): { left: string; decisions: string; rate: string } {
   const s = h.sessions;
-  const extra = [s.paused ? `${s.paused} paused` : '', s.starting ? `${s.starting} starting` : ''].filter(Boolean);
+  const extra = [
+    s.queued ? `${s.queued} queued` : '',
+    s.paused ? `${s.paused} paused` : '',
+    s.starting ? `${s.starting} starting` : '',
+  ].filter(Boolean);
   const sessions =
     level === 0
-      ? `sessions ${s.working} working ${s['needs-input']} input ${s.idle} idle ${s.paused} paused ${s.starting} starting`
+      ? `sessions ${s.working} working ${s['needs-input']} input ${s.idle} idle ${s.paused} paused ${s.starting} starting${s.queued ? ` ${s.queued} queued` : ''}`
       : level < 6
         ? [`${s.working} working ${s['needs-input']} input ${s.idle} idle`, ...extra].join(' ')
         : `${s.working} work ${s['needs-input']} in ${s.idle} idle`;
