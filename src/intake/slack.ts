@@ -151,7 +151,9 @@ export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentit
   app.event('message', async ({ event }) => {
     const m = event as unknown as Record<string, unknown>;
     if (!o.channel || m.channel !== o.channel) return;
-    if (m.subtype !== undefined || m.bot_id !== undefined || typeof m.user !== 'string') return;
+    // a message with a file attached is still a person's message; edits, joins and bots' messages are not tasks
+    if ((m.subtype !== undefined && m.subtype !== 'file_share') || m.bot_id !== undefined || typeof m.user !== 'string')
+      return;
     if (typeof m.ts !== 'string' || typeof m.text !== 'string') return;
     if (typeof m.thread_ts === 'string' && m.thread_ts !== m.ts) return;
     await intake.message({ channel: m.channel, ts: m.ts, user: m.user }, m.text).catch(fail('a message'));
