@@ -189,4 +189,28 @@ describe('the Slack intake', () => {
       { channel: 'C0TASKS', ts, msg: { text: expect.stringContaining('*Approved* by the operator') } },
     ]);
   });
+  it("a node that goes down is said once in its sessions' threads, and again only after it came back", async () => {
+    const t = setUp();
+    await t.intake.message({ channel: 'C0TASKS', ts: '1.1', user: 'U0ALICE' }, 'fix the api');
+    const down = {
+      name: 'n1',
+      transport: 'ssh' as const,
+      state: 'down' as const,
+      error: 'connection lost',
+      info: null,
+      since: '',
+    };
+    t.intake.event({ kind: 'node', node: down });
+    t.intake.event({ kind: 'node', node: { ...down, error: 'still lost' } });
+    await flush();
+    const said = () => t.posts.filter((p) => /Node \*n1\* is down/.test(p.msg.text));
+    expect(said()).toMatchObject([{ thread: '1.1', msg: { text: expect.stringContaining('(connection lost)') } }]);
+    t.intake.event({
+      kind: 'session',
+      session: { ...started, state: 'working', updatedAt: '2025-01-01T00:00:05.000Z' },
+    });
+    t.intake.event({ kind: 'node', node: down });
+    await flush();
+    expect(said()).toHaveLength(2);
+  });
 });
