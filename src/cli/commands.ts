@@ -193,6 +193,17 @@ export function registerCommands(program: Command): void {
       );
   }
 
+  const intake = program.command('intake').description('take tasks from outside the terminal');
+  intake
+    .command('slack')
+    .description(
+      'take tasks from a Slack channel, mentions and a slash command, and answer decisions there (Socket Mode; tokens from SLACK_APP_TOKEN and SLACK_BOT_TOKEN)',
+    )
+    .option('--repo <path|url>', 'the repository tasks work on (default: the current folder)')
+    .option('--all', "also post other sessions' open decisions, failures and budget notices in the channel")
+    .option('--debug', "log what Slack's SDK does (tokens are never logged)")
+    .action(async (opts) => (await import('./intake-command.js')).intakeSlack(opts));
+
   registerLandingCommands(program);
 
   const node = program.command('node').description('the node daemon');
