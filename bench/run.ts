@@ -5,6 +5,7 @@ import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
 import { benchCost } from './cost.js';
+import { benchCostTracker } from './cost-tracker.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
@@ -35,6 +36,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   screen: () => benchScreen(),
   cost: () => benchCost(),
   audit: () => benchAudit(),
+  'cost-tracker': () => benchCostTracker(),
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
   tui: () => benchTui(),

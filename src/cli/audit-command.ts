@@ -7,7 +7,7 @@ import type { Cockpit } from '../cockpit/client.js';
 import type { AuditEntry, AuditVerify } from '../protocol/economics.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError } from './output.js';
-import { parseSince } from './since.js';
+import { parseSince } from './cost-command.js';
 import { withCockpit } from './with-cockpit.js';
 
 const PAGE = 1000;
@@ -75,7 +75,7 @@ function failIfUnreached(unreached: Unreached[], what: string): void {
 }
 
 export async function audit(o: AuditOptions): Promise<void> {
-  const since = o.since !== undefined ? parseSince(o.since) : undefined;
+  const since = o.since !== undefined ? parseSince(o.since)!.toISOString() : undefined;
   let nodes = o.node;
   let session = o.session;
   if (session?.includes('/')) {

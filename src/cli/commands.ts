@@ -104,6 +104,14 @@ export function registerCommands(program: Command): void {
     .action(async (opts) => (await import('./session-commands.js')).status(opts));
 
   program
+    .command('cost')
+    .description('what the fleet spent, turn by turn as its nodes recorded it: tokens and dollars per key, and a total')
+    .option('--by <key>', 'session, vp, node, discipline or model', 'session')
+    .option('--since <when>', 'today, a span back from now (30m, 2h, 3d, 1w), or an ISO date or time (UTC)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => (await import('./cost-command.js')).cost(opts));
+
+  program
     .command('watch')
     .description('stream state changes until interrupted (NDJSON with --json)')
     .option('--json', 'one JSON object per line')
@@ -202,6 +210,17 @@ export function registerCommands(program: Command): void {
         (await import('./decision-commands.js')).decide(approve, decision, opts),
       );
   }
+
+  const intake = program.command('intake').description('take tasks from outside the terminal');
+  intake
+    .command('slack')
+    .description(
+      'take tasks from a Slack channel, mentions and a slash command, and answer decisions there (Socket Mode; tokens from SLACK_APP_TOKEN and SLACK_BOT_TOKEN)',
+    )
+    .option('--repo <path|url>', 'the repository tasks work on (default: the current folder)')
+    .option('--all', "also post other sessions' open decisions, failures and budget notices in the channel")
+    .option('--debug', "log what Slack's SDK does (tokens are never logged)")
+    .action(async (opts) => (await import('./intake-command.js')).intakeSlack(opts));
 
   registerLandingCommands(program);
 

@@ -26,8 +26,12 @@ import { NodeSettingsStore } from './settings-store.js';
 import { auditDir, createEconomics } from './economics.js';
 import { AuditLog } from '../audit/log.js';
 import { auditTable, recordStart } from './audit-events.js';
+import { relaySpend } from './spend-events.js';
 import { warnOperator } from './warnings.js';
 import { NodeManager } from './manager.js';
+import { composeAdmission, OPEN_ADMISSION } from './admission.js';
+import { RatePause } from './rate-pause.js';
+import { StartQueue } from './start-queue.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
 import { nodeAuth } from './run-request.js';
@@ -168,8 +172,19 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
   });
   settings.load();
-  const economics = createEconomics({ home: paths.home, settings, node: info.name, audit });
+  const economics = createEconomics({
+    home: paths.home,
+    settings,
+    node: info.name,
+    warn: (text) => warnOperator(info, `the spend log: ${text}`),
+    audit,
+  });
+  // session starts per VP and tokens per minute (token buckets), and the API's 429 pause: work over them waits
+  const pause = new RatePause({ info, changed: () => manager.relay({ kind: 'node-info', info: { ...info } }) });
+  const rates = new StartQueue({ settings, turns: economics.ledger, pause });
   const manager = new NodeManager({
+    admission: composeAdmission(OPEN_ADMISSION, rates),
+    settings: () => settings.current(),
     paths,
     info,
     tokens,
@@ -183,7 +198,10 @@ export async function serveNode(o: ServeOptions): Promise<void> {
       lifecycle: lifecycleHookPath(),
       mcp: mcpServerPath(),
     },
+    turns: economics.ledger,
   });
+  manager.spendNow = () => economics.spend();
+  relaySpend({ node: info.name, ledger: economics.ledger, spend: economics.spend, emit: (e) => manager.relay(e) });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -208,6 +226,9 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
+    turns: economics.ledger,
+    settings: () => settings.current(),
+    rates,
   });
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { auditLine, mergeByTime, verifyLine } from '../../src/cli/audit-command.js';
-import { parseSince } from '../../src/cli/since.js';
 import type { AuditEntry } from '../../src/protocol/economics.js';
 
 const entry = (node: string, seq: number, at: string, more: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -17,19 +16,6 @@ const entry = (node: string, seq: number, at: string, more: Partial<AuditEntry> 
 });
 
 describe('agency audit', () => {
-  it('--since takes ISO, today, or a span back from now, and says what it takes otherwise', () => {
-    const now = new Date('2026-03-04T10:00:00.000Z');
-    expect(parseSince('2h', now)).toBe('2026-03-04T08:00:00.000Z');
-    expect(parseSince('30m', now)).toBe('2026-03-04T09:30:00.000Z');
-    expect(parseSince('7d', now)).toBe('2026-02-25T10:00:00.000Z');
-    expect(parseSince('2026-03-01T09:30Z', now)).toBe('2026-03-01T09:30:00.000Z');
-    const today = new Date(parseSince('today', now));
-    expect([today.getHours(), today.getMinutes(), today.getDate()]).toEqual([0, 0, now.getDate()]);
-    expect(new Date(parseSince('2026-03-01', now)).getHours()).toBe(0);
-    for (const bad of ['2x', 'yesterday', '', '2026-13-45'])
-      expect(() => parseSince(bad, now)).toThrow(/is not a time: give an ISO date or time/);
-  });
-
   it('merges the nodes by time, then node, then seq', () => {
     const merged = mergeByTime([
       entry('b', 1, '2026-01-01T00:00:02.000Z'),
