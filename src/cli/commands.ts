@@ -110,6 +110,14 @@ export function registerCommands(program: Command): void {
     .action(async (opts) => (await import('./session-commands.js')).watch(opts));
 
   program
+    .command('notify')
+    .description(
+      'tell the operator of decisions, budgets, failures and lost nodes by OS notification and the notify command, while no agency tui does',
+    )
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .action(async (opts) => (await import('./notify-command.js')).notify(opts));
+
+  program
     .command('workers <session>')
     .description(
       "a session's workers: state, model, tries, tokens, cost, age, task; running first, then queued, then ended",
