@@ -27,7 +27,7 @@ export function registerCommands(program: Command): void {
     .description('the cockpit: one tile per node, drill into sessions, answer decisions (? lists the keys)')
     .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--theme <name>', 'default, light, high-contrast, or a theme file (default: the config key theme)')
-    .option('--bell', 'ring the terminal bell when a decision opens (default: the config key bell)')
+    .option('--bell', 'ring the terminal bell when something needs you (default: the config key notify.bell, or bell)')
     .option('--repo <path>', 'the repository new tasks work on, on their node (default: the current folder)')
     .option('--fps <n>', 'most frames drawn per second', '30')
     .option(
