@@ -32,7 +32,7 @@ export function tuiNotices(settings: NotifySettings): TuiNotices {
       ctx.say(`agency notify cannot see this cockpit, and may tell of what it shows: ${(e as Error).message}`);
     }
     const stopFocus = ctx.focus.subscribe(() => mark?.focus(ctx.focus.reported()));
-    const running = startNotifying(ctx.cockpit, {
+    const running = startNotifying(ctx.fleet, {
       settings,
       away: () => !ctx.focus.focused(),
       bell: ctx.ring,

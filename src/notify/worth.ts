@@ -34,6 +34,8 @@ export class WorthTelling {
   private readonly links = new Map<string, LinkState>();
   /** each node's count of losses, so that each loss and its return is a notice of its own */
   private readonly losses = new Map<string, number>();
+  /** decisions open at the start and not to be told (a replay of them is no news) */
+  private readonly known = new Set<string>();
   private readonly since: number;
 
   constructor(
@@ -47,15 +49,20 @@ export class WorthTelling {
   prime(snap: FleetSnapshot): void {
     for (const n of snap.nodes) if (n.state !== 'connecting') this.links.set(n.name, n.state);
     for (const s of snap.sessions) this.rememberSession(s.node, s.id, s.state);
-    if (this.o.tellOpen) for (const d of snap.decisions) if (d.state === 'open') this.sink.offer(decisionNotice(d));
+    for (const d of snap.decisions) {
+      if (d.state !== 'open') continue;
+      if (this.o.tellOpen) this.sink.offer(decisionNotice(d));
+      else this.known.add(decisionKey(d.node, d.id));
+    }
   }
 
   take(e: CockpitEvent): void {
     switch (e.kind) {
       case 'decision': {
         const d = e.decision;
-        if (d.state === 'open') this.sink.offer(decisionNotice(d));
-        else this.sink.withdraw(decisionKey(d.node, d.id));
+        const key = decisionKey(d.node, d.id);
+        if (d.state !== 'open') this.sink.withdraw(key);
+        else if (!this.known.has(key)) this.sink.offer(decisionNotice(d));
         return;
       }
       case 'session': {

@@ -5,8 +5,8 @@
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
-import { Cockpit, CockpitError } from '../cockpit/client.js';
-import { cockpitPort, feedStore } from '../cockpit/port.js';
+import { Cockpit, CockpitError, type CockpitEvent, type FleetSnapshot } from '../cockpit/client.js';
+import { cockpitPort, EventTap, feedStore } from '../cockpit/port.js';
 import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js';
 import { FleetStore } from '../cockpit/store.js';
 import type { TaskTriage } from '../cockpit/triage.js';
@@ -29,7 +29,11 @@ export interface TuiOptions {
 
 /** What the cockpit gives whoever tells the operator of what needs them (the command that starts it wires it). */
 export interface TuiNoticeContext {
-  cockpit: Cockpit;
+  /** the fleet as the cockpit's store hears it: its first status, then every event from the start */
+  fleet: {
+    status(): Promise<FleetSnapshot>;
+    watch(f: (e: CockpitEvent) => void): void;
+  };
   /** the nodes this cockpit watches; null: all of them */
   nodes: string[] | null;
   /** rings the terminal bell, when the operator has it on (b) */
@@ -107,7 +111,9 @@ export async function runTui(
   const cockpit = await Cockpit.open({ start: true, live: true, ...(o.node?.length ? { nodes: o.node } : {}) });
   const store = new FleetStore({ batchMs: Math.round(refresh * 1000) });
   const port = cockpitPort(cockpit);
-  const loaded = feedStore(cockpit, store).catch(() => undefined);
+  const tap = new EventTap();
+  const first = feedStore(cockpit, store, tap.hear);
+  const loaded = first.catch(() => undefined);
 
   // ink writes only the last frame when it believes it runs in CI; this is an interactive terminal
   delete process.env.CI;
@@ -159,7 +165,7 @@ export async function runTui(
     void loaded.then(() => store.flush());
     stopNotices =
       notices?.({
-        cockpit,
+        fleet: { status: () => first, watch: (f) => tap.listen(f) },
         nodes: o.node?.length ? o.node : null,
         ring: () => {
           if (controller.getSnapshot().bell) process.stdout.write('\x07');

@@ -161,7 +161,7 @@ describe('coalescing', () => {
 });
 
 describe('what is worth telling', () => {
-  it('decisions open at the start: told by a watcher that just started, not by a cockpit that shows them', () => {
+  it('decisions open at the start: told by a watcher that just started, not by a cockpit that shows them (nor when replayed)', () => {
     const snap: FleetSnapshot = {
       nodes: [{ ...link('a'), sessions: 1 }],
       sessions: [session('a', 's-1')],
@@ -170,8 +170,13 @@ describe('what is worth telling', () => {
     };
     const cockpit = setup();
     cockpit.n.prime(snap);
+    // the node's replay of its state on (re)connection is no news either
+    cockpit.take(decisionEvent(decision('a', 'd-1', 's-1')), sessionEvent(session('a', 's-1')));
     cockpit.clock.advance(10_000);
     expect(cockpit.told).toHaveLength(0);
+    cockpit.take(decisionEvent(decision('a', 'd-2', 's-1')));
+    cockpit.clock.advance(10_000);
+    expect(cockpit.told.map((x) => x.decision)).toEqual(['d-2']);
     const watcher = setup({ tellOpen: true });
     watcher.n.prime(snap);
     watcher.clock.advance(10_000);
