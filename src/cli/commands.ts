@@ -27,7 +27,7 @@ export function registerCommands(program: Command): void {
     .description('the cockpit: one tile per node, drill into sessions, answer decisions (? lists the keys)')
     .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--theme <name>', 'default, light, high-contrast, or a theme file (default: the config key theme)')
-    .option('--bell', 'ring the terminal bell when a decision opens (default: the config key bell)')
+    .option('--bell', 'ring the terminal bell when something needs you (default: the config key notify.bell, or bell)')
     .option('--repo <path>', 'the repository new tasks work on, on their node (default: the current folder)')
     .option('--fps <n>', 'most frames drawn per second', '30')
     .option(
@@ -116,6 +116,14 @@ export function registerCommands(program: Command): void {
     .description('stream state changes until interrupted (NDJSON with --json)')
     .option('--json', 'one JSON object per line')
     .action(async (opts) => (await import('./session-commands.js')).watch(opts));
+
+  program
+    .command('notify')
+    .description(
+      'tell the operator of decisions, budgets, failures and lost nodes by OS notification and the notify command, while no agency tui does',
+    )
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .action(async (opts) => (await import('./notify-command.js')).notify(opts));
 
   program
     .command('workers <session>')

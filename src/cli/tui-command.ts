@@ -8,15 +8,16 @@ import { loadConfig, type OperatorConfig } from '../config/config.js';
 import { checkRegistry } from '../registry/index.js';
 import { runTui, TuiUsageError, type DisciplineChoice, type TuiOptions } from '../tui/run.js';
 import { EXIT, UserError, warn } from './output.js';
+import { notifySettings, tuiNotices } from './notify-command.js';
 import { loadOrgTriage } from './org-triage.js';
 import { baseRegistryDir } from '../paths/package.js';
 
-/** The theme, bell and refresh the operator config sets, each defaulted when it is not set. */
+/** The theme, bell (`notify.bell`, or the older `bell`) and refresh the operator config sets, each defaulted when it is not set. */
 export function viewSettings(config: () => OperatorConfig = loadConfig): ViewSettings {
   const c = config();
   return {
     theme: c.theme ?? DEFAULT_VIEW_SETTINGS.theme,
-    bell: c.bell ?? DEFAULT_VIEW_SETTINGS.bell,
+    bell: c.notify?.bell ?? c.bell ?? DEFAULT_VIEW_SETTINGS.bell,
     refresh: c.refresh ?? DEFAULT_VIEW_SETTINGS.refresh,
   };
 }
@@ -51,7 +52,7 @@ export async function tui(opts: TuiOptions): Promise<void> {
         .sort((a, b) => a.id.localeCompare(b.id))
     : registryDisciplines();
   try {
-    await runTui(opts, viewSettings(), disciplines, triage ?? undefined);
+    await runTui(opts, viewSettings(), disciplines, triage ?? undefined, tuiNotices(notifySettings()));
   } catch (e) {
     if (e instanceof TuiUsageError) throw new UserError(e.message, EXIT.usage);
     throw e;

@@ -79,7 +79,7 @@ function eventAsNode(e: NodeEvent, node: string): NodeEvent {
   if (e.kind === 'session') return { ...e, session: asNode(e.session, node) };
   if (e.kind === 'decision') return { ...e, decision: asNode(e.decision, node) };
   if (e.kind === 'worker') return { ...e, worker: asNode(e.worker, node) };
-  if (e.kind === 'removed' || e.kind === 'spend') return { ...e, node };
+  if (e.kind === 'removed' || e.kind === 'spend' || e.kind === 'budget') return { ...e, node };
   return e;
 }
 

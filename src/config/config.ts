@@ -53,7 +53,7 @@ const configSchema = z
   .looseObject({
     nodes: z.array(nodeSchema).default([]),
     theme: z.string().optional(),
-    /** ring the terminal bell when a decision arrives */
+    /** ring the terminal bell when something needs the operator (older name of notify.bell) */
     bell: z.boolean().optional(),
     /** seconds between refreshes of the cockpit's tiles and lists (decisions and links show at once) */
     refresh: z.number().min(0.1).max(60).optional(),

@@ -9,6 +9,7 @@ import type { CockpitPort, Decision, FleetState, SessionSummary, StoreEvent, Tas
 import { Emitter } from '../protocol/events.js';
 import { singleLine } from '../protocol/safe-text.js';
 import { keyContext } from './bindings/focus.js';
+import { FocusReports } from './focus.js';
 import { isText, keyBytes, keyName, type KeyModes } from './key-names.js';
 import {
   BINDINGS,
@@ -88,6 +89,8 @@ export class Controller {
   private readonly output: OutputFollower;
   /** what the bindings' handlers may do */
   private readonly actions: Actions;
+  /** whether the operator's terminal has focus (its reports are taken from the keys) */
+  readonly focus = new FocusReports();
 
   constructor(private readonly o: ControllerOptions) {
     this.ui = initialUi(o.bell ?? false);

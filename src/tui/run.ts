@@ -5,13 +5,13 @@
 import { writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { resolve } from 'node:path';
-import { Cockpit, CockpitError } from '../cockpit/client.js';
-import { cockpitPort, feedStore } from '../cockpit/port.js';
+import { Cockpit, CockpitError, type CockpitEvent, type FleetSnapshot } from '../cockpit/client.js';
+import { cockpitPort, EventTap, feedStore } from '../cockpit/port.js';
 import { DEFAULT_VIEW_SETTINGS, type ViewSettings } from '../cockpit/settings.js';
 import { FleetStore } from '../cockpit/store.js';
 import type { TaskTriage } from '../cockpit/triage.js';
-import { ringOnNewDecision } from './bell.js';
 import { Controller } from './controller.js';
+import { FOCUS_REPORTS_OFF, FOCUS_REPORTS_ON, type FocusReports } from './focus.js';
 import type { DisciplineChoice } from './keys.js';
 import { isUrl } from './new-task.js';
 import { loadTheme } from './theme.js';
@@ -27,6 +27,25 @@ export interface TuiOptions {
   refresh?: string;
 }
 
+/** What the cockpit gives whoever tells the operator of what needs them (the command that starts it wires it). */
+export interface TuiNoticeContext {
+  /** the fleet as the cockpit's store hears it: its first status, then every event from the start */
+  fleet: {
+    status(): Promise<FleetSnapshot>;
+    watch(f: (e: CockpitEvent) => void): void;
+  };
+  /** the nodes this cockpit watches; null: all of them */
+  nodes: string[] | null;
+  /** rings the terminal bell, when the operator has it on (b) */
+  ring(): void;
+  /** whether the operator's terminal has focus */
+  focus: Pick<FocusReports, 'focused' | 'reported' | 'subscribe'>;
+  /** says something that went wrong on the cockpit's message line */
+  say(text: string): void;
+}
+/** Starts telling the operator; the returned function stops it. */
+export type TuiNotices = (ctx: TuiNoticeContext) => () => void;
+
 /** A command-line option the view cannot use; the command that started it reports it as a usage error. */
 export class TuiUsageError extends Error {
   constructor(message: string) {
@@ -36,7 +55,8 @@ export class TuiUsageError extends Error {
 }
 
 const ENTER_ALT = '\x1b[?1049h\x1b[H\x1b[2J';
-const LEAVE_ALT = '\x1b[?25h\x1b[0m\x1b[?1049l';
+// focus reports, which the cockpit asks for once it reads keys, are turned off with the rest
+const LEAVE_ALT = `${FOCUS_REPORTS_OFF}\x1b[?25h\x1b[0m\x1b[?1049l`;
 
 /** Switches to the alternate screen; the returned function switches back (once, synchronously: it runs on exit too). */
 export function alternateScreen(fd = 1): () => void {
@@ -56,15 +76,26 @@ export function alternateScreen(fd = 1): () => void {
 }
 
 /**
+ * Asks the terminal for focus reports once it is in raw mode (ink sets it as the view mounts): asked before,
+ * the terminal's answer would be echoed onto the screen.
+ */
+function askFocusReports(tries = 50): void {
+  if (process.stdin.isRaw) writeSync(1, FOCUS_REPORTS_ON);
+  else if (tries > 0) setTimeout(() => askFocusReports(tries - 1), 20).unref();
+}
+
+/**
  * Runs the view until the operator quits; `o` (the command line) wins over `settings` (the operator config).
  * `disciplines` are what the new-task form offers (the registry the caller knows); `triage`, the organisation
- * that places a task with no node chosen on its VP's node.
+ * that places a task with no node chosen on its VP's node; `notices`, what tells the operator of what needs
+ * them (the bell; away from the cockpit, more).
  */
 export async function runTui(
   o: TuiOptions = {},
   settings: ViewSettings = DEFAULT_VIEW_SETTINGS,
   disciplines: readonly DisciplineChoice[] = [],
   triage?: TaskTriage,
+  notices?: TuiNotices,
 ): Promise<void> {
   const { theme, problem } = loadTheme(o.theme ?? settings.theme);
   const fps = o.fps === undefined ? 30 : Number(o.fps);
@@ -80,7 +111,9 @@ export async function runTui(
   const cockpit = await Cockpit.open({ start: true, live: true, ...(o.node?.length ? { nodes: o.node } : {}) });
   const store = new FleetStore({ batchMs: Math.round(refresh * 1000) });
   const port = cockpitPort(cockpit);
-  const loaded = feedStore(cockpit, store).catch(() => undefined);
+  const tap = new EventTap();
+  const first = feedStore(cockpit, store, tap.hear);
+  const loaded = first.catch(() => undefined);
 
   // ink writes only the last frame when it believes it runs in CI; this is an interactive terminal
   delete process.env.CI;
@@ -125,20 +158,24 @@ export async function runTui(
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
-  let stopBell = () => {};
+  let stopNotices = () => {};
   try {
     instance = mount({ fleet: store, controller, port, theme, maxFps: fps });
-    void loaded.then(() => {
-      store.flush();
-      stopBell = ringOnNewDecision(
-        store,
-        () => controller.getSnapshot().bell,
-        () => process.stdout.write('\x07'),
-      );
-    });
+    askFocusReports();
+    void loaded.then(() => store.flush());
+    stopNotices =
+      notices?.({
+        fleet: { status: () => first, watch: (f) => tap.listen(f) },
+        nodes: o.node?.length ? o.node : null,
+        ring: () => {
+          if (controller.getSnapshot().bell) process.stdout.write('\x07');
+        },
+        focus: controller.focus,
+        say: (text) => controller.say(text, 'error'),
+      }) ?? stopNotices;
     await instance.waitUntilExit();
   } finally {
-    stopBell();
+    stopNotices();
     process.off('uncaughtException', crash);
     process.off('unhandledRejection', crash);
     store.dispose();

@@ -19,7 +19,7 @@ export interface UiState {
   readonly scroll: number;
   readonly helpScroll: number;
   readonly message: { readonly text: string; readonly tone: MessageTone } | null;
-  /** ring the terminal bell when a decision opens */
+  /** ring the terminal bell when something needs the operator (a decision, a budget, a failure) */
   readonly bell: boolean;
   /** the repository and discipline of the last task started: the next new-task form starts from them */
   readonly taskDefaults: { readonly repo: string; readonly discipline: string } | null;

@@ -1,11 +1,13 @@
 /** The real `agency tui` in a real terminal: a private tmux server, keys in, the screen out. */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AGENCY_BIN } from './agency.js';
 import { until as waitFor } from './until.js';
 
 export interface Tmux {
+  /** the private server's socket name (`tmux -L <socket>`) */
+  readonly socket: string;
   start(script: string): void;
   keys(...keys: string[]): void;
   literal(text: string): void;
@@ -21,15 +23,28 @@ export interface Tmux {
   kill(): void;
 }
 
-/** A private tmux server running one command in a window of the given size (160×48 unless said). */
-export function tmux(name: string, size: { columns: number; rows: number } = { columns: 160, rows: 48 }): Tmux {
+/**
+ * A private tmux server running one command in a window of the given size (160×48 unless said), with no
+ * configuration file unless one is given (`config`: its text).
+ */
+export function tmux(
+  name: string,
+  size: { columns: number; rows: number } = { columns: 160, rows: 48 },
+  config?: string,
+): Tmux {
   const sock = `agency-tui-${process.pid}-${name}`;
   const t = (...args: string[]) => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
   return {
-    start: (script) =>
-      void t(
+    socket: sock,
+    start: (script) => {
+      let file = '/dev/null';
+      if (config !== undefined) {
+        file = join(dirname(script), `tmux-${name}.conf`);
+        writeFileSync(file, config);
+      }
+      t(
         '-f',
-        '/dev/null',
+        file,
         'new-session',
         '-d',
         '-s',
@@ -39,7 +54,8 @@ export function tmux(name: string, size: { columns: number; rows: number } = { c
         '-y',
         String(size.rows),
         `sh ${script}`,
-      ),
+      );
+    },
     keys: (...keys) => void t('send-keys', '-t', 'main', ...keys),
     literal: (text) => void t('send-keys', '-t', 'main', '-l', text),
     screen: () => t('capture-pane', '-p', '-t', 'main'),

@@ -240,7 +240,7 @@ const CASES: Record<BindingId, { enabled: Enabled; disabled?: Disabled }> = {
       events: one,
       then: (c, before) => {
         expect(ui(c).bell).toBe(!before.bell);
-        expect(ui(c).message?.text).toBe('bell on a new decision: on');
+        expect(ui(c).message?.text).toBe('bell when something needs you: on');
       },
     },
   },

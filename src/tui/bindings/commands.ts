@@ -158,13 +158,13 @@ export const COMMAND_BINDINGS = [
   bind({
     id: 'bell',
     keys: ['B'],
-    description: 'ring the terminal bell when a decision opens (on/off)',
+    description: 'ring the terminal bell when something needs you: a decision, a budget, a failure (on/off)',
     layers: VIEWS,
     when: always,
     run: (a, c) => {
       const on = !c.ui.bell;
       a.set({ bell: on });
-      a.say(`bell on a new decision: ${on ? 'on' : 'off'}`);
+      a.say(`bell when something needs you: ${on ? 'on' : 'off'}`);
     },
   }),
   bind({

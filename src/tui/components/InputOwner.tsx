@@ -1,7 +1,7 @@
 /**
  * The one owner of key input: ink's useInput is called here and nowhere else. Each key press goes to the
  * controller, which hands it to the top layer of the focus stack. The raw sequence ink read is kept for a
- * takeover, so that the session receives the bytes the terminal sent.
+ * takeover, so that the session receives the bytes the terminal sent. Focus reports are taken out first.
  */
 import { useEffect, useRef } from 'react';
 import { useInput, useStdin } from 'ink';
@@ -25,6 +25,8 @@ export function InputOwner(): null {
   useInput((input, key) => {
     const seq = raw.current;
     raw.current = undefined;
+    // the terminal saying it gained or lost focus is not a key
+    if (controller.focus.take(seq)) return;
     controller.handleKey(input, key, seq);
   });
   return null;
