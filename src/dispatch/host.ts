@@ -59,6 +59,8 @@ export interface DispatchHost {
   asked(): Asked[];
   /** the cost of a worker's tokens while it runs (its own figure replaces it when it ends); null where unknown */
   price?: PriceOf;
+  /** whether a session's queued workers wait (its budget, or its VP's or the fleet's, ran out) */
+  held?(session: string): boolean;
   /** tells the operator (the node's log and its warnings) */
   warn(text: string): void;
 }

@@ -24,6 +24,10 @@ import { NodeLanding } from './landing.js';
 import { NodeOrgStore } from './org-store.js';
 import { NodeSettingsStore } from './settings-store.js';
 import { createEconomics } from './economics.js';
+import { BudgetGuard } from './budget-guard.js';
+import { composeAdmission } from './budget-admission.js';
+import { OPEN_ADMISSION } from './admission.js';
+import { feedLedgerFromUsage } from './usage-feed.js';
 import { NodeManager } from './manager.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
@@ -34,6 +38,7 @@ import { writeKeyFile } from './session-env.js';
 import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
 import { startResidentGuard } from './guard-wiring.js';
 import { processAlive } from '../paths/fs-facts.js';
+import { warnOperator } from './warnings.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 
 export interface ServeOptions {
@@ -193,7 +198,21 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
+    held: (s) => budgets.holds(s),
   });
+  // budgets: checked at each turn the ledger hears, and at every start
+  const budgets = new BudgetGuard({
+    node: info.name,
+    home: paths.home,
+    manager,
+    workers,
+    ledger: economics.ledger,
+    settings,
+    audit: economics.audit,
+    warn: (text) => warnOperator(info, text),
+  });
+  economics.sync = (a) => budgets.sync(a);
+  manager.admission = composeAdmission(budgets, OPEN_ADMISSION);
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();
   const server = createNodeServer({
@@ -217,6 +236,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
   manager.recover();
+  budgets.start();
+  feedLedgerFromUsage(manager, economics.ledger);
   workers.recover();
   void landing.measureMissing();
   // a session's temporary folder goes when it ends; those of sessions that ended while no node ran, now

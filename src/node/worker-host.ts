@@ -27,6 +27,8 @@ export interface WorkerNode {
   orgRegistry?: () => Registry | null;
   /** the programs a compiled context runs: workers get the guard (standalone) and no lifecycle hooks */
   programs: Pick<HookPrograms, 'node' | 'guard'>;
+  /** whether a session's queued workers wait (a budget stop holds it) */
+  held?: (session: string) => boolean;
 }
 
 /** The dispatcher of a node, wired to its session table. */
@@ -70,6 +72,7 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     ask: (fields) => manager.decisions.ask({ ...fields, node: info.name }),
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
+    held: (s) => n.held?.(s) ?? false,
     price: (model, t) => {
       const p = priceFor(model);
       return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
