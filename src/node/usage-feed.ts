@@ -75,13 +75,30 @@ export function feedLedgerFromUsage(
       });
     }
   };
-  for (const s of manager.snapshot().sessions) heard({ kind: 'session', session: s });
-  const off = manager.onEvent(heard);
   let reading = false;
-  const timer = setInterval(() => {
-    if (reading || !manager.snapshot().sessions.some((s) => isLive(s))) return;
+  let again = false;
+  const read = () => {
+    if (reading) {
+      again = true;
+      return;
+    }
     reading = true;
-    void manager.freshSnapshot().finally(() => (reading = false));
+    void manager.freshSnapshot().finally(() => {
+      reading = false;
+      if (again) {
+        again = false;
+        read();
+      }
+    });
+  };
+  for (const s of manager.snapshot().sessions) heard({ kind: 'session', session: s });
+  const off = manager.onEvent((e) => {
+    heard(e);
+    // a session that moved on (a hook told of a tool about to run, a turn ended) has a turn in its transcript
+    if (e.kind === 'session' && isLive(e.session)) read();
+  });
+  const timer = setInterval(() => {
+    if (manager.snapshot().sessions.some((s) => isLive(s))) read();
   }, pollMs);
   timer.unref();
   return () => {
