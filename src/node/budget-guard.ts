@@ -201,7 +201,11 @@ export class BudgetGuard {
       .filter((s) => already.includes(s.id) || (s.state !== 'paused' && s.state !== 'queued') || s.held === 'budget')
       .map((s) => s.id);
     const on = covered.some((s) => s.id === crossing) ? crossing : (covered[0]?.id ?? crossing);
-    if (!this.o.manager.has(on)) return; // nothing of it is on this node to pause or to ask about
+    if (!this.o.manager.has(on)) {
+      // nothing of it is on this node to pause or ask about: starts are refused while it is spent (check)
+      this.book.clearStop(r);
+      return;
+    }
     const asked = this.o.manager.decisions.ask(
       {
         node: this.o.node,
