@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryLedger } from '../../src/budget/ledger.js';
 import { BudgetGuard } from '../../src/node/budget-guard.js';
 import { NodeSettingsStore } from '../../src/node/settings-store.js';
-import { noSpend, type BudgetNotice, type Turn } from '../../src/protocol/economics.js';
+import { noSpend, type BudgetNotice, type NodeSpend, type Turn } from '../../src/protocol/economics.js';
+import { elsewhere } from '../../src/fleet/spend-relay.js';
 import { offlineNode } from '../helpers/node-server.js';
 
 const nodes: ReturnType<typeof offlineNode>[] = [];
@@ -110,5 +111,46 @@ describe('starts and daily budgets', () => {
     (await import('node:fs')).writeFileSync(file, '{"version": 1, "marks": 7}');
     const again = guard(node);
     expect(again.warnings.join('\n')).toMatch(/budgets\.json cannot be used \(marks: /);
+  });
+});
+
+describe('answers and the rest of the fleet', () => {
+  it('an amount answers budget decisions only, in their unit', () => {
+    const n = offlineNode('agency-budget-answer-');
+    nodes.push(n);
+    const merge = n.manager.decisions.ask(
+      { node: 'edge', session: 's-1', tool: 'merge', summary: 'x', input: {} },
+      'merge',
+    );
+    expect(() => n.manager.decide({ decision: merge.decision.id, approve: true, amount: { usd: 1 } })).toThrow(
+      /an amount answers a budget decision only/,
+    );
+    const input = { scope: 'vp', subject: 'ops', limit: { tokens: 1000 }, spent: 1200, day: today(), presets: [] };
+    const budget = n.manager.decisions.ask(
+      { node: 'edge', session: 's-1', tool: 'budget', summary: 'x', input },
+      'budget',
+    );
+    expect(() => n.manager.decide({ decision: budget.decision.id, approve: true, amount: { usd: 1 } })).toThrow(
+      /this budget is in tokens: extend it by tokens/,
+    );
+    expect(n.manager.decide({ decision: budget.decision.id, approve: true, amount: { tokens: 500 } }).state).toBe(
+      'approved',
+    );
+  });
+
+  it('what the rest of the fleet spent today: every other node’s, per VP, not another day’s', () => {
+    const spend = (usd: number, tokens: number) => ({ ...noSpend(), costUsd: usd, outputTokens: tokens });
+    const d = today();
+    const spends = new Map<string, NodeSpend>([
+      ['a', { day: d, today: spend(1, 100), hours: [], vps: { ops: spend(0.5, 40) } }],
+      ['b', { day: d, today: spend(2, 200), hours: [], vps: { ops: spend(1, 10), research: spend(1, 190) } }],
+      ['c', { day: '2000-01-01', today: spend(50, 5000), hours: [], vps: { ops: spend(50, 5000) } }],
+    ]);
+    expect(elsewhere(spends, 'a', d)).toEqual({
+      day: d,
+      fleet: { usd: 2, tokens: 200 },
+      vps: { ops: { usd: 1, tokens: 10 }, research: { usd: 1, tokens: 190 } },
+    });
+    expect(elsewhere(spends, 'b', d).fleet).toEqual({ usd: 1, tokens: 100 });
   });
 });

@@ -14,7 +14,7 @@ import {
   type SessionContext,
 } from './when.js';
 import { bind, type Actions, type KeyContext } from './binding.js';
-import { budgetName, budgetStopOf, formatAmount } from '../../cockpit/budget-text.js';
+import { budgetStopOf, formatAmount } from '../../cockpit/budget-text.js';
 
 const VIEWS: readonly LayerKind[] = ['fleet', 'node', 'session'];
 
@@ -48,7 +48,8 @@ const decide =
       return a.push({
         kind: 'prompt',
         purpose: 'amount',
-        title: `extend ${budgetName(stop)} by (Enter: ${formatAmount(stop.presets[0] ?? stop.limit)}; ${presets}; or an amount)`,
+        // the decision line above names the budget; the title (cut at 60 columns) says what to type
+        title: `extend by (Enter: ${formatAmount(stop.presets[0] ?? stop.limit)}; ${presets}; or $, k)`,
         text: '',
         node: d.node,
         session: d.session,

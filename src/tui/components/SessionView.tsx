@@ -13,7 +13,7 @@ import { workersLayer } from '../layers.js';
 import { workersHeight } from '../worker-layout.js';
 import { WorkerTable } from './WorkerTable.js';
 import { dollars, stateText, tokens } from '../../cockpit/format.js';
-import { decisionText } from '../../cockpit/budget-text.js';
+import { budgetStopOf, decisionText } from '../../cockpit/budget-text.js';
 import { clean } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
@@ -78,7 +78,7 @@ export const SessionView = memo(function SessionView({
           wrap="truncate"
           bold
           color={theme.decision.fg}
-        >{` ⚑ waiting for you: ${clean(decisionText(decision), width)}  (a approve, d deny)`}</Text>
+        >{` ⚑ waiting for you: ${budgetStopOf(decision) ? clean(decisionText(decision), width) : `${clean(decision.tool, 20)} ${clean(decision.summary, width)}`}  (a approve, d deny)`}</Text>
       ) : null}
       {table > 0 ? (
         <Box height={table} flexShrink={0}>
