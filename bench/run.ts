@@ -1,10 +1,12 @@
 /** `npm run bench`: every benchmark, each printing its figure against a baseline measured in the same run. */
 import { benchApproval } from './approval.js';
+import { benchAudit } from './audit.js';
 import { benchBudgetStop } from './budget-stop.js';
 import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
 import { benchCost } from './cost.js';
+import { benchCostTracker } from './cost-tracker.js';
 import { benchDaemonMemory } from './daemon-memory.js';
 import { benchFleet } from './fleet.js';
 import { benchFlood } from './flood.js';
@@ -34,6 +36,8 @@ const benches: Record<string, () => Promise<void> | void> = {
   approval: () => benchApproval(),
   screen: () => benchScreen(),
   cost: () => benchCost(),
+  audit: () => benchAudit(),
+  'cost-tracker': () => benchCostTracker(),
   'daemon-memory': () => benchDaemonMemory(),
   fleet: () => benchFleet(),
   tui: () => benchTui(),

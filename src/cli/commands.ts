@@ -108,6 +108,14 @@ export function registerCommands(program: Command): void {
     .action(async (opts) => (await import('./session-commands.js')).status(opts));
 
   program
+    .command('cost')
+    .description('what the fleet spent, turn by turn as its nodes recorded it: tokens and dollars per key, and a total')
+    .option('--by <key>', 'session, vp, node, discipline or model', 'session')
+    .option('--since <when>', 'today, a span back from now (30m, 2h, 3d, 1w), or an ISO date or time (UTC)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => (await import('./cost-command.js')).cost(opts));
+
+  program
     .command('watch')
     .description('stream state changes until interrupted (NDJSON with --json)')
     .option('--json', 'one JSON object per line')
@@ -168,6 +176,24 @@ export function registerCommands(program: Command): void {
       );
   }
 
+  const audit = program
+    .command('audit')
+    .description("the nodes' audit trails, merged by time: runs, decisions and who answered, guard blocks, stops")
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--session <id>', "only this session's entries (node/id where ids repeat)")
+    .option('--since <when>', 'from this time: an ISO date or time, today, or a span such as 2h or 7d')
+    .option('--json', 'print the entries as JSON')
+    .action(async (opts) => (await import('./audit-command.js')).audit(opts));
+  audit
+    .command('verify')
+    .description(
+      "check each node's chain of entries; names the first broken one (exit 1 if any, or a node is unreachable)",
+    )
+    .option('--node <name>', 'only this node (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--json', 'print the result as JSON')
+    // `audit verify --json`: commander gives options the parent also has to the parent
+    .action(async (_opts, cmd: Command) => (await import('./audit-command.js')).auditVerify(cmd.optsWithGlobals()));
+
   program
     .command('decisions')
     .description('open decisions: prompts the sessions put to the operator')
@@ -194,6 +220,17 @@ export function registerCommands(program: Command): void {
         (await import('./decision-commands.js')).decide(approve, decision, opts),
       );
   }
+
+  const intake = program.command('intake').description('take tasks from outside the terminal');
+  intake
+    .command('slack')
+    .description(
+      'take tasks from a Slack channel, mentions and a slash command, and answer decisions there (Socket Mode; tokens from SLACK_APP_TOKEN and SLACK_BOT_TOKEN)',
+    )
+    .option('--repo <path|url>', 'the repository tasks work on (default: the current folder)')
+    .option('--all', "also post other sessions' open decisions, failures and budget notices in the channel")
+    .option('--debug', "log what Slack's SDK does (tokens are never logged)")
+    .action(async (opts) => (await import('./intake-command.js')).intakeSlack(opts));
 
   registerLandingCommands(program);
 

@@ -34,6 +34,9 @@ export function fleetText(s: FleetSnapshot): string {
     const where = n.info ? ` (${safeLine(n.info.host)}, agent ${n.info.agentVersion}, pid ${n.info.pid})` : '';
     lines.push(`node ${safeLine(n.name)} ${n.state}${where}${n.error ? `: ${safeLine(n.error)}` : ''}`);
     for (const w of n.info?.warnings ?? []) lines.push(`  warning: ${safeLine(w)}`);
+    const limited = n.info?.rateLimited;
+    if (limited)
+      lines.push(`  rate-limited by the API until ${limited.until.slice(11, 19)} UTC: ${safeLine(limited.reason)}`);
     const workers = countWorkers(s.workers.filter((w) => w.node === n.name));
     const models = liveModelsText(workers);
     if (statesText(workers))

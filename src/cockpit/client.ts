@@ -11,6 +11,7 @@ import { leastLoaded } from './placement.js';
 import {
   type Decision,
   type NodeEvent,
+  type NodeSpend,
   type Op,
   type OpArgs,
   type OpResults,
@@ -38,6 +39,8 @@ export interface FleetSnapshot {
   decisions: Decision[];
   /** every node's workers: the live ones, and the most recent that ended (each node keeps a bounded number) */
   workers: WorkerSummary[];
+  /** what each node that said spent today and in the last hours */
+  spend?: { node: string; spend: NodeSpend }[];
 }
 
 /** A session's workers, as its node lists them, with the node the session is on. */
@@ -77,7 +80,7 @@ function eventAsNode(e: NodeEvent, node: string): NodeEvent {
   if (e.kind === 'session') return { ...e, session: asNode(e.session, node) };
   if (e.kind === 'decision') return { ...e, decision: asNode(e.decision, node) };
   if (e.kind === 'worker') return { ...e, worker: asNode(e.worker, node) };
-  if (e.kind === 'removed') return { ...e, node };
+  if (e.kind === 'removed' || e.kind === 'spend') return { ...e, node };
   return e;
 }
 
@@ -94,6 +97,7 @@ class Told {
     for (const decision of after.decisions) this.news({ kind: 'decision', decision });
     for (const worker of after.workers) this.news({ kind: 'worker', worker });
     for (const n of after.nodes) this.news({ kind: 'node', node: n });
+    for (const p of after.spend ?? []) this.news({ kind: 'spend', node: p.node, spend: p.spend });
   }
 
   /** Whether the event tells something new; if it does, it is what was told from now on. */
@@ -115,6 +119,9 @@ class Told {
     } else if (e.kind === 'node') {
       key = `n ${e.node.name}`;
       fingerprint = JSON.stringify([e.node.state, e.node.error, e.node.info?.org ?? null]);
+    } else if (e.kind === 'spend') {
+      key = `p ${e.node}`;
+      fingerprint = JSON.stringify(e.spend);
     } else return true;
     const had = this.seen.get(key);
     if (had && (had.fingerprint === fingerprint || (updatedAt && had.updatedAt && had.updatedAt > updatedAt)))
@@ -205,6 +212,7 @@ export class Cockpit {
             sessions: [] as SessionSummary[],
             decisions: [] as Decision[],
             workers: [] as WorkerSummary[],
+            spend: undefined as NodeSpend | undefined,
           };
         try {
           const s = asNode(await c.request('status', {}), l.name);
@@ -214,6 +222,7 @@ export class Cockpit {
             decisions: s.decisions,
             // a node from before workers sends none
             workers: Array.isArray(s.workers) ? s.workers : [],
+            spend: s.spend,
           };
         } catch (e) {
           return {
@@ -221,6 +230,7 @@ export class Cockpit {
             sessions: [],
             decisions: [],
             workers: [],
+            spend: undefined,
           };
         }
       }),
@@ -230,6 +240,7 @@ export class Cockpit {
       sessions: parts.flatMap((p) => p.sessions),
       decisions: parts.flatMap((p) => p.decisions),
       workers: parts.flatMap((p) => p.workers),
+      spend: parts.flatMap((p, i) => (p.spend ? [{ node: this.links[i]!.name, spend: p.spend }] : [])),
     };
   }
 
@@ -314,6 +325,7 @@ export class Cockpit {
             for (const d of snap.decisions) tell({ kind: 'decision', decision: asNode(d, l.name) });
             for (const w of Array.isArray(snap.workers) ? snap.workers : [])
               tell({ kind: 'worker', worker: asNode(w, l.name) });
+            if (snap.spend) tell({ kind: 'spend', node: l.name, spend: snap.spend });
           },
           () => undefined,
         );

@@ -46,3 +46,24 @@ export function doing(s: Pick<SessionSummary, 'state' | 'reason' | 'activity'>):
 export function stateText(s: Pick<SessionSummary, 'state' | 'held'>): string {
   return s.state === 'paused' && s.held === 'budget' ? 'paused (budget)' : s.state;
 }
+
+/** A model as a narrow column shows it: `sonnet`, `opus-4-5` for `claude-opus-4-5-20251101`; `default` for none. */
+export function shortModel(model: string | null | undefined): string {
+  if (!model) return 'default';
+  return model.replace(/^claude-/, '').replace(/-\d{8}$/, '');
+}
+
+/** Live sessions by model, most used first: `sonnet 2 · opus 1`; '' for none. */
+export function modelsText(models: readonly (string | null)[], sep = ' · '): string {
+  const counts = new Map<string, number>();
+  for (const m of models) counts.set(shortModel(m), (counts.get(shortModel(m)) ?? 0) + 1);
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([m, n]) => `${m} ${n}`)
+    .join(sep);
+}
+
+/** When a node's 429 pause ends, as people read it: `rate-limited until 12:03:10 UTC`. */
+export function rateLimitedText(r: { until: string } | null | undefined): string {
+  return r ? `rate-limited until ${r.until.slice(11, 19)} UTC` : '';
+}

@@ -1,4 +1,5 @@
 /** When two reports say the same thing: a session's summary, the fleet's health. A repeat is not news to the views. */
+import { sameFleetSpend } from './spend.js';
 import type { SessionSummary } from '../protocol/messages.js';
 import { sameByModel, type FleetHealth } from './summary.js';
 
@@ -38,6 +39,7 @@ export function sameHealth(a: FleetHealth, b: FleetHealth): boolean {
     a.costPerHour.toFixed(4) === b.costPerHour.toFixed(4) &&
     (Object.keys(a.sessions) as (keyof FleetHealth['sessions'])[]).every((k) => a.sessions[k] === b.sessions[k]) &&
     (Object.keys(a.workers) as (keyof FleetHealth['workers'])[]).every((k) => a.workers[k] === b.workers[k]) &&
-    sameByModel(a.workerModels, b.workerModels)
+    sameByModel(a.workerModels, b.workerModels) &&
+    sameFleetSpend(a.spend, b.spend)
   );
 }

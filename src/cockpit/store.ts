@@ -8,7 +8,8 @@
  */
 import type { LinkStatus } from '../fleet/link.js';
 import { Emitter } from '../protocol/events.js';
-import { isLive, type Decision, type SessionSummary } from '../protocol/messages.js';
+import { isLive, type Decision, type NodeSpend, type SessionSummary } from '../protocol/messages.js';
+import { SpendBook } from './spend.js';
 import type { CockpitEvent, FleetSnapshot } from './client.js';
 import { sameHealth, sameSession } from './same.js';
 import {
@@ -43,6 +44,8 @@ export interface FleetState {
   /** open decisions of every node, oldest first */
   readonly decisions: readonly Decision[];
   readonly health: FleetHealth;
+  /** by node: what it spent today and in the last hours, as it last said */
+  readonly spend: ReadonlyMap<string, NodeSpend>;
 }
 
 export interface StoreOptions {
@@ -80,6 +83,7 @@ export class FleetStore {
   private readonly closed = new Set<string>();
   private readonly retired = new Map<string, { tokens: number; costUsd: number }>();
   private readonly dirty = new Set<string>();
+  private readonly spendBook = new SpendBook();
   private decisionsDirty = false;
   private orderDirty = false;
   private readonly meter = new RateMeter();
@@ -96,6 +100,7 @@ export class FleetStore {
     sessionWorkers: new Map(),
     decisions: [],
     health: EMPTY_HEALTH,
+    spend: new Map(),
   };
 
   constructor(opts: StoreOptions = {}) {
@@ -133,6 +138,7 @@ export class FleetStore {
     for (const d of snap.decisions) this.ingest({ kind: 'decision', decision: d });
     // a snapshot recorded before nodes reported workers has none
     for (const w of snap.workers ?? []) this.ingest({ kind: 'worker', worker: w });
+    for (const p of snap.spend ?? []) this.ingest({ kind: 'spend', node: p.node, spend: p.spend });
   }
 
   ingest(e: StoreEvent): void {
@@ -158,6 +164,9 @@ export class FleetStore {
       case 'removed':
         // a session its node removed (rm, gc), in its own slot: whichever of a report and the removal came last wins
         this.queue.set(`s:${key(e.node, e.session)}`, e);
+        break;
+      case 'spend':
+        this.queue.set(`p:${e.node}`, e);
         break;
       default:
         return; // pty-reset and anything newer concern a pane, not the fleet's state
@@ -286,6 +295,8 @@ export class FleetStore {
         this.touch(e.worker.node);
         return;
       }
+      case 'spend':
+        return this.spendBook.put(e.node, e.spend, this.now());
       default:
         return;
     }
@@ -372,8 +383,10 @@ export class FleetStore {
       changed = true;
     }
     const summaries = order.map((name) => nodes.get(name)).filter((x): x is NodeSummary => x !== undefined);
-    const health = fleetHealth(summaries, this.meter.sample(this.now()));
+    const health = fleetHealth(summaries, this.meter.sample(this.now()), this.spendBook.fleet(this.now()));
     const keepHealth = sameHealth(prev.health, health);
+    const spend = this.spendBook.take(prev.spend);
+    changed ||= spend !== prev.spend;
     if (!changed && keepHealth) return;
     this.state = {
       version: prev.version + 1,
@@ -385,6 +398,7 @@ export class FleetStore {
       sessionWorkers,
       decisions,
       health: keepHealth ? prev.health : health,
+      spend,
     };
     this.batches.emit();
   }

@@ -3,8 +3,9 @@
  * decisions, tokens, cost, and one line of what the node is doing now. Plain data, no UI: the TUI and
  * `--json` can both show it. Text in here is as the nodes sent it; whoever prints it makes it safe.
  */
+import type { FleetSpend } from './spend.js';
 import type { LinkState, LinkStatus } from '../fleet/link.js';
-import { doing } from './format.js';
+import { doing, modelsText } from './format.js';
 import {
   SESSION_STATES,
   WORKER_MODELS,
@@ -63,6 +64,10 @@ export interface NodeSummary {
   sandbox: 'on' | 'off' | 'unavailable' | null;
   /** why it is not `on`, one line */
   sandboxReason: string | null;
+  /** its live sessions that name a model, by model, most used first (`sonnet 2 · opus 1`); '' for none */
+  sessionModels: string;
+  /** the API rate-limited it (429): no new session or worker starts before `until`; null: not now */
+  rateLimited: { until: string; reason: string } | null;
 }
 
 export interface RecentActivity {
@@ -89,6 +94,8 @@ export interface FleetHealth {
   /** from usage deltas over the last minutes; 0 until two samples a second apart exist */
   tokensPerHour: number;
   costPerHour: number;
+  /** the fleet's recorded spend: dollars in the last hour and today (UTC); null or absent when no node told it */
+  spend?: FleetSpend | null;
 }
 
 /** What the node is doing now: an open decision first, then the most recently active live session. */
@@ -167,6 +174,8 @@ export function summariseNode(
     recent,
     sandbox: link.info?.sandbox?.mode ?? null,
     sandboxReason: link.info?.sandbox?.reason ?? null,
+    sessionModels: modelsText(sessions.filter((s) => isLive(s) && s.model).map((s) => s.model)),
+    rateLimited: link.info?.rateLimited ?? null,
   };
 }
 
@@ -211,6 +220,7 @@ function sumCounts<K extends string>(keys: readonly K[], parts: readonly CountBy
 export function fleetHealth(
   nodes: readonly NodeSummary[],
   rate: { tokensPerHour: number; costPerHour: number },
+  spend: FleetSpend | null = null,
 ): FleetHealth {
   const workers = sumWorkerCounts(
     nodes.map((n) => ({ states: n.workers, models: n.workerModels, tokens: 0, costUsd: 0 })),
@@ -230,6 +240,7 @@ export function fleetHealth(
     tokens: nodes.reduce((a, n) => a + n.tokens, 0),
     costUsd: nodes.reduce((a, n) => a + n.costUsd, 0),
     ...rate,
+    spend,
   };
 }
 

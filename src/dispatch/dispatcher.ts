@@ -30,6 +30,7 @@ import { clampWords } from './coordinator.js';
 import { oneSentence } from './results.js';
 import { fairOrder, pickStarts, zeroByModel } from './scheduler.js';
 import { spawnProblems } from './spawn-check.js';
+import { modelOf, routeWorkers, startsHeld } from './node-rules.js';
 import { killGroup, lowerPriority } from './worker-os.js';
 import { newWorkerId, oneLine, runFinished, statusOf, summaryOf, waitResult } from './views.js';
 import { WorkerTable, type NewWorker, type WorkerRecord } from './worker-table.js';
@@ -137,7 +138,9 @@ export class Dispatcher {
   async spawn(args: OpArgs['spawn-workers']): Promise<SpawnResult> {
     const s = this.session(args.session);
     const mine = this.table.ofSession(s.id);
-    const problems = await spawnProblems(args, s, mine, this.launcher.registry(s), this.limits, this.host.env);
+    const registry = this.launcher.registry(s);
+    const routes = routeWorkers(this.host, args.workers, s.discipline, registry);
+    const problems = await spawnProblems(args, s, mine, registry, this.limits, this.host.env, routes);
     if (problems.length)
       throw new RemoteError(
         'bad-request',
@@ -156,14 +159,14 @@ export class Dispatcher {
       sentBack: [],
       decisions: [],
     });
-    for (const spec of args.workers)
+    for (const [i, spec] of args.workers.entries())
       this.add({
         name: spec.id,
         session: s.id,
         run,
         group: spec.group ?? 'default',
         role: 'worker',
-        model: spec.model ?? 'haiku',
+        ...modelOf(routes[i]!),
         write: spec.write ?? false,
         discipline: spec.discipline ?? s.discipline,
         prompt: spec.prompt,
@@ -305,10 +308,11 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
-        const queued = fairOrder(
-          [...this.table.workers.values()].filter((w) => w.state === 'queued' && !this.host.held?.(w.session)),
+        const waiting = [...this.table.workers.values()].filter(
+          (w) => w.state === 'queued' && !this.host.held?.(w.session),
         );
-        if (queued.length === 0) break;
+        if (waiting.length === 0 || startsHeld(this.host, waiting, (w, p) => this.update(w, p))) break;
+        const queued = fairOrder(waiting);
         const running = zeroByModel();
         for (const id of this.running.keys()) running[this.table.workers.get(id)!.model] += 1;
         const load = this.load();
@@ -372,7 +376,7 @@ export class Dispatcher {
       id: w.id,
       cwd: prepared.cwd,
       claudeBin: this.host.claudeBin,
-      model: w.model,
+      model: w.modelId ?? w.model,
       prompt: prepared.prompt,
       env: this.host.workerEnv(w.id, this.host.tmpDir(w.id)),
       claudeSession: w.claudeSession,
@@ -387,6 +391,8 @@ export class Dispatcher {
     this.update(w, { pid: proc.pid, cwd: prepared.cwd, worktree: w.write ? prepared.cwd : null, activity: 'starting' });
     proc.onActivity((line) => this.update(w, { activity: line }));
     proc.onUsage((u) => this.update(w, { usage: u }));
+    proc.onTurn((t) => this.host.turn?.(w, t));
+    proc.onRateLimited((ms) => this.host.rateLimited?.(w.id, ms));
     const exit = await proc.exited;
     await this.ended_(w, slot, exit);
   }

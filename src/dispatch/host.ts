@@ -2,7 +2,8 @@
 import type { CompileOptions } from '../compiler/index.js';
 import type { Registry } from '../registry/index.js';
 import type { PriceOf } from './stream-events.js';
-import type { Decision, NodeEvent, SessionState } from '../protocol/messages.js';
+import type { WorkerTurn } from './worker-process.js';
+import type { Decision, NodeEvent, SessionState, WorkerModel } from '../protocol/messages.js';
 
 /** A decision asked of the operator, and the answer (approve or not) when it comes. */
 export interface Asked {
@@ -61,6 +62,22 @@ export interface DispatchHost {
   price?: PriceOf;
   /** whether a session's queued workers wait (its budget, or its VP's or the fleet's, ran out) */
   held?(session: string): boolean;
+  /** a worker's API response, as it printed it: recorded as a turn of its session's */
+  turn?(worker: { id: string; session: string }, t: WorkerTurn): void;
   /** tells the operator (the node's log and its warnings) */
   warn(text: string): void;
+  /**
+   * The model a worker runs on (the node's model routing): its tier and claude's `--model`, or why none can run
+   * it; absent, the spawn's model or haiku.
+   */
+  workerModel?(o: {
+    asked: WorkerModel | null;
+    discipline: string;
+    /** the discipline's workerModel in the session's registry */
+    registry: string | null;
+  }): { tier: WorkerModel; model: string } | { problem: string };
+  /** why no worker may start on the node now (the API paused it, its tokens are spent), or null */
+  startsHeld?(): string | null;
+  /** the API rate-limited a worker (429): new starts on the node wait (null: no retry time known) */
+  rateLimited?(worker: string, retryMs: number | null): void;
 }

@@ -14,12 +14,7 @@ import type { Launcher } from './launch.js';
 import { readKept } from './kept-results.js';
 import { runMergeQueue, type CheckSpec } from './merge-queue.js';
 import { readResult, RESULT_FILE } from './results.js';
-import type { RunRecord, WorkerRecord, WorkerTable } from './worker-table.js';
-
-type NewWorker = Pick<
-  WorkerRecord,
-  'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'
->;
+import type { NewWorker, RunRecord, WorkerRecord, WorkerTable } from './worker-table.js';
 
 /** What the operator's answer to a merge decision carries. */
 interface MergeQuestion {
@@ -177,6 +172,7 @@ export class MergeDesk {
       group: w.group,
       role: 'resolver',
       model: w.model,
+      modelId: w.modelId ?? null,
       write: true,
       discipline: w.discipline,
       prompt:

@@ -10,6 +10,7 @@ import { git, gitEnv } from '../worktree/git.js';
 import type { SessionView } from './host.js';
 import type { WorkerLimits } from './limits.js';
 import type { WorkerRecord } from './worker-table.js';
+import type { WorkerRoute } from './node-rules.js';
 
 /** Workers a session may have not ended at once, and the bytes of their prompts. */
 export const MAX_LIVE_PER_SESSION = 200;
@@ -23,6 +24,8 @@ export async function spawnProblems(
   registry: Registry,
   limits: WorkerLimits,
   env: NodeJS.ProcessEnv,
+  /** each worker's model, as the node routes it, in the order of args.workers */
+  routes: readonly WorkerRoute[],
 ): Promise<string[]> {
   const seen = new Set(mine.map((w) => w.name));
   const problems: string[] = [];
@@ -37,7 +40,7 @@ export async function spawnProblems(
       `the prompts of session ${s.id}'s workers not ended would come to ${Math.ceil(bytes / 1024 / 1024)} MB, over ${MAX_PROMPT_BYTES_PER_SESSION / 1024 / 1024} MB`,
     );
   const names = new Set<string>();
-  for (const spec of args.workers) {
+  for (const [i, spec] of args.workers.entries()) {
     if (seen.has(spec.id) || names.has(spec.id))
       problems.push(`worker id ${JSON.stringify(spec.id)} is already used in this session`);
     names.add(spec.id);
@@ -48,9 +51,10 @@ export async function spawnProblems(
         `worker ${spec.id}: workers work in their session's discipline (${s.discipline}), not ${JSON.stringify(d)}`,
       );
     else if (!registry.disciplines.has(d)) problems.push(`worker ${spec.id}: unknown discipline ${JSON.stringify(d)}`);
-    const model = spec.model ?? 'haiku';
-    if (limits.models[model] === 0)
-      problems.push(`worker ${spec.id}: this node runs no ${model} workers (AGENCY_WORKER_LIMITS)`);
+    const route = routes[i]!;
+    if ('problem' in route) problems.push(`worker ${spec.id}: ${route.problem}`);
+    else if (limits.models[route.tier] === 0)
+      problems.push(`worker ${spec.id}: this node runs no ${route.tier} workers (AGENCY_WORKER_LIMITS)`);
     if (spec.write && (await branchExists(s.repo, workerBranch(s.id, spec.id), env)))
       problems.push(
         `worker ${spec.id}: its branch ${workerBranch(s.id, spec.id)} is there already; give it another id`,

@@ -36,6 +36,13 @@ export interface EventSink {
   activity(line: string): void;
   output(line: string): void;
   usage(u: Usage): void;
+  /** what one response (or a later event of it) added, and its model: a turn of the worker's */
+  turn?(model: string, added: TokenCounts): void;
+  /**
+   * The API rate-limited the run (429): while Claude Code retries (with the wait the API asked for in its
+   * retry-after, when it named one) and when the run ends on it (the last wait named, if any); null: none known.
+   */
+  rateLimited?(retryMs: number | null): void;
 }
 
 /** Longest line of the output log and of an activity. */
@@ -81,6 +88,7 @@ const System = z.object({
   model: Text,
   attempt: Count,
   max_retries: Count,
+  retry_delay_ms: Count,
   error_status: z.number().nullable().catch(null),
   error: Text,
 });
@@ -159,6 +167,8 @@ export class ClaudeEvents {
   private readonly responses = new Recent<{ model: string; tokens: TokenCounts }>(RECENT);
   private readonly tools = new Recent<string>(RECENT);
   private anonymous = 0;
+  /** the last wait the API named for a 429 (its retry-after, as Claude Code waits it) */
+  private namedWait: number | null = null;
 
   constructor(
     private readonly cwd: string,
@@ -231,16 +241,21 @@ export class ClaudeEvents {
     const prev = this.responses.get(key);
     const sums = this.byModel.get(prev?.model ?? model) ?? zeroTokens();
     let changed = false;
+    const added = zeroTokens();
     for (const f of FIELDS) {
       const next = Math.max(prev?.tokens[f] ?? 0, tokens[f]);
       const grew = next - (prev?.tokens[f] ?? 0);
       if (grew > 0) changed = true;
       sums[f] += grew;
+      added[f] = grew;
       if (prev) prev.tokens[f] = next;
     }
     this.byModel.set(prev?.model ?? model, sums);
     if (!prev) this.responses.set(key, { model, tokens: { ...tokens } });
-    if (changed) this.sink.usage(this.usage());
+    if (changed) {
+      this.sink.turn?.(prev?.model ?? model, added);
+      this.sink.usage(this.usage());
+    }
   }
 
   private user(e: z.infer<typeof User> | undefined): void {
@@ -271,6 +286,36 @@ export class ClaudeEvents {
       );
       this.sink.output(line);
       this.sink.activity(line);
+      if (e.error_status === 429) {
+        // a retry-after is whole seconds; Claude Code's own backoff (when the API named none) is not
+        const named = e.retry_delay_ms > 0 && e.retry_delay_ms % 1000 === 0 ? e.retry_delay_ms : null;
+        if (named !== null) this.namedWait = named;
+        this.sink.rateLimited?.(named);
+      }
+    }
+  }
+
+  /**
+   * The run's totals per model, as the result event gives them: what they hold beyond the responses seen (a
+   * response's final output tokens, which its assistant events do not carry; calls of its own) is a turn too.
+   */
+  private settle(models: Record<string, z.infer<typeof ModelUsage>>): void {
+    if (!this.sink.turn) return;
+    for (const [model, m] of Object.entries(models)) {
+      if (model === NOT_BILLED) continue;
+      const seen = this.byModel.get(model) ?? zeroTokens();
+      const final: TokenCounts = {
+        inputTokens: m.inputTokens,
+        outputTokens: m.outputTokens,
+        cacheCreationTokens: m.cacheCreationInputTokens,
+        cacheReadTokens: m.cacheReadInputTokens,
+      };
+      const added = zeroTokens();
+      for (const f of FIELDS) added[f] = Math.max(0, final[f] - seen[f]);
+      if (total(added) === 0) continue;
+      for (const f of FIELDS) seen[f] += added[f];
+      this.byModel.set(model, seen);
+      this.sink.turn(model, added);
     }
   }
 
@@ -287,6 +332,7 @@ export class ClaudeEvents {
         300,
       );
     }
+    if (e.is_error && e.api_error_status === 429) this.sink.rateLimited?.(this.namedWait);
     const models = Object.values(e.modelUsage);
     const tokens = models.length
       ? models.reduce<TokenCounts>(
@@ -299,6 +345,7 @@ export class ClaudeEvents {
           zeroTokens(),
         )
       : tokensOf(e.usage);
+    this.settle(e.modelUsage);
     this.result = {
       text,
       isError: e.is_error,

@@ -14,7 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Usage } from '../protocol/messages.js';
 import { BoundedLines, Tail } from './bounded-lines.js';
-import { ClaudeEvents, OUTPUT_LINE_CHARS, type PriceOf } from './stream-events.js';
+import { ClaudeEvents, OUTPUT_LINE_CHARS, type PriceOf, type TokenCounts } from './stream-events.js';
 import { oneLine } from './views.js';
 
 export type { PriceOf, TokenCounts } from './stream-events.js';
@@ -43,6 +43,12 @@ export interface WorkerLaunch {
   graceMs?: number;
   /** prices usage while it runs (Claude Code's own figure replaces it at the end); without it, cost counts 0 and the models are listed unpriced */
   price?: PriceOf;
+}
+
+/** One response's usage as a worker printed it (or what a later event of it added). */
+export interface WorkerTurn {
+  model: string;
+  tokens: TokenCounts;
 }
 
 export interface WorkerExit {
@@ -100,6 +106,8 @@ export class WorkerProcess {
   private readonly stdout: BoundedLines;
   private readonly activityListeners = new Set<(line: string) => void>();
   private readonly usageListeners = new Set<(u: Usage) => void>();
+  private readonly turnListeners = new Set<(t: WorkerTurn) => void>();
+  private readonly rateListeners = new Set<(retryMs: number | null) => void>();
   private resolve!: (e: WorkerExit) => void;
   private done: WorkerExit | null = null;
   private startError: string | null = null;
@@ -131,6 +139,8 @@ export class WorkerProcess {
         },
         output: (line) => this.keep(line),
         usage: (u) => this.emit(this.usageListeners, u),
+        turn: (model, tokens) => this.emit(this.turnListeners, { model, tokens }),
+        rateLimited: (ms) => this.emit(this.rateListeners, ms),
       },
       o.price,
     );
@@ -189,6 +199,18 @@ export class WorkerProcess {
   onUsage(f: (u: Usage) => void): () => void {
     this.usageListeners.add(f);
     return () => this.usageListeners.delete(f);
+  }
+
+  /** Each response's usage as it is printed (what a later event of the same response added, too), with its model. */
+  onTurn(f: (t: WorkerTurn) => void): () => void {
+    this.turnListeners.add(f);
+    return () => this.turnListeners.delete(f);
+  }
+
+  /** The API rate-limited it (429): the wait the API named, or null when none is known. */
+  onRateLimited(f: (retryMs: number | null) => void): () => void {
+    this.rateListeners.add(f);
+    return () => this.rateListeners.delete(f);
   }
 
   /** Bounded plain-text log: what it said and which tools it called, oldest first; `truncated` if older lines went. */
@@ -327,6 +349,7 @@ export class WorkerProcess {
     if (reason) this.keep(oneLine(`ended: ${reason}`, OUTPUT_LINE_CHARS));
     this.activityListeners.clear();
     this.usageListeners.clear();
+    this.turnListeners.clear();
     this.resolve(this.done);
   }
 }

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { WORKER_MODELS, WORKER_STATES, isWorkerLive, noUsage, type WorkerSummary } from '../protocol/messages.js';
-import { RUN_ID, SESSION_ID, WORKER_ID } from '../protocol/ops.js';
+import { MODEL_NAME, RUN_ID, SESSION_ID, WORKER_ID } from '../protocol/ops.js';
 import { workerBranch } from '../protocol/worker-branch.js';
 import { newWorkerId, oneLine } from './views.js';
 import { randomUUID } from 'node:crypto';
@@ -25,13 +25,16 @@ export interface WorkerRecord extends Omit<WorkerSummary, 'node'> {
   cwd: string | null;
   /** for a resolver: the worker whose branch it brings in */
   resolves: string | null;
+  /** the full model id its claude is given, when the routing named one (its tier is `model`); null: the tier's alias */
+  modelId?: string | null;
 }
 
 /** What a new worker is made from: what its session asked (or the node made it for). */
 export type NewWorker = Pick<
   WorkerRecord,
   'name' | 'session' | 'run' | 'group' | 'role' | 'model' | 'write' | 'discipline' | 'prompt' | 'paths' | 'resolves'
->;
+> &
+  Pick<WorkerRecord, 'modelId'>;
 
 export interface RunRecord {
   id: string;
@@ -98,6 +101,7 @@ const workerSchema = z.object({
   pid: z.int().positive().nullable(),
   cwd: z.string().max(4096).nullable(),
   resolves: z.string().max(80).nullable(),
+  modelId: z.string().regex(MODEL_NAME).nullable().optional(),
 });
 const runSchema = z.object({
   id: z.string().regex(RUN_ID),

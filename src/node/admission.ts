@@ -3,6 +3,8 @@
  * (over a bucket it waits, `queued`, oldest first, and starts when its turn comes). The daemon wires the budget
  * and rate modules in; with none, every session starts at once.
  */
+import type { SessionRecord } from './state-file.js';
+
 export interface StartRequest {
   session: string;
   vp: string | null;
@@ -16,9 +18,32 @@ export interface Admission {
    * When the session may start: null at once, or a promise that settles when its turn comes (the session waits
    * `queued` with `why` as its activity until then). A promise that rejects fails the session with its message.
    */
-  turn(req: StartRequest): { why: string; ready: Promise<void> } | null;
+  turn(req: StartRequest): Queued | null;
   /** The session left the queue before its turn (stopped): its place goes to the next. */
   cancel(session: string): void;
+  /** The API rate-limited a session (429): new starts on the node wait (null: it named no retry time). */
+  rateLimited?(session: string, retryMs: number | null): void;
+}
+
+/** A session's wait for its turn: why (its activity while it waits), and when it ends. */
+export interface Queued {
+  why: string;
+  ready: Promise<void>;
+  /** the reason changed (its place in line moved, a pause began): the session's activity follows it */
+  onWhy?(f: (why: string) => void): void;
+}
+
+/** One admission of the budgets' check and the rate limits' turn. */
+export function composeAdmission(
+  budgets: Pick<Admission, 'check'>,
+  rates: Pick<Admission, 'turn' | 'cancel' | 'rateLimited'>,
+): Admission {
+  return {
+    check: (req) => budgets.check(req),
+    turn: (req) => rates.turn(req),
+    cancel: (session) => rates.cancel(session),
+    rateLimited: (session, retryMs) => rates.rateLimited?.(session, retryMs),
+  };
 }
 
 export const OPEN_ADMISSION: Admission = {
@@ -26,3 +51,30 @@ export const OPEN_ADMISSION: Admission = {
   turn: () => null,
   cancel: () => undefined,
 };
+
+/**
+ * Starts a session now, or, when admission says it must wait, keeps it `queued` (its activity saying why) until
+ * its turn comes, then starts it, unless it was stopped meanwhile.
+ */
+export function startInTurn(
+  admission: Admission,
+  r: Readonly<SessionRecord>,
+  update: (patch: Partial<SessionRecord>) => void,
+  start: () => void,
+): void {
+  const turn = admission.turn({ session: r.id, vp: r.vp ?? null, discipline: r.discipline });
+  if (!turn) return start();
+  update({ state: 'queued', held: 'queued', activity: turn.why });
+  turn.onWhy?.((why) => r.state === 'queued' && update({ activity: why }));
+  turn.ready.then(
+    () => {
+      if (r.state !== 'queued') return;
+      update({ held: null });
+      start();
+    },
+    (e: Error) => {
+      if (r.state !== 'queued') return;
+      update({ state: 'failed', held: null, reason: e.message, endedAt: new Date().toISOString() });
+    },
+  );
+}

@@ -92,6 +92,11 @@ export class ApiRefusals {
     private readonly node: Pick<RefusalContext, 'info' | 'nodeEnvFile'>,
     private readonly record: { id: string; model: string | null },
     private readonly session: () => RefusedSession | null,
+    /**
+     * A rate limit (429): the node pauses new starts. Claude Code records no retry time for a session (its
+     * transcript, hook and screen name none once its retries ran out), so none is passed.
+     */
+    private readonly rateLimited?: (retryMs: number | null) => void,
   ) {}
 
   /** The node is about to send the session on: it is not idle, whatever Claude Code's screen says. */
@@ -100,6 +105,7 @@ export class ApiRefusals {
   }
 
   seen(t: ApiTrouble): void {
+    if (t.kind === 'rate-limit') this.rateLimited?.(null);
     const s = this.session();
     if (!s || this.pending) return;
     const { info, nodeEnvFile } = this.node;

@@ -7,7 +7,10 @@ import type { GuardPolicy } from '../guard/policy.js';
 import { ruleMatches, type CallContext } from '../guard/rules.js';
 
 export type Verdict =
-  { kind: 'allow'; rule: string } | { kind: 'deny'; message: string } | { kind: 'escalate'; why: string };
+  | { kind: 'allow'; rule: string }
+  /** rule: the deny rule that matched, or `guard` when the guard refused the call */
+  | { kind: 'deny'; message: string; rule: string }
+  | { kind: 'escalate'; why: string };
 
 /**
  * The guard judges the call first, as its PreToolUse hook did: what it refuses stays refused, and what
@@ -20,12 +23,13 @@ export function judge(policy: GuardPolicy, tool: string, input: unknown, ctx: Ca
   } catch (e) {
     return { kind: 'escalate', why: `the guard failed (${(e as Error).message})` };
   }
-  if (guard.verdict === 'deny') return { kind: 'deny', message: `agency guard blocked this call: ${guard.reason}` };
+  if (guard.verdict === 'deny')
+    return { kind: 'deny', message: `agency guard blocked this call: ${guard.reason}`, rule: 'guard' };
   if (guard.verdict === 'ask') return { kind: 'escalate', why: guard.reason };
   const approvals = policy.approvals;
   for (const d of approvals.deny)
     if (ruleMatches(d, tool, input, ctx))
-      return { kind: 'deny', message: `agency policy denies this (${d.rule}): ${d.reason}` };
+      return { kind: 'deny', message: `agency policy denies this (${d.rule}): ${d.reason}`, rule: d.rule };
   for (const r of approvals.ask)
     if (ruleMatches(r, tool, input, ctx))
       return { kind: 'escalate', why: `the discipline asks the operator for ${r.rule}` };

@@ -23,12 +23,16 @@ import { nodeDispatcher } from './worker-host.js';
 import { NodeLanding } from './landing.js';
 import { NodeOrgStore } from './org-store.js';
 import { NodeSettingsStore } from './settings-store.js';
-import { createEconomics } from './economics.js';
+import { auditDir, createEconomics } from './economics.js';
+import { AuditLog } from '../audit/log.js';
+import { auditTable, recordStart } from './audit-events.js';
+import { relaySpend } from './spend-events.js';
+import { warnOperator } from './warnings.js';
 import { BudgetGuard } from './budget-guard.js';
-import { composeAdmission } from './budget-admission.js';
-import { OPEN_ADMISSION } from './admission.js';
-import { feedLedgerFromUsage } from './usage-feed.js';
 import { NodeManager } from './manager.js';
+import { composeAdmission, OPEN_ADMISSION } from './admission.js';
+import { RatePause } from './rate-pause.js';
+import { StartQueue } from './start-queue.js';
 import { ensureDirs, nodePaths, type NodePaths } from '../paths/node-home.js';
 import { checkSandbox } from './sandbox-check.js';
 import { nodeAuth } from './run-request.js';
@@ -38,7 +42,6 @@ import { writeKeyFile } from './session-env.js';
 import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
 import { startResidentGuard } from './guard-wiring.js';
 import { processAlive } from '../paths/fs-facts.js';
-import { warnOperator } from './warnings.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 
 export interface ServeOptions {
@@ -144,7 +147,17 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
   writeKeyFile(paths, process.env);
-  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id));
+  // the audit trail, read back first: every module below appends to it
+  const auditBytes = Number(process.env.AGENCY_AUDIT_MAX_BYTES);
+  const audit = AuditLog.open({
+    dir: auditDir(paths.home),
+    node: info.name,
+    ...(auditBytes > 0 ? { maxBytes: auditBytes } : {}),
+    onTrouble: (m) => warnOperator(info, m),
+  });
+  for (const d of audit.damage) warnOperator(info, `audit trail: ${d}`);
+  recordStart(audit, auditDir(paths.home), info, audit.damage);
+  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id), audit);
   const baseRegistry = baseRegistryDir();
   // the organisation given to the node (agency org apply): its overlay is the registry runs and workers use
   const org = new NodeOrgStore({
@@ -160,21 +173,36 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
   });
   settings.load();
-  const economics = createEconomics({ home: paths.home, settings });
+  const economics = createEconomics({
+    home: paths.home,
+    settings,
+    node: info.name,
+    warn: (text) => warnOperator(info, `the spend log: ${text}`),
+    audit,
+  });
+  // session starts per VP and tokens per minute (token buckets), and the API's 429 pause: work over them waits
+  const pause = new RatePause({ info, changed: () => manager.relay({ kind: 'node-info', info: { ...info } }) });
+  const rates = new StartQueue({ settings, turns: economics.ledger, pause });
   const manager = new NodeManager({
+    admission: composeAdmission(OPEN_ADMISSION, rates),
+    settings: () => settings.current(),
     paths,
     info,
     tokens,
     claudeBin: process.env.AGENCY_CLAUDE_BIN || 'claude',
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
+    audit,
     programs: {
       node: process.execPath,
       guard: guardScriptPath(),
       lifecycle: lifecycleHookPath(),
       mcp: mcpServerPath(),
     },
+    turns: economics.ledger,
   });
+  manager.spendNow = () => economics.spend();
+  relaySpend({ node: info.name, ledger: economics.ledger, spend: economics.spend, emit: (e) => manager.relay(e) });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -183,6 +211,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     await guard.close();
     await manager.shutdown();
     await workers.close();
+    audit.close();
     rmSync(paths.socket, { force: true });
     rmSync(paths.buildFile, { force: true });
     rmSync(paths.lock, { force: true });
@@ -198,6 +227,9 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     registryDir: baseRegistry,
     orgRegistry: () => org.registry(),
     programs: { node: process.execPath, guard: guardScriptPath() },
+    turns: economics.ledger,
+    settings: () => settings.current(),
+    rates,
     held: (s) => budgets.holds(s),
   });
   // budgets: checked at each turn the ledger hears, and at every start
@@ -212,7 +244,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     warn: (text) => warnOperator(info, text),
   });
   economics.sync = (a) => budgets.sync(a);
-  manager.admission = composeAdmission(budgets, OPEN_ADMISSION);
+  manager.admission = composeAdmission(budgets, rates);
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();
   const server = createNodeServer({
@@ -235,9 +267,10 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
   process.on('SIGHUP', () => undefined);
+  // runs, compiles and decisions from here on (what recover brings back was recorded when it happened)
+  auditTable(manager, audit, paths.sessions);
   manager.recover();
   budgets.start();
-  feedLedgerFromUsage(manager, economics.ledger);
   workers.recover();
   void landing.measureMissing();
   // a session's temporary folder goes when it ends; those of sessions that ended while no node ran, now

@@ -18,6 +18,15 @@ export interface GuardServerOptions {
   policyFor(id: string, token: string): GuardPolicy | null;
   /** the most a request may hold (a Write's content is in it); default 64 MiB */
   maxBytes?: number;
+  /** told of each call it refuses: the session it named (null when no session of the node sent it) and why */
+  onDeny?(block: GuardBlock): void;
+}
+
+export interface GuardBlock {
+  session: string | null;
+  tool: string | null;
+  input: unknown;
+  reason: string;
 }
 
 export interface GuardServer {
@@ -46,29 +55,47 @@ export function answerFor(v: Verdict): string {
 export function startGuardServer(o: GuardServerOptions): Promise<GuardServer> {
   const max = o.maxBytes ?? 64 * 1024 * 1024;
 
-  const judge = (header: string, body: string): Verdict => {
+  /** The verdict, with the session and the call as far as they could be read (for onDeny). */
+  const evaluate = (header: string, body: string): { v: Verdict; session: string | null; input: HookInput | null } => {
     const [hello, id, token, ...rest] = header.split(' ');
+    const no = (reason: string, session: string | null = null, input: HookInput | null = null) => ({
+      v: denied(reason),
+      session,
+      input,
+    });
     if (hello !== GUARD_HELLO || !id || !token || rest.length > 0)
-      return denied('the hook spoke a language this node does not (compile the session again)');
+      return no('the hook spoke a language this node does not (compile the session again)');
     let policy: GuardPolicy | null;
     try {
       policy = o.policyFor(id, token);
     } catch (e) {
-      return denied(`the node cannot read the policy of session ${id}: ${(e as Error).message}`);
+      return no(`the node cannot read the policy of session ${id}: ${(e as Error).message}`, id);
     }
-    if (!policy) return denied(`the node has no session ${id} with this token`);
+    if (!policy) return no(`the node has no session ${id} with this token`);
     let input: HookInput;
     try {
       input = JSON.parse(body) as HookInput;
     } catch {
-      return denied('the tool call could not be read (malformed hook input)');
+      return no('the tool call could not be read (malformed hook input)', id);
     }
-    if (typeof input !== 'object' || input === null) return denied('the tool call could not be read');
+    if (typeof input !== 'object' || input === null) return no('the tool call could not be read', id);
     try {
-      return decide(input, policy, o.home);
+      return { v: decide(input, policy, o.home), session: id, input };
     } catch (e) {
-      return denied(`the guard failed (${(e as Error).message}); failing closed`);
+      return no(`the guard failed (${(e as Error).message}); failing closed`, id, input);
     }
+  };
+
+  const judge = (header: string, body: string): Verdict => {
+    const { v, session, input } = evaluate(header, body);
+    if (v.verdict === 'deny')
+      o.onDeny?.({
+        session,
+        tool: input && typeof input.tool_name === 'string' ? input.tool_name : null,
+        input: input?.tool_input,
+        reason: v.reason,
+      });
+    return v;
   };
 
   const serve = (c: Socket) => {
@@ -86,7 +113,11 @@ export function startGuardServer(o: GuardServerOptions): Promise<GuardServer> {
     c.on('data', (d: Buffer) => {
       if (done) return;
       size += d.length;
-      if (size > max) return reply(denied(`the tool call is larger than the guard reads (${max} bytes)`));
+      if (size > max) {
+        const reason = `the tool call is larger than the guard reads (${max} bytes)`;
+        o.onDeny?.({ session: null, tool: null, input: undefined, reason });
+        return reply(denied(reason));
+      }
       parts.push(d);
     });
     c.on('end', () => {

@@ -3,6 +3,7 @@
  * (StopFailure), and the answer to a PermissionRequest, by the session's policy or, when the policy escalates,
  * by the operator through a decision.
  */
+import type { AuditSink } from '../audit/sink.js';
 import type { GuardPolicy } from '../guard/policy.js';
 import { troubleFromHook } from '../session/api-trouble.js';
 import type { Session } from '../session/session.js';
@@ -30,6 +31,8 @@ export interface HookAnswersOptions {
   decisions: Pick<Decisions, 'open' | 'openFor' | 'answer' | 'isWaited' | 'forget'>;
   /** the policy the node compiled for a session: its own copy, not the worktree's, which the session could change */
   policy(session: string): GuardPolicy;
+  /** where the answers the policy gives by itself are recorded */
+  audit?: AuditSink;
 }
 
 type HookOutput = { output?: unknown };
@@ -75,8 +78,18 @@ export class HookAnswers {
       cwd: typeof input.cwd === 'string' ? input.cwd : t.record.worktree,
       home: this.o.home,
     });
-    if (verdict.kind === 'allow') return permissionAnswer('allow');
-    if (verdict.kind === 'deny') return permissionAnswer('deny', verdict.message);
+    if (verdict.kind !== 'escalate') {
+      const allow = verdict.kind === 'allow';
+      const block = verdict.kind === 'deny' && verdict.rule === 'guard';
+      this.o.audit?.append({
+        kind: block ? 'guard-block' : 'decision-answered',
+        by: `policy:${verdict.rule}`,
+        session: t.record.id,
+        summary: `${allow ? 'allowed' : block ? 'guard blocked' : 'denied'}: ${tool} ${summary}${allow ? '' : ` (${verdict.message})`}`,
+        detail: { tool, call: summary, approve: allow, ...(allow ? {} : { reason: verdict.message }) },
+      });
+      return allow ? permissionAnswer('allow') : permissionAnswer('deny', verdict.message);
+    }
     const { decisions } = this.o;
     const d = decisions.open({
       node: this.o.node,

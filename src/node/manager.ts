@@ -4,6 +4,7 @@
  * are answered by hook-answers.ts, the prompts on their screens by screen-answers.ts.
  */
 import { homedir } from 'node:os';
+import type { AuditSink } from '../audit/sink.js';
 import { compileInto, type HookPrograms } from '../compiler/index.js';
 import {
   isLive,
@@ -11,7 +12,9 @@ import {
   type Landing,
   type NodeEvent,
   type MirrorResult,
+  type NodeSettings,
   type NodeInfo,
+  type NodeSpend,
   type OpArgs,
   type ScreenView,
   type SessionSummary,
@@ -32,7 +35,8 @@ import { HookAnswers } from './hook-answers.js';
 import { newId } from './ids.js';
 import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
-import { OPEN_ADMISSION, type Admission } from './admission.js';
+import { OPEN_ADMISSION, startInTurn, type Admission } from './admission.js';
+import { sessionModel } from '../budget/model-routing.js';
 import { extensionProblem } from './budget-stops.js';
 import { compiledWorktree } from './run-worktree.js';
 import type { NodePaths } from '../paths/node-home.js';
@@ -40,6 +44,7 @@ import type { SessionTokens } from './session-tokens.js';
 import { launchEnv, sessionCompileOptions, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { warnOperator } from './warnings.js';
+import type { TurnSink } from './usage-watch.js';
 
 export interface ManagerOptions {
   paths: NodePaths;
@@ -57,6 +62,12 @@ export interface ManagerOptions {
   replayBytes?: number;
   /** budgets and rate limits a session passes to start (admission.ts); the daemon sets it once they are built */
   admission?: Admission;
+  /** where the answers the policy gives by itself are recorded */
+  audit?: AuditSink;
+  /** where sessions' turns are recorded (the node's ledger) */
+  turns?: TurnSink;
+  /** the settings the operator's config gave the node (model routing) */
+  settings?: () => NodeSettings;
 }
 
 const USAGE_INTERVAL_MS = 3000;
@@ -79,6 +90,8 @@ export class NodeManager {
   admission: Admission;
   /** throws when the operator may not resume a session (its budget is still spent); the budget guard sets it */
   resumable: (session: Readonly<SessionRecord>) => void = () => undefined;
+  /** what the node spent, for snapshots (the daemon wires its ledger) */
+  spendNow: () => NodeSpend | undefined = () => undefined;
 
   constructor(private readonly o: ManagerOptions) {
     this.env = o.env ?? process.env;
@@ -104,6 +117,7 @@ export class NodeManager {
       home: this.env.HOME || homedir(),
       decisions: this.decisions,
       policy: (id) => this.context.policy(id),
+      audit: o.audit,
     });
     for (const record of state.sessions) this.runtimes.set(record.id, this.runtime(record));
     // tokens and cost of live sessions, for watchers; status requests read them fresh besides
@@ -124,7 +138,7 @@ export class NodeManager {
 
   /**
    * Brings back the sessions that were live when the node stopped, with Claude Code's own resume: a new turn
-   * for those that were at work, none for idle and paused ones (comeback.ts).
+   * for those that were at work, none for idle and paused ones; queued ones wait their turn again (comeback.ts).
    */
   recover(): void {
     for (const d of this.decisions.list())
@@ -136,6 +150,10 @@ export class NodeManager {
           this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
       const back = comebackFor(rt.record.state);
       if (!back) continue;
+      if (back === 'queue-again') {
+        this.begin(rt);
+        continue;
+      }
       rt.record.resumes += 1;
       this.launch(rt, ['--resume', rt.record.claudeSession], back);
     }
@@ -154,6 +172,7 @@ export class NodeManager {
       sessions: [...this.runtimes.values()].map((r) => this.summary(r)),
       decisions: this.decisions.list(),
       workers: this.workerList(),
+      spend: this.spendNow(),
     };
   }
 
@@ -182,33 +201,23 @@ export class NodeManager {
       compileInto(path, registry, { discipline, task: args.task }, options),
     );
     this.context.keep(id, wt.path);
-    const model = args.model ?? registry.disciplines.get(discipline)!.value.model ?? null;
+    const registryModel = registry.disciplines.get(discipline)!.value.model;
+    const models = this.o.settings?.().models;
+    const model = sessionModel({ asked: args.model, discipline, models, registry: registryModel });
     const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);
     const limit = args.budget ?? registry.disciplines.get(discipline)!.value.budget;
     if (limit) record.budget = { limit, spent: 0, warned: false };
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
-    const turn = this.admission.turn({ session: id, vp: vp.id, discipline });
-    if (turn) this.queue(rt, turn, () => this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task)));
-    else this.launch(rt, ['--session-id', record.claudeSession], startWith(args.task));
+    this.begin(rt);
     this.writer.flush();
     return this.summary(rt);
   }
 
-  /** The session waits `queued` for its turn, then starts, unless it was stopped meanwhile. */
-  private queue(rt: Runtime, turn: { why: string; ready: Promise<void> }, start: () => void): void {
-    this.update(rt, { state: 'queued', held: 'queued', activity: turn.why });
-    turn.ready.then(
-      () => {
-        if (rt.record.state !== 'queued') return;
-        this.update(rt, { held: null });
-        start();
-      },
-      (e: Error) => {
-        if (rt.record.state !== 'queued') return;
-        this.update(rt, { state: 'failed', held: null, reason: e.message, endedAt: new Date().toISOString() });
-      },
-    );
+  /** A new session (or one still queued when the node stopped) starts with its task when admission lets it. */
+  private begin(rt: Runtime): void {
+    const start = () => this.launch(rt, ['--session-id', rt.record.claudeSession], startWith(rt.record.task));
+    startInTurn(this.admission, rt.record, (patch) => this.update(rt, patch), start);
   }
 
   /** The bare mirror the operator pushes a repository of theirs into (see repo-source.ts). */
@@ -348,10 +357,10 @@ export class NodeManager {
   }
 
   private runtime(record: SessionRecord): Runtime {
-    const { paths, info, replayBytes } = this.o;
-    return newRuntime({ paths, info, env: this.env, decisions: this.decisions, replayBytes }, record, (rt, patch) =>
-      this.update(rt, patch),
-    );
+    const { paths, info, replayBytes, turns } = this.o;
+    const rateLimited = (retryMs: number | null) => this.admission.rateLimited?.(record.id, retryMs);
+    const node = { paths, info, env: this.env, decisions: this.decisions, replayBytes, turns, rateLimited };
+    return newRuntime(node, record, (rt, patch) => this.update(rt, patch));
   }
 
   private launch(rt: Runtime, claudeArgs: string[], how: LaunchPlan): void {

@@ -6,7 +6,7 @@
  * on its word.
  */
 import { RemoteError } from '../protocol/connection.js';
-import type { Hello, OpResults, Snapshot } from '../protocol/messages.js';
+import type { Hello, OpResults, SessionSummary, Snapshot } from '../protocol/messages.js';
 import { clip, isOp, parseOpArgs, type Op, type OpArgs } from '../protocol/ops.js';
 import type { Dispatcher } from '../dispatch/dispatcher.js';
 import type { NodeLanding } from './landing.js';
@@ -16,6 +16,7 @@ import type { NodeManager } from './manager.js';
 import type { SessionTokens } from './session-tokens.js';
 import { runSplit } from './run-split.js';
 import { runRegistry } from './run-request.js';
+import { recordControl, recordOrg, recordSettings } from './audit-events.js';
 
 /** The roles a connection can be granted. */
 export type Role = Exclude<Hello['role'], 'node'>;
@@ -93,6 +94,17 @@ function ownOp<O extends Op>(
   };
 }
 
+/** The operator's pause, resume or stop, recorded in the audit trail once it is done. */
+async function byOperator(
+  c: OpContext,
+  kind: 'pause' | 'resume' | 'stop',
+  done: SessionSummary | Promise<SessionSummary>,
+): Promise<SessionSummary> {
+  const s = await done;
+  recordControl(c.economics.audit, kind, s, 'operator');
+  return s;
+}
+
 const ROLE_NAMES: Record<Role, string> = { cockpit: "the operator's cockpit", hook: "a session's hook program" };
 
 export const NODE_OPS: OpTable = {
@@ -112,11 +124,11 @@ export const NODE_OPS: OpTable = {
       ),
   },
   send: { roles: COCKPIT, handle: (a, c) => c.manager.send(a) },
-  pause: { roles: COCKPIT, handle: (a, c) => c.manager.pause(a) },
-  resume: { roles: COCKPIT, handle: (a, c) => c.manager.resume(a) },
+  pause: { roles: COCKPIT, handle: (a, c) => byOperator(c, 'pause', c.manager.pause(a)) },
+  resume: { roles: COCKPIT, handle: (a, c) => byOperator(c, 'resume', c.manager.resume(a)) },
   interrupt: { roles: COCKPIT, handle: (a, c) => c.manager.interrupt(a) },
   resize: { roles: COCKPIT, handle: (a, c) => c.manager.resize(a) },
-  stop: { roles: COCKPIT, handle: (a, c) => c.manager.stop(a) },
+  stop: { roles: COCKPIT, handle: (a, c) => byOperator(c, 'stop', c.manager.stop(a)) },
   decide: { roles: COCKPIT, handle: (a, c) => c.manager.decide(a) },
   screen: { roles: COCKPIT, handle: (a, c) => c.manager.screen(a) },
   'pty-subscribe': { roles: COCKPIT, handle: (a, c) => c.subscribePty(a.session, a.fromSeq) },
@@ -142,8 +154,22 @@ export const NODE_OPS: OpTable = {
   'wait-workers': ownOp((a, c) => c.workers.wait(a, c.closed)),
   'worker-status': ownOp((a, c) => c.workers.status(a)),
   'merge-workers': ownOp((a, c) => c.workers.merge(a)),
-  'org-apply': { roles: COCKPIT, handle: (a, c) => c.org.apply(a) },
-  'settings-apply': { roles: COCKPIT, handle: (a, c) => c.economics.settings.apply(a) },
+  'org-apply': {
+    roles: COCKPIT,
+    handle: async (a, c) => {
+      const org = await c.org.apply(a);
+      recordOrg(c.economics.audit, a, org);
+      return org;
+    },
+  },
+  'settings-apply': {
+    roles: COCKPIT,
+    handle: (a, c) => {
+      const r = c.economics.settings.apply(a);
+      recordSettings(c.economics.audit, a, r.settings);
+      return r;
+    },
+  },
   'budget-sync': {
     roles: COCKPIT,
     handle: (a, c) => {

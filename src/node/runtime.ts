@@ -12,7 +12,7 @@ import { sessionDir } from './ids.js';
 import { OutputLog } from './output-log.js';
 import { ScreenAnswers } from './screen-answers.js';
 import type { SessionRecord } from './state-file.js';
-import { UsageWatch } from './usage-watch.js';
+import { UsageWatch, type TurnSink } from './usage-watch.js';
 
 export interface Runtime {
   record: SessionRecord;
@@ -32,6 +32,10 @@ export interface RuntimeNode {
   decisions: Decisions;
   /** bytes of output kept per session for replay */
   replayBytes?: number;
+  /** where each session's turns are recorded (the node's ledger) */
+  turns?: TurnSink;
+  /** the API rate-limited the session (429): new starts on the node wait (null: no retry time known) */
+  rateLimited?: (retryMs: number | null) => void;
 }
 
 /** The node's node.env, where its key goes. */
@@ -46,12 +50,13 @@ export function newRuntime(
   const log = OutputLog.open(sessionDir(node.paths.sessions, record.id), node.replayBytes ?? 1024 * 1024);
   record.outputSeq = log.buffer.end;
   const where = { info: node.info, nodeEnvFile: nodeEnvFile(node.paths) };
-  const refusals = new ApiRefusals(where, record, () => rt.session);
+  const refusals = new ApiRefusals(where, record, () => rt.session, node.rateLimited);
   const usage = new UsageWatch(
     record,
     node.env,
     (u) => changed(rt, { usage: u }),
     (t) => refusals.seen(t),
+    node.turns ?? null,
   );
   const dialogs = new ScreenAnswers({
     node: node.info.name,

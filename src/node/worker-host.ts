@@ -8,13 +8,17 @@ import { realpathSync } from 'node:fs';
 import type { HookPrograms } from '../compiler/index.js';
 import type { Registry } from '../registry/index.js';
 import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
-import { isLive, type NodeInfo } from '../protocol/messages.js';
+import { isLive, type NodeInfo, type NodeSettings } from '../protocol/messages.js';
+import { workerModel } from '../budget/model-routing.js';
+import type { StartQueue } from './start-queue.js';
 import { costUsd, priceFor } from '../session/cost/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
 import { nodeCompileOptions, sessionEnv } from './session-env.js';
 import { removeSessionTmpDir, sessionTmpDir } from './session-tmp.js';
 import { warnOperator } from './warnings.js';
+import type { TurnSink } from './usage-watch.js';
+import type { PriceOf } from '../dispatch/stream-events.js';
 
 export interface WorkerNode {
   manager: NodeManager;
@@ -29,7 +33,18 @@ export interface WorkerNode {
   programs: Pick<HookPrograms, 'node' | 'guard'>;
   /** whether a session's queued workers wait (a budget stop holds it) */
   held?: (session: string) => boolean;
+  /** where workers' turns are recorded, as their sessions' (the node's ledger) */
+  turns?: TurnSink;
+  /** the node's settings (model routing) */
+  settings?: () => NodeSettings;
+  /** the node's rate limits: workers wait on its tokens and on the API's 429 pause, and a 429 pauses the node */
+  rates?: Pick<StartQueue, 'workerWait' | 'workerRateLimited'>;
 }
+
+const price: PriceOf = (model, t) => {
+  const p = priceFor(model);
+  return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
+};
 
 /** The dispatcher of a node, wired to its session table. */
 export function nodeDispatcher(n: WorkerNode): Dispatcher {
@@ -72,11 +87,24 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     ask: (fields) => manager.decisions.ask({ ...fields, node: info.name }),
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
+    price,
     held: (s) => n.held?.(s) ?? false,
-    price: (model, t) => {
-      const p = priceFor(model);
-      return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
+    turn: (w, t) => {
+      if (!n.turns || !manager.has(w.session)) return;
+      const r = manager.record(w.session);
+      n.turns.record({
+        at: new Date().toISOString(),
+        session: w.session,
+        worker: w.id,
+        vp: r.vp ?? null,
+        discipline: r.discipline,
+        model: t.model,
+        spend: { ...t.tokens, costUsd: price(t.model, t.tokens) ?? 0 },
+      });
     },
+    workerModel: (o) => workerModel({ ...o, models: n.settings?.().models }),
+    startsHeld: () => n.rates?.workerWait() ?? null,
+    rateLimited: (worker, ms) => n.rates?.workerRateLimited(worker, ms),
   };
   const dispatcher = new Dispatcher(host);
   manager.onEvent((e) => {

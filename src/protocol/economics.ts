@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { WORKER_TIER_PROBLEM, workerTier } from './workers.js';
 
 /** An amount of spend: dollars, or tokens (input, output and both kinds of cache tokens, all counted). */
 export type Amount = { usd: number } | { tokens: number };
@@ -162,12 +163,13 @@ export const ratesSchema = z.strictObject({
 export type Rates = z.infer<typeof ratesSchema>;
 
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:[\]-]{0,127}$/, 'not a model name');
+const workerModelName = modelName.refine((m) => workerTier(m) !== null, WORKER_TIER_PROBLEM);
 /** Which model sessions and workers use, overriding the registry: for every discipline, or per discipline. */
 export const modelsSchema = z.strictObject({
   session: modelName.optional(),
-  worker: modelName.optional(),
+  worker: workerModelName.optional(),
   disciplines: z
-    .record(z.string(), z.strictObject({ session: modelName.optional(), worker: modelName.optional() }))
+    .record(z.string(), z.strictObject({ session: modelName.optional(), worker: workerModelName.optional() }))
     .optional(),
 });
 export type Models = z.infer<typeof modelsSchema>;
@@ -210,6 +212,8 @@ export interface NodeSpend {
   today: Spend;
   /** the last 24 hours, oldest first, one entry per clock hour (UTC), the current hour last */
   hours: { hour: string; costUsd: number; tokens: number }[];
+  /** the last 60 minutes (to the minute) */
+  lastHour?: { costUsd: number; tokens: number };
   /** today, per VP */
   vps: Record<string, Spend>;
 }

@@ -6,6 +6,19 @@ export type WorkerModel = 'haiku' | 'sonnet' | 'opus';
 export const WORKER_MODELS: readonly WorkerModel[] = ['haiku', 'sonnet', 'opus'];
 
 /**
+ * The tier a model name runs a worker in (the waves and limits count workers by tier): an alias is its own
+ * tier, a full id the one it names (`claude-sonnet-4-5` is sonnet); null for a name that names none.
+ */
+export function workerTier(model: string): WorkerModel | null {
+  const found = WORKER_MODELS.filter((m) => model.toLowerCase().includes(m));
+  return found.length === 1 ? found[0]! : null;
+}
+
+/** Why a model name cannot run workers, in words for the file or command that named it. */
+export const WORKER_TIER_PROBLEM =
+  'a worker model is haiku, sonnet or opus, or a full claude-… id that names one of them (claude-sonnet-4-5): the node counts workers by that tier';
+
+/**
  * A worker's state. `queued`: waiting for room in its model's wave (or for memory); `running`: its claude
  * is at work; `done`: it ended with its result file complete (the `DONE` line); `failed`: it ended without
  * one, twice, or could not start; `stopped`: the operator (or its session's end) stopped it.

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ID_PATTERN, idProblem } from './ids.js';
 import { amountSchema } from '../protocol/economics.js';
+import { WORKER_TIER_PROBLEM, workerTier } from '../protocol/workers.js';
 import { COMPILED_PERMISSION_MODES, hooksSchema, mcpServerSchema, permissionRuleProblem, permissionsSchema, toolNameProblem } from './claude-schema.js';
 
 const id = (kind: string) =>
@@ -33,7 +34,7 @@ export const disciplineSchema = z.strictObject({
   hooks: uniqueIds('hook').min(1, 'a discipline needs at least one hook file (its guard policy)'),
   model: model.optional(),
   /** the model its workers use when their task names none (haiku otherwise) */
-  workerModel: model.optional(),
+  workerModel: model.refine((m) => workerTier(m) !== null, WORKER_TIER_PROBLEM).optional(),
   /** each of its sessions' budget, unless `run --budget` names one: {usd: 2} or {tokens: 500000} */
   budget: amountSchema.optional(),
   /**

@@ -145,6 +145,10 @@ describe('JSON output', () => {
     keep('stop --all', await a('stop', '--all', '--json'));
     keep('stop', await a('stop', s, '--json'));
     keep('status', await a('status', '--json'));
+    keep('cost', await a('cost', '--by', 'model', '--json'));
+    const trail = keep('audit', await a('audit', '--json')) as { entries: { kind: string }[] };
+    expect(trail.entries.map((e) => e.kind)).toEqual(expect.arrayContaining(['node-start', 'run', 'pause', 'stop']));
+    expect(keep('audit verify', await a('audit', 'verify', '--json'))).toMatchObject({ ok: true });
     keep('node stop', await a('node', 'stop', '--json'));
   });
 
@@ -204,9 +208,20 @@ describe('JSON output', () => {
         kind: 'worker',
         worker: workerSummary({ id: 'w-1a', node: 'edge', session: 's-aaa111', state: 'running' }),
       });
+      // what the node spent, as it tells its watchers once a turn is recorded
+      offline.economics.ledger.record({
+        at: new Date().toISOString(),
+        session: 's-aaa111',
+        worker: null,
+        vp: null,
+        discipline: 'backend',
+        model: 'claude-sonnet-4-5',
+        spend: { inputTokens: 10, outputTokens: 5, cacheCreationTokens: 0, cacheReadTokens: 100, costUsd: 0.01 },
+      });
+      offline.manager.relay({ kind: 'spend', node: 'edge', spend: offline.economics.spend() });
       await until(
-        'a decision, a session and a worker event',
-        () => kinds().has('decision') && kinds().has('session') && kinds().has('worker'),
+        'a decision, a session, a worker and a spend event',
+        () => kinds().has('decision') && kinds().has('session') && kinds().has('worker') && kinds().has('spend'),
         10_000,
         () => out,
       );

@@ -7,6 +7,8 @@ import { SESSION_STATES, type SessionState } from '../../src/protocol/messages.j
 type Row = [state: SessionState, openDecisions: number, done: number | null, input: number | null];
 const REASON = 'the API rate-limited this session: once the limit resets, agency send s-1 continue';
 const TABLE: Row[] = [
+  // a queued session waits its turn to start: wait waits on
+  ['queued', 0, null, null],
   ['starting', 0, null, null],
   ['working', 0, null, null],
   ['needs-input', 0, null, 3],
@@ -15,6 +17,7 @@ const TABLE: Row[] = [
   ['exited', 0, 0, 0],
   ['failed', 0, 1, 1],
   // an open decision is a need for input, whatever the state says; an ended session's decisions are moot
+  ['queued', 1, null, 3],
   ['starting', 1, null, 3],
   ['working', 1, null, 3],
   ['needs-input', 1, null, 3],

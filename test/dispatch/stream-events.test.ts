@@ -131,6 +131,64 @@ describe('ClaudeEvents', () => {
     expect(r.events.finalUsage()).toEqual(seen);
   });
 
+  it('tells each response as a turn of its model: what each of its events added, a repeat adding nothing', () => {
+    const turns: { model: string; added: Record<string, number> }[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      turn: (model, added) => turns.push({ model, added: { ...added } }),
+    });
+    for (const e of [
+      assistant('msg_1', [{ type: 'text', text: 'a' }], usageOf(100, 1, 20, 30)),
+      assistant('msg_1', [{ type: 'tool_use', id: 't', name: 'Read', input: {} }], usageOf(100, 1, 20, 30)),
+      assistant('msg_1', [{ type: 'text', text: 'b' }], usageOf(100, 7, 20, 30)),
+      assistant('msg_2', [{ type: 'text', text: 'c' }], usageOf(150, 3), 'claude-sonnet-4-5'),
+      assistant('m-synth', [{ type: 'text', text: 'API Error' }], usageOf(5, 5), '<synthetic>'),
+    ])
+      events.line(JSON.stringify(e));
+    expect(turns).toEqual([
+      {
+        model: 'claude-haiku-4-5-20251001',
+        added: { inputTokens: 100, outputTokens: 1, cacheCreationTokens: 20, cacheReadTokens: 30 },
+      },
+      {
+        model: 'claude-haiku-4-5-20251001',
+        added: { inputTokens: 0, outputTokens: 6, cacheCreationTokens: 0, cacheReadTokens: 0 },
+      },
+      {
+        model: 'claude-sonnet-4-5',
+        added: { inputTokens: 150, outputTokens: 3, cacheCreationTokens: 0, cacheReadTokens: 0 },
+      },
+    ]);
+  });
+
+  it("tells as a turn what the result's totals hold beyond the responses seen (a response's final output)", () => {
+    const turns: { model: string; added: Record<string, number> }[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      turn: (model, added) => turns.push({ model, added: { ...added } }),
+    });
+    events.line(JSON.stringify(assistant('msg_1', [{ type: 'text', text: 'a' }], usageOf(100, 1))));
+    const modelUsage = (output: number) => ({
+      'claude-haiku-4-5-20251001': {
+        inputTokens: 100,
+        outputTokens: output,
+        cacheReadInputTokens: 0,
+        cacheCreationInputTokens: 0,
+      },
+    });
+    const result = { type: 'result', subtype: 'success', is_error: false, result: 'ok', total_cost_usd: 0.001 };
+    events.line(JSON.stringify({ ...result, usage: usageOf(100, 40), modelUsage: modelUsage(40) }));
+    expect(turns.map((t) => [t.model, t.added.inputTokens, t.added.outputTokens])).toEqual([
+      ['claude-haiku-4-5-20251001', 100, 1],
+      ['claude-haiku-4-5-20251001', 0, 39],
+    ]);
+    expect(events.finalUsage().outputTokens).toBe(40);
+  });
+
   it("takes the result's usage (every model, Claude Code's cost) unless it counts fewer tokens than were seen", () => {
     const r = reader();
     r.feed(assistant('msg_1', [{ type: 'text', text: 'a' }], usageOf(100, 1)), {
@@ -173,6 +231,43 @@ describe('ClaudeEvents', () => {
       outputTokens: 1,
       unpricedModels: ['claude-haiku-4-5-20251001'],
     });
+  });
+
+  it('a 429: the wait the API named (retry-after, whole seconds) while Claude Code retries, and again when the run ends on it', () => {
+    const limits: (number | null)[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      rateLimited: (ms) => limits.push(ms),
+    });
+    const retry = (attempt: number, delay: number, status = 429) =>
+      JSON.stringify({
+        type: 'system',
+        subtype: 'api_retry',
+        attempt,
+        max_retries: 3,
+        retry_delay_ms: delay,
+        error_status: status,
+        error: status === 429 ? 'rate_limit' : 'server_error',
+      });
+    // as 2.1.197 printed them: retry-after 37 (37000), then its own backoff where the API named none
+    events.line(retry(1, 37000));
+    events.line(retry(2, 586.4608949606384));
+    events.line(retry(3, 1200.5, 529));
+    events.line(
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: true,
+        api_error_status: 429,
+        result: 'API Error: Request rejected (429) · Number of request tokens has exceeded your per-minute rate limit',
+        total_cost_usd: 0,
+        modelUsage: {},
+      }),
+    );
+    expect(limits).toEqual([37000, null, 37000]);
+    expect(events.result?.reason).toMatch(/^API error 429: API Error: Request rejected \(429\)/);
   });
 
   it('names an error: the API status and message, or the run errors', () => {

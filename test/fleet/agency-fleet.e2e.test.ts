@@ -71,7 +71,9 @@ describe(`a fleet of ${NODES} nodes`, () => {
     waited.forEach((w, i) => expect(w.code, `${started[i]!.node}: ${w.stdout}${w.stderr}`).toBe(0));
     for (const s of started) {
       const check = await ssh(f.fleet, f.node(s.node), [`test -f ${s.worktree}/made-on-node.txt && echo yes`]);
-      expect(check.stdout.trim(), s.node).toBe('yes');
+      // what the CLI sent back for the tool call says why, when the file is missing (a guard's or sandbox's refusal)
+      const results = JSON.stringify(f.apis.get(s.node)?.toolResults() ?? []);
+      expect(check.stdout.trim(), `${s.node}: tool results ${results}`).toBe('yes');
     }
     const status = JSON.parse((await f.agency(['status', '--json'])).stdout);
     expect(status.sessions.filter((s: { state: string }) => s.state === 'idle')).toHaveLength(NODES);

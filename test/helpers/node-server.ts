@@ -7,7 +7,7 @@ import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { NodeLanding } from '../../src/node/landing.js';
 import { NodeOrgStore } from '../../src/node/org-store.js';
-import { createEconomics } from '../../src/node/economics.js';
+import { createEconomics, type NodeEconomics } from '../../src/node/economics.js';
 import { NodeSettingsStore } from '../../src/node/settings-store.js';
 import { NodeManager } from '../../src/node/manager.js';
 import { createNodeServer } from '../../src/node/server.js';
@@ -27,6 +27,8 @@ export interface OfflineNode {
   landing: NodeLanding;
   /** the node's dispatcher, as its server serves it */
   workers: Dispatcher;
+  /** its settings, spend ledger and audit trail, as its ops reach them */
+  economics: NodeEconomics;
   server: Server;
   /** starts serving on the node's socket */
   listen(): Promise<void>;
@@ -70,6 +72,11 @@ export function offlineNode(
   // the node's environment for landing: where it finds gh, and whose ~/.claude.json it cleans up
   const landing = new NodeLanding({ manager, paths, env: o.env ?? { ...process.env, CLAUDE_CONFIG_DIR: dir.path } });
   const workers = offlineDispatcher(manager, paths, info);
+  const economics = createEconomics({
+    home: paths.home,
+    node: info.name,
+    settings: new NodeSettingsStore({ home: paths.home, info }),
+  });
   const server = createNodeServer({
     manager,
     landing,
@@ -81,7 +88,7 @@ export function offlineNode(
       // as the daemon wires it: watchers hear of the node's new organisation
       onChange: () => manager.relay({ kind: 'node-info', info: { ...info } }),
     }),
-    economics: createEconomics({ home: paths.home, settings: new NodeSettingsStore({ home: paths.home, info }) }),
+    economics,
     info,
     tokens,
     onShutdown: o.onShutdown ?? (() => undefined),
@@ -94,6 +101,7 @@ export function offlineNode(
     manager,
     landing,
     workers,
+    economics,
     server,
     listen: () => new Promise<void>((r) => server.listen(paths.socket, r)),
     async close() {

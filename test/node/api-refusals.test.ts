@@ -99,6 +99,23 @@ describe('ApiRefusals', () => {
     expect(t.calls[0]).toBe(`fail ${refusalReason(trouble('auth'), ctx(KEY))}`);
   });
 
+  it('a rate limit tells the node (its new starts pause), with no retry time: Claude Code records none for a session', () => {
+    const t = target();
+    const limited: (number | null)[] = [];
+    const r = new ApiRefusals(
+      ctx(KEY),
+      { id: 's-abc123', model: 'opus' },
+      () => t.session,
+      (ms) => limited.push(ms),
+    );
+    r.seen(trouble('request'));
+    r.seen(trouble('auth'));
+    expect(limited).toEqual([]);
+    r.seen(trouble('rate-limit', 'rate_limit', 429));
+    expect(limited).toEqual([null]);
+    expect(t.calls.at(-1)).toMatch(/^block the API rate-limited this session/);
+  });
+
   it('an API that could not answer: the node sends the session on, waiting longer each time, then leaves it to the operator', async () => {
     vi.useFakeTimers();
     const t = target();

@@ -20,7 +20,7 @@ export {
   WEB_SEARCH_USD,
 } from './pricing.js';
 export type { ModelPrice, BillableTokens } from './pricing.js';
-export { UsageAccumulator, usageFromLines, usageFromText, zeroTotals } from './usage.js';
+export { UsageAccumulator, usageFromLines, usageFromText, zeroTotals, costOfModelKey } from './usage.js';
 export type { Usage, ModelUsage, TokenTotals } from './usage.js';
 export { UsageTracker, nodeTranscriptReader } from './tracker.js';
-export type { TranscriptReader, FileIdentity, UsageTrackerOptions } from './tracker.js';
+export type { TranscriptReader, FileIdentity, UsageTrackerOptions, ResponseSeen } from './tracker.js';

@@ -9,7 +9,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { checkSessionId, listDirOrEmpty, transcriptFiles, type ListDir } from './slug.js';
-import { UsageAccumulator, type Usage } from './usage.js';
+import { UsageAccumulator, type TokenTotals, type Usage } from './usage.js';
 
 export interface FileIdentity {
   size: number;
@@ -62,6 +62,19 @@ export interface UsageTrackerOptions {
   chunkBytes?: number;
   /** sees each new line that carries usage (assistant entries, the API's error entries among them) */
   onLine?: (line: string) => void;
+  /** hears what each new line added to the totals: one API response's usage, or what a later line of it added */
+  onResponse?: (r: ResponseSeen) => void;
+}
+
+/** What one transcript line added to a session's usage. */
+export interface ResponseSeen {
+  /** the line's `timestamp` (ISO), or null when it has none */
+  at: string | null;
+  /** as the totals key it (`<model> (fast)` for fast mode) */
+  model: string;
+  tokens: TokenTotals;
+  /** read again: on the tracker's first update, or after a file shrank or was replaced (it may have been heard before) */
+  again: boolean;
 }
 
 interface FileState {
@@ -84,6 +97,8 @@ export class UsageTracker {
   private readonly chunkBytes: number;
   private queue: Promise<unknown> = Promise.resolve();
   private restartCount = 0;
+  /** this update reads lines that may have been heard before (the first update, or after a restart) */
+  private again = true;
 
   constructor(private readonly opts: UsageTrackerOptions) {
     checkSessionId(opts.sessionId);
@@ -117,6 +132,7 @@ export class UsageTracker {
         this.files.clear();
         this.acc.reset();
         this.restartCount += 1;
+        this.again = true;
         break;
       }
     }
@@ -131,6 +147,7 @@ export class UsageTracker {
       }
       if (now.size > state.offset) await this.readNew(path, state, now.size);
     }
+    this.again = false;
     return this.acc.usage();
   }
 
@@ -158,12 +175,31 @@ export class UsageTracker {
       const line = data.subarray(start, nl);
       if (line.indexOf(USAGE_KEY) >= 0) {
         const text = line.toString('utf8');
-        this.acc.addLine(text);
+        this.add(text);
         this.opts.onLine?.(text);
       }
       start = nl + 1;
     }
     // copy the rest so the (possibly large) chunk it came from is not kept alive
     state.pending = end + 1 < data.length ? [Buffer.from(data.subarray(end + 1))] : [];
+  }
+
+  /** One line with usage: counted, and what it added told. Malformed or half-written lines are skipped. */
+  private add(text: string): void {
+    let entry: unknown;
+    try {
+      entry = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const seen = this.acc.addWithDelta(entry);
+    const on = this.opts.onResponse;
+    if (!seen || !on) return;
+    const d = seen.delta;
+    if (d.inputTokens + d.outputTokens + d.cacheCreationTokens + d.cacheReadTokens + d.webSearchRequests === 0) return;
+    const ts = (entry as { timestamp?: unknown }).timestamp;
+    const at =
+      typeof ts === 'string' && Number.isFinite(Date.parse(ts)) ? new Date(Date.parse(ts)).toISOString() : null;
+    on({ at, model: seen.model, tokens: d, again: this.again });
   }
 }

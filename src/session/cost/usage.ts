@@ -115,8 +115,16 @@ export class UsageAccumulator {
 
   /** One parsed transcript entry; returns whether it was an assistant response with usage. */
   addEntry(entry: unknown): boolean {
+    return this.addWithDelta(entry) !== null;
+  }
+
+  /**
+   * One parsed transcript entry; null when it is not an assistant response with usage, else what it added
+   * to the totals (all zero for a line of a response already counted in full) and the model it counts under.
+   */
+  addWithDelta(entry: unknown): { model: string; delta: TokenTotals } | null {
     const read = readLine(entry);
-    if (!read) return false;
+    if (!read) return null;
     // a response without a message id cannot be matched with its other lines: count each on its own
     const key = read.key ?? `\u0000anonymous-${++this.anonymous}`;
     const prev = this.responses.get(key);
@@ -124,17 +132,23 @@ export class UsageAccumulator {
       this.responses.set(key, read.response);
       const totals = this.modelTotals(read.response.modelKey);
       totals.messages += 1;
-      for (const f of FIELDS) totals[f] += read.response[f];
-      return true;
+      const delta = zeroTotals();
+      for (const f of FIELDS) {
+        totals[f] += read.response[f];
+        delta[f] = read.response[f];
+      }
+      return { model: read.response.modelKey, delta };
     }
     const totals = this.modelTotals(prev.modelKey);
+    const delta = zeroTotals();
     for (const f of FIELDS) {
       const next = Math.max(prev[f], read.response[f]);
-      totals[f] += next - prev[f];
+      delta[f] = next - prev[f];
+      totals[f] += delta[f];
       prev[f] = next;
     }
     // each line's 1-hour share is within its own total, so the larger share is within the larger total
-    return true;
+    return { model: prev.modelKey, delta };
   }
 
   /** Forget everything (to start reading a session over). */
@@ -148,9 +162,7 @@ export class UsageAccumulator {
   usage(): Usage {
     const out: Usage = { ...zeroTotals(), costUsd: 0, unpricedModels: [], byModel: {}, messages: 0 };
     for (const [key, totals] of [...this.models].sort(([a], [b]) => a.localeCompare(b))) {
-      const fast = key.endsWith(FAST_SUFFIX);
-      const price = priceFor(fast ? key.slice(0, -FAST_SUFFIX.length) : key, { fast });
-      const cost = price ? costUsd(price, totals) : null;
+      const cost = costOfModelKey(key, totals);
       out.byModel[key] = { ...totals, costUsd: cost };
       for (const f of FIELDS) out[f] += totals[f];
       out.messages += totals.messages;
@@ -168,6 +180,13 @@ export class UsageAccumulator {
     }
     return totals;
   }
+}
+
+/** The dollars of tokens of a model as the accumulator keys it (`<model> (fast)` for fast mode); null when unpriced. */
+export function costOfModelKey(modelKey: string, tokens: TokenTotals): number | null {
+  const fast = modelKey.endsWith(FAST_SUFFIX);
+  const price = priceFor(fast ? modelKey.slice(0, -FAST_SUFFIX.length) : modelKey, { fast });
+  return price ? costUsd(price, tokens) : null;
 }
 
 /** Usage of a set of lines (e.g. every line of a session's transcript files). */

@@ -1,4 +1,7 @@
-/** The top line: fleet health (nodes up, sessions by state, decisions waiting, tokens and cost per hour), then where focus is. */
+/**
+ * The top line: fleet health (nodes up, sessions by state, decisions waiting, tokens per hour, and the fleet's
+ * spend in the last hour and today), then where focus is.
+ */
 import { memo } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetHealth, FleetState } from '../../cockpit/types.js';
@@ -26,10 +29,14 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
  */
 function partsAt(h: FleetHealth, level: number): { left: string; decisions: string; rate: string } {
   const s = h.sessions;
-  const extra = [s.paused ? `${s.paused} paused` : '', s.starting ? `${s.starting} starting` : ''].filter(Boolean);
+  const extra = [
+    s.queued ? `${s.queued} queued` : '',
+    s.paused ? `${s.paused} paused` : '',
+    s.starting ? `${s.starting} starting` : '',
+  ].filter(Boolean);
   const sessions =
     level === 0
-      ? `sessions ${s.working} working ${s['needs-input']} input ${s.idle} idle ${s.paused} paused ${s.starting} starting`
+      ? `sessions ${s.working} working ${s['needs-input']} input ${s.idle} idle ${s.paused} paused ${s.starting} starting${s.queued ? ` ${s.queued} queued` : ''}`
       : level < 6
         ? [`${s.working} working ${s['needs-input']} input ${s.idle} idle`, ...extra].join(' ')
         : `${s.working} work ${s['needs-input']} in ${s.idle} idle`;
@@ -50,8 +57,15 @@ function partsAt(h: FleetHealth, level: number): { left: string; decisions: stri
       : n > 0
         ? `⚑ ${n} waiting`
         : 'no decisions';
-  const rate =
-    level < 2
+  // the nodes' recorded spend when they tell it (the last hour, today), else what the sessions' usage shows
+  const sp = h.spend;
+  const rate = sp
+    ? level < 2
+      ? `${tokens(h.tokensPerHour)} tok/h  ${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
+      : level < 7
+        ? `${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
+        : `${dollars(sp.todayUsd)} today`
+    : level < 2
       ? `${tokens(h.tokensPerHour)} tok/h ${dollars(h.costPerHour)}/h  total ${dollars(h.costUsd)}`
       : level < 7
         ? `${dollars(h.costPerHour)}/h total ${dollars(h.costUsd)}`

@@ -1,5 +1,7 @@
 /**
- * A node's view: the VPs it carries (name, mandate, disciplines), its sessions as a selectable list (state, how its branch stands, discipline, tokens and
+ * A node's view: what it spent (a chart of its last hours); until when the API rate-limited it, if it did; the VPs
+ * it carries (name, mandate, disciplines); its sessions as a selectable list (state, how its branch stands,
+ * discipline, model, tokens and
  * cost with its workers', age, task), its open decisions, and the selected session's workers (`w` moves
  * into them).
  */
@@ -19,7 +21,8 @@ import { visibleSessions } from '../select.js';
 import { workersLayer } from '../layers.js';
 import { workersHeight } from '../worker-layout.js';
 import { WorkerTable } from './WorkerTable.js';
-import { age, doing, dollars, stateText, tokens } from '../../cockpit/format.js';
+import { SpendLine } from './SpendLine.js';
+import { age, doing, dollars, rateLimitedText, shortModel, stateText, tokens } from '../../cockpit/format.js';
 import { decisionText } from '../../cockpit/budget-text.js';
 import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
@@ -28,6 +31,7 @@ import { sameItems, useFleet, useUi } from '../use-store.js';
 interface Columns {
   id: number;
   state: number;
+  model: number;
   landing: number;
   discipline: number;
   /** 0: not shown (a narrow terminal) */
@@ -35,8 +39,8 @@ interface Columns {
   cost: number;
   age: number;
 }
-const WIDE: Columns = { id: 10, state: 15, landing: 16, discipline: 14, tokens: 8, cost: 8, age: 5 };
-const NARROW: Columns = { id: 10, state: 11, landing: 12, discipline: 10, tokens: 0, cost: 7, age: 4 };
+const WIDE: Columns = { id: 10, state: 15, model: 12, landing: 16, discipline: 14, tokens: 8, cost: 8, age: 5 };
+const NARROW: Columns = { id: 10, state: 11, model: 7, landing: 10, discipline: 9, tokens: 0, cost: 7, age: 4 };
 
 /** The columns for a width: under 110 columns the token count goes and the rest narrow, so the task keeps room. */
 const columnsFor = (width: number): Columns => (width < 110 ? NARROW : WIDE);
@@ -49,6 +53,8 @@ const fixed = (c: Columns) =>
   c.landing +
   1 +
   c.discipline +
+  1 +
+  c.model +
   (c.tokens ? c.tokens + 1 : 0) +
   1 +
   c.cost +
@@ -86,7 +92,7 @@ const SessionRow = memo(function SessionRow({
       <Text color={ready ? theme.focus.fg : theme.text.dim} bold={ready}>
         {fit(landingCell(s, cols.landing), cols.landing).padEnd(cols.landing)}
       </Text>
-      {` ${fit(clean(s.discipline, cols.discipline), cols.discipline).padEnd(cols.discipline)} ${cols.tokens ? `${tokens(spentTokens).padStart(cols.tokens)} ` : ''}${dollars(spentCost).padStart(cols.cost)} ${age(s.createdAt).padStart(cols.age)}  `}
+      {` ${fit(clean(s.discipline, cols.discipline), cols.discipline).padEnd(cols.discipline)} ${fit(clean(shortModel(s.model), cols.model), cols.model).padEnd(cols.model)} ${cols.tokens ? `${tokens(spentTokens).padStart(cols.tokens)} ` : ''}${dollars(spentCost).padStart(cols.cost)} ${age(s.createdAt).padStart(cols.age)}  `}
       {waiting > 0 ? <Text bold color={theme.decision.fg}>{`⚑${waiting} `}</Text> : null}
       {live > 0 ? <Text color={theme.states.working}>{`w${workers!.counts.states.running}/${live} `}</Text> : null}
       {clean(`${s.task} — ${what}`, rest)}
@@ -127,6 +133,7 @@ export const NodeView = memo(function NodeView({
     sameDecisions,
   );
   const byWorkers = useFleet(useCallback((s: FleetState) => s.sessionWorkers.get(node), [node]));
+  const spendShown = useFleet(useCallback((s: FleetState) => s.spend.has(node), [node]));
   const inList = useUi(useCallback((u: UiState) => workersLayer(u.stack), []));
   const shownDecisions = decisions.slice(0, 3);
   const selected = sessions.find((s) => s.id === cursor) ?? sessions[0];
@@ -136,7 +143,7 @@ export const NodeView = memo(function NodeView({
   const tableWorkers = tableSession ? byWorkers?.get(tableSession) : undefined;
   // the VPs it carries, a line each, under its name (at most a third of the view)
   const vps = (summary?.vps ?? []).slice(0, Math.max(1, Math.floor(height / 3)));
-  const rest = height - 3 - vps.length - (shownDecisions.length ? shownDecisions.length + 1 : 0);
+  const rest = height - 3 - vps.length - (spendShown ? 1 : 0) - (shownDecisions.length ? shownDecisions.length + 1 : 0);
   const tableHeight =
     tableSession && (focusedList || tableWorkers)
       ? workersHeight(rest, tableWorkers?.list.length ?? 0, !!focusedList)
@@ -147,18 +154,22 @@ export const NodeView = memo(function NodeView({
   const waitingBy = new Map<string, number>();
   for (const d of decisions) waitingBy.set(d.session, (waitingBy.get(d.session) ?? 0) + 1);
   const cols = columnsFor(width);
-  const head = `  ${'SESSION'.padEnd(cols.id)} ${'STATE'.padEnd(cols.state)} ${'LANDING'.padEnd(cols.landing)} ${fit('DISCIPLINE', cols.discipline).padEnd(cols.discipline)} ${cols.tokens ? `${'TOKENS'.padStart(cols.tokens)} ` : ''}${'COST'.padStart(cols.cost)} ${'AGE'.padStart(cols.age)}  TASK — DOING NOW`;
+  const head = `  ${'SESSION'.padEnd(cols.id)} ${'STATE'.padEnd(cols.state)} ${'LANDING'.padEnd(cols.landing)} ${fit('DISCIPLINE', cols.discipline).padEnd(cols.discipline)} ${'MODEL'.padEnd(cols.model)} ${cols.tokens ? `${'TOKENS'.padStart(cols.tokens)} ` : ''}${'COST'.padStart(cols.cost)} ${'AGE'.padStart(cols.age)}  TASK — DOING NOW`;
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text wrap="truncate" bold>
         {` ${clean(node, 64)} `}
         {summary ? <Text color={theme.links[summary.link]}>{summary.link}</Text> : null}
+        {summary?.rateLimited ? (
+          <Text color={theme.error}>{`  ${rateLimitedText(summary.rateLimited)}: new starts wait`}</Text>
+        ) : null}
         {summary ? (
           <Text
             color={theme.text.dim}
           >{`  ${summary.live} live · ${tokens(summary.tokens)} tokens · ${dollars(summary.costUsd)}${summary.error ? ` · ${clean(summary.error, 80)}` : ''}`}</Text>
         ) : null}
       </Text>
+      {spendShown ? <SpendLine node={node} width={width} /> : null}
       {vps.map((v) => (
         <Text key={v.id} wrap="truncate">
           <Text bold color={theme.focus.fg}>{` ${clean(v.name, 40)}`}</Text>

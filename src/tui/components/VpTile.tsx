@@ -1,6 +1,7 @@
 /**
  * One node (its VP) as a tile: name and the names of the VPs it carries, with their mandate, link state, sessions by state, decisions waiting (the tile
- * is highlighted while any wait), workers by state and model, what it is doing now, tokens and cost; a
+ * is highlighted while any wait), workers by state and model, what it is doing now (and until when the API
+ * rate-limited it), tokens and cost and its live sessions by model; a
  * taller tile gives its workers a line of their own and lists its most recently active sessions too. It
  * reads its own node's summary from the store, so it re-renders when that summary changes and at no other
  * time.
@@ -9,7 +10,7 @@ import { memo, useCallback } from 'react';
 import { Box, Text } from 'ink';
 import type { FleetState, NodeSummary } from '../../cockpit/types.js';
 import { useTui } from '../context.js';
-import { dollars, tokens } from '../../cockpit/format.js';
+import { dollars, rateLimitedText, tokens } from '../../cockpit/format.js';
 import { clean, fit } from '../text.js';
 import { stringWidth } from '../../terminal/index.js';
 import { useFleet } from '../use-store.js';
@@ -32,13 +33,21 @@ function padTo(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - stringWidth(s)));
 }
 
-function counts(n: NodeSummary): string {
+/** Sessions by state; where they do not fit the tile, the states with none are left out. */
+function counts(n: NodeSummary, room: number): string {
   const s = n.sessions;
-  const parts = [`${s.working} working`, `${s['needs-input']} input`, `${s.idle} idle`];
-  if (s.paused) parts.push(`${s.paused} paused`);
-  if (s.starting) parts.push(`${s.starting} starting`);
-  if (s.failed) parts.push(`${s.failed} failed`);
-  return parts.join(' · ');
+  const parts: [number, string][] = [
+    [s.working, 'working'],
+    [s['needs-input'], 'input'],
+    [s.idle, 'idle'],
+  ];
+  for (const st of ['queued', 'paused', 'starting', 'failed'] as const) if (s[st]) parts.push([s[st], st]);
+  const all = parts.map(([k, what]) => `${k} ${what}`).join(' · ');
+  if (stringWidth(all) <= room) return all;
+  return parts
+    .filter(([k]) => k > 0)
+    .map(([k, what]) => `${k} ${what}`)
+    .join(' · ');
 }
 
 export const VpTile = memo(function VpTile({
@@ -80,6 +89,7 @@ export const VpTile = memo(function VpTile({
   // the doing-now line already names the first of them
   const recent = n.link === 'up' ? n.recent.filter((r) => r.id !== n.doingSession).slice(0, spare) : [];
   const where = n.mandate !== null && !mandateLine ? n.mandate : n.host;
+  const limited = n.link === 'up' ? rateLimitedText(n.rateLimited) : '';
   return (
     <Box
       width={width}
@@ -102,7 +112,7 @@ export const VpTile = memo(function VpTile({
         </Text>
       ) : null}
       <Text wrap="truncate" color={n.live > 0 ? theme.states.working : theme.text.dim}>
-        {fit(counts(n), inner)}
+        {fit(counts(n, inner), inner)}
       </Text>
       <Text wrap="truncate">
         {waiting ? (
@@ -123,6 +133,7 @@ export const VpTile = memo(function VpTile({
         </Text>
       ) : null}
       <Text wrap="truncate" color={n.link === 'up' ? (waiting ? theme.decision.fg : theme.text.fg) : theme.error}>
+        {limited ? <Text color={theme.error}>{`${limited} · `}</Text> : null}
         {clean(n.doing, inner)}
       </Text>
       {recent.map((r) => (
@@ -133,7 +144,10 @@ export const VpTile = memo(function VpTile({
       ))}
       <Box flexGrow={1} />
       <Text wrap="truncate" color={theme.text.dim}>
-        {fit(`${tokens(n.tokens)} tokens  ${dollars(n.costUsd)}${where ? `  ${clean(where, inner)}` : ''}`, inner)}
+        {fit(
+          `${tokens(n.tokens)} tokens  ${dollars(n.costUsd)}${n.sessionModels ? `  ${n.sessionModels}` : ''}${where ? `  ${clean(where, inner)}` : ''}`,
+          inner,
+        )}
       </Text>
     </Box>
   );

@@ -1,0 +1,175 @@
+/**
+ * Walking an audit trail and naming the first entry that does not hold.
+ *
+ * Entry k's line is vouched for by entry k+1's `prev` (its SHA-256), and the last entry's by the head the
+ * node rewrites with each append. A changed byte in entry k therefore shows as entry k+1's `prev` not
+ * matching; the walk looks one entry further to tell which one changed:
+ * - k+1's prev does not match k, but k+2 vouches for k+1 (or the head does, for the last): k was changed.
+ * - k+2 does not vouch for k+1 either: k+1 itself was changed. If putting back the prev it should have
+ *   makes k+1 hash to what k+2 recorded, its prev alone was changed and k is sound: k+1 is named. Otherwise
+ *   both changed, and the earlier, k, is named.
+ * A line that does not parse, or whose seq is not the one after the previous (a deleted, repeated or moved
+ * entry), is named where it is. The last entry, vouched for by no entry, is checked against the head.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AuditEntry, AuditVerify } from '../protocol/economics.js';
+import { entryLine, GENESIS, HEAD_FILE, lineHash, parseEntry, splitLines, type Head, type TrailFile } from './files.js';
+
+export interface VerifyInput {
+  dir: string;
+  node: string;
+  files: TrailFile[];
+  /** how many bytes of the last file to read: what it held when the walk began (default: all) */
+  lastSize?: number;
+  /** the seq and hash of the last entry the node wrote; null if it recorded none */
+  head: Head | null;
+}
+
+interface Item {
+  seq: number;
+  hash: string;
+  file: string;
+  line: number;
+  entry: AuditEntry;
+}
+
+type Broken = NonNullable<AuditVerify['broken']>;
+
+const at = (i: Item): string => `seq ${i.seq} (${i.file} line ${i.line})`;
+
+/** Which of j-1 and j was changed, once what vouches for j (the next entry's prev, or the head) is known. */
+function settle(j: Item, before: Item, vouched: string | null): Broken {
+  const name = (x: Item, why: string): Broken => ({ seq: x.seq, file: x.file, line: x.line, why });
+  if (vouched === null || vouched === j.hash)
+    return name(
+      before,
+      `its line does not hash to the prev entry ${at(j)} recorded: it was changed after it was written`,
+    );
+  if (lineHash(entryLine({ ...j.entry, prev: before.hash })) === vouched)
+    return name(j, `its prev was changed: it does not match the hash of entry ${at(before)}`);
+  return name(
+    before,
+    `its line does not hash to the prev entry ${at(j)} recorded, and entry seq ${j.seq} was changed as well`,
+  );
+}
+
+export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
+  const files = o.files.map((f) => f.name);
+  let entries = 0;
+  const result = (broken: Broken | null): AuditVerify => ({
+    node: o.node,
+    ok: broken === null,
+    entries,
+    files,
+    broken,
+  });
+  let prev: Item | null = null;
+  let beforePrev: Item | null = null;
+  let pending: { j: Item; before: Item } | null = null;
+  let atHead: Item | null = null;
+  let afterHead: Item | null = null;
+  let lastFile = '';
+  let lastLines = 0;
+  for (let fi = 0; fi < o.files.length; fi++) {
+    const file = o.files[fi]!.name;
+    let data = await readFile(join(o.dir, file));
+    if (fi === o.files.length - 1 && o.lastSize !== undefined) data = data.subarray(0, o.lastSize);
+    const { lines, rest } = splitLines(data);
+    lastFile = file;
+    lastLines = lines.length;
+    for (let li = 0; li < lines.length; li++) {
+      const buf = lines[li]!;
+      const line = li + 1;
+      const entry = parseEntry(buf.toString('utf8'));
+      if (pending) return result(settle(pending.j, pending.before, entry ? entry.prev : null));
+      if (!entry)
+        return result({
+          seq: null,
+          file,
+          line,
+          why: `the line does not read as an audit entry${prev ? ` (it follows seq ${prev.seq})` : ''}`,
+        });
+      const item: Item = { seq: entry.seq, hash: lineHash(buf), file, line, entry };
+      const expected = prev ? prev.seq + 1 : 1;
+      if (entry.seq !== expected)
+        return result({
+          seq: expected,
+          file,
+          line,
+          why: prev
+            ? `entry seq ${expected} is missing or out of place: seq ${entry.seq} follows seq ${prev.seq} here`
+            : `the trail starts at seq ${entry.seq}: the entries before it are missing`,
+        });
+      entries++;
+      if (entry.prev !== (prev ? prev.hash : GENESIS)) {
+        if (!prev)
+          return result({
+            seq: 1,
+            file,
+            line,
+            why: 'the first entry does not chain from the start (prev is not 64 zeros)',
+          });
+        pending = { j: item, before: prev };
+      }
+      if (o.head && entry.seq === o.head.seq) atHead = item;
+      if (o.head && entry.seq === o.head.seq + 1) afterHead = item;
+      beforePrev = prev;
+      prev = item;
+    }
+    if (rest.length > 0)
+      return result({
+        seq: null,
+        file,
+        line: lines.length + 1,
+        why: `the last line is cut short (${rest.length} bytes and no newline): a write did not finish`,
+      });
+  }
+  if (pending) {
+    const { j, before } = pending;
+    return result(settle(j, before, o.head && o.head.seq === j.seq ? o.head.hash : null));
+  }
+  if (!prev) return result(null);
+  const head = o.head;
+  if (!head)
+    return result({
+      seq: prev.seq,
+      file: HEAD_FILE,
+      line: 1,
+      why: `the node's record of its last entry is missing: entry ${at(prev)} cannot be confirmed`,
+    });
+  if (head.seq === prev.seq)
+    return result(
+      head.hash === prev.hash
+        ? null
+        : {
+            seq: prev.seq,
+            file: prev.file,
+            line: prev.line,
+            why: 'its line does not hash to what the node recorded when it wrote it: it was changed after it was written',
+          },
+    );
+  // the node writes the line, then the head: a crash between the two leaves the head one behind
+  if (head.seq === prev.seq - 1 && beforePrev && head.hash === beforePrev.hash) return result(null);
+  if (head.seq > prev.seq)
+    return result({
+      seq: prev.seq + 1,
+      file: lastFile,
+      line: lastLines + 1,
+      why: `the trail ends at seq ${prev.seq} but the node wrote up to seq ${head.seq}: the entries after seq ${prev.seq} are missing`,
+    });
+  if (atHead && atHead.hash !== head.hash)
+    return result({
+      seq: atHead.seq,
+      file: atHead.file,
+      line: atHead.line,
+      why: `its line does not hash to what the node recorded when it wrote it, and the entries after it were chained to the change`,
+    });
+  const odd = afterHead ?? prev;
+  return result({
+    seq: odd.seq,
+    file: odd.file,
+    line: odd.line,
+    why: `the node's last entry was seq ${head.seq}, yet the trail goes on to seq ${prev.seq}: entries were added by something other than the node`,
+  });
+}
