@@ -1,7 +1,8 @@
 /**
  * Budget stop latency: from the scripted API answering the turn that takes a session past its $0.02 budget to the
  * node telling its watchers the session is paused. Baseline, in the same runs: from the same answer to the node
- * telling of the turn at all (the first session summary whose spend includes it). The ratio is what stopping adds.
+ * telling its watchers of that turn's spend at all (the first session summary or spend report that includes it).
+ * A ratio under 1 means the stop reaches the operator before the figures do.
  */
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -68,13 +69,17 @@ async function once(): Promise<{ stop: number; heard: number }> {
       .filter((r) => r.kind === 'main' && r.answered)
       .find((r) => (sum += cost(r)) >= BUDGET);
     if (!crossing) throw new Error('no turn crossed the budget');
-    const heard = events.find(
-      (x) =>
-        x.e.kind === 'session' &&
-        x.e.session.id === session &&
-        x.e.session.usage.costUsd >= sum - 1e-6 &&
-        x.at >= crossing.answered!.at,
-    )!;
+    // the same turn noticed by the session table: the first summary (or spend report) whose spend includes it
+    const carries = (x: { at: number; e: NodeEvent }) =>
+      x.at >= crossing.answered!.at &&
+      ((x.e.kind === 'spend' && x.e.spend.today.costUsd >= sum - 1e-6) ||
+        (x.e.kind === 'session' && x.e.session.id === session && x.e.session.usage.costUsd >= sum - 1e-6));
+    const until = Date.now() + 15_000;
+    while (!events.some(carries)) {
+      if (Date.now() > until) throw new Error('no event told of the crossing turn');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const heard = events.find(carries)!;
     return { stop: paused()!.at - crossing.answered!.at, heard: heard.at - crossing.answered!.at };
   } finally {
     socket?.destroy();
