@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark, each printing its figure against a baseline measured in the same run. */
 import { benchApproval } from './approval.js';
 import { benchAudit } from './audit.js';
+import { benchBudgetStop } from './budget-stop.js';
 import { benchClassify } from './classify.js';
 import { benchCompile } from './compile.js';
 import { benchGuard } from './guard.js';
@@ -53,6 +54,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'worker-tokens': () => benchWorkerTokens(),
   'worktree-pool': () => benchWorktreePool(),
   genesis: () => benchGenesis(),
+  'budget-stop': () => benchBudgetStop(),
   'worker-sustain': async () => (await import('./worker-sustain.js')).benchWorkerSustain(),
 };
 for (const [name, run] of Object.entries(benches)) {

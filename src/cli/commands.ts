@@ -84,6 +84,10 @@ export function registerCommands(program: Command): void {
       'the repository: a path here (sent to a remote node over its link), a URL the node clones, or a path on the node (default: the current folder)',
     )
     .option('--model <model>', "the model for the session (default: the discipline's)")
+    .option(
+      '--budget <amount>',
+      "the session's budget, its workers counted in: $0.50 or 200k (tokens); paused when spent (default: its discipline's, else the config's budgets.session)",
+    )
     .option('--registry <dir>', 'registry folder (default: the one agency ships)')
     .option('--json', 'print the result as JSON')
     .action(async (task: string, opts) => (await import('./session-commands.js')).run(task, opts));
@@ -209,10 +213,16 @@ export function registerCommands(program: Command): void {
     ['approve', true],
     ['deny', false],
   ] as const) {
-    program
+    const cmd = program
       .command(`${op} <decision>`)
       .description(`${op} an open decision`)
-      .option('--reason <text>', 'told to Claude along with the answer')
+      .option('--reason <text>', 'told to Claude along with the answer');
+    if (approve)
+      cmd.option(
+        '--amount <amount>',
+        'a budget decision: how much to extend the budget by ($1, 200k for tokens; default: its first preset)',
+      );
+    cmd
       .option('--json', 'print the decision as JSON')
       .action(async (decision: string, opts) =>
         (await import('./decision-commands.js')).decide(approve, decision, opts),

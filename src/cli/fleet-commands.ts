@@ -10,6 +10,7 @@ import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { withCockpit } from './with-cockpit.js';
 import { orgForPush, sendOrg, type OrgPlan } from './org-command.js';
+import { sendSettings, settingsText } from './settings-push.js';
 
 export async function listNodes(o: { json?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: false }, (c) => c.status());
@@ -169,9 +170,15 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
         results.filter((r) => r.ok).map((r) => r.node),
       )
     : [];
+  const settings = await sendSettings(results.filter((r) => r.ok).map((r) => r.node));
   const withOrg = results.map((r) => {
     const got = sent.find((x) => x.node === r.node);
-    return got ? { ...r, org: { result: got.result, vps: got.vps, error: got.error } } : r;
+    const set = settings.find((x) => x.node === r.node);
+    return {
+      ...r,
+      ...(got ? { org: { result: got.result, vps: got.vps, error: got.error } } : {}),
+      ...(set ? { settings: set } : {}),
+    };
   });
   if (o.json) printJson({ ...(orgProblem !== null ? { org: { error: orgProblem } } : {}), results: withOrg });
   else {
@@ -181,6 +188,7 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
           ? `${x.node}: carries ${x.vps.join(', ')} of organisation ${org!.org.id}`
           : `${x.node}: organisation ${org!.org.id} not taken: ${safeLine(x.error ?? x.result)}`,
       );
+    for (const x of settings) warn(safeLine(settingsText(x)));
     say(`${results.filter((r) => r.ok).length} of ${results.length} nodes up to date`);
   }
   if (results.some((r) => !r.ok) || orgProblem !== null || sent.some((x) => x.result !== 'applied'))

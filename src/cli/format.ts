@@ -1,6 +1,7 @@
 /** Human-readable views of node state. Text from sessions is made safe before it reaches the terminal. */
 import type { FleetSnapshot } from '../cockpit/client.js';
-import { age, doing, dollars, tokens } from '../cockpit/format.js';
+import { budgetStopOf, decisionText } from '../cockpit/budget-text.js';
+import { age, doing, dollars, stateText, tokens } from '../cockpit/format.js';
 import { usageTokens } from '../cockpit/types.js';
 import { countWorkers, liveModelsText, statesText } from '../cockpit/workers.js';
 import type { Decision, SessionSummary } from '../protocol/messages.js';
@@ -12,7 +13,7 @@ export function sessionLine(s: SessionSummary): string {
   const what = safeLine(doing(s));
   return [
     cut(s.id, 9),
-    cut(s.state, 12),
+    cut(stateText(s), 15),
     cut(s.discipline, 16),
     tokens(usageTokens(s.usage)).padStart(7),
     dollars(s.usage.costUsd).padStart(8),
@@ -22,7 +23,9 @@ export function sessionLine(s: SessionSummary): string {
 }
 
 export function decisionLine(d: Decision): string {
-  return `${cut(d.id, 9)} ${cut(d.session, 9)} ${cut(d.state, 9)} ${cut(safeLine(d.tool), 12)} ${safeLine(d.summary)}`;
+  const stop = budgetStopOf(d);
+  const what = stop ? decisionText(d) : `${cut(safeLine(d.tool), 12)} ${safeLine(d.summary)}`;
+  return `${cut(d.id, 9)} ${cut(d.session, 9)} ${cut(d.state, 9)} ${safeLine(what)}`;
 }
 
 export function fleetText(s: FleetSnapshot): string {

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { isLive, type OpArgs, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
+import { parseAmount } from '../protocol/economics.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { statusDocument } from './status-json.js';
@@ -22,6 +23,7 @@ export async function run(
     node?: string;
     repo?: string;
     model?: string;
+    budget?: string;
     registry?: string;
     split?: boolean;
     json?: boolean;
@@ -30,6 +32,8 @@ export async function run(
   // before any node is asked: no worktree or branch is made for a task claude could not be given
   const problem = taskProblem(task);
   if (problem) throw new UserError(problem, EXIT.usage);
+  const budget = o.budget === undefined ? undefined : parseAmount(o.budget);
+  if (budget && 'problem' in budget) throw new UserError(`--budget: ${budget.problem}`, EXIT.usage);
   if (o.split && o.discipline)
     throw new UserError('--split lets the node choose a discipline for each part: leave out --discipline', EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';
@@ -48,6 +52,7 @@ export async function run(
     const args = {
       task,
       ...(o.model ? { model: o.model } : {}),
+      ...(budget ? { budget } : {}),
       ...(o.registry ? { registry: remote ? o.registry : resolve(o.registry) } : {}),
     };
     // the repository: a URL as it is, the operator's own sent to a remote node over the link (repo-source.ts)
@@ -86,6 +91,7 @@ function runJson(s: SessionSummary) {
     worktree: s.worktree,
     branch: s.branch,
     state: s.state,
+    budget: s.budget ?? null,
   };
 }
 

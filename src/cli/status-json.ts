@@ -21,7 +21,13 @@ export function statusDocument(snap: FleetSnapshot): object {
   }
   return {
     nodes: snap.nodes.map((n) => ({ ...n, workers: countWorkers(byNode.get(n.name) ?? []) })),
-    sessions: snap.sessions.map((s) => ({ ...s, workers: countWorkers(bySession.get(`${s.node}/${s.id}`) ?? []) })),
+    sessions: snap.sessions.map((s) => ({
+      ...s,
+      // a session's budget and why it is held are there for every session, null when none
+      budget: s.budget ?? null,
+      held: s.held ?? null,
+      workers: countWorkers(bySession.get(`${s.node}/${s.id}`) ?? []),
+    })),
     decisions: snap.decisions,
     workers: countWorkers(snap.workers),
   };

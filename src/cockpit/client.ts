@@ -3,6 +3,7 @@
  * it concerns, as a protocol request. With no nodes configured, the fleet is the one local node.
  */
 import { fleetLinks, UnknownNodeError } from '../fleet/fleet.js';
+import { SpendRelay } from '../fleet/spend-relay.js';
 import type { LinkStatus, NodeLink } from '../fleet/link.js';
 import type { SshOptions } from '../fleet/ssh-connect.js';
 import type { Connection } from '../protocol/connection.js';
@@ -131,7 +132,10 @@ class Told {
 }
 
 export class Cockpit {
-  private constructor(readonly links: NodeLink[]) {}
+  private constructor(
+    readonly links: NodeLink[],
+    private readonly relay: SpendRelay | null = null,
+  ) {}
 
   /**
    * Connects to the nodes (all configured, or those named). `start` starts the local node if it is not
@@ -170,7 +174,8 @@ export class Cockpit {
       await Promise.race([settled, new Promise((r) => (timer = setTimeout(r, opts.settleMs)))]);
       clearTimeout(timer);
     }
-    return new Cockpit(links);
+    // a cockpit that stays tells each node what the rest of the fleet spent today, for the daily budgets
+    return new Cockpit(links, opts.live ? new SpendRelay(links) : null);
   }
 
   link(name: string): NodeLink {
@@ -332,6 +337,7 @@ export class Cockpit {
   }
 
   close(): void {
+    this.relay?.close();
     for (const l of this.links) l.close();
   }
 }

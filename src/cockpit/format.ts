@@ -35,9 +35,16 @@ export function age(iso: string, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-/** What a session is doing, in one line: why, when it failed or waits for input; otherwise its activity. */
+/** What a session is doing, in one line: why, when it failed, waits for input or a budget paused it; otherwise its activity. */
 export function doing(s: Pick<SessionSummary, 'state' | 'reason' | 'activity'>): string {
-  return s.reason && (s.state === 'failed' || s.state === 'needs-input') ? s.reason : s.activity;
+  return s.reason && (s.state === 'failed' || s.state === 'needs-input' || s.state === 'paused')
+    ? s.reason
+    : s.activity;
+}
+
+/** A session's state as the operator reads it: `paused (budget)` when a budget ran out and holds it. */
+export function stateText(s: Pick<SessionSummary, 'state' | 'held'>): string {
+  return s.state === 'paused' && s.held === 'budget' ? 'paused (budget)' : s.state;
 }
 
 /** A model as a narrow column shows it: `sonnet`, `opus-4-5` for `claude-opus-4-5-20251101`; `default` for none. */

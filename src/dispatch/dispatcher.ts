@@ -211,6 +211,18 @@ export class Dispatcher {
   }
 
   /** A session ended: its workers that have not, stop (their work is kept). */
+  /** Pauses (SIGSTOP) a session's running workers, or lets them go on; its queued ones wait while `held` says so. */
+  hold(session: string, paused: boolean): void {
+    for (const [id, slot] of this.running) {
+      const w = this.table.workers.get(id);
+      if (w?.session !== session || !slot.proc) continue;
+      if (paused) slot.proc.pause();
+      else slot.proc.resume();
+      this.update(w, { activity: paused ? 'paused' : 'resumed' });
+    }
+    if (!paused) this.schedule();
+  }
+
   sessionEnded(session: string): void {
     for (const w of this.table.ofSession(session))
       if (isWorkerLive(w)) void this.halt(w, `its session ${session} ended`);
@@ -296,7 +308,9 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
-        const waiting = [...this.table.workers.values()].filter((w) => w.state === 'queued');
+        const waiting = [...this.table.workers.values()].filter(
+          (w) => w.state === 'queued' && !this.host.held?.(w.session),
+        );
         if (waiting.length === 0 || startsHeld(this.host, waiting, (w, p) => this.update(w, p))) break;
         const queued = fairOrder(waiting);
         const running = zeroByModel();
@@ -372,6 +386,7 @@ export class Dispatcher {
       ...(this.host.price ? { price: this.host.price } : {}),
     });
     slot.proc = proc;
+    if (this.host.held?.(w.session)) proc.pause();
     lowerPriority(proc.pid);
     this.update(w, { pid: proc.pid, cwd: prepared.cwd, worktree: w.write ? prepared.cwd : null, activity: 'starting' });
     proc.onActivity((line) => this.update(w, { activity: line }));

@@ -60,6 +60,8 @@ export interface DispatchHost {
   asked(): Asked[];
   /** the cost of a worker's tokens while it runs (its own figure replaces it when it ends); null where unknown */
   price?: PriceOf;
+  /** whether a session's queued workers wait (its budget, or its VP's or the fleet's, ran out) */
+  held?(session: string): boolean;
   /** a worker's API response, as it printed it: recorded as a turn of its session's */
   turn?(worker: { id: string; session: string }, t: WorkerTurn): void;
   /** tells the operator (the node's log and its warnings) */

@@ -115,6 +115,7 @@ export class WorkerProcess {
   private activity = '';
   private lastOutput = Date.now();
   private silent = false;
+  private paused = false;
   private stopReason: string | null = null;
   private silenceTimer: NodeJS.Timeout | null = null;
   private signalTimer: NodeJS.Timeout | null = null;
@@ -217,12 +218,35 @@ export class WorkerProcess {
     return { lines: [...this.lines], truncated: this.truncated };
   }
 
+  /** Stops its process group where it is (SIGSTOP); its silence does not count while it is paused. */
+  pause(): void {
+    if (this.paused || this.done || this.exitStatus || this.pid === null) return;
+    this.paused = true;
+    if (this.silenceTimer) clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
+    this.signalGroup('SIGSTOP');
+  }
+
+  /** Lets a paused worker go on (SIGCONT); its silence is counted from now. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.signalGroup('SIGCONT');
+    this.lastOutput = Date.now();
+    if (!this.exitStatus && !this.silenceTimer) this.watchSilence();
+  }
+
   /** Stops it: SIGTERM to its process group, SIGKILL after a grace period; resolves when it has exited. */
   stop(reason: string): Promise<WorkerExit> {
     // one that has exited already (its output still closing) ends as it did
     if (!this.done && !this.exitStatus && this.stopReason === null) {
       this.stopReason = oneLine(reason, 200) || 'stopped';
       this.escalate(['SIGTERM', 'SIGKILL']);
+      // a paused worker takes the signal only once it runs again
+      if (this.paused) {
+        this.paused = false;
+        this.signalGroup('SIGCONT');
+      }
     }
     return this.exited;
   }
@@ -246,6 +270,7 @@ export class WorkerProcess {
   }
 
   private watchSilence(): void {
+    if (this.paused) return;
     if (!(this.o.silenceMs > 0 && Number.isFinite(this.o.silenceMs))) return; // no limit
     const left = this.lastOutput + this.o.silenceMs - Date.now();
     if (left > 0) {

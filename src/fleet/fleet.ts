@@ -1,7 +1,8 @@
 /** The nodes of the operator's configuration, as links; with none configured, the one local node. */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { LOCAL_NODE, loadConfig, type NodeConfig } from '../config/config.js';
+import { LOCAL_NODE, loadConfig, nodeSettingsFor, type NodeConfig } from '../config/config.js';
+import { keepSettings } from './node-settings.js';
 import type { NodeLink } from './link.js';
 import { LocalLink } from './local-link.js';
 import { RemoteLink } from './remote-link.js';
@@ -77,7 +78,7 @@ export function fleetLinks(opts: { only?: string[]; startLocal: boolean; ssh?: P
       throw new UnknownNodeError(
         `no nodes are configured, so there is only the local node; unknown: ${opts.only.filter((n) => n !== LOCAL_NODE).join(', ')} (add nodes with agency nodes add)`,
       );
-    return [new LocalLink(LOCAL_NODE, opts.startLocal)];
+    return withSettings([new LocalLink(LOCAL_NODE, opts.startLocal)]);
   }
   const known = new Set(config.nodes.map((n) => n.name));
   const unknown = (opts.only ?? []).filter((n) => !known.has(n));
@@ -90,7 +91,15 @@ export function fleetLinks(opts: { only?: string[]; startLocal: boolean; ssh?: P
       }`,
     );
   const ssh = { ...sshOptions(), ...opts.ssh };
-  return config.nodes
-    .filter((n) => !opts.only?.length || opts.only.includes(n.name))
-    .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n), ssh)));
+  return withSettings(
+    config.nodes
+      .filter((n) => !opts.only?.length || opts.only.includes(n.name))
+      .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n), ssh))),
+  );
+
+  /** Each link gives its node the config's budgets, rates and models when the node holds others. */
+  function withSettings(links: NodeLink[]): NodeLink[] {
+    for (const l of links) keepSettings(l, nodeSettingsFor(config, l.name));
+    return links;
+  }
 }

@@ -28,6 +28,7 @@ import { AuditLog } from '../audit/log.js';
 import { auditTable, recordStart } from './audit-events.js';
 import { relaySpend } from './spend-events.js';
 import { warnOperator } from './warnings.js';
+import { BudgetGuard } from './budget-guard.js';
 import { NodeManager } from './manager.js';
 import { composeAdmission, OPEN_ADMISSION } from './admission.js';
 import { RatePause } from './rate-pause.js';
@@ -229,7 +230,21 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     turns: economics.ledger,
     settings: () => settings.current(),
     rates,
+    held: (s) => budgets.holds(s),
   });
+  // budgets: checked at each turn the ledger hears, and at every start
+  const budgets = new BudgetGuard({
+    node: info.name,
+    home: paths.home,
+    manager,
+    workers,
+    ledger: economics.ledger,
+    settings,
+    audit: economics.audit,
+    warn: (text) => warnOperator(info, text),
+  });
+  economics.sync = (a) => budgets.sync(a);
+  manager.admission = composeAdmission(budgets, rates);
   // read back and checked again; one that does not pass is a warning of the node's, not its end
   org.load();
   const server = createNodeServer({
@@ -255,6 +270,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   // runs, compiles and decisions from here on (what recover brings back was recorded when it happened)
   auditTable(manager, audit, paths.sessions);
   manager.recover();
+  budgets.start();
   workers.recover();
   void landing.measureMissing();
   // a session's temporary folder goes when it ends; those of sessions that ended while no node ran, now

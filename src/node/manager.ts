@@ -37,6 +37,7 @@ import { RepoSources } from './repo-source.js';
 import { admitRun, newRecord } from './run-request.js';
 import { OPEN_ADMISSION, startInTurn, type Admission } from './admission.js';
 import { sessionModel } from '../budget/model-routing.js';
+import { extensionProblem } from './budget-stops.js';
 import { compiledWorktree } from './run-worktree.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { SessionTokens } from './session-tokens.js';
@@ -87,6 +88,8 @@ export class NodeManager {
   workerList: () => WorkerSummary[] = () => [];
   /** what a session passes to start (the daemon wires the budget and rate modules) */
   admission: Admission;
+  /** throws when the operator may not resume a session (its budget is still spent); the budget guard sets it */
+  resumable: (session: Readonly<SessionRecord>) => void = () => undefined;
   /** what the node spent, for snapshots (the daemon wires its ledger) */
   spendNow: () => NodeSpend | undefined = () => undefined;
 
@@ -141,9 +144,10 @@ export class NodeManager {
     for (const d of this.decisions.list())
       if (!this.runtimes.has(d.session)) this.decisions.withdraw(d.id, 'its session is not on this node');
     for (const rt of this.runtimes.values()) {
-      // a merge queue's decision is about a branch, not the session's turn: it stays open
+      // a merge queue's decision is about a branch, a budget's about spend, not the session's turn: they stay open
       for (const d of this.decisions.openFor(rt.record.id))
-        if (d.source !== 'merge') this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
+        if (d.source !== 'merge' && d.source !== 'budget')
+          this.decisions.withdraw(d.id, 'the node restarted; the session will ask again');
       const back = comebackFor(rt.record.state);
       if (!back) continue;
       if (back === 'queue-again') {
@@ -200,7 +204,10 @@ export class NodeManager {
     const registryModel = registry.disciplines.get(discipline)!.value.model;
     const models = this.o.settings?.().models;
     const model = sessionModel({ asked: args.model, discipline, models, registry: registryModel });
-    const rt = this.runtime(newRecord(id, args, discipline, model, wt, source.origin, vp.id));
+    const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);
+    const limit = args.budget ?? registry.disciplines.get(discipline)!.value.budget;
+    if (limit) record.budget = { limit, spent: 0, warned: false };
+    const rt = this.runtime(record);
     this.runtimes.set(id, rt);
     this.begin(rt);
     this.writer.flush();
@@ -228,6 +235,8 @@ export class NodeManager {
     if (!d)
       throw new RemoteError('not-found', `no decision ${JSON.stringify(args.decision)} on node ${this.o.info.name}`);
     if (d.state !== 'open') throw new RemoteError('conflict', `decision ${d.id} is already ${d.state}`);
+    const problem = extensionProblem(d, args);
+    if (problem) throw new RemoteError('bad-request', `decision ${d.id}: ${problem}`);
     const settle = () =>
       this.decisions.settle(d.id, args.approve, args.reason ?? null, args.by ?? 'operator', args.amount);
     // a hook waits for this answer; otherwise the prompt is on the screen, and answered there
@@ -245,12 +254,15 @@ export class NodeManager {
   pause(args: OpArgs['pause']): SessionSummary {
     const rt = this.live(args.session);
     rt.session!.pause();
+    this.update(rt, { held: 'operator' });
     return this.summary(rt);
   }
 
   resume(args: OpArgs['resume']): SessionSummary {
     const rt = this.live(args.session);
+    this.resumable(rt.record);
     rt.session!.resume();
+    this.update(rt, { held: null });
     return this.summary(rt);
   }
 
@@ -311,6 +323,15 @@ export class NodeManager {
   /** A session's record as the table holds it, for the modules wired to the table (landing.ts). */
   record(session: string): Readonly<SessionRecord> {
     return this.get(session).record;
+  }
+
+  /** A budget's hand on a session: its budget kept, and (unless undefined) paused for `reason` or let go (null). */
+  hold(session: string, reason: string | null | undefined, budget?: SessionRecord['budget']): void {
+    const rt = this.get(session);
+    const running = !!rt.session?.pid && reason !== undefined && (reason !== null || rt.record.held === 'budget');
+    if (running && reason) rt.session!.pause(reason);
+    else if (running) rt.session!.resume();
+    this.update(rt, { ...(running ? { held: reason ? 'budget' : null } : {}), ...(budget ? { budget } : {}) });
   }
 
   /** Keeps how a session's branch stands (measured by landing.ts), and tells watchers. */

@@ -31,6 +31,8 @@ export interface WorkerNode {
   orgRegistry?: () => Registry | null;
   /** the programs a compiled context runs: workers get the guard (standalone) and no lifecycle hooks */
   programs: Pick<HookPrograms, 'node' | 'guard'>;
+  /** whether a session's queued workers wait (a budget stop holds it) */
+  held?: (session: string) => boolean;
   /** where workers' turns are recorded, as their sessions' (the node's ledger) */
   turns?: TurnSink;
   /** the node's settings (model routing) */
@@ -86,6 +88,7 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
     price,
+    held: (s) => n.held?.(s) ?? false,
     turn: (w, t) => {
       if (!n.turns || !manager.has(w.session)) return;
       const r = manager.record(w.session);

@@ -47,6 +47,7 @@ export class Session {
   private proc: PtyProcess | null = null;
   private status: SessionStatus = { state: 'starting', reason: null, activity: 'starting', exitCode: null };
   private beforePause: SessionState | null = null;
+  private reasonBeforePause: string | null = null;
   private stopping = false;
   private failure: string | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
@@ -208,12 +209,17 @@ export class Session {
     this.write('\x1b');
   }
 
-  pause(): number[] {
+  /** Stops its process tree; `reason` says why (a budget ran out), kept until it is resumed. */
+  pause(reason: string | null = null): number[] {
     if (!this.proc) throw new Error('the session has no running process');
-    if (this.status.state === 'paused') return [];
+    if (this.status.state === 'paused') {
+      if (reason !== null) this.set({ reason });
+      return [];
+    }
     const pids = stopTree(this.proc.pid);
     this.beforePause = this.status.state;
-    this.set({ state: 'paused', activity: 'paused' });
+    this.reasonBeforePause = this.status.reason;
+    this.set({ state: 'paused', activity: 'paused', reason });
     return pids;
   }
 
@@ -223,7 +229,8 @@ export class Session {
     continueTree(this.proc.pid);
     const back = this.beforePause ?? 'working';
     this.beforePause = null;
-    this.set({ state: back, activity: back });
+    this.set({ state: back, activity: back, reason: this.reasonBeforePause });
+    this.reasonBeforePause = null;
   }
 
   /** Ends the session: SIGTERM to claude, then SIGKILL to everything left of its tree after a grace period. */

@@ -5,8 +5,9 @@
  */
 import type { DiffLine } from './diff-lines.js';
 import type { OutputLine } from './output-lines.js';
+import type { Decision } from '../cockpit/types.js';
 
-export type PromptPurpose = 'send' | 'filter';
+export type PromptPurpose = 'send' | 'filter' | 'amount';
 
 /** The new-task form's fields, in the order Tab visits them. */
 export const FORM_FIELDS = ['task', 'repo', 'discipline', 'node'] as const;
@@ -62,7 +63,16 @@ export type Layer =
   | { kind: 'node'; node: string }
   | { kind: 'session'; node: string; session: string }
   | { kind: 'help' }
-  | { kind: 'prompt'; purpose: PromptPurpose; title: string; text: string; node?: string; session?: string }
+  | {
+      kind: 'prompt';
+      purpose: PromptPurpose;
+      title: string;
+      text: string;
+      node?: string;
+      session?: string;
+      /** the budget decision an amount answers */
+      decision?: Decision;
+    }
   | TaskForm
   | DiffLayer
   | WorkersLayer

@@ -14,6 +14,7 @@ import {
   type SessionContext,
 } from './when.js';
 import { bind, type Actions, type KeyContext } from './binding.js';
+import { budgetStopOf, formatAmount } from '../../cockpit/budget-text.js';
 
 const VIEWS: readonly LayerKind[] = ['fleet', 'node', 'session'];
 
@@ -34,15 +35,33 @@ function takeover(a: Actions, { top, ui, node, session: s }: SessionContext): vo
   a.set({ scroll: 0, stack: [...stack, { kind: 'takeover', node, session: s.id }] });
 }
 
-/** Answers the decision in front of the operator; the node's answer updates the store at once. */
+/**
+ * Answers the decision in front of the operator; the node's answer updates the store at once. Approving a budget
+ * decision asks first how much to extend the budget by: an amount typed, or a preset's number.
+ */
 const decide =
   (approve: boolean) =>
-  (a: Actions, { decision: d }: DecisionContext) =>
+  (a: Actions, { decision: d }: DecisionContext) => {
+    const stop = approve ? budgetStopOf(d) : null;
+    if (stop) {
+      const presets = stop.presets.map((p, i) => `${i + 1}: ${formatAmount(p)}`).join(', ');
+      return a.push({
+        kind: 'prompt',
+        purpose: 'amount',
+        // the decision line above names the budget; the title (cut at 60 columns) says what to type
+        title: `extend by (Enter: ${formatAmount(stop.presets[0] ?? stop.limit)}; ${presets}; or $, k)`,
+        text: '',
+        node: d.node,
+        session: d.session,
+        decision: d,
+      });
+    }
     a.perform(
       `${approve ? 'approved' : 'denied'}: ${d.tool} ${d.summary}`,
       a.port.request(d.node, 'decide', { decision: d.id, approve }),
       'decision',
     );
+  };
 
 function emergencyStop(a: Actions, c: KeyContext): void {
   const live = c.fleet.health.live;

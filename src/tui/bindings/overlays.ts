@@ -2,6 +2,9 @@
 import type { PromptPurpose } from '../layers.js';
 import { always, onConfirm, onPrompt, type PromptContext } from './when.js';
 import { bind, type Actions, type KeyContext } from './binding.js';
+import { amountAnswer, budgetName, budgetStopOf, formatAmount } from '../../cockpit/budget-text.js';
+
+import type { Decision } from '../../cockpit/types.js';
 
 /** Opens the input line for the node and session in focus. */
 export function openPrompt(a: Actions, c: KeyContext, purpose: PromptPurpose, title: string, text = ''): void {
@@ -15,10 +18,23 @@ export function openPrompt(a: Actions, c: KeyContext, purpose: PromptPurpose, ti
   });
 }
 
+/** Approves a budget decision, extending its budget by the amount typed (nothing: the first preset; 1–9: a preset). */
+function extend(a: Actions, d: Decision, text: string): void {
+  const stop = budgetStopOf(d);
+  const amount = amountAnswer(text, stop?.presets ?? []);
+  if ('problem' in amount) return a.say(`not approved: ${amount.problem}`, 'error');
+  a.perform(
+    `approved: ${d.id} extends ${stop ? budgetName(stop) : 'the budget'} by ${formatAmount(amount)}`,
+    a.port.request(d.node, 'decide', { decision: d.id, approve: true, amount }),
+    'decision',
+  );
+}
+
 function submit(a: Actions, { top }: PromptContext): void {
   a.pop();
   const text = top.text;
   if (top.purpose === 'filter') return a.set({ filter: text.trim(), nodeCursor: null });
+  if (top.purpose === 'amount' && top.decision) return extend(a, top.decision, text);
   if (text.trim() === '') return a.say('nothing typed: nothing sent', 'why');
   if (top.purpose === 'send' && top.node && top.session) {
     return a.perform(`sent to ${top.session}`, a.port.request(top.node, 'send', { session: top.session, text }));

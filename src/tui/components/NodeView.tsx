@@ -22,7 +22,8 @@ import { workersLayer } from '../layers.js';
 import { workersHeight } from '../worker-layout.js';
 import { WorkerTable } from './WorkerTable.js';
 import { SpendLine } from './SpendLine.js';
-import { age, doing, dollars, rateLimitedText, shortModel, tokens } from '../../cockpit/format.js';
+import { age, doing, dollars, rateLimitedText, shortModel, stateText, tokens } from '../../cockpit/format.js';
+import { decisionText } from '../../cockpit/budget-text.js';
 import { clean, fit } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { sameItems, useFleet, useUi } from '../use-store.js';
@@ -38,7 +39,7 @@ interface Columns {
   cost: number;
   age: number;
 }
-const WIDE: Columns = { id: 10, state: 12, model: 12, landing: 16, discipline: 14, tokens: 8, cost: 8, age: 5 };
+const WIDE: Columns = { id: 10, state: 15, model: 12, landing: 16, discipline: 14, tokens: 8, cost: 8, age: 5 };
 const NARROW: Columns = { id: 10, state: 11, model: 7, landing: 10, discipline: 9, tokens: 0, cost: 7, age: 4 };
 
 /** The columns for a width: under 110 columns the token count goes and the rest narrow, so the task keeps room. */
@@ -87,7 +88,7 @@ const SessionRow = memo(function SessionRow({
   return (
     <Text wrap="truncate" inverse={selected}>
       <Text color={selected ? theme.focus.fg : theme.text.fg}>{lead}</Text>
-      <Text color={theme.states[s.state]}>{fit(s.state, cols.state).padEnd(cols.state)}</Text>{' '}
+      <Text color={theme.states[s.state]}>{fit(stateText(s), cols.state).padEnd(cols.state)}</Text>{' '}
       <Text color={ready ? theme.focus.fg : theme.text.dim} bold={ready}>
         {fit(landingCell(s, cols.landing), cols.landing).padEnd(cols.landing)}
       </Text>
@@ -103,7 +104,7 @@ function DecisionLine({ d, width }: { d: Decision; width: number }) {
   const { theme } = useTui();
   return (
     <Text wrap="truncate" color={theme.decision.fg}>
-      {fit(` ⚑ ${clean(d.session, 12)} ${clean(d.tool, 20)}: ${clean(d.summary, width)}`, width)}
+      {fit(` ⚑ ${clean(d.session, 12)} ${clean(decisionText(d), width)}`, width)}
     </Text>
   );
 }

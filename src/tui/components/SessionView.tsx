@@ -12,7 +12,8 @@ import { findSession, sessionWorkers } from '../select.js';
 import { workersLayer } from '../layers.js';
 import { workersHeight } from '../worker-layout.js';
 import { WorkerTable } from './WorkerTable.js';
-import { dollars, tokens } from '../../cockpit/format.js';
+import { dollars, stateText, tokens } from '../../cockpit/format.js';
+import { budgetStopOf, decisionText } from '../../cockpit/budget-text.js';
 import { clean } from '../text.js';
 import type { UiState } from '../ui-state.js';
 import { useFleet, useUi } from '../use-store.js';
@@ -58,7 +59,7 @@ export const SessionView = memo(function SessionView({
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
         <Text bold>{` ${clean(session, 20)} `}</Text>
-        {s ? <Text color={theme.states[s.state]}>{s.state}</Text> : <Text color={theme.text.dim}>unknown</Text>}
+        {s ? <Text color={theme.states[s.state]}>{stateText(s)}</Text> : <Text color={theme.text.dim}>unknown</Text>}
         {s ? (
           <Text
             color={theme.text.dim}
@@ -77,7 +78,7 @@ export const SessionView = memo(function SessionView({
           wrap="truncate"
           bold
           color={theme.decision.fg}
-        >{` ⚑ waiting for you: ${clean(decision.tool, 20)} ${clean(decision.summary, width)}  (a approve, d deny)`}</Text>
+        >{` ⚑ waiting for you: ${budgetStopOf(decision) ? clean(decisionText(decision), width) : `${clean(decision.tool, 20)} ${clean(decision.summary, width)}`}  (a approve, d deny)`}</Text>
       ) : null}
       {table > 0 ? (
         <Box height={table} flexShrink={0}>
