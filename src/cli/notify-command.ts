@@ -1,13 +1,15 @@
 /**
  * `agency notify`: tells the operator of what needs them while no cockpit does: watches the fleet, shows an
  * OS notification and runs the operator's notify command for each decision waiting, budget warned, stopped or
- * refused, session failed and node lost (coalesced), and prints each on stdout. It stays quiet about the nodes
- * a running `agency tui` watches: that cockpit rings its bell, and tells the same way when its terminal is not
- * focused. Also the notifications of `agency tui` itself, wired here from the operator's config.
+ * refused, session failed and node lost (coalesced), and prints each on stdout. It stays quiet about a node
+ * only while a running `agency tui` that watches it tells of it itself: its bell on at a focused terminal, or
+ * the OS notification or the command while its terminal is not focused. It never starts a node: a local node
+ * not running is waited for. Also the notifications of `agency tui` itself, wired here from the operator's
+ * config.
  */
 import { loadConfig, type OperatorConfig } from '../config/config.js';
 import type { Notice } from '../notify/notice.js';
-import { livePresences, markPresence, watchedByCockpit } from '../notify/presence.js';
+import { livePresences, markPresence, toldByCockpit } from '../notify/presence.js';
 import { startNotifying, type NotifySettings } from '../notify/start.js';
 import type { TuiNotices } from '../tui/run.js';
 import { EXIT, printable, say, UserError, warn } from './output.js';
@@ -27,11 +29,17 @@ export function tuiNotices(settings: NotifySettings): TuiNotices {
   return (ctx) => {
     let mark: ReturnType<typeof markPresence> | null = null;
     try {
-      mark = markPresence({ nodes: ctx.nodes, focused: ctx.focus.reported() });
+      mark = markPresence({
+        nodes: ctx.nodes,
+        focused: ctx.focus.reported(),
+        bell: ctx.bell.on(),
+        away: settings.os || settings.command !== null,
+      });
     } catch (e) {
       ctx.say(`agency notify cannot see this cockpit, and may tell of what it shows: ${(e as Error).message}`);
     }
-    const stopFocus = ctx.focus.subscribe(() => mark?.focus(ctx.focus.reported()));
+    const stopFocus = ctx.focus.subscribe(() => mark?.update({ focused: ctx.focus.reported() }));
+    const stopBell = ctx.bell.subscribe(() => mark?.update({ bell: ctx.bell.on() }));
     const running = startNotifying(ctx.fleet, {
       settings,
       away: () => !ctx.focus.focused(),
@@ -42,6 +50,7 @@ export function tuiNotices(settings: NotifySettings): TuiNotices {
     return () => {
       running.stop();
       stopFocus();
+      stopBell();
       mark?.clear();
     };
   };
@@ -58,17 +67,25 @@ export async function notify(o: { node?: string[] }): Promise<void> {
       'agency notify has nothing to tell through: notify.os is false and notify.command is not set in the config; set either',
       EXIT.usage,
     );
-  await withCockpit({ start: true, live: true, ...(o.node?.length ? { nodes: o.node } : {}) }, async (c) => {
+  // a watcher never starts a node: one it started would live in its service's cgroup, and die with it
+  await withCockpit({ start: false, live: true, ...(o.node?.length ? { nodes: o.node } : {}) }, async (c) => {
     warn(
       `agency notify: watching ${c.links.map((l) => l.name).join(', ')}${settings.os ? '; OS notifications' : ''}${
         settings.command ? '; the notify command' : ''
-      } (quiet about the nodes a running agency tui watches)`,
+      } (quiet about the nodes a running agency tui watches while it tells of them itself)`,
     );
+    for (const l of c.links) {
+      const st = l.status();
+      if (st.state !== 'up')
+        warn(
+          `agency notify: ${l.name} is ${st.state}${st.error ? ` (${printable(st.error)})` : ''}; waiting for it (agency notify starts no node)`,
+        );
+    }
     startNotifying(c, {
       settings,
       away: () => true,
-      // a running cockpit tells of its nodes itself
-      keep: (n) => !watchedByCockpit(n.node, livePresences()),
+      // a running cockpit that tells of a node itself now
+      keep: (n) => !toldByCockpit(n.node, livePresences()),
       report: (m) => warn(`agency notify: ${m}`),
       tellOpen: true,
       told: (n) => say(noticeLine(n)),

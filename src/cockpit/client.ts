@@ -86,10 +86,11 @@ function eventAsNode(e: NodeEvent, node: string): NodeEvent {
 
 /**
  * What a watcher has been told of each session, decision, worker and node, so that an event that says nothing new
- * (the same summary again, an older report, a node's link in the state it was in) is left out.
+ * (the same summary again, an older report, a node's link in the state it was in) is left out. A session removed
+ * from its node is forgotten, with its decisions and workers.
  */
-class Told {
-  private readonly seen = new Map<string, { fingerprint: string; updatedAt?: string }>();
+export class Told {
+  private readonly seen = new Map<string, { fingerprint: string; updatedAt?: string; session?: string }>();
 
   constructor(after?: FleetSnapshot) {
     if (!after) return;
@@ -100,33 +101,48 @@ class Told {
     for (const p of after.spend ?? []) this.news({ kind: 'spend', node: p.node, spend: p.spend });
   }
 
+  /** How many things it remembers. */
+  get size(): number {
+    return this.seen.size;
+  }
+
   /** Whether the event tells something new; if it does, it is what was told from now on. */
   news(e: CockpitEvent): boolean {
     let key: string;
     let fingerprint: string;
     let updatedAt: string | undefined;
+    let session: string | undefined;
     if (e.kind === 'session') {
       key = `s ${e.session.node}/${e.session.id}`;
       fingerprint = JSON.stringify(e.session);
       updatedAt = e.session.updatedAt;
+      session = `${e.session.node}/${e.session.id}`;
     } else if (e.kind === 'decision') {
       key = `d ${e.decision.node}/${e.decision.id}`;
       fingerprint = JSON.stringify(e.decision);
+      session = `${e.decision.node}/${e.decision.session}`;
     } else if (e.kind === 'worker') {
       key = `w ${e.worker.node}/${e.worker.id}`;
       fingerprint = JSON.stringify(e.worker);
       updatedAt = e.worker.updatedAt;
+      session = `${e.worker.node}/${e.worker.session}`;
     } else if (e.kind === 'node') {
       key = `n ${e.node.name}`;
       fingerprint = JSON.stringify([e.node.state, e.node.error, e.node.info?.org ?? null]);
     } else if (e.kind === 'spend') {
       key = `p ${e.node}`;
       fingerprint = JSON.stringify(e.spend);
-    } else return true;
+    } else {
+      if (e.kind === 'removed') {
+        const gone = `${e.node}/${e.session}`;
+        for (const [k, v] of this.seen) if (v.session === gone) this.seen.delete(k);
+      }
+      return true;
+    }
     const had = this.seen.get(key);
     if (had && (had.fingerprint === fingerprint || (updatedAt && had.updatedAt && had.updatedAt > updatedAt)))
       return false;
-    this.seen.set(key, { fingerprint, ...(updatedAt ? { updatedAt } : {}) });
+    this.seen.set(key, { fingerprint, ...(updatedAt ? { updatedAt } : {}), ...(session ? { session } : {}) });
     return true;
   }
 }

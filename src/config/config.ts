@@ -79,6 +79,8 @@ const configSchema = z
       .strictObject({
         channel: z.string().min(1).optional(),
         allowedUsers: z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/)).default([]),
+        /** also take mentions and the slash command in other channels than `channel` */
+        anyChannel: z.boolean().optional(),
       })
       .optional(),
   })

@@ -7,6 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { Connection } from '../protocol/connection.js';
 import { nodePaths, ensureDirs } from '../paths/node-home.js';
+import { isSecretVariable } from '../protocol/secret-env.js';
 
 export class NodeUnreachable extends Error {
   constructor(message: string) {
@@ -26,6 +27,17 @@ function tryConnect(path: string): Promise<Socket | null> {
   });
 }
 
+/**
+ * The environment the local node starts with: this process's, less the secrets agency knows are not the
+ * node's (Slack's tokens, which only `agency intake slack` uses). The node's own secrets (ANTHROPIC_API_KEY,
+ * a forge's token) stay: its sessions need them, and it keeps them from what they run itself.
+ */
+export function nodeStartEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(env).filter(([k, v]) => v !== undefined && !(k.startsWith('SLACK_') && isSecretVariable(k))),
+  );
+}
+
 /** Starts `agency node serve` in the background and waits until it says it is ready. */
 export function startLocalNode(agencyBin: string = process.argv[1]!): Promise<void> {
   const paths = nodePaths();
@@ -34,7 +46,7 @@ export function startLocalNode(agencyBin: string = process.argv[1]!): Promise<vo
   const child = spawn(process.execPath, [agencyBin, 'node', 'serve', '--ready-fd', '3'], {
     detached: true,
     stdio: ['ignore', log, log, 'pipe'],
-    env: process.env,
+    env: nodeStartEnv(process.env),
   });
   closeSync(log);
   return new Promise((resolve, reject) => {

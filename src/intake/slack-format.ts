@@ -206,6 +206,18 @@ export function refusalText(user: string): string {
   return `You may not answer agency's decisions: your Slack user id (${slackSafe(user, { max: 64 })}) is not in the config's slack.allowedUsers. Ask the operator to add it.`;
 }
 
+/** To a user not in the list who gave a task: nothing was started. */
+export function taskRefusalText(user: string): string {
+  return `Nothing was started: your Slack user id (${slackSafe(user || '(none)', { max: 64 })}) is not in the config's slack.allowedUsers, and only the users it lists give agency tasks. Ask the operator to add it.`;
+}
+
+/** To a user who gave a task outside the intake's channel, where the config does not take tasks. */
+export function wrongChannelText(channel: string | null): string {
+  return channel
+    ? `Nothing was started: agency takes tasks in <#${channel}> only. Give it the task there.`
+    : 'Nothing was started: agency takes tasks in no channel here.';
+}
+
 /** A task that was not started, and why. */
 export function notStartedText(why: string): string {
   return `:warning: Not started: ${slackSafe(why, { max: 600 })}`;

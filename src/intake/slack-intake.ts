@@ -2,14 +2,16 @@
  * The Slack intake's work, apart from Slack's SDK: a task from a message or a slash command is triaged as
  * `agency run` triages one with no node named, started, and followed in its thread; the fleet's events
  * become replies there (state changes, decisions with their buttons, budget stops, the result); a click on
- * a decision's button answers it through the cockpit, for the users the config allows and nobody else.
- * Text from Slack is only ever the task given to a session.
+ * a decision's button answers it through the cockpit. Only the users the config lists (`slack.allowedUsers`)
+ * start tasks or answer decisions, and tasks come from the intake's channel only unless the config opens
+ * other channels (`slack.anyChannel`): anyone else is told so, alone, and nothing starts. Text from Slack is
+ * only ever the task given to a session.
  */
 import type { CockpitEvent } from '../cockpit/client.js';
 import type { RunPlace } from '../cockpit/run-place.js';
 import type { LinkStatus } from '../cockpit/types.js';
 import { taskProblem } from '../protocol/ops.js';
-import type { Amount, Decision, OpArgs, SessionSummary } from '../protocol/messages.js';
+import { isLive, type Amount, type Decision, type OpArgs, type SessionSummary } from '../protocol/messages.js';
 import { answeredAs, mayAnswer } from './slack-access.js';
 import {
   actionTarget,
@@ -19,6 +21,8 @@ import {
   decisionMessage,
   notStartedText,
   refusalText,
+  taskRefusalText,
+  wrongChannelText,
   startedMessage,
   stateMessage,
   type SlackMessage,
@@ -44,7 +48,10 @@ export interface IntakeFleet {
 export interface IntakeOptions {
   /** the channel tasks are taken from (every message not from a bot), and where fleet-wide news goes */
   channel: string | null;
+  /** who may start tasks and answer decisions: nobody else */
   allowedUsers: readonly string[];
+  /** take mentions and the slash command in other channels than `channel` too */
+  anyChannel?: boolean;
   /** also post the open decisions and failures of sessions not started from Slack, in the channel */
   all: boolean;
   /** the app's own user id, so that its mention is not part of a task */
@@ -58,6 +65,13 @@ export interface TaskOrigin {
   channel: string;
   ts: string;
   user: string;
+}
+
+/** Where a slash command came from; `respond` answers it to its user alone, wherever it was typed. */
+export interface CommandOrigin {
+  channel: string;
+  user: string;
+  respond?: (text: string) => Promise<void>;
 }
 
 interface Posted {
@@ -86,7 +100,7 @@ export class SlackIntake {
     private readonly fleet: IntakeFleet,
     private readonly o: IntakeOptions,
   ) {
-    this.threads = new Threads(slack, o.coalesceMs ?? 1500, o.log);
+    this.threads = new Threads(slack, o.coalesceMs ?? 1500, o.log, (t) => this.forget(t.session.node, t.session.id));
   }
 
   /** A message in the channel, or a mention of the app: a task, once per message. */
@@ -95,32 +109,55 @@ export class SlackIntake {
     if (this.seen.has(id)) return;
     this.seen.add(id);
     if (this.seen.size > SEEN_KEPT) this.seen.delete(this.seen.values().next().value!);
+    const refused = this.refusal(origin);
+    if (refused) {
+      await this.tellUser(origin, refused);
+      return;
+    }
     await this.task(origin.channel, origin.ts, taskFromSlack(text, this.o.botUserId));
   }
 
+  /** Why this user may not start a task here, or null when they may. */
+  private refusal(origin: { channel: string; user: string }): string | null {
+    if (!mayAnswer(origin.user, this.o.allowedUsers)) {
+      this.o.log(
+        `refused a task from Slack user ${slackSafe(origin.user || '(none)', { max: 64 })}: not in slack.allowedUsers`,
+      );
+      return taskRefusalText(origin.user);
+    }
+    if (!this.o.anyChannel && origin.channel !== this.o.channel) {
+      this.o.log(`refused a task from ${slackSafe(origin.channel, { max: 64 })}: not the intake's channel`);
+      return wrongChannelText(this.o.channel);
+    }
+    return null;
+  }
+
   /**
-   * A slash command: its task is posted in the channel it was typed in (or, where the app may not post, in
-   * the intake's channel) and followed in that message's thread.
+   * A slash command: its task is posted in the channel it was typed in and followed in that message's
+   * thread. Where the app cannot post there, its user alone is told, and nothing starts.
    */
-  async command(origin: { channel: string; user: string }, text: string): Promise<void> {
+  async command(origin: CommandOrigin, text: string): Promise<void> {
+    const tell = (t: string) =>
+      origin.respond
+        ? origin.respond(t).catch((e: Error) => this.o.log(`could not answer ${origin.user}: ${e.message}`))
+        : this.tellUser(origin, t);
+    const refused = this.refusal(origin);
+    if (refused) {
+      await tell(refused);
+      return;
+    }
     const task = taskFromSlack(text, this.o.botUserId);
     const head = { text: `${mention(origin.user)} asked: ${slackSafe(task || '(nothing)', { max: 600 })}` };
-    let channel = origin.channel;
     let ts: string;
     try {
-      ts = await this.slack.post(channel, head);
+      ts = await this.slack.post(origin.channel, head);
     } catch (e) {
-      if (!this.o.channel || this.o.channel === channel) {
-        await this.tellUser(
-          origin,
-          `agency cannot post in this channel (${(e as Error).message}): invite the app to it, or use agency's channel`,
-        );
-        return;
-      }
-      channel = this.o.channel;
-      ts = await this.slack.post(channel, head);
+      await tell(
+        `agency cannot post in this channel (${slackSafe((e as Error).message, { max: 200 })}), so nothing was started: invite the app to it${this.o.channel ? `, or use agency's channel <#${this.o.channel}>` : ''}.`,
+      );
+      return;
     }
-    await this.task(channel, ts, task);
+    await this.task(origin.channel, ts, task);
   }
 
   private async task(channel: string, ts: string, task: string): Promise<void> {
@@ -198,7 +235,9 @@ export class SlackIntake {
         ...(amount ? { amount } : {}),
       });
     } catch (e) {
-      await tell(`Decision ${target.decision} was not answered: ${(e as Error).message}`);
+      await tell(
+        `Decision ${slackSafe(target.decision, { max: 64 })} was not answered: ${slackSafe((e as Error).message)}`,
+      );
       return;
     }
     this.o.log(`${answeredAs(c.user)} ${approve ? 'approved' : 'denied'} ${target.node}/${target.decision}`);
@@ -212,7 +251,10 @@ export class SlackIntake {
     if (e.kind === 'session') this.session(e.session);
     else if (e.kind === 'decision') this.decision(e.decision);
     else if (e.kind === 'node') this.node(e.node);
-    else if (e.kind === 'budget') {
+    else if (e.kind === 'removed') {
+      this.threads.close({ node: e.node, id: e.session });
+      this.forget(e.node, e.session);
+    } else if (e.kind === 'budget') {
       const t = e.notice.session ? this.threads.get({ node: e.node, id: e.notice.session }) : undefined;
       if (t) void this.threads.reply(t, budgetMessage(e.notice));
       else if (this.o.channel && (e.notice.state === 'stopped' || (this.o.all && e.notice.state !== 'extended')))
@@ -223,6 +265,7 @@ export class SlackIntake {
   private session(s: SessionSummary): void {
     if (this.threads.get(s)) return this.threads.update(s);
     this.recent.set(key(s.node, s.id), s);
+    if (!isLive(s.state)) this.forget(s.node, s.id);
     if (this.recent.size > 500) this.recent.delete(this.recent.keys().next().value!);
     if (this.o.all && this.o.channel && s.state === 'failed' && s.updatedAt > this.startedAt)
       void this.post(this.o.channel, stateMessage(s));
@@ -239,18 +282,23 @@ export class SlackIntake {
 
   private node(n: LinkStatus): void {
     for (const t of this.threads.all()) {
-      if (
-        t.session.node !== n.name ||
-        !['working', 'needs-input', 'starting', 'queued', 'paused', 'idle'].includes(t.session.state)
-      )
-        continue;
-      if (n.state === 'up' || n.state === 'connecting') continue;
-      if (t.nodeDown) continue;
+      if (t.session.node !== n.name) continue;
+      // back: its next outage is news again
+      if (n.state === 'up') t.nodeDown = false;
+      if (n.state === 'up' || n.state === 'connecting' || t.nodeDown) continue;
+      if (!['working', 'needs-input', 'starting', 'queued', 'paused', 'idle'].includes(t.session.state)) continue;
       t.nodeDown = true;
       void this.threads.reply(t, {
         text: `:warning: Node *${slackSafe(n.name, { max: 64 })}* is ${n.state}${n.error ? ` (${slackSafe(n.error)})` : ''}: the session's news will follow when it is back.`,
       });
     }
+  }
+
+  /** A session that ended and was told: the decisions it asked that are settled need no keeping. */
+  private forget(node: string, session: string): void {
+    for (const [k, p] of this.decisions)
+      if (p.decision.node === node && p.decision.session === session && p.decision.state !== 'open')
+        this.decisions.delete(k);
   }
 
   private remember(d: Decision): Posted {
@@ -308,6 +356,11 @@ export class SlackIntake {
     return this.slack
       .ephemeral(to.channel, to.user, text)
       .catch((e: Error) => this.o.log(`could not tell ${to.user}: ${e.message}`));
+  }
+
+  /** How much the intake keeps: followed threads, and decisions it remembers. */
+  get kept(): { threads: number; decisions: number } {
+    return { threads: [...this.threads.all()].length, decisions: this.decisions.size };
   }
 
   /** Every pending reply sent. */

@@ -1,7 +1,7 @@
 /**
  * The logger given to Slack's SDK (bolt, its Socket Mode client and its Web API client): one line per
  * message on the intake's log, with every Slack token taken out, whatever the SDK puts in a message (a
- * request's headers at debug level, an error that quotes a URL). Debug lines are dropped unless asked for.
+ * request's headers at debug level, an error that quotes a URL), and the ticket of the WebSocket's URL. Debug lines are dropped unless asked for.
  */
 
 /** The SDK's log levels, as strings (they are the values of its LogLevel enum). */
@@ -11,11 +11,17 @@ const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 /** Anything shaped like a Slack token: bot, user, app-level, configuration and refresh tokens. */
 const TOKEN_SHAPE = /\b(?:xox[a-z]|xapp|xoxe(?:\.xox[a-z])?)-[A-Za-z0-9-]+/g;
 
-/** `text` with the given secrets, and anything shaped like a Slack token, replaced by `[redacted]`. */
+/** The ticket of a Socket Mode URL (`wss://…/link/?ticket=…`): whoever has it can open the app's connection. */
+const TICKET = /([?&;]ticket=)[^&\s"'<>]+/gi;
+
+/**
+ * `text` with the given secrets, anything shaped like a Slack token, and a Socket Mode URL's ticket replaced
+ * by `[redacted]`.
+ */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s.length >= 8) out = out.split(s).join('[redacted]');
-  return out.replace(TOKEN_SHAPE, '[redacted]');
+  return out.replace(TOKEN_SHAPE, '[redacted]').replace(TICKET, '$1[redacted]');
 }
 
 function show(part: unknown): string {

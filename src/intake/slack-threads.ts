@@ -2,9 +2,10 @@
  * The threads of tasks taken from Slack: which session each thread follows, and its replies, in order and
  * without flooding. A thread's replies go out one after another (the session's start first); state changes
  * that come close together are gathered for `coalesceMs` and posted as one reply, and a change that ends
- * where the last reply left off is not posted at all.
+ * where the last reply left off is not posted at all. A thread whose session ended is forgotten once its last
+ * reply went out (a long-running intake keeps only the threads still to tell of).
  */
-import type { SessionSummary } from '../protocol/messages.js';
+import { isLive, type SessionSummary } from '../protocol/messages.js';
 import { sessionRef, stateMessage, stateWords, type SlackMessage } from './slack-format.js';
 
 /** What the threads need of Slack: posting in a thread (the reply's ts back), and nothing else. */
@@ -35,6 +36,8 @@ export class Threads {
     private readonly slack: ThreadPoster,
     private readonly coalesceMs: number,
     private readonly log: (line: string) => void,
+    /** a thread forgotten: its session ended and its last reply went out, or the session was removed */
+    private readonly forgotten: (t: Thread) => void = () => undefined,
   ) {}
 
   get(s: Pick<SessionSummary, 'node' | 'id'>): Thread | undefined {
@@ -79,7 +82,6 @@ export class Threads {
     const t = this.get(s);
     if (!t || s.updatedAt < t.session.updatedAt) return;
     t.session = s;
-    t.nodeDown = false;
     const words = stateWords(s);
     if (t.passed.at(-1) !== words) t.passed.push(words);
     if (t.timer) return;
@@ -93,9 +95,33 @@ export class Threads {
     const now = stateWords(t.session);
     const passed = t.passed.slice(0, -1);
     t.passed = [];
-    if (now === t.told && passed.length === 0) return;
+    if (now === t.told && passed.length === 0) {
+      if (!isLive(t.session.state)) void t.chain.then(() => this.forgetEnded(t));
+      return;
+    }
     t.told = now;
     void this.reply(t, stateMessage(t.session, passed));
+    if (!isLive(t.session.state)) void t.chain.then(() => this.forgetEnded(t));
+  }
+
+  /** Forgets a thread (its session was removed); a pending change is told first. */
+  close(s: Pick<SessionSummary, 'node' | 'id'>): void {
+    const t = this.get(s);
+    if (!t) return;
+    if (t.timer) this.flush(t);
+    void t.chain.then(() => this.forget(t));
+  }
+
+  private forgetEnded(t: Thread): void {
+    // resumed since, or a change waits to be told: kept
+    if (isLive(t.session.state) || t.timer) return;
+    this.forget(t);
+  }
+
+  private forget(t: Thread): void {
+    if (this.bySession.get(sessionRef(t.session)) !== t) return;
+    this.bySession.delete(sessionRef(t.session));
+    this.forgotten(t);
   }
 
   /** Every pending reply sent: for stopping. */

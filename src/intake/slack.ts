@@ -8,6 +8,7 @@ import type { Cockpit } from '../cockpit/client.js';
 import type { RunPlace } from '../cockpit/run-place.js';
 import type { SessionSummary } from '../protocol/messages.js';
 import { APPROVE, DENY, type SlackMessage } from './slack-format.js';
+import { appIdOf, notOurs } from './slack-envelope.js';
 import { SlackIntake, type IntakeFleet, type SlackPort } from './slack-intake.js';
 import { redact, redactingLogger } from './slack-logger.js';
 
@@ -22,6 +23,8 @@ export interface SlackIntakeOptions {
   apiUrl?: string;
   channel: string | null;
   allowedUsers: readonly string[];
+  /** take mentions and the slash command in other channels than `channel` too */
+  anyChannel?: boolean;
   all: boolean;
   cockpit: Cockpit;
   place(task: string): Promise<RunPlace>;
@@ -55,7 +58,14 @@ export interface SlackIdentity {
   userId: string | null;
   botId: string | null;
   team: string | null;
+  /** the workspace's id: envelopes of another are dropped */
+  teamId: string | null;
 }
+
+/** Retries of a Web API call: a few, within about half a minute (the SDK's own allow half an hour). */
+const RETRIES = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 8000, maxRetryTime: 30_000 };
+/** How long stopping waits for the replies still to send. */
+const DRAIN_MS = 10_000;
 
 /** The SDK's options for a Web API client: the stand-in's URL when given, and the redacting logger. */
 function sdkOptions(
@@ -86,7 +96,12 @@ export async function slackIdentity(
   });
   try {
     const auth = await probe.auth.test();
-    return { userId: auth.user_id ?? null, botId: auth.bot_id ?? null, team: auth.team ?? null };
+    return {
+      userId: auth.user_id ?? null,
+      botId: auth.bot_id ?? null,
+      team: auth.team ?? null,
+      teamId: auth.team_id ?? null,
+    };
   } catch (e) {
     throw new SlackSetupError(
       `Slack refused SLACK_BOT_TOKEN (auth.test: ${redact(slackWhy(e), [o.appToken, o.botToken])}); check the app's Bot User OAuth Token (xoxb-…) under OAuth & Permissions`,
@@ -97,7 +112,7 @@ export async function slackIdentity(
 export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentity): Promise<RunningIntake> {
   const secrets = [o.appToken, o.botToken];
   const log = (line: string) => o.log(redact(line, secrets));
-  const clientOptions = sdkOptions(o, log);
+  const clientOptions = { ...sdkOptions(o, log), retryConfig: RETRIES };
   const logger = clientOptions.logger;
 
   const app = new App({
@@ -139,6 +154,7 @@ export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentit
   const intake = new SlackIntake(slack, fleet, {
     channel: o.channel,
     allowedUsers: o.allowedUsers,
+    ...(o.anyChannel ? { anyChannel: true } : {}),
     all: o.all,
     botUserId: auth.userId,
     log,
@@ -146,6 +162,16 @@ export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentit
   });
 
   const fail = (what: string) => (e: unknown) => log(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+
+  // what is not for this app in this workspace is dropped before any listener sees it
+  const ours = { team: auth.teamId, app: appIdOf(o.appToken) };
+  app.use(async (args) => {
+    const why = notOurs(args.body, ours);
+    if (!why) return args.next();
+    log(`dropped something Slack sent: ${why}`);
+    const ack = (args as unknown as { ack?: () => Promise<void> }).ack;
+    if (ack) await ack().catch(() => undefined);
+  });
 
   // a message in the intake's channel: every one written by a person, not a bot, and not a reply in a thread
   app.event('message', async ({ event }) => {
@@ -158,7 +184,7 @@ export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentit
     if (typeof m.thread_ts === 'string' && m.thread_ts !== m.ts) return;
     await intake.message({ channel: m.channel, ts: m.ts, user: m.user }, m.text).catch(fail('a message'));
   });
-  // a mention of the app, in any channel it is in
+  // a mention of the app, in any channel it is in (taken only in the intake's, unless the config opens others)
   app.event('app_mention', async ({ event }) => {
     const m = event as unknown as Record<string, unknown>;
     if (m.bot_id !== undefined || typeof m.user !== 'string' || typeof m.channel !== 'string') return;
@@ -167,11 +193,21 @@ export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentit
     await intake.message({ channel: m.channel, ts: m.ts, user: m.user }, m.text).catch(fail('a mention'));
   });
   // `/agency <task>` (whatever the command is named in the app's manifest)
-  app.command(/^\/.+/, async ({ command, ack }) => {
+  app.command(/^\/.+/, async ({ command, ack, respond }) => {
     const text = typeof command.text === 'string' ? command.text : '';
     await ack();
     if (typeof command.channel_id !== 'string' || typeof command.user_id !== 'string') return;
-    await intake.command({ channel: command.channel_id, user: command.user_id }, text).catch(fail('a command'));
+    await intake
+      .command(
+        {
+          channel: command.channel_id,
+          user: command.user_id,
+          // to its user alone, wherever it was typed (the app need not be in that channel)
+          respond: async (t) => void (await respond({ response_type: 'ephemeral', text: t })),
+        },
+        text,
+      )
+      .catch(fail('a command'));
   });
   app.action(
     { type: 'block_actions', action_id: new RegExp(`^(${APPROVE}|${DENY})$`) },
@@ -209,7 +245,11 @@ export async function startSlackIntake(o: SlackIntakeOptions, auth: SlackIdentit
   }
   return {
     stop: async () => {
-      await intake.drain();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), DRAIN_MS)));
+      const drained = await Promise.race([intake.drain().then(() => 'sent' as const), late]);
+      clearTimeout(timer);
+      if (drained === 'late') log(`stopping without the replies Slack did not take within ${DRAIN_MS / 1000} s`);
       await app.stop();
     },
   };

@@ -2,7 +2,8 @@
  * Coalescing: each thing is told once, a little after it happens, and a burst as one summary. A notice waits
  * `gatherMs` (so that what comes with it is told with it, and a decision answered at once is not told at
  * all), and rounds are at least `spacingMs` apart; a round of more than `burst` notices is one summary. A key
- * told is never told again; one withdrawn before its round (a decision answered) is dropped.
+ * told is never told again; one withdrawn before its round (a decision answered) is dropped. A round that no
+ * channel carried (the bell off at a focused cockpit) is not counted as told.
  */
 import { summaryNotice, type Notice } from './notice.js';
 
@@ -50,7 +51,8 @@ export class Coalescer {
   private readonly burst: number;
 
   constructor(
-    private readonly deliver: (round: Notice[]) => void,
+    /** tells a round; false: no channel carried it */
+    private readonly deliver: (round: Notice[]) => boolean,
     private readonly o: CoalesceOptions = {},
   ) {
     this.clock = o.clock ?? realClock;
@@ -114,10 +116,15 @@ export class Coalescer {
     this.dueAt = Infinity;
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const n of all) this.remember(n.key);
-    const round = this.o.keep ? all.filter((n) => this.o.keep!(n)) : all;
+    const round: Notice[] = [];
+    for (const n of all) {
+      // one another cockpit tells is told
+      if (this.o.keep && !this.o.keep(n)) this.remember(n.key);
+      else round.push(n);
+    }
     if (round.length === 0) return;
     this.lastRound = this.clock.now();
-    this.deliver(round.length > this.burst ? [summaryNotice(round)] : round);
+    if (this.deliver(round.length > this.burst ? [summaryNotice(round)] : round))
+      for (const n of round) this.remember(n.key);
   }
 }

@@ -11,13 +11,13 @@ import type { OsNotifier } from './os-notify.js';
 import { WorthTelling, type WorthOptions } from './worth.js';
 
 export interface Channels {
-  /** rings the terminal bell (a cockpit that runs) */
-  bell?: () => void;
+  /** rings the terminal bell (a cockpit that runs), when it is on: whether it rang */
+  bell?: () => boolean;
   /** whether the operator is away from the cockpit: the OS notification and the command are for then */
   away: () => boolean;
   os?: Pick<OsNotifier, 'send'> | null;
   command?: Pick<NotifyCommand, 'run'> | null;
-  /** every notice told, whichever channels it went to */
+  /** every notice told, whichever channels it went to (one no channel carried is not told) */
   told?: (n: Notice) => void;
 }
 
@@ -67,9 +67,11 @@ export class Notifier {
     this.coalescer.stop();
   }
 
-  private deliver(round: Notice[], ch: Channels): void {
-    ch.bell?.();
-    const away = ch.away();
+  /** Tells the round through the channels there are now; whether any carried it. */
+  private deliver(round: Notice[], ch: Channels): boolean {
+    const rang = ch.bell?.() ?? false;
+    const away = ch.away() && !!(ch.os || ch.command);
+    if (!rang && !away) return false;
     for (const n of round) {
       if (away) {
         ch.os?.send(n.title, n.text);
@@ -77,5 +79,6 @@ export class Notifier {
       }
       ch.told?.(n);
     }
+    return true;
   }
 }

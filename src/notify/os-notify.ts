@@ -10,7 +10,7 @@ import { cleanLine, MAX_TEXT, MAX_TITLE } from './text.js';
 /** An argument that begins with `-` would be read as an option: it begins with a space instead. */
 const notOption = (s: string) => (s.startsWith('-') ? ` ${s}` : s);
 
-/** notify-send's body may be read as markup by the notification server: its markup characters are escaped. */
+/** notify-send's title and body may be read as markup by the notification server: markup characters are escaped. */
 const markupEscaped = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The AppleScript takes title and text as its arguments (`on run argv`), so that neither is ever script. */
@@ -26,7 +26,7 @@ export function osNotifyCommand(
   const x = notOption(cleanLine(text, MAX_TEXT));
   if (platform === 'darwin') return { file: 'osascript', args: [...APPLESCRIPT.flatMap((l) => ['-e', l]), t, x] };
   if (platform === 'linux' || platform === 'freebsd' || platform === 'openbsd')
-    return { file: 'notify-send', args: ['--app-name=agency', '--', t, markupEscaped(x)] };
+    return { file: 'notify-send', args: ['--app-name=agency', '--', markupEscaped(t), markupEscaped(x)] };
   return null;
 }
 

@@ -20,8 +20,8 @@ export interface StartOptions extends Pick<CoalesceOptions, 'keep'> {
   settings: NotifySettings;
   /** whether the operator is away from the cockpit */
   away: () => boolean;
-  /** rings the bell (a running cockpit, when its operator has it on) */
-  bell?: () => void;
+  /** rings the bell (a running cockpit, when its operator has it on): whether it rang */
+  bell?: () => boolean;
   /** what went wrong with a channel, said once */
   report: (message: string) => void;
   /** tell the decisions open at the start */

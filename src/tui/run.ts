@@ -36,8 +36,10 @@ export interface TuiNoticeContext {
   };
   /** the nodes this cockpit watches; null: all of them */
   nodes: string[] | null;
-  /** rings the terminal bell, when the operator has it on (b) */
-  ring(): void;
+  /** rings the terminal bell, when the operator has it on (b): whether it rang */
+  ring(): boolean;
+  /** whether the bell is on, and its changes */
+  bell: { on(): boolean; subscribe(listener: () => void): () => void };
   /** whether the operator's terminal has focus */
   focus: Pick<FocusReports, 'focused' | 'reported' | 'subscribe'>;
   /** says something that went wrong on the cockpit's message line */
@@ -168,8 +170,11 @@ export async function runTui(
         fleet: { status: () => first, watch: (f) => tap.listen(f) },
         nodes: o.node?.length ? o.node : null,
         ring: () => {
-          if (controller.getSnapshot().bell) process.stdout.write('\x07');
+          const on = controller.getSnapshot().bell;
+          if (on) process.stdout.write('\x07');
+          return on;
         },
+        bell: { on: () => controller.getSnapshot().bell, subscribe: (l) => controller.subscribe(l) },
         focus: controller.focus,
         say: (text) => controller.say(text, 'error'),
       }) ?? stopNotices;

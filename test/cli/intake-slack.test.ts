@@ -52,7 +52,7 @@ describe('agency intake slack', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('a channel that is not a channel id, and --all with no channel, are usage errors', async () => {
+  it('a channel that is not a channel id, no channel, --all with no channel, and a stand-in API elsewhere are usage errors', async () => {
     const tokens = {
       SLACK_APP_TOKEN: slack.appToken,
       SLACK_BOT_TOKEN: slack.botToken,
@@ -62,9 +62,22 @@ describe('agency intake slack', () => {
     expect(named.code).toBe(2);
     expect(named.stderr).toContain('slack.channel in');
     expect(named.stderr).toContain('is "#agency", not a channel id');
-    const all = await agencyAsync(['intake', 'slack', '--all'], env(tokens, {}));
+    const none = await agencyAsync(['intake', 'slack'], env(tokens, {}));
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('slack.channel is not set in');
+    expect(none.stderr).toContain('slack.anyChannel');
+    const all = await agencyAsync(['intake', 'slack', '--all'], env(tokens, { slack: { anyChannel: true } }));
     expect(all.code).toBe(2);
     expect(all.stderr).toContain('--all posts in the intake');
+    const before = slack.calls.length;
+    const away = await agencyAsync(
+      ['intake', 'slack'],
+      env({ ...tokens, AGENCY_SLACK_API_URL: 'https://slack.example.com/api/' }, { slack: { channel: 'C0TASKS' } }),
+    );
+    expect(away.code).toBe(2);
+    expect(away.stderr).toContain('AGENCY_SLACK_API_URL may name only this machine');
+    expect(away.stderr).toContain('"https://slack.example.com"');
+    expect(slack.calls.length).toBe(before);
   });
 
   it('a bot token Slack refuses is said at once, without the token, and nothing is started', async () => {
@@ -74,11 +87,15 @@ describe('agency intake slack', () => {
       ['intake', 'slack'],
       env(
         { SLACK_APP_TOKEN: slack.appToken, SLACK_BOT_TOKEN: wrong, AGENCY_SLACK_API_URL: slack.apiUrl },
-        { slack: { allowedUsers: ['U0OPS'] } },
+        { slack: { channel: 'C0TASKS', allowedUsers: ['U0OPS', 'alice'] } },
       ),
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
+    // an entry that is no user id is warned of
+    expect(r.stderr).toMatch(
+      /slack\.allowedUsers in .* has "alice", which is not a Slack user id .*: it matches nobody\n/,
+    );
+    expect(r.stderr.split('\n').slice(-2).join('\n')).toBe(
       "agency: Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth); check the app's Bot User OAuth Token (xoxb-…) under OAuth & Permissions\n",
     );
     expect(slack.calls.slice(before).map((c) => [c.method, c.token === wrong])).toEqual([['auth.test', true]]);

@@ -1,7 +1,8 @@
 /**
- * The intake's answers to clicks and to the fleet's decisions, with Slack and the fleet as small recorders:
- * only allowed users answer, a budget decision approved extends by its first preset, and a decision answered
- * anywhere has its message updated once.
+ * The intake's answers to tasks, clicks and the fleet's events, with Slack and the fleet as small recorders:
+ * only allowed users give tasks (in the intake's channel, unless others are opened) and answer decisions, a
+ * budget decision approved extends by its first preset, a decision answered anywhere has its message updated
+ * once, a node's every outage is said, and what has ended is forgotten.
  */
 import { describe, expect, it } from 'vitest';
 import type { SlackMessage } from '../../src/intake/slack-format.js';
@@ -52,7 +53,10 @@ const started: SessionSummary = {
   outputSeq: 0,
 };
 
-function setUp(allowedUsers: string[] = ['U0OPS']) {
+function setUp(
+  allowedUsers: string[] = ['U0OPS', 'U0ALICE'],
+  o: { anyChannel?: boolean; notIn?: string[]; decideFails?: string } = {},
+) {
   const posts: { channel: string; thread?: string; msg: SlackMessage }[] = [];
   const updates: { channel: string; ts: string; msg: SlackMessage }[] = [];
   const ephemerals: { channel: string; user: string; text: string }[] = [];
@@ -60,6 +64,7 @@ function setUp(allowedUsers: string[] = ['U0OPS']) {
   const tasks: string[] = [];
   const slack: SlackPort = {
     post: async (channel, msg, thread) => {
+      if (o.notIn?.includes(channel)) throw new Error('An API error occurred: not_in_channel');
       posts.push({ channel, ...(thread ? { thread } : {}), msg });
       return `ts-${posts.length}`;
     },
@@ -73,6 +78,7 @@ function setUp(allowedUsers: string[] = ['U0OPS']) {
       return started;
     },
     decide: async (node, args) => {
+      if (o.decideFails) throw new Error(o.decideFails);
       decided.push({ node, args });
       return decision({ id: args.decision, state: args.approve ? 'approved' : 'denied', by: args.by ?? null });
     },
@@ -81,6 +87,7 @@ function setUp(allowedUsers: string[] = ['U0OPS']) {
   const intake = new SlackIntake(slack, fleet, {
     channel: 'C0TASKS',
     allowedUsers,
+    ...(o.anyChannel ? { anyChannel: true } : {}),
     all: false,
     botUserId: 'UBOT',
     coalesceMs: 10,
@@ -189,28 +196,133 @@ describe('the Slack intake', () => {
       { channel: 'C0TASKS', ts, msg: { text: expect.stringContaining('*Approved* by the operator') } },
     ]);
   });
-  it("a node that goes down is said once in its sessions' threads, and again only after it came back", async () => {
+  it("a node that goes down is said once in its sessions' threads, and again after it came back up", async () => {
     const t = setUp();
     await t.intake.message({ channel: 'C0TASKS', ts: '1.1', user: 'U0ALICE' }, 'fix the api');
-    const down = {
-      name: 'n1',
-      transport: 'ssh' as const,
-      state: 'down' as const,
-      error: 'connection lost',
-      info: null,
-      since: '',
-    };
+    t.intake.event({
+      kind: 'session',
+      session: { ...started, state: 'working', updatedAt: '2025-01-01T00:00:01.000Z' },
+    });
+    const link = { name: 'n1', transport: 'ssh' as const, info: null, since: '' };
+    const down = { ...link, state: 'down' as const, error: 'connection <!channel> lost' };
     t.intake.event({ kind: 'node', node: down });
     t.intake.event({ kind: 'node', node: { ...down, error: 'still lost' } });
     await flush();
     const said = () => t.posts.filter((p) => /Node \*n1\* is down/.test(p.msg.text));
-    expect(said()).toMatchObject([{ thread: '1.1', msg: { text: expect.stringContaining('(connection lost)') } }]);
-    t.intake.event({
-      kind: 'session',
-      session: { ...started, state: 'working', updatedAt: '2025-01-01T00:00:05.000Z' },
-    });
+    // the node's error is escaped: it pings nobody
+    expect(said()).toMatchObject([
+      { thread: '1.1', msg: { text: expect.stringContaining('(connection &lt;!channel&gt; lost)') } },
+    ]);
+    // it comes back (no session changed meanwhile), and is lost again: said again
+    t.intake.event({ kind: 'node', node: { ...link, state: 'connecting', error: null } });
+    t.intake.event({ kind: 'node', node: { ...link, state: 'up', error: null } });
     t.intake.event({ kind: 'node', node: down });
     await flush();
     expect(said()).toHaveLength(2);
+  });
+
+  it('a task from a user not in the list starts nothing, and they alone are told; an empty list lets nobody', async () => {
+    const t = setUp();
+    await t.intake.message({ channel: 'C0TASKS', ts: '2.1', user: 'U0EVE' }, 'fix the api');
+    // its mention event too: still one refusal
+    await t.intake.message({ channel: 'C0TASKS', ts: '2.1', user: 'U0EVE' }, '<@UBOT> fix the api');
+    const cmd: string[] = [];
+    await t.intake.command(
+      { channel: 'C0TASKS', user: 'U0EVE', respond: async (x) => void cmd.push(x) },
+      'fix the api',
+    );
+    expect(t.tasks).toEqual([]);
+    expect(t.posts).toEqual([]);
+    expect(t.ephemerals).toEqual([
+      {
+        channel: 'C0TASKS',
+        user: 'U0EVE',
+        text: expect.stringMatching(/Nothing was started.*U0EVE.*slack\.allowedUsers/),
+      },
+    ]);
+    expect(cmd).toEqual([expect.stringMatching(/Nothing was started.*slack\.allowedUsers/)]);
+
+    const none = setUp([]);
+    await none.intake.message({ channel: 'C0TASKS', ts: '2.2', user: 'U0OPS' }, 'fix the api');
+    expect(none.tasks).toEqual([]);
+    expect(none.ephemerals).toHaveLength(1);
+  });
+
+  it("mentions and the slash command count only in the intake's channel, unless other channels are opened", async () => {
+    const t = setUp();
+    await t.intake.message({ channel: 'C0OTHER', ts: '3.1', user: 'U0ALICE' }, '<@UBOT> fix the api');
+    const cmd: string[] = [];
+    const respond = async (x: string) => void cmd.push(x);
+    await t.intake.command({ channel: 'D0DIRECT', user: 'U0ALICE', respond }, 'fix the api');
+    expect(t.tasks).toEqual([]);
+    expect(t.posts).toEqual([]);
+    expect(t.ephemerals).toEqual([
+      { channel: 'C0OTHER', user: 'U0ALICE', text: expect.stringContaining('<#C0TASKS> only') },
+    ]);
+    expect(cmd).toEqual([expect.stringContaining('<#C0TASKS> only')]);
+
+    const open = setUp(undefined, { anyChannel: true });
+    await open.intake.message({ channel: 'C0OTHER', ts: '3.2', user: 'U0ALICE' }, '<@UBOT> fix the api');
+    expect(open.tasks).toEqual(['fix the api']);
+    expect(open.posts[0]).toMatchObject({ channel: 'C0OTHER', thread: '3.2' });
+  });
+
+  it('a slash command where the app cannot post is answered to its user alone, and nothing is posted or started', async () => {
+    const t = setUp(undefined, { anyChannel: true, notIn: ['D0DIRECT'] });
+    const cmd: string[] = [];
+    await t.intake.command(
+      { channel: 'D0DIRECT', user: 'U0ALICE', respond: async (x) => void cmd.push(x) },
+      'fix the secret thing',
+    );
+    expect(t.posts).toEqual([]);
+    expect(t.tasks).toEqual([]);
+    expect(cmd).toEqual([expect.stringMatching(/cannot post in this channel \(.*not_in_channel\).*<#C0TASKS>/)]);
+    // where it can post, the command's task is posted there and followed in its thread
+    await t.intake.command({ channel: 'C0TASKS', user: 'U0ALICE' }, 'fix the api');
+    expect(t.tasks).toEqual(['fix the api']);
+    expect(t.posts[0]).toMatchObject({ channel: 'C0TASKS', msg: { text: '<@U0ALICE> asked: fix the api' } });
+  });
+
+  it("a node's error on answering is escaped before Slack shows it", async () => {
+    const t = setUp(undefined, { decideFails: 'no <!here> such <https://x.example|decision>' });
+    await t.intake.click({
+      user: 'U0OPS',
+      action: 'agency_approve',
+      value: 'n1/d-0a0b0c',
+      channel: 'C0TASKS',
+      ts: '1.2',
+    });
+    expect(t.ephemerals).toHaveLength(1);
+    expect(t.ephemerals[0]!.text).not.toMatch(/[<>]/);
+    expect(t.ephemerals[0]!.text).toContain('no &lt;!here&gt; such');
+  });
+
+  it('the thread and decisions of a session that ended are forgotten once its end is told, and of one removed', async () => {
+    const t = setUp();
+    await t.intake.message({ channel: 'C0TASKS', ts: '4.1', user: 'U0ALICE' }, 'fix the api');
+    t.intake.event({ kind: 'decision', decision: decision() });
+    await flush();
+    t.intake.event({ kind: 'decision', decision: decision({ state: 'approved', by: 'operator' }) });
+    expect(t.intake.kept).toEqual({ threads: 1, decisions: 1 });
+    t.intake.event({
+      kind: 'session',
+      session: {
+        ...started,
+        state: 'exited',
+        exitCode: 0,
+        endedAt: '2025-01-01T00:01:00.000Z',
+        updatedAt: '2025-01-01T00:01:00.000Z',
+      },
+    });
+    await flush();
+    await t.intake.drain();
+    expect(t.posts.filter((p) => /done \(ended\)/.test(p.msg.text))).toHaveLength(1);
+    expect(t.intake.kept).toEqual({ threads: 0, decisions: 0 });
+
+    await t.intake.message({ channel: 'C0TASKS', ts: '4.2', user: 'U0ALICE' }, 'fix the api again');
+    expect(t.intake.kept.threads).toBe(1);
+    t.intake.event({ kind: 'removed', node: 'n1', session: started.id });
+    await t.intake.drain();
+    expect(t.intake.kept.threads).toBe(0);
   });
 });

@@ -2,10 +2,11 @@
  * `agency intake slack` against a stand-in of Slack on 127.0.0.1 (its Web API and its Socket Mode
  * WebSocket), with a real node running the real Claude Code CLI against the scripted Messages API: a message
  * becomes a session followed in its thread, a decision's button approves it for an allowed user and is
- * refused for anyone else, and what Slack sends that is not a task gets a clear reply or none.
+ * refused for anyone else, only listed users give tasks (in the intake's channel), the node the intake starts
+ * has no Slack token in its environment, and what Slack sends that is not a task gets a clear reply or none.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +19,8 @@ import { until } from '../helpers/until.js';
 const ORG = fileURLToPath(new URL('../fixtures/orgs/fund-ops', import.meta.url));
 const CHANNEL = 'C0TASKS';
 const OPERATOR = 'U0OPERATOR';
+/** may give tasks (and answer decisions) */
+const ALICE = 'U0ALICE';
 const defer = deferAfterEach();
 
 interface Intake {
@@ -36,7 +39,7 @@ async function setUp(
   defer(() => n.cleanup());
   const config = join(n.home.home, 'agency-config.json');
   mkdirSync(dirname(config), { recursive: true });
-  writeFileSync(config, JSON.stringify({ org: ORG, slack: { channel: CHANNEL, allowedUsers: [OPERATOR] } }));
+  writeFileSync(config, JSON.stringify({ org: ORG, slack: { channel: CHANNEL, allowedUsers: [OPERATOR, ALICE] } }));
   n.env.AGENCY_CONFIG = config;
   let out = '';
   let err = '';
@@ -106,6 +109,20 @@ describe('agency intake slack', () => {
       expect(status.sessions[0]).toMatchObject({ id: session, discipline: 'backend', vp: 'risk' });
       // the task as the person wrote it: Slack's escapes undone
       expect(status.sessions[0].task).toBe('fix the api endpoint & copy README.md to copy.md');
+      // the intake started the local node: the node and its sessions never had Slack's tokens
+      const daemon = n.daemonPid();
+      expect(daemon).not.toBeNull();
+      const environ = readFileSync(`/proc/${daemon}/environ`, 'utf8');
+      expect(environ).toContain('AGENCY_HOME=');
+      for (const t of [slack.appToken, slack.botToken]) expect(environ).not.toContain(t);
+      expect(environ).not.toMatch(/(^|\0)SLACK_(APP|BOT)_TOKEN=/);
+
+      // someone not in slack.allowedUsers gives a task: told so, alone, and nothing starts
+      const eveTask = slack.message({ channel: CHANNEL, user: 'U0EVE', text: 'delete the api endpoint' });
+      await eveTask.envelope.acked();
+      const eveTold = await slack.waitFor('chat.postEphemeral', (c) => c.args.user === 'U0EVE');
+      expect(textOf(eveTold)).toMatch(/Nothing was started.*slack\.allowedUsers/);
+      expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && inThread(eveTask.ts)(c))).toEqual([]);
 
       // the escalated call is posted in the thread with its buttons
       const asked = await slack.waitFor(
@@ -124,7 +141,10 @@ describe('agency intake slack', () => {
       // someone not in slack.allowedUsers clicks Approve: told so, alone, and nothing is answered
       const eve = slack.click({ user: 'U0EVE', actionId: 'agency_approve', value, channel: CHANNEL, messageTs });
       await eve.acked();
-      const refusal = await slack.waitFor('chat.postEphemeral', (c) => c.args.user === 'U0EVE');
+      const refusal = await slack.waitFor(
+        'chat.postEphemeral',
+        (c) => c.args.user === 'U0EVE' && /answer/.test(textOf(c)),
+      );
       expect(textOf(refusal)).toContain('U0EVE');
       expect(textOf(refusal)).toContain('slack.allowedUsers');
       const open = JSON.parse((await n.agency(['decisions', '--json'])).stdout).decisions;
@@ -141,6 +161,9 @@ describe('agency intake slack', () => {
       expect(JSON.stringify(updated.args.blocks)).not.toContain('agency_approve');
       const all = JSON.parse((await n.agency(['decisions', '--all', '--json'])).stdout).decisions;
       expect(all).toMatchObject([{ id: decision, state: 'approved', by: `slack:${OPERATOR}` }]);
+
+      // nothing more was started (the unlisted user's task was not)
+      expect(JSON.parse((await n.agency(['status', '--json'])).stdout).sessions).toHaveLength(1);
 
       // the session finishes; the thread says so with its last activity
       const done = await slack.waitFor(
@@ -178,8 +201,14 @@ describe('agency intake slack', () => {
       });
       for (const m of [bot, elsewhere, reply]) await m.envelope.acked();
 
+      // a mention elsewhere: not a task there (the config opens no other channel); its user alone is told
+      const away = slack.mention({ channel: 'C0ELSEWHERE', user: ALICE, text: `<@${slack.botUserId}> fix the api` });
+      await away.envelope.acked();
+      const awayTold = await slack.waitFor('chat.postEphemeral', (c) => c.args.channel === 'C0ELSEWHERE');
+      expect(textOf(awayTold)).toContain(`<#${CHANNEL}> only`);
+
       // a mention with nothing after it: told the task is empty, in its thread
-      const empty = slack.mention({ channel: 'C0ELSEWHERE', user: 'U0ALICE', text: `<@${slack.botUserId}>  ` });
+      const empty = slack.mention({ channel: CHANNEL, user: 'U0ALICE', text: `<@${slack.botUserId}>  ` });
       await empty.envelope.acked();
       const emptyReply = await slack.waitFor('chat.postMessage', inThread(empty.ts));
       expect(textOf(emptyReply)).toMatch(/Not started: the task is empty: write what to do/);
@@ -214,11 +243,27 @@ describe('agency intake slack', () => {
       await slack.connected();
       expect(slack.calls.filter((c) => c.method === 'apps.connections.open').length).toBeGreaterThanOrEqual(2);
       expect(intake.proc.exitCode).toBeNull();
-      expect(intake.err()).toContain("ignored an error: Cannot read properties of undefined (reading 'event')");
+      // with --debug, with its stack
+      expect(intake.err()).toMatch(
+        /ignored an error: TypeError: Cannot read properties of undefined \(reading 'event'\) \| at /,
+      );
 
-      // a slash command typed in a channel the app is not in: posted in the intake's channel, followed there
-      slack.notInChannel.add('C0NOTIN');
-      const cmd = slack.slash({ text: 'fix the api endpoint: say hello', user: 'U0ALICE', channel: 'C0NOTIN' });
+      // a slash command typed in a channel the app is not in (a DM): answered to its user alone, never posted
+      slack.notInChannel.add('D0DIRECT');
+      const dm = slack.slash({ text: 'fix the api endpoint: the secret plan', user: ALICE, channel: 'D0DIRECT' });
+      await dm.acked();
+      const dmTold = await slack.waitFor('response', (c) => /Nothing was started/.test(textOf(c)));
+      expect(dmTold.args.response_type).toBe('ephemeral');
+      expect(textOf(dmTold)).toContain(`<#${CHANNEL}> only`);
+      // from a user not in the list: refused the same way
+      const eve = slack.slash({ text: 'fix the api endpoint', user: 'U0EVE', channel: CHANNEL });
+      await eve.acked();
+      const eveTold = await slack.waitFor('response', (c) => /allowedUsers/.test(textOf(c)));
+      expect(eveTold.args.response_type).toBe('ephemeral');
+      expect(posts().filter((c) => /secret plan|asked:/.test(textOf(c)))).toEqual([]);
+
+      // in the intake's channel: posted there, and followed in its thread
+      const cmd = slack.slash({ text: 'fix the api endpoint: say hello', user: ALICE, channel: CHANNEL });
       await cmd.acked();
       const head = await slack.waitFor(
         'chat.postMessage',
@@ -242,6 +287,8 @@ describe('agency intake slack', () => {
       const status = JSON.parse((await n.agency(['status', '--json'])).stdout);
       expect(status.sessions.map((s: { id: string }) => s.id)).toEqual([session]);
       expect(intake.err()).toContain('http request headers');
+      // the Socket Mode URL's ticket is not logged, even with --debug
+      expect(intake.err()).not.toMatch(/ticket=(?!\[redacted\])/);
       for (const t of [slack.appToken, slack.botToken]) {
         expect(intake.err()).not.toContain(t);
         expect(intake.out()).not.toContain(t);

@@ -13,7 +13,7 @@ import { FakeClock } from './fake-clock.js';
 
 const SINCE = Date.parse(at(0));
 
-function setup(o: { away?: boolean; tellOpen?: boolean } = {}) {
+function setup(o: { away?: boolean; tellOpen?: boolean; bell?: boolean } = {}) {
   const clock = new FakeClock();
   const told: Notice[] = [];
   const os: [string, string][] = [];
@@ -25,7 +25,11 @@ function setup(o: { away?: boolean; tellOpen?: boolean } = {}) {
     since: SINCE,
     tellOpen: o.tellOpen ?? false,
     channels: {
-      bell: () => bells++,
+      bell: () => {
+        if (o.bell === false) return false;
+        bells++;
+        return true;
+      },
       away: () => away,
       os: { send: (title, text) => os.push([title, text]) },
       command: { run: (x) => commands.push(x) },
@@ -157,6 +161,26 @@ describe('coalescing', () => {
     s.clock.advance(10_000);
     expect(s.os).toHaveLength(1);
     expect(s.commands.map((c) => c.decision)).toEqual(['d-2']);
+  });
+});
+
+describe('what no channel carried', () => {
+  it('is not counted as told: at the cockpit with the bell off, a lost node is not, so its return is not news either', () => {
+    const s = setup({ away: false, bell: false });
+    s.take(nodeEvent(link('studio-03')));
+    s.take(nodeEvent(link('studio-03', 'down', 'connection refused')));
+    s.clock.advance(1000);
+    expect(s.told).toEqual([]);
+    expect(s.bells()).toBe(0);
+    // the operator walks away; the node comes back: its loss was never told, so neither is its return
+    s.setAway(true);
+    s.take(nodeEvent(link('studio-03')));
+    s.clock.advance(10_000);
+    expect(s.told).toEqual([]);
+    // what comes next is told
+    s.take(decisionEvent(decision('studio-03', 'd-1', 's-1')));
+    s.clock.advance(10_000);
+    expect(s.told.map((x) => x.decision)).toEqual(['d-1']);
   });
 });
 

@@ -8,6 +8,7 @@
  *   command, naming node, session and why; `agency notify`, running beside it, stays quiet.
  * - a client attached (the pane focused): a decision → the bell only.
  * - the cockpit quit: `agency notify` tells of the next decision, once.
+ * - no local node running: `agency notify` says so, starts none, and tells of the node's decisions once one runs.
  */
 import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -220,6 +221,68 @@ describe('notifications', () => {
       expect(osCalls(calls)).toHaveLength(2);
       expect(commandRuns(commandLog)).toHaveLength(2);
       expect(watcherErr).not.toContain('failed');
+    },
+  );
+
+  it(
+    'agency notify starts no node: it says the local one is not running, waits, and tells once one runs',
+    { timeout: 180_000 },
+    async () => {
+      const n: TestNode = await testNode({ steps: [copy('a.md'), { text: 'copied a' }] });
+      cleanups.push(() => n.cleanup());
+      const dir = join(n.agencyHome, 'notify-test');
+      mkdirSync(dir);
+      const commandLog = join(dir, 'commands.log');
+      const config = join(dir, 'config.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          notify: {
+            os: false,
+            command: `printf '%s|%s\\n' "$AGENCY_NOTIFY_KIND" "$AGENCY_NOTIFY_DECISION" >> '${commandLog}'`,
+          },
+        }),
+      );
+      const env = { ...n.env, AGENCY_CONFIG: config };
+      const watcher: ChildProcess = spawnProcess(process.execPath, [AGENCY_BIN, 'notify'], {
+        env,
+        cwd: n.repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      cleanups.push(() => watcher.kill('SIGKILL'));
+      let watcherErr = '';
+      watcher.stderr!.on('data', (d) => (watcherErr += d));
+      await waitFor(
+        'agency notify saying the local node is not running',
+        () =>
+          /local is down \(no local node is running.*waiting for it \(agency notify starts no node\)/.test(watcherErr),
+        30_000,
+        () => watcherErr,
+      );
+      expect(n.daemonPid()).toBeNull();
+      expect(existsSync(join(n.agencyHome, 'run', 'node.pid'))).toBe(false);
+
+      // the operator starts work (which starts the node); agency notify finds the node and tells its decision
+      const run = await n.agency(['run', 'copy the readme', '--discipline', 'backend', '--json'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      let id = '';
+      await waitFor(
+        'a decision open',
+        async () => {
+          const d = JSON.parse((await n.agency(['decisions', '--json'], { env })).stdout).decisions as { id: string }[];
+          id = d[0]?.id ?? '';
+          return id !== '';
+        },
+        90_000,
+      );
+      await waitFor(
+        'agency notify telling',
+        () => lines(commandLog) === 1,
+        60_000,
+        () => watcherErr,
+      );
+      expect(readFileSync(commandLog, 'utf8').trim()).toBe(`decision|${id}`);
+      expect(watcher.exitCode).toBeNull();
     },
   );
 });

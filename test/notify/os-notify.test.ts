@@ -93,6 +93,10 @@ describe('the OS notification', () => {
     expect(title).toMatch(/^ -\]0;ownedagency: s-1 on node x+…$/);
     expect(text).toMatch(/^ --help &lt;b&gt;bold&lt;\/b&gt; &amp; &lt;a href="file:\/\/\/etc\/passwd"&gt;x&lt;\/a&gt;/);
     expect(text!.length).toBeLessThan(MAX_TEXT * 2);
+    // the title's markup is escaped too
+    expect(osNotifyCommand('linux', '<b>s-1</b> & <i>x</i>', 'y')!.args[2]).toBe(
+      '&lt;b&gt;s-1&lt;/b&gt; &amp; &lt;i&gt;x&lt;/i&gt;',
+    );
     // the macOS arguments are cleaned the same way (osascript shows no markup: none escaped)
     const mac = osNotifyCommand('darwin', HOSTILE_TITLE, HOSTILE_TEXT)!;
     expect(mac.args.at(-1)).toBe(` ${cleanLine(HOSTILE_TEXT, MAX_TEXT)}`);

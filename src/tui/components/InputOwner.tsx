@@ -1,7 +1,9 @@
 /**
  * The one owner of key input: ink's useInput is called here and nowhere else. Each key press goes to the
  * controller, which hands it to the top layer of the focus stack. The raw sequence ink read is kept for a
- * takeover, so that the session receives the bytes the terminal sent. Focus reports are taken out first.
+ * takeover, so that the session receives the bytes the terminal sent. Focus reports (`ESC [ I`, `ESC [ O`, and
+ * either after an ESC) are taken out first; one split across two reads of stdin is not recognised (ink
+ * parses each read on its own), see focus.ts.
  */
 import { useEffect, useRef } from 'react';
 import { useInput, useStdin } from 'ink';
