@@ -181,7 +181,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   });
   // session starts per VP and tokens per minute (token buckets), and the API's 429 pause: work over them waits
   const pause = new RatePause({ info, changed: () => manager.relay({ kind: 'node-info', info: { ...info } }) });
-  const rates = new StartQueue({ settings, turns: economics.ledger, pause });
+  const rates = new StartQueue({ settings, turns: economics.ledger, pause, audit });
   const manager = new NodeManager({
     admission: composeAdmission(OPEN_ADMISSION, rates),
     settings: () => settings.current(),
