@@ -201,11 +201,17 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     turns: economics.ledger,
   });
   manager.spendNow = () => economics.spend();
-  relaySpend({ node: info.name, ledger: economics.ledger, spend: economics.spend, emit: (e) => manager.relay(e) });
+  const stopSpend = relaySpend({
+    node: info.name,
+    ledger: economics.ledger,
+    spend: economics.spend,
+    emit: (e) => manager.relay(e),
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    stopSpend();
     server.close();
     await guard.close();
     await manager.shutdown();
