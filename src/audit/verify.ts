@@ -11,6 +11,9 @@
  * A line that does not parse, or whose seq is not the one after the previous (a deleted, repeated or moved
  * entry), is named where it is. The last entry, vouched for by no entry, is checked against the head.
  *
+ * The walk starts at the oldest file left: files archived before it are not missing, and the first entry of
+ * that file (whose name says its seq) is taken as the start, its `prev` vouched for by the files archived.
+ *
  * A start of the node that found the trail damaged (a `node-start` or `push` entry whose detail has `damage`:
  * a line cut short, a head missing or ahead of the files) is named too, unless something earlier is: the
  * chain after it holds, but what came before it was not kept whole, so the trail as a whole does not hold.
@@ -98,7 +101,9 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
           why: `the line does not read as an audit entry${prev ? ` (it follows seq ${prev.seq})` : ''}`,
         });
       const item: Item = { seq: entry.seq, hash: lineHash(buf), file, line, entry };
-      const expected = prev ? prev.seq + 1 : 1;
+      // the oldest file left is where the walk starts (older ones archived): its first entry, as its name says
+      const start = fi === 0 && li === 0 ? o.files[0]!.first : 1;
+      const expected = prev ? prev.seq + 1 : Math.max(1, start);
       if (entry.seq !== expected)
         return found({
           seq: expected,
@@ -109,7 +114,7 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
             : `the trail starts at seq ${entry.seq}: the entries before it are missing`,
         });
       entries++;
-      if (entry.prev !== (prev ? prev.hash : GENESIS)) {
+      if (prev || entry.seq === 1 ? entry.prev !== (prev ? prev.hash : GENESIS) : false) {
         if (!prev)
           return found({
             seq: 1,

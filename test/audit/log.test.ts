@@ -3,6 +3,7 @@ import { appendFileSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFi
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
+import { verifyLine } from '../../src/cli/audit-command.js';
 import { recordStart } from '../../src/node/audit-events.js';
 import type { AuditEntry } from '../../src/protocol/economics.js';
 import type { NodeInfo } from '../../src/protocol/messages.js';
@@ -377,5 +378,23 @@ describe('an append never throws into its caller', () => {
     const last = JSON.parse(allLines().at(-1)!.text) as AuditEntry;
     expect(last).toMatchObject({ seq: 2, detail: { i: 0, missedBefore: 3 } });
     expect(await log.verify()).toMatchObject({ ok: true, entries: 2 });
+  });
+});
+
+describe('old files archived', () => {
+  it('verify starts at the oldest file left, and the command names where it starts; a file gone in the middle is still named', async () => {
+    const log = openLog({ maxBytes: 1000 });
+    fill(log, 30);
+    const names = files();
+    const archived = linesOf(names[0]!).length + linesOf(names[1]!).length;
+    rmSync(join(dir, names[0]!));
+    rmSync(join(dir, names[1]!));
+    const v = await log.verify();
+    expect(v).toMatchObject({ ok: true, entries: 30 - archived });
+    expect(verifyLine(v)).toBe(
+      `n1: ok (${30 - archived} entries in ${names.length - 2} files, from seq ${archived + 1}: older files archived or removed)`,
+    );
+    rmSync(join(dir, names[3]!));
+    expect((await log.verify()).broken!.why).toMatch(/missing/);
   });
 });
