@@ -3,7 +3,7 @@
  * enforced from it (a turn is heard the moment it is recorded), and `agency cost` and the cockpit's charts read
  * it. The node's ledger keeps it on disk (spend-log.ts); `SpendTotals` is the running sums every ledger keeps.
  */
-import { noSpend, type Spend, type Turn } from '../protocol/economics.js';
+import { addSpend, noSpend, type Spend, type Turn } from '../protocol/economics.js';
 import { MODEL_NAME } from '../protocol/ops.js';
 
 /** Where a session's turn was read: its transcript file's name and the offset just past the line. */
@@ -52,13 +52,7 @@ export function boundTurn(t: Turn): Turn {
   };
 }
 
-export function addSpend(to: Spend, s: Spend): void {
-  to.inputTokens += s.inputTokens;
-  to.outputTokens += s.outputTokens;
-  to.cacheCreationTokens += s.cacheCreationTokens;
-  to.cacheReadTokens += s.cacheReadTokens;
-  to.costUsd += s.costUsd;
-}
+export { addSpend };
 
 /** The running sums of a ledger: per session (all time), and per UTC day for the node and each VP. */
 export class SpendTotals {
