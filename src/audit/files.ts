@@ -56,9 +56,14 @@ export interface Head {
 
 /** The head as written, or null if there is none or it does not read as one. */
 export function readHead(dir: string): Head | null {
+  return readHeadFile(join(dir, HEAD_FILE));
+}
+
+/** A head record at `path`, or null. */
+export function readHeadFile(path: string): Head | null {
   let text: string;
   try {
-    text = readFileSync(join(dir, HEAD_FILE), 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch {
     return null;
   }

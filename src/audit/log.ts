@@ -6,7 +6,13 @@
  * appended to; old ones are kept (archiving them is the operator's call).
  *
  * Beside them, `head` holds the seq and hash of the last entry written, rewritten in place with each
- * append: it vouches for the last entry, which no later entry does yet.
+ * append: it vouches for the last entry, which no later entry does yet. A second copy is kept outside the
+ * trail's folder (`<dir>.head`, in the node's home), so that removing the newest file and `head` together is
+ * still found: the next start sees the copy ahead of the files, says so, and goes on in a new file.
+ *
+ * An append never throws into its caller: a trail that cannot be written is reported once (`onTrouble`), the
+ * entries lost meanwhile are counted in the next one written (`missedBefore`); an append after close is
+ * dropped, with a warning.
  *
  * Appends are synchronous, one write each on a file kept open, and not fsynced: an fsync costs
  * milliseconds on a disk, and every module of the node appends on its own path. What a write hands the
@@ -26,7 +32,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AuditEntry, AuditVerify } from '../protocol/economics.js';
 import type { AuditInput, AuditSink } from './sink.js';
 import { boundValue, secretValues, summaryLine } from './redact.js';
@@ -40,6 +46,7 @@ import {
   lineHash,
   parseEntry,
   readHead,
+  readHeadFile,
   splitLines,
   trailFiles,
   type Head,
@@ -63,6 +70,8 @@ export interface AuditLogOptions {
   now?: () => Date;
   /** told once when an append cannot be written (a full disk): the entry is lost, and counted in the next */
   onTrouble?: (message: string) => void;
+  /** the second copy of the head (default `<dir>.head`) */
+  headCopy?: string;
 }
 
 export interface AuditQuery {
@@ -79,6 +88,9 @@ export class AuditLog implements AuditSink {
   readonly damage: string[] = [];
   private fd: number | null = null;
   private headFd: number | null = null;
+  private copyFd: number | null = null;
+  private closed = false;
+  private headTroubled = false;
   private current: TrailFile | null = null;
   private size = 0;
   private seq = 0;
@@ -87,10 +99,12 @@ export class AuditLog implements AuditSink {
   private troubled = false;
   private readonly secrets: string[];
   private readonly maxBytes: number;
+  private readonly headCopy: string;
 
   private constructor(private readonly o: AuditLogOptions) {
     this.secrets = secretValues(o.env ?? process.env);
     this.maxBytes = o.maxBytes ?? DEFAULT_AUDIT_BYTES;
+    this.headCopy = o.headCopy ?? `${o.dir}.head`;
   }
 
   /** Opens the trail in dir, reading back its tail to go on from its last entry. */
@@ -105,7 +119,23 @@ export class AuditLog implements AuditSink {
     return this.seq;
   }
 
+  /** Appends an entry; never throws (see the file's comment). */
   append(input: AuditInput): void {
+    if (this.closed) {
+      if (!this.troubled) {
+        this.troubled = true;
+        this.o.onTrouble?.(`an audit entry came after the trail in ${this.o.dir} was closed; it is dropped`);
+      }
+      return;
+    }
+    try {
+      this.appendOpen(input);
+    } catch (e) {
+      this.trouble(e as Error);
+    }
+  }
+
+  private appendOpen(input: AuditInput): void {
     const s = this.secrets;
     const entry: AuditEntry = {
       seq: this.seq + 1,
@@ -131,12 +161,9 @@ export class AuditLog implements AuditSink {
       this.write(bytes);
     } catch (e) {
       this.missed++;
-      if (!this.troubled) {
-        this.troubled = true;
-        this.o.onTrouble?.(
-          `the audit trail in ${this.o.dir} cannot be written (${(e as Error).message}); entries are lost until it can`,
-        );
-      }
+      // opened again for the next entry: a file that failed is not written to after a line that did not go
+      this.dropFile();
+      this.trouble(e as Error);
       return;
     }
     this.missed = 0;
@@ -144,7 +171,29 @@ export class AuditLog implements AuditSink {
     this.size += bytes.length;
     this.seq = entry.seq;
     this.hash = lineHash(line);
-    writeSync(this.headFd!, headRecord(this.seq, this.hash), 0, undefined, 0);
+    this.writeHeads();
+  }
+
+  private trouble(e: Error): void {
+    if (this.troubled) return;
+    this.troubled = true;
+    this.o.onTrouble?.(
+      `the audit trail in ${this.o.dir} cannot be written (${e.message}); entries are lost until it can`,
+    );
+  }
+
+  /** Both records of the last entry; one that cannot be written is reported once (verify then names the entry). */
+  private writeHeads(): void {
+    const rec = headRecord(this.seq, this.hash);
+    for (const which of ['headFd', 'copyFd'] as const) {
+      try {
+        if (this[which] !== null) writeSync(this[which], rec, 0, undefined, 0);
+      } catch (e) {
+        if (!this.headTroubled)
+          this.o.onTrouble?.(`the audit trail's record of its last entry cannot be written (${(e as Error).message})`);
+        this.headTroubled = true;
+      }
+    }
   }
 
   /** Entries oldest first, after seq `after`, of a session and from a time when asked; `more` if the limit cut them. */
@@ -189,10 +238,33 @@ export class AuditLog implements AuditSink {
     });
   }
 
+  /** Closes its files; later appends are dropped. */
   close(): void {
-    if (this.fd !== null) this.finishFile();
-    if (this.headFd !== null) closeSync(this.headFd);
+    if (this.closed) return;
+    this.closed = true;
+    this.troubled = false;
+    try {
+      if (this.fd !== null) this.finishFile();
+    } catch {
+      this.dropFile();
+    }
+    for (const fd of [this.headFd, this.copyFd]) if (fd !== null) closeSync(fd);
     this.headFd = null;
+    this.copyFd = null;
+  }
+
+  /** Lets go of the file being written without finishing it (a write to it failed). */
+  private dropFile(): void {
+    const fd = this.fd;
+    this.fd = null;
+    this.current = null;
+    this.size = 0;
+    if (fd !== null)
+      try {
+        closeSync(fd);
+      } catch {
+        // it is gone either way
+      }
   }
 
   private write(bytes: Buffer): void {
@@ -225,8 +297,8 @@ export class AuditLog implements AuditSink {
     const dir = this.o.dir;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const files = trailFiles(dir);
-    const head = readHead(dir);
-    const headExisted = existsSync(join(dir, HEAD_FILE));
+    const head = this.bothHeads();
+    const headExisted = existsSync(join(dir, HEAD_FILE)) || existsSync(this.headCopy);
     let found: { seq: number; hash: string; where: string } | null = null;
     const last = files.at(-1);
     if (last) {
@@ -248,18 +320,45 @@ export class AuditLog implements AuditSink {
     }
     this.seq = found?.seq ?? 0;
     this.hash = found?.hash ?? GENESIS;
-    this.reconcile(head, headExisted, found);
+    // entries were removed: what follows goes in a new file, named by its first seq, never one that was removed
+    if (this.reconcile(head, headExisted, found)) this.current = null;
     if (this.current && (this.size > 0 || this.current.first === this.seq + 1))
       this.fd = openSync(join(dir, this.current.name), 'a', 0o600);
     else {
       this.current = null;
       this.size = 0;
     }
-    const headPath = join(dir, HEAD_FILE);
-    this.headFd = openSync(headPath, existsSync(headPath) ? 'r+' : 'w', 0o600);
     const rec = headRecord(this.seq, this.hash);
-    writeSync(this.headFd, rec, 0, undefined, 0);
-    ftruncateSync(this.headFd, rec.length);
+    for (const [which, path] of [
+      ['headFd', join(dir, HEAD_FILE)],
+      ['copyFd', this.headCopy],
+    ] as const) {
+      const fd = openSync(path, existsSync(path) ? 'r+' : 'w', 0o600);
+      this[which] = fd;
+      writeSync(fd, rec, 0, undefined, 0);
+      ftruncateSync(fd, rec.length);
+    }
+  }
+
+  /** The head the node last wrote: of its two records, the one further on (a missing or differing one is named). */
+  private bothHeads(): Head | null {
+    const inDir = readHead(this.o.dir);
+    const copyDir = dirname(this.headCopy);
+    const copy = readHeadFile(this.headCopy);
+    const copyExisted = existsSync(this.headCopy);
+    // a trail kept before the copy was: nothing to compare
+    if (!copyExisted) return inDir;
+    if (inDir && copy && inDir.seq === copy.seq && inDir.hash === copy.hash) return inDir;
+    if (!inDir && !copy) return null;
+    const ahead = !inDir ? copy! : !copy ? inDir : copy.seq > inDir.seq ? copy : inDir;
+    this.damage.push(
+      !inDir
+        ? `the record of the last entry (${HEAD_FILE}) was ${existsSync(join(this.o.dir, HEAD_FILE)) ? 'unreadable' : 'missing'}; its copy in ${copyDir} says seq ${copy!.seq}`
+        : !copy
+          ? `the copy of the record of the last entry (${this.headCopy}) was unreadable; ${HEAD_FILE} says seq ${inDir.seq}`
+          : `the two records of the last entry differ (${HEAD_FILE}: seq ${inDir.seq}, its copy: seq ${copy.seq}); the one further on, seq ${ahead.seq}, is taken`,
+    );
+    return ahead;
   }
 
   /** The last entry: in the last file's lines, or, if it has none, at the end of the files before it. */
@@ -281,13 +380,13 @@ export class AuditLog implements AuditSink {
   }
 
   /** Checks the trail's end against the head the node last wrote; the next entry chains to what the head vouches for. */
-  private reconcile(head: Head | null, headExisted: boolean, found: { seq: number; where: string } | null): void {
+  private reconcile(head: Head | null, headExisted: boolean, found: { seq: number; where: string } | null): boolean {
     if (!head) {
       if (found)
         this.damage.push(
           `the record of the last entry (${HEAD_FILE}) was ${headExisted ? 'unreadable' : 'missing'}; the trail's last entry, seq ${found.seq} (${found.where}), is taken as it is`,
         );
-      return;
+      return false;
     }
     if (!found) {
       if (head.seq > 0) {
@@ -296,8 +395,9 @@ export class AuditLog implements AuditSink {
         );
         this.seq = head.seq;
         this.hash = head.hash;
+        return true;
       }
-      return;
+      return false;
     }
     if (head.seq === found.seq) {
       if (head.hash !== this.hash) {
@@ -312,10 +412,12 @@ export class AuditLog implements AuditSink {
       );
       this.seq = head.seq;
       this.hash = head.hash;
+      return true;
     } else if (head.seq < found.seq - 1) {
       this.damage.push(
         `the node had written up to seq ${head.seq}, yet the trail goes on to seq ${found.seq}: entries were added by something other than the node`,
       );
     }
+    return false;
   }
 }

@@ -10,6 +10,13 @@
  *   both changed, and the earlier, k, is named.
  * A line that does not parse, or whose seq is not the one after the previous (a deleted, repeated or moved
  * entry), is named where it is. The last entry, vouched for by no entry, is checked against the head.
+ *
+ * The walk starts at the oldest file left: files archived before it are not missing, and the first entry of
+ * that file (whose name says its seq) is taken as the start, its `prev` vouched for by the files archived.
+ *
+ * A start of the node that found the trail damaged (a `node-start` or `push` entry whose detail has `damage`:
+ * a line cut short, a head missing or ahead of the files) is named too, unless something earlier is: the
+ * chain after it holds, but what came before it was not kept whole, so the trail as a whole does not hold.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -71,6 +78,9 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
   let afterHead: Item | null = null;
   let lastFile = '';
   let lastLines = 0;
+  /** the first start of the node that recorded damage */
+  let damaged: Broken | null = null;
+  const found = (b: Broken | null): AuditVerify => result(damaged ?? b);
   for (let fi = 0; fi < o.files.length; fi++) {
     const file = o.files[fi]!.name;
     let data = await readFile(join(o.dir, file));
@@ -82,18 +92,20 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
       const buf = lines[li]!;
       const line = li + 1;
       const entry = parseEntry(buf.toString('utf8'));
-      if (pending) return result(settle(pending.j, pending.before, entry ? entry.prev : null));
+      if (pending) return found(settle(pending.j, pending.before, entry ? entry.prev : null));
       if (!entry)
-        return result({
+        return found({
           seq: null,
           file,
           line,
           why: `the line does not read as an audit entry${prev ? ` (it follows seq ${prev.seq})` : ''}`,
         });
       const item: Item = { seq: entry.seq, hash: lineHash(buf), file, line, entry };
-      const expected = prev ? prev.seq + 1 : 1;
+      // the oldest file left is where the walk starts (older ones archived): its first entry, as its name says
+      const start = fi === 0 && li === 0 ? o.files[0]!.first : 1;
+      const expected = prev ? prev.seq + 1 : Math.max(1, start);
       if (entry.seq !== expected)
-        return result({
+        return found({
           seq: expected,
           file,
           line,
@@ -102,9 +114,9 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
             : `the trail starts at seq ${entry.seq}: the entries before it are missing`,
         });
       entries++;
-      if (entry.prev !== (prev ? prev.hash : GENESIS)) {
+      if (prev || entry.seq === 1 ? entry.prev !== (prev ? prev.hash : GENESIS) : false) {
         if (!prev)
-          return result({
+          return found({
             seq: 1,
             file,
             line,
@@ -112,13 +124,23 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
           });
         pending = { j: item, before: prev };
       }
+      if (!damaged && (entry.kind === 'node-start' || entry.kind === 'push')) {
+        const d = (entry.detail as { damage?: unknown }).damage;
+        if (Array.isArray(d) && d.length > 0)
+          damaged = {
+            seq: entry.seq,
+            file,
+            line,
+            why: `the node found the trail damaged when it started: ${String(d[0])}${d.length > 1 ? ` (and ${d.length - 1} more)` : ''}`,
+          };
+      }
       if (o.head && entry.seq === o.head.seq) atHead = item;
       if (o.head && entry.seq === o.head.seq + 1) afterHead = item;
       beforePrev = prev;
       prev = item;
     }
     if (rest.length > 0)
-      return result({
+      return found({
         seq: null,
         file,
         line: lines.length + 1,
@@ -127,19 +149,19 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
   }
   if (pending) {
     const { j, before } = pending;
-    return result(settle(j, before, o.head && o.head.seq === j.seq ? o.head.hash : null));
+    return found(settle(j, before, o.head && o.head.seq === j.seq ? o.head.hash : null));
   }
-  if (!prev) return result(null);
+  if (!prev) return found(null);
   const head = o.head;
   if (!head)
-    return result({
+    return found({
       seq: prev.seq,
       file: HEAD_FILE,
       line: 1,
       why: `the node's record of its last entry is missing: entry ${at(prev)} cannot be confirmed`,
     });
   if (head.seq === prev.seq)
-    return result(
+    return found(
       head.hash === prev.hash
         ? null
         : {
@@ -150,23 +172,23 @@ export async function verifyTrail(o: VerifyInput): Promise<AuditVerify> {
           },
     );
   // the node writes the line, then the head: a crash between the two leaves the head one behind
-  if (head.seq === prev.seq - 1 && beforePrev && head.hash === beforePrev.hash) return result(null);
+  if (head.seq === prev.seq - 1 && beforePrev && head.hash === beforePrev.hash) return found(null);
   if (head.seq > prev.seq)
-    return result({
+    return found({
       seq: prev.seq + 1,
       file: lastFile,
       line: lastLines + 1,
       why: `the trail ends at seq ${prev.seq} but the node wrote up to seq ${head.seq}: the entries after seq ${prev.seq} are missing`,
     });
   if (atHead && atHead.hash !== head.hash)
-    return result({
+    return found({
       seq: atHead.seq,
       file: atHead.file,
       line: atHead.line,
       why: `its line does not hash to what the node recorded when it wrote it, and the entries after it were chained to the change`,
     });
   const odd = afterHead ?? prev;
-  return result({
+  return found({
     seq: odd.seq,
     file: odd.file,
     line: odd.line,

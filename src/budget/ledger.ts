@@ -3,11 +3,18 @@
  * enforced from it (a turn is heard the moment it is recorded), and `agency cost` and the cockpit's charts read
  * it. The node's ledger keeps it on disk (spend-log.ts); `SpendTotals` is the running sums every ledger keeps.
  */
-import { noSpend, type Spend, type Turn } from '../protocol/economics.js';
+import { addSpend, noSpend, type Spend, type Turn } from '../protocol/economics.js';
+import { MODEL_NAME } from '../protocol/ops.js';
+
+/** Where a session's turn was read: its transcript file's name and the offset just past the line. */
+export interface TranscriptRead {
+  file: string;
+  end: number;
+}
 
 export interface SpendLedger {
-  /** Records a turn; its listeners hear of it at once. */
-  record(t: Turn): void;
+  /** Records a turn (`read`: where in its session's transcripts it was read); its listeners hear of it at once. */
+  record(t: Turn, read?: TranscriptRead): void;
   onTurn(f: (t: Turn) => void): () => void;
   /** everything a session spent, its workers' turns included */
   session(id: string): Spend;
@@ -15,13 +22,37 @@ export interface SpendLedger {
   today(): { day: string; node: Spend; vps: Map<string, Spend> };
 }
 
-export function addSpend(to: Spend, s: Spend): void {
-  to.inputTokens += s.inputTokens;
-  to.outputTokens += s.outputTokens;
-  to.cacheCreationTokens += s.cacheCreationTokens;
-  to.cacheReadTokens += s.cacheReadTokens;
-  to.costUsd += s.costUsd;
+/** The most a turn may count in a field (tokens, dollars): far above any real API call, so that sums stay finite. */
+export const MAX_TURN_COUNT = 1e9;
+/** What a turn's model is recorded as when it is not named as a model. */
+export const OTHER_MODEL = '(other)';
+const FAST = ' (fast)';
+
+const bounded = (n: number) => (Number.isFinite(n) && n > 0 ? Math.min(n, MAX_TURN_COUNT) : 0);
+
+/** A model name as recorded: a model's name (with ` (fast)` for fast mode), else OTHER_MODEL. */
+export function recordedModel(model: string): string {
+  const base = model.endsWith(FAST) ? model.slice(0, -FAST.length) : model;
+  return MODEL_NAME.test(base) || model === '(no model)' ? model : OTHER_MODEL;
 }
+
+/** A turn as a ledger keeps it: a model name that is one, every figure finite and bounded. */
+export function boundTurn(t: Turn): Turn {
+  const s = t.spend;
+  return {
+    ...t,
+    model: recordedModel(t.model),
+    spend: {
+      inputTokens: bounded(s.inputTokens),
+      outputTokens: bounded(s.outputTokens),
+      cacheCreationTokens: bounded(s.cacheCreationTokens),
+      cacheReadTokens: bounded(s.cacheReadTokens),
+      costUsd: bounded(s.costUsd),
+    },
+  };
+}
+
+export { addSpend };
 
 /** The running sums of a ledger: per session (all time), and per UTC day for the node and each VP. */
 export class SpendTotals {
@@ -65,7 +96,8 @@ export class MemoryLedger implements SpendLedger {
   private readonly totals = new SpendTotals();
   private readonly listeners = new Set<(t: Turn) => void>();
 
-  record(t: Turn): void {
+  record(turn: Turn): void {
+    const t = boundTurn(turn);
     this.totals.add(t);
     for (const f of this.listeners) f(t);
   }

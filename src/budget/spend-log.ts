@@ -4,19 +4,30 @@
  * that does not read, is skipped with a warning naming its file and line; the rest is kept. Sums are kept in
  * memory (ledger.ts, spend-rollup.ts) so that no question re-reads the turns.
  *
- * A line: `ms session worker vp discipline model input output cacheWrite cacheRead usd`, tab-separated, an
+ * A line: `ms session worker vp discipline model input output cacheWrite cacheRead usd read`, tab-separated, an
  * absent worker or VP empty, and `\`, tab, CR and LF in a text field escaped as `\\`, `\t`, `\r`, `\n` (a
- * model name comes from a session's transcript and may hold anything).
+ * model name comes from a session's transcript and may hold anything). `read` is where a session's own turn was
+ * read in its transcripts (`<file>:<offset past the line>`), so that lines read again after a restart are not
+ * recorded twice; empty for a worker's (lines of eleven fields, written before it was kept, read as well).
+ *
+ * A turn is added to the sums first and written after: a write that fails (a full disk) keeps the line in
+ * memory, warns once, and writes it with the next turn or within RETRY_MS, so that what was spent is not lost.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CostBy, CostResult, NodeSpend, Spend, Turn } from '../protocol/economics.js';
-import { SpendTotals, type SpendLedger } from './ledger.js';
+import { boundTurn, SpendTotals, type SpendLedger, type TranscriptRead } from './ledger.js';
 import { SpendRollup } from './spend-rollup.js';
 
 const FILE = /^(\d{4}-\d{2}-\d{2})\.log$/;
-const FIELDS = 11;
+const FIELDS = 12;
 const CHUNK = 8 * 1024 * 1024;
+/** unwritten lines are tried again this often */
+const RETRY_MS = 30_000;
+/** the most unwritten lines kept (a disk full for long): the oldest beyond are dropped, and counted */
+const MAX_UNWRITTEN = 100_000;
+/** a turn dated later than the node's clock by more than this is recorded at the node's time */
+const AHEAD_MS = 5 * 60_000;
 
 export const spendDir = (home: string) => join(home, 'spend');
 
@@ -33,9 +44,18 @@ function unescapeField(s: string): string {
 }
 
 /** A turn as its line in the log (with its newline). */
-export function turnLine(t: Turn): string {
+export function turnLine(t: Turn, read?: TranscriptRead): string {
   const s = t.spend;
-  return `${Date.parse(t.at)}\t${escapeField(t.session)}\t${escapeField(t.worker ?? '')}\t${escapeField(t.vp ?? '')}\t${escapeField(t.discipline)}\t${escapeField(t.model)}\t${s.inputTokens}\t${s.outputTokens}\t${s.cacheCreationTokens}\t${s.cacheReadTokens}\t${s.costUsd}\n`;
+  const where = read ? escapeField(`${read.file}:${read.end}`) : '';
+  return `${Date.parse(t.at)}\t${escapeField(t.session)}\t${escapeField(t.worker ?? '')}\t${escapeField(t.vp ?? '')}\t${escapeField(t.discipline)}\t${escapeField(t.model)}\t${s.inputTokens}\t${s.outputTokens}\t${s.cacheCreationTokens}\t${s.cacheReadTokens}\t${s.costUsd}\t${where}\n`;
+}
+
+function readField(x: string | undefined): TranscriptRead | null {
+  if (!x) return null;
+  const text = unescapeField(x);
+  const colon = text.lastIndexOf(':');
+  const end = Number(text.slice(colon + 1));
+  return colon > 0 && Number.isSafeInteger(end) && end > 0 ? { file: text.slice(0, colon), end } : null;
 }
 
 const count = (x: string): number | null => {
@@ -45,13 +65,16 @@ const count = (x: string): number | null => {
 };
 
 /** A line of the log read back, or why it does not read. */
-export function readTurnLine(line: string): { turn: Turn; ms: number } | { problem: string } {
+export function readTurnLine(
+  line: string,
+): { turn: Turn; ms: number; read: TranscriptRead | null } | { problem: string } {
   const f = line.split('\t');
-  if (f.length !== FIELDS) return { problem: `${f.length} fields where ${FIELDS} were expected` };
+  if (f.length !== FIELDS && f.length !== FIELDS - 1)
+    return { problem: `${f.length} fields where ${FIELDS} were expected` };
   const ms = count(f[0]!);
   if (ms === null || !Number.isInteger(ms) || ms > 8.64e15) return { problem: `${JSON.stringify(f[0])} is not a time` };
   const nums: number[] = [];
-  for (let i = 6; i < FIELDS; i++) {
+  for (let i = 6; i < 11; i++) {
     const n = count(f[i]!);
     if (n === null) return { problem: `field ${i + 1} (${JSON.stringify(f[i]!.slice(0, 40))}) is not a count` };
     nums.push(n);
@@ -66,6 +89,7 @@ export function readTurnLine(line: string): { turn: Turn; ms: number } | { probl
   };
   return {
     ms,
+    read: readField(f[11]),
     turn: {
       at: new Date(ms).toISOString(),
       session: unescapeField(f[1]),
@@ -92,12 +116,17 @@ export class SpendLog implements SpendLedger {
   private readonly totals = new SpendTotals();
   private readonly rollup = new SpendRollup();
   private readonly listeners = new Set<(t: Turn) => void>();
-  /** per session, the time of its latest turn of its own (not a worker's): where its transcripts were read up to */
-  private readonly sessionLast = new Map<string, number>();
+  /** per session, how far each of its transcript files was read when its own turns were recorded */
+  private readonly readTo = new Map<string, Map<string, number>>();
   private readonly now: () => Date;
   private fd: number | null = null;
   private fdDay = '';
   private loaded = 0;
+  /** lines a write failed to put on disk, oldest first: written before the next */
+  private unwritten: { day: string; line: string }[] = [];
+  private dropped = 0;
+  private troubled = false;
+  private retry: NodeJS.Timeout | null = null;
 
   private constructor(private readonly o: SpendLogOptions) {
     this.now = o.now ?? (() => new Date());
@@ -119,12 +148,70 @@ export class SpendLog implements SpendLedger {
     return this.loaded;
   }
 
-  record(t: Turn): void {
-    const ms = Date.parse(t.at);
-    if (!Number.isFinite(ms)) throw new Error(`a turn of session ${t.session} has no valid time: ${t.at}`);
-    this.write(t.at.slice(0, 10), turnLine(t));
-    this.add(t, ms);
+  /**
+   * Records a turn: in the sums at once (its listeners hear of it), then on disk; never throws for the disk.
+   * A time that is not one, or later than the node's clock, is the node's time.
+   */
+  record(turn: Turn, read?: TranscriptRead): void {
+    const now = this.now().getTime();
+    let ms = Date.parse(turn.at);
+    if (!Number.isFinite(ms) || ms > now + AHEAD_MS) ms = now;
+    const t = { ...boundTurn(turn), at: new Date(ms).toISOString() };
+    this.add(t, ms, read ?? null);
+    this.unwritten.push({ day: t.at.slice(0, 10), line: turnLine(t, read) });
+    this.flush();
     for (const f of this.listeners) f(t);
+  }
+
+  /** Writes the lines not on disk yet; true when none are left. */
+  flush(): boolean {
+    while (this.unwritten.length > 0) {
+      const { day, line } = this.unwritten[0]!;
+      try {
+        this.write(day, line);
+      } catch (e) {
+        this.failed(e as Error);
+        return false;
+      }
+      this.unwritten.shift();
+    }
+    if (this.troubled) {
+      this.troubled = false;
+      const lost = this.dropped ? ` (${this.dropped} turns were dropped: more than ${MAX_UNWRITTEN} waited)` : '';
+      this.o.warn?.(`${this.o.dir} can be written again; the turns kept meanwhile are written${lost}`);
+      this.dropped = 0;
+    }
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    return true;
+  }
+
+  /** lines not yet on disk */
+  get pending(): number {
+    return this.unwritten.length;
+  }
+
+  private failed(e: Error): void {
+    // the file is opened again for the next try (its last line may be cut short: the next starts a line of its own)
+    this.close();
+    if (this.unwritten.length > MAX_UNWRITTEN) {
+      const over = this.unwritten.length - MAX_UNWRITTEN;
+      this.unwritten.splice(0, over);
+      this.dropped += over;
+    }
+    if (!this.troubled) {
+      this.troubled = true;
+      this.o.warn?.(
+        `cannot write ${this.o.dir} (${e.message}): turns are kept in memory and written when it can be written`,
+      );
+    }
+    if (!this.retry) {
+      this.retry = setTimeout(() => {
+        this.retry = null;
+        if (!this.flush() && !this.retry) this.failed(new Error('still not writable'));
+      }, RETRY_MS);
+      this.retry.unref();
+    }
   }
 
   onTurn(f: (t: Turn) => void): () => void {
@@ -158,32 +245,40 @@ export class SpendLog implements SpendLedger {
     };
   }
 
-  /** The time of the session's latest turn of its own recorded (its transcripts' are not recorded twice). */
-  sessionRecordedTo(session: string): number | null {
-    return this.sessionLast.get(session) ?? null;
+  /** How far each of the session's transcript files was read when its turns were recorded (none: an empty map). */
+  sessionReadTo(session: string): ReadonlyMap<string, number> {
+    return new Map(this.readTo.get(session));
   }
 
   /** how much it holds in memory */
   size(): { groups: number; minutes: number; sessions: number } {
-    return { ...this.rollup.size(), sessions: this.sessionLast.size };
+    return { ...this.rollup.size(), sessions: this.readTo.size };
   }
 
+  /** Closes its file; lines not yet written stay to be written by the next record or flush. */
   close(): void {
-    if (this.fd !== null) closeSync(this.fd);
+    const fd = this.fd;
     this.fd = null;
     this.fdDay = '';
+    if (fd !== null) closeSync(fd);
   }
 
-  private add(t: Turn, ms: number): void {
+  private add(t: Turn, ms: number, read: TranscriptRead | null): void {
     this.totals.add(t);
     this.rollup.add(t, ms);
-    if (t.worker === null && ms > (this.sessionLast.get(t.session) ?? -Infinity)) this.sessionLast.set(t.session, ms);
+    if (t.worker === null && read) {
+      let files = this.readTo.get(t.session);
+      if (!files) this.readTo.set(t.session, (files = new Map()));
+      if (read.end > (files.get(read.file) ?? 0)) files.set(read.file, read.end);
+    }
   }
 
   private write(day: string, line: string): void {
     if (this.fdDay !== day) {
       this.close();
       const fd = openSync(join(this.o.dir, `${day}.log`), 'a+', 0o600);
+      this.fd = fd;
+      this.fdDay = day;
       // a line cut off by a crash stays a line of its own (skipped when read), not the start of this one
       const size = fstatSync(fd).size;
       if (size > 0) {
@@ -191,8 +286,6 @@ export class SpendLog implements SpendLedger {
         readSync(fd, last, 0, 1, size - 1);
         if (last[0] !== 0x0a) writeSync(fd, '\n');
       }
-      this.fd = fd;
-      this.fdDay = day;
     }
     writeSync(this.fd!, line);
   }
@@ -212,7 +305,7 @@ export class SpendLog implements SpendLedger {
           this.o.warn?.(`${path}: line ${lineNo} skipped: ${read.problem}`);
           return;
         }
-        this.add(read.turn, read.ms);
+        this.add(read.turn, read.ms, read.read);
         this.loaded++;
       };
       for (;;) {

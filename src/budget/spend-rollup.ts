@@ -14,6 +14,9 @@ const HOUR_MS = 3_600_000;
 const RECENT_MINUTES = 1440;
 /** a group's key when it has no VP */
 export const NO_VP = '(none)';
+/** models kept apart per session; the turns of any further model are grouped as OTHER_MODEL */
+export const MODELS_PER_SESSION = 20;
+const OTHER_MODEL = '(other)';
 
 interface Group {
   session: string;
@@ -58,9 +61,22 @@ export class SpendRollup {
   /** per minute of the last day or so: the node's dollars and tokens (the last hour's figure) */
   private readonly recent = new Map<number, { costUsd: number; tokens: number }>();
   private newestMinute = -Infinity;
+  /** per session, the models it has groups of */
+  private readonly models = new Map<string, Set<string>>();
+
+  /** The model a session's turn is grouped under: its own, unless the session already has many. */
+  private modelOf(session: string, model: string): string {
+    let m = this.models.get(session);
+    if (!m) this.models.set(session, (m = new Set()));
+    if (m.has(model)) return model;
+    if (m.size >= MODELS_PER_SESSION) model = OTHER_MODEL;
+    m.add(model);
+    return model;
+  }
 
   /** Adds a turn made at `ms` (epoch milliseconds). */
-  add(t: Omit<Turn, 'at' | 'worker'>, ms: number): void {
+  add(turn: Omit<Turn, 'at' | 'worker'>, ms: number): void {
+    const t = { ...turn, model: this.modelOf(turn.session, turn.model) };
     const key = `${t.session}\u0000${t.vp ?? ''}\u0000${t.discipline}\u0000${t.model}`;
     let g = this.groups.get(key);
     if (!g) {

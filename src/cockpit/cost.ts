@@ -3,12 +3,17 @@
  * that cannot be reached, or answers something that is not a cost, is named with why; the rest still count.
  */
 import { z } from 'zod';
-import { noSpend, type CostBy, type CostResult, type CostRow } from '../protocol/economics.js';
+import { addSpend, noSpend, type CostBy, type CostResult, type CostRow } from '../protocol/economics.js';
 import type { Cockpit } from './client.js';
 
 const count = z.number().finite().nonnegative();
+/** a key longer than this is cut (a node bounds its keys; one that does not loses no figures for it) */
+const MAX_KEY = 200;
 const rowSchema = z.object({
-  key: z.string().max(1000),
+  key: z
+    .string()
+    .max(1_000_000)
+    .transform((k) => (k.length > MAX_KEY ? `${k.slice(0, MAX_KEY - 1)}…` : k)),
   turns: count,
   inputTokens: count,
   outputTokens: count,
@@ -29,11 +34,13 @@ const emptyRow = (key: string): CostRow => ({ key, turns: 0, ...noSpend() });
 
 function addRow(to: CostRow, r: CostRow): void {
   to.turns += r.turns;
-  to.inputTokens += r.inputTokens;
-  to.outputTokens += r.outputTokens;
-  to.cacheCreationTokens += r.cacheCreationTokens;
-  to.cacheReadTokens += r.cacheReadTokens;
-  to.costUsd += r.costUsd;
+  addSpend(to, r);
+}
+
+/** A node's answer to `cost`: its rows, or null when it is not a cost. */
+export function readCostRows(x: unknown): CostRow[] | null {
+  const r = resultSchema.safeParse(x);
+  return r.success ? r.data.rows : null;
 }
 
 /** Nodes' answers merged: one row per key (per node when grouped by node), the most spent first, and a total. */
@@ -68,9 +75,9 @@ export async function fleetCost(c: Cockpit, by: CostBy, since: Date | null): Pro
         return { node: l.name, reason: `${s.state}${s.error ? `: ${s.error}` : ''}` };
       }
       try {
-        const r = resultSchema.safeParse(await conn.request('cost', args));
-        if (!r.success) return { node: l.name, reason: 'its answer is not a cost (an older or broken agent?)' };
-        return { node: l.name, rows: r.data.rows };
+        const rows = readCostRows(await conn.request('cost', args));
+        if (!rows) return { node: l.name, reason: 'its answer is not a cost (an older or broken agent?)' };
+        return { node: l.name, rows };
       } catch (e) {
         return { node: l.name, reason: (e as Error).message };
       }

@@ -1,7 +1,8 @@
 /**
  * What each node spent, as the cockpit last heard it (`{kind:'spend'}` and snapshots), checked before it is
  * kept, and the fleet's figures for the header: dollars in the last hour and today. A node's figures stop
- * counting once they are out of date (today's after the UTC day turns, the last hour's after an hour).
+ * counting once they are out of date: today's after the UTC day turns, the last hour's once not heard for
+ * LAST_HOUR_FRESH_MS (a node tells its spend again every minute while its last hour is not zero).
  */
 import { z } from 'zod';
 import type { NodeSpend } from '../protocol/economics.js';
@@ -40,7 +41,8 @@ export interface FleetSpend {
   todayUsd: number;
 }
 
-const HOUR_MS = 3_600_000;
+/** A node's last hour counts while heard this recently: it tells it again every minute while it is not zero. */
+export const LAST_HOUR_FRESH_MS = 3 * 60_000;
 
 export function fleetSpend(nodes: Iterable<HeardSpend>, now: number): FleetSpend | null {
   let any = false;
@@ -49,7 +51,7 @@ export function fleetSpend(nodes: Iterable<HeardSpend>, now: number): FleetSpend
   for (const { spend: s, at } of nodes) {
     any = true;
     if (s.day === today) out.todayUsd += s.today.costUsd;
-    if (now - at < HOUR_MS) out.lastHourUsd += s.lastHour?.costUsd ?? s.hours.at(-1)?.costUsd ?? 0;
+    if (now - at < LAST_HOUR_FRESH_MS) out.lastHourUsd += s.lastHour?.costUsd ?? s.hours.at(-1)?.costUsd ?? 0;
   }
   return any ? out : null;
 }

@@ -45,6 +45,9 @@ export interface EventSink {
   rateLimited?(retryMs: number | null): void;
 }
 
+/** The longest retry time passed on (an hour): a larger one is taken as this. */
+export const MAX_RETRY_MS = 3_600_000;
+
 /** Longest line of the output log and of an activity. */
 export const OUTPUT_LINE_CHARS = 500;
 const ACTIVITY_CHARS = 200;
@@ -288,7 +291,8 @@ export class ClaudeEvents {
       this.sink.activity(line);
       if (e.error_status === 429) {
         // a retry-after is whole seconds; Claude Code's own backoff (when the API named none) is not
-        const named = e.retry_delay_ms > 0 && e.retry_delay_ms % 1000 === 0 ? e.retry_delay_ms : null;
+        const named =
+          e.retry_delay_ms > 0 && e.retry_delay_ms % 1000 === 0 ? Math.min(e.retry_delay_ms, MAX_RETRY_MS) : null;
         if (named !== null) this.namedWait = named;
         this.sink.rateLimited?.(named);
       }

@@ -105,9 +105,11 @@ export class ApiRefusals {
   }
 
   seen(t: ApiTrouble): void {
-    if (t.kind === 'rate-limit') this.rateLimited?.(null);
     const s = this.session();
-    if (!s || this.pending) return;
+    // only a session running now pauses the node: a 429 read again from an ended session's history does not
+    if (!s) return;
+    if (t.kind === 'rate-limit') this.rateLimited?.(null);
+    if (this.pending) return;
     const { info, nodeEnvFile } = this.node;
     const c = { info, nodeEnvFile, session: this.record.id, model: this.record.model, sentOn: this.sentOn };
     if (endsSession(t.kind)) s.fail(refusalReason(t, c));

@@ -3,6 +3,9 @@
  * each run and the context compiled for it, each decision asked and answered (and by whom), pauses and
  * resumes a budget made, the operator's pause, resume and stop, the organisation and settings the node was
  * given, and each start of the node (a `push` when its build changed since the last one).
+ *
+ * Text goes to the trail whole: the trail blanks the secrets in it first and cuts it after (a cut made here
+ * first could split a secret, leaving a part no pattern knows).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,11 +24,6 @@ import type { NodeOrg } from '../protocol/org.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { ContextCopy } from './context-copy.js';
 import { sessionDir } from './ids.js';
-
-const oneLine = (s: string, max = 200) => {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-};
 
 export interface SessionTable {
   onEvent(f: (e: NodeEvent) => void): () => void;
@@ -50,14 +48,14 @@ function recordRun(sink: AuditSink, s: SessionSummary, sessions: string): void {
     kind: 'run',
     by: 'operator',
     session: s.id,
-    summary: `run ${s.discipline}${s.vp ? ` for ${s.vp}` : ''}: ${oneLine(s.task, 160)}`,
+    summary: `run ${s.discipline}${s.vp ? ` for ${s.vp}` : ''}: ${s.task}`,
     detail: {
       discipline: s.discipline,
       vp: s.vp ?? null,
       repo: s.origin ?? s.repo,
       branch: s.branch,
       model: s.model,
-      task: oneLine(s.task, 300),
+      task: s.task,
     },
   });
   const ctx = compiledContext(sessions, s.id);
@@ -80,8 +78,8 @@ const ASKED_BY: Record<Decision['source'], string> = {
 };
 
 function recordDecision(sink: AuditSink, d: Decision): void {
-  const call = `${d.tool} ${oneLine(d.summary)}`;
-  const detail = { decision: d.id, source: d.source, tool: d.tool, call: oneLine(d.summary, 300) };
+  const call = `${d.tool} ${d.summary}`;
+  const detail = { decision: d.id, source: d.source, tool: d.tool, call: d.summary };
   if (d.state === 'open') {
     sink.append({
       kind: 'decision-asked',
@@ -96,7 +94,7 @@ function recordDecision(sink: AuditSink, d: Decision): void {
     kind: 'decision-answered',
     by: d.by ?? 'operator',
     session: d.session,
-    summary: `${d.state}: ${call}${d.reason ? ` (${oneLine(d.reason)})` : ''}`,
+    summary: `${d.state}: ${call}${d.reason ? ` (${d.reason})` : ''}`,
     detail: { ...detail, state: d.state, reason: d.reason },
   });
 }

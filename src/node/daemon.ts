@@ -182,7 +182,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   });
   // session starts per VP and tokens per minute (token buckets), and the API's 429 pause: work over them waits
   const pause = new RatePause({ info, changed: () => manager.relay({ kind: 'node-info', info: { ...info } }) });
-  const rates = new StartQueue({ settings, turns: economics.ledger, pause });
+  const rates = new StartQueue({ settings, turns: economics.ledger, pause, audit });
   const manager = new NodeManager({
     admission: composeAdmission(OPEN_ADMISSION, rates),
     settings: () => settings.current(),
@@ -202,11 +202,17 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     turns: economics.ledger,
   });
   manager.spendNow = () => economics.spend();
-  relaySpend({ node: info.name, ledger: economics.ledger, spend: economics.spend, emit: (e) => manager.relay(e) });
+  const stopSpend = relaySpend({
+    node: info.name,
+    ledger: economics.ledger,
+    spend: economics.spend,
+    emit: (e) => manager.relay(e),
+  });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    stopSpend();
     server.close();
     await guard.close();
     await manager.shutdown();

@@ -8,6 +8,10 @@ import type { NodeInfo } from '../protocol/messages.js';
 
 /** How long new starts wait after a 429 whose retry time is not known. */
 export const DEFAULT_PAUSE_S = 60;
+/** The longest retry time followed: one named longer (or absurdly long) waits this long. */
+export const MAX_PAUSE_MS = 3_600_000;
+/** The longest a timer may be set for (setTimeout fires at once beyond it); a longer wait is set again. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const clockTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
@@ -31,26 +35,27 @@ export class RatePause {
 
   /**
    * The API rate-limited `who` (`session s-…`, `worker w-…`): new starts wait `retryMs` from now, as the API
-   * named it, or DEFAULT_PAUSE_S when it named none. A pause already longer stays as it is.
+   * named it (at most MAX_PAUSE_MS), or DEFAULT_PAUSE_S when it named none. A pause already longer stays as it
+   * is. Returns the pause when this began or lengthened it, else null.
    */
-  hit(who: string, retryMs: number | null): void {
+  hit(who: string, retryMs: number | null): { until: string; reason: string } | null {
     const now = this.now();
-    const ms = retryMs ?? DEFAULT_PAUSE_S * 1000;
-    const until = now + Math.max(0, ms);
-    if (until <= this.until) return;
+    const named = retryMs !== null && Number.isFinite(retryMs) ? Math.min(Math.max(0, retryMs), MAX_PAUSE_MS) : null;
+    const ms = named ?? DEFAULT_PAUSE_S * 1000;
+    const until = now + ms;
+    if (until <= this.until) return null;
     this.until = until;
     const asked =
-      retryMs === null
+      named === null
         ? `it named no retry time, so new starts wait ${DEFAULT_PAUSE_S} s`
-        : `it asked to retry in ${Math.ceil(retryMs / 1000)} s`;
-    this.o.info.rateLimited = {
-      until: new Date(until).toISOString(),
-      reason: `the API rate-limited ${who} (429): ${asked}`,
-    };
+        : `it asked to retry in ${Math.ceil(named / 1000)} s`;
+    const pause = { until: new Date(until).toISOString(), reason: `the API rate-limited ${who} (429): ${asked}` };
+    this.o.info.rateLimited = pause;
     this.o.changed();
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.end(), until - now);
+    this.timer = setTimeout(() => this.end(), Math.min(until - now, MAX_TIMER_MS));
     this.timer.unref();
+    return pause;
   }
 
   /** Milliseconds until new starts may go again (0: they may now). */
@@ -75,7 +80,7 @@ export class RatePause {
     // a clock that runs behind its timer: try again when it has caught up
     const left = this.msLeft();
     if (left > 0) {
-      this.timer = setTimeout(() => this.end(), left);
+      this.timer = setTimeout(() => this.end(), Math.min(left, MAX_TIMER_MS));
       this.timer.unref();
       return;
     }

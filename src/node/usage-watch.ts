@@ -3,23 +3,31 @@
  * and the API errors written there since its claude last started. Each API response's usage is recorded as a
  * turn in the node's ledger as its line is read; while the session is live its transcript folders are watched,
  * so a new line reaches the ledger within milliseconds of being written.
+ *
+ * A turn is recorded at the node's time (the transcript's, when it is within the last few minutes): a session
+ * writes its transcript and could date a line anywhere. Where each line was read (file and offset) is recorded
+ * with it, so that lines read again after the node restarts are not recorded twice, whatever their time.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { isLive, type Usage } from '../protocol/messages.js';
 import type { Turn } from '../protocol/economics.js';
+import type { TranscriptRead } from '../budget/ledger.js';
 import { troubleFromTranscript, type ApiTrouble } from '../session/api-trouble.js';
 import { costOfModelKey, subagentDir, transcriptDir, UsageTracker, type ResponseSeen } from '../session/cost/index.js';
 import type { SessionRecord } from './state-file.js';
 import { TranscriptWatch } from './transcript-watch.js';
 
 const MIN_INTERVAL_MS = 1000;
+/** a transcript's time older than this is not taken: the turn is recorded at the node's time */
+const LATE_MS = 5 * 60_000;
 
 /** Where a session's turns are recorded: the node's ledger. */
 export interface TurnSink {
-  record(t: Turn): void;
-  /** the time (ms) of the session's latest turn of its own already recorded: lines read again up to it are not */
-  sessionRecordedTo?(session: string): number | null;
+  /** `read`: where in the session's transcripts the turn was read (a worker's has none) */
+  record(t: Turn, read?: TranscriptRead): void;
+  /** how far each of the session's transcript files was read when its turns were recorded: lines up to it are not again */
+  sessionReadTo?(session: string): ReadonlyMap<string, number>;
 }
 
 export class UsageWatch {
@@ -28,11 +36,12 @@ export class UsageWatch {
   private running: Promise<void> | null = null;
   /** a change was heard while a read ran: read again after it */
   private more = false;
-  private from = '';
+  /** errors written before this (ms) are of an earlier run: the node's start, or the claude's latest */
+  private from = Date.now();
   private watch: TranscriptWatch | null = null;
-  private recordedTo: number | null;
-  /** lines read again up to this time (ms) were recorded before: where the ledger stood as this read began */
-  private skipTo: number | null = null;
+  /** per transcript file, the offset its lines were recorded up to */
+  private readonly readTo: Map<string, number>;
+  private troubled = false;
   private readonly configDir: string;
 
   constructor(
@@ -46,9 +55,9 @@ export class UsageWatch {
     const onLine = (line: string) => {
       const seen = troubleFromTranscript(line);
       // an error of an earlier run of the session (read again after a restart) is over
-      if (seen && seen.at !== null && seen.at >= this.from) trouble(seen.trouble);
+      if (seen && seen.at !== null && Date.parse(seen.at) >= this.from) trouble(seen.trouble);
     };
-    this.recordedTo = turns?.sessionRecordedTo?.(record.id) ?? null;
+    this.readTo = new Map(turns?.sessionReadTo?.(record.id));
     this.tracker = new UsageTracker({
       configDir: this.configDir,
       cwd: record.worktree,
@@ -61,7 +70,7 @@ export class UsageWatch {
 
   /** Errors written before `iso` (the session's claude starting again) are not reported. */
   since(iso: string): void {
-    this.from = iso;
+    this.from = Date.parse(iso);
     this.follow();
   }
 
@@ -75,7 +84,6 @@ export class UsageWatch {
     if (!force && Date.now() - this.last < MIN_INTERVAL_MS) return Promise.resolve();
     this.running = (async () => {
       try {
-        this.skipTo = this.recordedTo;
         const u = await this.tracker.update();
         const next: Usage = {
           inputTokens: u.inputTokens,
@@ -116,28 +124,40 @@ export class UsageWatch {
     } else if (!want) this.close();
   }
 
-  /** One response's usage (or what a later line of it added), as a turn of the session's. */
+  /** One response's usage (or what a later line of it added), as a turn of the session's; never throws. */
   private turn(r: ResponseSeen): void {
     if (!this.turns) return;
-    const ms = r.at === null ? Date.now() : Date.parse(r.at);
     // read again (the node restarted, or a file was replaced): what was recorded before is not recorded twice
-    if (r.again && this.skipTo !== null && ms <= this.skipTo) return;
-    this.recordedTo = Math.max(this.recordedTo ?? ms, ms);
+    if (r.end <= (this.readTo.get(r.file) ?? 0)) return;
+    this.readTo.set(r.file, r.end);
+    const now = Date.now();
+    const said = r.at === null ? NaN : Date.parse(r.at);
+    const ms = said >= now - LATE_MS && said <= now ? said : now;
     const t = r.tokens;
-    this.turns.record({
-      at: new Date(ms).toISOString(),
-      session: this.record.id,
-      worker: null,
-      vp: this.record.vp ?? null,
-      discipline: this.record.discipline,
-      model: r.model,
-      spend: {
-        inputTokens: t.inputTokens,
-        outputTokens: t.outputTokens,
-        cacheCreationTokens: t.cacheCreationTokens,
-        cacheReadTokens: t.cacheReadTokens,
-        costUsd: costOfModelKey(r.model, t) ?? 0,
-      },
-    });
+    try {
+      this.turns.record(
+        {
+          at: new Date(ms).toISOString(),
+          session: this.record.id,
+          worker: null,
+          vp: this.record.vp ?? null,
+          discipline: this.record.discipline,
+          model: r.model,
+          spend: {
+            inputTokens: t.inputTokens,
+            outputTokens: t.outputTokens,
+            cacheCreationTokens: t.cacheCreationTokens,
+            cacheReadTokens: t.cacheReadTokens,
+            costUsd: costOfModelKey(r.model, t) ?? 0,
+          },
+        },
+        { file: r.file, end: r.end },
+      );
+    } catch (e) {
+      // the reading goes on: a ledger that failed is its own to report
+      if (!this.troubled)
+        process.stderr.write(`agency node: ${this.record.id}: a turn was not recorded: ${(e as Error).message}\n`);
+      this.troubled = true;
+    }
   }
 }

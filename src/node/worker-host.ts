@@ -11,7 +11,7 @@ import { Dispatcher, type DispatchHost } from '../dispatch/dispatcher.js';
 import { isLive, type NodeInfo, type NodeSettings } from '../protocol/messages.js';
 import { workerModel } from '../budget/model-routing.js';
 import type { StartQueue } from './start-queue.js';
-import { costUsd, priceFor } from '../session/cost/index.js';
+import { costOfModelKey } from '../session/cost/index.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
 import { nodeCompileOptions, sessionEnv } from './session-env.js';
@@ -41,15 +41,14 @@ export interface WorkerNode {
   rates?: Pick<StartQueue, 'workerWait' | 'workerRateLimited'>;
 }
 
-const price: PriceOf = (model, t) => {
-  const p = priceFor(model);
-  return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
-};
+const price: PriceOf = (model, t) => costOfModelKey(model, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 });
 
 /** The dispatcher of a node, wired to its session table. */
 export function nodeDispatcher(n: WorkerNode): Dispatcher {
   const { manager, paths, info, env } = n;
   const node = { paths, info, env };
+  /** workers whose turns had no session to count under: warned of once */
+  const unrecorded = new Set<string>();
   const host: DispatchHost = {
     node: info.name,
     home: realpathSync(paths.home),
@@ -90,7 +89,17 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     price,
     held: (s) => n.held?.(s) ?? false,
     turn: (w, t) => {
-      if (!n.turns || !manager.has(w.session)) return;
+      if (!n.turns) return;
+      if (!manager.has(w.session)) {
+        // its session was removed while it ran: the spend has no session to count under
+        if (!unrecorded.has(w.id))
+          warnOperator(
+            info,
+            `worker ${w.id}: its session ${w.session} is gone from the node, so its turns (from ${t.model}) are not recorded`,
+          );
+        unrecorded.add(w.id);
+        return;
+      }
       const r = manager.record(w.session);
       n.turns.record({
         at: new Date().toISOString(),

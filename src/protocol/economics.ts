@@ -31,6 +31,15 @@ export function noSpend(): Spend {
   return { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, costUsd: 0 };
 }
 
+/** Adds `s` to `to`, field by field. */
+export function addSpend(to: Spend, s: Spend): void {
+  to.inputTokens += s.inputTokens;
+  to.outputTokens += s.outputTokens;
+  to.cacheCreationTokens += s.cacheCreationTokens;
+  to.cacheReadTokens += s.cacheReadTokens;
+  to.costUsd += s.costUsd;
+}
+
 /** Every token a spend counts: what a budget in tokens is measured in. */
 export function tokensOf(s: Spend): number {
   return s.inputTokens + s.outputTokens + s.cacheCreationTokens + s.cacheReadTokens;

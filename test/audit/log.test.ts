@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../src/audit/log.js';
+import { verifyLine } from '../../src/cli/audit-command.js';
+import { recordStart } from '../../src/node/audit-events.js';
 import type { AuditEntry } from '../../src/protocol/economics.js';
+import type { NodeInfo } from '../../src/protocol/messages.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -19,7 +22,7 @@ afterEach(() => {
   tmp.remove();
 });
 
-function openLog(o: { maxBytes?: number; env?: NodeJS.ProcessEnv } = {}): AuditLog {
+function openLog(o: { maxBytes?: number; env?: NodeJS.ProcessEnv; onTrouble?: (m: string) => void } = {}): AuditLog {
   const l = AuditLog.open({ dir, node: 'n1', env: {}, ...o });
   open.push(l);
   return l;
@@ -284,5 +287,114 @@ describe('audit verify names the first broken entry', () => {
     expect(again.damage.join(' ')).toContain('removed');
     fill(again, 2);
     expect((await again.verify()).broken).toMatchObject({ seq: 9 });
+  });
+});
+
+describe('a trail cut short while the node was down', () => {
+  /** a start of the node, as the daemon records it: what it found wrong is in its entry */
+  const start = (log: AuditLog) =>
+    recordStart(log, dir, { build: 'dev', agentVersion: '0.0.0', pid: 1, host: 'h' } as NodeInfo, log.damage);
+
+  it('the newest file and head removed together: the copy of the head tells, verify fails, no name is reused', async () => {
+    const log = openLog({ maxBytes: 1000 });
+    fill(log, 30);
+    closeAll();
+    const removed = files().at(-1)!;
+    rmSync(join(dir, removed));
+    rmSync(join(dir, 'head'));
+    const again = openLog({ maxBytes: 1000 });
+    expect(again.damage.join(' ')).toMatch(/its copy in .* says seq 30/);
+    expect(again.damage.join(' ')).toContain('entries were removed');
+    start(again);
+    fill(again, 40);
+    expect(readdirSync(dir)).not.toContain(removed);
+    expect(files()).toContain('audit-000000000031.jsonl');
+    const v = await again.verify();
+    expect(v.ok).toBe(false);
+    expect(v.broken!.why).toMatch(/missing/);
+  });
+
+  it('head and its copy removed with the newest file: the start that found it is named, and verify never says ok', async () => {
+    const log = openLog({ maxBytes: 1000 });
+    fill(log, 30);
+    closeAll();
+    rmSync(join(dir, files().at(-1)!));
+    rmSync(join(dir, 'head'));
+    rmSync(`${dir}.head`);
+    const again = openLog({ maxBytes: 1000 });
+    expect(again.damage).toHaveLength(1);
+    start(again);
+    fill(again, 3);
+    const v = await again.verify();
+    expect(v.ok).toBe(false);
+    const startEntry = allLines().find((l) => (JSON.parse(l.text) as AuditEntry).kind === 'node-start')!;
+    expect(v.broken).toEqual({
+      seq: (JSON.parse(startEntry.text) as AuditEntry).seq,
+      file: startEntry.file,
+      line: startEntry.line,
+      why: expect.stringMatching(
+        /^the node found the trail damaged when it started: the record of the last entry \(head\) was missing/,
+      ) as unknown,
+    });
+    closeAll();
+    expect((await openLog({ maxBytes: 1000 }).verify()).ok).toBe(false);
+  });
+
+  it('a start that found nothing wrong leaves verify ok', async () => {
+    fill(openLog(), 3);
+    closeAll();
+    const log = openLog();
+    start(log);
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 4 });
+  });
+});
+
+describe('an append never throws into its caller', () => {
+  it('after close: dropped, with one warning', async () => {
+    const warnings: string[] = [];
+    const log = openLog({ onTrouble: (m) => warnings.push(m) });
+    fill(log, 2);
+    log.close();
+    expect(() => fill(log, 3)).not.toThrow();
+    expect(warnings).toEqual([expect.stringContaining('after the trail') as unknown]);
+    expect(allLines()).toHaveLength(2);
+    closeAll();
+    expect(await openLog().verify()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('a full disk: told once, entries lost are counted in the next one written, and the chain holds', async () => {
+    const warnings: string[] = [];
+    const log = openLog({ maxBytes: 100, onTrouble: (m) => warnings.push(m) });
+    fill(log, 1);
+    // the next file is on a device that answers every write with ENOSPC
+    const next = 'audit-000000000002.jsonl';
+    symlinkSync('/dev/full', join(dir, next));
+    expect(() => fill(log, 3)).not.toThrow();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot be written \(.*ENOSPC/);
+    expect(log.lastSeq).toBe(1);
+    rmSync(join(dir, next));
+    fill(log, 1);
+    const last = JSON.parse(allLines().at(-1)!.text) as AuditEntry;
+    expect(last).toMatchObject({ seq: 2, detail: { i: 0, missedBefore: 3 } });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 2 });
+  });
+});
+
+describe('old files archived', () => {
+  it('verify starts at the oldest file left, and the command names where it starts; a file gone in the middle is still named', async () => {
+    const log = openLog({ maxBytes: 1000 });
+    fill(log, 30);
+    const names = files();
+    const archived = linesOf(names[0]!).length + linesOf(names[1]!).length;
+    rmSync(join(dir, names[0]!));
+    rmSync(join(dir, names[1]!));
+    const v = await log.verify();
+    expect(v).toMatchObject({ ok: true, entries: 30 - archived });
+    expect(verifyLine(v)).toBe(
+      `n1: ok (${30 - archived} entries in ${names.length - 2} files, from seq ${archived + 1}: older files archived or removed)`,
+    );
+    rmSync(join(dir, names[3]!));
+    expect((await log.verify()).broken!.why).toMatch(/missing/);
   });
 });

@@ -1,4 +1,13 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,7 +84,11 @@ describe('the spend log', () => {
     expect(again.today().node.costUsd).toBeCloseTo(0.75);
     expect(again.today().vps.get('vp-eng')!.costUsd).toBeCloseTo(0.75);
     // only the session's own turns mark how far its transcripts were recorded
-    expect(again.sessionRecordedTo('s-one')).toBe(Date.parse(a.at));
+    expect(again.sessionReadTo('s-one')).toEqual(new Map());
+    again.record(turn('2030-05-02T10:06:00.000Z'), { file: 'x.jsonl', end: 120 });
+    again.record(turn('2030-05-02T10:06:00.000Z', { worker: 'w-2' }));
+    again.close();
+    expect(open().sessionReadTo('s-one')).toEqual(new Map([['x.jsonl', 120]]));
   });
 
   it('skips a torn line and a malformed one, naming file and line, and loses nothing else', () => {
@@ -173,15 +186,77 @@ describe('the spend log', () => {
     }
   });
 
-  it('keeps a hostile model name to its own field', () => {
+  it('keeps a hostile model name to its own field, and records it as "(other)"', () => {
     const log = open();
     const t = turn('2030-05-02T08:00:00.000Z', { model: 'evil\tmodel\nx\\t', usd: 1 });
     log.record(t);
     log.close();
     const back = open();
-    expect(back.query('model', null, 'n').rows.map((r) => r.key)).toEqual(['evil\tmodel\nx\\t']);
+    expect(back.query('model', null, 'n').rows.map((r) => r.key)).toEqual(['(other)']);
     const read = readTurnLine(turnLine(t).slice(0, -1));
     expect('turn' in read && read.turn).toEqual(t);
+  });
+
+  it('records no figure that is not finite, bounds each, and names only models as models', () => {
+    const log = open();
+    const huge = turn('2030-05-02T08:00:00.000Z', { model: `claude-${'x'.repeat(2000)}`, input: 1e308, usd: Infinity });
+    log.record(huge);
+    log.record(turn('2030-05-02T08:00:01.000Z', { model: 'claude-opus-4-8 (fast)', input: 1e308, usd: NaN }));
+    const rows = log.query('model', null, 'n').rows;
+    expect(rows.map((r) => r.key).sort()).toEqual(['(other)', 'claude-opus-4-8 (fast)']);
+    const total = log.query('node', null, 'n').total;
+    expect(Number.isFinite(total.inputTokens) && Number.isFinite(total.costUsd)).toBe(true);
+    expect(total.inputTokens).toBe(2e9);
+    expect(JSON.parse(JSON.stringify(log.spend())).today.inputTokens).toBe(2e9);
+    log.close();
+    // every line reads back
+    const warnings: string[] = [];
+    expect(open(undefined, warnings).turnsLoaded).toBe(2);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a session naming model after model: its groups stay few, the rest counted as "(other)"', () => {
+    const log = open();
+    for (let i = 0; i < 500; i++) log.record(turn('2030-05-02T08:00:00.000Z', { model: `claude-x-${i}`, usd: 1 }));
+    const rows = log.query('model', null, 'n').rows;
+    expect(rows).toHaveLength(21);
+    expect(rows[0]).toMatchObject({ key: '(other)', turns: 480, costUsd: 480 });
+    expect(log.size().groups).toBe(21);
+  });
+
+  it("a turn dated after the node's clock is recorded at the node's time: today's figures stay today's", () => {
+    const log = open('2030-05-02T12:30:00.000Z');
+    log.record(turn('2099-01-01T00:00:00.000Z', { usd: 1 }));
+    log.record(turn('2030-05-02T12:29:00.000Z', { usd: 2 }));
+    expect(log.today()).toMatchObject({ day: '2030-05-02', node: { costUsd: 3 } });
+    expect(readdirSync(dir)).toEqual(['2030-05-02.log']);
+    log.close();
+    expect(open().today().node.costUsd).toBe(3);
+  });
+
+  it('a write that fails loses nothing: the turn counts at once, warns once, and is written when the disk takes it', () => {
+    const warnings: string[] = [];
+    const log = open('2030-05-02T12:30:00.000Z', warnings);
+    // a full disk: the day's file is the device that answers every write with ENOSPC
+    symlinkSync('/dev/full', join(dir, '2030-05-02.log'));
+    const heard: Turn[] = [];
+    log.onTurn((t) => heard.push(t));
+    expect(() => log.record(turn('2030-05-02T12:00:00.000Z', { usd: 1 }))).not.toThrow();
+    log.record(turn('2030-05-02T12:01:00.000Z', { usd: 2 }));
+    expect(log.session('s-one').costUsd).toBe(3);
+    expect(heard).toHaveLength(2);
+    expect(log.pending).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/cannot write .*spend \(.*ENOSPC.*\): turns are kept in memory/);
+    // space again
+    rmSync(join(dir, '2030-05-02.log'));
+    log.record(turn('2030-05-02T12:02:00.000Z', { usd: 4 }));
+    expect(log.pending).toBe(0);
+    expect(warnings.at(-1)).toMatch(/can be written again/);
+    log.close();
+    const back = open();
+    expect(back.turnsLoaded).toBe(3);
+    expect(back.session('s-one').costUsd).toBe(7);
   });
 
   it('refuses a line with a negative or missing count', () => {

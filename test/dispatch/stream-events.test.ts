@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../../src/protocol/messages.js';
 import { hasUnsafe } from '../../src/protocol/safe-text.js';
-import { ClaudeEvents, describeTool, type PriceOf } from '../../src/dispatch/stream-events.js';
+import { ClaudeEvents, describeTool, MAX_RETRY_MS, type PriceOf } from '../../src/dispatch/stream-events.js';
 
 const CWD = '/work/w-1';
 
@@ -268,6 +268,30 @@ describe('ClaudeEvents', () => {
     );
     expect(limits).toEqual([37000, null, 37000]);
     expect(events.result?.reason).toMatch(/^API error 429: API Error: Request rejected \(429\)/);
+  });
+
+  it('a retry time beyond an hour (or beyond what a timer holds) is passed on as an hour', () => {
+    const limits: (number | null)[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      rateLimited: (ms) => limits.push(ms),
+    });
+    for (const delay of [2 ** 31 * 1000, 1e15])
+      events.line(
+        JSON.stringify({
+          type: 'system',
+          subtype: 'api_retry',
+          attempt: 1,
+          max_retries: 3,
+          retry_delay_ms: delay,
+          error_status: 429,
+          error: 'rate_limit',
+        }),
+      );
+    expect(limits).toEqual([MAX_RETRY_MS, MAX_RETRY_MS]);
+    expect(MAX_RETRY_MS).toBe(3_600_000);
   });
 
   it('names an error: the API status and message, or the run errors', () => {

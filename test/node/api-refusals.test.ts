@@ -180,6 +180,18 @@ describe('ApiRefusals', () => {
     expect(t.calls.filter((c) => c.startsWith('send'))).toHaveLength(1);
   });
 
+  it('a rate limit of a session with no running process (an ended one, read again after a restart) pauses nothing', () => {
+    const limited: (number | null)[] = [];
+    const r = new ApiRefusals(
+      ctx(KEY),
+      { id: 's-1', model: null },
+      () => null,
+      (ms) => limited.push(ms),
+    );
+    r.seen(trouble('rate-limit', 'rate_limit', 429));
+    expect(limited).toEqual([]);
+  });
+
   it('a session with no running process is left alone', () => {
     expect(() => new ApiRefusals(ctx(KEY), { id: 's-1', model: null }, () => null).seen(trouble('auth'))).not.toThrow();
   });

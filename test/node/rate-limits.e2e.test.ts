@@ -75,7 +75,9 @@ describe('rate limits', () => {
         ['1st', '2nd', '3rd'].map((place) => [
           'queued',
           expect.stringMatching(
-            new RegExp(`^queued: VP research's starts \\(2/min\\); starts in ~\\d+ s, ${place} in line$`),
+            new RegExp(
+              `^queued: VP research's starts \\(2/min\\); starts about \\d\\d:\\d\\d:\\d\\d UTC, ${place} in line$`,
+            ),
           ),
         ]),
       );
@@ -135,7 +137,9 @@ describe('rate limits', () => {
       const now = await statusOf(n);
       const third = now.sessions.find((s) => s.id === s3)!;
       expect(third).toMatchObject({ state: 'queued', held: 'queued' });
-      expect(third.activity).toMatch(/^queued: VP research's starts \(1\/min\); starts in ~\d+ s, 1st in line$/);
+      expect(third.activity).toMatch(
+        /^queued: VP research's starts \(1\/min\); starts about \d\d:\d\d:\d\d UTC, 1st in line$/,
+      );
 
       const stop = await n.agency(['stop', s3, '--json']);
       expect(stop.code, stop.stderr).toBe(0);
@@ -178,7 +182,7 @@ describe('rate limits', () => {
       expect(b).toMatchObject({ state: 'queued', held: 'queued' });
       expect(b.activity).toMatch(
         new RegExp(
-          `^queued: the API rate-limited node local \\(429\\) until ${pause.until.slice(11, 19)} UTC; starts in ~\\d+ s, 1st in line$`,
+          `^queued: the API rate-limited node local \\(429\\) until ${pause.until.slice(11, 19)} UTC; starts about \\d\\d:\\d\\d:\\d\\d UTC, 1st in line$`,
         ),
       );
       await until('the queued session started', () => started.has(b.id), 90_000);

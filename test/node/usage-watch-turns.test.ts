@@ -34,20 +34,30 @@ function session(state: SessionRecord['state'] = 'working') {
   return { record, file, env };
 }
 
-function ledger(recordedTo: number | null = null): TurnSink & { turns: Turn[] } {
+/** A ledger that keeps turns and where they were read, as the node's does across a restart. */
+function ledger(readTo = new Map<string, number>()): TurnSink & { turns: Turn[]; readTo: Map<string, number> } {
   const turns: Turn[] = [];
-  return { turns, record: (t) => turns.push(t), sessionRecordedTo: () => recordedTo };
+  return {
+    turns,
+    readTo,
+    record: (t, read) => {
+      turns.push(t);
+      if (read) readTo.set(read.file, Math.max(readTo.get(read.file) ?? 0, read.end));
+    },
+    sessionReadTo: () => readTo,
+  };
 }
 
+const untimed = (line: string) => line.replace(/"timestamp":"[^"]*",?/, '');
+
 describe("a session's turns", () => {
-  it('are recorded with its VP, discipline, model, time and priced spend', async () => {
+  it("are recorded with its VP, discipline, model, the transcript's time when it is a recent one, and priced spend", async () => {
     const { record, file, env } = session();
     mkdirSync(dirname(file), { recursive: true });
+    const when = new Date(Date.now() - 60_000).toISOString();
     writeFileSync(
       file,
-      jsonl(
-        responseLines({ id: 'msg_1', input: 1_000_000, outputs: [1, 2] }).map((l) => at(l, '2030-01-01T10:00:00.000Z')),
-      ),
+      jsonl(responseLines({ id: 'msg_1', input: 1_000_000, outputs: [1, 2] }).map((l) => at(l, when))),
     );
     const sink = ledger();
     const w = new UsageWatch(record, env, () => undefined, undefined, sink);
@@ -55,7 +65,7 @@ describe("a session's turns", () => {
     await w.refresh(true);
     expect(sink.turns).toEqual([
       {
-        at: '2030-01-01T10:00:00.000Z',
+        at: when,
         session: 's-turns',
         worker: null,
         vp: 'vp-eng',
@@ -93,14 +103,108 @@ describe("a session's turns", () => {
   it('read again after the node restarted, what was recorded is not recorded twice', async () => {
     const { record, file, env } = session();
     mkdirSync(dirname(file), { recursive: true });
-    const first = responseLines({ id: 'msg_1', input: 10, outputs: [5] }).map((l) => at(l, '2030-01-01T10:00:00.000Z'));
-    const later = responseLines({ id: 'msg_2', input: 20, outputs: [5] }).map((l) => at(l, '2030-01-01T10:05:00.000Z'));
-    writeFileSync(file, jsonl([...first, ...later]));
-    // the ledger holds the first response's turn: the node stopped before it read the second
-    const sink = ledger(Date.parse('2030-01-01T10:00:00.000Z'));
+    const first = responseLines({ id: 'msg_1', input: 10, outputs: [5] });
+    writeFileSync(file, jsonl(first));
+    const sink = ledger();
+    const before = new UsageWatch(record, env, () => undefined, undefined, sink);
+    await before.refresh(true);
+    before.close();
+    // the second response bears the very same time as the first (both lines of the fixture say 10:00:00.000)
+    appendFileSync(file, jsonl(responseLines({ id: 'msg_2', input: 20, outputs: [5] })));
     const w = new UsageWatch(record, env, () => undefined, undefined, sink);
     cleanups.push(() => w.close());
     await w.refresh(true);
-    expect(sink.turns.map((t) => t.spend.inputTokens)).toEqual([20]);
+    await w.refresh(true);
+    expect(sink.turns.map((t) => t.spend.inputTokens)).toEqual([10, 20]);
+  });
+
+  it('a line with no time is recorded once, not again after every restart', async () => {
+    const { record, file, env } = session();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, jsonl(responseLines({ id: 'msg_1', input: 10, outputs: [5] }).map(untimed)));
+    const sink = ledger();
+    for (let restart = 0; restart < 3; restart++) {
+      const w = new UsageWatch(record, env, () => undefined, undefined, sink);
+      await w.refresh(true);
+      w.close();
+    }
+    expect(sink.turns.map((t) => t.spend.inputTokens)).toEqual([10]);
+  });
+
+  it("a line dated in the future or long ago is recorded at the node's time", async () => {
+    const { record, file, env } = session();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      jsonl([
+        ...responseLines({ id: 'msg_1', input: 10, outputs: [5] }).map((l) => at(l, '2099-01-01T00:00:00.000Z')),
+        ...responseLines({ id: 'msg_2', input: 20, outputs: [5] }).map((l) => at(l, '2001-01-01T00:00:00.000Z')),
+        ...responseLines({ id: 'msg_3', input: 30, outputs: [5] }).map((l) => at(l, '+275760-09-13T00:00:00.000Z')),
+      ]),
+    );
+    const sink = ledger();
+    const w = new UsageWatch(record, env, () => undefined, undefined, sink);
+    cleanups.push(() => w.close());
+    const t0 = Date.now();
+    await w.refresh(true);
+    const t1 = Date.now();
+    expect(sink.turns.map((t) => t.spend.inputTokens)).toEqual([10, 20, 30]);
+    for (const t of sink.turns) {
+      expect(Date.parse(t.at)).toBeGreaterThanOrEqual(t0);
+      expect(Date.parse(t.at)).toBeLessThanOrEqual(t1);
+    }
+  });
+
+  it('a ledger that throws loses no later turn: the reading goes on', async () => {
+    const { record, file, env } = session();
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(
+      file,
+      jsonl([
+        ...responseLines({ id: 'msg_1', input: 10, outputs: [5] }),
+        ...responseLines({ id: 'msg_2', input: 20, outputs: [5] }),
+      ]),
+    );
+    const turns: Turn[] = [];
+    let calls = 0;
+    const sink: TurnSink = {
+      record: (t) => {
+        if (++calls === 1) throw new Error('the disk is full');
+        turns.push(t);
+      },
+    };
+    const usage: number[] = [];
+    const w = new UsageWatch(record, env, (u) => usage.push(u.inputTokens), undefined, sink);
+    cleanups.push(() => w.close());
+    await w.refresh(true);
+    expect(turns.map((t) => t.spend.inputTokens)).toEqual([20]);
+    // the session's own usage is read in full all the same
+    expect(usage).toEqual([30]);
+  });
+
+  it('an API error in the history of a session that is not running is not heard (it cannot pause the node)', async () => {
+    const { record, file, env } = session('exited');
+    mkdirSync(dirname(file), { recursive: true });
+    const error = JSON.stringify({
+      type: 'assistant',
+      // written an hour before this node started
+      timestamp: new Date(Date.now() - 3_600_000).toISOString(),
+      isApiErrorMessage: true,
+      error: 'rate_limit',
+      apiErrorStatus: 429,
+      message: { id: 'x', model: '<synthetic>', content: [{ type: 'text', text: 'API Error: 429' }], usage: {} },
+    });
+    writeFileSync(file, `${error}\n`);
+    const heard: unknown[] = [];
+    const w = new UsageWatch(
+      record,
+      env,
+      () => undefined,
+      (t) => heard.push(t),
+      ledger(),
+    );
+    cleanups.push(() => w.close());
+    await w.refresh(true);
+    expect(heard).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@
  * 2.1.197 was only seen appending to transcripts).
  */
 import { open, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { checkSessionId, listDirOrEmpty, transcriptFiles, type ListDir } from './slug.js';
 import { UsageAccumulator, type TokenTotals, type Usage } from './usage.js';
 
@@ -75,6 +76,9 @@ export interface ResponseSeen {
   tokens: TokenTotals;
   /** read again: on the tracker's first update, or after a file shrank or was replaced (it may have been heard before) */
   again: boolean;
+  /** the file's name (a session's transcript files have distinct names) and the offset just past the line's newline */
+  file: string;
+  end: number;
 }
 
 interface FileState {
@@ -156,12 +160,12 @@ export class UsageTracker {
       const chunk = await this.reader.read(path, state.offset, Math.min(this.chunkBytes, size - state.offset));
       if (chunk.length === 0) break; // cut since stat: the next update sees it shrink
       state.offset += chunk.length;
-      this.consume(state, chunk);
+      this.consume(path, state, chunk);
     }
   }
 
   /** Counts every complete line of pending + chunk and keeps the unfinished rest. */
-  private consume(state: FileState, chunk: Buffer): void {
+  private consume(path: string, state: FileState, chunk: Buffer): void {
     const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
       state.pending.push(chunk);
@@ -169,13 +173,16 @@ export class UsageTracker {
     }
     const data = state.pending.length ? Buffer.concat([...state.pending, chunk]) : chunk;
     const end = data.length - (chunk.length - last); // index of the last newline in data
+    // data ends where the file was read to: its byte i is at this offset plus i
+    const base = state.offset - data.length;
+    const file = basename(path);
     let start = 0;
     while (start <= end) {
       const nl = data.indexOf(NEWLINE, start);
       const line = data.subarray(start, nl);
       if (line.indexOf(USAGE_KEY) >= 0) {
         const text = line.toString('utf8');
-        this.add(text);
+        this.add(text, file, base + nl + 1);
         this.opts.onLine?.(text);
       }
       start = nl + 1;
@@ -185,7 +192,7 @@ export class UsageTracker {
   }
 
   /** One line with usage: counted, and what it added told. Malformed or half-written lines are skipped. */
-  private add(text: string): void {
+  private add(text: string, file: string, endOffset: number): void {
     let entry: unknown;
     try {
       entry = JSON.parse(text);
@@ -200,6 +207,6 @@ export class UsageTracker {
     const ts = (entry as { timestamp?: unknown }).timestamp;
     const at =
       typeof ts === 'string' && Number.isFinite(Date.parse(ts)) ? new Date(Date.parse(ts)).toISOString() : null;
-    on({ at, model: seen.model, tokens: d, again: this.again });
+    on({ at, model: seen.model, tokens: d, again: this.again, file, end: endOffset });
   }
 }

@@ -7,6 +7,7 @@
  * when a gateway leaves out the request id) and each usage field of a response is the largest seen.
  * Adding the same line twice changes nothing.
  */
+import { MODEL_NAME } from '../../protocol/ops.js';
 import { costUsd, priceFor, stripContextSuffix, type BillableTokens } from './pricing.js';
 
 /** Token counts of a session or model: what is billed (see pricing.ts). */
@@ -52,7 +53,12 @@ interface Response extends TokenTotals {
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const count = (x: unknown): number => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0);
+/** The most one line may count in a field: far above any real response, and sums of it stay finite. */
+export const MAX_LINE_COUNT = 100_000_000;
+const count = (x: unknown): number =>
+  typeof x === 'number' && Number.isFinite(x) && x > 0 ? Math.min(Math.floor(x), MAX_LINE_COUNT) : 0;
+/** What a model that is not named as a model is counted under (a transcript may hold anything there). */
+export const OTHER_MODEL = '(other)';
 
 export const zeroTotals = (): TokenTotals => ({
   inputTokens: 0,
@@ -69,8 +75,9 @@ function readLine(entry: unknown): { key: string | null; response: Response } | 
   const message = entry.message;
   if (!isObj(message) || !isObj(message.usage)) return null;
   const usage = message.usage;
-  const model = typeof message.model === 'string' && message.model ? stripContextSuffix(message.model) : '(no model)';
-  if (NOT_BILLED.has(model)) return null;
+  const named = typeof message.model === 'string' && message.model ? stripContextSuffix(message.model) : '(no model)';
+  if (NOT_BILLED.has(named)) return null;
+  const model = named === '(no model)' || MODEL_NAME.test(named) ? named : OTHER_MODEL;
 
   const cacheCreation = isObj(usage.cache_creation) ? usage.cache_creation : {};
   const split5m = count(cacheCreation.ephemeral_5m_input_tokens);
