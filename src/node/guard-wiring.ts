@@ -5,21 +5,23 @@ import type { GuardPolicy } from '../guard/policy.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { AuditSink } from '../audit/sink.js';
 import { describeCall } from './approvals.js';
-import { startGuardServer, type GuardServer } from './guard-server.js';
+import { startGuardServer, type GuardServer, type GuardServerOptions } from './guard-server.js';
 import type { SessionTokens } from './session-tokens.js';
 
 /**
  * Starts the node's resident guard. `policyOf` gives the policy the node compiled for a session, from its
  * own copy (never the worktree's, which the session could change), or null for a session it does not have;
- * each call it refuses goes to the audit trail.
+ * each call it refuses goes to the audit trail. `gate` holds the sessions' PostToolBatch hooks (turn-gate.ts).
  */
 export function startResidentGuard(
   paths: NodePaths,
   tokens: Pick<SessionTokens, 'holds'>,
   policyOf: (id: string) => GuardPolicy | null,
   audit?: AuditSink,
+  gate?: GuardServerOptions['gate'],
 ): Promise<GuardServer> {
   return startGuardServer({
+    ...(gate ? { gate } : {}),
     socket: guardSocketOf(paths.socket),
     home: process.env.HOME || homedir(),
     policyFor: (id, token) => (tokens.holds(id, token) ? policyOf(id) : null),
