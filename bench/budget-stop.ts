@@ -2,7 +2,9 @@
  * Budget stop latency: from the scripted API answering the turn that takes a session past its $0.02 budget to the
  * node telling its watchers the session is paused. Baseline, in the same runs: from the same answer to the node
  * telling its watchers of that turn's spend at all (the first session summary or spend report that includes it).
- * A ratio under 1 means the stop reaches the operator before the figures do.
+ * A ratio under 1 means the stop reaches the operator before the figures do. Also told: the turns the session
+ * asked for after the one that crossed its budget (its overrun), in all rounds, with touches (Bash, sandboxed and
+ * guarded) and with quick calls (TaskList, answered in-process, sooner than the last turn's line is written).
  */
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -27,12 +29,13 @@ function cost(r: RecordedRequest): number {
   });
 }
 
-async function once(): Promise<{ stop: number; heard: number }> {
+async function once(quick: boolean): Promise<{ stop: number; heard: number; over: number }> {
   const steps = [
-    ...Array.from({ length: 16 }, (_, i) => ({
-      tool: 'Bash',
-      input: { command: `touch f${i}`, description: 'touch' },
-    })),
+    ...Array.from({ length: 16 }, (_, i) =>
+      quick
+        ? { tool: 'TaskList', input: {} }
+        : { tool: 'Bash', input: { command: `touch f${i}`, description: 'touch' } },
+    ),
     { text: 'done' },
   ];
   const n = await testNode({ steps, delayMs: 400 });
@@ -80,7 +83,8 @@ async function once(): Promise<{ stop: number; heard: number }> {
       await new Promise((r) => setTimeout(r, 20));
     }
     const heard = events.find(carries)!;
-    return { stop: paused()!.at - crossing.answered!.at, heard: heard.at - crossing.answered!.at };
+    const over = n.api.requests.filter((r) => r.kind === 'main' && r.at > crossing.answered!.at).length;
+    return { stop: paused()!.at - crossing.answered!.at, heard: heard.at - crossing.answered!.at, over };
   } finally {
     socket?.destroy();
     await n.cleanup();
@@ -90,11 +94,18 @@ async function once(): Promise<{ stop: number; heard: number }> {
 export async function benchBudgetStop(rounds = 5): Promise<void> {
   const stops: number[] = [];
   const heard: number[] = [];
+  let over = 0;
   for (let i = 0; i < rounds; i++) {
-    const r = await once();
+    const r = await once(false);
     stops.push(r.stop);
     heard.push(r.heard);
+    over += r.over;
   }
+  let quickOver = 0;
+  for (let i = 0; i < rounds; i++) quickOver += (await once(true)).over;
+  console.log(
+    `budget stop: turns asked after the crossing one in ${rounds} rounds: ${over} (touches), ${quickOver} (quick calls)`,
+  );
   for (const p of [50, 99])
     report(
       `budget stop: crossing line to paused, p${p}`,

@@ -17,6 +17,8 @@ import { compileRule } from '../guard/globs.js';
 import { shQuote as q } from './settings.js';
 
 export const GUARD_HELLO = 'G1';
+/** The header of the turn gate's exchange (turnGateCommand) on the same socket. */
+export const GATE_HELLO = 'B1';
 export const GUARD_SOCKET_NAME = 'guard.sock';
 
 /** The guard's socket, beside the node's socket (in the node's private run folder). */
@@ -56,6 +58,23 @@ export function residentGuardCommand(socat: string, session: { socket: string; i
     `case $r in allow) exit 0;; ${q(ASK_PREFIX)}*) printf '%s\\n' "\${r#ask }"; exit 0;; ` +
     `'deny '*) printf '%s\\n' "\${r#deny }" >&2; exit 2;; esac; ` +
     `printf '%s\\n' ${q(unreachable)} >&2; exit 2`
+  );
+}
+
+/**
+ * The turn gate's command line, for PostToolBatch: Claude Code runs it once the tool calls of a response have
+ * all been answered, before it asks the API for the next turn. It sends `B1 <session> <token>\n` and the hook
+ * input, and waits until the node answers: by then the node has read that response's spend, and paused the
+ * session if it spent a budget (node/turn-gate.ts). It never blocks or tells Claude anything: whatever the
+ * node answers, or if there is no node, it exits 0.
+ */
+export function turnGateCommand(socat: string, session: { socket: string; id: string; token: string }): string {
+  if (!WORD.test(session.id) || !WORD.test(session.token))
+    throw new Error(`a session id or token with characters a hook command cannot carry: ${JSON.stringify(session.id)}`);
+  return (
+    `{ printf '%s\\n' ${q(`${GATE_HELLO} ${session.id} ${session.token}`)}; cat; } | ` +
+    `${q(socat)} -t ${CLIENT_WAIT_S} -T ${CLIENT_WAIT_S} - UNIX-CONNECT:${q(guardSocketOf(session.socket))} ` +
+    `>/dev/null 2>&1; exit 0`
   );
 }
 

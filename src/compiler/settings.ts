@@ -1,6 +1,6 @@
 /** The `.claude/settings.json` of a compiled worktree: the guard as a PreToolUse hook, the registry's hooks, permissions. */
 import type { GuardPolicy } from '../guard/policy.js';
-import { findSocat, guardMatcher, residentGuardCommand } from './guard-hook.js';
+import { findSocat, guardMatcher, residentGuardCommand, turnGateCommand } from './guard-hook.js';
 import { agencyMcpApprovals } from './agency-mcp.js';
 import { approvalAllows } from './policy.js';
 import { keyHelperCommand, sandboxSettings } from './sandbox.js';
@@ -107,6 +107,16 @@ function guardHook(p: HookPrograms, policyPath: string, d: Discipline, hookFiles
 }
 
 /**
+ * In a session the node runs, with socat at hand: the turn gate, as a PostToolBatch hook. The next API request
+ * waits on it until the node has read what the last one cost (guard-hook.ts), so that a spent budget pauses
+ * the session before it asks for another turn. Elsewhere null.
+ */
+export function turnGateHook(p: HookPrograms, socat = findSocat()) {
+  if (!p.session || !socat) return null;
+  return { hooks: [{ type: 'command' as const, command: turnGateCommand(socat, p.session), timeout: 30 }] };
+}
+
+/**
  * The lifecycle hook's command line, in a session the node runs (else null: there is no node to report
  * to). It names the node's socket, the session and the session's token as arguments, so that nothing the
  * hook needs is in the environment that the session's own commands inherit. NODE_OPTIONS and
@@ -135,6 +145,8 @@ export function buildSettings(
   const hooks: NonNullable<ClaudeSettings['hooks']> = {
     PreToolUse: [guardHook(programs, policyPath, d, hookFiles)],
   };
+  const gate = turnGateHook(programs);
+  if (gate) hooks.PostToolBatch = [gate];
   const command = lifecycleCommand(programs);
   if (command) {
     for (const [event, timeout] of Object.entries(LIFECYCLE_EVENTS))

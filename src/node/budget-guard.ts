@@ -117,6 +117,14 @@ export class BudgetGuard {
     );
   }
 
+  /** Whether a budget covers a session: its own, its VP's or the fleet's (its turns are gated: turn-gate.ts). */
+  covers(session: string): boolean {
+    if (this.book.hasSession(session)) return true;
+    const vp = this.o.manager.has(session) ? this.o.manager.record(session).vp : null;
+    const keys: BudgetKey[] = [...(vp ? [{ scope: 'vp' as const, subject: vp }] : []), FLEET];
+    return keys.some((k) => this.book.read(k, this.o.ledger) !== null);
+  }
+
   /** Refuses a start while its VP's or the fleet's daily budget is spent. */
   check(req: { vp: string | null }): void {
     for (const key of [...(req.vp !== null ? [{ scope: 'vp' as const, subject: req.vp }] : []), FLEET]) {

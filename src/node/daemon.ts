@@ -41,6 +41,7 @@ import { SessionTokens } from './session-tokens.js';
 import { writeKeyFile } from './session-env.js';
 import { pruneSessionTmpDirs, removeSessionTmpDir } from './session-tmp.js';
 import { startResidentGuard } from './guard-wiring.js';
+import { turnGate } from './turn-gate.js';
 import { processAlive } from '../paths/fs-facts.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 
@@ -157,7 +158,13 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   });
   for (const d of audit.damage) warnOperator(info, `audit trail: ${d}`);
   recordStart(audit, auditDir(paths.home), info, audit.damage);
-  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id), audit);
+  // the turn gate: a session a budget covers asks for its next turn only once its last is recorded
+  const gate = turnGate({
+    holds: (id, token) => tokens.holds(id, token),
+    covers: (id) => budgets.covers(id),
+    transcripts: (id) => manager.transcripts(id),
+  });
+  const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id), audit, gate);
   const baseRegistry = baseRegistryDir();
   // the organisation given to the node (agency org apply): its overlay is the registry runs and workers use
   const org = new NodeOrgStore({

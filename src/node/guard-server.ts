@@ -2,11 +2,12 @@
  * The node's resident guard: it answers the PreToolUse hooks of the node's sessions on the guard socket
  * (the exchange is in compiler/guard-hook.ts), so that a tool call costs a shell and socat instead of a
  * Node start. A request is answered only for the session its token names, by the policy the node compiled
- * for it; anything it cannot judge is denied, never allowed.
+ * for it; anything it cannot judge is denied, never allowed. The same socket answers the turn gate's
+ * PostToolBatch hooks once the gate lets them go (node/turn-gate.ts).
  */
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { ASK_PREFIX, askOutput, GUARD_HELLO } from '../compiler/guard-hook.js';
+import { ASK_PREFIX, askOutput, GATE_HELLO, GUARD_HELLO } from '../compiler/guard-hook.js';
 import { decide, type Decision as Verdict, type HookInput } from '../guard/decide.js';
 import type { GuardPolicy } from '../guard/policy.js';
 
@@ -18,6 +19,11 @@ export interface GuardServerOptions {
   policyFor(id: string, token: string): GuardPolicy | null;
   /** the most a request may hold (a Write's content is in it); default 64 MiB */
   maxBytes?: number;
+  /**
+   * the turn gate: resolves when a PostToolBatch hook of session `id` may be answered (its answer says nothing:
+   * the hook never blocks). Without it, or for a token that is not the session's, the hook is answered at once.
+   */
+  gate?(id: string, token: string, input: unknown): Promise<void>;
   /** told of each call it refuses: the session it named (null when no session of the node sent it) and why */
   onDeny?(block: GuardBlock): void;
 }
@@ -98,6 +104,19 @@ export function startGuardServer(o: GuardServerOptions): Promise<GuardServer> {
     return v;
   };
 
+  /** A turn gate's request: answered when the gate lets it go, or at once if it cannot be read. */
+  const pass = async (header: string, body: string): Promise<void> => {
+    const [, id, token, ...rest] = header.split(' ');
+    if (!o.gate || !id || !token || rest.length > 0) return;
+    let input: unknown;
+    try {
+      input = JSON.parse(body);
+    } catch {
+      return;
+    }
+    await o.gate(id, token, input);
+  };
+
   const serve = (c: Socket) => {
     const parts: Buffer[] = [];
     let size = 0;
@@ -125,7 +144,13 @@ export function startGuardServer(o: GuardServerOptions): Promise<GuardServer> {
       const all = Buffer.concat(parts);
       const nl = all.indexOf(10);
       if (nl < 0 || nl > HEADER_MAX) return reply(denied('the hook sent no header'));
-      reply(judge(all.subarray(0, nl).toString('utf8'), all.subarray(nl + 1).toString('utf8')));
+      const header = all.subarray(0, nl).toString('utf8');
+      if (header.startsWith(`${GATE_HELLO} `)) {
+        done = true;
+        const answer = () => c.end('ok\n');
+        return void pass(header, all.subarray(nl + 1).toString('utf8')).then(answer, answer);
+      }
+      reply(judge(header, all.subarray(nl + 1).toString('utf8')));
     });
   };
 

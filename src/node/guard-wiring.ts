@@ -6,22 +6,25 @@ import type { NodePaths } from '../paths/node-home.js';
 import type { AuditSink } from '../audit/sink.js';
 import { describeCall } from './approvals.js';
 import { GuardAudit } from './guard-audit.js';
-import { startGuardServer, type GuardServer } from './guard-server.js';
+import { startGuardServer, type GuardServer, type GuardServerOptions } from './guard-server.js';
 import type { SessionTokens } from './session-tokens.js';
 
 /**
  * Starts the node's resident guard. `policyOf` gives the policy the node compiled for a session, from its
  * own copy (never the worktree's, which the session could change), or null for a session it does not have;
- * each call it refuses goes to the audit trail (bounded per caller: guard-audit.ts).
+ * each call it refuses goes to the audit trail (bounded per caller: guard-audit.ts). `gate` holds the sessions'
+ * PostToolBatch hooks (turn-gate.ts).
  */
 export async function startResidentGuard(
   paths: NodePaths,
   tokens: Pick<SessionTokens, 'holds'>,
   policyOf: (id: string) => GuardPolicy | null,
   audit?: AuditSink,
+  gate?: GuardServerOptions['gate'],
 ): Promise<GuardServer> {
   const refusals = audit ? new GuardAudit(audit) : null;
   const server = await startGuardServer({
+    ...(gate ? { gate } : {}),
     socket: guardSocketOf(paths.socket),
     home: process.env.HOME || homedir(),
     policyFor: (id, token) => (tokens.holds(id, token) ? policyOf(id) : null),

@@ -44,7 +44,7 @@ import type { SessionTokens } from './session-tokens.js';
 import { launchEnv, sessionCompileOptions, type SessionNode } from './session-env.js';
 import { loadState, StateWriter, type SessionRecord } from './state-file.js';
 import { warnOperator } from './warnings.js';
-import type { TurnSink } from './usage-watch.js';
+import type { TurnSink, UsageWatch } from './usage-watch.js';
 
 export interface ManagerOptions {
   paths: NodePaths;
@@ -349,6 +349,11 @@ export class NodeManager {
     for (const d of this.decisions.list()) if (d.session === session) this.decisions.all.delete(d.id);
     this.writer.flush();
     this.emit({ kind: 'removed', node: this.o.info.name, session });
+  }
+
+  /** the watch on a session's transcripts, or null if the node has no such session (turn-gate.ts) */
+  transcripts(session: string): UsageWatch | null {
+    return this.runtimes.get(session)?.usage ?? null;
   }
 
   /** the guard policy the node compiled for a session (its own copy), or null if the node has no such session */

@@ -21,6 +21,12 @@ import { TranscriptWatch } from './transcript-watch.js';
 const MIN_INTERVAL_MS = 1000;
 /** a transcript's time older than this is not taken: the turn is recorded at the node's time */
 const LATE_MS = 5 * 60_000;
+/** how often a wait for lines reads the transcripts again */
+const SHOWN_POLL_MS = 5;
+/** the ids (of responses and tool calls) of the latest lines read, kept for a wait that comes after them */
+const IDS_KEPT = 512;
+/** every `"id":"…"` of a line: its response's, and each of its tool calls' */
+const ID = /"id":"([^"\\]{1,200})"/g;
 
 /** Where a session's turns are recorded: the node's ledger. */
 export interface TurnSink {
@@ -43,6 +49,7 @@ export class UsageWatch {
   private readonly readTo: Map<string, number>;
   private troubled = false;
   private readonly configDir: string;
+  private readonly ids = new Set<string>();
 
   constructor(
     private readonly record: SessionRecord,
@@ -53,6 +60,7 @@ export class UsageWatch {
   ) {
     this.configDir = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
     const onLine = (line: string) => {
+      for (const m of line.matchAll(ID)) this.keep(m[1]!);
       const seen = troubleFromTranscript(line);
       // an error of an earlier run of the session (read again after a restart) is over
       if (seen && seen.at !== null && Date.parse(seen.at) >= this.from) trouble(seen.trouble);
@@ -108,6 +116,22 @@ export class UsageWatch {
     return this.running;
   }
 
+  /**
+   * Waits (at most `ms`) until the lines of the responses that made these tool calls have been read, and so
+   * recorded: true when they have. Claude Code writes a response's line some tens of milliseconds after it
+   * ran the response's tools, so its transcripts are read again every few milliseconds meanwhile.
+   */
+  async shown(toolCalls: readonly string[], ms: number): Promise<boolean> {
+    const end = Date.now() + ms;
+    for (;;) {
+      if (toolCalls.every((id) => this.ids.has(id))) return true;
+      if (Date.now() >= end) return false;
+      await this.refresh(true);
+      if (toolCalls.every((id) => this.ids.has(id))) return true;
+      await new Promise((r) => setTimeout(r, SHOWN_POLL_MS));
+    }
+  }
+
   /** Stops watching its transcripts. */
   close(): void {
     this.watch?.close();
@@ -122,6 +146,12 @@ export class UsageWatch {
       const dirs = [transcriptDir(this.configDir, worktree), subagentDir(this.configDir, worktree, claudeSession)];
       this.watch = new TranscriptWatch(dirs, this.configDir, () => void this.refresh(true));
     } else if (!want) this.close();
+  }
+
+  private keep(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > IDS_KEPT) this.ids.delete(this.ids.values().next().value!);
   }
 
   /** One response's usage (or what a later line of it added), as a turn of the session's; never throws. */

@@ -1,11 +1,16 @@
 /**
- * Which tool calls start the guard, and the client command a node's session runs for them.
+ * Which tool calls start the guard, and the client command a node's session runs for them; the turn gate's
+ * command, run by sh against a real socket.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guardCommand } from '../../src/compiler/index.js';
-import { GUARDED_TOOLS, guardMatcher, residentGuardCommand } from '../../src/compiler/guard-hook.js';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { GUARDED_TOOLS, guardMatcher, residentGuardCommand, turnGateCommand } from '../../src/compiler/guard-hook.js';
+import { findSocat } from '../../src/compiler/guard-hook.js';
+import { turnGateHook } from '../../src/compiler/settings.js';
 import { mergePolicy } from '../../src/compiler/policy.js';
 import { decide } from '../../src/guard/decide.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -91,5 +96,48 @@ describe("a node session's guard command", () => {
   it('refuses a session id or token it could not carry safely', () => {
     expect(() => residentGuardCommand('/usr/bin/socat', { ...session, id: "s'; rm -rf ~; '" })).toThrow(/cannot carry/);
     expect(() => residentGuardCommand('/usr/bin/socat', { ...session, token: 'a b' })).toThrow(/cannot carry/);
+  });
+});
+
+describe("a node session's turn gate command", () => {
+  const socat = findSocat();
+  const run = (command: string, input: string) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = spawn('sh', ['-c', command]);
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (out += d));
+      p.on('close', (code) => resolve({ code, out }));
+      p.stdin.end(input);
+    });
+
+  it('is compiled for a node session with socat at hand only', () => {
+    const session = { socket: '/run/x/node.sock', id: 's-1', token: 'abc123' };
+    const hook = turnGateHook({ node: '/usr/bin/node', guard: '/g.cjs', session }, '/usr/bin/socat');
+    expect(hook?.hooks[0]?.command).toContain("'B1 s-1 abc123'");
+    expect(turnGateHook({ node: '/usr/bin/node', guard: '/g.cjs', session }, null)).toBeNull();
+    expect(turnGateHook({ node: '/usr/bin/node', guard: '/g.cjs' }, '/usr/bin/socat')).toBeNull();
+    expect(() => turnGateCommand('/usr/bin/socat', { ...session, id: 's-1; rm' })).toThrow(/cannot carry/);
+  });
+
+  it('sends its header and the hook input, waits for the answer, and says nothing, node or none', async () => {
+    expect(socat, 'socat is installed').not.toBeNull();
+    const session = { socket: join(dir.path, 'node.sock'), id: 's-1', token: 'abc123' };
+    const command = turnGateCommand(socat!, session);
+    // no node: it goes on, silently
+    expect(await run(command, '{"hook_event_name":"PostToolBatch"}')).toEqual({ code: 0, out: '' });
+
+    let heard = '';
+    const server = createServer({ allowHalfOpen: true }, (c) => {
+      c.on('data', (d) => (heard += d));
+      c.on('end', () => c.end('ok\n'));
+    });
+    await new Promise<void>((r) => server.listen(join(dir.path, 'guard.sock'), r));
+    try {
+      expect(await run(command, '{"hook_event_name":"PostToolBatch"}')).toEqual({ code: 0, out: '' });
+      expect(heard).toBe('B1 s-1 abc123\n{"hook_event_name":"PostToolBatch"}');
+    } finally {
+      server.close();
+    }
   });
 });

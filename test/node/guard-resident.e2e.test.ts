@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileInto, guardSocketOf, POLICY_FILE } from '../../src/compiler/index.js';
+import { GATE_HELLO } from '../../src/compiler/guard-hook.js';
 import { guardScriptPath } from '../../src/paths/package.js';
 import { parsePolicy } from '../../src/guard/policy.js';
 import { loadRegistry } from '../../src/registry/index.js';
@@ -51,9 +52,12 @@ function fakeNode(path: string, answers: (string | null)[]): Promise<Server> {
   const server = createServer({ allowHalfOpen: true }, (c) => {
     open.push(c);
     c.on('error', () => undefined);
-    const answer = answers[next++];
-    c.on('data', () => undefined);
+    let heard = '';
+    c.on('data', (d) => (heard += d));
     c.on('end', () => {
+      // the turn gate's hook (PostToolBatch) on the same socket is let go at once
+      if (heard.startsWith(`${GATE_HELLO} `)) return void c.end('ok\n');
+      const answer = answers[next++];
       if (answer !== null && answer !== undefined) c.end(answer);
     });
   });
