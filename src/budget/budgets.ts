@@ -243,6 +243,9 @@ export class BudgetBook {
     const before = this.read(key, spend);
     if (!before) return { problem: `there is no ${describeKey(key)} budget to extend` };
     const m = this.mark(before);
+    // the limit it would make: past the largest a budget may be, it is refused
+    const total = addAmounts(before.limit, by);
+    if ('problem' in total) return total;
     const sum = m.extra ? addAmounts(m.extra, by) : sameUnit(before.limit, by) ? by : addAmounts(before.limit, by);
     if ('problem' in sum) return sum;
     m.extra = sum;
