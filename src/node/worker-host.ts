@@ -18,7 +18,8 @@ import { nodeCompileOptions, sessionEnv } from './session-env.js';
 import { removeSessionTmpDir, sessionTmpDir } from './session-tmp.js';
 import { warnOperator } from './warnings.js';
 import type { TurnSink } from './usage-watch.js';
-import type { PriceOf } from '../dispatch/stream-events.js';
+import type { PriceOf, TokenCounts } from '../dispatch/stream-events.js';
+import { turnCost } from './turn-price.js';
 
 export interface WorkerNode {
   manager: NodeManager;
@@ -41,9 +42,16 @@ export interface WorkerNode {
   rates?: Pick<StartQueue, 'workerWait' | 'workerRateLimited'>;
 }
 
+/** A worker's tokens as billed: the 1-hour share of its cache writes as its stream told it, else all of them (fail closed). */
+export const billable = (t: TokenCounts) => ({
+  ...t,
+  cacheCreation1hTokens: t.cacheCreation1hTokens ?? t.cacheCreationTokens,
+  webSearchRequests: 0,
+});
+
 const price: PriceOf = (model, t) => {
   const p = priceFor(model);
-  return p ? costUsd(p, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 }) : null;
+  return p ? costUsd(p, billable(t)) : null;
 };
 
 /** The dispatcher of a node, wired to its session table. */
@@ -99,7 +107,14 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
         vp: r.vp ?? null,
         discipline: r.discipline,
         model: t.model,
-        spend: { ...t.tokens, costUsd: price(t.model, t.tokens) ?? 0 },
+        spend: {
+          inputTokens: t.tokens.inputTokens,
+          outputTokens: t.tokens.outputTokens,
+          cacheCreationTokens: t.tokens.cacheCreationTokens,
+          cacheReadTokens: t.tokens.cacheReadTokens,
+          // an unknown model at the dearest known rate: a dollar budget does not count it as free
+          costUsd: turnCost(t.model, billable(t.tokens), (text) => warnOperator(info, text)).usd,
+        },
       });
     },
     workerModel: (o) => workerModel({ ...o, models: n.settings?.().models }),
