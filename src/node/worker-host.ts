@@ -12,6 +12,7 @@ import { isLive, type NodeInfo, type NodeSettings } from '../protocol/messages.j
 import { workerModel } from '../budget/model-routing.js';
 import type { StartQueue } from './start-queue.js';
 import { costUsd, priceFor } from '../session/cost/index.js';
+import { continueTree, stopTree } from '../session/process-tree.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
 import { nodeCompileOptions, sessionEnv } from './session-env.js';
@@ -96,6 +97,7 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
     price,
+    tree: { stop: (pid) => void stopTree(pid), continue: continueTree },
     held: (s) => n.held?.(s) ?? false,
     turn: (w, t) => {
       if (!n.turns || !manager.has(w.session)) return;
