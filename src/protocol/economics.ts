@@ -72,6 +72,10 @@ export function parseAmount(text: string): Amount | { problem: string } {
   };
 }
 
+/** Why a split does not take a budget. */
+export const SPLIT_BUDGET =
+  "a budget is one session's own, and a split starts one session per discipline, each of which would have all of it: run the parts one by one with --discipline and --budget each, or cap them together with budgets.vpDaily or budgets.fleetDaily in the config";
+
 /** An amount as people read it: `$0.02`, `200k tokens`. */
 export function formatAmount(a: Amount): string {
   if ('usd' in a)
