@@ -68,6 +68,7 @@ export class BudgetGuard {
   /** the live sessions and their VPs, kept from the table's events (no snapshot per turn) */
   private readonly index = new Map<string, string | null>();
   private waiters: (() => void)[] = [];
+  private day = '';
 
   constructor(private readonly o: BudgetGuardOptions) {
     const kept = loadBudgets(o.home, o.warn);
@@ -111,6 +112,7 @@ export class BudgetGuard {
     o.settings.onChange((s) => {
       this.book.settings(s.budgets);
       this.revisit();
+      this.wake();
     });
     setInterval(() => this.revisit(), REVISIT_MS).unref();
     this.save();
@@ -369,21 +371,26 @@ export class BudgetGuard {
   /** Stops whose budget is no longer spent end (settings raised, a new day); spend from elsewhere may stop more. */
   private revisit(): void {
     const day = this.o.ledger.today().day;
+    let changed = false;
     for (const stop of [...this.stops]) {
       const r = this.book.read(stop.key, this.o.ledger);
       const over = r !== null && spent(r) && (stop.day === null || stop.day === day);
       if (over) continue;
-      if (stop.state === 'denied') this.drop(stop);
-      else this.o.manager.decisions.withdraw(stop.decision, 'the budget is no longer spent');
+      if (stop.state === 'denied') {
+        this.drop(stop);
+        changed = true;
+      } else this.o.manager.decisions.withdraw(stop.decision, 'the budget is no longer spent');
     }
-    let changed = false;
     const first = new Map<string, string>();
     for (const [id, vp] of this.index) if (vp && !first.has(vp)) first.set(vp, id);
     for (const [vp, id] of first) changed = this.assess({ scope: 'vp', subject: vp }, id) || changed;
     const any = this.index.keys().next();
     if (!any.done) changed = this.assess(FLEET, any.value) || changed;
     if (changed) this.save();
-    this.wake();
+    // within a day the figures only grow: a refused start may go again once a stop ends, the settings change, or
+    // a new day begins (not at every report of the rest of the fleet's spend)
+    if (changed || day !== this.day) this.wake();
+    this.day = day;
   }
 
   private presets(r: Reading): Amount[] {
