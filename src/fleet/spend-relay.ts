@@ -97,6 +97,13 @@ export class SpendRelay {
     if (this.sent.get(l.name) === text) return;
     this.sent.set(l.name, text);
     this.lastAt.set(l.name, Date.now());
-    c.request('budget-sync', e).catch(() => this.sent.delete(l.name));
+    c.request('budget-sync', e)
+      .catch((err: Error & { code?: string }) => {
+        // an agent from before per-node figures refuses them: it is told the totals alone
+        if (err.code !== 'bad-request') throw err;
+        const { nodes: _nodes, ...totals } = e;
+        return c.request('budget-sync', totals);
+      })
+      .catch(() => this.sent.delete(l.name));
   }
 }
