@@ -5,6 +5,9 @@
  * what it says; nothing here touches a process, a file or the clock except through what it is given.
  */
 import {
+  MAX_AMOUNT,
+  MIN_TOKENS,
+  MIN_USD,
   amountValue,
   spentIn,
   type Amount,
@@ -40,6 +43,13 @@ export interface Mark {
 
 export type BookState = Record<string, Mark>;
 
+type Sums = { usd: number; tokens: number };
+/** What the rest of the fleet spent on a day, per node it came from (`*`: a report that named no nodes). */
+export interface Away {
+  day: string;
+  nodes: Record<string, Sums & { vps: Record<string, Sums> }>;
+}
+
 /** Where a budget stands. */
 export interface Reading extends BudgetKey {
   /** the limit with what extensions added */
@@ -60,13 +70,22 @@ export function addAmounts(a: Amount, b: Amount): Amount | { problem: string } {
     return {
       problem: `this budget is in ${'usd' in a ? 'dollars' : 'tokens'}: extend it by ${'usd' in a ? 'dollars ($0.50)' : 'tokens (200k)'}`,
     };
-  return 'usd' in a
-    ? { usd: Math.round((a.usd + (b as { usd: number }).usd) * 1e6) / 1e6 }
-    : { tokens: a.tokens + (b as { tokens: number }).tokens };
+  const sum: Amount =
+    'usd' in a
+      ? { usd: Math.round((a.usd + (b as { usd: number }).usd) * 1e6) / 1e6 }
+      : { tokens: a.tokens + (b as { tokens: number }).tokens };
+  const max = 'usd' in sum ? MAX_AMOUNT.usd : MAX_AMOUNT.tokens;
+  if (amountValue(sum) > max)
+    return {
+      problem: `that would make the budget ${'usd' in sum ? `$${sum.usd}` : `${sum.tokens} tokens`}, past the most a budget may be (${'usd' in sum ? `$${max}` : `${max} tokens`}): extend it by less`,
+    };
+  return sum;
 }
 
 const scaled = (a: Amount, f: number): Amount =>
-  'usd' in a ? { usd: Math.round(a.usd * f * 1e6) / 1e6 } : { tokens: Math.max(1, Math.round(a.tokens * f)) };
+  'usd' in a
+    ? { usd: Math.max(MIN_USD, Math.round(a.usd * f * 1e6) / 1e6) }
+    : { tokens: Math.max(MIN_TOKENS, Math.round(a.tokens * f)) };
 
 /** What a budget decision offers: the config's presets in the budget's unit, else half the budget and the whole again. */
 export function presetsFor(limit: Amount, b: Budgets | undefined): Amount[] {
@@ -100,11 +119,12 @@ export interface SpendView {
  */
 export class BudgetBook {
   private budgets: Budgets | undefined;
-  private elsewhere: SpendElsewhere | null = null;
+  private away: Away | null;
   private readonly marks: Map<string, Mark>;
 
-  constructor(state: BookState = {}) {
+  constructor(state: BookState = {}, away: Away | null = null) {
     this.marks = new Map(Object.entries(state));
+    this.away = away;
   }
 
   settings(b: Budgets | undefined): void {
@@ -119,9 +139,26 @@ export class BudgetBook {
     return this.budgets?.warnAt ?? DEFAULT_WARN_AT;
   }
 
-  /** What the rest of the fleet spent today (budget-sync); returns whether it changed anything. */
-  sync(e: SpendElsewhere): void {
-    this.elsewhere = e;
+  /**
+   * What the rest of the fleet spent (budget-sync): per node it came from, the highest figure heard that day, so
+   * a report that is late or of a node that restarted lowers nothing. Returns whether a figure went up.
+   */
+  sync(e: SpendElsewhere): boolean {
+    if (this.away && e.day < this.away.day) return false;
+    if (this.away?.day !== e.day) this.away = { day: e.day, nodes: {} };
+    const from = e.nodes ?? { '*': { ...e.fleet, vps: e.vps } };
+    let up = false;
+    for (const [node, n] of Object.entries(from)) {
+      const kept = (this.away.nodes[node] ??= { usd: 0, tokens: 0, vps: {} });
+      up = raise(kept, n) || up;
+      for (const [vp, v] of Object.entries(n.vps)) up = raise((kept.vps[vp] ??= { usd: 0, tokens: 0 }), v) || up;
+    }
+    return up;
+  }
+
+  /** The rest of the fleet's figures, to keep across a restart. */
+  elsewhere(): Away | null {
+    return this.away;
   }
 
   /** A session starts to be counted, with its own limit (kept across restarts in the book's state). */
@@ -138,6 +175,12 @@ export class BudgetBook {
 
   dropSession(id: string): void {
     this.marks.delete(keyName({ scope: 'session', subject: id }));
+  }
+
+  /** Whether a budget passed its warning mark (for a daily one: on `day`). */
+  warned(key: BudgetKey, day: string | null): boolean {
+    const m = this.marks.get(keyName(key));
+    return !!m && m.warned && (key.scope === 'session' || m.day === day);
   }
 
   hasSession(id: string): boolean {
@@ -161,7 +204,7 @@ export class BudgetBook {
     const today = spend.today();
     const m = this.daily(key, today.day);
     const own = key.scope === 'vp' ? today.vps.get(key.subject) : today.node;
-    const away = this.elsewhere?.day === today.day ? this.awayFor(key) : null;
+    const away = this.away?.day === today.day ? this.awayFor(key) : null;
     const spent = (own ? spentIn(base, own) : 0) + (away ? ('usd' in base ? away.usd : away.tokens) : 0);
     return { ...key, limit: withExtra(base, m.extra), spent, day: today.day };
   }
@@ -200,6 +243,9 @@ export class BudgetBook {
     const before = this.read(key, spend);
     if (!before) return { problem: `there is no ${describeKey(key)} budget to extend` };
     const m = this.mark(before);
+    // the limit it would make: past the largest a budget may be, it is refused
+    const total = addAmounts(before.limit, by);
+    if ('problem' in total) return total;
     const sum = m.extra ? addAmounts(m.extra, by) : sameUnit(before.limit, by) ? by : addAmounts(before.limit, by);
     if ('problem' in sum) return sum;
     m.extra = sum;
@@ -217,9 +263,19 @@ export class BudgetBook {
     return Object.fromEntries(this.marks);
   }
 
-  private awayFor(key: BudgetKey): { usd: number; tokens: number } | null {
-    if (!this.elsewhere) return null;
-    return key.scope === 'fleet' ? this.elsewhere.fleet : (this.elsewhere.vps[key.subject] ?? null);
+  private awayFor(key: BudgetKey): Sums | null {
+    if (!this.away) return null;
+    const all = Object.entries(this.away.nodes);
+    // per-node reports, when there are any, are the whole of it; an old report's total only stands alone
+    const from = all.some(([n]) => n !== '*') ? all.filter(([n]) => n !== '*') : all;
+    const sum = { usd: 0, tokens: 0 };
+    for (const [, n] of from) {
+      const s = key.scope === 'fleet' ? n : n.vps[key.subject];
+      if (!s) continue;
+      sum.usd += s.usd;
+      sum.tokens += s.tokens;
+    }
+    return sum;
   }
 
   private mark(r: Reading): Mark {
@@ -236,6 +292,14 @@ export class BudgetBook {
     }
     return m;
   }
+}
+
+/** Raises each figure of `kept` to `to`'s where that is higher; whether one rose. */
+function raise(kept: Sums, to: Sums): boolean {
+  const up = to.usd > kept.usd || to.tokens > kept.tokens;
+  kept.usd = Math.max(kept.usd, to.usd);
+  kept.tokens = Math.max(kept.tokens, to.tokens);
+  return up;
 }
 
 const withExtra = (base: Amount, extra: Amount | null): Amount => {

@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { isLive, type OpArgs, type SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
-import { parseAmount } from '../protocol/economics.js';
+import { parseAmount, SPLIT_BUDGET } from '../protocol/economics.js';
 import { safeLine } from '../terminal/index.js';
 import { fleetText, sessionLine } from './format.js';
 import { statusDocument } from './status-json.js';
@@ -34,6 +34,7 @@ export async function run(
   if (problem) throw new UserError(problem, EXIT.usage);
   const budget = o.budget === undefined ? undefined : parseAmount(o.budget);
   if (budget && 'problem' in budget) throw new UserError(`--budget: ${budget.problem}`, EXIT.usage);
+  if (o.split && o.budget !== undefined) throw new UserError(`--budget with --split: ${SPLIT_BUDGET}`, EXIT.usage);
   if (o.split && o.discipline)
     throw new UserError('--split lets the node choose a discipline for each part: leave out --discipline', EXIT.usage);
   const remote = o.node !== undefined && o.node !== 'local';

@@ -384,6 +384,7 @@ export class Dispatcher {
       extraArgs: prepared.extraArgs,
       silenceMs: this.limits.silenceMs,
       ...(this.host.price ? { price: this.host.price } : {}),
+      ...(this.host.tree ? { tree: this.host.tree } : {}),
     });
     slot.proc = proc;
     if (this.host.held?.(w.session)) proc.pause();

@@ -2,7 +2,7 @@
 import type { CompileOptions } from '../compiler/index.js';
 import type { Registry } from '../registry/index.js';
 import type { PriceOf } from './stream-events.js';
-import type { WorkerTurn } from './worker-process.js';
+import type { ProcessTree, WorkerTurn } from './worker-process.js';
 import type { Decision, NodeEvent, SessionState, WorkerModel } from '../protocol/messages.js';
 
 /** A decision asked of the operator, and the answer (approve or not) when it comes. */
@@ -60,6 +60,8 @@ export interface DispatchHost {
   asked(): Asked[];
   /** the cost of a worker's tokens while it runs (its own figure replaces it when it ends); null where unknown */
   price?: PriceOf;
+  /** pauses a worker's whole process tree (the node's own way, as for sessions); else its process group alone */
+  tree?: ProcessTree;
   /** whether a session's queued workers wait (its budget, or its VP's or the fleet's, ran out) */
   held?(session: string): boolean;
   /** a worker's API response, as it printed it: recorded as a turn of its session's */

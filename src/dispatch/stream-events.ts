@@ -18,6 +18,8 @@ export interface TokenCounts {
   outputTokens: number;
   cacheCreationTokens: number;
   cacheReadTokens: number;
+  /** the part of cacheCreationTokens written with a 1-hour lifetime, when the API said */
+  cacheCreation1hTokens?: number;
 }
 /** The cost in USD of tokens of a model, or null when no price is known for it (the node's price table). */
 export type PriceOf = (model: string, tokens: TokenCounts) => number | null;
@@ -64,6 +66,7 @@ const ApiUsage = z
     output_tokens: Count,
     cache_creation_input_tokens: Count,
     cache_read_input_tokens: Count,
+    cache_creation: z.object({ ephemeral_1h_input_tokens: Count }).nullable().optional().catch(undefined),
   })
   .nullable()
   .catch(null);
@@ -130,6 +133,7 @@ function tokensOf(u: z.infer<typeof ApiUsage>): TokenCounts {
     outputTokens: u.output_tokens,
     cacheCreationTokens: u.cache_creation_input_tokens,
     cacheReadTokens: u.cache_read_input_tokens,
+    ...(u.cache_creation ? { cacheCreation1hTokens: u.cache_creation.ephemeral_1h_input_tokens } : {}),
   };
 }
 
@@ -252,6 +256,15 @@ export class ClaudeEvents {
       sums[f] += grew;
       added[f] = grew;
       if (prev) prev.tokens[f] = next;
+    }
+    if (tokens.cacheCreation1hTokens !== undefined) {
+      // the 1-hour share of what it added, as the API told it (priced at its own rate)
+      const was = prev?.tokens.cacheCreation1hTokens ?? 0;
+      added.cacheCreation1hTokens = Math.min(
+        added.cacheCreationTokens,
+        Math.max(0, tokens.cacheCreation1hTokens - was),
+      );
+      if (prev) prev.tokens.cacheCreation1hTokens = Math.max(was, tokens.cacheCreation1hTokens);
     }
     this.byModel.set(prev?.model ?? model, sums);
     if (!prev) this.responses.set(key, { model, tokens: { ...tokens } });

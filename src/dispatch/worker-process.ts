@@ -43,6 +43,14 @@ export interface WorkerLaunch {
   graceMs?: number;
   /** prices usage while it runs (Claude Code's own figure replaces it at the end); without it, cost counts 0 and the models are listed unpriced */
   price?: PriceOf;
+  /** stops and continues its whole process tree (children that left its process group too); else the group alone */
+  tree?: ProcessTree;
+}
+
+/** A process tree's pause: the node's (session/process-tree.ts), given by the host. */
+export interface ProcessTree {
+  stop(root: number): void;
+  continue(root: number): void;
 }
 
 /** One response's usage as a worker printed it (or what a later event of it added). */
@@ -218,19 +226,21 @@ export class WorkerProcess {
     return { lines: [...this.lines], truncated: this.truncated };
   }
 
-  /** Stops its process group where it is (SIGSTOP); its silence does not count while it is paused. */
+  /** Stops its process group and tree where they are (SIGSTOP); its silence does not count while it is paused. */
   pause(): void {
     if (this.paused || this.done || this.exitStatus || this.pid === null) return;
     this.paused = true;
     if (this.silenceTimer) clearTimeout(this.silenceTimer);
     this.silenceTimer = null;
     this.signalGroup('SIGSTOP');
+    this.o.tree?.stop(this.pid);
   }
 
   /** Lets a paused worker go on (SIGCONT); its silence is counted from now. */
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    if (this.pid !== null) this.o.tree?.continue(this.pid);
     this.signalGroup('SIGCONT');
     this.lastOutput = Date.now();
     if (!this.exitStatus && !this.silenceTimer) this.watchSilence();

@@ -13,21 +13,24 @@ export const RELAY_MS = 2000;
 type Sums = { usd: number; tokens: number };
 const tokensOf = (s: NodeSpend['today']) => s.inputTokens + s.outputTokens + s.cacheCreationTokens + s.cacheReadTokens;
 
-/** What the nodes other than `node` spent on `day`. */
+/** What the nodes other than `node` spent on `day`: in all, and each node's (the node keeps each one's highest). */
 export function elsewhere(spends: ReadonlyMap<string, NodeSpend>, node: string, day: string): SpendElsewhere {
   const fleet: Sums = { usd: 0, tokens: 0 };
   const vps: Record<string, Sums> = {};
+  const nodes: NonNullable<SpendElsewhere['nodes']> = {};
   for (const [name, s] of spends) {
     if (name === node || s.day !== day) continue;
-    fleet.usd += s.today.costUsd;
-    fleet.tokens += tokensOf(s.today);
+    const mine = (nodes[name] = { usd: s.today.costUsd, tokens: tokensOf(s.today), vps: {} as Record<string, Sums> });
+    fleet.usd += mine.usd;
+    fleet.tokens += mine.tokens;
     for (const [vp, v] of Object.entries(s.vps)) {
+      mine.vps[vp] = { usd: v.costUsd, tokens: tokensOf(v) };
       const sum = (vps[vp] ??= { usd: 0, tokens: 0 });
       sum.usd += v.costUsd;
       sum.tokens += tokensOf(v);
     }
   }
-  return { day, fleet, vps };
+  return { day, fleet, vps, nodes };
 }
 
 export class SpendRelay {
@@ -45,6 +48,7 @@ export class SpendRelay {
       const on = (c: Connection) => {
         // a new connection is a node that may have restarted: what it last heard is sent again
         this.sent.delete(l.name);
+        if (!this.closed && [...this.spends.keys()].some((n) => n !== l.name)) this.schedule(l);
         c.onEvent((e) => {
           if (e.kind === 'spend') this.heard(l.name, e.spend);
         });
@@ -93,6 +97,13 @@ export class SpendRelay {
     if (this.sent.get(l.name) === text) return;
     this.sent.set(l.name, text);
     this.lastAt.set(l.name, Date.now());
-    c.request('budget-sync', e).catch(() => this.sent.delete(l.name));
+    c.request('budget-sync', e)
+      .catch((err: Error & { code?: string }) => {
+        // an agent from before per-node figures refuses them: it is told the totals alone
+        if (err.code !== 'bad-request') throw err;
+        const { nodes: _nodes, ...totals } = e;
+        return c.request('budget-sync', totals);
+      })
+      .catch(() => this.sent.delete(l.name));
   }
 }

@@ -21,6 +21,8 @@ export interface Admission {
   turn(req: StartRequest): Queued | null;
   /** The session left the queue before its turn (stopped): its place goes to the next. */
   cancel(session: string): void;
+  /** Settles when what refused a start may have changed (a budget stop ended, the figures moved). */
+  changed?(): Promise<void>;
   /** The API rate-limited a session (429): new starts on the node wait (null: it named no retry time). */
   rateLimited?(session: string, retryMs: number | null): void;
 }
@@ -35,11 +37,12 @@ export interface Queued {
 
 /** One admission of the budgets' check and the rate limits' turn. */
 export function composeAdmission(
-  budgets: Pick<Admission, 'check'>,
+  budgets: Pick<Admission, 'check' | 'changed'>,
   rates: Pick<Admission, 'turn' | 'cancel' | 'rateLimited'>,
 ): Admission {
   return {
     check: (req) => budgets.check(req),
+    ...(budgets.changed ? { changed: () => budgets.changed!() } : {}),
     turn: (req) => rates.turn(req),
     cancel: (session) => rates.cancel(session),
     rateLimited: (session, retryMs) => rates.rateLimited?.(session, retryMs),
@@ -52,9 +55,13 @@ export const OPEN_ADMISSION: Admission = {
   cancel: () => undefined,
 };
 
+/** how often a start the budgets refused is checked again when admission cannot tell when they change */
+export const RECHECK_MS = 60_000;
+
 /**
  * Starts a session now, or, when admission says it must wait, keeps it `queued` (its activity saying why) until
- * its turn comes, then starts it, unless it was stopped meanwhile.
+ * its turn comes, then starts it, unless it was stopped meanwhile. The budgets are checked again when it is
+ * about to start: a budget spent meanwhile keeps it queued (held for the budget) until the stop ends.
  */
 export function startInTurn(
   admission: Admission,
@@ -62,15 +69,27 @@ export function startInTurn(
   update: (patch: Partial<SessionRecord>) => void,
   start: () => void,
 ): void {
-  const turn = admission.turn({ session: r.id, vp: r.vp ?? null, discipline: r.discipline });
-  if (!turn) return start();
+  const req = { session: r.id, vp: r.vp ?? null, discipline: r.discipline };
+  const admitted = (): void => {
+    try {
+      admission.check({ vp: req.vp, discipline: req.discipline });
+    } catch (e) {
+      update({ state: 'queued', held: 'budget', activity: `queued: ${(e as Error).message}` });
+      const changed = admission.changed?.() ?? new Promise<void>((resolve) => setTimeout(resolve, RECHECK_MS).unref());
+      void changed.then(() => r.state === 'queued' && admitted());
+      return;
+    }
+    if (r.state === 'queued') update({ held: null });
+    start();
+  };
+  const turn = admission.turn(req);
+  if (!turn) return admitted();
   update({ state: 'queued', held: 'queued', activity: turn.why });
-  turn.onWhy?.((why) => r.state === 'queued' && update({ activity: why }));
+  turn.onWhy?.((why) => r.state === 'queued' && r.held === 'queued' && update({ activity: why }));
   turn.ready.then(
     () => {
       if (r.state !== 'queued') return;
-      update({ held: null });
-      start();
+      admitted();
     },
     (e: Error) => {
       if (r.state !== 'queued') return;

@@ -7,15 +7,16 @@
  * stop paused, and nothing else; a denial stops those sessions. Starts are refused while a VP's or the fleet's
  * budget is spent (`check`), and a session's queued workers wait while a stop holds it.
  */
-import { formatAmount, type Amount, type BudgetNotice, type SessionBudget } from '../protocol/economics.js';
+import { amountValue, type Amount, type BudgetNotice, type SessionBudget } from '../protocol/economics.js';
 import { isLive, type SessionSummary } from '../protocol/messages.js';
+import type { SessionRecord } from './state-file.js';
 import { RemoteError } from '../protocol/connection.js';
 import type { AuditSink } from '../audit/sink.js';
 import {
   BudgetBook,
-  describeKey,
   keyName,
   presetsFor,
+  sameUnit,
   sessionLimit,
   type BudgetKey,
   type Reading,
@@ -27,8 +28,14 @@ import type { NodeSettingsStore } from './settings-store.js';
 import {
   approveHint,
   decisionSummary,
+  deniedAudit,
+  extendedAudit,
   loadBudgets,
+  stoppedAudit,
+  noticeAudit,
+  noticeOf,
   pausedReason,
+  refusalWay,
   saveBudgets,
   spentLine,
   stopInput,
@@ -41,7 +48,7 @@ export interface BudgetGuardOptions {
   home: string;
   manager: Pick<
     NodeManager,
-    'snapshot' | 'has' | 'record' | 'hold' | 'stop' | 'decisions' | 'relay' | 'onEvent' | 'resumable'
+    'snapshot' | 'has' | 'record' | 'hold' | 'stop' | 'decisions' | 'relay' | 'onEvent' | 'resumable' | 'flush'
   >;
   /** the node's workers: paused and let go with their session */
   workers: { hold(session: string, paused: boolean): void };
@@ -58,10 +65,14 @@ const REVISIT_MS = 60_000;
 export class BudgetGuard {
   private readonly book: BudgetBook;
   private stops: Stop[];
+  /** the live sessions and their VPs, kept from the table's events (no snapshot per turn) */
+  private readonly index = new Map<string, string | null>();
+  private waiters: (() => void)[] = [];
+  private day = '';
 
   constructor(private readonly o: BudgetGuardOptions) {
     const kept = loadBudgets(o.home, o.warn);
-    this.book = new BudgetBook(kept.marks);
+    this.book = new BudgetBook(kept.marks, kept.away);
     this.stops = kept.stops;
     this.book.settings(o.settings.current().budgets);
   }
@@ -70,27 +81,29 @@ export class BudgetGuard {
   start(): void {
     const o = this.o;
     o.manager.resumable = (r) => this.resumable(r.id);
-    for (const s of this.sessions()) this.seen(s);
+    for (const s of o.manager.snapshot().sessions) this.seen(s);
     // stops kept across a restart: their decisions wait again, and what they paused is paused again
     const open = new Map(o.manager.decisions.asked('budget').map((a) => [a.decision.id, a]));
     for (const stop of [...this.stops]) {
       const asked = open.get(stop.decision);
       if (stop.state === 'denied') continue;
-      if (!asked) {
-        this.drop(stop);
-        this.release(stop);
-        continue;
-      }
       stop.paused = stop.paused.filter((id) => this.live(id));
       const r = this.book.read(stop.key, o.ledger);
+      if (!asked) {
+        // the node stopped before its decision was kept: asked again while the budget is still spent
+        this.drop(stop);
+        this.book.clearStop(stop.key);
+        if (r && spent(r) && (stop.day === null || stop.day === r.day)) this.again(r, stop.paused);
+        else this.release(stop);
+        continue;
+      }
       for (const id of stop.paused) this.pauseOne(id, r, stop.decision);
       this.await(stop, asked);
     }
     o.ledger.onTurn((t) => {
-      this.assess({ scope: 'session', subject: t.session }, t.session);
-      if (t.vp !== null) this.assess({ scope: 'vp', subject: t.vp }, t.session);
-      this.assess(FLEET, t.session);
-      this.save();
+      let changed = this.assess({ scope: 'session', subject: t.session }, t.session);
+      if (t.vp !== null) changed = this.assess({ scope: 'vp', subject: t.vp }, t.session) || changed;
+      if (this.assess(FLEET, t.session) || changed) this.save();
     });
     o.manager.onEvent((e) => {
       if (e.kind === 'session') this.seen(e.session);
@@ -99,6 +112,7 @@ export class BudgetGuard {
     o.settings.onChange((s) => {
       this.book.settings(s.budgets);
       this.revisit();
+      this.wake();
     });
     setInterval(() => this.revisit(), REVISIT_MS).unref();
     this.save();
@@ -106,19 +120,22 @@ export class BudgetGuard {
 
   /** What the rest of the fleet spent today (budget-sync): added to the node's own for the daily budgets. */
   sync(e: SpendElsewhere): void {
-    this.book.sync(e);
+    if (this.book.sync(e)) this.save();
     this.revisit();
   }
 
-  /** Whether a session's queued workers wait: a stop holds it. */
+  /** Whether a session's queued workers wait: a stop of today covers it (its own budget's, its VP's, the fleet's). */
   holds(session: string): boolean {
-    return this.stops.some(
-      (s) => s.paused.includes(session) || (s.key.scope === 'session' && s.key.subject === session),
-    );
+    return this.stops.some((s) => this.current(s) && this.covers(s.key, session));
   }
 
-  /** Whether a budget covers a session: its own, its VP's or the fleet's (its turns are gated: turn-gate.ts). */
-  covers(session: string): boolean {
+  /** Settles when a budget stop ends or the figures change: a start the budgets refused may try again. */
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Whether any budget covers a session: its own, its VP's or the fleet's (its turns are gated: turn-gate.ts). */
+  gated(session: string): boolean {
     if (this.book.hasSession(session)) return true;
     const vp = this.o.manager.has(session) ? this.o.manager.record(session).vp : null;
     const keys: BudgetKey[] = [...(vp ? [{ scope: 'vp' as const, subject: vp }] : []), FLEET];
@@ -137,8 +154,8 @@ export class BudgetGuard {
 
   /** Throws when the operator may not resume a session: a stop still holds it and its budget is still spent. */
   private resumable(session: string): void {
-    for (const stop of this.stops) {
-      if (stop.state !== 'open' || !stop.paused.includes(session)) continue;
+    for (const stop of [...this.stops]) {
+      if (stop.state !== 'open' || !this.current(stop) || !this.covers(stop.key, session)) continue;
       const r = this.book.read(stop.key, this.o.ledger);
       if (r && spent(r))
         throw new RemoteError(
@@ -153,19 +170,19 @@ export class BudgetGuard {
   /** What to do about a spent budget, for a refused start. */
   private way(r: Reading): string {
     const stop = this.stops.find((s) => keyName(s.key) === keyName(r) && (s.day === r.day || r.scope === 'session'));
-    if (stop?.state === 'open')
-      return `approve decision ${stop.decision} to extend it (${approveHint(stop.decision, this.presets(r)[0]!)})`;
-    const setting = r.scope === 'fleet' ? 'budgets.fleetDaily' : `budgets.vps.${r.subject} (or budgets.vpDaily)`;
-    const why = stop ? 'extending it was denied today' : 'no decision about it is open on this node';
-    return `${why}: raise ${setting} in the config and run any agency command (or agency push), or wait for the next UTC day`;
+    return refusalWay(r, stop, this.presets(r)[0]!);
   }
 
   /** A session the table tells of: counted with its own budget, or the config's for every session. */
   private seen(s: SessionSummary): void {
     if (!isLive(s)) {
+      this.index.delete(s.id);
       for (const stop of this.stops) stop.paused = stop.paused.filter((id) => id !== s.id);
+      // its mark goes with it, unless a stop of its own budget is still kept
+      if (!this.stops.some((st) => st.key.scope === 'session' && st.key.subject === s.id)) this.book.dropSession(s.id);
       return;
     }
+    this.index.set(s.id, s.vp ?? null);
     if (this.book.hasSession(s.id)) return;
     const limit = s.budget?.limit ?? sessionLimit(undefined, undefined, this.book.config);
     if (!limit) return;
@@ -173,32 +190,58 @@ export class BudgetGuard {
     if (!s.budget) this.o.manager.hold(s.id, undefined, { limit, spent: 0, warned: false });
   }
 
-  /** Reads a budget after a turn of `session`, tells what it crossed, and stops what it covers when spent. */
-  private assess(key: BudgetKey, session: string): void {
+  /**
+   * Reads a budget after a turn of `session`, tells what it crossed, and stops what it covers when spent; a
+   * session at work under a stop already open (one the stop did not pause) is paused too. Whether it changed.
+   */
+  private assess(key: BudgetKey, session: string): boolean {
     const r = this.book.read(key, this.o.ledger);
-    if (!r) return;
+    if (!r) return false;
     const crossed = this.book.observe(r);
     if (key.scope === 'session' && this.o.manager.has(session)) {
       const was = this.o.manager.record(session).budget;
-      const now: SessionBudget = { limit: r.limit, spent: round(r.spent), warned: this.warned(r) };
-      if (JSON.stringify(was) !== JSON.stringify(now)) this.o.manager.hold(session, undefined, now);
+      const now: SessionBudget = { limit: r.limit, spent: round(r.spent), warned: this.book.warned(r, r.day) };
+      if (!was || was.spent !== now.spent || was.warned !== now.warned || !sameAmount(was.limit, now.limit))
+        this.o.manager.hold(session, undefined, now);
     }
     if (crossed === 'warned') this.notice(r, 'warned', session, null);
     if (crossed === 'stopped') this.stop(r, session);
+    if (crossed) return true;
+    if (!spent(r) || !this.live(session)) return false;
+    const open = this.stops.find((s) => s.state === 'open' && keyName(s.key) === keyName(r) && s.day === r.day);
+    if (!open || open.paused.includes(session)) return false;
+    open.paused.push(session);
+    this.pauseOne(session, r, open.decision);
+    return true;
   }
 
-  private warned(r: Reading): boolean {
-    return this.book.state()[keyName(r)]?.warned ?? false;
+  /** Whether a budget covers a session: its own, its VP's, or the fleet's (any session of the node). */
+  private covers(key: BudgetKey, id: string): boolean {
+    if (key.scope === 'session') return key.subject === id;
+    const known = this.index.has(id) || this.o.manager.has(id);
+    if (key.scope === 'fleet') return known;
+    const vp = this.index.has(id) ? this.index.get(id) : known ? this.o.manager.record(id).vp : null;
+    return vp === key.subject;
+  }
+
+  /** A stop of today (or of a session): one of a past day ends as its day does. */
+  private current(stop: Stop): boolean {
+    return stop.day === null || stop.day === this.o.ledger.today().day;
   }
 
   /** The live sessions a budget covers on this node. */
-  private covered(key: BudgetKey): SessionSummary[] {
-    return this.sessions().filter(
-      (s) =>
-        key.scope === 'fleet' ||
-        (key.scope === 'vp' && s.vp === key.subject) ||
-        (key.scope === 'session' && s.id === key.subject),
-    );
+  private covered(key: BudgetKey): Readonly<SessionRecord>[] {
+    return [...this.index.keys()]
+      .filter((id) => this.o.manager.has(id) && this.covers(key, id))
+      .map((id) => this.o.manager.record(id));
+  }
+
+  /** Asks again about a budget still spent, its sessions still paused. */
+  private again(r: Reading, paused: string[]): void {
+    this.book.clearStop(r);
+    this.book.observe(r);
+    const live = paused.filter((id) => this.live(id));
+    this.stop(r, live[0] ?? this.covered(r)[0]?.id ?? r.subject, live);
   }
 
   /** A budget ran out: what it covers is paused (what the operator paused stays theirs), and a decision asks. */
@@ -235,21 +278,9 @@ export class BudgetGuard {
     for (const id of covered.map((s) => s.id)) this.o.workers.hold(id, true);
     for (const id of paused) this.pauseOne(id, r, stop.decision);
     this.notice(r, 'stopped', crossing, stop.decision);
-    this.o.audit.append({
-      kind: 'budget',
-      by: 'node',
-      session: on,
-      summary: `${spentLine(r)}: paused ${paused.length ? paused.join(', ') : 'nothing'}; decision ${stop.decision}`,
-      detail: {
-        state: 'stopped',
-        scope: r.scope,
-        subject: r.subject,
-        limit: r.limit,
-        spent: r.spent,
-        decision: stop.decision,
-        paused,
-      },
-    });
+    // its decision is kept on disk before the stop is: a node that stops now finds both, or asks again
+    this.o.manager.flush();
+    this.o.audit.append(stoppedAudit(r, on, paused, stop.decision));
     this.save();
     this.await(stop, asked);
   }
@@ -269,14 +300,19 @@ export class BudgetGuard {
   private answered(stop: Stop, a: Answer): void {
     if (!this.stops.includes(stop)) return;
     const before = this.book.read(stop.key, this.o.ledger);
+    if (!this.current(stop)) {
+      // an answer about a day that has ended: the new day lets its sessions go, as the rollover does
+      this.drop(stop);
+      this.release(stop);
+      this.save();
+      return;
+    }
     if (a.by === 'node') {
       this.drop(stop);
       stop.paused = stop.paused.filter((id) => this.live(id));
       if (before && spent(before) && stop.paused.length) {
         // the session it was asked on has ended; the others still wait on it
-        this.book.clearStop(stop.key);
-        this.book.observe(before);
-        this.stop(before, stop.paused[0]!, stop.paused);
+        this.again(before, stop.paused);
       } else {
         this.book.clearStop(stop.key);
         this.release(stop);
@@ -289,13 +325,7 @@ export class BudgetGuard {
       for (const s of this.covered(stop.key)) void this.o.manager.stop({ session: s.id }).catch(() => undefined);
       stop.paused = [];
       if (stop.key.scope === 'session') this.drop(stop);
-      this.o.audit.append({
-        kind: 'budget',
-        by: a.by,
-        session: null,
-        summary: `${describeKey(stop.key)} budget not extended: its sessions stopped`,
-        detail: { state: 'denied', scope: stop.key.scope, subject: stop.key.subject, decision: stop.decision },
-      });
+      this.o.audit.append(deniedAudit(stop, a.by));
       this.save();
       return;
     }
@@ -304,21 +334,7 @@ export class BudgetGuard {
     this.drop(stop);
     if (after && !('problem' in after)) {
       this.notice(after, 'extended', null, stop.decision);
-      this.o.audit.append({
-        kind: 'budget',
-        by: a.by,
-        session: null,
-        summary: `${describeKey(stop.key)} budget extended by ${formatAmount(by!)} to ${formatAmount(after.limit)}`,
-        detail: {
-          state: 'extended',
-          scope: stop.key.scope,
-          subject: stop.key.subject,
-          by,
-          limit: after.limit,
-          spent: after.spent,
-          decision: stop.decision,
-        },
-      });
+      this.o.audit.append(extendedAudit(stop, a.by, by!, after));
       if (stop.key.scope === 'session') this.assess(stop.key, stop.key.subject);
       if (spent(after)) {
         // not enough: asked again, its sessions still paused
@@ -330,7 +346,15 @@ export class BudgetGuard {
         this.save();
         return;
       }
-    } else if (after) this.o.warn(`budget decision ${stop.decision}: ${after.problem}`);
+    } else if (after) {
+      this.o.warn(`budget decision ${stop.decision}: ${after.problem}; asked again`);
+      if (before && spent(before)) {
+        // not extended: its sessions stay paused, and the operator is asked again
+        this.again(before, stop.paused);
+        this.save();
+        return;
+      }
+    }
     this.release(stop);
     this.save();
   }
@@ -343,23 +367,38 @@ export class BudgetGuard {
       this.o.workers.hold(id, false);
     }
     for (const s of this.covered(stop.key)) if (!this.holds(s.id)) this.o.workers.hold(s.id, false);
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const f of waiting) f();
   }
 
   /** Stops whose budget is no longer spent end (settings raised, a new day); spend from elsewhere may stop more. */
   private revisit(): void {
-    const day = new Date().toISOString().slice(0, 10);
+    const day = this.o.ledger.today().day;
+    let changed = false;
     for (const stop of [...this.stops]) {
       const r = this.book.read(stop.key, this.o.ledger);
       const over = r !== null && spent(r) && (stop.day === null || stop.day === day);
       if (over) continue;
-      if (stop.state === 'denied') this.drop(stop);
-      else this.o.manager.decisions.withdraw(stop.decision, 'the budget is no longer spent');
+      if (stop.state === 'denied') {
+        this.drop(stop);
+        changed = true;
+      } else this.o.manager.decisions.withdraw(stop.decision, 'the budget is no longer spent');
     }
-    const live = this.sessions();
-    for (const vp of new Set(live.map((s) => s.vp).filter((v): v is string => !!v)))
-      this.assess({ scope: 'vp', subject: vp }, live.find((s) => s.vp === vp)!.id);
-    if (live.length) this.assess(FLEET, live[0]!.id);
-    this.save();
+    const first = new Map<string, string>();
+    for (const [id, vp] of this.index) if (vp && !first.has(vp)) first.set(vp, id);
+    for (const [vp, id] of first) changed = this.assess({ scope: 'vp', subject: vp }, id) || changed;
+    const any = this.index.keys().next();
+    if (!any.done) changed = this.assess(FLEET, any.value) || changed;
+    if (changed) this.save();
+    // within a day the figures only grow: a refused start may go again once a stop ends, the settings change, or
+    // a new day begins (not at every report of the rest of the fleet's spend)
+    if (changed || day !== this.day) this.wake();
+    this.day = day;
   }
 
   private presets(r: Reading): Amount[] {
@@ -367,36 +406,14 @@ export class BudgetGuard {
   }
 
   private notice(r: Reading, state: BudgetNotice['state'], session: string | null, decision: string | null): void {
-    const notice: BudgetNotice = {
-      scope: r.scope,
-      subject: r.subject,
-      state,
-      limit: r.limit,
-      spent: round(r.spent),
-      session,
-      decision,
-      at: new Date().toISOString(),
-    };
+    const notice: BudgetNotice = { ...noticeOf(r, state), session, decision };
     this.o.manager.relay({ kind: 'budget', node: this.o.node, notice });
     if (state === 'warned' || state === 'refused')
-      this.o.audit.append({
-        kind: 'budget',
-        by: 'node',
-        session,
-        summary:
-          state === 'warned'
-            ? `${describeKey(r)} budget passed ${Math.round(this.book.warnAt * 100)} % (${round(r.spent)} of ${formatAmount(r.limit)})`
-            : `start refused: ${spentLine(r)}`,
-        detail: { state, scope: r.scope, subject: r.subject, limit: r.limit, spent: r.spent },
-      });
+      this.o.audit.append(noticeAudit(r, state, session, this.book.warnAt));
   }
 
   private drop(stop: Stop): void {
     this.stops = this.stops.filter((s) => s !== stop);
-  }
-
-  private sessions(): SessionSummary[] {
-    return this.o.manager.snapshot().sessions.filter((s) => isLive(s));
   }
 
   private live(id: string): boolean {
@@ -405,7 +422,7 @@ export class BudgetGuard {
 
   private save(): void {
     try {
-      saveBudgets(this.o.home, { marks: this.book.state(), stops: this.stops });
+      saveBudgets(this.o.home, { marks: this.book.state(), stops: this.stops, away: this.book.elsewhere() });
     } catch (e) {
       this.o.warn(`cannot keep the budgets' state: ${(e as Error).message}`);
     }
@@ -414,3 +431,4 @@ export class BudgetGuard {
 
 const spent = (r: Reading): boolean => r.spent >= ('usd' in r.limit ? r.limit.usd : r.limit.tokens);
 const round = (n: number): number => Math.round(n * 1e6) / 1e6;
+const sameAmount = (a: Amount, b: Amount): boolean => sameUnit(a, b) && amountValue(a) === amountValue(b);

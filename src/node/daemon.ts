@@ -161,7 +161,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   // the turn gate: a session a budget covers asks for its next turn only once its last is recorded
   const gate = turnGate({
     holds: (id, token) => tokens.holds(id, token),
-    covers: (id) => budgets.covers(id),
+    covers: (id) => budgets.gated(id),
     transcripts: (id) => manager.transcripts(id),
   });
   const guard = await startResidentGuard(paths, tokens, (id) => manager.guardPolicy(id), audit, gate);

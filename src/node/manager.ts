@@ -334,6 +334,11 @@ export class NodeManager {
     this.update(rt, { ...(running ? { held: reason ? 'budget' : null } : {}), ...(budget ? { budget } : {}) });
   }
 
+  /** Writes the session table and its decisions to disk now (a budget stop keeps its decision before itself). */
+  flush(): void {
+    this.writer.flush();
+  }
+
   /** Keeps how a session's branch stands (measured by landing.ts), and tells watchers. */
   setLanding(session: string, landing: Landing): void {
     const rt = this.runtimes.get(session);

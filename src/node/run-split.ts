@@ -7,6 +7,7 @@
 import { buildClassifier } from '../compiler/classify.js';
 import { partTask, splitParts } from '../compiler/split.js';
 import { RemoteError } from '../protocol/connection.js';
+import { SPLIT_BUDGET } from '../protocol/economics.js';
 import type { NodeOrg, OpArgs, SessionSummary } from '../protocol/messages.js';
 import { taskProblem } from '../protocol/ops.js';
 import { RegistryError, type Registry } from '../registry/index.js';
@@ -21,6 +22,7 @@ export interface SplitNode {
 }
 
 export async function runSplit(node: SplitNode, args: OpArgs['run-split']): Promise<{ sessions: SessionSummary[] }> {
+  if (args.budget) throw new RemoteError('bad-request', `--budget with --split: ${SPLIT_BUDGET}`);
   const registry = load(node, args.registry);
   // a registry the request names is the operator's choice over the organisation's: all its disciplines, no VPs
   const vps = args.registry ? [] : (node.org()?.vps ?? []);

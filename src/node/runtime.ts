@@ -2,6 +2,7 @@
  * The parts the node keeps for each session beside its record: its claude (while one runs), its output log,
  * the watch on its transcripts, the prompts on its screen that the operator answers, and the API's refusals.
  */
+import { warnOperator } from './warnings.js';
 import { join } from 'node:path';
 import type { NodeInfo } from '../protocol/messages.js';
 import type { Session } from '../session/session.js';
@@ -57,6 +58,7 @@ export function newRuntime(
     (u) => changed(rt, { usage: u }),
     (t) => refusals.seen(t),
     node.turns ?? null,
+    (text) => warnOperator(node.info, text),
   );
   const dialogs = new ScreenAnswers({
     node: node.info.name,

@@ -14,9 +14,10 @@ import { isLive, type Usage } from '../protocol/messages.js';
 import type { Turn } from '../protocol/economics.js';
 import type { TranscriptRead } from '../budget/ledger.js';
 import { troubleFromTranscript, type ApiTrouble } from '../session/api-trouble.js';
-import { costOfModelKey, subagentDir, transcriptDir, UsageTracker, type ResponseSeen } from '../session/cost/index.js';
+import { subagentDir, transcriptDir, UsageTracker, type ResponseSeen } from '../session/cost/index.js';
 import type { SessionRecord } from './state-file.js';
 import { TranscriptWatch } from './transcript-watch.js';
+import { turnCost } from './turn-price.js';
 
 const MIN_INTERVAL_MS = 1000;
 /** a transcript's time older than this is not taken: the turn is recorded at the node's time */
@@ -57,6 +58,8 @@ export class UsageWatch {
     private readonly changed: (u: Usage) => void,
     trouble: (t: ApiTrouble) => void = () => undefined,
     private readonly turns: TurnSink | null = null,
+    /** tells the operator (a model with no known price) */
+    private readonly warn: (text: string) => void = () => undefined,
   ) {
     this.configDir = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
     const onLine = (line: string) => {
@@ -178,7 +181,8 @@ export class UsageWatch {
             outputTokens: t.outputTokens,
             cacheCreationTokens: t.cacheCreationTokens,
             cacheReadTokens: t.cacheReadTokens,
-            costUsd: costOfModelKey(r.model, t) ?? 0,
+            // an unknown model at the dearest known rate: a dollar budget does not count it as free
+            costUsd: turnCost(r.model, t, this.warn).usd,
           },
         },
         { file: r.file, end: r.end },

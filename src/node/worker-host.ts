@@ -12,13 +12,15 @@ import { isLive, type NodeInfo, type NodeSettings } from '../protocol/messages.j
 import { workerModel } from '../budget/model-routing.js';
 import type { StartQueue } from './start-queue.js';
 import { costOfModelKey } from '../session/cost/index.js';
+import { continueTree, stopTree } from '../session/process-tree.js';
 import type { NodePaths } from '../paths/node-home.js';
 import type { NodeManager } from './manager.js';
 import { nodeCompileOptions, sessionEnv } from './session-env.js';
 import { removeSessionTmpDir, sessionTmpDir } from './session-tmp.js';
 import { warnOperator } from './warnings.js';
 import type { TurnSink } from './usage-watch.js';
-import type { PriceOf } from '../dispatch/stream-events.js';
+import type { PriceOf, TokenCounts } from '../dispatch/stream-events.js';
+import { turnCost } from './turn-price.js';
 
 export interface WorkerNode {
   manager: NodeManager;
@@ -41,7 +43,14 @@ export interface WorkerNode {
   rates?: Pick<StartQueue, 'workerWait' | 'workerRateLimited'>;
 }
 
-const price: PriceOf = (model, t) => costOfModelKey(model, { ...t, cacheCreation1hTokens: 0, webSearchRequests: 0 });
+/** A worker's tokens as billed: the 1-hour share of its cache writes as its stream told it, else all of them (fail closed). */
+export const billable = (t: TokenCounts) => ({
+  ...t,
+  cacheCreation1hTokens: t.cacheCreation1hTokens ?? t.cacheCreationTokens,
+  webSearchRequests: 0,
+});
+
+const price: PriceOf = (model, t) => costOfModelKey(model, billable(t));
 
 /** The dispatcher of a node, wired to its session table. */
 export function nodeDispatcher(n: WorkerNode): Dispatcher {
@@ -87,6 +96,7 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
     asked: () => manager.decisions.asked(),
     warn: (text) => warnOperator(info, text),
     price,
+    tree: { stop: (pid) => void stopTree(pid), continue: continueTree },
     held: (s) => n.held?.(s) ?? false,
     turn: (w, t) => {
       if (!n.turns) return;
@@ -108,7 +118,14 @@ export function nodeDispatcher(n: WorkerNode): Dispatcher {
         vp: r.vp ?? null,
         discipline: r.discipline,
         model: t.model,
-        spend: { ...t.tokens, costUsd: price(t.model, t.tokens) ?? 0 },
+        spend: {
+          inputTokens: t.tokens.inputTokens,
+          outputTokens: t.tokens.outputTokens,
+          cacheCreationTokens: t.tokens.cacheCreationTokens,
+          cacheReadTokens: t.tokens.cacheReadTokens,
+          // an unknown model at the dearest known rate: a dollar budget does not count it as free
+          costUsd: turnCost(t.model, billable(t.tokens), (text) => warnOperator(info, text)).usd,
+        },
       });
     },
     workerModel: (o) => workerModel({ ...o, models: n.settings?.().models }),

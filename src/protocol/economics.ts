@@ -12,10 +12,14 @@ export type Amount = { usd: number } | { tokens: number };
 /** Largest amount a budget may name: far past anything real, small enough to add without losing precision. */
 const MAX_USD = 1_000_000;
 const MAX_TOKENS = 1e13;
+/** Smallest: a budget, an extension and each preset offered is at least this (smaller ones would round to nothing). */
+export const MIN_USD = 0.001;
+export const MIN_TOKENS = 100;
+export const MAX_AMOUNT = { usd: MAX_USD, tokens: MAX_TOKENS } as const;
 
 export const amountSchema = z.union([
-  z.strictObject({ usd: z.number().positive('a budget is more than $0').max(MAX_USD) }),
-  z.strictObject({ tokens: z.int().positive('a budget is more than 0 tokens').max(MAX_TOKENS) }),
+  z.strictObject({ usd: z.number().min(MIN_USD, `a budget is at least $${MIN_USD}`).max(MAX_USD) }),
+  z.strictObject({ tokens: z.int().min(MIN_TOKENS, `a budget is at least ${MIN_TOKENS} tokens`).max(MAX_TOKENS) }),
 ]);
 
 /** Tokens and dollars spent, side by side. */
@@ -59,7 +63,8 @@ export function parseAmount(text: string): Amount | { problem: string } {
   const usd = /^\$\s*(\d+(?:\.\d+)?)$|^(\d+(?:\.\d+)?)\s*(?:usd|dollars?)$/i.exec(t);
   if (usd) {
     const v = Number(usd[1] ?? usd[2]);
-    if (!(v > 0) || v > MAX_USD) return { problem: `${text}: a dollar amount is more than $0 and at most $${MAX_USD}` };
+    if (!(v >= MIN_USD) || v > MAX_USD)
+      return { problem: `${text}: a dollar amount is at least $${MIN_USD} and at most $${MAX_USD}` };
     return { usd: v };
   }
   // tokens need a unit: k, M, or the word (a bare number could be dollars or tokens)
@@ -67,14 +72,18 @@ export function parseAmount(text: string): Amount | { problem: string } {
   if (tok) {
     const scale = tok[2] ? (tok[2].toLowerCase() === 'k' ? 1e3 : 1e6) : 1;
     const n = Math.round(Number(tok[1]) * scale);
-    if (!(n > 0) || n > MAX_TOKENS)
-      return { problem: `${text}: a token amount is more than 0 and at most ${MAX_TOKENS}` };
+    if (!(n >= MIN_TOKENS) || n > MAX_TOKENS)
+      return { problem: `${text}: a token amount is at least ${MIN_TOKENS} and at most ${MAX_TOKENS}` };
     return { tokens: n };
   }
   return {
     problem: `${JSON.stringify(text)} is not an amount: write dollars as $0.50 (or 0.50usd) and tokens as 200k, 2M or 5000 tokens`,
   };
 }
+
+/** Why a split does not take a budget. */
+export const SPLIT_BUDGET =
+  "a budget is one session's own, and a split starts one session per discipline, each of which would have all of it: run the parts one by one with --discipline and --budget each, or cap them together with budgets.vpDaily or budgets.fleetDaily in the config";
 
 /** An amount as people read it: `$0.02`, `200k tokens`. */
 export function formatAmount(a: Amount): string {
@@ -195,10 +204,18 @@ export type NodeSettings = z.infer<typeof nodeSettingsSchema>;
  * What the rest of the fleet spent today, as the operator's cockpit last told the node (`budget-sync`): the
  * node adds its own to enforce the fleet's and its VPs' daily budgets.
  */
+const sumsSchema = z.strictObject({ usd: z.number().min(0), tokens: z.number().min(0) });
 export const spendElsewhereSchema = z.strictObject({
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  fleet: z.strictObject({ usd: z.number().min(0), tokens: z.number().min(0) }),
-  vps: z.record(z.string(), z.strictObject({ usd: z.number().min(0), tokens: z.number().min(0) })),
+  fleet: sumsSchema,
+  vps: z.record(z.string(), sumsSchema),
+  /** each other node's figures of the day: a node keeps the highest it heard of each, so a stale report lowers nothing */
+  nodes: z
+    .record(
+      z.string().max(200),
+      z.strictObject({ usd: z.number().min(0), tokens: z.number().min(0), vps: z.record(z.string(), sumsSchema) }),
+    )
+    .optional(),
 });
 export type SpendElsewhere = z.infer<typeof spendElsewhereSchema>;
 

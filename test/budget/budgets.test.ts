@@ -1,6 +1,6 @@
 /** Budgets as bookkeeping: what each holds, what it has spent, when it warns and stops, and what extensions add. */
 import { describe, expect, it } from 'vitest';
-import { BudgetBook, presetsFor, sessionLimit, vpLimit, type BudgetKey } from '../../src/budget/budgets.js';
+import { addAmounts, BudgetBook, presetsFor, sessionLimit, vpLimit, type BudgetKey } from '../../src/budget/budgets.js';
 import { MemoryLedger } from '../../src/budget/ledger.js';
 import { noSpend, type Spend, type Turn } from '../../src/protocol/economics.js';
 
@@ -118,9 +118,51 @@ describe('daily budgets', () => {
     expect(book.observe(book.read(VP, ledger)!)).toBe('stopped');
     expect(book.read(FLEET, ledger)!.spent).toBeCloseTo(3.1);
     expect(book.observe(book.read(FLEET, ledger)!)).toBe('stopped');
+    // a report of a past day, or a lower one of today, lowers nothing: the stops stay
+    book.sync({ day: '2000-01-01', fleet: { usd: 0, tokens: 0 }, vps: {} });
+    book.sync({ day: today(), fleet: { usd: 0.1, tokens: 0 }, vps: {} });
+    expect(book.read(FLEET, ledger)!.spent).toBeCloseTo(3.1);
+    expect(book.read(VP, ledger)!.spent).toBeCloseTo(1.1);
     // what another day's sync said counts nothing today
-    book.sync({ day: '2000-01-01', fleet: { usd: 100, tokens: 0 }, vps: {} });
-    expect(book.read(FLEET, ledger)!.spent).toBeCloseTo(1.6);
+    const fresh = new BudgetBook();
+    fresh.settings({ fleetDaily: { usd: 3 } });
+    fresh.sync({ day: '2000-01-01', fleet: { usd: 100, tokens: 0 }, vps: {} });
+    expect(fresh.read(FLEET, ledger)!.spent).toBeCloseTo(1.6);
+  });
+
+  it('per node: each node’s highest figure of the day counts, so one that restarted lowers nothing', () => {
+    const ledger = new MemoryLedger();
+    const book = new BudgetBook();
+    book.settings({ fleetDaily: { usd: 10 }, vpDaily: { usd: 10 } });
+    const from = (nodes: Record<string, number>) => ({
+      day: today(),
+      fleet: { usd: 0, tokens: 0 },
+      vps: {},
+      nodes: Object.fromEntries(
+        Object.entries(nodes).map(([n, usd]) => [n, { usd, tokens: 0, vps: { research: { usd, tokens: 0 } } }]),
+      ),
+    });
+    expect(book.sync(from({ a: 2, b: 3 }))).toBe(true);
+    expect(book.read(FLEET, ledger)!.spent).toBe(5);
+    // node b restarted and reports less; node a reports more: b's 3 stands, a's rises
+    expect(book.sync(from({ a: 2.5, b: 0.5 }))).toBe(true);
+    expect(book.read(FLEET, ledger)!.spent).toBe(5.5);
+    expect(book.read(VP, ledger)!.spent).toBe(5.5);
+    expect(book.sync(from({ b: 1 }))).toBe(false);
+    // kept across a restart with the book
+    const again = new BudgetBook(book.state(), JSON.parse(JSON.stringify(book.elsewhere())));
+    again.settings(book.config);
+    expect(again.read(FLEET, ledger)!.spent).toBe(5.5);
+  });
+
+  it('an extension that would sum past the largest budget is refused, saying so; presets are never below the least', () => {
+    expect(addAmounts({ usd: 900_000 }, { usd: 200_000 })).toEqual({
+      problem: expect.stringMatching(/past the most a budget may be \(\$1000000\): extend it by less/),
+    });
+    expect(addAmounts({ tokens: 9e12 }, { tokens: 2e12 })).toHaveProperty('problem');
+    expect(addAmounts({ usd: 1 }, { usd: 0.5 })).toEqual({ usd: 1.5 });
+    expect(presetsFor({ usd: 0.001 }, undefined)).toEqual([{ usd: 0.001 }, { usd: 0.001 }]);
+    expect(presetsFor({ tokens: 150 }, undefined)).toEqual([{ tokens: 100 }, { tokens: 150 }]);
   });
 
   it('in tokens, from the ledger and the rest of the fleet', () => {

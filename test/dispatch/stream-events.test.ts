@@ -376,4 +376,24 @@ describe('describeTool', () => {
   ])('%s %j → %s', (name, input, line) => {
     expect(describeTool(name, input, CWD)).toBe(line);
   });
+
+  it('a response’s 1-hour cache writes are told with its turn, when the API says how many', () => {
+    const turns: { model: string; added: Record<string, number> }[] = [];
+    const events = new ClaudeEvents(CWD, {
+      activity: () => undefined,
+      output: () => undefined,
+      usage: () => undefined,
+      turn: (model, added) => turns.push({ model, added: { ...added } }),
+    });
+    const withCache = (creation: number, oneHour: number) => ({
+      ...usageOf(10, 1, creation),
+      cache_creation: { ephemeral_5m_input_tokens: creation - oneHour, ephemeral_1h_input_tokens: oneHour },
+    });
+    events.line(JSON.stringify(assistant('msg_1', [{ type: 'text', text: 'a' }], withCache(1000, 800))));
+    events.line(JSON.stringify(assistant('msg_2', [{ type: 'text', text: 'b' }], usageOf(10, 1, 500))));
+    expect(turns[0]!.added).toMatchObject({ cacheCreationTokens: 1000, cacheCreation1hTokens: 800 });
+    // not said: the node prices all of them at the 1-hour rate
+    expect(turns[1]!.added.cacheCreationTokens).toBe(500);
+    expect(turns[1]!.added).not.toHaveProperty('cacheCreation1hTokens');
+  });
 });

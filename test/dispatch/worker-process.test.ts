@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hasUnsafe } from '../../src/protocol/safe-text.js';
 import { BoundedLines } from '../../src/dispatch/bounded-lines.js';
 import { MAX_EVENT_BYTES, WorkerProcess, type WorkerLaunch } from '../../src/dispatch/worker-process.js';
+import { continueTree, stopTree } from '../../src/session/process-tree.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
@@ -96,6 +97,38 @@ describe('BoundedLines', () => {
 });
 
 describe('WorkerProcess with a stand-in for claude', () => {
+  it('a pause stops its whole tree, a child that left its process group too, and a resume lets it go on', async () => {
+    const cwd = folder();
+    const bin = standIn(cwd, `setsid sleep 60 & echo $! > "$LOG.child"\necho '${INIT}'\nexec sleep 60`);
+    const p = WorkerProcess.start(
+      launch(cwd, bin, { tree: { stop: (pid) => void stopTree(pid), continue: continueTree } }),
+    );
+    const child = () => Number(readFileSync(`${join(cwd, 'log')}.child`, 'utf8'));
+    const state = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+    await until('the child runs', () => {
+      try {
+        return child() > 0 && alive(child());
+      } catch {
+        return false;
+      }
+    });
+    // the child in its own session: a stop of the worker's process group alone would not reach it
+    await until(
+      'the child is in its own session',
+      () =>
+        readFileSync(`/proc/${child()}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .split(' ')[3] !== String(p.pid),
+    );
+    p.pause();
+    await until('the child is stopped', () => state(child()) === 'T');
+    p.resume();
+    await until('the child goes on', () => state(child()) !== 'T');
+    void p.stop('the test ends');
+    process.kill(child(), 'SIGKILL');
+    await p.exited;
+  });
+
   it('passes the flags, the folders, the extra arguments and then the prompt after --, stdin closed', async () => {
     const cwd = folder();
     const bin = standIn(

@@ -3,7 +3,7 @@
  * budget is spent (its own spend and the rest of the fleet's), what the refusal says, the notice it sends, the
  * settings it enforces coming from settings-apply, and its marks kept across a restart.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryLedger } from '../../src/budget/ledger.js';
@@ -19,6 +19,7 @@ afterAll(async () => {
 });
 
 const today = () => new Date().toISOString().slice(0, 10);
+const writeJson = (file: string, v: unknown) => writeFileSync(file, JSON.stringify(v));
 const turn = (usd: number, vp: string | null): Turn => ({
   at: new Date().toISOString(),
   session: 's-elsewhere',
@@ -87,9 +88,15 @@ describe('starts and daily budgets', () => {
     expect(() => g.check({ vp: 'research' })).toThrow(/VP research's daily budget of \$0\.5 is spent \(\$0\.55/);
     expect(() => g.check({ vp: 'ops' })).not.toThrow();
     expect(() => g.check({ vp: null })).not.toThrow();
+    // a lower figure, or one of a past day, does not let starts go again
+    g.sync({ day: today(), fleet: { usd: 0, tokens: 0 }, vps: { research: { usd: 0.1, tokens: 0 } } });
+    g.sync({ day: '2000-01-01', fleet: { usd: 0, tokens: 0 }, vps: {} });
+    expect(() => g.check({ vp: 'research' })).toThrow(/VP research's daily budget of \$0\.5 is spent \(\$0\.55/);
     // what another day's sync said does not count
-    g.sync({ day: '2000-01-01', fleet: { usd: 99, tokens: 0 }, vps: { research: { usd: 99, tokens: 0 } } });
-    expect(() => g.check({ vp: 'research' })).not.toThrow();
+    const other = guard();
+    other.settings.apply({ budgets: { vps: { research: { usd: 0.5 } } } });
+    other.g.sync({ day: '2000-01-01', fleet: { usd: 99, tokens: 0 }, vps: { research: { usd: 99, tokens: 0 } } });
+    expect(() => other.g.check({ vp: 'research' })).not.toThrow();
   });
 
   it('in tokens too', () => {
@@ -111,6 +118,29 @@ describe('starts and daily budgets', () => {
     (await import('node:fs')).writeFileSync(file, '{"version": 1, "marks": 7}');
     const again = guard(node);
     expect(again.warnings.join('\n')).toMatch(/budgets\.json cannot be used \(marks: /);
+  });
+
+  it('an entry of budgets.json that does not hold is dropped with a warning naming it; the others are kept', () => {
+    const node = offlineNode('agency-budget-entries-');
+    const good = { day: today(), extra: { usd: 2 }, warned: false, stopped: false };
+    writeJson(join(node.paths.home, 'budgets.json'), {
+      version: 1,
+      marks: { fleet: good, 'vp:ops': { day: today(), extra: { usd: -1 }, warned: false, stopped: false } },
+      stops: [
+        { key: { scope: 'fleet', subject: 'fleet' }, decision: 'no such id!', paused: [], day: null, state: 'open' },
+      ],
+      away: { day: today(), nodes: { b: { usd: 0.5, tokens: 0, vps: {} } } },
+    });
+    const { g, ledger, settings, warnings } = guard(node);
+    expect(warnings.join('\n')).toMatch(
+      /budgets\.json: dropped what does not hold, kept the rest: marks\.vp:ops \(extra\.usd: a budget is at least \$0\.001\); stops\.0 \(decision: /,
+    );
+    // the fleet's extension of today is kept ($1 + $2), and so is what the rest of the fleet spent
+    settings.apply({ budgets: { fleetDaily: { usd: 1 } } });
+    ledger.record(turn(2.4, null));
+    expect(() => g.check({ vp: null })).not.toThrow();
+    ledger.record(turn(0.1, null));
+    expect(() => g.check({ vp: null })).toThrow(/the fleet's daily budget of \$3\.00 is spent \(\$3\.00/);
   });
 });
 
@@ -150,6 +180,9 @@ describe('answers and the rest of the fleet', () => {
       day: d,
       fleet: { usd: 2, tokens: 200 },
       vps: { ops: { usd: 1, tokens: 10 }, research: { usd: 1, tokens: 190 } },
+      nodes: {
+        b: { usd: 2, tokens: 200, vps: { ops: { usd: 1, tokens: 10 }, research: { usd: 1, tokens: 190 } } },
+      },
     });
     expect(elsewhere(spends, 'b', d).fleet).toEqual({ usd: 1, tokens: 100 });
   });

@@ -62,6 +62,14 @@ describe('run-split on a node', () => {
     expect(n.asked.map((a) => a.vp)).toEqual([undefined, undefined]);
   });
 
+  it('a budget with a split is refused before anything starts: each part would have all of it', async () => {
+    const n = node(null);
+    await expect(runSplit(n, { task: TASK, repo: '/srv/repo', budget: { usd: 1 } })).rejects.toThrow(
+      /^--budget with --split: a budget is one session's own, and a split starts one session per discipline/,
+    );
+    expect(n.asked).toEqual([]);
+  });
+
   it('a task that fits nothing is refused before anything starts', async () => {
     const n = node(ORG);
     await expect(runSplit(n, { task: 'bake sourdough bread', repo: '/srv/repo' })).rejects.toThrow(

@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageWatch, type TurnSink } from '../../src/node/usage-watch.js';
+import { DEAREST } from '../../src/node/turn-price.js';
 import type { SessionRecord } from '../../src/node/state-file.js';
 import type { Turn } from '../../src/protocol/economics.js';
 import { mainTranscriptPath } from '../../src/session/cost/index.js';
@@ -81,6 +82,35 @@ describe("a session's turns", () => {
         },
       },
       expect.objectContaining({ spend: expect.objectContaining({ inputTokens: 0, outputTokens: 1 }) as unknown }),
+    ]);
+  });
+
+  it('a model with no known price counts at the dearest known rate, and the operator is told once', async () => {
+    const { record, file, env } = session();
+    mkdirSync(dirname(file), { recursive: true });
+    const lines = [
+      ...responseLines({ id: 'msg_a', model: 'claude-opus-9-9', input: 1_000_000, outputs: [1] }),
+      ...responseLines({ id: 'msg_b', model: 'claude-opus-9-9', input: 1_000_000, outputs: [1] }),
+    ];
+    writeFileSync(file, jsonl(lines));
+    const sink = ledger();
+    const warnings: string[] = [];
+    const w = new UsageWatch(
+      record,
+      env,
+      () => undefined,
+      undefined,
+      sink,
+      (t) => warnings.push(t),
+    );
+    cleanups.push(() => w.close());
+    await w.refresh(true);
+    expect(sink.turns).toHaveLength(2);
+    // the dearest input price known ($15 per million, Opus 4), never $0
+    expect(sink.turns[0]!.spend.costUsd).toBeCloseTo(DEAREST.input + DEAREST.output * 1e-6, 9);
+    expect(DEAREST.input).toBeGreaterThanOrEqual(15);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^no price is known for model "claude-opus-9-9": its turns count/),
     ]);
   });
 
