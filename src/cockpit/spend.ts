@@ -38,6 +38,8 @@ export interface HeardSpend {
 /** The fleet's dollars in the last hour and today (UTC), or null when no node has told any. */
 export interface FleetSpend {
   lastHourUsd: number;
+  /** every token of the last hour (input, output and cache) */
+  lastHourTokens: number;
   todayUsd: number;
 }
 
@@ -47,11 +49,15 @@ export const LAST_HOUR_FRESH_MS = 3 * 60_000;
 export function fleetSpend(nodes: Iterable<HeardSpend>, now: number): FleetSpend | null {
   let any = false;
   const today = new Date(now).toISOString().slice(0, 10);
-  const out: FleetSpend = { lastHourUsd: 0, todayUsd: 0 };
+  const out: FleetSpend = { lastHourUsd: 0, lastHourTokens: 0, todayUsd: 0 };
   for (const { spend: s, at } of nodes) {
     any = true;
     if (s.day === today) out.todayUsd += s.today.costUsd;
-    if (now - at < LAST_HOUR_FRESH_MS) out.lastHourUsd += s.lastHour?.costUsd ?? s.hours.at(-1)?.costUsd ?? 0;
+    if (now - at < LAST_HOUR_FRESH_MS) {
+      const hour = s.lastHour ?? s.hours.at(-1);
+      out.lastHourUsd += hour?.costUsd ?? 0;
+      out.lastHourTokens += hour?.tokens ?? 0;
+    }
   }
   return any ? out : null;
 }
@@ -61,6 +67,7 @@ export const sameFleetSpend = (a: FleetSpend | null | undefined, b: FleetSpend |
   (!!a &&
     !!b &&
     a.lastHourUsd.toFixed(4) === b.lastHourUsd.toFixed(4) &&
+    a.lastHourTokens === b.lastHourTokens &&
     a.todayUsd.toFixed(4) === b.todayUsd.toFixed(4));
 
 /** Each node's spend as last heard: the store's part of it. */

@@ -8,7 +8,7 @@ const spend = (lastHourUsd: number, todayUsd: number): NodeSpend => ({
   day: '2030-05-02',
   today: { ...noSpend(), costUsd: todayUsd },
   hours: [],
-  lastHour: { costUsd: lastHourUsd, tokens: 0 },
+  lastHour: { costUsd: lastHourUsd, tokens: lastHourUsd * 100 },
   vps: {},
 });
 
@@ -22,9 +22,10 @@ describe('fleetSpend', () => {
         ],
         NOW,
       ),
-    ).toEqual({ lastHourUsd: 1, todayUsd: 8 });
+    ).toEqual({ lastHourUsd: 1, lastHourTokens: 100, todayUsd: 8 });
     expect(fleetSpend([{ spend: spend(1, 3), at: NOW - LAST_HOUR_FRESH_MS }], NOW)).toEqual({
       lastHourUsd: 0,
+      lastHourTokens: 0,
       todayUsd: 3,
     });
   });

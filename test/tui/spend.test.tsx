@@ -34,7 +34,7 @@ function spendOf(perHour: number[], today: number, vps: Record<string, number> =
       costUsd: usd,
       tokens: usd * 1000,
     })),
-    lastHour: { costUsd: perHour.at(-1)!, tokens: 0 },
+    lastHour: { costUsd: perHour.at(-1)!, tokens: perHour.at(-1)! * 1000 },
     vps: Object.fromEntries(Object.entries(vps).map(([k, v]) => [k, spend(v)])),
   };
 }
@@ -107,7 +107,7 @@ describe('spend in the cockpit', () => {
       costUsd: 123.45,
       tokensPerHour: 2e5,
       costPerHour: 4.5,
-      spend: { lastHourUsd: 1.24, todayUsd: 8.1 },
+      spend: { lastHourUsd: 1.24, lastHourTokens: 31_000, todayUsd: 8.1 },
     };
     let was = Infinity;
     for (let w = 200; w >= 40; w--) {
@@ -119,7 +119,8 @@ describe('spend in the cockpit', () => {
       expect(stringWidth(line)).toBeLessThanOrEqual(was);
       was = stringWidth(line);
     }
-    expect(healthLine(h, 200).rate).toBe('│ 200.0k tok/h  $1.24/h · $8.10 today');
+    // the tokens of the nodes' last hour, not the cockpit's own sampling (2e5 here)
+    expect(healthLine(h, 200).rate).toBe('│ 31.0k tok/h  $1.24/h · $8.10 today');
     expect(healthLine(h, 100).rate).toBe('│ $1.24/h · $8.10 today');
   });
 
@@ -134,7 +135,7 @@ describe('spend in the cockpit', () => {
       store.ingest(spendEvent('c', { ...spendOf([0.25], 7), day: '2001-01-01' }));
       store.ingest(spendEvent('d', spendOf([0.5], 1.5)));
       store.flush();
-      expect(store.getSnapshot().health.spend).toEqual({ lastHourUsd: 0.75, todayUsd: 1.5 });
+      expect(store.getSnapshot().health.spend).toEqual({ lastHourUsd: 0.75, lastHourTokens: 750, todayUsd: 1.5 });
     } finally {
       store.dispose();
     }

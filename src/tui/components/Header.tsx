@@ -61,7 +61,7 @@ function partsAt(h: FleetHealth, level: number): { left: string; decisions: stri
   const sp = h.spend;
   const rate = sp
     ? level < 2
-      ? `${tokens(h.tokensPerHour)} tok/h  ${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
+      ? `${tokens(sp.lastHourTokens)} tok/h  ${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
       : level < 7
         ? `${dollars(sp.lastHourUsd)}/h · ${dollars(sp.todayUsd)} today`
         : `${dollars(sp.todayUsd)} today`
