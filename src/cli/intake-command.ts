@@ -10,11 +10,10 @@ import { placeRun } from '../cockpit/run-place.js';
 import { configPath, loadConfig } from '../config/config.js';
 import { slackIdentity, SlackSetupError, startSlackIntake } from '../intake/slack.js';
 import { redact } from '../intake/slack-logger.js';
-import { parseRepo, RepoRefError } from '../protocol/repo-url.js';
 import { isSecretVariable } from '../protocol/secret-env.js';
 import { loadOrgTriage } from './org-triage.js';
 import { EXIT, printable, UserError, warn } from './output.js';
-import { runFrom } from './repo-source.js';
+import { checkRepoOption, runFrom } from './repo-source.js';
 
 /** A Slack channel id, as events name channels (`C…` public, `G…` private). */
 const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
@@ -83,14 +82,7 @@ export async function intakeSlack(o: { repo?: string; all?: boolean; debug?: boo
     );
   if (o.all && channel === null)
     throw new UserError(`--all posts in the intake's channel: set slack.channel in ${configPath()}`, EXIT.usage);
-  if (o.repo !== undefined) {
-    try {
-      parseRepo(o.repo);
-    } catch (e) {
-      if (e instanceof RepoRefError) throw new UserError(`--repo: ${e.message}`, EXIT.usage);
-      throw e;
-    }
-  }
+  if (o.repo !== undefined) checkRepoOption(o.repo);
   const triage = loadOrgTriage(config);
   const log = (line: string) => warn(`agency intake slack: ${printable(redact(line, [appToken, botToken]))}`);
   if (allowedUsers.length === 0)

@@ -56,16 +56,19 @@ function secretsIn(repo: string): string[] {
   }
 }
 
+/** A `--repo` that names no repository agency can read is a usage error (exit 2), before anything starts. */
+export function checkRepoOption(repo: string): void {
+  try {
+    parseRepo(repo);
+  } catch (e) {
+    if (e instanceof RepoRefError) throw new UserError(`--repo: ${e.message}`, EXIT.usage);
+    throw e;
+  }
+}
+
 /** The node and the `repo` (and `base`) of a run, the operator's repository pushed first where it must be. */
 export async function runRepo(c: Cockpit, o: { repo?: string; node?: string }): Promise<RunRepo> {
-  if (o.repo !== undefined) {
-    try {
-      parseRepo(o.repo);
-    } catch (e) {
-      if (e instanceof RepoRefError) throw new UserError(`--repo: ${e.message}`, EXIT.usage);
-      throw e;
-    }
-  }
+  if (o.repo !== undefined) checkRepoOption(o.repo);
   const node = o.node ?? (await c.pickNode());
   if (o.repo !== undefined && isRepoUrl(o.repo)) return { node, repo: o.repo };
   const link = gitLinkOf(c.link(node));
