@@ -5,11 +5,12 @@
  * restart of the node, and the API's 429 pausing new starts on the node; workers routed to their models by
  * the node's settings, and a worker's 429 naming its retry time.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Connection } from '../../src/protocol/connection.js';
-import type { NodeInfo, SessionSummary } from '../../src/protocol/messages.js';
+import type { NodeInfo, NodeSettings, SessionSummary } from '../../src/protocol/messages.js';
 import { API_ERRORS, firstUserText, type Scenario } from '../fixtures/messages-api.js';
 import { deferAfterEach } from '../helpers/defer.js';
 import { runApproving, testNode, type TestNode } from '../helpers/node.js';
@@ -60,13 +61,24 @@ async function statusOf(n: TestNode): Promise<{ nodes: { info: NodeInfo }[]; ses
 const prompts = (n: TestNode) =>
   new Set(n.api.requests.filter((r) => r.kind === 'main').map((r) => firstUserText(r.body)));
 
+/**
+ * The operator's config gives the node these settings (as `agency` sends them when a node's differ), and they
+ * are sent at once: every later agency command finds the node's settings the config's and leaves them.
+ */
+async function configure(n: TestNode, conn: Connection, settings: NodeSettings): Promise<void> {
+  const dir = join(n.env.HOME!, '.config', 'agency');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(settings)}\n`);
+  await conn.request('settings-apply', settings);
+}
+
 describe('rate limits', () => {
   it(
     'a VP with a bucket of 2 starts a minute given 5 tasks: 2 start, 3 wait queued, and start as it refills, oldest first',
     { timeout: 240_000 },
     async () => {
       const { n, conn, started, run } = await node({ steps: [{ text: 'done' }] });
-      await conn.request('settings-apply', { rates: { vps: { research: { startsPerMinute: 2 } } } });
+      await configure(n, conn, { rates: { vps: { research: { startsPerMinute: 2 } } } });
       const runs: SessionSummary[] = [];
       for (const i of [1, 2, 3, 4, 5]) runs.push(await run(`research task ${i}`, 'research'));
       const ids = runs.map((s) => s.id);
@@ -84,7 +96,7 @@ describe('rate limits', () => {
       // the operator's status says which wait, and why
       const text = await n.agency(['status']);
       for (const id of ids.slice(2))
-        expect(text.stdout).toMatch(
+        expect(text.stdout, text.stdout).toMatch(
           new RegExp(`${id}\\s+queued\\s+backend .*queued: VP research's starts \\(2/min\\)`),
         );
 
@@ -120,7 +132,7 @@ describe('rate limits', () => {
     async () => {
       const first = await node({ steps: [{ text: 'done' }] });
       const { n } = first;
-      await first.conn.request('settings-apply', { rates: { vps: { research: { startsPerMinute: 1 } } } });
+      await configure(n, first.conn, { rates: { vps: { research: { startsPerMinute: 1 } } } });
       const ids: string[] = [];
       for (const i of [1, 2, 3]) ids.push((await first.run(`queued task ${i}`, 'research')).id);
       const [s1, s2, s3] = ids as [string, string, string];
@@ -218,7 +230,7 @@ describe('workers under the node’s settings', () => {
           },
         ),
       );
-      await conn.request('settings-apply', { models: { worker: 'claude-sonnet-4-5' } });
+      await configure(n, conn, { models: { worker: 'claude-sonnet-4-5' } });
       const manager = await run('survey the repository with workers');
       await until('the node is rate-limited', () => Boolean(info()?.rateLimited), 120_000);
       const pause = info()!.rateLimited!;

@@ -4,17 +4,30 @@
  * counts it and names the sessions' model, and the node view lists it queued with why, and each session's
  * model, at 80×24 and at 160×48.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/protocol/connection.js';
-import { testNode } from '../helpers/node.js';
+import type { NodeSettings } from '../../src/protocol/messages.js';
+import { testNode, type TestNode } from '../helpers/node.js';
 import { tmux as makeTmux, tuiScript, until } from '../helpers/tmux.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
+
+/**
+ * The operator's config gives the node these settings (as `agency` sends them when a node's differ), and they
+ * are sent at once: every later agency command finds the node's settings the config's and leaves them.
+ */
+async function configure(n: TestNode, conn: Connection, settings: NodeSettings): Promise<void> {
+  const dir = join(n.env.HOME!, '.config', 'agency');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), `${JSON.stringify(settings)}\n`);
+  await conn.request('settings-apply', settings);
+}
 
 describe('agency tui: rate limits and models', () => {
   it(
@@ -28,7 +41,7 @@ describe('agency tui: rate limits and models', () => {
       cleanups.push(() => socket.destroy());
       const conn = new Connection(socket, { role: 'cockpit', agent: 'test' });
       await conn.ready;
-      await conn.request('settings-apply', {
+      await configure(n, conn, {
         rates: { vps: { research: { startsPerMinute: 1 } } },
         models: { session: 'claude-sonnet-4-5' },
       });
