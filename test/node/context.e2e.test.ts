@@ -12,6 +12,7 @@ import { deferAfterEach } from '../helpers/defer.js';
 import { testNode, type TestNode } from '../helpers/node.js';
 import type { Step } from '../fixtures/messages-api.js';
 import { tempDir } from '../helpers/tmp.js';
+import { until } from '../helpers/until.js';
 
 const defer = deferAfterEach();
 
@@ -37,6 +38,11 @@ const round = (victim: string, i: number): Step[] => [
 ];
 
 async function restart(n: TestNode, session: string): Promise<void> {
+  // the node writes its state a moment after a change: killed before, it would bring back a session still at work
+  await until('the idle session written to the node state', () => {
+    const state = JSON.parse(readFileSync(join(n.agencyHome, 'state.json'), 'utf8'));
+    return state.sessions.some((x: { id: string; state: string }) => x.id === session && x.state === 'idle');
+  });
   const pid = n.daemonPid();
   expect(pid).toBeGreaterThan(0);
   process.kill(pid!, 'SIGKILL');
