@@ -201,11 +201,11 @@ export class NodeManager {
       compileInto(path, registry, { discipline, task: args.task }, options),
     );
     this.context.keep(id, wt.path);
-    const registryModel = registry.disciplines.get(discipline)!.value.model;
+    const own = registry.disciplines.get(discipline)!.value;
     const models = this.o.settings?.().models;
-    const model = sessionModel({ asked: args.model, discipline, models, registry: registryModel });
+    const model = sessionModel({ asked: args.model, discipline, models, registry: own.model });
     const record = newRecord(id, args, discipline, model, wt, source.origin, vp.id);
-    const limit = args.budget ?? registry.disciplines.get(discipline)!.value.budget;
+    const limit = args.budget ?? own.budget;
     if (limit) record.budget = { limit, spent: 0, warned: false };
     const rt = this.runtime(record);
     this.runtimes.set(id, rt);
