@@ -34,6 +34,19 @@ const nodeSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     identityFile: z.string().min(1).optional(),
     knownHostsFile: z.string().min(1).optional(),
+    /**
+     * jump hosts to reach the node through, as ssh's ProxyJump: `[user@]host[:port]` or an ~/.ssh/config
+     * alias or a configured node's name, comma-separated, first hop first
+     */
+    jump: z
+      .string()
+      .refine(
+        (j) => j !== '' && !/\s/.test(j) && !hasUnsafe(j),
+        'jump hosts are [user@]host[:port], aliases or node names, comma-separated, without spaces',
+      )
+      .optional(),
+    /** which Node the agent runs on: the node's own when it is 20 or newer (auto), always agency's, or the node's */
+    runtime: z.enum(['auto', 'bundled', 'system']).optional(),
     /** this node's model routing, over the fleet's `models` */
     models: modelsSchema.optional(),
     /** this node's rate limits, over the fleet's `rates` */
@@ -72,6 +85,16 @@ const configSchema = z
         os: z.boolean().optional(),
         /** run with the details in its environment (AGENCY_NOTIFY_*), through /bin/sh */
         command: z.string().min(1).optional(),
+      })
+      .optional(),
+    /** the Node runtime `agency push` installs on nodes that need one: its version, and the npm registry it comes from */
+    runtime: z
+      .strictObject({
+        node: z
+          .string()
+          .regex(/^\d+\.\d+\.\d+$/, 'a Node version is major.minor.patch, like 22.23.2')
+          .optional(),
+        registry: z.url({ protocol: /^https?$/ }).optional(),
       })
       .optional(),
     /** `agency intake slack`: the channel it takes tasks from, and who may answer decisions there */

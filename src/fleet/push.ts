@@ -7,6 +7,7 @@ import { SANDBOX_INSTALL, SANDBOX_OPT_OUT, SANDBOX_PROGRAMS } from '../paths/san
 import { bundleCacheDir, cachedBundle, type Bundle, type Platform } from './bundle.js';
 import { AGENT_DIR } from './remote-link.js';
 import { serviceScript } from './service.js';
+import { uploadFile } from './upload.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget } from './ssh-connect.js';
 
 export type PushFailure = 'host-key' | 'auth' | 'network' | 'no-node' | 'no-sandbox' | 'disk' | 'platform' | 'failed';
@@ -144,7 +145,15 @@ export async function pushNode(
             'disk',
             `node ${target.name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`,
           );
-        await upload(conn, bundle, `${agent}/incoming`, target.name);
+        try {
+          await uploadFile(conn, bundle.file, `${agent}/incoming/${bundle.sha256}.tgz.part`);
+        } catch (e) {
+          const msg = (e as Error).message;
+          throw new PushError(
+            /space|quota|failure/i.test(msg) ? 'disk' : 'failed',
+            `node ${target.name}: uploading the agent failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`,
+          );
+        }
       }
       const r = await conn.exec(
         installScript(agent, bundle.sha256, !installed, facts.running ? (facts.pid ?? null) : null),
@@ -244,23 +253,4 @@ function installScript(agent: string, sha: string, unpack: boolean, oldPid: stri
     'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
     '[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/.agency/node.log" >&2; echo "the node daemon did not start" >&2; exit 4; }',
   ].join('\n');
-}
-
-async function upload(conn: SshConnection, bundle: Bundle, dir: string, node: string): Promise<void> {
-  const { sftp, release } = await conn.sftp();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      sftp.fastPut(bundle.file, `${dir}/${bundle.sha256}.tgz.part`, { concurrency: 16, chunkSize: 64 * 1024 }, (err) =>
-        err ? reject(err) : resolve(),
-      );
-    });
-  } catch (e) {
-    const msg = (e as Error).message;
-    throw new PushError(
-      /space|quota|failure/i.test(msg) ? 'disk' : 'failed',
-      `node ${node}: uploading the agent failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`,
-    );
-  } finally {
-    release();
-  }
 }

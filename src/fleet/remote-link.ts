@@ -10,7 +10,16 @@ import { SshConnection, SshError, type SshOptions, type SshTarget, DEFAULT_SSH }
 
 /** where push installs the agent, relative to the node user's home */
 export const AGENT_DIR = '.agency/agent';
-export const REMOTE_AGENCY = `"$HOME/${AGENT_DIR}/current/bin/agency"`;
+/** the launcher `agency push` writes beside the builds: runs `current` on the Node the node uses */
+export const AGENT_LAUNCHER = `${AGENT_DIR}/agency`;
+
+/**
+ * A shell command that runs `agency <args>` on a node: through the launcher, or, where an agent was pushed
+ * before there was one, on the node's own `node`.
+ */
+export function remoteAgency(args: string): string {
+  return `a="$HOME/${AGENT_DIR}"; if [ -x "$a/agency" ]; then exec "$a/agency" ${args}; else exec node "$a/current/bin/agency" ${args}; fi`;
+}
 const HELLO_TIMEOUT_MS = 15_000;
 
 export class RemoteLink extends LinkBase {
@@ -84,7 +93,7 @@ export class RemoteLink extends LinkBase {
         }
       }
     }
-    const ch = await ssh.execStream(`node ${REMOTE_AGENCY} node connect`);
+    const ch = await ssh.execStream(remoteAgency('node connect'));
     let stderr = '';
     ch.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     ch.once('exit', (code: number | null) => {
@@ -95,7 +104,7 @@ export class RemoteLink extends LinkBase {
   }
 
   private async startDaemon(ssh: SshConnection): Promise<void> {
-    const r = await ssh.exec(`node ${REMOTE_AGENCY} node start`, { timeoutMs: 45_000 });
+    const r = await ssh.exec(remoteAgency('node start'), { timeoutMs: 45_000 });
     if (r.code === 0) return;
     if (r.code === 127 || /Cannot find module|No such file|not found/.test(r.stderr))
       throw noAgent(this.name, r.stderr);

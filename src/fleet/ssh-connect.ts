@@ -19,6 +19,8 @@ export interface SshTarget {
   alias?: string;
   /** ssh's HostKeyAlias: the name its host key is recorded under */
   hostKeyAlias?: string;
+  /** jump hosts, first hop first: each reached through the one before it, its own host key checked */
+  jump?: SshTarget[];
 }
 
 export type RefusalKind = 'host-key' | 'auth' | 'network' | 'protocol';

@@ -184,6 +184,27 @@ export interface NodeInfo {
   settings?: string;
   /** the API rate-limited the node (429): no new session or worker starts before `until` */
   rateLimited?: { until: string; reason: string } | null;
+  /** what the daemon runs on: Node's version, whether agency brought that Node (`agency push`), the C library */
+  runtime?: NodeRuntime;
+  /** the user service that keeps the daemon (`push --service`): which, and whether this daemon runs under it */
+  service?: NodeService;
+}
+
+export interface NodeRuntime {
+  /** process.versions.node */
+  node: string;
+  /** the Node agency installed on the node (kept by hash under ~/.agency/runtime), not the node's own */
+  bundled: boolean;
+  /** `glibc 2.36`, `musl`, or the macOS version (`macOS 14.5`); absent when unknown */
+  libc?: string;
+}
+
+export interface NodeService {
+  kind: 'systemd' | 'launchd';
+  /** the unit or plist is on the node */
+  installed: boolean;
+  /** this daemon was started by it (and is restarted by it) */
+  running: boolean;
 }
 
 export interface Snapshot {
