@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Server, utils } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RemoteLink } from '../../src/fleet/remote-link.js';
+import { RemoteLink, remoteAgency } from '../../src/fleet/remote-link.js';
 import { encodeJson } from '../../src/protocol/frames.js';
 import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 
@@ -60,7 +60,7 @@ async function fakeNode(b: Behaviour) {
           if (info.command.startsWith('printf %s "$HOME"')) {
             ch.end('/home/fake');
             ch.exit(0);
-          } else if (info.command.endsWith('node connect')) {
+          } else if (info.command === remoteAgency('node connect')) {
             b.speak(ch);
           } else {
             ch.exit(0);
@@ -108,7 +108,7 @@ describe('the remote link', () => {
     link.start({ reconnect: false });
     const s = await link.settled();
     expect(s, s.error ?? '').toMatchObject({ state: 'up', transport: 'ssh-exec' });
-    expect(seen.execs.at(-1)).toBe('node "$HOME/.agency/agent/current/bin/agency" node connect');
+    expect(seen.execs.at(-1)).toBe(remoteAgency('node connect'));
   });
 
   it('drops a node that answers garbage, with a clear message, and does not crash', async () => {
