@@ -22,6 +22,10 @@ export interface PushResult {
   platform?: Platform;
   build?: string;
   version?: string;
+  /** the Node the agent runs on there: the node's own (`system`) or the one agency installed (`bundled`), and its version */
+  runtime?: { kind: 'system' | 'bundled'; node: string };
+  /** bytes this push sent to the node: the runtime's archive and the agent's (0 when the node had them) */
+  uploaded?: { runtime: number; agent: number };
   ms: number;
   error?: string;
   failure?: PushFailure;
