@@ -17,6 +17,7 @@ import { benchInkMemory } from './ink-memory.js';
 import { benchLanding } from './landing.js';
 import { benchMergeQueue } from './merge-queue.js';
 import { benchOps } from './ops.js';
+import { benchPushRuntime } from './push-runtime.js';
 import { benchScreen } from './screen.js';
 import { benchTriage } from './triage.js';
 import { benchTui } from './tui.js';
@@ -55,6 +56,7 @@ const benches: Record<string, () => Promise<void> | void> = {
   'worktree-pool': () => benchWorktreePool(),
   genesis: () => benchGenesis(),
   'budget-stop': () => benchBudgetStop(),
+  'push-runtime': () => benchPushRuntime(),
   'worker-sustain': async () => (await import('./worker-sustain.js')).benchWorkerSustain(),
 };
 for (const [name, run] of Object.entries(benches)) {
