@@ -102,6 +102,16 @@ async function timed<T>(f: () => Promise<T>): Promise<Timed<T>> {
   };
 }
 
+/**
+ * The faster of two runs: the machine is shared (other work takes cores for a while), and a baseline
+ * caught at a bad moment would flatter what is compared with it.
+ */
+async function best<T>(f: () => Promise<T>): Promise<Timed<T>> {
+  const a = await timed(f);
+  const b = await timed(f);
+  return a.ms <= b.ms ? a : b;
+}
+
 const s1 = (ms: number) => (ms / 1000).toFixed(1);
 const cpuNote = (x: Timed<unknown>) =>
   `(CPU s: nodes ${s1(x.nodesMs)}, operator ${s1(x.operatorMs)}, machine ${s1(x.machineMs)})`;
@@ -192,7 +202,7 @@ async function uploads(fleet: Fleet, file: string): Promise<void> {
   );
   try {
     const mb = statSync(file).size / 1e6;
-    const scp = await timed(() => scpAll(fleet, [file]));
+    const scp = await best(() => scpAll(fleet, [file]));
     const base = `scp of ${mb.toFixed(0)} MB`;
     const show = (name: string, x: Timed<unknown>) =>
       report(`${name} ${cpuNote(x)}`, x.ms / 1000, 's', scp.ms / 1000, `${base} ${cpuNote(scp)}`);
@@ -264,8 +274,8 @@ export async function benchPushRuntime(): Promise<void> {
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
     // the same bytes, to the same nodes, by OpenSSH; then unpacked there as by hand
     await sshAll(fleet, 'mkdir -p by-hand');
-    const scp = await timed(() => scpAll(fleet!, files));
-    const byHand = await timed(async () => {
+    const scp = await best(() => scpAll(fleet!, files));
+    const byHand = await best(async () => {
       await scpAll(fleet!, files);
       await sshAll(fleet!, files.map((f) => `tar xzf ${f.split('/').pop()} -C by-hand`).join(' && '));
     });
