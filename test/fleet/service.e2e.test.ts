@@ -213,6 +213,15 @@ describe('agency push --service on a node with a systemd user manager', () => {
     expect(row).toMatchObject({ reachable: true, service: { kind: 'systemd', installed: true, running: true } });
     const text = await f.agency(['nodes']);
     expect(text.stdout).toMatch(/^n1\s+up\s+agent .* under systemd/m);
+    // doctor reports the node's runtime, C library, sandbox and service
+    const doctor = JSON.parse((await f.agency(['doctor', '--json'])).stdout) as {
+      checks: { name: string; detail: string }[];
+    };
+    expect(doctor.checks.find((c) => c.name === 'node n1')?.detail).toMatch(
+      new RegExp(
+        `; Node ${process.versions.node} \\(the node's own\\), glibc \\d+\\.\\d+; sandbox (on|off|unavailable)[^;]*; under systemd`,
+      ),
+    );
   });
 
   it('after kill -9 systemd starts it again, and the new daemon answers', { timeout: 120_000 }, async () => {
