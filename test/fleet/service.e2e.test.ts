@@ -18,6 +18,8 @@ import { ssh, type FleetNode } from '../helpers/fleet.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
+/** the fleet's prefix: node n1's namespace is `agsvn1` (fleet.sh) */
+const PREFIX = 'agsv';
 const SYSTEMD = ['/usr/lib/systemd/systemd', '/lib/systemd/systemd'].find((p) => existsSync(p));
 
 /** `systemd-analyze verify --user` of a unit file, with HOME (for %h) and a runtime folder of its own. */
@@ -62,7 +64,7 @@ describe('systemd-analyze verify', () => {
 });
 
 /** A systemd user manager for a test node's user, as logind would start one; stop() takes it all down. */
-async function userManager(f: AgencyFleet, node: FleetNode) {
+async function userManager(node: FleetNode) {
   if (!SYSTEMD) throw new Error('no systemd binary (/usr/lib/systemd/systemd): install systemd to run this test');
   const uid = Number(spawnSync('id', ['-u', node.user], { encoding: 'utf8' }).stdout.trim());
   const gid = Number(spawnSync('id', ['-g', node.user], { encoding: 'utf8' }).stdout.trim());
@@ -81,13 +83,13 @@ async function userManager(f: AgencyFleet, node: FleetNode) {
   }
   const inner = [
     'set -e',
-    'mount -t tmpfs agency-test /run/systemd && mkdir /run/systemd/system',
+    'mkdir -p /run/systemd && mount -t tmpfs agency-test /run/systemd && mkdir /run/systemd/system',
     ...groups.map((g) => `echo $$ > ${g}/cgroup.procs`),
     `exec setpriv --reuid=${uid} --regid=${gid} --init-groups env -i HOME=${node.home} USER=${node.user} LOGNAME=${node.user} XDG_RUNTIME_DIR=${runDir} PATH=/usr/local/bin:/usr/bin:/bin ${SYSTEMD} --user`,
   ].join('\n');
   const proc: ChildProcess = spawn(
     'nsenter',
-    [`--net=/run/netns/${nodeNamespace(f, node)}`, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', inner],
+    [`--net=/run/netns/${PREFIX}${node.name}`, 'unshare', '-m', '--propagation', 'private', 'sh', '-c', inner],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -148,16 +150,12 @@ function removeTree(dir: string) {
   rmdirSync(dir);
 }
 
-/** The namespace fleet.sh made for a node: `<prefix>n<i>`. */
-const nodeNamespace = (_f: AgencyFleet, node: FleetNode) => `${PREFIX}${node.name}`;
-
-const PREFIX = 'agsv';
 let f: AgencyFleet;
 let um: Awaited<ReturnType<typeof userManager>> | null = null;
 
 beforeAll(async () => {
   f = await agencyFleet(1, () => ({ steps: [{ text: 'done' }] }), { prefix: PREFIX, subnet: '10.247' });
-  um = await userManager(f, f.node('n1'));
+  um = await userManager(f.node('n1'));
 }, 180_000);
 afterAll(async () => {
   await um?.stop();
