@@ -10,6 +10,8 @@ import { nodeEnvPath } from '../paths/node-env.js';
 import { agencyHome, nodePaths } from '../paths/node-home.js';
 import { fail, pass, type Check } from './doctor-check.js';
 import { version } from './version.js';
+import { runtimeWords, serviceWords } from './node-facts.js';
+import type { NodeInfo } from '../protocol/messages.js';
 
 /** How long doctor waits for a node's SSH handshake (one try), and for every node to answer at all. */
 const SSH_TIMEOUT_MS = 5000;
@@ -24,7 +26,21 @@ function fixFor(n: NodeView): string {
   return `check that ssh reaches it (its address, user, key and ~/.ssh/config entry), then ${push}`;
 }
 
-function nodeCheck(n: NodeView): Check {
+/**
+ * What a node that is up says of itself beyond its build: its runtime and C library, its sandbox, and
+ * its service (`; Node 22.11.0 (the node's own), glibc 2.36; sandbox on; under systemd`).
+ */
+export function nodeFacts(i: NodeInfo): string {
+  const sandbox = i.sandbox
+    ? `sandbox ${i.sandbox.mode}${i.sandbox.reason ? ` (${i.sandbox.reason})` : ''}`
+    : 'sandbox not reported';
+  const service = serviceWords(i.service);
+  return [runtimeWords(i.runtime) || 'runtime not reported', sandbox, ...(service ? [service] : [])]
+    .map((x) => `; ${x}`)
+    .join('');
+}
+
+export function nodeCheck(n: NodeView): Check {
   const name = `node ${n.name}`;
   // this machine's node starts with the first command that needs it: not running is not a fault
   if (n.transport === 'local' && n.state !== 'up' && n.state !== 'incompatible')
@@ -35,11 +51,11 @@ function nodeCheck(n: NodeView): Check {
   const i = n.info;
   const ours = version();
   const where = `${n.transport === 'local' ? 'this machine' : i.host} (${i.platform})`;
-  const what = `up: agent ${i.agentVersion}${i.agentVersion === ours ? '' : ` (this agency is ${ours})`}, build ${i.build.slice(0, 12)}, on ${where}`;
+  const what = `up: agent ${i.agentVersion}${i.agentVersion === ours ? '' : ` (this agency is ${ours})`}, build ${i.build.slice(0, 12)}, on ${where}${nodeFacts(i)}`;
   if (i.sandbox?.mode === 'unavailable')
     return fail(
       name,
-      `${what}; it refuses sessions: ${i.sandbox.reason ?? 'no sandbox'}`,
+      `${what}; it refuses sessions`,
       `fix the sandbox on the node (bubblewrap, socat, user namespaces), or opt it out with AGENCY_SANDBOX=off in its ~/.agency/node.env`,
     );
   if (i.auth && !i.auth.key && !i.auth.login)
@@ -49,9 +65,13 @@ function nodeCheck(n: NodeView): Check {
       `put ANTHROPIC_API_KEY=… in ~/.agency/node.env on ${n.name}${n.transport === 'local' ? ' (agency init)' : ''}, then restart its node`,
     );
   const unsandboxed = i.sandbox?.mode === 'off' ? '; sessions run unsandboxed' : '';
+  const notUnder =
+    i.service?.installed && !i.service.running
+      ? `; agency push --node ${n.name} --service puts the daemon back under its service`
+      : '';
   return pass(
     name,
-    `${what}${i.agentVersion === ours ? '' : `; agency push --node ${n.name} upgrades it`}${unsandboxed}`,
+    `${what}${i.agentVersion === ours ? '' : `; agency push --node ${n.name} upgrades it`}${unsandboxed}${notUnder}`,
   );
 }
 

@@ -9,6 +9,7 @@ import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { withCockpit } from './with-cockpit.js';
+import { serviceWords } from './node-facts.js';
 import { orgForPush, sendOrg, type OrgPlan } from './org-command.js';
 import { sendSettings, settingsText } from './settings-push.js';
 
@@ -26,13 +27,14 @@ export async function listNodes(o: { json?: boolean }): Promise<void> {
     sessions: n.sessions,
     org: n.info?.org ? { id: n.info.org.id, name: n.info.org.name } : null,
     vps: n.info?.org?.vps ?? [],
+    service: n.info?.service ?? null,
     error: n.error,
   }));
   if (o.json) printJson({ nodes });
   else
     for (const n of nodes)
       say(
-        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.vps.length ? ` ${safeLine(n.vps.map((v) => v.name).join(', '))}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
+        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.service ? ` ${safeLine(serviceWords(n.service))}` : ''}${n.vps.length ? ` ${safeLine(n.vps.map((v) => v.name).join(', '))}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
       );
   if (nodes.some((n) => !n.reachable)) process.exitCode = EXIT.failure;
 }

@@ -1,26 +1,48 @@
 /**
- * The node daemon as a service of the node user's own, so that it comes back after a reboot: a systemd
- * user unit on Linux, a launchd agent on macOS. `agency push --service` installs it.
+ * The node daemon as a service of the node user's own, so that it comes back after a crash, a `kill -9`
+ * and a reboot: a systemd user unit on Linux, a launchd agent on macOS. `agency push --service` installs
+ * it. Both run the launcher push writes (AGENT_LAUNCHER), which runs the current agent on the Node the
+ * node uses, so neither depends on `node` being on the service manager's PATH.
+ *
+ * Both restart the daemon only when it did not exit cleanly: a crash or a kill brings it back, while
+ * `agency node stop` (and the TERM push sends the old daemon when it installs a new agent) ends it for good
+ * until the service is started again. A daemon that finds another one already serving exits cleanly too,
+ * so two starters never make a restart loop.
  */
 import type { Platform } from './bundle.js';
+import { AGENT_DIR, AGENT_LAUNCHER } from './remote-link.js';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export const SYSTEMD_UNIT = 'agency-node.service';
 export const LAUNCHD_LABEL = 'dev.agency.node';
+/** where the daemon writes what it says, under the service as without it */
+export const NODE_LOG = '.agency/node.log';
+/** the service's PATH on macOS: launchd's own has none of Homebrew's folders */
+export const LAUNCHD_PATH = '/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin';
 
-export function systemdUnit(node: string, agency: string): string {
+/** The systemd user unit; `%h` is the user's home, so the unit is the same for every user. */
+export function systemdUnit(): string {
   return [
     '[Unit]',
     'Description=agency node daemon',
-    'After=network-online.target',
+    // five quick failures in a minute, and systemd stops trying (`systemctl --user reset-failed` clears it)
+    'StartLimitIntervalSec=60',
+    'StartLimitBurst=5',
     '',
     '[Service]',
-    `ExecStart=${node} ${agency} node serve`,
+    'Type=exec',
+    `ExecStart=%h/${AGENT_LAUNCHER} node serve`,
+    'WorkingDirectory=%h',
+    // a crash or a kill (SIGKILL is not a clean exit) brings it back; a clean stop does not
     'Restart=on-failure',
     'RestartSec=2',
-    // its sessions are its children: they stop with it, and it resumes them when it starts again
+    // its sessions are its children: TERM goes to the daemon alone, which stops them in order and resumes
+    // them when it starts again; whatever is left when it has gone is killed
     'KillMode=mixed',
+    'TimeoutStopSec=30',
+    `StandardOutput=append:%h/${NODE_LOG}`,
+    'StandardError=inherit',
     '',
     '[Install]',
     'WantedBy=default.target',
@@ -28,54 +50,111 @@ export function systemdUnit(node: string, agency: string): string {
   ].join('\n');
 }
 
-export function launchdPlist(node: string, agency: string, home: string): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Text for a plist <string>: XML's three special characters escaped. */
+export const plistText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The launchd agent, with the user's home written out (a plist has no `~`). */
+export function launchdPlist(home: string): string {
+  const s = (v: string) => `<string>${plistText(v)}</string>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
 <dict>
-  <key>Label</key><string>${LAUNCHD_LABEL}</string>
+  <key>Label</key>${s(LAUNCHD_LABEL)}
   <key>ProgramArguments</key>
-  <array><string>${esc(node)}</string><string>${esc(agency)}</string><string>node</string><string>serve</string></array>
+  <array>${s(`${home}/${AGENT_LAUNCHER}`)}${s('node')}${s('serve')}</array>
+  <key>WorkingDirectory</key>${s(home)}
+  <key>EnvironmentVariables</key>
+  <dict><key>PATH</key>${s(LAUNCHD_PATH)}</dict>
   <key>RunAtLoad</key><true/>
   <key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>
-  <key>StandardOutPath</key><string>${esc(home)}/.agency/node.log</string>
-  <key>StandardErrorPath</key><string>${esc(home)}/.agency/node.log</string>
+  <key>ThrottleInterval</key><integer>5</integer>
+  <key>ProcessType</key>${s('Standard')}
+  <key>StandardOutPath</key>${s(`${home}/${NODE_LOG}`)}
+  <key>StandardErrorPath</key>${s(`${home}/${NODE_LOG}`)}
 </dict>
 </plist>
 `;
 }
 
 /**
- * A shell script that installs and starts the service (replacing a daemon started without one). Its
- * output's last line says what happened; a machine without a user service manager gets a clear failure.
+ * The launcher, checked; an agent pushed before push wrote one gets one that runs it on the node's own
+ * `node`, found now (a service's PATH is not the login's).
+ */
+function launcherLines(home: string): string[] {
+  const launcher = q(`${home}/${AGENT_LAUNCHER}`);
+  return [
+    `launcher=${launcher}`,
+    'if [ ! -x "$launcher" ]; then',
+    '  n=$(command -v node) || { echo "the agent has no launcher and node is not on the PATH: run agency push again" >&2; exit 6; }',
+    `  printf '#!/bin/sh\\nexec %s "$HOME/${AGENT_DIR}/current/bin/agency" "$@"\\n' "'$n'" > "$launcher.tmp"`,
+    '  chmod 755 "$launcher.tmp" && mv "$launcher.tmp" "$launcher"',
+    'fi',
+  ];
+}
+
+/**
+ * Stops the daemon that runs now, under the service or not (its sessions resume under the service), and
+ * waits for its process to end: a daemon still shutting down would remove its successor's socket.
+ */
+const stopDaemon = () => [
+  'old=; [ ! -f "$HOME/.agency/run/node.build" ] || read -r _ old < "$HOME/.agency/run/node.build" || true',
+  '"$launcher" node stop >/dev/null 2>&1 || true',
+  'i=0; while [ -n "$old" ] && kill -0 "$old" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+];
+
+/** Waits up to 30 s for the daemon's socket; on failure the log's last lines and a reason. */
+const waitSocket = (what: string) => [
+  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
+  `[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/${NODE_LOG}" >&2; echo ${q(what)} >&2; exit 4; }`,
+];
+
+/**
+ * A shell script that installs and starts the service, replacing a daemon started without one. Its
+ * output's last line is `service=systemd` or `service=launchd`; a node without a user service manager
+ * fails with the reason and what to do on its last line of stderr.
  */
 export function serviceScript(platform: Platform, home: string): string {
-  const agency = `${home}/.agency/agent/current/bin/agency`;
-  if (platform === 'linux-x64') {
+  if (platform.startsWith('linux')) {
     const dir = `${home}/.config/systemd/user`;
+    const unit = `${dir}/${SYSTEMD_UNIT}`;
     return [
       'set -e',
-      'node=$(command -v node)',
+      ...launcherLines(home),
       `mkdir -p ${q(dir)}`,
-      `cat > ${q(`${dir}/${SYSTEMD_UNIT}`)} <<AGENCY_UNIT\n${systemdUnit('$node', agency)}AGENCY_UNIT`,
-      'systemctl --user daemon-reload || { echo "no systemd user instance here (is the user logged in, or lingering?)" >&2; exit 5; }',
-      `node ${q(agency)} node stop >/dev/null 2>&1 || true`,
-      `systemctl --user enable --now ${SYSTEMD_UNIT}`,
-      // without lingering, a user's services stop when the user logs out
-      'loginctl enable-linger "$(id -un)" 2>/dev/null || echo "could not enable lingering: the service stops when $(id -un) logs out" >&2',
+      `cat > ${q(`${unit}.tmp`)} <<'AGENCY_UNIT'\n${systemdUnit()}AGENCY_UNIT`,
+      `mv ${q(`${unit}.tmp`)} ${q(unit)}`,
+      'command -v systemctl >/dev/null || { echo "this node has no systemd (systemctl is not on the PATH): run the daemon without --service" >&2; exit 5; }',
+      // a login without pam_systemd (su, some sshd setups) has no XDG_RUNTIME_DIR, though the manager runs
+      '[ -n "$XDG_RUNTIME_DIR" ] || [ ! -d "/run/user/$(id -u)" ] || export XDG_RUNTIME_DIR="/run/user/$(id -u)"',
+      // lingering: the user's manager starts at boot and stays after logout, and with it the service
+      'linger=yes; loginctl enable-linger "$(id -un)" 2>/dev/null || linger=no',
+      'if ! err=$(systemctl --user daemon-reload 2>&1); then',
+      '  echo "no systemd user manager for $(id -un) here ($err): log in to the node once, or have root run loginctl enable-linger $(id -un), then push --service again" >&2; exit 5',
+      'fi',
+      ...stopDaemon(),
+      `systemctl --user reset-failed ${SYSTEMD_UNIT} >/dev/null 2>&1 || true`,
+      `systemctl --user enable --quiet ${SYSTEMD_UNIT}`,
+      `systemctl --user restart ${SYSTEMD_UNIT}`,
+      ...waitSocket(`the service started no daemon: see systemctl --user status ${SYSTEMD_UNIT}`),
+      '[ $linger = yes ] || echo "could not enable lingering for $(id -un): the service stops when $(id -un) logs out (root can run loginctl enable-linger $(id -un))" >&2',
       'echo service=systemd',
     ].join('\n');
   }
   const plist = `${home}/Library/LaunchAgents/${LAUNCHD_LABEL}.plist`;
   return [
     'set -e',
-    'node=$(command -v node)',
+    ...launcherLines(home),
     `mkdir -p ${q(`${home}/Library/LaunchAgents`)}`,
-    `cat > ${q(plist)} <<AGENCY_PLIST\n${launchdPlist('$node', agency, home)}AGENCY_PLIST`,
-    `node ${q(agency)} node stop >/dev/null 2>&1 || true`,
+    `cat > ${q(`${plist}.tmp`)} <<'AGENCY_PLIST'\n${launchdPlist(home)}AGENCY_PLIST`,
+    `mv ${q(`${plist}.tmp`)} ${q(plist)}`,
     `launchctl bootout "gui/$(id -u)/${LAUNCHD_LABEL}" 2>/dev/null || true`,
-    `launchctl bootstrap "gui/$(id -u)" ${q(plist)}`,
+    ...stopDaemon(),
+    // the gui domain exists while the user is logged in at the Mac (or logs in automatically)
+    `if ! err=$(launchctl bootstrap "gui/$(id -u)" ${q(plist)} 2>&1); then`,
+    `  echo "launchctl bootstrap gui/$(id -u) failed ($err): the user must be logged in at the Mac (or log in automatically) for its launchd agent to run" >&2; exit 5`,
+    'fi',
+    ...waitSocket(`the service started no daemon: see launchctl print gui/$(id -u)/${LAUNCHD_LABEL}`),
     'echo service=launchd',
   ].join('\n');
 }

@@ -44,6 +44,8 @@ import { startResidentGuard } from './guard-wiring.js';
 import { turnGate } from './turn-gate.js';
 import { processAlive } from '../paths/fs-facts.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
+import { serviceInfo } from './service-info.js';
+import { runtimeInfo } from './runtime-info.js';
 
 export interface ServeOptions {
   name?: string;
@@ -145,6 +147,9 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     // from its environment and node.env as the daemon starts; `run` looks again each time
     auth: nodeAuth(process.env),
   };
+  info.runtime = runtimeInfo();
+  const service = serviceInfo();
+  if (service) info.service = service;
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
   writeKeyFile(paths, process.env);

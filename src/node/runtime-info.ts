@@ -1,0 +1,60 @@
+/**
+ * The Node this daemon runs on, as `agency doctor` reports it: its version, whether it is the one agency
+ * installed on the node (under ~/.agency/runtime) or the node's own, and the C library (or macOS version).
+ */
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, sep } from 'node:path';
+import type { NodeRuntime } from '../protocol/messages.js';
+
+export interface RuntimeProbe {
+  platform: NodeJS.Platform;
+  execPath: string;
+  version: string;
+  home: string;
+  /** glibc's version from Node's own report; undefined where Node was not linked against glibc */
+  glibc(): string | undefined;
+  /** `sw_vers -productVersion` */
+  macVersion(): string | undefined;
+}
+
+const realProbe = (): RuntimeProbe => ({
+  platform: process.platform,
+  execPath: process.execPath,
+  version: process.versions.node,
+  home: homedir(),
+  glibc: () =>
+    (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header
+      ?.glibcVersionRuntime,
+  macVersion: () => {
+    try {
+      return execFileSync('sw_vers', ['-productVersion'], { encoding: 'utf8', timeout: 5000 }).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  },
+});
+
+const real = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+
+export function runtimeInfo(p: RuntimeProbe = realProbe()): NodeRuntime {
+  const runtimes = real(join(p.home, '.agency', 'runtime')) + sep;
+  const bundled = real(p.execPath).startsWith(runtimes);
+  let libc: string | undefined;
+  if (p.platform === 'linux') {
+    const g = p.glibc();
+    // Node built for musl has no glibc to report
+    libc = g ? `glibc ${g}` : 'musl';
+  } else if (p.platform === 'darwin') {
+    const v = p.macVersion();
+    if (v) libc = `macOS ${v}`;
+  }
+  return { node: p.version, bundled, ...(libc ? { libc } : {}) };
+}
