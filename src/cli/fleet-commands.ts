@@ -151,7 +151,7 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
     chosen.map(async (n) => {
       let r: PushResult;
       try {
-        r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
+        r = await pushNode(sshTarget(n, config.nodes), bundles, ssh, { service: o.service === true });
       } catch (e) {
         r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
       }
