@@ -50,7 +50,7 @@ const MAX_SESSION_CHANNELS = 8;
 function hopLabel(t: SshTarget, hop: SshTarget): string {
   if (hop === t) return `node ${t.name}`;
   const where = hop.port === 22 ? hop.host : `${hop.host}:${hop.port}`;
-  return `node ${t.name}: jump host ${hop.name === where ? where : `${hop.name} (${where})`}`;
+  return `node ${t.name}: jump host ${hop.name === hop.host ? where : `${hop.name} (${where})`}`;
 }
 
 /**
