@@ -161,8 +161,11 @@ export class SshConnection {
       this.end();
       this.closes.emit(e);
     };
-    client.on('error', (e) => closed(e));
-    client.on('close', () => closed(new Error('the SSH connection closed')));
+    // with jump hosts, the node's connection closing may be the first sign of a jump host's: a moment later,
+    // that jump host's own close or error has been seen, and is what is said
+    const own = (e: Error) => (jumps.length ? setImmediate(() => closed(e)) : closed(e));
+    client.on('error', own);
+    client.on('close', () => own(new Error('the SSH connection closed')));
     // losing any jump host loses the node: the whole chain is closed and its owner told
     (target.jump ?? []).forEach((hop, i) => {
       const c = jumps[i]!;
