@@ -115,6 +115,34 @@ describe('a node behind a jump host', () => {
     },
   );
 
+  it('goes down when the jump host is cut off, saying so, and comes back with it', { timeout: 120_000 }, async () => {
+    Object.assign(process.env, { AGENCY_SSH_KEEPALIVE_MS: '1000', AGENCY_SSH_KEEPALIVE_COUNT: '2' });
+    const cockpit = await Cockpit.open({ live: true, nodes: ['n2'] });
+    try {
+      const link = cockpit.link('n2');
+      await until('n2 to be up', () => link.status().state === 'up', 30_000);
+      await f.fleet.cut(1);
+      await until(
+        'n2 to be marked down',
+        () => link.status().state !== 'up',
+        15_000,
+        () => JSON.stringify(link.status()),
+      );
+      expect(link.status().error).toMatch(/jump host n1 \(/);
+      await f.fleet.restore(1);
+      await until(
+        'n2 to come back through n1',
+        () => link.status().state === 'up',
+        60_000,
+        () => JSON.stringify(link.status()),
+      );
+    } finally {
+      cockpit.close();
+      delete process.env.AGENCY_SSH_KEEPALIVE_MS;
+      delete process.env.AGENCY_SSH_KEEPALIVE_COUNT;
+    }
+  });
+
   it('refuses the node when the jump host key changed, naming the jump host', { timeout: 120_000 }, async () => {
     const knownHosts = join(dirname(f.configFile), 'known_hosts');
     const n1 = f.node('n1');
@@ -124,6 +152,13 @@ describe('a node behind a jump host', () => {
     const before = readFileSync(knownHosts, 'utf8');
     expect(before).toContain(`${n1.host} ${n1.hostKey}`);
     writeFileSync(knownHosts, before.replace(`${n1.host} ${n1.hostKey}`, `${n1.host} ${otherKey}`));
+    // what each sshd logged of logins: no key is offered to a host whose key was refused, nor beyond it
+    const logins = (i: number) =>
+      readFileSync(join(f.fleet.stateDir, 'nodes', `n${i}`, 'sshd.log'), 'utf8').match(
+        /Accepted publickey|Failed publickey|Postponed publickey/g,
+      )?.length ?? 0;
+    const [n1Before, n2Before] = [logins(1), logins(2)];
+    expect(n1Before * n2Before).toBeGreaterThan(0); // both took logins before
 
     const jumpHost = new RegExp(
       `node n2: jump host n1 \\(${n1.host.replace(/\./g, '\\.')}\\): WARNING: the SSH host key of ${n1.host.replace(/\./g, '\\.')} has CHANGED`,
@@ -137,5 +172,6 @@ describe('a node behind a jump host', () => {
     const [result] = JSON.parse(push.stdout).results;
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(jumpHost);
+    expect([logins(1), logins(2)]).toEqual([n1Before, n2Before]);
   });
 });
