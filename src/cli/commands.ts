@@ -282,7 +282,7 @@ export function registerCommands(program: Command): void {
   nodes
     .command('add <name>')
     .description(
-      'configure a node: --host (with --user, --port, --identity, --known-hosts), --ssh ALIAS of ~/.ssh/config, or --local',
+      'configure a node: --host (with --user, --port, --identity, --known-hosts, --jump), --ssh ALIAS of ~/.ssh/config, or --local',
     )
     .option('--host <host>', 'host name or address')
     .option('--ssh <alias>', 'an alias of ~/.ssh/config')
@@ -291,6 +291,10 @@ export function registerCommands(program: Command): void {
     .option('--port <port>', 'the ssh port')
     .option('--identity <file>', 'a private key file (ssh-agent is used too)')
     .option('--known-hosts <file>', 'the known_hosts file to check its host key against (default ~/.ssh/known_hosts)')
+    .option(
+      '--jump <hops>',
+      "jump hosts to reach it through, first hop first, as ssh's ProxyJump: [user@]host[:port], ~/.ssh/config aliases or node names, comma-separated",
+    )
     .option('--json', 'print the node as JSON')
     .action(async (name: string, opts) => (await import('./fleet-commands.js')).addNode(name, opts));
   nodes

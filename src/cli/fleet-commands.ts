@@ -4,7 +4,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { configPath, LOCAL_NODE, loadConfig, removeNode, saveNode, type NodeConfig } from '../config/config.js';
 import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
-import { sshConfigNames } from '../fleet/ssh-config.js';
+import { resolveSshAlias, sshConfigNames } from '../fleet/ssh-config.js';
+import { parseHops } from '../fleet/jump.js';
 import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
@@ -15,11 +16,13 @@ import { sendSettings, settingsText } from './settings-push.js';
 
 export async function listNodes(o: { json?: boolean }): Promise<void> {
   const snap = await withCockpit({ start: false }, (c) => c.status());
+  const configured = loadConfig().nodes;
   const nodes = snap.nodes.map((n) => ({
     name: n.name,
     state: n.state,
     reachable: n.state === 'up',
     transport: n.transport,
+    jump: jumpOf(configured.find((x) => x.name === n.name)),
     agentVersion: n.info?.agentVersion ?? null,
     build: n.info?.build ?? null,
     host: n.info?.host ?? null,
@@ -34,9 +37,21 @@ export async function listNodes(o: { json?: boolean }): Promise<void> {
   else
     for (const n of nodes)
       say(
-        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.service ? ` ${safeLine(serviceWords(n.service))}` : ''}${n.vps.length ? ` ${safeLine(n.vps.map((v) => v.name).join(', '))}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
+        `${n.name.padEnd(16)} ${n.state.padEnd(12)} ${n.jump ? `via ${safeLine(n.jump)} ` : ''}${n.agentVersion ? `agent ${n.agentVersion} ${(n.build ?? '').slice(0, 12)}` : ''}${n.service ? ` ${safeLine(serviceWords(n.service))}` : ''}${n.vps.length ? ` ${safeLine(n.vps.map((v) => v.name).join(', '))}` : ''}${n.error ? ` ${safeLine(n.error)}` : ''}`,
       );
   if (nodes.some((n) => !n.reachable)) process.exitCode = EXIT.failure;
+}
+
+/** The jump hosts a node is reached through, as configured: its jump field, or its ssh alias's ProxyJump. */
+function jumpOf(n: NodeConfig | undefined): string | null {
+  if (!n || n.local) return null;
+  if (n.jump) return n.jump;
+  if (!n.ssh) return null;
+  try {
+    return resolveSshAlias(n.ssh).proxyJump ?? null;
+  } catch {
+    return null;
+  }
 }
 
 export async function addNode(
@@ -49,6 +64,7 @@ export async function addNode(
     port?: string;
     identity?: string;
     knownHosts?: string;
+    jump?: string;
     json?: boolean;
   },
 ): Promise<void> {
@@ -68,7 +84,18 @@ export async function addNode(
     ...(o.port ? { port: Number(o.port) } : {}),
     ...(o.identity ? { identityFile: o.identity } : {}),
     ...(o.knownHosts ? { knownHostsFile: o.knownHosts } : {}),
+    ...(o.jump ? { jump: o.jump } : {}),
   };
+  if (o.jump !== undefined) {
+    if (o.local) throw new UserError('--jump is for a node reached over ssh, not --local', EXIT.usage);
+    try {
+      parseHops(o.jump, '--jump');
+    } catch (e) {
+      throw new UserError((e as Error).message, EXIT.usage);
+    }
+    if (o.jump.split(',').includes(name))
+      throw new UserError(`--jump: node ${name} cannot be its own jump host`, EXIT.usage);
+  }
   if (name === LOCAL_NODE && !o.local)
     throw new UserError(
       `${LOCAL_NODE} is the name of this machine's node; give a remote node another name (agency nodes add ${LOCAL_NODE} --local adds this machine)`,
@@ -153,7 +180,7 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
     chosen.map(async (n) => {
       let r: PushResult;
       try {
-        r = await pushNode(sshTarget(n), bundles, ssh, { service: o.service === true });
+        r = await pushNode(sshTarget(n, config.nodes), bundles, ssh, { service: o.service === true });
       } catch (e) {
         r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
       }

@@ -8,41 +8,75 @@ import { LocalLink } from './local-link.js';
 import { RemoteLink } from './remote-link.js';
 import { DEFAULT_SSH, type SshOptions, type SshTarget } from './ssh-connect.js';
 import { resolveSshAlias } from './ssh-config.js';
+import { JumpError, resolveJumps, type JumpContext } from './jump.js';
 
 const expand = (p: string) => (p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p);
 
-export function sshTarget(n: NodeConfig): SshTarget {
+/**
+ * How to reach a node: its host, user, keys and known_hosts, and its jump hosts (its `jump` field, or
+ * the ProxyJump of its ssh alias). `nodes` are the configured nodes a `jump` hop may name.
+ */
+export function sshTarget(n: NodeConfig, nodes: NodeConfig[] = [], seen: string[] = []): SshTarget {
+  const warn = (w: string) => process.stderr.write(`agency: ~/.ssh/config: ${w}\n`);
+  const base = baseTarget(n, warn);
+  const ctx: JumpContext = {
+    warn,
+    node: (name) => {
+      const other = nodes.find((x) => x.name === name);
+      if (!other || other.name === n.name) return undefined;
+      if (other.local)
+        throw new JumpError(`node ${n.name}: jump host ${name} is this machine (a local node); leave it out of jump`);
+      if (seen.includes(other.name))
+        throw new JumpError(
+          `node ${n.name}: the nodes' jump hosts go round in a loop (${[...seen, n.name, other.name].join(' → ')}); fix the jump of one of them`,
+        );
+      return sshTarget(other, nodes, [...seen, n.name]);
+    },
+  };
+  let jump: SshTarget[] = [];
+  if (n.jump) jump = resolveJumps(n.jump, `node ${n.name}`, ctx, { nodeNames: true });
+  else if (base.proxyJump)
+    jump = resolveJumps(base.proxyJump, `node ${n.name}: ssh alias ${n.ssh}`, ctx, { stack: [n.ssh!] });
+  return { ...base.target, ...(jump.length ? { jump } : {}) };
+}
+
+function baseTarget(n: NodeConfig, warn: (w: string) => void): { target: SshTarget; proxyJump?: string } {
   if (n.ssh) {
     const r = resolveSshAlias(n.ssh);
-    for (const w of r.warnings) process.stderr.write(`agency: ~/.ssh/config: ${w}\n`);
-    if (r.proxyJump || r.proxyCommand)
-      throw new Error(
-        `node ${n.name}: its ssh alias ${n.ssh} goes through ${r.proxyJump ? `ProxyJump ${r.proxyJump}` : 'a ProxyCommand'}, which agency does not support yet; configure the node by host instead`,
+    for (const w of r.warnings) warn(w);
+    if (r.proxyCommand)
+      throw new JumpError(
+        `node ${n.name}: its ssh alias ${n.ssh} has a ProxyCommand, which agency does not run (it runs no local commands from ssh config); use ProxyJump, or the node's jump field, instead`,
       );
     return {
-      name: n.name,
-      alias: n.ssh,
-      host: r.host,
-      port: n.port ?? r.port ?? 22,
-      user: n.user ?? r.user ?? process.env.USER ?? 'root',
-      identityFiles: n.identityFile
-        ? [expand(n.identityFile)]
-        : r.identityFiles.length
-          ? r.identityFiles
-          : defaultIdentities(),
-      knownHostsFiles: n.knownHostsFile
-        ? [expand(n.knownHostsFile)]
-        : [...r.knownHostsFiles, ...r.globalKnownHostsFiles],
-      ...(r.hostKeyAlias ? { hostKeyAlias: r.hostKeyAlias } : {}),
+      target: {
+        name: n.name,
+        alias: n.ssh,
+        host: r.host,
+        port: n.port ?? r.port ?? 22,
+        user: n.user ?? r.user ?? process.env.USER ?? 'root',
+        identityFiles: n.identityFile
+          ? [expand(n.identityFile)]
+          : r.identityFiles.length
+            ? r.identityFiles
+            : defaultIdentities(),
+        knownHostsFiles: n.knownHostsFile
+          ? [expand(n.knownHostsFile)]
+          : [...r.knownHostsFiles, ...r.globalKnownHostsFiles],
+        ...(r.hostKeyAlias ? { hostKeyAlias: r.hostKeyAlias } : {}),
+      },
+      ...(r.proxyJump ? { proxyJump: r.proxyJump } : {}),
     };
   }
   return {
-    name: n.name,
-    host: n.host!,
-    port: n.port ?? 22,
-    user: n.user ?? process.env.USER ?? 'root',
-    identityFiles: n.identityFile ? [expand(n.identityFile)] : defaultIdentities(),
-    knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : [join(homedir(), '.ssh', 'known_hosts')],
+    target: {
+      name: n.name,
+      host: n.host!,
+      port: n.port ?? 22,
+      user: n.user ?? process.env.USER ?? 'root',
+      identityFiles: n.identityFile ? [expand(n.identityFile)] : defaultIdentities(),
+      knownHostsFiles: n.knownHostsFile ? [expand(n.knownHostsFile)] : [join(homedir(), '.ssh', 'known_hosts')],
+    },
   };
 }
 
@@ -94,7 +128,7 @@ export function fleetLinks(opts: { only?: string[]; startLocal: boolean; ssh?: P
   return withSettings(
     config.nodes
       .filter((n) => !opts.only?.length || opts.only.includes(n.name))
-      .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n), ssh))),
+      .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n, config.nodes), ssh))),
   );
 
   /** Each link gives its node the config's budgets, rates and models when the node holds others. */

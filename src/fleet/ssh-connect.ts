@@ -1,7 +1,8 @@
 /**
  * One SSH connection to a node, with ssh2: the host key checked against known_hosts before any credential
  * is sent, ssh-agent or key files, keepalive set explicitly, and session channels kept within sshd's
- * per-connection limit (MaxSessions, 10 by default).
+ * per-connection limit (MaxSessions, 10 by default). A node behind jump hosts is reached through a chain of
+ * clients, each carried by a channel of the one before it (ssh -J).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
@@ -45,6 +46,103 @@ export const DEFAULT_SSH: SshOptions = { keepaliveMs: 5000, keepaliveCountMax: 2
 /** sshd's MaxSessions defaults to 10; leave room for the daemon's stream */
 const MAX_SESSION_CHANNELS = 8;
 
+/** How messages name a hop: `node n2: jump host j1 (10.0.0.2)`, or `node n2` for the node itself. */
+function hopLabel(t: SshTarget, hop: SshTarget): string {
+  if (hop === t) return `node ${t.name}`;
+  const where = hop.port === 22 ? hop.host : `${hop.host}:${hop.port}`;
+  return `node ${t.name}: jump host ${hop.name === hop.host ? where : `${hop.name} (${where})`}`;
+}
+
+/**
+ * One SSH client to one hop, ready (host key checked, authenticated), over `sock` when it is reached
+ * through a jump host. Errors are SshErrors whose message starts with `label`.
+ */
+function connectHop(
+  hop: SshTarget,
+  label: string,
+  o: SshOptions,
+  sock: ClientChannel | undefined,
+  clients: Client[],
+): Promise<Client> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const keyName = {
+      host: hop.host,
+      port: hop.port,
+      files: hop.knownHostsFiles,
+      ...(hop.hostKeyAlias ? { hostKeyAlias: hop.hostKeyAlias } : {}),
+    };
+    const verifier = hostVerifierFor({ ...keyName, ...(hop.alias ? { alias: hop.alias } : {}) });
+    const keys = hop.identityFiles.filter((f) => existsSync(f));
+    const config: ConnectConfig = {
+      host: hop.host,
+      port: hop.port,
+      username: hop.user,
+      keepaliveInterval: o.keepaliveMs,
+      keepaliveCountMax: o.keepaliveCountMax,
+      readyTimeout: o.readyTimeoutMs,
+      hostVerifier: verifier.verify,
+      // ask first for the key types known_hosts holds for this host (ssh2 would ask for ed25519 first)
+      algorithms: { serverHostKey: hostKeyAlgorithmsFor(keyName) },
+      ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+      ...(keys.length > 0 ? { privateKey: readFileSync(keys[0]!) } : {}),
+      ...(sock ? { sock } : {}),
+    };
+    if (!config.agent && !config.privateKey) {
+      reject(
+        new SshError(
+          'auth',
+          `${label}: no ssh-agent (SSH_AUTH_SOCK) and no key file (looked for ${hop.identityFiles.join(', ') || 'none'})`,
+        ),
+      );
+      return;
+    }
+    clients.push(client);
+    let settled = false;
+    client.once('ready', () => {
+      settled = true;
+      resolve(client);
+    });
+    // `on`, not `once`: a handshake that timed out is followed by a second error ("Connection lost before
+    // handshake"), which must not go unheard (it would end the process)
+    client.on('error', (e: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
+      const v = verifier.verdict();
+      if (v && !v.ok) reject(new SshError('host-key', `${label}: ${v.message}`));
+      else if (e.level === 'client-authentication')
+        reject(
+          new SshError(
+            'auth',
+            `${label}: ${hop.user}@${hop.host} refused every key offered (ssh-agent and ${keys.join(', ') || 'no key file'})`,
+          ),
+        );
+      else reject(new SshError('network', `${label}: cannot reach ${hop.host}:${hop.port}: ${e.message}`));
+    });
+    // a jump host that goes away closes the channel under this client before it was ready
+    client.on('close', () => {
+      if (settled) return;
+      settled = true;
+      reject(new SshError('network', `${label}: cannot reach ${hop.host}:${hop.port}: the connection closed`));
+    });
+    client.connect(config);
+    // requests and answers are small writes each waiting on the last: Nagle's algorithm and the peer's
+    // delayed ACK would hold each one back some 40 ms
+    client.setNoDelay(true);
+  });
+}
+
+/** A channel from `via` to `to`'s address (ssh -W), to carry the next hop's connection. */
+function forward(via: Client, viaLabel: string, to: SshTarget): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    via.forwardOut('127.0.0.1', 0, to.host, to.port, (err, ch) => {
+      if (err)
+        reject(new SshError('network', `${viaLabel}: cannot reach ${to.host}:${to.port} through it: ${err.message}`));
+      else resolve(ch);
+    });
+  });
+}
+
 export class SshConnection {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
@@ -54,75 +152,48 @@ export class SshConnection {
   private constructor(
     readonly target: SshTarget,
     readonly client: Client,
+    /** the jump hosts' clients, first hop first */
+    private readonly jumps: Client[] = [],
   ) {
     const closed = (e: Error) => {
       if (this.closedWith) return;
       this.closedWith = e;
+      this.end();
       this.closes.emit(e);
     };
-    client.on('error', (e) => closed(e));
-    client.on('close', () => closed(new Error('the SSH connection closed')));
+    // with jump hosts, the node's connection closing may be the first sign of a jump host's: a moment later,
+    // that jump host's own close or error has been seen, and is what is said
+    const own = (e: Error) => (jumps.length ? setImmediate(() => closed(e)) : closed(e));
+    client.on('error', own);
+    client.on('close', () => own(new Error('the SSH connection closed')));
+    // losing any jump host loses the node: the whole chain is closed and its owner told
+    (target.jump ?? []).forEach((hop, i) => {
+      const c = jumps[i]!;
+      const label = hopLabel(target, hop);
+      c.on('error', (e) => closed(new Error(`${label}: ${e.message}`)));
+      c.on('close', () => closed(new Error(`${label}: the SSH connection closed`)));
+    });
   }
 
-  static connect(t: SshTarget, o: SshOptions = DEFAULT_SSH): Promise<SshConnection> {
-    return new Promise((resolve, reject) => {
-      const client = new Client();
-      const keyName = {
-        host: t.host,
-        port: t.port,
-        files: t.knownHostsFiles,
-        ...(t.hostKeyAlias ? { hostKeyAlias: t.hostKeyAlias } : {}),
-      };
-      const verifier = hostVerifierFor({ ...keyName, ...(t.alias ? { alias: t.alias } : {}) });
-      const keys = t.identityFiles.filter((f) => existsSync(f));
-      const config: ConnectConfig = {
-        host: t.host,
-        port: t.port,
-        username: t.user,
-        keepaliveInterval: o.keepaliveMs,
-        keepaliveCountMax: o.keepaliveCountMax,
-        readyTimeout: o.readyTimeoutMs,
-        hostVerifier: verifier.verify,
-        // ask first for the key types known_hosts holds for this host (ssh2 would ask for ed25519 first)
-        algorithms: { serverHostKey: hostKeyAlgorithmsFor(keyName) },
-        ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
-        ...(keys.length > 0 ? { privateKey: readFileSync(keys[0]!) } : {}),
-      };
-      if (!config.agent && !config.privateKey) {
-        reject(
-          new SshError(
-            'auth',
-            `no ssh-agent (SSH_AUTH_SOCK) and no key file for node ${t.name} (looked for ${t.identityFiles.join(', ') || 'none'})`,
-          ),
-        );
-        return;
+  /**
+   * Connects to the target, through its jump hosts when it has some: each hop's host key is checked
+   * before any credential is sent to it, and each authenticates with its own identity.
+   */
+  static async connect(t: SshTarget, o: SshOptions = DEFAULT_SSH): Promise<SshConnection> {
+    const hops = t.jump ?? [];
+    const clients: Client[] = [];
+    try {
+      let sock: ClientChannel | undefined;
+      for (const [i, hop] of hops.entries()) {
+        const c = await connectHop(hop, hopLabel(t, hop), o, sock, clients);
+        sock = await forward(c, hopLabel(t, hop), hops[i + 1] ?? t);
       }
-      let settled = false;
-      client.once('ready', () => {
-        settled = true;
-        resolve(new SshConnection(t, client));
-      });
-      // `on`, not `once`: a handshake that timed out is followed by a second error ("Connection lost before
-      // handshake"), which must not go unheard (it would end the process)
-      client.on('error', (e: Error & { level?: string }) => {
-        if (settled) return;
-        settled = true;
-        const v = verifier.verdict();
-        if (v && !v.ok) reject(new SshError('host-key', `node ${t.name}: ${v.message}`));
-        else if (e.level === 'client-authentication')
-          reject(
-            new SshError(
-              'auth',
-              `node ${t.name}: ${t.user}@${t.host} refused every key offered (ssh-agent and ${keys.join(', ') || 'no key file'})`,
-            ),
-          );
-        else reject(new SshError('network', `node ${t.name}: cannot reach ${t.host}:${t.port}: ${e.message}`));
-      });
-      client.connect(config);
-      // requests and answers are small writes each waiting on the last: Nagle's algorithm and the peer's
-      // delayed ACK would hold each one back some 40 ms
-      client.setNoDelay(true);
-    });
+      const client = await connectHop(t, hopLabel(t, t), o, sock, clients);
+      return new SshConnection(t, client, clients.slice(0, hops.length));
+    } catch (e) {
+      for (const c of clients.reverse()) c.end();
+      throw e;
+    }
   }
 
   get closed(): Error | null {
@@ -211,8 +282,10 @@ export class SshConnection {
     });
   }
 
+  /** Ends the connection and every jump host's under it. */
   end(): void {
     this.client.end();
+    for (const c of [...this.jumps].reverse()) c.end();
   }
 
   private async slot(): Promise<() => void> {

@@ -4,15 +4,20 @@
 # route to its /24 (its gateway on the host), IP forwarding is never touched, and an `unreachable` guard
 # route per node keeps traffic for a cut node off the host's default route.
 #
-#   fleet.sh up N [--no-streamlocal i,j] [--no-node i,j] [--disk-full i,j] [--env-file F]
+#   fleet.sh up N [--no-streamlocal i,j] [--no-node i,j] [--disk-full i,j] [--behind i:j,k:l] [--env-file F]
 #   fleet.sh down
 #   fleet.sh cut I | restore I
+#   fleet.sh relay I PORT
 #   fleet.sh known-hosts | info
 # Options for every command: --prefix P (default agt), --subnet A.B (default 10.201),
 # --state-dir D (default /tmp/agency-fleet-P). The subnet is remembered in the state dir by `up`.
 #
 # Node i: namespace Pn<i>, host-side veth Ph<i> = A.B.i.1/24, namespace eth0 = A.B.i.2/24, user Pu<i>
 # with home /home/Pu<i>, sshd on A.B.i.2:22 logging to STATE/nodes/n<i>/sshd.log.
+# A node i `--behind` node j has no link to the host: its eth0 pairs with link Pb<i> in namespace Pn<j>
+# (A.B.i.1/24 there), so only node j reaches it (ssh -J, or direct-tcpip through node j's sshd), and the
+# host's guard route keeps the host from trying. `relay I PORT` forwards A.B.i.1:PORT in node j's
+# namespace to the host's A.B.j.1:PORT (socat), for a server node i must reach.
 set -euo pipefail
 umask 022                           # node users read their bin/ and the authorized keys under the state dir
 
@@ -28,7 +33,7 @@ die() { echo "fleet.sh: $*" >&2; exit 1; }
 log() { echo "fleet.sh: $*" >&2; }
 
 PREFIX=agt SUBNET='' STATE='' ENV_FILE=''
-NO_STREAMLOCAL=',,' NO_NODE=',,' DISK_FULL=',,'
+NO_STREAMLOCAL=',,' NO_NODE=',,' DISK_FULL=',,' BEHIND=''
 ARGS=()
 while (($#)); do
   case $1 in
@@ -39,7 +44,8 @@ while (($#)); do
     --no-streamlocal) NO_STREAMLOCAL=",${2:?--no-streamlocal needs i,j},"; shift 2 ;;
     --no-node) NO_NODE=",${2:?--no-node needs i,j},"; shift 2 ;;
     --disk-full) DISK_FULL=",${2:?--disk-full needs i,j},"; shift 2 ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    --behind) BEHIND=${2:?--behind needs i:j (node i reached only through node j)}; shift 2 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     --*) die "unknown option $1 (see --help)" ;;
     *) ARGS+=("$1"); shift ;;
   esac
@@ -52,6 +58,17 @@ UP_SUBNET=''
 [[ -z $SUBNET || -z $UP_SUBNET || $SUBNET == "$UP_SUBNET" ]] \
   || die "the fleet '$PREFIX' is up on subnet $UP_SUBNET, not $SUBNET: run 'fleet.sh down --prefix $PREFIX' first"
 SUBNET=${SUBNET:-${UP_SUBNET:-10.201}}
+# the nodes behind others are the fleet's own: given to `up`, remembered for the other commands
+if [[ ${ARGS[0]:-} != up && -z $BEHIND && -r $STATE/fleet.env ]]; then BEHIND=$(sed -n 's/^BEHIND=//p' "$STATE/fleet.env"); fi
+[[ -z $BEHIND || $BEHIND =~ ^[0-9]+:[0-9]+(,[0-9]+:[0-9]+)*$ ]] || die "--behind takes i:j pairs, comma-separated, got '$BEHIND'"
+declare -A VIA=()
+if [[ -n $BEHIND ]]; then
+  for pair in ${BEHIND//,/ }; do VIA[${pair%%:*}]=${pair##*:}; done
+  for i in "${!VIA[@]}"; do
+    [[ $i != "${VIA[$i]}" ]] || die "--behind $i:$i: a node cannot be behind itself"
+    [[ -z ${VIA[${VIA[$i]}]:-} ]] || die "--behind $i:${VIA[$i]}: node ${VIA[$i]} is itself behind another node"
+  done
+fi
 [[ $SUBNET =~ ^(10|172|192)\.[0-9]{1,3}$ ]] || die "--subnet '$SUBNET' must be the first two octets of a private range, like 10.201"
 for list in "$NO_STREAMLOCAL" "$NO_NODE" "$DISK_FULL"; do
   [[ $list == ,, || $list =~ ^,[0-9]+(,[0-9]+)*,$ ]] || die "node lists are comma-separated numbers, got '${list:1:${#list}-2}'"
@@ -60,6 +77,8 @@ done
 has() { [[ $2 == *",$1,"* ]]; }             # has I LIST
 ns() { echo "${PREFIX}n$1"; }
 veth() { echo "${PREFIX}h$1"; }
+bveth() { echo "${PREFIX}b$1"; }         # node i's link in the namespace of the node it is behind
+via() { echo "${VIA[$1]:-}"; }
 user() { echo "${PREFIX}u$1"; }
 home() { echo "/home/${PREFIX}u$1"; }
 ndir() { echo "$STATE/nodes/n$1"; }
@@ -222,13 +241,14 @@ EOF
   if has "$i" "$NO_NODE"; then echo "SetEnv PATH=$d/bin"; fi
 }
 
-# true once something at ADDR:22 sends an SSH banner; gives up after SECONDS
+# true once something at ADDR:22 sends an SSH banner; gives up after SECONDS; looks from namespace NS if given
 wait_banner() {
-  local host=$1 deadline line
+  local host=$1 deadline line in=()
+  [[ -z ${3:-} ]] || in=(ip netns exec "$3")
   deadline=$(($(now_ms) + $2 * 1000))
   while :; do
     # shellcheck disable=SC2016 # $1 and $l belong to the inner shell
-    line=$(timeout 3 bash -c 'exec 3<>"/dev/tcp/$1/22" && IFS= read -r -t 2 l <&3 && printf %s "$l"' _ "$host" 2>/dev/null) || true
+    line=$(timeout 3 "${in[@]}" bash -c 'exec 3<>"/dev/tcp/$1/22" && IFS= read -r -t 2 l <&3 && printf %s "$l"' _ "$host" 2>/dev/null) || true
     [[ $line == SSH-2.0-* ]] && return 0
     (($(now_ms) < deadline)) || return 1
     sleep 0.02
@@ -236,8 +256,10 @@ wait_banner() {
 }
 
 ssh_node() {
-  local i=$1; shift
-  ssh -F none -i "$STATE/client_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes \
+  local i=$1 in=(); shift
+  # a node behind another is reached from that node's namespace
+  [[ -z $(via "$i") ]] || in=(ip netns exec "$(ns "$(via "$i")")")
+  "${in[@]}" ssh -F none -i "$STATE/client_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes \
     -o UserKnownHostsFile="$STATE/known_hosts" -o GlobalKnownHostsFile=/dev/null \
     -o StrictHostKeyChecking=yes -o ConnectTimeout=5 "$(user "$i")@$(addr "$i")" "$@"
 }
@@ -250,10 +272,25 @@ node_up_net() {
   # the guard first: while the link is down or absent, nothing for this /24 follows the default route
   ip route replace unreachable "$SUBNET.$i.0/24" metric "$GUARD_METRIC"
   [[ -e /run/netns/$n ]] || ip netns add "$n"
-  ip link show "$v" >/dev/null 2>&1 || ip link add "$v" type veth peer name eth0 netns "$n"
-  [[ ! -e /proc/sys/net/ipv6/conf/$v ]] || echo 1 >"/proc/sys/net/ipv6/conf/$v/disable_ipv6"
-  ip addr replace "$(gw "$i")/24" dev "$v"
-  ip link set "$v" up
+  local j in=()
+  j=$(via "$i")
+  if [[ -n $j ]]; then
+    # behind node j: no link to the host; the other end of eth0 is in j's namespace
+    ip link del "$v" 2>/dev/null || true                     # it was not behind j last time
+    v=$(bveth "$i") in=(-n "$(ns "$j")")
+    if ! ip "${in[@]}" link show "$v" >/dev/null 2>&1; then
+      ip -n "$n" link del eth0 2>/dev/null || true
+      ip "${in[@]}" link add "$v" type veth peer name eth0 netns "$n"
+    fi
+  else
+    if ! ip link show "$v" >/dev/null 2>&1; then
+      ip -n "$n" link del eth0 2>/dev/null || true           # it was behind another node last time
+      ip link add "$v" type veth peer name eth0 netns "$n"
+    fi
+    [[ ! -e /proc/sys/net/ipv6/conf/$v ]] || echo 1 >"/proc/sys/net/ipv6/conf/$v/disable_ipv6"
+  fi
+  ip "${in[@]}" addr replace "$(gw "$i")/24" dev "$v"
+  ip "${in[@]}" link set "$v" up
   ip -n "$n" link set lo up
   ip -n "$n" addr replace "$(addr "$i")/24" dev eth0
   ip -n "$n" link set eth0 up
@@ -278,7 +315,7 @@ node_up_net() {
     ip netns exec "$n" "$SSHD" -f "$d/sshd_config" -E "$d/sshd.log" 9<&- \
       || die "node $i: sshd would not start; see $d/sshd.log"
   fi
-  wait_banner "$(addr "$i")" "$WAIT_SECONDS" || die "node $i: sshd did not answer on $(addr "$i"):22 within ${WAIT_SECONDS}s; see $d/sshd.log"
+  wait_banner "$(addr "$i")" "$WAIT_SECONDS" "${j:+$(ns "$j")}" || die "node $i: sshd did not answer on $(addr "$i"):22 within ${WAIT_SECONDS}s; see $d/sshd.log"
 }
 
 # the properties tests rely on, checked through the real login path
@@ -304,7 +341,7 @@ cmd_up() {
   [[ -z $taken ]] || die "the subnet $SUBNET is in use (${taken//$'\n'/, }); pick another --subnet"
   mkdir -p "$STATE/nodes"
   chmod 0755 "$STATE" "$STATE/nodes"                # node users read authorized_keys and their bin/
-  printf 'PREFIX=%s\nSUBNET=%s\nN=%s\n' "$PREFIX" "$SUBNET" "$n" >"$STATE/fleet.env"
+  printf 'PREFIX=%s\nSUBNET=%s\nN=%s\nBEHIND=%s\n' "$PREFIX" "$SUBNET" "$n" "$BEHIND" >"$STATE/fleet.env"
   # Debian's sshd needs its privilege-separation folder; on a machine without a running sshd it is absent
   [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
   [[ -f $STATE/client_ed25519 ]] || ssh-keygen -q -t ed25519 -N '' -C "agency fleet client $PREFIX" -f "$STATE/client_ed25519"
@@ -318,8 +355,15 @@ cmd_up() {
     for i in "${extra[@]}"; do node_down_user "$i"; done
   fi
 
+  for i in "${!VIA[@]}"; do
+    ((i >= 1 && i <= n && VIA[$i] >= 1 && VIA[$i] <= n)) || die "--behind $i:${VIA[$i]}: both must be nodes 1-$n"
+  done
   for i in $(seq 1 "$n"); do node_up_user "$i"; done
-  parallel node_up_net $(seq 1 "$n")
+  # nodes behind others once the namespaces they sit behind are up
+  local direct=() behind=()
+  for i in $(seq 1 "$n"); do if [[ -n $(via "$i") ]]; then behind+=("$i"); else direct+=("$i"); fi; done
+  parallel node_up_net "${direct[@]}"
+  ((${#behind[@]} == 0)) || parallel node_up_net "${behind[@]}"
   cmd_known_hosts >"$STATE/known_hosts.new" && mv "$STATE/known_hosts.new" "$STATE/known_hosts"
   parallel node_check $(seq 1 "$n")
 }
@@ -344,9 +388,10 @@ cmd_info() {
   printf '{"prefix":"%s","subnet":"%s","stateDir":"%s","clientKey":"%s","knownHosts":"%s","nodes":[' \
     "$PREFIX" "$SUBNET" "$STATE" "$STATE/client_ed25519" "$STATE/known_hosts"
   for i in $(seq 1 "$n"); do
-    printf '%s\n {"name":"n%d","host":"%s","port":22,"user":"%s","gateway":"%s","hostKey":"%s","home":"%s"}' \
+    printf '%s\n {"name":"n%d","host":"%s","port":22,"user":"%s","gateway":"%s","hostKey":"%s","home":"%s"%s}' \
       "$sep" "$i" "$(addr "$i")" "$(user "$i")" "$(gw "$i")" \
-      "$(cut -d' ' -f1,2 "$(ndir "$i")/ssh_host_ed25519_key.pub")" "$(home "$i")"
+      "$(cut -d' ' -f1,2 "$(ndir "$i")/ssh_host_ed25519_key.pub")" "$(home "$i")" \
+      "$([[ -z $(via "$i") ]] || printf ',"behind":"n%d"' "$(via "$i")")"
     sep=,
   done
   printf '\n]}\n'
@@ -355,18 +400,49 @@ cmd_info() {
 link_node() {
   local i=${ARGS[1]:-}
   if ! [[ $i =~ ^[0-9]+$ ]] || ((i < 1 || i > $(up_count))); then die "usage: fleet.sh ${ARGS[0]} I, with I a node that is up"; fi
-  ip link show "$(veth "$i")" >/dev/null 2>&1 || die "node $i has no link $(veth "$i")"
+  if [[ -n $(via "$i") ]]; then
+    ip -n "$(ns "$(via "$i")")" link show "$(bveth "$i")" >/dev/null 2>&1 || die "node $i has no link $(bveth "$i") in $(ns "$(via "$i")")"
+  else
+    ip link show "$(veth "$i")" >/dev/null 2>&1 || die "node $i has no link $(veth "$i")"
+  fi
   echo "$i"
+}
+
+# `ip link set` on node i's link, wherever its host end is
+set_link() {
+  local i=$1 j
+  j=$(via "$i")
+  if [[ -n $j ]]; then ip -n "$(ns "$j")" link set "$(bveth "$i")" "$2"; else ip link set "$(veth "$i")" "$2"; fi
+}
+
+cmd_relay() {
+  local i j port=${ARGS[2]:-} deadline
+  i=$(link_node)
+  j=$(via "$i")
+  [[ -n $j ]] || die "relay: node $i is not behind another node; it reaches the host at $(gw "$i") itself"
+  [[ $port =~ ^[0-9]+$ ]] && ((port >= 1 && port <= 65535)) || die "usage: fleet.sh relay I PORT"
+  command -v socat >/dev/null || die "socat is missing: apt-get install socat"
+  # in node j's namespace, so `down` ends it with the namespace's other processes
+  ip netns exec "$(ns "$j")" setsid socat "TCP-LISTEN:$port,bind=$(gw "$i"),fork,reuseaddr" "TCP:$(gw "$j"):$port" \
+    </dev/null >/dev/null 2>&1 9<&- &
+  deadline=$(($(now_ms) + WAIT_SECONDS * 1000))
+  # shellcheck disable=SC2016 # $1 and $2 belong to the inner shell
+  until ip netns exec "$(ns "$i")" timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$(gw "$i")" "$port" 2>/dev/null; do
+    (($(now_ms) < deadline)) || die "relay for node $i on $(gw "$i"):$port did not start"
+    sleep 0.02
+  done
 }
 
 case ${ARGS[0]:-} in
   up) cmd_up ;;
   down) cmd_down ;;
-  cut) i=$(link_node); ip link set "$(veth "$i")" down ;;
+  cut) i=$(link_node); set_link "$i" down ;;
   restore)
-    i=$(link_node); ip link set "$(veth "$i")" up
-    wait_banner "$(addr "$i")" "$WAIT_SECONDS" || die "node $i: sshd did not answer after restore" ;;
+    i=$(link_node); set_link "$i" up
+    j=$(via "$i")
+    wait_banner "$(addr "$i")" "$WAIT_SECONDS" "${j:+$(ns "$j")}" || die "node $i: sshd did not answer after restore" ;;
+  relay) cmd_relay ;;
   known-hosts) cmd_known_hosts ;;
   info) cmd_info ;;
-  *) die "usage: fleet.sh up N [--no-streamlocal i,j] [--no-node i,j] [--disk-full i,j] [--env-file F] | down | cut I | restore I | known-hosts | info  [--prefix P] [--subnet A.B] [--state-dir D]" ;;
+  *) die "usage: fleet.sh up N [--no-streamlocal i,j] [--no-node i,j] [--disk-full i,j] [--behind i:j,k:l] [--env-file F] | down | cut I | restore I | relay I PORT | known-hosts | info  [--prefix P] [--subnet A.B] [--state-dir D]" ;;
 esac

@@ -2,7 +2,8 @@
  * An agency fleet for end-to-end tests: test nodes (fleet.ts) configured in an operator config of their
  * own, each with a scripted Messages API on its gateway address (the only address a node can reach), a
  * node.env that points its sessions at it and at the real Claude Code CLI (the copy in the node share,
- * which every user can read), and a git repository to work on.
+ * which every user can read), and a git repository to work on. A node behind another (`behind`) is configured
+ * with that node as its `jump` host, and reaches its API through a relay in that node's namespace.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,6 +58,7 @@ export async function agencyFleet(
             port: x.port,
             identityFile: fleet.clientKey,
             knownHostsFile: knownHosts,
+            ...(x.behind ? { jump: x.behind } : {}),
           })),
         },
         null,
@@ -65,10 +67,15 @@ export async function agencyFleet(
     );
     await Promise.all(
       fleet.nodes.map(async (x) => {
-        const api = await startScriptedApi(scenario(x), { host: x.gateway });
+        // a node behind another reaches the host only through a relay in that node's namespace
+        const via = x.behind ? fleet.nodes.find((y) => y.name === x.behind)! : undefined;
+        const api = await startScriptedApi(scenario(x), { host: (via ?? x).gateway });
         apis.set(x.name, api);
+        const url = new URL(api.url);
+        if (via) await fleet.relay(fleet.nodes.indexOf(x) + 1, Number(url.port));
+        url.hostname = x.gateway;
         const nodeEnv = [
-          `ANTHROPIC_BASE_URL=${api.url}`,
+          `ANTHROPIC_BASE_URL=${url.origin}`,
           `ANTHROPIC_API_KEY=${FAKE_API_KEY}`,
           'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
           'DISABLE_AUTOUPDATER=1',

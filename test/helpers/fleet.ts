@@ -5,6 +5,8 @@
  *
  * A node reaches the host only at its `gateway` address: a server a node must reach (a scripted Messages
  * API, say) has to listen on that address or on 0.0.0.0, not on 127.0.0.1.
+ * A node `behind` another has no link to the host at all: only that node reaches it (as a jump host), and its
+ * `gateway` is in that node's namespace; `relay` forwards a port there to the host.
  * Fleets that live at the same time need different `prefix`es and `subnet`s.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -23,6 +25,8 @@ export interface FleetNode {
   /** `ssh-ed25519 AAAA…`, as in a known_hosts line */
   hostKey: string;
   home: string;
+  /** the node this one is behind (reached only through it), if any */
+  behind?: string;
 }
 
 export interface Fleet {
@@ -36,6 +40,11 @@ export interface Fleet {
   cut(i: number): Promise<void>;
   /** brings node i's link back and waits until its sshd answers */
   restore(i: number): Promise<void>;
+  /**
+   * for node i behind another: forwards `port` on node i's gateway (in the other node's namespace) to the
+   * same port on the other node's gateway, on the host, where a server for node i listens
+   */
+  relay(i: number, port: number): Promise<void>;
   /** removes every namespace, link, user, home, process and file of the fleet */
   down(): Promise<void>;
 }
@@ -51,6 +60,8 @@ export interface FleetOptions {
   noNode?: number[];
   /** nodes whose home is a 512 KB tmpfs */
   diskFull?: number[];
+  /** [i, j]: node i is reachable only through node j (which is not itself behind another) */
+  behind?: [number, number][];
   /** copied to ~/.agency/node.env on every node */
   envFile?: string;
 }
@@ -120,6 +131,7 @@ export async function fleetUp(n: number, opts: FleetOptions = {}): Promise<Fleet
       ...list('--no-streamlocal', opts.noStreamLocal),
       ...list('--no-node', opts.noNode),
       ...list('--disk-full', opts.diskFull),
+      ...(opts.behind?.length ? ['--behind', opts.behind.map(([i, j]) => `${i}:${j}`).join(',')] : []),
       ...(opts.envFile ? ['--env-file', opts.envFile] : []),
     ]);
   } catch (e) {
@@ -140,13 +152,19 @@ export async function fleetUp(n: number, opts: FleetOptions = {}): Promise<Fleet
     knownHosts: () => info.knownHosts,
     cut: async (i) => void (await script(['cut', node(i), ...common])),
     restore: async (i) => void (await script(['restore', node(i), ...common])),
+    relay: async (i, port) => void (await script(['relay', node(i), String(port), ...common])),
     down: async () => void (await script(['down', ...common])),
   };
 }
 
-/** the OpenSSH client arguments that log in to `node` with the fleet's key, checking its host key */
+/**
+ * the OpenSSH client arguments that log in to `node` with the fleet's key, checking its host key; a node
+ * behind another is reached through it (`ssh -W`, the other node's key checked too)
+ */
 export function sshArgs(fleet: Fleet, node: FleetNode): string[] {
+  const via = node.behind ? fleet.nodes.find((x) => x.name === node.behind) : undefined;
   return [
+    ...(via ? ['-o', `ProxyCommand=ssh -W %h:%p ${sshArgs(fleet, via).join(' ')}`] : []),
     '-F',
     'none',
     '-i',
