@@ -44,6 +44,7 @@ import { startResidentGuard } from './guard-wiring.js';
 import { turnGate } from './turn-gate.js';
 import { processAlive } from '../paths/fs-facts.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
+import { nodeRuntime, pathWithRuntime } from './node-runtime.js';
 
 export interface ServeOptions {
   name?: string;
@@ -116,6 +117,9 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   const paths = nodePaths();
   ensureDirs(paths);
   const fromEnvFile = loadNodeEnv(paths.home);
+  // on agency's Node, `node` is found by what sessions and workers run (after the node's own)
+  const path = pathWithRuntime(process.env.PATH);
+  if (path !== undefined) process.env.PATH = path;
   const ready = () => {
     if (o.readyFd !== undefined) {
       try {
@@ -144,6 +148,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     sandbox: checkSandbox(),
     // from its environment and node.env as the daemon starts; `run` looks again each time
     auth: nodeAuth(process.env),
+    runtime: nodeRuntime(),
   };
   const tokens = SessionTokens.load(paths.home);
   // sessions get the key through their key helper, from this file, never through their environment
