@@ -269,7 +269,8 @@ function installScript(agent: string, sha: string, unpack: boolean, oldPid: stri
         ]
       : []),
     `ln -sfn ${q(sha)} current.new`,
-    `perl -e 'rename("current.new", "current") or die "cannot switch to the new agent: $!\\n"'`,
+    // rename(2) replaces the link in one step (mv would move it into the folder it points to)
+    `${q(nodeBin)} -e 'require("fs").renameSync("current.new", "current")' || { echo "cannot switch to the new agent" >&2; exit 6; }`,
     // the launcher, replaced whole
     `printf '%s' ${q(launcherScript(nodeBin))} > agency.new`,
     'chmod 755 agency.new',
