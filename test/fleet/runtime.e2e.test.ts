@@ -30,13 +30,7 @@ beforeAll(async () => {
     () => ({
       steps: [
         // `node` here is agency's, found at the end of the session's PATH
-        {
-          tool: 'Bash',
-          input: {
-            command: "node -e \"require('fs').writeFileSync('by-node.txt', process.version)\"",
-            description: 'write a file with node',
-          },
-        },
+        { tool: 'Bash', input: { command: 'node --version > by-node.txt', description: 'note the node version' } },
         { text: 'done on agency node' },
       ],
     }),
