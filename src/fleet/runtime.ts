@@ -78,7 +78,8 @@ export class RuntimeError extends Error {
   }
 }
 
-const TIMEOUT_MS = 120_000;
+/** how long the registry may stay silent: before it answers, and between two pieces of a download */
+const TIMEOUT_MS = 30_000;
 /** the packages are 30–60 MB; a download past this is not a Node binary */
 const MAX_BYTES = 300 * 1024 * 1024;
 const MAX_PACKUMENT_BYTES = 16 * 1024 * 1024;
@@ -271,6 +272,7 @@ async function download(url: string, timeoutMs: number, maxBytes: number): Promi
     const chunks: Buffer[] = [];
     let n = 0;
     for await (const c of Readable.fromWeb(res.body! as import('node:stream/web').ReadableStream)) {
+      timer.refresh();
       n += (c as Buffer).length;
       if (n > maxBytes) throw new RuntimeError(`${url} is larger than ${maxBytes} bytes: refused`);
       chunks.push(c as Buffer);
@@ -298,6 +300,7 @@ async function downloadTo(url: string, file: string, timeoutMs: number, maxBytes
     let n = 0;
     const count = new Transform({
       transform(c: Buffer, _e, cb) {
+        timer.refresh();
         n += c.length;
         if (n > maxBytes) return cb(new RuntimeError(`${url} is larger than ${maxBytes} bytes: refused`));
         hash.update(c);

