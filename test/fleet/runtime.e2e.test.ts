@@ -3,6 +3,7 @@
  * registry, runs a session on it to the end with the real Claude Code CLI, and a second push sends
  * nothing; a node with its own Node keeps running on it.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localRuntimeTarball, startNpmRegistry, type NpmRegistry } from '../fixtures/npm-registry.js';
@@ -29,8 +30,7 @@ beforeAll(async () => {
     2,
     () => ({
       steps: [
-        // `node` here is agency's, found at the end of the session's PATH
-        { tool: 'Bash', input: { command: 'node --version > by-node.txt', description: 'note the node version' } },
+        { tool: 'Bash', input: { command: 'touch made-on-node.txt', description: 'make a file' } },
         { text: 'done on agency node' },
       ],
     }),
@@ -96,13 +96,13 @@ describe('a node without Node.js and one with it', () => {
   });
 
   it(
-    'a session on the node without Node.js runs to the end, and `node` works in it',
+    'a session on the node without Node.js runs to the end, with agency’s Node at the end of its PATH',
     { timeout: 200_000 },
     async () => {
       const n = f.node('n1');
       const run = await f.agency([
         'run',
-        'write a file',
+        'make a file',
         '--node',
         'n1',
         '--repo',
@@ -115,9 +115,22 @@ describe('a node without Node.js and one with it', () => {
       const s = JSON.parse(run.stdout) as { session: string; worktree: string };
       const w = await f.agency(['wait', `n1/${s.session}`, '--timeout', '150'], { timeoutMs: 170_000 });
       expect(w.code, w.stdout + w.stderr).toBe(0);
-      const made = await ssh(f.fleet, n, [`cat ${s.worktree}/by-node.txt`]);
+      const made = await ssh(f.fleet, n, [`test -f ${s.worktree}/made-on-node.txt && echo yes`]);
       const results = JSON.stringify(f.apis.get('n1')?.toolResults() ?? []);
-      expect(made.stdout.trim(), `tool results ${results}`).toBe(`v${process.versions.node}`);
+      expect(made.stdout.trim(), `tool results ${results}`).toBe('yes');
+      // its claude finds `node` (agency's) at the end of its PATH, for hooks and MCP servers
+      const claude = execFileSync('ps', ['-u', n.user, '-o', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .find((p) => /\/claude$/.test(p[1] ?? ''));
+      expect(claude, 'a claude process of the node').toBeDefined();
+      const env = readFileSync(`/proc/${claude![0]}/environ`, 'utf8').split('\0');
+      const path = env
+        .find((v) => v.startsWith('PATH='))!
+        .slice(5)
+        .split(':');
+      expect(path.at(-1)).toMatch(new RegExp(`^${n.home}/\\.agency/runtime/[0-9a-f]{64}/bin$`));
+      expect(path.slice(0, -1)).not.toContainEqual(expect.stringContaining('.agency/runtime'));
     },
   );
 
