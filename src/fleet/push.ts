@@ -140,20 +140,24 @@ export async function pushNode(
         (installed ? 0 : Math.ceil((bundle.bytes * 4) / 1024)) +
         (runtime && !runtimeThere ? Math.ceil((runtime.bytes * 4) / 1024) : 0);
       if (needKb > 0) checkDisk(target.name, home, facts, needKb + 1024);
-      if (runtime && !runtimeThere) {
-        await upload(
-          conn,
-          target.name,
-          'the Node runtime',
-          runtime.file,
-          `${home}/${RUNTIME_DIR}/incoming/${runtime.sha256}.tgz.part`,
-        );
-        uploaded.runtime = runtime.bytes;
-      }
-      if (!installed) {
-        await upload(conn, target.name, 'the agent', bundle.file, `${agent}/incoming/${bundle.sha256}.tgz.part`);
-        uploaded.agent = bundle.bytes;
-      }
+      // both at once, each on its own channel
+      const c = conn;
+      await Promise.all([
+        runtime && !runtimeThere
+          ? upload(
+              c,
+              target.name,
+              'the Node runtime',
+              runtime.file,
+              `${home}/${RUNTIME_DIR}/incoming/${runtime.sha256}.tgz.part`,
+            ).then(() => (uploaded.runtime = runtime.bytes))
+          : null,
+        installed
+          ? null
+          : upload(c, target.name, 'the agent', bundle.file, `${agent}/incoming/${bundle.sha256}.tgz.part`).then(
+              () => (uploaded.agent = bundle.bytes),
+            ),
+      ]);
       const r = await conn.exec(
         [
           'set -e',
