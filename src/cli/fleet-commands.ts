@@ -7,6 +7,7 @@ import { fleetLinks, sshOptions, sshTarget } from '../fleet/fleet.js';
 import { resolveSshAlias, sshConfigNames } from '../fleet/ssh-config.js';
 import { parseHops } from '../fleet/jump.js';
 import { BundleCache, pushNode, type PushResult } from '../fleet/push.js';
+import { RuntimeCache, runtimeSource } from '../fleet/runtime.js';
 import { safeLine } from '../terminal/index.js';
 import { EXIT, printJson, say, UserError, warn } from './output.js';
 import { withCockpit } from './with-cockpit.js';
@@ -27,6 +28,7 @@ export async function listNodes(o: { json?: boolean }): Promise<void> {
     build: n.info?.build ?? null,
     host: n.info?.host ?? null,
     platform: n.info?.platform ?? null,
+    runtime: n.info?.runtime ?? null,
     sessions: n.sessions,
     org: n.info?.org ? { id: n.info.org.id, name: n.info.org.name } : null,
     vps: n.info?.org?.vps ?? [],
@@ -175,21 +177,20 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
   }
   const bundles = new BundleCache();
   bundles.prefetchLocal();
+  const runtimes = new RuntimeCache(runtimeSource(config.runtime));
   const ssh = sshOptions();
   const results = await Promise.all(
     chosen.map(async (n) => {
       let r: PushResult;
       try {
-        r = await pushNode(sshTarget(n, config.nodes), bundles, ssh, { service: o.service === true });
+        r = await pushNode(sshTarget(n, config.nodes), bundles, runtimes, ssh, {
+          service: o.service === true,
+          runtime: n.runtime ?? 'auto',
+        });
       } catch (e) {
         r = { node: n.name, ok: false, failure: 'failed', error: (e as Error).message, ms: 0 };
       }
-      if (!o.json)
-        warn(
-          r.ok
-            ? `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}, ${r.ms} ms)${r.service ? `; service ${r.service}` : ''}`
-            : `${r.node}: ${r.error}`,
-        );
+      if (!o.json) warn(pushLine(r));
       return r;
     }),
   );
@@ -222,4 +223,20 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
   }
   if (results.some((r) => !r.ok) || orgProblem !== null || sent.some((x) => x.result !== 'applied'))
     process.exitCode = EXIT.failure;
+}
+
+/** One node's push, for people: what was installed, on which Node, and how much was sent. */
+export function pushLine(r: PushResult): string {
+  if (!r.ok) return `${r.node}: ${r.error}`;
+  const kb = (n: number) => `${Math.round(n / 1024)} KB`;
+  const sent = r.uploaded ?? { runtime: 0, agent: 0 };
+  const node = r.runtime
+    ? r.runtime.kind === 'bundled'
+      ? sent.runtime > 0
+        ? `; installed agency's Node ${r.runtime.node} (${kb(sent.runtime)} sent)`
+        : `; on agency's Node ${r.runtime.node}`
+      : `; on its own Node ${r.runtime.node}`
+    : '';
+  const agent = sent.agent > 0 ? `, ${kb(sent.agent)} sent` : '';
+  return `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}${agent}, ${r.ms} ms)${node}${r.service ? `; service ${r.service}` : ''}`;
 }

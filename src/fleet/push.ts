@@ -3,14 +3,31 @@
  * build already installed is not uploaded again, and a daemon already running it is left alone. Each
  * node gets its own result; one node's failure does not stop the others.
  */
-import { SANDBOX_INSTALL, SANDBOX_OPT_OUT, SANDBOX_PROGRAMS } from '../paths/sandbox-programs.js';
+import { SANDBOX_INSTALL, SANDBOX_OPT_OUT } from '../paths/sandbox-programs.js';
 import { bundleCacheDir, cachedBundle, type Bundle, type Platform } from './bundle.js';
-import { AGENT_DIR } from './remote-link.js';
+import {
+  hasRuntime,
+  launcherExec,
+  launcherNode,
+  launcherScript,
+  libcName,
+  missingSandbox,
+  parseProbe,
+  planNode,
+  PROBE,
+  PushError,
+  RUNTIME_DIR,
+  type Facts,
+  type PushFailure,
+  type RuntimeMode,
+} from './push-plan.js';
+import { AGENT_DIR, AGENT_LAUNCHER } from './remote-link.js';
+import type { Runtime, RuntimeCache } from './runtime.js';
 import { serviceScript } from './service.js';
 import { uploadFile } from './upload.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget } from './ssh-connect.js';
 
-export type PushFailure = 'host-key' | 'auth' | 'network' | 'no-node' | 'no-sandbox' | 'disk' | 'platform' | 'failed';
+export { missingSandbox, type PushFailure };
 
 export interface PushResult {
   node: string;
@@ -26,43 +43,12 @@ export interface PushResult {
   runtime?: { kind: 'system' | 'bundled'; node: string };
   /** bytes this push sent to the node: the runtime's archive and the agent's (0 when the node had them) */
   uploaded?: { runtime: number; agent: number };
+  /** the node's C library or macOS version (`glibc 2.36`, `macOS 14.5`), when it said */
+  libc?: string;
   ms: number;
   error?: string;
   failure?: PushFailure;
 }
-
-class PushError extends Error {
-  constructor(
-    readonly failure: PushFailure,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** One round trip: what the node is, and what of agency it already runs. */
-const PROBE = [
-  'printf "home=%s\\n" "$HOME"',
-  'printf "platform=%s-%s\\n" "$(uname -s)" "$(uname -m)"',
-  'if command -v node >/dev/null 2>&1; then printf "node=%s\\n" "$(node -p process.versions.node 2>/dev/null || echo broken)"; else echo node=none; fi',
-  'printf "df=%s\\n" "$(df -Pk "$HOME" | tail -n 1)"',
-  `a="$HOME/${AGENT_DIR}"`,
-  'printf "builds="; for d in "$a"/*/; do [ -f "$d.complete" ] && printf "%s " "$(basename "$d")"; done; echo',
-  'printf "current=%s\\n" "$(readlink "$a/current" 2>/dev/null)"',
-  // the running daemon's build, if its pid is alive
-  'r="$HOME/.agency/run/node.build"; if [ -f "$r" ]; then read b p < "$r"; kill -0 "$p" 2>/dev/null && printf "running=%s\\npid=%s\\n" "$b" "$p"; fi',
-  'mkdir -p "$a/incoming" 2>/dev/null; true',
-  // what the sessions' sandbox needs on Linux, on the PATH the daemon will have; and whether the operator
-  // opted the node out of it in its node.env
-  `printf "sandbox="; for p in ${SANDBOX_PROGRAMS.join(' ')}; do command -v "$p" >/dev/null 2>&1 || printf "%s " "$p"; done; echo`,
-  'printf "sandboxSetting=%s\\n" "$(sed -n "s/^\\(export  *\\)\\{0,1\\}AGENCY_SANDBOX=//p" "$HOME/.agency/node.env" 2>/dev/null | tail -n 1)"',
-].join('; ');
-
-const PLATFORM: Record<string, Platform> = {
-  'Linux-x86_64': 'linux-x64',
-  'Darwin-arm64': 'darwin-arm64',
-  'Darwin-x86_64': 'darwin-x64',
-};
 
 /**
  * Each platform's bundle, once per push whichever node asks first, from the bundle cache when agency has
@@ -94,11 +80,18 @@ const LOCAL_PLATFORM: Record<string, Platform> = {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+export interface PushOptions {
+  service?: boolean;
+  /** which Node the agent runs on there (the node's `runtime` in the config) */
+  runtime?: RuntimeMode;
+}
+
 export async function pushNode(
   target: SshTarget,
   bundles: BundleCache,
+  runtimes: RuntimeCache,
   ssh: SshOptions,
-  opts: { service?: boolean } = {},
+  opts: PushOptions = {},
 ): Promise<PushResult> {
   const started = Date.now();
   const done = (r: Omit<PushResult, 'node' | 'ms'>): PushResult => ({
@@ -117,50 +110,60 @@ export async function pushNode(
     const facts = await look(conn);
     const home = facts.home ?? '';
     if (!home.startsWith('/')) throw new PushError('failed', `node ${target.name}: cannot tell its home folder`);
-    const nodeVersion = facts.node ?? 'none';
-    const major = Number(/^(\d+)\./.exec(nodeVersion)?.[1] ?? 0);
-    if (major < 20)
-      throw new PushError(
-        'no-node',
-        `node ${target.name} has no usable Node.js (${nodeVersion === 'none' ? 'node is not on its PATH' : `found ${nodeVersion}`}): install Node.js 20 or newer there`,
-      );
-    const platform = PLATFORM[facts.platform ?? ''];
-    if (!platform)
-      throw new PushError(
-        'platform',
-        `node ${target.name} runs ${facts.platform}; agency's agent is built for ${Object.keys(PLATFORM).join(', ')}`,
-      );
+    const plan = planNode(target.name, facts, opts.runtime ?? 'auto');
+    const platform = plan.platform;
     const noSandbox = missingSandbox(platform, facts);
     if (noSandbox)
       throw new PushError(
         'no-sandbox',
         `node ${target.name} lacks ${noSandbox}, which its sessions' sandbox needs: install ${noSandbox.includes(' and ') ? 'them' : 'it'} there (${SANDBOX_INSTALL}), or opt the node out with ${SANDBOX_OPT_OUT}`,
       );
+    let runtime: Runtime | null = null;
+    if (plan.runtime.kind === 'bundled') {
+      try {
+        runtime = await runtimes.get(plan.runtime.platform);
+      } catch (e) {
+        throw new PushError('failed', `node ${target.name} needs agency's Node runtime: ${(e as Error).message}`);
+      }
+    }
     const bundle = await bundles.get(platform);
     const agent = `${home}/${AGENT_DIR}`;
+    const nodeBin = launcherNode(home, plan.runtime, runtime?.sha256 ?? null);
     const installed = (facts.builds ?? '').split(' ').includes(bundle.sha256);
-    const unchanged = installed && facts.current === bundle.sha256 && facts.running === bundle.sha256;
+    const runtimeThere = !runtime || hasRuntime(facts, runtime.sha256);
+    const launcherOk = (facts.launcher ?? '').trim() === launcherExec(nodeBin);
+    const unchanged =
+      installed && runtimeThere && launcherOk && facts.current === bundle.sha256 && facts.running === bundle.sha256;
+    const uploaded = { runtime: 0, agent: 0 };
     if (!unchanged) {
-      if (!installed) {
-        const freeKb = Number((facts.df ?? '').trim().split(/\s+/)[3] ?? NaN);
-        const needKb = Math.ceil((bundle.bytes * 4) / 1024) + 1024;
-        if (!(freeKb >= needKb))
-          throw new PushError(
-            'disk',
-            `node ${target.name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`,
-          );
-        try {
-          await uploadFile(conn, bundle.file, `${agent}/incoming/${bundle.sha256}.tgz.part`);
-        } catch (e) {
-          const msg = (e as Error).message;
-          throw new PushError(
-            /space|quota|failure/i.test(msg) ? 'disk' : 'failed',
-            `node ${target.name}: uploading the agent failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`,
-          );
-        }
-      }
+      const needKb =
+        (installed ? 0 : Math.ceil((bundle.bytes * 4) / 1024)) +
+        (runtime && !runtimeThere ? Math.ceil((runtime.bytes * 4) / 1024) : 0);
+      if (needKb > 0) checkDisk(target.name, home, facts, needKb + 1024);
+      // both at once, each on its own channel
+      const c = conn;
+      await Promise.all([
+        runtime && !runtimeThere
+          ? upload(
+              c,
+              target.name,
+              'the Node runtime',
+              runtime.file,
+              `${home}/${RUNTIME_DIR}/incoming/${runtime.sha256}.tgz.part`,
+            ).then(() => (uploaded.runtime = runtime.bytes))
+          : null,
+        installed
+          ? null
+          : upload(c, target.name, 'the agent', bundle.file, `${agent}/incoming/${bundle.sha256}.tgz.part`).then(
+              () => (uploaded.agent = bundle.bytes),
+            ),
+      ]);
       const r = await conn.exec(
-        installScript(agent, bundle.sha256, !installed, facts.running ? (facts.pid ?? null) : null),
+        [
+          'set -e',
+          ...(runtime && !runtimeThere ? runtimeScript(`${home}/${RUNTIME_DIR}`, runtime.sha256) : []),
+          ...installScript(agent, bundle.sha256, !installed, facts.running ? (facts.pid ?? null) : null, nodeBin),
+        ].join('\n'),
         { timeoutMs: 120_000 },
       );
       if (r.code !== 0) {
@@ -177,12 +180,19 @@ export async function pushNode(
           ? (/service=(\w+)/.exec(r.stdout)?.[1] ?? 'installed')
           : `not installed: ${r.stderr.trim().split('\n').pop()}`;
     }
+    const libc = libcName(facts);
     return done({
       ok: true,
       unchanged,
       platform,
       build: bundle.sha256,
       version: bundle.version,
+      runtime:
+        plan.runtime.kind === 'system'
+          ? { kind: 'system', node: plan.runtime.node }
+          : { kind: 'bundled', node: runtime!.node },
+      uploaded,
+      ...(libc ? { libc } : {}),
       ...(service ? { service } : {}),
     });
   } catch (e) {
@@ -193,46 +203,66 @@ export async function pushNode(
   }
 }
 
-/**
- * What a Linux node lacks of bubblewrap and socat ("bwrap and socat"), unless its node.env opts it out of
- * the sandbox; null when nothing is missing. macOS needs nothing (Seatbelt is part of it).
- */
-export function missingSandbox(platform: Platform, facts: Record<string, string>): string | null {
-  if (platform !== 'linux-x64') return null;
-  if (
-    (facts.sandboxSetting ?? '')
-      .trim()
-      .replace(/^(['"])(.*)\1$/, '$2')
-      .toLowerCase() === 'off'
-  )
-    return null;
-  const missing = (facts.sandbox ?? '').trim().split(/\s+/).filter(Boolean);
-  return missing.length ? missing.join(' and ') : null;
+function checkDisk(name: string, home: string, facts: Facts, needKb: number): void {
+  const freeKb = Number((facts.df ?? '').trim().split(/\s+/)[3] ?? NaN);
+  if (!(freeKb >= needKb))
+    throw new PushError(
+      'disk',
+      `node ${name} is out of disk: ${Number.isFinite(freeKb) ? `${freeKb} KB` : 'unknown space'} free in ${home}, about ${needKb} KB needed`,
+    );
 }
 
-async function look(conn: SshConnection): Promise<Record<string, string>> {
+async function upload(conn: SshConnection, name: string, what: string, file: string, to: string): Promise<void> {
+  try {
+    await uploadFile(conn, file, to);
+  } catch (e) {
+    const msg = (e as Error).message;
+    throw new PushError(
+      /space|quota|failure/i.test(msg) ? 'disk' : 'failed',
+      `node ${name}: uploading ${what} failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`,
+    );
+  }
+}
+
+async function look(conn: SshConnection): Promise<Facts> {
   const r = await conn.exec(PROBE, { timeoutMs: 30_000 });
-  return Object.fromEntries(
-    r.stdout
-      .split('\n')
-      .map((l) => l.split(/=(.*)/s, 2) as [string, string])
-      .filter((x) => x.length === 2),
-  );
+  return parseProbe(r.stdout);
 }
 
-/**
- * One round trip: check the upload's hash, unpack it beside the others, switch `current` to it with a
- * rename (a node is never without a complete agent), and restart the daemon on it if another build runs.
- */
-function installScript(agent: string, sha: string, unpack: boolean, oldPid: string | null): string {
+const checkHash = (file: string, sha: string, what: string) => [
+  `got=$( (sha256sum ${q(file)} 2>/dev/null || shasum -a 256 ${q(file)}) | cut -d' ' -f1)`,
+  `[ "$got" = ${q(sha)} ] || { echo "the uploaded ${what} does not match its hash ($got)" >&2; exit 3; }`,
+];
+
+/** Checks the runtime's upload and unpacks it where every build that runs on it finds it, complete or not at all. */
+function runtimeScript(dir: string, sha: string): string[] {
   const part = `incoming/${sha}.tgz.part`;
   return [
-    'set -e',
+    `cd ${q(dir)}`,
+    ...checkHash(part, sha, 'Node runtime'),
+    `rm -rf ${q(`${sha}.tmp`)}`,
+    `mkdir ${q(`${sha}.tmp`)}`,
+    `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
+    `${q(`${sha}.tmp/bin/node`)} -e 0 || { echo "the Node runtime does not run on this node" >&2; exit 5; }`,
+    `touch ${q(`${sha}.tmp/.complete`)}`,
+    `rm -rf ${q(sha)}`,
+    `mv ${q(`${sha}.tmp`)} ${q(sha)}`,
+    `rm -f ${q(part)}`,
+  ];
+}
+
+/**
+ * Checks the agent's upload, unpacks it beside the others, switches `current` to it with a rename (a node
+ * is never without a complete agent), writes the launcher for the chosen Node, and restarts the daemon
+ * through it if another runs.
+ */
+function installScript(agent: string, sha: string, unpack: boolean, oldPid: string | null, nodeBin: string): string[] {
+  const part = `incoming/${sha}.tgz.part`;
+  return [
     `cd ${q(agent)}`,
     ...(unpack
       ? [
-          `got=$( (sha256sum ${q(part)} 2>/dev/null || shasum -a 256 ${q(part)}) | cut -d' ' -f1)`,
-          `[ "$got" = ${q(sha)} ] || { echo "the uploaded agent does not match its hash ($got)" >&2; exit 3; }`,
+          ...checkHash(part, sha, 'agent'),
           `rm -rf ${q(`${sha}.tmp`)}`,
           `mkdir ${q(`${sha}.tmp`)}`,
           `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
@@ -243,7 +273,12 @@ function installScript(agent: string, sha: string, unpack: boolean, oldPid: stri
         ]
       : []),
     `ln -sfn ${q(sha)} current.new`,
-    `perl -e 'rename("current.new", "current") or die "cannot switch to the new agent: $!\\n"'`,
+    // rename(2) replaces the link in one step (mv would move it into the folder it points to)
+    `${q(nodeBin)} -e 'require("fs").renameSync("current.new", "current")' || { echo "cannot switch to the new agent" >&2; exit 6; }`,
+    // the launcher, replaced whole
+    `printf '%s' ${q(launcherScript(nodeBin))} > agency.new`,
+    'chmod 755 agency.new',
+    `mv -f agency.new ${q(AGENT_LAUNCHER.slice(AGENT_DIR.length + 1))}`,
     ...(oldPid
       ? [
           // the old daemon stops; its live sessions are resumed by the new one
@@ -251,10 +286,10 @@ function installScript(agent: string, sha: string, unpack: boolean, oldPid: stri
           `i=0; while kill -0 ${q(oldPid)} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
         ]
       : []),
-    // started straight from the shell (one Node process, not two), immune to the session's hangup
+    // started straight from the shell through the launcher (one Node process), immune to the session's hangup
     'cd "$HOME"',
-    `nohup node ${q(`${agent}/current/bin/agency`)} node serve >> "$HOME/.agency/node.log" 2>&1 < /dev/null &`,
+    `nohup ${q(`${agent}/agency`)} node serve >> "$HOME/.agency/node.log" 2>&1 < /dev/null &`,
     'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
     '[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/.agency/node.log" >&2; echo "the node daemon did not start" >&2; exit 4; }',
-  ].join('\n');
+  ];
 }

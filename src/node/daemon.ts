@@ -46,6 +46,7 @@ import { processAlive } from '../paths/fs-facts.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 import { serviceInfo } from './service-info.js';
 import { runtimeInfo } from './runtime-info.js';
+import { pathWithRuntime } from './node-runtime.js';
 
 export interface ServeOptions {
   name?: string;
@@ -118,6 +119,9 @@ export async function serveNode(o: ServeOptions): Promise<void> {
   const paths = nodePaths();
   ensureDirs(paths);
   const fromEnvFile = loadNodeEnv(paths.home);
+  // on agency's Node, `node` is found by what sessions and workers run (after the node's own)
+  const path = pathWithRuntime(process.env.PATH);
+  if (path !== undefined) process.env.PATH = path;
   const ready = () => {
     if (o.readyFd !== undefined) {
       try {
@@ -146,8 +150,8 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     sandbox: checkSandbox(),
     // from its environment and node.env as the daemon starts; `run` looks again each time
     auth: nodeAuth(process.env),
+    runtime: runtimeInfo(),
   };
-  info.runtime = runtimeInfo();
   const service = serviceInfo();
   if (service) info.service = service;
   const tokens = SessionTokens.load(paths.home);

@@ -1,10 +1,10 @@
 /**
  * Nodes that cannot be used each give their own clear result, and the rest of the fleet is undisturbed:
- * an unknown host key, a changed host key, no Node.js, a full disk, and an sshd that forbids stream-local
+ * an unknown host key, a changed host key, no Node.js where the config asks for the node's own, a full disk, and an sshd that forbids stream-local
  * forwarding (reached through exec instead).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,10 @@ beforeAll(async () => {
       known: (n) => (n.name === 'n5' ? null : n.name === 'n6' ? `${n.host} ${otherKey}` : `${n.host} ${n.hostKey}`),
     },
   );
+  // n3 is to run on its own Node, which it lacks (a node set to auto would get agency's)
+  const config = JSON.parse(readFileSync(f.configFile, 'utf8')) as { nodes: { name: string; runtime?: string }[] };
+  config.nodes.find((n) => n.name === 'n3')!.runtime = 'system';
+  writeFileSync(f.configFile, JSON.stringify(config, null, 2));
   const push = await f.agency(['push', '--json'], { timeoutMs: 200_000 });
   expect(push.code).toBe(1);
   results = new Map(JSON.parse(push.stdout).results.map((r: Result) => [r.node, r]));
@@ -63,9 +67,9 @@ describe('push to a fleet with broken nodes', () => {
     expect(r.error).toMatch(/changed|CHANGED/);
     expect(r.error).toMatch(/ssh-keygen -R/);
   });
-  it('names a node without Node.js', () => {
+  it('names a node set to run on its own Node.js that has none', () => {
     expect(results.get('n3')).toMatchObject({ ok: false, failure: 'no-node' });
-    expect(results.get('n3')!.error).toMatch(/no usable Node\.js .*install Node\.js 20/);
+    expect(results.get('n3')!.error).toMatch(/runtime: system.*none on its PATH: install Node\.js 20\+ there/);
   });
   it('names a node whose disk is full', () => {
     expect(results.get('n4')).toMatchObject({ ok: false, failure: 'disk' });
