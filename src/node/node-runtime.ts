@@ -2,24 +2,13 @@
  * Whether the daemon runs on the node's own Node or on the runtime `agency push` installed under
  * ~/.agency/runtime, and the PATH its sessions get for it (NodeInfo.runtime is runtime-info.ts).
  */
-import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, delimiter, dirname, join, sep } from 'node:path';
-
-/** the folder push keeps runtimes in, on this machine */
-export const runtimeRoot = (home = homedir()) => join(home, '.agency', 'runtime');
-
-function real(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-}
+import { delimiter, dirname } from 'node:path';
+import { isBundledNode } from '../paths/runtime-dir.js';
 
 /** Whether this process runs on a Node agency installed (one under ~/.agency/runtime). */
 export function onBundledNode(execPath = process.execPath, home = homedir()): boolean {
-  return join(real(dirname(execPath)), basename(execPath)).startsWith(real(runtimeRoot(home)) + sep);
+  return isBundledNode(execPath, home);
 }
 
 /**

@@ -3,9 +3,8 @@
  * installed on the node (under ~/.agency/runtime) or the node's own, and the C library (or macOS version).
  */
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, sep } from 'node:path';
+import { isBundledNode } from '../paths/runtime-dir.js';
 import type { NodeRuntime } from '../protocol/messages.js';
 
 export interface RuntimeProbe {
@@ -36,17 +35,8 @@ const realProbe = (): RuntimeProbe => ({
   },
 });
 
-const real = (p: string) => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-};
-
 export function runtimeInfo(p: RuntimeProbe = realProbe()): NodeRuntime {
-  const runtimes = real(join(p.home, '.agency', 'runtime')) + sep;
-  const bundled = real(p.execPath).startsWith(runtimes);
+  const bundled = isBundledNode(p.execPath, p.home);
   let libc: string | undefined;
   if (p.platform === 'linux') {
     const g = p.glibc();
