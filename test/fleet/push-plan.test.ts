@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +16,8 @@ import {
 } from '../../src/fleet/push-plan.js';
 import { pushLine } from '../../src/cli/fleet-commands.js';
 import { onBundledNode, pathWithRuntime } from '../../src/node/node-runtime.js';
+import { runtimeInfo } from '../../src/node/runtime-info.js';
+import { shq } from '../../src/fleet/shell-quote.js';
 
 const linux = (more: Facts = {}): Facts => ({
   home: '/home/u',
@@ -157,5 +159,58 @@ describe('what push decides from the probe', () => {
         uploaded: { runtime: 0, agent: 0 },
       }),
     ).toBe('n1: already up to date (ffffffffffff, 5 ms); on its own Node 20.1.0');
+  });
+
+  it('reads a probe answered with CRLF line ends', () => {
+    const facts = parseProbe('home=/home/u\r\nplatform=Linux-x86_64\r\nlibc=glibc 2.36\r\nnode=none\r\n');
+    expect(facts).toEqual({ home: '/home/u', platform: 'Linux-x86_64', libc: 'glibc 2.36', node: 'none' });
+    expect(planNode('crlf', facts)).toEqual({
+      platform: 'linux-x64',
+      runtime: { kind: 'bundled', platform: 'linux-x64' },
+    });
+    const own = parseProbe('platform=Linux-x86_64\r\nnode=22.1.0\r\nnodePath=/usr/bin/node\r\n');
+    expect(planNode('crlf', own).runtime).toEqual({ kind: 'system', node: '22.1.0', path: '/usr/bin/node' });
+  });
+
+  it('says what is wrong with a node’s own Node when it must run on it', () => {
+    const why = (more: Facts) => refusal(() => planNode('n1', linux(more), 'system'));
+    const relative = why({ node: '22.1.0', nodePath: 'node' });
+    expect(relative.failure).toBe('no-node');
+    expect(relative.message).toMatch(/its Node 22\.1\.0 is found at "node", not an absolute path/);
+    expect(relative.message).not.toMatch(/not 20 or newer/);
+    expect(why({ node: '18.19.0', nodePath: '/usr/bin/node' }).message).toMatch(/it has 18\.19\.0, not 20 or newer/);
+    expect(why({ node: 'broken', nodePath: '/opt/node/bin/node' }).message).toMatch(
+      /its \/opt\/node\/bin\/node does not run/,
+    );
+    expect(why({ node: 'none' }).message).toMatch(/it has none on its PATH: install Node\.js 20\+ there/);
+  });
+
+  it('the daemon and doctor agree on agency’s Node, through a symlink into the runtimes too', () => {
+    const home = join(dir, 'h3');
+    const bin = join(home, '.agency', 'runtime', 'd'.repeat(64), 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'node'), '');
+    mkdirSync(join(home, 'elsewhere'));
+    symlinkSync(join(bin, 'node'), join(home, 'elsewhere', 'node'));
+    for (const execPath of [join(bin, 'node'), join(home, 'elsewhere', 'node'), process.execPath]) {
+      const info = runtimeInfo({
+        platform: 'linux',
+        execPath,
+        version: '22.1.0',
+        home,
+        glibc: () => '2.36',
+        macVersion: () => undefined,
+      });
+      expect(onBundledNode(execPath, home)).toBe(info.bundled);
+    }
+    expect(onBundledNode(join(home, 'elsewhere', 'node'), home)).toBe(true);
+  });
+
+  it('quotes any word for the shell, once for every command push builds', () => {
+    for (const word of ["it's", 'a b', '$HOME', '`id`', "'", '', 'x\ny', '"\\'])
+      expect(execFileSync('/bin/sh', ['-c', `printf %s ${shq(word)}`], { encoding: 'utf8' })).toBe(word);
+    expect(launcherExec("/opt/my node's/bin/node")).toBe(
+      `exec '/opt/my node'\\''s/bin/node' "$HOME/.agency/agent/current/bin/agency" "$@"`,
+    );
   });
 });
