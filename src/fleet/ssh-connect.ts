@@ -5,7 +5,7 @@
  * clients, each carried by a channel of the one before it (ssh -J).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Client, utils, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { Emitter, type Disposable } from '../protocol/events.js';
 import { hostKeyAlgorithmsFor, hostVerifierFor } from './host-verifier.js';
 
@@ -68,7 +68,8 @@ export function pickKey(files: string[], label: string, agent: boolean): { file:
       unusable.push(`${file} cannot be read (${(e as Error).message})`);
       continue;
     }
-    const parsed = utils.parseKey(data);
+    // ssh2 is CommonJS: its utils are not a named export Node can see
+    const parsed = ssh2.utils.parseKey(data);
     if (!(parsed instanceof Error)) return { file, data };
     unusable.push(
       /encrypted|passphrase/i.test(parsed.message)
