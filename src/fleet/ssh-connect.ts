@@ -255,10 +255,12 @@ export class SshConnection {
     let step = hopLabel(t, hops[0] ?? t);
     let expired = false;
     let timer: NodeJS.Timeout | undefined;
+    // (with no jump host, ssh2's own readyTimeout is the deadline, and its message the one given)
     const deadline = new Promise<never>((_, reject) => {
+      if (hops.length === 0) return;
       timer = setTimeout(() => {
         expired = true;
-        reject(new SshError('network', `${step}: no connection within ${deadlineMs} ms`));
+        reject(new SshError('network', `${step}: timed out: the chain of jump hosts not through in ${deadlineMs} ms`));
       }, deadlineMs);
     });
     const chain = (async () => {
