@@ -1,8 +1,8 @@
 // A node behind a jump host, over live connections: in-process ssh2 Servers on 127.0.0.1 — a jump server
 // that answers direct-tcpip by piping to the target server — and SshConnection.connect through it. Each
 // hop's host key is checked before any credential is sent there; each hop takes only its own key.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server, utils } from 'ssh2';
@@ -315,6 +315,24 @@ describe('SshConnection through a jump host', () => {
     const conn = await SshConnection.connect(t, fast);
     expect((await conn.exec('id')).stdout).toBe('target ran: id\n');
     conn.end();
+  });
+
+  it('passes over a key file with a passphrase when ssh-agent holds the key', async () => {
+    const sock = join(tmp.path, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      await until('the agent listens', () => existsSync(sock), 10_000);
+      execFileSync('ssh-add', ['-q', keys.jumpClient.path], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      process.env.SSH_AUTH_SOCK = sock;
+      const t = chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub));
+      t.jump![0]!.identityFiles = [keygenLocked('locked_agent')];
+      const conn = await SshConnection.connect(t, fast);
+      expect((await conn.exec('id')).stdout).toBe('target ran: id\n');
+      conn.end();
+    } finally {
+      delete process.env.SSH_AUTH_SOCK;
+      agent.kill();
+    }
   });
 
   it('says which key file has a passphrase, and on which hop, when there is nothing else to use', async () => {
