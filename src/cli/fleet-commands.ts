@@ -118,7 +118,15 @@ export async function addNode(
         EXIT.usage,
       );
   }
-  loadConfig(); // a broken file is a failure, not a usage error
+  const { nodes } = loadConfig(); // a broken file is a failure, not a usage error
+  if (!o.local) {
+    // reached as it will be: its jump hosts through the nodes they name, loops and all, with this node in place
+    try {
+      sshTarget(node, [...nodes.filter((x) => x.name !== name), node]);
+    } catch (e) {
+      throw new UserError((e as Error).message, EXIT.usage);
+    }
+  }
   let saved;
   try {
     saved = await saveNode(node);
@@ -138,6 +146,11 @@ export async function addNode(
 
 export async function removeNodeCommand(name: string, o: { json?: boolean } = {}): Promise<void> {
   const path = configPath();
+  const through = loadConfig().nodes.filter((n) => n.name !== name && jumpsThrough(n, name));
+  if (through.length)
+    throw new UserError(
+      `node ${name} is the jump host of ${through.map((n) => n.name).join(', ')}: change their jump (agency nodes add <name> … --jump) or remove them first`,
+    );
   if (!(await removeNode(name))) {
     const implied = name === LOCAL_NODE && loadConfig().nodes.length === 0;
     throw new UserError(
@@ -151,6 +164,16 @@ export async function removeNodeCommand(name: string, o: { json?: boolean } = {}
   else {
     say(`node ${name} removed`);
     if (left === 0) say(`no nodes are configured now: agency uses this machine's node ("${LOCAL_NODE}")`);
+  }
+}
+
+/** Whether a node's jump field names node `name` as a hop. */
+function jumpsThrough(n: NodeConfig, name: string): boolean {
+  if (!n.jump) return false;
+  try {
+    return parseHops(n.jump, `node ${n.name}`).some((h) => h.host === name);
+  } catch {
+    return false;
   }
 }
 
@@ -227,7 +250,7 @@ export async function push(o: { node?: string[]; service?: boolean; json?: boole
 
 /** One node's push, for people: what was installed, on which Node, and how much was sent. */
 export function pushLine(r: PushResult): string {
-  if (!r.ok) return `${r.node}: ${r.error}`;
+  if (!r.ok) return `${r.node}: ${safeLine(r.error ?? 'failed')}`;
   const kb = (n: number) => `${Math.round(n / 1024)} KB`;
   const sent = r.uploaded ?? { runtime: 0, agent: 0 };
   const node = r.runtime

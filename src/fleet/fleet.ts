@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { LOCAL_NODE, loadConfig, nodeSettingsFor, type NodeConfig } from '../config/config.js';
 import { keepSettings } from './node-settings.js';
-import type { NodeLink } from './link.js';
+import { FinalLinkError, LinkBase, type NodeLink } from './link.js';
 import { LocalLink } from './local-link.js';
 import { RemoteLink } from './remote-link.js';
 import { DEFAULT_SSH, type SshOptions, type SshTarget } from './ssh-connect.js';
@@ -21,9 +21,14 @@ export function sshTarget(n: NodeConfig, nodes: NodeConfig[] = [], seen: string[
   const base = baseTarget(n, warn);
   const ctx: JumpContext = {
     warn,
+    nodeHost: (name) => {
+      const other = nodes.find((x) => x.name === name);
+      return other ? (other.local ? 'this machine' : (other.host ?? other.ssh ?? name)) : undefined;
+    },
     node: (name) => {
       const other = nodes.find((x) => x.name === name);
-      if (!other || other.name === n.name) return undefined;
+      if (!other) return undefined;
+      if (other.name === n.name) throw new JumpError(`node ${n.name}: node ${n.name} cannot be its own jump host`);
       if (other.local)
         throw new JumpError(`node ${n.name}: jump host ${name} is this machine (a local node); leave it out of jump`);
       if (seen.includes(other.name))
@@ -128,12 +133,36 @@ export function fleetLinks(opts: { only?: string[]; startLocal: boolean; ssh?: P
   return withSettings(
     config.nodes
       .filter((n) => !opts.only?.length || opts.only.includes(n.name))
-      .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : new RemoteLink(sshTarget(n, config.nodes), ssh))),
+      .map((n) => (n.local ? new LocalLink(n.name, opts.startLocal) : remoteLink(n))),
   );
+
+  /** One node whose jump hosts cannot be resolved is that node's failure, not the fleet's. */
+  function remoteLink(n: NodeConfig): NodeLink {
+    try {
+      return new RemoteLink(sshTarget(n, config.nodes), ssh);
+    } catch (e) {
+      const m = (e as Error).message;
+      return new UnusableLink(n.name, m.startsWith(`node ${n.name}:`) ? m : `node ${n.name}: ${m}`);
+    }
+  }
 
   /** Each link gives its node the config's budgets, rates and models when the node holds others. */
   function withSettings(links: NodeLink[]): NodeLink[] {
     for (const l of links) keepSettings(l, nodeSettingsFor(config, l.name));
     return links;
   }
+}
+
+/** A node that cannot be reached as configured (its jump hosts, say): refused at once, with the reason. */
+class UnusableLink extends LinkBase {
+  constructor(
+    name: string,
+    private readonly why: string,
+  ) {
+    super(name, 'ssh');
+  }
+  protected open(): Promise<never> {
+    return Promise.reject(new FinalLinkError('down', this.why));
+  }
+  protected release(): void {}
 }

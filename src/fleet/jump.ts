@@ -37,6 +37,8 @@ export interface JumpContext {
   ssh?: { configFile?: string; home?: string; localUser?: string };
   /** a configured node's own target (its jump hosts included), when a hop names one */
   node?: (name: string) => SshTarget | undefined;
+  /** the address of a configured node of this name (its host, or its ssh alias), for messages */
+  nodeHost?: (name: string) => string | undefined;
   warn?: (message: string) => void;
 }
 
@@ -93,6 +95,11 @@ export function resolveJumps(
   const stack = opts.stack ?? [];
   const out: SshTarget[] = [];
   parseHops(list, where).forEach((hop, i) => {
+    const named = opts.nodeNames && (hop.user || hop.port) ? ctx.nodeHost?.(hop.host) : undefined;
+    if (named !== undefined)
+      throw new JumpError(
+        `${where}: jump host ${JSON.stringify(hop.spec)} names node ${hop.host} with a ${hop.user ? 'user' : 'port'}, which a node's name does not take (the node is reached as configured): write ${hop.host} alone, or the node's host instead (${hop.user ? `${hop.user}@` : ''}${named}${hop.port ? `:${hop.port}` : ''})`,
+      );
     const node = opts.nodeNames && !hop.user && !hop.port ? ctx.node?.(hop.host) : undefined;
     if (node) {
       const { jump, ...self } = node;

@@ -37,10 +37,13 @@ export function backoffMs(attempt: number, baseMs = 500, capMs = 15_000): number
   return Math.round(exp / 2 + Math.random() * (exp / 2));
 }
 
-/** A failure that retrying will not mend: the link stays in this state until told otherwise. */
+/**
+ * A failure that retrying will not mend: the link stays in this state until told otherwise ('down' for a
+ * node that cannot be reached as configured).
+ */
 export class FinalLinkError extends Error {
   constructor(
-    readonly state: 'refused' | 'incompatible',
+    readonly state: 'refused' | 'incompatible' | 'down',
     message: string,
   ) {
     super(message);
@@ -135,6 +138,7 @@ export abstract class LinkBase implements NodeLink {
       this.release();
       if (e instanceof FinalLinkError) {
         this.set({ state: e.state, error: e.message });
+        this.settle(this.status());
         return;
       }
       this.set({ state: (e as Error).name === 'NoAgent' ? 'no-agent' : 'down', error: (e as Error).message });

@@ -5,7 +5,7 @@
  * clients, each carried by a channel of the one before it (ssh -J).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import ssh2, { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { Emitter, type Disposable } from '../protocol/events.js';
 import { hostKeyAlgorithmsFor, hostVerifierFor } from './host-verifier.js';
 
@@ -54,14 +54,57 @@ function hopLabel(t: SshTarget, hop: SshTarget): string {
 }
 
 /**
- * One SSH client to one hop, ready (host key checked, authenticated), over `sock` when it is reached
- * through a jump host. Errors are SshErrors whose message starts with `label`.
+ * The key file a hop authenticates with: the first that parses. One protected by a passphrase (agency asks
+ * for none) or that cannot be read is passed over when another key or ssh-agent can be used; else it is
+ * an 'auth' SshError naming the file, and what to do.
+ */
+export function pickKey(files: string[], label: string, agent: boolean): { file: string; data: Buffer } | null {
+  const unusable: string[] = [];
+  for (const file of files.filter((f) => existsSync(f))) {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch (e) {
+      unusable.push(`${file} cannot be read (${(e as Error).message})`);
+      continue;
+    }
+    // ssh2 is CommonJS: its utils are not a named export Node can see
+    const parsed = ssh2.utils.parseKey(data);
+    if (!(parsed instanceof Error)) return { file, data };
+    unusable.push(
+      /encrypted|passphrase/i.test(parsed.message)
+        ? `${file} is protected by a passphrase`
+        : `${file} is not a private key ssh2 can use (${parsed.message})`,
+    );
+  }
+  if (agent) return null;
+  if (unusable.length)
+    throw new SshError(
+      'auth',
+      `${label}: no key to use: ${unusable.join('; ')}; add it to ssh-agent (ssh-add, with SSH_AUTH_SOCK set) or give a key file without a passphrase`,
+    );
+  throw new SshError(
+    'auth',
+    `${label}: no ssh-agent (SSH_AUTH_SOCK) and no key file (looked for ${files.join(', ') || 'none'})`,
+  );
+}
+
+/** The hop a connection is carried through: its client, and how messages name it. */
+interface Via {
+  client: Client;
+  label: string;
+}
+
+/**
+ * One SSH client to one hop, ready (host key checked, authenticated), over a channel of `via` when it is
+ * reached through a jump host. Errors are SshErrors whose message starts with `label`; a jump host lost
+ * while this hop connects is named as what failed.
  */
 function connectHop(
   hop: SshTarget,
   label: string,
   o: SshOptions,
-  sock: ClientChannel | undefined,
+  via: (Via & { sock: ClientChannel }) | undefined,
   clients: Client[],
 ): Promise<Client> {
   return new Promise((resolve, reject) => {
@@ -73,7 +116,14 @@ function connectHop(
       ...(hop.hostKeyAlias ? { hostKeyAlias: hop.hostKeyAlias } : {}),
     };
     const verifier = hostVerifierFor({ ...keyName, ...(hop.alias ? { alias: hop.alias } : {}) });
-    const keys = hop.identityFiles.filter((f) => existsSync(f));
+    const agent = process.env.SSH_AUTH_SOCK;
+    let key: { file: string; data: Buffer } | null;
+    try {
+      key = pickKey(hop.identityFiles, label, Boolean(agent));
+    } catch (e) {
+      reject(e as Error);
+      return;
+    }
     const config: ConnectConfig = {
       host: hop.host,
       port: hop.port,
@@ -84,47 +134,62 @@ function connectHop(
       hostVerifier: verifier.verify,
       // ask first for the key types known_hosts holds for this host (ssh2 would ask for ed25519 first)
       algorithms: { serverHostKey: hostKeyAlgorithmsFor(keyName) },
-      ...(process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
-      ...(keys.length > 0 ? { privateKey: readFileSync(keys[0]!) } : {}),
-      ...(sock ? { sock } : {}),
+      ...(agent ? { agent } : {}),
+      ...(key ? { privateKey: key.data } : {}),
+      ...(via ? { sock: via.sock } : {}),
     };
-    if (!config.agent && !config.privateKey) {
-      reject(
-        new SshError(
-          'auth',
-          `${label}: no ssh-agent (SSH_AUTH_SOCK) and no key file (looked for ${hop.identityFiles.join(', ') || 'none'})`,
-        ),
-      );
-      return;
-    }
     clients.push(client);
     let settled = false;
-    client.once('ready', () => {
+    // the jump host under this hop going away: that is what failed, not this hop
+    let viaLost: string | null = null;
+    const onViaLost = (e?: Error) => {
+      viaLost ??= `${via!.label}: the connection was lost${e ? ` (${e.message})` : ''} while reaching the next hop`;
+      fail(new SshError('network', viaLost));
+    };
+    const onViaClose = () => onViaLost();
+    const unwatch = () => {
+      via?.client.off('close', onViaClose);
+      via?.client.off('end', onViaClose);
+      via?.client.off('error', onViaLost);
+    };
+    via?.client.on('close', onViaClose);
+    via?.client.on('end', onViaClose);
+    via?.client.on('error', onViaLost);
+    const fail = (e: SshError) => {
+      if (settled) return;
       settled = true;
+      unwatch();
+      reject(e);
+    };
+    // this hop's own failure over a jump host may be the first sign of the jump host's: a moment later its
+    // end or close has been seen, and is what is said
+    const own = (e: SshError) =>
+      via ? setImmediate(() => setImmediate(() => fail(viaLost ? new SshError('network', viaLost) : e))) : fail(e);
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      unwatch();
       resolve(client);
     });
     // `on`, not `once`: a handshake that timed out is followed by a second error ("Connection lost before
     // handshake"), which must not go unheard (it would end the process)
     client.on('error', (e: Error & { level?: string }) => {
       if (settled) return;
-      settled = true;
       const v = verifier.verdict();
-      if (v && !v.ok) reject(new SshError('host-key', `${label}: ${v.message}`));
+      if (v && !v.ok) fail(new SshError('host-key', `${label}: ${v.message}`));
       else if (e.level === 'client-authentication')
-        reject(
+        fail(
           new SshError(
             'auth',
-            `${label}: ${hop.user}@${hop.host} refused every key offered (ssh-agent and ${keys.join(', ') || 'no key file'})`,
+            `${label}: ${hop.user}@${hop.host} refused every key offered (${[...(agent ? ['ssh-agent'] : []), key?.file ?? 'no key file'].join(' and ')})`,
           ),
         );
-      else reject(new SshError('network', `${label}: cannot reach ${hop.host}:${hop.port}: ${e.message}`));
+      else own(new SshError('network', `${label}: cannot reach ${hop.host}:${hop.port}: ${e.message}`));
     });
     // a jump host that goes away closes the channel under this client before it was ready
-    client.on('close', () => {
-      if (settled) return;
-      settled = true;
-      reject(new SshError('network', `${label}: cannot reach ${hop.host}:${hop.port}: the connection closed`));
-    });
+    client.on('close', () =>
+      own(new SshError('network', `${label}: cannot reach ${hop.host}:${hop.port}: the connection closed`)),
+    );
     client.connect(config);
     // requests and answers are small writes each waiting on the last: Nagle's algorithm and the peer's
     // delayed ACK would hold each one back some 40 ms
@@ -132,12 +197,15 @@ function connectHop(
   });
 }
 
-/** A channel from `via` to `to`'s address (ssh -W), to carry the next hop's connection. */
-function forward(via: Client, viaLabel: string, to: SshTarget): Promise<ClientChannel> {
+/** A channel from `via` to `to`'s address (ssh -W), to carry the next hop's connection; `timeoutMs` at most. */
+function forward(via: Client, viaLabel: string, to: SshTarget, timeoutMs: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
+    const why = (m: string) =>
+      new SshError('network', `${viaLabel}: cannot reach ${to.host}:${to.port} through it: ${m}`);
+    const timer = setTimeout(() => reject(why(`no answer in ${timeoutMs} ms`)), timeoutMs);
     via.forwardOut('127.0.0.1', 0, to.host, to.port, (err, ch) => {
-      if (err)
-        reject(new SshError('network', `${viaLabel}: cannot reach ${to.host}:${to.port} through it: ${err.message}`));
+      clearTimeout(timer);
+      if (err) reject(why(err.message));
       else resolve(ch);
     });
   });
@@ -182,17 +250,41 @@ export class SshConnection {
   static async connect(t: SshTarget, o: SshOptions = DEFAULT_SSH): Promise<SshConnection> {
     const hops = t.jump ?? [];
     const clients: Client[] = [];
-    try {
-      let sock: ClientChannel | undefined;
+    // each step has its own timer; the chain as a whole one deadline, whatever the steps do
+    const deadlineMs = o.readyTimeoutMs * (hops.length + 1);
+    let step = hopLabel(t, hops[0] ?? t);
+    let expired = false;
+    let timer: NodeJS.Timeout | undefined;
+    // (with no jump host, ssh2's own readyTimeout is the deadline, and its message the one given)
+    const deadline = new Promise<never>((_, reject) => {
+      if (hops.length === 0) return;
+      timer = setTimeout(() => {
+        expired = true;
+        reject(new SshError('network', `${step}: timed out: the chain of jump hosts not through in ${deadlineMs} ms`));
+      }, deadlineMs);
+    });
+    const chain = (async () => {
+      let via: (Via & { sock: ClientChannel }) | undefined;
       for (const [i, hop] of hops.entries()) {
-        const c = await connectHop(hop, hopLabel(t, hop), o, sock, clients);
-        sock = await forward(c, hopLabel(t, hop), hops[i + 1] ?? t);
+        step = hopLabel(t, hop);
+        const c = await connectHop(hop, step, o, via, clients);
+        if (expired) throw new Error('past the deadline');
+        via = { client: c, label: step, sock: await forward(c, step, hops[i + 1] ?? t, o.readyTimeoutMs) };
+        if (expired) throw new Error('past the deadline');
       }
-      const client = await connectHop(t, hopLabel(t, t), o, sock, clients);
+      step = hopLabel(t, t);
+      const client = await connectHop(t, step, o, via, clients);
       return new SshConnection(t, client, clients.slice(0, hops.length));
+    })();
+    try {
+      return await Promise.race([chain, deadline]);
     } catch (e) {
+      // the step still under way (if the deadline passed) fails once its client is ended: nobody waits for it
+      chain.catch(() => {});
       for (const c of clients.reverse()) c.end();
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -1,8 +1,8 @@
 // A node behind a jump host, over live connections: in-process ssh2 Servers on 127.0.0.1 — a jump server
 // that answers direct-tcpip by piping to the target server — and SshConnection.connect through it. Each
 // hop's host key is checked before any credential is sent there; each hop takes only its own key.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server, utils } from 'ssh2';
@@ -27,6 +27,8 @@ interface TestServer {
   logs: string[][];
   /** ends every connection the server holds (a jump host that goes away) */
   drop(): void;
+  /** how it misbehaves, for the test at hand: answers held back, or a forwarding never answered */
+  slow: { authMs?: number; tcpipMs?: number; tcpipHangs?: boolean };
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ function startServer(name: string, hostKey: string, clientKey: string): Promise<
   if (allowed instanceof Error) throw allowed;
   const logs: string[][] = [];
   const conns = new Set<{ end(): void }>();
+  const slow: TestServer['slow'] = {};
   const server = new Server({ hostKeys: [readFileSync(hostKey)] }, (conn) => {
     const events: string[] = [];
     logs.push(events);
@@ -52,22 +55,28 @@ function startServer(name: string, hostKey: string, clientKey: string): Promise<
         (!ctx.signature || allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true);
       const e = `auth:${ctx.method}:${ok ? 'ok' : 'rejected'}`;
       if (events.at(-1) !== e) events.push(e);
-      if (ok) ctx.accept();
-      else ctx.reject(['publickey']);
+      const answer = () => (ok ? ctx.accept() : ctx.reject(['publickey']));
+      if (slow.authMs && ctx.method === 'publickey' && ctx.signature) setTimeout(answer, slow.authMs);
+      else answer();
     });
     conn.on('ready', () => {
       events.push('ready');
       // as sshd does: the channel is opened once the connection to the destination is
       conn.on('tcpip', (accept, reject, info) => {
         events.push(`tcpip:${info.destIP}:${info.destPort}`);
-        const sock = tcpConnect(info.destPort, info.destIP);
-        sock.once('error', () => reject());
-        sock.once('connect', () => {
-          const ch = accept();
-          sock.on('error', () => ch.close());
-          ch.on('close', () => sock.destroy());
-          ch.pipe(sock).pipe(ch);
-        });
+        if (slow.tcpipHangs) return;
+        if (slow.tcpipMs) setTimeout(() => open(), slow.tcpipMs);
+        else open();
+        function open() {
+          const sock = tcpConnect(info.destPort, info.destIP);
+          sock.once('error', () => reject());
+          sock.once('connect', () => {
+            const ch = accept();
+            sock.on('error', () => ch.close());
+            ch.on('close', () => sock.destroy());
+            ch.pipe(sock).pipe(ch);
+          });
+        }
       });
       conn.on('session', (accept) => {
         accept().on('exec', (acceptExec, _reject, info) => {
@@ -85,6 +94,7 @@ function startServer(name: string, hostKey: string, clientKey: string): Promise<
       resolve({
         port: (server.address() as AddressInfo).port,
         logs,
+        slow,
         drop: () => conns.forEach((c) => c.end()),
         close: () => new Promise((r) => server.close(() => r())),
       }),
@@ -232,4 +242,114 @@ describe('SshConnection through a jump host', () => {
       ),
     );
   });
+
+  it('gives up on a jump host that never answers the forwarding, naming it, and ends the chain', async () => {
+    const jm = jump.logs.length;
+    jump.slow.tcpipHangs = true;
+    try {
+      const started = Date.now();
+      const err = await SshConnection.connect(chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub)), {
+        ...fast,
+        readyTimeoutMs: 400,
+      }).catch((e: unknown) => e);
+      expect((err as SshError).kind).toBe('network');
+      expect((err as SshError).message).toBe(
+        `node n2: jump host j1 (127.0.0.1:${jump.port}): cannot reach 127.0.0.1:${target.port} through it: no answer in 400 ms`,
+      );
+      expect(Date.now() - started).toBeLessThan(800);
+      await until('the jump server saw the end', () => allClosed(jump, jm), 10_000);
+    } finally {
+      delete jump.slow.tcpipHangs;
+    }
+  });
+
+  it('holds the whole chain to one deadline, naming the hop it had reached', async () => {
+    const [jm, tm] = [jump.logs.length, target.logs.length];
+    // each step stays within its own timer; together they take longer than two of them
+    Object.assign(jump.slow, { authMs: 800, tcpipMs: 800 });
+    target.slow.authMs = 800;
+    try {
+      const started = Date.now();
+      const err = await SshConnection.connect(chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub)), {
+        ...fast,
+        readyTimeoutMs: 1000,
+      }).catch((e: unknown) => e);
+      expect((err as SshError).kind).toBe('network');
+      expect((err as SshError).message).toBe('node n2: timed out: the chain of jump hosts not through in 2000 ms');
+      expect(Date.now() - started).toBeLessThan(2400);
+      await until('both hops closed', () => allClosed(jump, jm) && allClosed(target, tm), 10_000);
+    } finally {
+      for (const s of [jump, target]) for (const k of Object.keys(s.slow)) delete s.slow[k as keyof TestServer['slow']];
+    }
+  });
+
+  it("blames the jump host, not the node, when the jump host drops during the next hop's handshake", async () => {
+    // a target that accepts and never says a word: the handshake waits, and the jump host goes away
+    const held = new Set<import('node:net').Socket>();
+    const silent = createServer((s) => held.add(s));
+    const silentPort = await new Promise<number>((r) =>
+      silent.listen(0, '127.0.0.1', () => r((silent.address() as AddressInfo).port)),
+    );
+    let accepted = 0;
+    silent.on('connection', () => accepted++);
+    try {
+      const t = { ...chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub)), port: silentPort };
+      const pending = SshConnection.connect(t, fast).catch((e: unknown) => e);
+      await until('the jump host reached the silent target', () => accepted > 0, 10_000);
+      jump.drop();
+      const err = await pending;
+      expect((err as SshError).kind).toBe('network');
+      expect((err as SshError).message).toMatch(
+        new RegExp(`^node n2: jump host j1 \\(127\\.0\\.0\\.1:${jump.port}\\): the connection was lost`),
+      );
+    } finally {
+      held.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
+  it('passes over a key file with a passphrase for one that parses', async () => {
+    const locked = keygenLocked('locked_jump');
+    const t = chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub));
+    t.jump![0]!.identityFiles = [locked, keys.jumpClient.path];
+    const conn = await SshConnection.connect(t, fast);
+    expect((await conn.exec('id')).stdout).toBe('target ran: id\n');
+    conn.end();
+  });
+
+  it('passes over a key file with a passphrase when ssh-agent holds the key', async () => {
+    const sock = join(tmp.path, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
+    try {
+      await until('the agent listens', () => existsSync(sock), 10_000);
+      execFileSync('ssh-add', ['-q', keys.jumpClient.path], { env: { ...process.env, SSH_AUTH_SOCK: sock } });
+      process.env.SSH_AUTH_SOCK = sock;
+      const t = chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub));
+      t.jump![0]!.identityFiles = [keygenLocked('locked_agent')];
+      const conn = await SshConnection.connect(t, fast);
+      expect((await conn.exec('id')).stdout).toBe('target ran: id\n');
+      conn.end();
+    } finally {
+      delete process.env.SSH_AUTH_SOCK;
+      agent.kill();
+    }
+  });
+
+  it('says which key file has a passphrase, and on which hop, when there is nothing else to use', async () => {
+    const locked = keygenLocked('locked_only');
+    const t = chain(knownHosts(keys.jumpHost.pub, keys.targetHost.pub));
+    t.jump![0]!.identityFiles = [locked];
+    const err = await SshConnection.connect(t, fast).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SshError);
+    expect((err as SshError).kind).toBe('auth');
+    expect((err as SshError).message).toBe(
+      `node n2: jump host j1 (127.0.0.1:${jump.port}): no key to use: ${locked} is protected by a passphrase; add it to ssh-agent (ssh-add, with SSH_AUTH_SOCK set) or give a key file without a passphrase`,
+    );
+  });
 });
+
+function keygenLocked(name: string): string {
+  const path = join(tmp.path, name);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-f', path, '-N', 'secret words', '-C', '']);
+  return path;
+}

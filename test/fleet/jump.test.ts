@@ -150,6 +150,9 @@ describe('sshTarget: the jump hosts of a configured node', () => {
     { name: 'ring-b', host: '10.0.5.2', jump: 'ring-a' },
     { name: 'via-local', host: '10.0.6.2', jump: 'local' },
     { name: 'over', host: '10.0.6.2', jump: 'j1,j1,j1,j1,j1,j1,j1,j1,j1' },
+    { name: 'gate-port', host: '10.0.7.2', jump: 'gate:2222' },
+    { name: 'gate-user', host: '10.0.7.3', jump: 'j1,ops@gate' },
+    { name: 'selfish', host: '10.0.7.4', jump: 'gate,selfish' },
   ];
   const node = (name: string) =>
     sshTarget(
@@ -191,5 +194,18 @@ describe('sshTarget: the jump hosts of a configured node', () => {
     );
     expect(() => node('via-local')).toThrow(/node via-local: jump host local is this machine/);
     expect(() => node('over')).toThrow(/node over: 9 jump hosts .*at most 8/);
+  });
+
+  it("refuses a node's name given with a user or port, saying to write the node's host instead", () => {
+    expect(() => node('gate-port')).toThrow(
+      'node gate-port: jump host "gate:2222" names node gate with a port, which a node\'s name does not take (the node is reached as configured): write gate alone, or the node\'s host instead (10.0.0.2:2222)',
+    );
+    expect(() => node('gate-user')).toThrow(
+      /node gate-user: jump host "ops@gate" names node gate with a user.*\(ops@10\.0\.0\.2\)/,
+    );
+  });
+
+  it('refuses a node that names itself as a hop', () => {
+    expect(() => node('selfish')).toThrow('node selfish: node selfish cannot be its own jump host');
   });
 });
