@@ -261,4 +261,44 @@ describe('the script that installs the service', () => {
     expect(r.status).toBe(6);
     expect(r.stderr).toMatch(/the agent has no launcher: run agency push again/);
   });
+
+  it('on macOS tries bootstrap again while launchd still holds the label from the bootout', () => {
+    const home = oddHome();
+    const bin = fakeTool(
+      'launchctl',
+      // the first two bootstraps fail as they do right after a bootout; the third loads the job, which starts
+      `case "$1" in bootstrap) n=$(cat "$HOME/tries" 2>/dev/null || echo 0); echo $((n+1)) > "$HOME/tries"
+        [ "$n" -ge 2 ] || { echo "Bootstrap failed: 5: Input/output error" >&2; exit 5; }
+        (nohup "$HOME/${AGENT_LAUNCHER}" node serve >/dev/null 2>&1 </dev/null &);; esac`,
+    );
+    const r = runScript(serviceScript('darwin-arm64', home), home, `${bin}:${bareTools()}`);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('service=launchd');
+    expect(readFileSync(join(home, 'tries'), 'utf8').trim()).toBe('3');
+    expect(readFileSync(join(home, 'launched'), 'utf8')).toBe('node stop\nnode serve\n');
+  });
+
+  it('on Linux starts the daemon again through the launcher when systemd will not, and says so', () => {
+    const home = oddHome();
+    const bin = fakeTool(
+      'systemctl',
+      `case "$2" in restart) echo "Job for ${SYSTEMD_UNIT} failed." >&2; exit 1;; esac`,
+    );
+    const r = runScript(serviceScript('linux-x64', home), home, `${bin}:${bareTools()}`);
+    expect(r.status).toBe(5);
+    expect(r.stderr.trim().split('\n').pop()).toBe(
+      `systemctl could not start ${SYSTEMD_UNIT} (Job for ${SYSTEMD_UNIT} failed.): the daemon was started again without the service`,
+    );
+    expect(readFileSync(join(home, 'launched'), 'utf8')).toBe('node stop\nnode serve\n');
+  });
 });
+
+/** A folder with one stand-in tool: a /bin/sh script. */
+function fakeTool(name: string, body: string): string {
+  const dir = tempDir('ag-svf-');
+  defer(() => dir.remove());
+  writeFileSync(join(dir.path, name), `#!/bin/sh\n${body}\n`);
+  chmodSync(join(dir.path, name), 0o755);
+  return dir.path;
+}
