@@ -5,9 +5,9 @@
  * node uses, so neither depends on `node` being on the service manager's PATH.
  *
  * Both restart the daemon only when it did not exit cleanly: a crash or a kill brings it back, while
- * `agency node stop` (and the TERM push sends the old daemon when it installs a new agent) ends it for good
- * until the service is started again. A daemon that finds another one already serving exits cleanly too,
- * so two starters never make a restart loop.
+ * `agency node stop` ends it for good until the service is started again (a push that installs a new
+ * agent restarts it through the service: see install-script.ts). A daemon that finds another one already
+ * serving exits cleanly too, so two starters never make a restart loop.
  */
 import type { Platform } from './bundle.js';
 import { AGENT_LAUNCHER } from './remote-link.js';
