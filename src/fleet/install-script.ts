@@ -74,8 +74,9 @@ function takeLock(lock: string): string[] {
 }
 
 /** The daemon started straight from the shell through the launcher, immune to the session's hangup. */
+// (one simple command put in the background: a list or subshell there would keep the session's output open)
 const nohupStart = (launcher: string) =>
-  `(cd "$HOME" && nohup ${launcher} node serve >> "$HOME/${NODE_LOG}" 2>&1 < /dev/null &)`;
+  `cd "$HOME"; nohup ${launcher} node serve >> "$HOME/${NODE_LOG}" 2>&1 < /dev/null &`;
 
 /**
  * `ready N`: waits up to N polls of 50 ms for a daemon of build $sha, other than $old, serving on its socket.

@@ -87,7 +87,9 @@ const launcherLines = (home: string) => [
 
 /** The daemon started again from the shell through the launcher, when the service could not start it. */
 const nohupStart = () => [
-  `(cd "$HOME" && nohup "$launcher" node serve >> "$HOME/${NODE_LOG}" 2>&1 < /dev/null &)`,
+  // one simple command in the background: a list or a subshell there would keep the session's output open
+  'cd "$HOME"',
+  `nohup "$launcher" node serve >> "$HOME/${NODE_LOG}" 2>&1 < /dev/null &`,
   'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
 ];
 

@@ -125,8 +125,9 @@ function prepare({ n, agent, runtime, run }: Run): string {
 
 const env = (n: Node, path?: string) => ({ HOME: n.home, PATH: path ?? process.env.PATH ?? '/usr/bin:/bin' });
 
-function install(r: Run) {
-  return spawnSync('/bin/sh', ['-c', prepare(r)], { env: env(r.n, r.path), encoding: 'utf8', timeout: 60_000 });
+/** Runs the script as a login shell over SSH would: sh, or bash (a background job there must not hold its output open). */
+function install(r: Run, shell = '/bin/sh') {
+  return spawnSync(shell, ['-c', prepare(r)], { env: env(r.n, r.path), encoding: 'utf8', timeout: 20_000 });
 }
 
 function installAsync(r: Run): Promise<{ code: number | null; stderr: string }> {
@@ -147,20 +148,24 @@ function leftovers(n: Node): string[] {
 }
 
 describe('the install script', () => {
-  it('installs the runtime and the agent, writes the launcher, starts the daemon and leaves nothing behind', () => {
-    const n = node();
-    const agent = agentTgz();
-    const runtime = runtimeTgz();
-    const r = install({ n, agent, runtime, run: 'a1' });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    expect(r.stdout.trim().split('\n').pop()).toBe('daemon=nohup');
-    expect(readlinkSync(join(n.agent, 'current'))).toBe(agent.sha);
-    expect(existsSync(join(n.rt, runtime.sha, '.complete'))).toBe(true);
-    expect(readFileSync(join(n.agent, 'agency'), 'utf8')).toBe(launcherScript(join(n.rt, runtime.sha, 'bin/node')));
-    expect(daemon(n.home)?.build).toBe(agent.sha);
-    expect(leftovers(n)).toEqual([]);
-  });
+  it.each(['/bin/sh', 'bash'])(
+    'under %s installs the runtime and the agent, writes the launcher, starts the daemon, returns and leaves nothing behind',
+    (shell) => {
+      const n = node();
+      const agent = agentTgz();
+      const runtime = runtimeTgz();
+      const r = install({ n, agent, runtime, run: 'a1' }, shell);
+      expect(r.error).toBeUndefined();
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout.trim().split('\n').pop()).toBe('daemon=nohup');
+      expect(readlinkSync(join(n.agent, 'current'))).toBe(agent.sha);
+      expect(existsSync(join(n.rt, runtime.sha, '.complete'))).toBe(true);
+      expect(readFileSync(join(n.agent, 'agency'), 'utf8')).toBe(launcherScript(join(n.rt, runtime.sha, 'bin/node')));
+      expect(daemon(n.home)?.build).toBe(agent.sha);
+      expect(leftovers(n)).toEqual([]);
+    },
+  );
 
   it('two pushes at once both succeed, one after the other, and one daemon serves the build', async () => {
     const n = node();
