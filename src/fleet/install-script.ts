@@ -90,6 +90,15 @@ const READY_FN = [
   '  sleep 0.05; i=$((i+1)); done; return 1; }',
 ].join('\n');
 
+/**
+ * Removes what failed pushes left in a folder: the names earlier versions of push used for every run, and
+ * this version's per-run names once an hour old (a push uploading now keeps its file's time fresh).
+ */
+const sweep = (dir: string) => [
+  `rm -rf ${q(dir)}/*.tmp ${q(dir)}/incoming/*.tgz.part`,
+  `find ${q(dir)} ${q(`${dir}/incoming`)} -maxdepth 1 \\( -name '*.tmp.*' -o -name '*.part' \\) -mmin +60 -exec rm -rf {} + 2>/dev/null || true`,
+];
+
 /** The whole script: `set -e`, cleanup on exit, the lock, the runtime, the agent, the restart. */
 export function installScript(p: InstallPlan): string {
   const { agent, sha, run } = p;
@@ -115,6 +124,8 @@ export function installScript(p: InstallPlan): string {
     'trap cleanup EXIT',
     "trap 'exit 1' INT TERM HUP",
     ...takeLock(`${agent}/${PUSH_LOCK}`),
+    ...sweep(agent),
+    ...(p.runtime ? sweep(p.runtime.dir) : []),
     ...(p.runtime
       ? unpack(p.runtime.dir, p.runtime.sha, run, 'Node runtime', [
           'if ! out=$($TMP/bin/node -e 0 2>&1); then',

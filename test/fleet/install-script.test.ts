@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -195,6 +196,24 @@ describe('the install script', () => {
     const r = install({ n, agent: agentTgz(), run: 's1' });
     expect(r.status).toBe(0);
     expect(leftovers(n)).toEqual([]);
+  });
+
+  it('sweeps away what failed pushes left, but not another run’s upload under way', () => {
+    const n = node();
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    const old = [
+      join(n.agent, 'incoming', 'a'.repeat(64) + '.tgz.part'),
+      join(n.rt, 'incoming', 'b'.repeat(64) + '.1234.part'),
+    ];
+    for (const f of old) writeFileSync(f, 'x');
+    mkdirSync(join(n.agent, 'c'.repeat(64) + '.tmp'));
+    mkdirSync(join(n.rt, 'd'.repeat(64) + '.tmp.5678'));
+    utimesSync(old[1]!, hourAgo, hourAgo);
+    utimesSync(join(n.rt, 'd'.repeat(64) + '.tmp.5678'), hourAgo, hourAgo);
+    const inFlight = join(n.rt, 'incoming', 'e'.repeat(64) + '.9999.part');
+    writeFileSync(inFlight, 'x');
+    expect(install({ n, agent: agentTgz(), runtime: runtimeTgz(), run: 'w1' }).status).toBe(0);
+    expect(leftovers(n)).toEqual(['e'.repeat(64) + '.9999.part']);
   });
 
   it('a hash mismatch fails, removing the upload and everything unpacked', () => {
