@@ -261,5 +261,5 @@ export function pushLine(r: PushResult): string {
       : `; on its own Node ${r.runtime.node}`
     : '';
   const agent = sent.agent > 0 ? `, ${kb(sent.agent)} sent` : '';
-  return `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}${agent}, ${r.ms} ms)${node}${r.service ? `; service ${r.service}` : ''}`;
+  return `${r.node}: ${r.unchanged ? 'already up to date' : 'installed and started'} (${r.build?.slice(0, 12)}${agent}, ${r.ms} ms)${node}${r.service ? `; service ${r.service}` : ''}${(r.warnings ?? []).map((w) => `; warning: ${safeLine(w)}`).join('')}`;
 }

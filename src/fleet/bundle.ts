@@ -142,7 +142,7 @@ async function pack(platform: Platform, i: Inputs, outDir: string): Promise<Bund
     const tmp = join(outDir, `agent-${platform}.${process.pid}.tgz`);
     await create(
       {
-        gzip: { level: 9 },
+        gzip: { level: 6 },
         file: tmp,
         cwd: stage,
         portable: true,

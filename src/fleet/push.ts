@@ -3,6 +3,7 @@
  * build already installed is not uploaded again, and a daemon already running it is left alone. Each
  * node gets its own result; one node's failure does not stop the others.
  */
+import { randomBytes } from 'node:crypto';
 import { SANDBOX_INSTALL, SANDBOX_OPT_OUT } from '../paths/sandbox-programs.js';
 import { bundleCacheDir, cachedBundle, type Bundle, type Platform } from './bundle.js';
 import {
@@ -21,7 +22,8 @@ import {
   type PushFailure,
   type RuntimeMode,
 } from './push-plan.js';
-import { AGENT_DIR, AGENT_LAUNCHER } from './remote-link.js';
+import { incomingPart, installScript } from './install-script.js';
+import { AGENT_DIR } from './remote-link.js';
 import type { Runtime, RuntimeCache } from './runtime.js';
 import { serviceScript } from './service.js';
 import { uploadFile } from './upload.js';
@@ -48,6 +50,8 @@ export interface PushResult {
   ms: number;
   error?: string;
   failure?: PushFailure;
+  /** what the node said while the push succeeded that the operator should know (a service left as it was, no lingering) */
+  warnings?: string[];
 }
 
 /**
@@ -135,42 +139,61 @@ export async function pushNode(
     const unchanged =
       installed && runtimeThere && launcherOk && facts.current === bundle.sha256 && facts.running === bundle.sha256;
     const uploaded = { runtime: 0, agent: 0 };
+    const warnings: string[] = [];
     if (!unchanged) {
       const needKb =
         (installed ? 0 : Math.ceil((bundle.bytes * 4) / 1024)) +
         (runtime && !runtimeThere ? Math.ceil((runtime.bytes * 4) / 1024) : 0);
       if (needKb > 0) checkDisk(target.name, home, facts, needKb + 1024);
-      // both at once, each on its own channel
+      // this run's own names for what it sends and unpacks: another push to the node at once has others
+      const run = randomBytes(6).toString('hex');
+      const rtDir = `${home}/${RUNTIME_DIR}`;
+      const sendRuntime = runtime && !runtimeThere ? runtime : null;
+      // both at once, each on its own channel; a failed upload leaves neither archive behind
       const c = conn;
-      await Promise.all([
-        runtime && !runtimeThere
+      const sent = await Promise.allSettled([
+        sendRuntime
           ? upload(
               c,
               target.name,
               'the Node runtime',
-              runtime.file,
-              `${home}/${RUNTIME_DIR}/incoming/${runtime.sha256}.tgz.part`,
-            ).then(() => (uploaded.runtime = runtime.bytes))
+              sendRuntime.file,
+              incomingPart(rtDir, sendRuntime.sha256, run),
+            ).then(() => (uploaded.runtime = sendRuntime.bytes))
           : null,
         installed
           ? null
-          : upload(c, target.name, 'the agent', bundle.file, `${agent}/incoming/${bundle.sha256}.tgz.part`).then(
+          : upload(c, target.name, 'the agent', bundle.file, incomingPart(agent, bundle.sha256, run)).then(
               () => (uploaded.agent = bundle.bytes),
             ),
       ]);
+      const failed = sent.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+      if (failed) {
+        const parts = [
+          ...(sendRuntime ? [incomingPart(rtDir, sendRuntime.sha256, run)] : []),
+          incomingPart(agent, bundle.sha256, run),
+        ];
+        await c.exec(`rm -f ${parts.map(q).join(' ')}`, { timeoutMs: 30_000 }).catch(() => undefined);
+        throw failed.reason;
+      }
       const r = await conn.exec(
-        [
-          'set -e',
-          ...(runtime && !runtimeThere ? runtimeScript(`${home}/${RUNTIME_DIR}`, runtime.sha256) : []),
-          ...installScript(agent, bundle.sha256, !installed, facts.running ? (facts.pid ?? null) : null, nodeBin),
-        ].join('\n'),
-        { timeoutMs: 120_000 },
+        installScript({
+          agent,
+          sha: bundle.sha256,
+          unpack: !installed,
+          ...(sendRuntime ? { runtime: { dir: rtDir, sha: sendRuntime.sha256 } } : {}),
+          nodeBin,
+          launcher: launcherScript(nodeBin),
+          run,
+        }),
+        { timeoutMs: 240_000 },
       );
       if (r.code !== 0) {
         const why = r.stderr.trim().split('\n').pop() ?? '';
-        const kind: PushFailure = /No space left/i.test(r.stderr) ? 'disk' : 'failed';
+        const kind: PushFailure = /No space left|Disk quota/i.test(r.stderr) ? 'disk' : 'failed';
         throw new PushError(kind, `node ${target.name}: ${why || `installing the agent failed (exit ${r.code})`}`);
       }
+      warnings.push(...saidLines(r.stderr));
     }
     let service: string | undefined;
     if (opts.service) {
@@ -179,6 +202,7 @@ export async function pushNode(
         r.code === 0
           ? (/service=(\w+)/.exec(r.stdout)?.[1] ?? 'installed')
           : `not installed: ${r.stderr.trim().split('\n').pop()}`;
+      if (r.code === 0) warnings.push(...saidLines(r.stderr));
     }
     const libc = libcName(facts);
     return done({
@@ -194,6 +218,7 @@ export async function pushNode(
       uploaded,
       ...(libc ? { libc } : {}),
       ...(service ? { service } : {}),
+      ...(warnings.length ? { warnings } : {}),
     });
   } catch (e) {
     const failure = e instanceof PushError ? e.failure : 'failed';
@@ -218,8 +243,8 @@ async function upload(conn: SshConnection, name: string, what: string, file: str
   } catch (e) {
     const msg = (e as Error).message;
     throw new PushError(
-      /space|quota|failure/i.test(msg) ? 'disk' : 'failed',
-      `node ${name}: uploading ${what} failed: ${msg}${/failure/i.test(msg) ? ' (the disk may be full)' : ''}`,
+      /No space left|quota/i.test(msg) ? 'disk' : 'failed',
+      `node ${name}: uploading ${what} failed: ${msg}`,
     );
   }
 }
@@ -229,67 +254,9 @@ async function look(conn: SshConnection): Promise<Facts> {
   return parseProbe(r.stdout);
 }
 
-const checkHash = (file: string, sha: string, what: string) => [
-  `got=$( (sha256sum ${q(file)} 2>/dev/null || shasum -a 256 ${q(file)}) | cut -d' ' -f1)`,
-  `[ "$got" = ${q(sha)} ] || { echo "the uploaded ${what} does not match its hash ($got)" >&2; exit 3; }`,
-];
-
-/** Checks the runtime's upload and unpacks it where every build that runs on it finds it, complete or not at all. */
-function runtimeScript(dir: string, sha: string): string[] {
-  const part = `incoming/${sha}.tgz.part`;
-  return [
-    `cd ${q(dir)}`,
-    ...checkHash(part, sha, 'Node runtime'),
-    `rm -rf ${q(`${sha}.tmp`)}`,
-    `mkdir ${q(`${sha}.tmp`)}`,
-    `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
-    `${q(`${sha}.tmp/bin/node`)} -e 0 || { echo "the Node runtime does not run on this node" >&2; exit 5; }`,
-    `touch ${q(`${sha}.tmp/.complete`)}`,
-    `rm -rf ${q(sha)}`,
-    `mv ${q(`${sha}.tmp`)} ${q(sha)}`,
-    `rm -f ${q(part)}`,
-  ];
-}
-
-/**
- * Checks the agent's upload, unpacks it beside the others, switches `current` to it with a rename (a node
- * is never without a complete agent), writes the launcher for the chosen Node, and restarts the daemon
- * through it if another runs.
- */
-function installScript(agent: string, sha: string, unpack: boolean, oldPid: string | null, nodeBin: string): string[] {
-  const part = `incoming/${sha}.tgz.part`;
-  return [
-    `cd ${q(agent)}`,
-    ...(unpack
-      ? [
-          ...checkHash(part, sha, 'agent'),
-          `rm -rf ${q(`${sha}.tmp`)}`,
-          `mkdir ${q(`${sha}.tmp`)}`,
-          `tar xzf ${q(part)} -C ${q(`${sha}.tmp`)}`,
-          `touch ${q(`${sha}.tmp/.complete`)}`,
-          `rm -rf ${q(sha)}`,
-          `mv ${q(`${sha}.tmp`)} ${q(sha)}`,
-          `rm -f ${q(part)}`,
-        ]
-      : []),
-    `ln -sfn ${q(sha)} current.new`,
-    // rename(2) replaces the link in one step (mv would move it into the folder it points to)
-    `${q(nodeBin)} -e 'require("fs").renameSync("current.new", "current")' || { echo "cannot switch to the new agent" >&2; exit 6; }`,
-    // the launcher, replaced whole
-    `printf '%s' ${q(launcherScript(nodeBin))} > agency.new`,
-    'chmod 755 agency.new',
-    `mv -f agency.new ${q(AGENT_LAUNCHER.slice(AGENT_DIR.length + 1))}`,
-    ...(oldPid
-      ? [
-          // the old daemon stops; its live sessions are resumed by the new one
-          `kill ${q(oldPid)} 2>/dev/null || true`,
-          `i=0; while kill -0 ${q(oldPid)} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done`,
-        ]
-      : []),
-    // started straight from the shell through the launcher (one Node process), immune to the session's hangup
-    'cd "$HOME"',
-    `nohup ${q(`${agent}/agency`)} node serve >> "$HOME/.agency/node.log" 2>&1 < /dev/null &`,
-    'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
-    '[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/.agency/node.log" >&2; echo "the node daemon did not start" >&2; exit 4; }',
-  ];
-}
+/** Each line the node wrote to stderr, without blanks. */
+const saidLines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);

@@ -5,12 +5,12 @@
  * node uses, so neither depends on `node` being on the service manager's PATH.
  *
  * Both restart the daemon only when it did not exit cleanly: a crash or a kill brings it back, while
- * `agency node stop` (and the TERM push sends the old daemon when it installs a new agent) ends it for good
- * until the service is started again. A daemon that finds another one already serving exits cleanly too,
- * so two starters never make a restart loop.
+ * `agency node stop` ends it for good until the service is started again (a push that installs a new
+ * agent restarts it through the service: see install-script.ts). A daemon that finds another one already
+ * serving exits cleanly too, so two starters never make a restart loop.
  */
 import type { Platform } from './bundle.js';
-import { AGENT_DIR, AGENT_LAUNCHER } from './remote-link.js';
+import { AGENT_LAUNCHER } from './remote-link.js';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -31,8 +31,8 @@ export function systemdUnit(): string {
     'StartLimitBurst=5',
     '',
     '[Service]',
-    'Type=exec',
-    `ExecStart=%h/${AGENT_LAUNCHER} node serve`,
+    // its output goes to node.log through the shell (StandardOutput=append: needs systemd 240)
+    `ExecStart=/bin/sh -c 'exec "$$HOME/${AGENT_LAUNCHER}" node serve >> "$$HOME/${NODE_LOG}" 2>&1'`,
     'WorkingDirectory=%h',
     // a crash or a kill (SIGKILL is not a clean exit) brings it back; a clean stop does not
     'Restart=on-failure',
@@ -41,8 +41,6 @@ export function systemdUnit(): string {
     // them when it starts again; whatever is left when it has gone is killed
     'KillMode=mixed',
     'TimeoutStopSec=30',
-    `StandardOutput=append:%h/${NODE_LOG}`,
-    'StandardError=inherit',
     '',
     '[Install]',
     'WantedBy=default.target',
@@ -77,35 +75,38 @@ export function launchdPlist(home: string): string {
 `;
 }
 
-/**
- * The launcher, checked; an agent pushed before push wrote one gets one that runs it on the node's own
- * `node`, found now (a service's PATH is not the login's).
- */
-function launcherLines(home: string): string[] {
-  const launcher = q(`${home}/${AGENT_LAUNCHER}`);
-  return [
-    `launcher=${launcher}`,
-    'if [ ! -x "$launcher" ]; then',
-    '  n=$(command -v node) || { echo "the agent has no launcher and node is not on the PATH: run agency push again" >&2; exit 6; }',
-    `  printf '#!/bin/sh\\nexec %s "$HOME/${AGENT_DIR}/current/bin/agency" "$@"\\n' "'$n'" > "$launcher.tmp"`,
-    '  chmod 755 "$launcher.tmp" && mv "$launcher.tmp" "$launcher"',
-    'fi',
-  ];
-}
+/** Shell: `alive PID` is true for a running process (a dead one its parent has not reaped yet is not). */
+export const ALIVE_FN =
+  'alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }';
+
+/** The launcher push writes before it runs this script. */
+const launcherLines = (home: string) => [
+  `launcher=${q(`${home}/${AGENT_LAUNCHER}`)}`,
+  '[ -x "$launcher" ] || { echo "the agent has no launcher: run agency push again" >&2; exit 6; }',
+];
+
+/** The daemon started again from the shell through the launcher, when the service could not start it. */
+const nohupStart = () => [
+  // one simple command in the background: a list or a subshell there would keep the session's output open
+  'cd "$HOME"',
+  `nohup "$launcher" node serve >> "$HOME/${NODE_LOG}" 2>&1 < /dev/null &`,
+  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
+];
 
 /**
  * Stops the daemon that runs now, under the service or not (its sessions resume under the service), and
  * waits for its process to end: a daemon still shutting down would remove its successor's socket.
  */
 const stopDaemon = () => [
+  ALIVE_FN,
   'old=; [ ! -f "$HOME/.agency/run/node.build" ] || read -r _ old < "$HOME/.agency/run/node.build" || true',
   '"$launcher" node stop >/dev/null 2>&1 || true',
-  'i=0; while [ -n "$old" ] && kill -0 "$old" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+  'i=0; while [ -n "$old" ] && alive "$old" && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done',
 ];
 
 /** Waits up to 30 s for the daemon's socket; on failure the log's last lines and a reason. */
 const waitSocket = (what: string) => [
-  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done',
+  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
   `[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/${NODE_LOG}" >&2; echo ${q(what)} >&2; exit 4; }`,
 ];
 
@@ -134,8 +135,11 @@ export function serviceScript(platform: Platform, home: string): string {
       'fi',
       ...stopDaemon(),
       `systemctl --user reset-failed ${SYSTEMD_UNIT} >/dev/null 2>&1 || true`,
-      `systemctl --user enable --quiet ${SYSTEMD_UNIT}`,
-      `systemctl --user restart ${SYSTEMD_UNIT}`,
+      // the old daemon has stopped: if systemd does not start the new one, the launcher does
+      `if ! err=$( { systemctl --user enable --quiet ${SYSTEMD_UNIT} && systemctl --user restart ${SYSTEMD_UNIT}; } 2>&1); then`,
+      ...nohupStart().map((l) => `  ${l}`),
+      `  echo "systemctl could not start ${SYSTEMD_UNIT} ($err): the daemon was started again without the service" >&2; exit 5`,
+      'fi',
       ...waitSocket(`the service started no daemon: see systemctl --user status ${SYSTEMD_UNIT}`),
       '[ $linger = yes ] || echo "could not enable lingering for $(id -un): the service stops when $(id -un) logs out (root can run loginctl enable-linger $(id -un))" >&2',
       'echo service=systemd',
@@ -150,9 +154,16 @@ export function serviceScript(platform: Platform, home: string): string {
     `mv ${q(`${plist}.tmp`)} ${q(plist)}`,
     `launchctl bootout "gui/$(id -u)/${LAUNCHD_LABEL}" 2>/dev/null || true`,
     ...stopDaemon(),
-    // the gui domain exists while the user is logged in at the Mac (or logs in automatically)
-    `if ! err=$(launchctl bootstrap "gui/$(id -u)" ${q(plist)} 2>&1); then`,
-    `  echo "launchctl bootstrap gui/$(id -u) failed ($err): the user must be logged in at the Mac (or log in automatically) for its launchd agent to run" >&2; exit 5`,
+    // the gui domain exists while the user is logged in at the Mac (or logs in automatically); bootout
+    // returns before launchd lets go of the label, so a bootstrap right after it may fail for a while
+    'ok=no; i=0; while [ $i -lt 60 ]; do',
+    `  if err=$(launchctl bootstrap "gui/$(id -u)" ${q(plist)} 2>&1); then ok=yes; break; fi`,
+    '  command -v launchctl >/dev/null 2>&1 || break',
+    '  i=$((i+1)); sleep 0.25',
+    'done',
+    'if [ $ok = no ]; then',
+    ...nohupStart().map((l) => `  ${l}`),
+    `  echo "launchctl bootstrap gui/$(id -u) failed ($err): the user must be logged in at the Mac (or log in automatically) for its launchd agent to run; the daemon was started again without the service" >&2; exit 5`,
     'fi',
     ...waitSocket(`the service started no daemon: see launchctl print gui/$(id -u)/${LAUNCHD_LABEL}`),
     'echo service=launchd',

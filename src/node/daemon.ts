@@ -85,6 +85,24 @@ async function lock(p: NodePaths): Promise<boolean> {
 }
 
 /**
+ * Removes the socket, the build file and the lock as the daemon exits, only while the lock is still its
+ * own: a successor that took the lock while this one was shutting down keeps what it made.
+ */
+export function releaseLock(p: NodePaths, pid = process.pid): boolean {
+  let holder: string;
+  try {
+    holder = readFileSync(p.lock, 'utf8').trim();
+  } catch {
+    return false;
+  }
+  if (holder !== String(pid)) return false;
+  rmSync(p.socket, { force: true });
+  rmSync(p.buildFile, { force: true });
+  rmSync(p.lock, { force: true });
+  return true;
+}
+
+/**
  * `~/.agency/node.env`: KEY=VALUE lines for the node's sessions (an API key's variable, a proxy, the
  * claude to run). A daemon started over SSH gets a bare environment; this is where a node is set up.
  * Variables already in the environment win.
@@ -234,9 +252,7 @@ export async function serveNode(o: ServeOptions): Promise<void> {
     await manager.shutdown();
     await workers.close();
     audit.close();
-    rmSync(paths.socket, { force: true });
-    rmSync(paths.buildFile, { force: true });
-    rmSync(paths.lock, { force: true });
+    releaseLock(paths);
     process.exit(0);
   };
   const landing = new NodeLanding({ manager, paths });

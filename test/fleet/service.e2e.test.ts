@@ -53,10 +53,10 @@ describe('systemd-analyze verify', () => {
     expect(r.status).toBe(0);
   });
 
-  it('catches a missing launcher and a setting systemd does not know (the check bites)', () => {
-    const missing = verify(systemdUnit(), false);
+  it('catches a missing program and a setting systemd does not know (the check bites)', () => {
+    const missing = verify(systemdUnit().replace('ExecStart=/bin/sh', 'ExecStart=/nonexistent/sh'), true);
     expect(missing.status).not.toBe(0);
-    expect(missing.stderr).toMatch(/\.agency\/agent\/agency is not executable/);
+    expect(missing.stderr).toMatch(/\/nonexistent\/sh is not executable/);
     expect(verify(systemdUnit().replace('Restart=on-failure', 'Restart=sometimes'), true).stderr).toMatch(
       /Failed to parse service restart specifier/,
     );
@@ -207,6 +207,13 @@ describe('agency push --service on a node with a systemd user manager', () => {
     expect(first).toBeGreaterThan(0);
     expect(daemonPid(node)).toBe(first);
     expect(cgroupOf(first)).toMatch(new RegExp(`user@${um!.uid}\\.service/.*${SYSTEMD_UNIT.replace('.', '\\.')}`));
+    // what the daemon says under the service goes to node.log (without systemd 240's append:)
+    const log = join(node.home, '.agency/node.log');
+    await until(
+      'the daemon under the service to write to node.log',
+      () => readFileSync(log, 'utf8').includes(`(pid ${first})`),
+      30_000,
+    );
     const row = await nodeRow();
     expect(row).toMatchObject({ reachable: true, service: { kind: 'systemd', installed: true, running: true } });
     const text = await f.agency(['nodes']);
@@ -269,6 +276,30 @@ describe('agency push --service on a node with a systemd user manager', () => {
       expect(alive(first)).toBe(true);
       const row = await nodeRow();
       expect(row).toMatchObject({ reachable: true, service: { running: true } });
+    },
+  );
+
+  it(
+    'a push without --service that restarts the daemon restarts it under the service',
+    { timeout: 240_000 },
+    async () => {
+      const node = f.node('n1');
+      // a launcher that differs from the one push writes: push must write it again and restart the daemon
+      const launcher = join(node.home, AGENT_LAUNCHER);
+      writeFileSync(launcher, readFileSync(launcher, 'utf8').replace(/^exec /m, 'exec  '));
+      const r = await f.agency(['push', '--json'], { timeoutMs: 220_000 });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const result = JSON.parse(r.stdout).results[0];
+      expect(result).toMatchObject({ ok: true, unchanged: false });
+      expect(result.warnings).toBeUndefined();
+      const pid = mainPid();
+      expect(pid).toBeGreaterThan(0);
+      expect(pid).not.toBe(first);
+      expect(alive(first)).toBe(false);
+      expect(daemonPid(node)).toBe(pid);
+      expect(cgroupOf(pid)).toMatch(new RegExp(`user@${um!.uid}\\.service/.*${SYSTEMD_UNIT.replace('.', '\\.')}`));
+      expect(await nodeRow()).toMatchObject({ reachable: true, service: { running: true } });
+      first = pid;
     },
   );
 
