@@ -7,8 +7,7 @@
  */
 import { AGENT_DIR, AGENT_LAUNCHER } from './remote-link.js';
 import { ALIVE_FN, LAUNCHD_LABEL, NODE_LOG, SYSTEMD_UNIT } from './service.js';
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shq as q } from './shell-quote.js';
 
 /** where a run's upload waits to be checked: named by the archive's hash and the run's own suffix */
 export const incomingPart = (dir: string, sha: string, run: string) => `${dir}/incoming/${sha}.${run}.part`;

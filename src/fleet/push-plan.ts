@@ -28,7 +28,7 @@ export class PushError extends Error {
 export const PROBE = [
   'printf "home=%s\\n" "$HOME"',
   'printf "platform=%s-%s\\n" "$(uname -s)" "$(uname -m)"',
-  'n=$(command -v node 2>/dev/null); if [ -n "$n" ]; then printf "node=%s\\nnodePath=%s\\n" "$("$n" -p process.versions.node 2>/dev/null || echo broken)" "$n"; else echo node=none; fi',
+  'n=$(command -v node 2>/dev/null); if [ -n "$n" ]; then printf "node=%s\\nnodePath=%s\\n" "$(v=$("$n" --version 2>/dev/null) && echo "${v#v}" || echo broken)" "$n"; else echo node=none; fi',
   // the C library (official Node builds need glibc 2.28+), or the macOS version (11+)
   'g=$(getconf GNU_LIBC_VERSION 2>/dev/null); if [ -n "$g" ]; then printf "libc=%s\\n" "$g"; elif ls /lib/ld-musl-* >/dev/null 2>&1 || ldd --version 2>&1 | grep -qi musl; then echo libc=musl; fi',
   'command -v sw_vers >/dev/null 2>&1 && printf "macos=%s\\n" "$(sw_vers -productVersion)"',

@@ -28,6 +28,7 @@ import type { Runtime, RuntimeCache } from './runtime.js';
 import { serviceScript } from './service.js';
 import { uploadFile } from './upload.js';
 import { SshConnection, SshError, type SshOptions, type SshTarget } from './ssh-connect.js';
+import { shq as q } from './shell-quote.js';
 
 export { missingSandbox, type PushFailure };
 
@@ -81,8 +82,6 @@ const LOCAL_PLATFORM: Record<string, Platform> = {
   'darwin-arm64': 'darwin-arm64',
   'darwin-x64': 'darwin-x64',
 };
-
-import { shq as q } from './shell-quote.js';
 
 export interface PushOptions {
   service?: boolean;

@@ -11,8 +11,7 @@
  */
 import type { Platform } from './bundle.js';
 import { AGENT_LAUNCHER } from './remote-link.js';
-
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shq as q } from './shell-quote.js';
 
 export const SYSTEMD_UNIT = 'agency-node.service';
 export const LAUNCHD_LABEL = 'dev.agency.node';
