@@ -227,7 +227,9 @@ async function uploads(fleet: Fleet, file: string): Promise<void> {
       await timed(() =>
         Promise.all(
           conns.map((c) =>
-            streamFile(c, file, 'rm -rf u && mkdir u && tee u.part | tar xzf - -C u && sha256sum u.part'),
+            streamFile(c, file, 'rm -rf u && mkdir u && tee u.part | tar xzf - -C u && sha256sum u.part').then((r) => {
+              if (r.code !== 0) throw new Error(`unpacking while it arrives failed on ${c.target.name}: ${r.stderr}`);
+            }),
           ),
         ),
       ),
