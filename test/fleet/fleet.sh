@@ -28,7 +28,7 @@ readonly MARK='agency-fleet test user'
 # what a --no-node user finds on PATH (everything a bootstrap needs except node)
 readonly NO_NODE_TOOLS='sh bash env tar gzip df mkdir rm mv ln cat printf uname sha256sum id kill setsid
   nohup sleep git tail head chmod cp ls grep sed touch stat wc tr cut dirname basename readlink test true false
-  getconf ldd bwrap socat tee ps'
+  getconf ldd bwrap socat tee ps git-receive-pack git-upload-pack'
 
 die() { echo "fleet.sh: $*" >&2; exit 1; }
 log() { echo "fleet.sh: $*" >&2; }
