@@ -45,8 +45,7 @@ import { turnGate } from './turn-gate.js';
 import { processAlive } from '../paths/fs-facts.js';
 import { nodeEnvPath, readNodeEnv } from '../paths/node-env.js';
 import { serviceInfo } from './service-info.js';
-import { runtimeInfo } from './runtime-info.js';
-import { pathWithRuntime } from './node-runtime.js';
+import { pathWithRuntime, runtimeInfo } from './runtime-info.js';
 
 export interface ServeOptions {
   name?: string;

@@ -1,9 +1,11 @@
 /**
  * The Node this daemon runs on, as `agency doctor` reports it: its version, whether it is the one agency
- * installed on the node (under ~/.agency/runtime) or the node's own, and the C library (or macOS version).
+ * installed on the node (under ~/.agency/runtime) or the node's own, and the C library (or macOS version);
+ * and the PATH its sessions get for it.
  */
 import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
+import { delimiter, dirname } from 'node:path';
 import { isBundledNode } from '../paths/runtime-dir.js';
 import type { NodeRuntime } from '../protocol/messages.js';
 
@@ -47,4 +49,19 @@ export function runtimeInfo(p: RuntimeProbe = realProbe()): NodeRuntime {
     if (v) libc = `macOS ${v}`;
   }
   return { node: p.version, bundled, ...(libc ? { libc } : {}) };
+}
+
+/**
+ * The PATH the daemon's sessions and workers get: on agency's Node, that Node's folder is added at the end,
+ * so `node` runs for hooks and MCP servers there while a node's own Node still comes first.
+ */
+export function pathWithRuntime(
+  path: string | undefined,
+  execPath = process.execPath,
+  home = homedir(),
+): string | undefined {
+  if (!isBundledNode(execPath, home)) return path;
+  const bin = dirname(execPath);
+  const parts = (path ?? '').split(delimiter).filter(Boolean);
+  return parts.includes(bin) ? path : [...parts, bin].join(delimiter);
 }

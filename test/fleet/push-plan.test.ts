@@ -15,8 +15,8 @@ import {
   type Facts,
 } from '../../src/fleet/push-plan.js';
 import { pushLine } from '../../src/cli/fleet-commands.js';
-import { onBundledNode, pathWithRuntime } from '../../src/node/node-runtime.js';
-import { runtimeInfo } from '../../src/node/runtime-info.js';
+import { isBundledNode } from '../../src/paths/runtime-dir.js';
+import { pathWithRuntime, runtimeInfo } from '../../src/node/runtime-info.js';
 import { shq } from '../../src/fleet/shell-quote.js';
 
 const linux = (more: Facts = {}): Facts => ({
@@ -134,8 +134,8 @@ describe('what push decides from the probe', () => {
     const bin = join(home, '.agency', 'runtime', 'c'.repeat(64), 'bin');
     mkdirSync(bin, { recursive: true });
     writeFileSync(join(bin, 'node'), '');
-    expect(onBundledNode(join(bin, 'node'), home)).toBe(true);
-    expect(onBundledNode(process.execPath, home)).toBe(false);
+    expect(isBundledNode(join(bin, 'node'), home)).toBe(true);
+    expect(isBundledNode(process.execPath, home)).toBe(false);
     expect(pathWithRuntime('/usr/bin:/bin', join(bin, 'node'), home)).toBe(`/usr/bin:/bin:${bin}`);
     expect(pathWithRuntime('/usr/bin:/bin', process.execPath, home)).toBe('/usr/bin:/bin');
   });
@@ -201,9 +201,9 @@ describe('what push decides from the probe', () => {
         glibc: () => '2.36',
         macVersion: () => undefined,
       });
-      expect(onBundledNode(execPath, home)).toBe(info.bundled);
+      expect(isBundledNode(execPath, home)).toBe(info.bundled);
     }
-    expect(onBundledNode(join(home, 'elsewhere', 'node'), home)).toBe(true);
+    expect(isBundledNode(join(home, 'elsewhere', 'node'), home)).toBe(true);
   });
 
   it('quotes any word for the shell, once for every command push builds', () => {
