@@ -78,6 +78,10 @@ export function launchdPlist(home: string): string {
 export const ALIVE_FN =
   'alive() { kill -0 "$1" 2>/dev/null && [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" != Z ]; }';
 
+/** Shell: waits up to 30 s for the daemon's socket. */
+const SOCKET_WAIT =
+  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done';
+
 /** The launcher push writes before it runs this script. */
 const launcherLines = (home: string) => [
   `launcher=${q(`${home}/${AGENT_LAUNCHER}`)}`,
@@ -89,7 +93,7 @@ const nohupStart = () => [
   // one simple command in the background: a list or a subshell there would keep the session's output open
   'cd "$HOME"',
   `nohup "$launcher" node serve >> "$HOME/${NODE_LOG}" 2>&1 < /dev/null &`,
-  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
+  SOCKET_WAIT,
 ];
 
 /**
@@ -105,7 +109,7 @@ const stopDaemon = () => [
 
 /** Waits up to 30 s for the daemon's socket; on failure the log's last lines and a reason. */
 const waitSocket = (what: string) => [
-  'i=0; while [ ! -S "$HOME/.agency/run/node.sock" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done',
+  SOCKET_WAIT,
   `[ -S "$HOME/.agency/run/node.sock" ] || { tail -n 3 "$HOME/${NODE_LOG}" >&2; echo ${q(what)} >&2; exit 4; }`,
 ];
 
